@@ -1,0 +1,10 @@
+/** The engine: pure math, no I/O. */
+export * from './types.js';
+export * from './shapes.js';
+export * from './activations.js';
+export * from './network.js';
+export * from './init.js';
+export * from './random.js';
+export { lstmStep } from './cells/lstm.js';
+export { gruStep } from './cells/gru.js';
+export { rnnStep } from './cells/rnn.js';

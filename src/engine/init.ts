@@ -1,0 +1,50 @@
+/**
+ * Seeded random networks with PyTorch's initialisation: every weight and bias drawn from
+ * U(-1/sqrt(H), 1/sqrt(H)). The draw order is PyTorch's parameter order (layer by layer, forward
+ * then reverse, weight_ih, weight_hh, bias_ih, bias_hh, each row-major) from one mulberry32 stream
+ * seeded with `seed`, so a (spec, seed) pair always gives the same numbers. The values are not
+ * PyTorch's own random numbers (its generator is different), only the same distribution.
+ */
+import { createRng } from './random.js';
+import { gateCount, layerInputSize } from './shapes.js';
+import type { CellKind, Direction, DirectionParams, Network } from './types.js';
+
+export interface RandomNetworkOptions {
+  kind: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  bias?: boolean;
+  seed?: number;
+}
+
+export function randomNetwork(opts: RandomNetworkOptions): Network {
+  const numLayers = opts.numLayers ?? 1;
+  const bias = opts.bias ?? true;
+  const directions: Direction[] = opts.bidirectional ? ['forward', 'reverse'] : ['forward'];
+  const H = opts.hiddenSize;
+  const G = gateCount(opts.kind);
+  const bound = 1 / Math.sqrt(H);
+  const rng = createRng(opts.seed ?? 0);
+  const fill = (n: number): Float32Array => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = rng.uniform(-bound, bound);
+    return a;
+  };
+  const spec = { kind: opts.kind, inputSize: opts.inputSize, hiddenSize: H, numLayers, directions, bias };
+  const layers: DirectionParams[][] = [];
+  for (let k = 0; k < numLayers; k++) {
+    const din = layerInputSize(spec, k);
+    layers.push(
+      directions.map(() => {
+        const wIh = fill(G * H * din);
+        const wHh = fill(G * H * H);
+        const bIh = bias ? fill(G * H) : null;
+        const bHh = bias ? fill(G * H) : null;
+        return { inputSize: din, hiddenSize: H, wIh, wHh, bIh, bHh };
+      }),
+    );
+  }
+  return { ...spec, layers };
+}

@@ -1,0 +1,265 @@
+/**
+ * Stacked layers and directions over a sequence, exactly as nn.LSTM / nn.GRU / nn.RNN:
+ * layer k > 0 takes the previous layer's [forward h | reverse h] at the same t, and the reverse
+ * direction's state at t is the one after it has consumed x[T-1] ... x[t].
+ */
+import { gruStep } from './cells/gru.js';
+import { lstmStep } from './cells/lstm.js';
+import { rnnStep } from './cells/rnn.js';
+import { expectedShapes, gateCount, layerInputSize, tensorName } from './shapes.js';
+import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
+
+/** A network whose parameters or inputs do not have the shapes its spec says. */
+export class ShapeError extends Error {
+  constructor(
+    message: string,
+    readonly tensor?: string,
+  ) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Fresh zeroed buffers for one direction's step. */
+export function allocStepRecord(kind: Network['kind'], hiddenSize: number): StepRecord {
+  const gh = gateCount(kind) * hiddenSize;
+  return {
+    gates: new Float64Array(gh),
+    pre: new Float64Array(gh),
+    c: kind === 'lstm' ? new Float64Array(hiddenSize) : null,
+    h: new Float64Array(hiddenSize),
+  };
+}
+
+/** A deep copy of a step (the stepper reuses its buffers). */
+export function cloneStep(step: NetworkStep): NetworkStep {
+  return {
+    layers: step.layers.map((dirs) =>
+      dirs.map((r) => ({
+        gates: r.gates.slice(),
+        pre: r.pre.slice(),
+        c: r.c === null ? null : r.c.slice(),
+        h: r.h.slice(),
+      })),
+    ),
+    y: step.y.slice(),
+  };
+}
+
+/** Checks every parameter array against the spec; throws ShapeError naming the tensor. */
+export function validateNetwork(net: Network): void {
+  if (net.layers.length !== net.numLayers) {
+    throw new ShapeError(`expected ${net.numLayers} layers, got ${net.layers.length}`);
+  }
+  const shapes = expectedShapes(net);
+  const check = (name: string, arr: Float32Array | null, present: boolean): void => {
+    const shape = shapes.get(name);
+    if (!present) return;
+    const n = shape === undefined ? 0 : shape.reduce((a, b) => a * b, 1);
+    if (arr === null || arr.length !== n) {
+      throw new ShapeError(
+        `${name}: expected ${n} values [${shape?.join(', ')}], got ${arr === null ? 'none' : arr.length}`,
+        name,
+      );
+    }
+  };
+  for (let k = 0; k < net.numLayers; k++) {
+    const dirs = net.layers[k]!;
+    if (dirs.length !== net.directions.length) {
+      throw new ShapeError(`layer ${k}: expected ${net.directions.length} directions, got ${dirs.length}`);
+    }
+    net.directions.forEach((dir, d) => {
+      const p = dirs[d]!;
+      if (p.hiddenSize !== net.hiddenSize || p.inputSize !== layerInputSize(net, k)) {
+        throw new ShapeError(
+          `layer ${k} ${dir}: expected input ${layerInputSize(net, k)} hidden ${net.hiddenSize}, got input ${p.inputSize} hidden ${p.hiddenSize}`,
+        );
+      }
+      check(tensorName('weight_ih', k, dir), p.wIh, true);
+      check(tensorName('weight_hh', k, dir), p.wHh, true);
+      check(tensorName('bias_ih', k, dir), p.bIh, net.bias);
+      check(tensorName('bias_hh', k, dir), p.bHh, net.bias);
+      if (p.peephole != null && p.peephole.length !== 3 * net.hiddenSize) {
+        throw new ShapeError(`peephole l${k} ${dir}: expected ${3 * net.hiddenSize} values, got ${p.peephole.length}`);
+      }
+    });
+  }
+}
+
+/** Initial (h, c) of layer k, direction index d, as fresh buffers. */
+function initialRow(
+  net: Network,
+  init: InitialState | undefined,
+  which: 'h0' | 'c0',
+  layer: number,
+  d: number,
+): Float64Array {
+  const H = net.hiddenSize;
+  const out = new Float64Array(H);
+  const rows = init?.[which];
+  if (rows == null) return out;
+  const dirs = net.directions.length;
+  const expectedRows = net.numLayers * dirs;
+  if (rows.length !== expectedRows) {
+    throw new ShapeError(`${which}: expected ${expectedRows} rows [layers*directions], got ${rows.length}`, which);
+  }
+  const row = rows[layer * dirs + d]!;
+  if (row.length !== H) {
+    throw new ShapeError(`${which}[${layer * dirs + d}]: expected ${H} values, got ${row.length}`, which);
+  }
+  for (let k = 0; k < H; k++) out[k] = row[k]!;
+  return out;
+}
+
+/** Runs one cell tick of any kind. */
+export function cellStep(
+  net: Network,
+  p: DirectionParams,
+  x: ArrayLike<number>,
+  hPrev: Float64Array,
+  cPrev: Float64Array | null,
+  scratch: Float64Array,
+  out: StepRecord,
+): void {
+  const clip = net.clip ?? null;
+  switch (net.kind) {
+    case 'lstm':
+      lstmStep(p, clip, x, hPrev, cPrev!, out);
+      return;
+    case 'gru':
+      gruStep(p, clip, net.linearBeforeReset ?? true, x, hPrev, scratch, out);
+      return;
+    case 'rnn_tanh':
+      rnnStep(p, clip, 'tanh', x, hPrev, out);
+      return;
+    case 'rnn_relu':
+      rnnStep(p, clip, 'relu', x, hPrev, out);
+      return;
+  }
+}
+
+function checkInput(net: Network, x: ArrayLike<number>, t: number): void {
+  if (x.length !== net.inputSize) {
+    throw new ShapeError(`input at t=${t}: expected ${net.inputSize} features, got ${x.length}`);
+  }
+}
+
+function allocNetworkStep(net: Network): NetworkStep {
+  return {
+    layers: Array.from({ length: net.numLayers }, () =>
+      net.directions.map(() => allocStepRecord(net.kind, net.hiddenSize)),
+    ),
+    y: new Float64Array(net.hiddenSize * net.directions.length),
+  };
+}
+
+/** Steps a forward-only network one input at a time (streaming). */
+export interface Stepper {
+  /** Steps taken so far. */
+  readonly t: number;
+  /**
+   * Consumes x_t and returns what every layer computed. The returned buffers are reused:
+   * they stay valid until the next call; `cloneStep` keeps a copy.
+   */
+  step(x: ArrayLike<number>): NetworkStep;
+}
+
+/**
+ * A streaming stepper. Only for networks whose directions are ['forward']: a reverse direction
+ * needs the whole sequence (use runSequence).
+ */
+export function createStepper(net: Network, init?: InitialState): Stepper {
+  validateNetwork(net);
+  if (net.directions.length !== 1 || net.directions[0] !== 'forward') {
+    throw new ShapeError('a streaming stepper needs a forward-only network; use runSequence for reverse directions');
+  }
+  const L = net.numLayers;
+  const H = net.hiddenSize;
+  // Double buffer: step t writes into bufs[t % 2] and reads h/c from the other.
+  const bufs = [allocNetworkStep(net), allocNetworkStep(net)] as const;
+  const h0 = Array.from({ length: L }, (_, k) => initialRow(net, init, 'h0', k, 0));
+  const c0 = Array.from({ length: L }, (_, k) => initialRow(net, init, 'c0', k, 0));
+  const scratch = new Float64Array(3 * H);
+  let t = 0;
+  return {
+    get t() {
+      return t;
+    },
+    step(x) {
+      checkInput(net, x, t);
+      const out = bufs[t % 2]!;
+      const prev = t === 0 ? null : bufs[(t + 1) % 2]!;
+      let input: ArrayLike<number> = x;
+      for (let k = 0; k < L; k++) {
+        const rec = out.layers[k]![0]!;
+        const prevRec = prev?.layers[k]![0];
+        const hPrev = prevRec ? prevRec.h : h0[k]!;
+        const cPrev = prevRec ? prevRec.c : c0[k]!;
+        cellStep(net, net.layers[k]![0]!, input, hPrev, cPrev, scratch, rec);
+        input = rec.h;
+      }
+      out.y.set(out.layers[L - 1]![0]!.h);
+      t++;
+      return out;
+    },
+  };
+}
+
+/**
+ * Runs the whole sequence through every layer and direction and returns one record per step.
+ *   xs: (T, D)
+ */
+export function runSequence(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): NetworkStep[] {
+  validateNetwork(net);
+  const T = xs.length;
+  const L = net.numLayers;
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  xs.forEach((x, t) => checkInput(net, x, t));
+  const steps = Array.from({ length: T }, () => allocNetworkStep(net));
+  const scratch = new Float64Array(3 * H);
+  const layerInput = new Float64Array(H * dirs);
+  for (let k = 0; k < L; k++) {
+    for (let d = 0; d < dirs; d++) {
+      const reverse = net.directions[d] === 'reverse';
+      const p = net.layers[k]![d]!;
+      let hPrev = initialRow(net, init, 'h0', k, d);
+      let cPrev: Float64Array | null = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
+      for (let n = 0; n < T; n++) {
+        const t = reverse ? T - 1 - n : n;
+        let input: ArrayLike<number>;
+        if (k === 0) {
+          input = xs[t]!;
+        } else {
+          const below = steps[t]!.layers[k - 1]!;
+          for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * H);
+          input = layerInput;
+        }
+        const rec = steps[t]!.layers[k]![d]!;
+        cellStep(net, p, input, hPrev, cPrev, scratch, rec);
+        hPrev = rec.h;
+        cPrev = rec.c;
+      }
+    }
+  }
+  for (const step of steps) {
+    const last = step.layers[L - 1]!;
+    for (let d = 0; d < dirs; d++) step.y.set(last[d]!.h, d * H);
+  }
+  return steps;
+}
+
+/** Final states (h_n, c_n) in PyTorch's row order, from a finished run. */
+export function finalStates(net: Network, steps: readonly NetworkStep[]): { hN: Float64Array[]; cN: Float64Array[] | null } {
+  const T = steps.length;
+  const hN: Float64Array[] = [];
+  const cN: Float64Array[] = [];
+  for (let k = 0; k < net.numLayers; k++) {
+    net.directions.forEach((dir, d) => {
+      const rec = steps[dir === 'reverse' ? 0 : T - 1]!.layers[k]![d]!;
+      hN.push(rec.h);
+      if (rec.c !== null) cN.push(rec.c);
+    });
+  }
+  return { hN, cN: net.kind === 'lstm' ? cN : null };
+}

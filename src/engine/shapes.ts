@@ -1,0 +1,78 @@
+/**
+ * The one source of truth for gate orders and weight shapes per cell kind, in PyTorch's naming.
+ */
+import type { CellKind, Direction, NetworkSpec } from './types.js';
+
+/** Gate rows per cell kind, in PyTorch's row order. */
+export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
+  lstm: ['i', 'f', 'g', 'o'],
+  gru: ['r', 'z', 'n'],
+  rnn_tanh: ['h'],
+  rnn_relu: ['h'],
+};
+
+/** Everything traced per direction per step, in the order `run` writes it. */
+export const STATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
+  lstm: ['i', 'f', 'g', 'o', 'c', 'h'],
+  gru: ['r', 'z', 'n', 'h'],
+  rnn_tanh: ['h'],
+  rnn_relu: ['h'],
+};
+
+/** G: gate rows per cell. */
+export function gateCount(kind: CellKind): number {
+  return GATE_NAMES[kind].length;
+}
+
+/** Din of layer k. */
+export function layerInputSize(spec: NetworkSpec, layer: number): number {
+  return layer === 0 ? spec.inputSize : spec.hiddenSize * spec.directions.length;
+}
+
+/** PyTorch's tensor name: `weight_ih_l0`, `bias_hh_l1_reverse`, ... */
+export function tensorName(
+  base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh',
+  layer: number,
+  direction: Direction,
+): string {
+  return `${base}_l${layer}${direction === 'reverse' ? '_reverse' : ''}`;
+}
+
+/** Expected shape of every PyTorch tensor of a network, in PyTorch's parameter order. */
+export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
+  const g = gateCount(spec.kind);
+  const h = spec.hiddenSize;
+  const shapes = new Map<string, number[]>();
+  for (let layer = 0; layer < spec.numLayers; layer++) {
+    for (const dir of spec.directions) {
+      shapes.set(tensorName('weight_ih', layer, dir), [g * h, layerInputSize(spec, layer)]);
+      shapes.set(tensorName('weight_hh', layer, dir), [g * h, h]);
+      if (spec.bias) {
+        shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
+        shapes.set(tensorName('bias_hh', layer, dir), [g * h]);
+      }
+    }
+  }
+  return shapes;
+}
+
+/** Number of parameters of a network (biases included). */
+export function parameterCount(spec: NetworkSpec): number {
+  let n = 0;
+  for (const shape of expectedShapes(spec).values()) n += shape.reduce((a, b) => a * b, 1);
+  return n;
+}
+
+/** Human name of a cell kind: `LSTM`, `GRU`, `RNN(tanh)`. */
+export function cellLabel(kind: CellKind): string {
+  switch (kind) {
+    case 'lstm':
+      return 'LSTM';
+    case 'gru':
+      return 'GRU';
+    case 'rnn_tanh':
+      return 'RNN(tanh)';
+    case 'rnn_relu':
+      return 'RNN(relu)';
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Engine types.
+ *
+ * Dimensions legend, used in the shape comments across the engine:
+ *   T    time steps in a sequence
+ *   D    input size of the network (features per step)
+ *   Din  input size of one layer: D for layer 0, H * dirs for layer k > 0
+ *   H    hidden size
+ *   G    gate rows per cell: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN
+ *   L    number of stacked layers
+ *   dirs 1 (forward or reverse only) or 2 (bidirectional: forward then reverse)
+ *
+ * Weights are stored as float32 (exactly what PyTorch holds); states, gates and pre-activations
+ * are float64 so that nothing is lost between steps.
+ */
+
+/** The recurrent cell. `rnn_tanh` and `rnn_relu` are PyTorch's nn.RNN with `nonlinearity`. */
+export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+
+export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
+
+/** Direction of one half of a layer. */
+export type Direction = 'forward' | 'reverse';
+
+/** Parameters of one direction of one layer, in PyTorch's layout and gate order. */
+export interface DirectionParams {
+  /** Din: the width of this layer's input. */
+  readonly inputSize: number;
+  /** H */
+  readonly hiddenSize: number;
+  /** (G*H, Din) row-major; rows grouped per gate in the cell's order. */
+  readonly wIh: Float32Array;
+  /** (G*H, H) row-major. */
+  readonly wHh: Float32Array;
+  /** (G*H) or null when the module has `bias=False`. */
+  readonly bIh: Float32Array | null;
+  /** (G*H) or null when the module has `bias=False`. */
+  readonly bHh: Float32Array | null;
+  /**
+   * LSTM peephole weights (3*H) in the order i, f, o (ONNX's P converted to our order), or null.
+   * i and f see c_{t-1}; o sees c_t. PyTorch has no peepholes.
+   */
+  readonly peephole?: Float32Array | null;
+}
+
+/** Shape of a network, without its numbers. */
+export interface NetworkSpec {
+  readonly kind: CellKind;
+  /** D */
+  readonly inputSize: number;
+  /** H */
+  readonly hiddenSize: number;
+  /** L */
+  readonly numLayers: number;
+  /** ['forward'], ['forward', 'reverse'] (bidirectional), or ['reverse'] (ONNX direction=reverse). */
+  readonly directions: readonly Direction[];
+  /** Whether bias vectors are present. */
+  readonly bias: boolean;
+  /**
+   * GRU only: true is PyTorch's form n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); false is ONNX's
+   * default (linear_before_reset = 0): n = tanh(W_in x + b_in + W_hn (r * h) + b_hn).
+   * @default true
+   */
+  readonly linearBeforeReset?: boolean;
+  /** ONNX `clip`: pre-activations are clipped to [-clip, clip] before each activation. */
+  readonly clip?: number | null;
+}
+
+/** A network with its parameters. `layers[k][d]` pairs with `spec.directions[d]`. */
+export interface Network extends NetworkSpec {
+  readonly layers: readonly (readonly DirectionParams[])[];
+}
+
+/** Initial states, one row per layer and direction: l0 dir0, l0 dir1, l1 dir0, ... (PyTorch's order). */
+export interface InitialState {
+  /** (L*dirs, H) */
+  readonly h0?: readonly ArrayLike<number>[] | null;
+  /** (L*dirs, H), LSTM only. */
+  readonly c0?: readonly ArrayLike<number>[] | null;
+}
+
+/** What one direction of one layer computed at one time step. */
+export interface StepRecord {
+  /** (G*H) post-activation gate values in the cell's row order. For RNN this equals h. */
+  readonly gates: Float64Array;
+  /** (G*H) pre-activations: the value each activation received (after clipping, if any). */
+  readonly pre: Float64Array;
+  /** (H) cell state after the step; LSTM only. */
+  readonly c: Float64Array | null;
+  /** (H) hidden state after the step. */
+  readonly h: Float64Array;
+}
+
+/** One time step of the whole network. */
+export interface NetworkStep {
+  /** [L][dirs], pairing with `spec.directions`. */
+  readonly layers: readonly (readonly StepRecord[])[];
+  /** (H*dirs) the last layer's output at this step: its directions' h concatenated (PyTorch output[t]). */
+  readonly y: Float64Array;
+}

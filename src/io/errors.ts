@@ -1,0 +1,64 @@
+/**
+ * The one error type for anything wrong with what the user gave us: a file, a stream, a tensor,
+ * a flag value. The CLI prints `format()` as a single line and exits non-zero, never a stack.
+ */
+
+export interface InputErrorOptions {
+  /** The file path, `<stdin>`, or a flag name such as `--initial-state`. */
+  source: string;
+  /** 1-based line in a text format. */
+  line?: number;
+  /** 1-based column (a field index for CSV, a character for JSON). */
+  column?: number;
+  /** A tensor or header field in a binary or weights format: `weight_hh_l1`, `header.shape`. */
+  tensor?: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+export class InputError extends Error {
+  readonly source: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly tensor: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(message: string, opts: InputErrorOptions) {
+    super(message);
+    this.name = 'InputError';
+    this.source = opts.source;
+    this.line = opts.line;
+    this.column = opts.column;
+    this.tensor = opts.tensor;
+    this.hint = opts.hint;
+  }
+
+  /** `data.csv:4:2: expected a number, got "abc"`, or `m.json: weight_hh_l0: expected [12, 3], got [3, 12]`. */
+  format(): string {
+    let where = this.source;
+    if (this.line !== undefined) {
+      where += `:${this.line}`;
+      if (this.column !== undefined) where += `:${this.column}`;
+    }
+    const tensor = this.tensor !== undefined && !this.message.startsWith(this.tensor) ? `${this.tensor}: ` : '';
+    const hint = this.hint !== undefined ? ` (${this.hint})` : '';
+    return `${where}: ${tensor}${this.message}${hint}`;
+  }
+}
+
+/** Makes a value safe to quote in a one-line message: control characters become visible escapes. */
+export function visible(text: string, maxLength = 40): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
+      out += code === 0x1b ? '\\e' : code === 0x0a ? '\\n' : code === 0x09 ? '\\t' : code === 0x0d ? '\\r' : `\\x${code.toString(16).padStart(2, '0')}`;
+    } else if (code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
+      out += `\\u${code.toString(16)}`;
+    } else {
+      out += ch;
+    }
+    if (out.length > maxLength) return `${out.slice(0, maxLength)}…`;
+  }
+  return out;
+}
