@@ -1,0 +1,83 @@
+/**
+ * Backward of one LSTM tick (forward equations in ../cells/lstm.ts). With s' = s(1 - s) for a
+ * sigmoid s and t' = 1 - t^2 for a tanh t:
+ *
+ *   do  = dh * tanh(c)                      da_o = do * o'
+ *   dc  = dc_next + dh * o * tanh'(c) [+ da_o * p_o]           (c reaches h and, with peepholes, o)
+ *   di  = dc * g     df = dc * c_prev     dg = dc * i
+ *   da_i = di * i'   da_f = df * f'       da_g = dg * g'
+ *   dc_prev = dc * f [+ da_i * p_i + da_f * p_f]
+ *   dW_ih += da x^T   dW_hh += da h_prev^T   db_ih += da   db_hh += da
+ *   dx += W_ih^T da   dh_prev = W_hh^T da
+ *
+ * Clipped pre-activations (ONNX clip) pass no gradient where the clip was active.
+ */
+import type { DirectionParams, StepRecord } from '../types.js';
+import { addMatTVec, addOuter, addRange, clipSlope } from './kernels.js';
+import type { CellGradOut } from './types.js';
+
+/**
+ *   x: (Din)  hPrev, cPrev: (H) the step's inputs   rec: the step's forward record
+ *   dh: (H) dL/dh_t (everything that reaches h_t)   dcNext: (H) dL/dc_t from step t+1 only
+ */
+export function lstmBackward(
+  out: CellGradOut,
+  p: DirectionParams,
+  clip: number | null,
+  x: ArrayLike<number>,
+  hPrev: Float64Array,
+  cPrev: Float64Array,
+  rec: StepRecord,
+  dh: Float64Array,
+  dcNext: Float64Array,
+): void {
+  const H = p.hiddenSize;
+  const G4 = 4 * H;
+  const gates = rec.gates;
+  const pre = rec.pre;
+  const c = rec.c!;
+  const da = out.da;
+  const dcPrev = out.dcPrev!;
+  const dcNode = out.dcNode;
+  const P = p.peephole ?? null;
+  for (let k = 0; k < H; k++) {
+    const i = gates[k]!;
+    const f = gates[H + k]!;
+    const g = gates[2 * H + k]!;
+    const o = gates[3 * H + k]!;
+    const tc = Math.tanh(c[k]!);
+    const dhk = dh[k]!;
+    const dao = dhk * tc * o * (1 - o) * clipSlope(pre[3 * H + k]!, clip);
+    let dc = dcNext[k]! + dhk * o * (1 - tc * tc);
+    if (P !== null) dc += dao * P[2 * H + k]!;
+    if (dcNode !== null) dcNode[k] = dc;
+    const dai = dc * g * i * (1 - i) * clipSlope(pre[k]!, clip);
+    const daf = dc * cPrev[k]! * f * (1 - f) * clipSlope(pre[H + k]!, clip);
+    const dag = dc * i * (1 - g * g) * clipSlope(pre[2 * H + k]!, clip);
+    let dcp = dc * f;
+    if (P !== null) dcp += dai * P[k]! + daf * P[H + k]!;
+    dcPrev[k] = dcp;
+    da[k] = dai;
+    da[H + k] = daf;
+    da[2 * H + k] = dag;
+    da[3 * H + k] = dao;
+  }
+  const gr = out.grads;
+  if (gr !== null) {
+    addOuter(gr.wIh, p.inputSize, da, 0, x, 0, G4);
+    addOuter(gr.wHh, H, da, 0, hPrev, 0, G4);
+    if (gr.bIh !== null) addRange(gr.bIh, da, 0, 0, G4);
+    if (gr.bHh !== null) addRange(gr.bHh, da, 0, 0, G4);
+    if (gr.peephole !== null && P !== null) {
+      const gp = gr.peephole;
+      for (let k = 0; k < H; k++) {
+        gp[k] = gp[k]! + da[k]! * cPrev[k]!;
+        gp[H + k] = gp[H + k]! + da[H + k]! * cPrev[k]!;
+        gp[2 * H + k] = gp[2 * H + k]! + da[3 * H + k]! * c[k]!;
+      }
+    }
+  }
+  if (out.dx !== null) addMatTVec(out.dx, p.wIh, p.inputSize, da, 0, 0, G4);
+  out.dhPrev.fill(0);
+  addMatTVec(out.dhPrev, p.wHh, H, da, 0, 0, G4);
+}

@@ -1,0 +1,223 @@
+/**
+ * Exact backpropagation through time over stacked layers and directions, the mirror of
+ * ../network.ts runSequence. It reuses the forward records (gates, pre-activations, c, h of every
+ * step), so nothing is recomputed except the GRU's W_hn h_prev.
+ *
+ * Order: the top layer first, each direction walking its own time order backwards (the forward
+ * direction from T-1 down to 0, the reverse direction from 0 up to T-1). A layer k > 0 read
+ * [forward h | reverse h] of layer k-1, so its input gradient is split back onto both directions
+ * below and added to whatever they already receive.
+ */
+import { gateCount, layerInputSize } from '../shapes.js';
+import type { InitialState, Network, NetworkStep } from '../types.js';
+import { ShapeError } from '../network.js';
+import { gruBackward } from './gru.js';
+import { lstmBackward } from './lstm.js';
+import { rnnBackward } from './rnn.js';
+import type { CellGradOut, DirectionGrads } from './types.js';
+
+/** Zeroed gradients for every parameter of a network, [L][dirs] pairing with `net.layers`. */
+export function allocParamGrads(net: Network): DirectionGrads[][] {
+  const G = gateCount(net.kind);
+  const H = net.hiddenSize;
+  return net.layers.map((dirs, k) =>
+    dirs.map((p) => ({
+      wIh: new Float64Array(G * H * layerInputSize(net, k)),
+      wHh: new Float64Array(G * H * H),
+      bIh: net.bias ? new Float64Array(G * H) : null,
+      bHh: net.bias ? new Float64Array(G * H) : null,
+      peephole: p.peephole != null ? new Float64Array(3 * H) : null,
+    })),
+  );
+}
+
+/** Sets every gradient to 0 (to reuse the buffers between updates). */
+export function zeroParamGrads(grads: readonly (readonly DirectionGrads[])[]): void {
+  for (const dirs of grads) {
+    for (const g of dirs) {
+      g.wIh.fill(0);
+      g.wHh.fill(0);
+      g.bIh?.fill(0);
+      g.bHh?.fill(0);
+      g.peephole?.fill(0);
+    }
+  }
+}
+
+export interface BackwardOptions {
+  /** (T, H*dirs) dL/dy_t for the last layer's output; a missing or null row is zero. */
+  readonly dy?: readonly (ArrayLike<number> | null | undefined)[] | null;
+  /** (L*dirs, H) dL/dh_n, PyTorch's row order (as finalStates returns h_n). */
+  readonly dhN?: readonly (ArrayLike<number> | null | undefined)[] | null;
+  /** (L*dirs, H) dL/dc_n, LSTM only. */
+  readonly dcN?: readonly (ArrayLike<number> | null | undefined)[] | null;
+  /**
+   * Parameter gradients: false skips them (state and input gradients only, about a third faster);
+   * an existing set (from allocParamGrads) is accumulated into; default: fresh zeroed gradients.
+   */
+  readonly params?: boolean | DirectionGrads[][];
+  /** Whether to return dL/dh_t and dL/dc_t of every layer, direction and step. @default false */
+  readonly stateGrads?: boolean;
+}
+
+export interface NetworkGrads {
+  /** [L][dirs] parameter gradients, or null when `params: false`. */
+  readonly params: DirectionGrads[][] | null;
+  /** (T, D) dL/dx_t */
+  readonly dx: Float64Array[];
+  /** (L*dirs, H) dL/dh0 in PyTorch's row order. */
+  readonly dh0: Float64Array[];
+  /** (L*dirs, H) dL/dc0, LSTM only. */
+  readonly dc0: Float64Array[] | null;
+  /**
+   * [t][L][dirs] (H): dL/dh_t of each layer and direction, h_t as a node of the graph (it feeds
+   * the next step and the layer above). Only with `stateGrads`.
+   */
+  readonly dh: Float64Array[][][] | null;
+  /**
+   * [t][L][dirs] (H): dL/dc_t, LSTM only, c_t as a node of the graph, so its path through
+   * h_t = o * tanh(c_t) is included. Only with `stateGrads`.
+   */
+  readonly dc: Float64Array[][][] | null;
+}
+
+function rowOf(
+  rows: readonly (ArrayLike<number> | null | undefined)[] | null | undefined,
+  index: number,
+  expectedRows: number,
+  width: number,
+  name: string,
+): ArrayLike<number> | null {
+  if (rows == null) return null;
+  if (rows.length !== expectedRows) throw new ShapeError(`${name}: expected ${expectedRows} rows, got ${rows.length}`, name);
+  const row = rows[index];
+  if (row == null) return null;
+  if (row.length !== width) throw new ShapeError(`${name}[${index}]: expected ${width} values, got ${row.length}`, name);
+  return row;
+}
+
+/**
+ * Gradients of a loss with respect to every parameter, every input x_t and the initial states,
+ * given the loss's gradients with respect to the outputs y_t and/or the final states.
+ *   xs: (T, D) the inputs of the forward run; steps: its records (runSequence(net, xs, init));
+ *   init: the same initial state the forward run used.
+ */
+export function backwardSequence(
+  net: Network,
+  xs: readonly ArrayLike<number>[],
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  opts: BackwardOptions = {},
+): NetworkGrads {
+  const T = xs.length;
+  const L = net.numLayers;
+  const H = net.hiddenSize;
+  const G = gateCount(net.kind);
+  const dirs = net.directions.length;
+  const isLstm = net.kind === 'lstm';
+  const clip = net.clip ?? null;
+  const lbr = net.linearBeforeReset ?? true;
+  if (steps.length !== T) throw new ShapeError(`backward: ${T} inputs but ${steps.length} forward steps`);
+  const params =
+    opts.params === false ? null : opts.params === undefined || opts.params === true ? allocParamGrads(net) : opts.params;
+
+  const dx = Array.from({ length: T }, () => new Float64Array(net.inputSize));
+  const dh0: Float64Array[] = [];
+  const dc0: Float64Array[] | null = isLstm ? [] : null;
+  const record = opts.stateGrads === true;
+  const dhRec = record
+    ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(H))))
+    : null;
+  const dcRec =
+    record && isLstm
+      ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(H))))
+      : null;
+
+  // dOut[t]: (H*dirs) gradient reaching layer k's output at t; starts as dy for the top layer.
+  let dOut = Array.from({ length: T }, (_, t) => {
+    const v = new Float64Array(H * dirs);
+    const row = rowOf(opts.dy, t, T, H * dirs, 'dy');
+    if (row !== null) for (let j = 0; j < row.length; j++) v[j] = row[j]!;
+    return v;
+  });
+
+  const out: CellGradOut = {
+    dx: null,
+    dhPrev: new Float64Array(H),
+    dcPrev: isLstm ? new Float64Array(H) : null,
+    dcNode: isLstm ? new Float64Array(H) : null,
+    grads: null,
+    da: new Float64Array(G * H),
+    scratch: new Float64Array(2 * G * H),
+  };
+  const zero = new Float64Array(H);
+  const dhTot = new Float64Array(H);
+  const carryH = new Float64Array(H);
+  const carryC = new Float64Array(H);
+  const layerInput = new Float64Array(H * dirs);
+  const initRow = (which: 'h0' | 'c0', k: number, d: number): Float64Array => {
+    const row = rowOf(init?.[which], k * dirs + d, L * dirs, H, which);
+    if (row === null) return zero;
+    return Float64Array.from(row);
+  };
+
+  for (let k = L - 1; k >= 0; k--) {
+    const din = layerInputSize(net, k);
+    const dBelow = k === 0 ? dx : Array.from({ length: T }, () => new Float64Array(din));
+    for (let d = 0; d < dirs; d++) {
+      const reverse = net.directions[d] === 'reverse';
+      const p = net.layers[k]![d]!;
+      const row = k * dirs + d;
+      out.grads = params === null ? null : params[k]![d]!;
+      const h0 = initRow('h0', k, d);
+      const c0 = isLstm ? initRow('c0', k, d) : null;
+      carryH.fill(0);
+      carryC.fill(0);
+      const dhNRow = rowOf(opts.dhN, row, L * dirs, H, 'dhN');
+      if (dhNRow !== null) for (let j = 0; j < H; j++) carryH[j] = dhNRow[j]!;
+      const dcNRow = isLstm ? rowOf(opts.dcN, row, L * dirs, H, 'dcN') : null;
+      if (dcNRow !== null) for (let j = 0; j < H; j++) carryC[j] = dcNRow[j]!;
+      for (let n = 0; n < T; n++) {
+        const t = reverse ? n : T - 1 - n;
+        const tPrev = reverse ? t + 1 : t - 1;
+        const prevRec = tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[k]![d]! : null;
+        const hPrev = prevRec !== null ? prevRec.h : h0;
+        const cPrev = prevRec !== null ? prevRec.c : c0;
+        const rec = steps[t]!.layers[k]![d]!;
+        let input: ArrayLike<number>;
+        if (k === 0) {
+          input = xs[t]!;
+        } else {
+          const below = steps[t]!.layers[k - 1]!;
+          for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * H);
+          input = layerInput;
+        }
+        const g = dOut[t]!;
+        for (let j = 0; j < H; j++) dhTot[j] = g[d * H + j]! + carryH[j]!;
+        out.dx = dBelow[t]!;
+        switch (net.kind) {
+          case 'lstm':
+            lstmBackward(out, p, clip, input, hPrev, cPrev!, rec, dhTot, carryC);
+            break;
+          case 'gru':
+            gruBackward(out, p, clip, lbr, input, hPrev, rec, dhTot);
+            break;
+          case 'rnn_tanh':
+            rnnBackward(out, p, clip, 'tanh', input, hPrev, rec, dhTot);
+            break;
+          case 'rnn_relu':
+            rnnBackward(out, p, clip, 'relu', input, hPrev, rec, dhTot);
+            break;
+        }
+        if (dhRec !== null) dhRec[t]![k]![d]!.set(dhTot);
+        if (dcRec !== null) dcRec[t]![k]![d]!.set(out.dcNode!);
+        carryH.set(out.dhPrev);
+        if (isLstm) carryC.set(out.dcPrev!);
+      }
+      dh0[row] = carryH.slice();
+      if (dc0 !== null) dc0[row] = carryC.slice();
+    }
+    dOut = dBelow;
+  }
+  return { params, dx, dh0, dc0, dh: dhRec, dc: dcRec };
+}
