@@ -1,41 +1,198 @@
 /**
- * Weights files in, a Network out. The format is detected from the content (never only the name).
+ * Weights files in, a Network out. The format is detected from the content (never only the name):
+ *
+ *   safetensors   u64 LE header length, then `{`          safetensors.ts
+ *   onnx          a protobuf ModelProto (first byte a field tag such as 0x08 ir_version)   onnx.ts
+ *   pytorch-json  `{` with PyTorch names (weight_ih_l0, ...)                               state-dict-json.ts
+ *   keras-json    `{` with Keras names (kernel, recurrent_kernel, bias)                   keras.ts
+ *
+ * The containers (JSON, safetensors) deliver named tensors; the naming (PyTorch or Keras, found from
+ * the names or forced with `layout`) decides how they map onto the engine. ONNX maps its own node.
+ * Every InputError leaving here has file-supplied text made visible (no terminal escapes).
  */
-import type { CellKind } from '../../engine/index.js';
-import { InputError } from '../errors.js';
+import type { CellKind, InitialState } from '../../engine/index.js';
+import { InputError, visible } from '../errors.js';
+import { looksLikeKeras, networkFromKeras } from './keras.js';
+import { loadOnnx, looksLikeOnnx } from './onnx.js';
 import { networkFromStateDict, type LoadedWeights } from './pytorch.js';
+import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
 import { parseStateDictJson } from './state-dict-json.js';
+import { FLOAT_DTYPES, type Tensor, type TensorInfo } from './tensor.js';
 
-export type WeightsFormat = 'pytorch-json';
+export type WeightsFormat = 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json';
+
+export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch-json', 'safetensors', 'onnx', 'keras-json'];
+
+/** How tensor names map onto the engine. */
+export type WeightsLayout = 'pytorch' | 'keras' | 'onnx';
 
 export interface LoadWeightsOptions {
   /** File name for messages. */
   source: string;
-  /** --prefix */
+  /** --prefix: PyTorch module prefix (`lstm.`) or Keras layer path (`bidirectional`). */
   prefix?: string | undefined;
   /** --cell / --nonlinearity, when given. */
   kind?: CellKind | undefined;
   /** --weights-format, to skip detection. */
   format?: WeightsFormat | undefined;
+  /** --node: the ONNX recurrent node to use when the graph has several that do not stack. */
+  node?: string | undefined;
+  /** --layout: read a JSON or safetensors file's names as Keras's (`keras`) or PyTorch's. */
+  layout?: 'pytorch' | 'keras' | undefined;
 }
 
 export interface WeightsFile extends LoadedWeights {
   readonly format: WeightsFormat;
+  readonly layout: WeightsLayout;
+  /** Every tensor the file holds, in file order, with what it became (`role`). */
+  readonly tensors: readonly TensorInfo[];
+  /** safetensors `__metadata__`, ONNX producer/opset/metadata_props; empty otherwise. */
+  readonly metadata: ReadonlyMap<string, string>;
+  /** Initial states stored in the file (ONNX initial_h / initial_c), or null. */
+  readonly initialState: InitialState | null;
+  /** ONNX node names or Keras layer paths, bottom layer first; empty for PyTorch (see `prefix`). */
+  readonly modules: readonly string[];
+  /** Things worth telling the user that are not errors (ONNX layout, ignored sequence_lens, ...). */
+  readonly notes: readonly string[];
 }
 
-export function detectWeightsFormat(bytes: Uint8Array, source: string): WeightsFormat {
+/** Which format the bytes are, from their content. */
+export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch-json' | 'safetensors' | 'onnx' {
+  // safetensors first: its length's low byte may itself be `{` (0x7b), but a JSON text has no NULs.
+  if (looksLikeSafetensors(bytes)) return 'safetensors';
   let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] === 0x7b /* { */) return 'pytorch-json';
-  throw new InputError('unrecognised weights format: expected a PyTorch state_dict as JSON', { source });
+  if (looksLikeOnnx(bytes)) return 'onnx';
+  throw new InputError('unrecognised weights format: expected safetensors, ONNX, or a state_dict as JSON', {
+    source,
+    hint: formatHint(bytes),
+  });
+}
+
+/** Names what a common unsupported file is, so the hint can say how to convert it. */
+function formatHint(bytes: Uint8Array): string {
+  const starts = (...b: number[]): boolean => b.every((v, k) => bytes[k] === v);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) {
+    return 'this looks like a PyTorch .pt/.pth zip; save it with safetensors.torch.save_file(model.state_dict(), path)';
+  }
+  if (starts(0x80)) return 'this looks like a pickle; save it with safetensors.torch.save_file(model.state_dict(), path)';
+  if (starts(0x89, 0x48, 0x44, 0x46)) return 'this looks like a Keras .h5 file; save {w.name: w.numpy().tolist()} as JSON';
+  if (bytes.length === 0) return 'the file is empty';
+  return 'see `gatescope --help` for the weights formats';
 }
 
 export function loadWeights(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
-  const format = opts.format ?? detectWeightsFormat(bytes, opts.source);
+  try {
+    return load(bytes, opts);
+  } catch (err) {
+    if (err instanceof InputError) throw visibleError(err);
+    throw err;
+  }
+}
+
+function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
+  const { source } = opts;
+  const format = opts.format ?? detectWeightsFormat(bytes, source);
   switch (format) {
-    case 'pytorch-json': {
-      const tensors = parseStateDictJson(new TextDecoder().decode(bytes), opts.source);
-      return { format, ...networkFromStateDict(tensors, opts) };
+    case 'onnx': {
+      const o = loadOnnx(bytes, opts);
+      return {
+        format,
+        layout: 'onnx',
+        network: o.network,
+        prefix: '',
+        extra: o.extra,
+        ignored: o.ignored,
+        tensors: o.infos,
+        metadata: o.metadata,
+        initialState: o.initialState,
+        modules: o.nodes,
+        notes: o.notes,
+      };
+    }
+    case 'safetensors': {
+      const st = parseSafetensors(bytes, source);
+      return fromTensors(format, st.tensors, st.infos, st.metadata, opts);
+    }
+    case 'pytorch-json':
+    case 'keras-json': {
+      const tensors = parseStateDictJson(new TextDecoder().decode(bytes), source);
+      const infos = [...tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype ?? 'json' }));
+      // A forced format also fixes the naming; detection leaves it to the names.
+      const layout = opts.layout ?? (opts.format === 'keras-json' ? 'keras' : opts.format === 'pytorch-json' ? 'pytorch' : undefined);
+      return fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
     }
   }
 }
+
+/** A container's named tensors through the PyTorch or the Keras name map. */
+function fromTensors(
+  container: 'pytorch-json' | 'keras-json' | 'safetensors',
+  tensors: ReadonlyMap<string, Tensor>,
+  infos: readonly TensorInfo[],
+  metadata: ReadonlyMap<string, string>,
+  opts: LoadWeightsOptions,
+): WeightsFile {
+  const { source } = opts;
+  const keras = opts.layout === 'keras' || (opts.layout === undefined && looksLikeKeras(tensors.keys()));
+  // A recurrent weight stored as integers must fail by name, not as "missing".
+  for (const info of infos) {
+    if ((FLOAT_DTYPES as readonly string[]).includes(info.dtype) || info.dtype === 'json') continue;
+    if (/(weight|bias)_(ih|hh)_l\d+/.test(info.name) || /(^|\/)(recurrent_kernel|kernel|bias)(:\d+)?$/.test(info.name)) {
+      throw new InputError(`dtype ${info.dtype}: expected ${FLOAT_DTYPES.join(', ')}`, { source, tensor: info.name });
+    }
+  }
+  const nonFloat = infos.filter((i) => !tensors.has(i.name)).map((i) => i.name);
+  if (keras) {
+    const k = networkFromKeras(tensors, opts);
+    return {
+      format: container === 'pytorch-json' ? 'keras-json' : container,
+      layout: 'keras',
+      network: k.network,
+      prefix: '',
+      extra: k.extra,
+      ignored: [...k.ignored, ...nonFloat],
+      tensors: infos.map((i) => ({ ...i, role: k.roles.get(i.name) ?? (tensors.has(i.name) ? 'extra' : 'not used') })),
+      metadata,
+      initialState: null,
+      modules: k.layers,
+      notes: k.notes,
+    };
+  }
+  const p = networkFromStateDict(tensors, opts);
+  return {
+    format: container === 'keras-json' ? 'pytorch-json' : container,
+    layout: 'pytorch',
+    network: p.network,
+    prefix: p.prefix,
+    extra: p.extra,
+    ignored: [...p.ignored, ...nonFloat],
+    tensors: infos.map((i) => ({
+      ...i,
+      role: p.extra.has(i.name) ? 'extra' : tensors.has(i.name) ? i.name.slice(p.prefix.length) : 'not used',
+    })),
+    metadata,
+    initialState: null,
+    modules: [],
+    notes: [],
+  };
+}
+
+/** The same error with every piece of file-supplied text made safe to print. */
+function visibleError(err: InputError): InputError {
+  const copy = new InputError(visible(err.message, 400), {
+    source: err.source,
+    ...(err.line !== undefined ? { line: err.line } : {}),
+    ...(err.column !== undefined ? { column: err.column } : {}),
+    ...(err.tensor !== undefined ? { tensor: visible(err.tensor, 80) } : {}),
+    ...(err.hint !== undefined ? { hint: visible(err.hint, 200) } : {}),
+  });
+  return copy;
+}
+
+export { describeWeights, formatWeightsDescription, type WeightsDescription } from './describe.js';
+export { encodeSafetensors } from './safetensors.js';
+export { stateDictFromNetwork } from './pytorch.js';
+export type { Tensor, TensorInfo } from './tensor.js';

@@ -119,6 +119,16 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
     numLayers = Math.max(numLayers, Number(m[3]) + 1);
     if (m[4] !== undefined) reverse = true;
   }
+  // A stray `weight_ih_l99999999` must fail by name, not make us list a hundred million shapes.
+  for (let k = 0; k < numLayers; k++) {
+    if (!own.has(`weight_ih_l${k}`)) {
+      const last = [...own.keys()].find((n) => Number(RECURRENT.exec(n)![3]) === numLayers - 1)!;
+      throw new InputError(`missing tensor (the file has ${prefix}${last}, so it needs every layer below it)`, {
+        source,
+        tensor: `${prefix}weight_ih_l${k}`,
+      });
+    }
+  }
   const directions: Direction[] = reverse ? ['forward', 'reverse'] : ['forward'];
   const bias = own.has('bias_ih_l0') || own.has('bias_hh_l0');
   const spec = { kind, inputSize: wih0.shape[1]!, hiddenSize: H, numLayers, directions, bias };

@@ -1,0 +1,133 @@
+/**
+ * What a weights file holds, as plain data (`describeWeights`) and as text (`formatWeightsDescription`)
+ * for `gatescope inspect WEIGHTS`. Every name that came from the file goes through visible().
+ */
+import { cellLabel, type CellKind, type Direction } from '../../engine/index.js';
+import { visible } from '../errors.js';
+import type { WeightsFile, WeightsFormat, WeightsLayout } from './index.js';
+import { elementCount, shapeText, type TensorInfo } from './tensor.js';
+
+export interface WeightsDescription {
+  readonly format: WeightsFormat;
+  readonly layout: WeightsLayout;
+  readonly cell: CellKind;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly directions: readonly Direction[];
+  readonly bias: boolean;
+  /** GRU only (null otherwise): PyTorch's form (true) or ONNX's default (false). */
+  readonly linearBeforeReset: boolean | null;
+  readonly clip: number | null;
+  /** Whether any direction has LSTM peepholes. */
+  readonly peepholes: boolean;
+  /** PyTorch module prefix ('' when none). */
+  readonly prefix: string;
+  /** ONNX nodes or Keras layers, bottom first. */
+  readonly modules: readonly string[];
+  /** Every tensor in the file. */
+  readonly tensors: readonly TensorInfo[];
+  /** Numbers the engine holds for the network: weights, biases, peepholes. */
+  readonly parameterCount: number;
+  /** Numbers stored in the file, all tensors included. */
+  readonly fileValueCount: number;
+  readonly ignored: readonly string[];
+  readonly metadata: readonly (readonly [string, string])[];
+  /** Which initial states the file stores. */
+  readonly initialState: { readonly h0: boolean; readonly c0: boolean };
+  readonly notes: readonly string[];
+}
+
+export function describeWeights(file: WeightsFile): WeightsDescription {
+  const net = file.network;
+  let parameterCount = 0;
+  let peepholes = false;
+  for (const dirs of net.layers) {
+    for (const p of dirs) {
+      parameterCount += p.wIh.length + p.wHh.length + (p.bIh?.length ?? 0) + (p.bHh?.length ?? 0) + (p.peephole?.length ?? 0);
+      if (p.peephole != null) peepholes = true;
+    }
+  }
+  return {
+    format: file.format,
+    layout: file.layout,
+    cell: net.kind,
+    inputSize: net.inputSize,
+    hiddenSize: net.hiddenSize,
+    numLayers: net.numLayers,
+    directions: net.directions,
+    bias: net.bias,
+    linearBeforeReset: net.kind === 'gru' ? (net.linearBeforeReset ?? true) : null,
+    clip: net.clip ?? null,
+    peepholes,
+    prefix: file.prefix,
+    modules: file.modules,
+    tensors: file.tensors,
+    parameterCount,
+    fileValueCount: file.tensors.reduce((n, t) => n + elementCount(t.shape), 0),
+    ignored: file.ignored,
+    metadata: [...file.metadata],
+    initialState: { h0: file.initialState?.h0 != null, c0: file.initialState?.c0 != null },
+    notes: file.notes,
+  };
+}
+
+const FORMAT_LABEL: Readonly<Record<WeightsFormat, string>> = {
+  'pytorch-json': 'PyTorch state_dict (JSON)',
+  'keras-json': 'Keras weights (JSON)',
+  safetensors: 'safetensors',
+  onnx: 'ONNX',
+};
+
+/** At most this many tensor rows; a file with a large head or many layers still prints in a screen. */
+const MAX_TENSOR_ROWS = 60;
+
+export function formatWeightsDescription(d: WeightsDescription): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string): void => {
+    lines.push(`${label.padEnd(12)}${value}`);
+  };
+  const names = d.layout === 'pytorch' ? 'PyTorch names' : d.layout === 'keras' ? 'Keras names' : 'ONNX node';
+  let fmt = `${FORMAT_LABEL[d.format]}, ${names}`;
+  if (d.prefix !== '') fmt += `, prefix ${JSON.stringify(visible(d.prefix))}`;
+  row('format', fmt);
+  if (d.modules.length > 0) row(d.layout === 'onnx' ? 'nodes' : 'layers', d.modules.map((m) => JSON.stringify(visible(m))).join(', '));
+  const dirText =
+    d.directions.length === 2 ? 'bidirectional' : d.directions[0] === 'reverse' ? 'reverse only' : 'forward';
+  const parts = [
+    cellLabel(d.cell),
+    `input ${d.inputSize}`,
+    `hidden ${d.hiddenSize}`,
+    `${d.numLayers} layer${d.numLayers === 1 ? '' : 's'}`,
+    dirText,
+    d.bias ? 'bias' : 'no bias',
+  ];
+  if (d.linearBeforeReset !== null) parts.push(`linear_before_reset ${d.linearBeforeReset ? 1 : 0}`);
+  if (d.peepholes) parts.push('peepholes');
+  if (d.clip !== null) parts.push(`clip ${d.clip}`);
+  row('network', parts.join(', '));
+  row('parameters', `${d.parameterCount} (the file holds ${d.fileValueCount} values in ${d.tensors.length} tensors)`);
+  if (d.initialState.h0 || d.initialState.c0) {
+    row('init state', [d.initialState.h0 ? 'h0' : '', d.initialState.c0 ? 'c0' : ''].filter(Boolean).join(', ') + ' stored in the file');
+  }
+  lines.push('tensors');
+  const shown = d.tensors.slice(0, MAX_TENSOR_ROWS);
+  const nameWidth = Math.min(48, Math.max(...shown.map((t) => visible(t.name, 48).length), 4));
+  const shapeWidth = Math.max(...shown.map((t) => shapeText(t.shape).length), 2);
+  const dtypeWidth = Math.max(...shown.map((t) => visible(t.dtype, 12).length), 3);
+  for (const t of shown) {
+    const role = t.role !== undefined ? `  ${visible(t.role, 80)}` : '';
+    lines.push(
+      `  ${visible(t.name, 48).padEnd(nameWidth)}  ${visible(t.dtype, 12).padEnd(dtypeWidth)}  ${shapeText(t.shape).padEnd(shapeWidth)}${role}`.trimEnd(),
+    );
+  }
+  if (d.tensors.length > shown.length) lines.push(`  ... and ${d.tensors.length - shown.length} more`);
+  if (d.ignored.length > 0) {
+    const list = d.ignored.slice(0, 20).map((n) => visible(n, 48));
+    if (d.ignored.length > 20) list.push(`... ${d.ignored.length - 20} more`);
+    row('not used', list.join(', '));
+  }
+  for (const [k, v] of d.metadata) row('metadata', `${visible(k, 40)} = ${visible(v, 80)}`);
+  for (const n of d.notes) row('note', visible(n, 200));
+  return lines.join('\n');
+}
