@@ -1,0 +1,152 @@
+/**
+ * What every numeric reader shares: strict number cells, --columns, the width checks, the
+ * non-finite check and the short label of a row. Each reader parses its own syntax and hands rows
+ * of raw values here, with a way to name where each value was written.
+ */
+import { InputError, visible } from './errors.js';
+import type { InputOptions, InputRecord } from './input.js';
+
+/** A decimal number as numpy, pandas and printf write them; hex, '1_000' and '' are not numbers. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** numpy's nan/inf, Python's float('inf') repr, JavaScript's Infinity. */
+const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
+
+/** The number in a cell (surrounding spaces allowed), or null when it is not one. */
+export function parseNumberCell(cell: string): number | null {
+  const s = cell.trim();
+  if (DECIMAL.test(s)) return Number(s);
+  const m = NON_FINITE.exec(s);
+  if (m) return m[2]!.toLowerCase() === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
+  return null;
+}
+
+/** The error for a cell that is not a number: quotes it safely, or says it is empty. */
+export function notANumber(cell: string, source: string, line: number, column: number | undefined): InputError {
+  const s = cell.trim();
+  const got = s === '' ? 'an empty field' : `"${visible(s)}"`;
+  return new InputError(`expected a number, got ${got}`, { source, line, column });
+}
+
+const MAX_LABEL = 60;
+
+/** "0.5, -1" from the cells as written; cut with an ellipsis when long. */
+export function rowLabel(cells: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < cells.length; i++) {
+    out += (i > 0 ? ', ' : '') + cells[i]!.trim();
+    if (out.length > MAX_LABEL) return `${visible(out, MAX_LABEL)}`;
+  }
+  return visible(out, MAX_LABEL);
+}
+
+/** Where a value was written, for messages: a line and optionally a column for text formats, a tensor for binary. */
+export interface Place {
+  readonly line?: number | undefined;
+  readonly column?: number | undefined;
+  readonly tensor?: string | undefined;
+}
+
+export interface RowShaperOptions extends InputOptions {
+  /** Where the feature names came from (a header line), for an unknown --columns name. */
+  readonly namesPlace?: Place;
+}
+
+/**
+ * Turns raw rows (all columns of the file) into records (the selected features), checking the row
+ * width, the expected width at the first record and finiteness of the selected values.
+ */
+export class RowShaper {
+  /** Names of the selected features, in output order. */
+  readonly featureNames: readonly string[];
+  /** Columns per raw row. */
+  readonly rawWidth: number;
+  private readonly pick: readonly number[] | null;
+  private readonly source: string;
+  private readonly allowNonFinite: boolean;
+  private readonly expectedWidth: number | undefined;
+  private steps = 0;
+
+  constructor(source: string, names: readonly string[], opts: RowShaperOptions) {
+    this.source = source;
+    this.rawWidth = names.length;
+    this.allowNonFinite = opts.allowNonFinite === true;
+    this.expectedWidth = opts.expectedWidth;
+    if (opts.columns !== undefined && opts.columns.length > 0) {
+      const pick = opts.columns.map((c) => resolveColumn(c, names, source, opts.namesPlace));
+      this.pick = pick;
+      this.featureNames = pick.map((i) => names[i]!);
+    } else {
+      this.pick = null;
+      this.featureNames = names;
+    }
+  }
+
+  /** Records made so far. */
+  get count(): number {
+    return this.steps;
+  }
+
+  /**
+   * One time step from a raw row. `cells` are the texts as written (for the label), or null to render
+   * the numbers. `placeOf(i)` names where raw value i was written, `placeOf(-1)` the row as a whole.
+   */
+  record(raw: ArrayLike<number>, cells: readonly string[] | null, line: number, placeOf: (rawIndex: number) => Place): InputRecord {
+    if (raw.length !== this.rawWidth) {
+      const p = placeOf(-1);
+      throw new InputError(`expected ${this.rawWidth} fields, got ${raw.length}`, { source: this.source, line: p.line, tensor: p.tensor });
+    }
+    const width = this.featureNames.length;
+    if (this.steps === 0 && this.expectedWidth !== undefined && width !== this.expectedWidth) {
+      const p = placeOf(-1);
+      throw new InputError(`expected ${this.expectedWidth} features (the weights' input size), got ${width}`, {
+        source: this.source,
+        line: p.line,
+        tensor: p.tensor,
+        hint: width > this.expectedWidth ? 'pick features with --columns' : undefined,
+      });
+    }
+    const values = new Float64Array(width);
+    const labelCells: string[] = [];
+    for (let k = 0; k < width; k++) {
+      const i = this.pick === null ? k : this.pick[k]!;
+      const v = raw[i]!;
+      if (!this.allowNonFinite && !Number.isFinite(v)) {
+        const p = placeOf(i);
+        const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+        throw new InputError(`${what} at t=${this.steps} (feature ${visible(this.featureNames[k]!)}): expected a finite number`, {
+          source: this.source,
+          line: p.line,
+          column: p.column,
+          tensor: p.tensor,
+          hint: 'pass --allow-nan to accept it',
+        });
+      }
+      values[k] = v;
+      labelCells.push(cells !== null ? cells[i]! : String(v));
+    }
+    this.steps++;
+    return { values, label: rowLabel(labelCells), line };
+  }
+}
+
+/** A --columns entry as a raw column index: a name first, then a 0-based index. */
+function resolveColumn(c: string, names: readonly string[], source: string, place: Place | undefined): number {
+  const byName = names.indexOf(c);
+  if (byName >= 0) return byName;
+  if (/^\d+$/.test(c)) {
+    const i = Number(c);
+    if (i < names.length) return i;
+    throw new InputError(`column index ${i} is out of range: the input has ${names.length} column${names.length === 1 ? '' : 's'} (0-${names.length - 1})`, {
+      source,
+      line: place?.line,
+      tensor: place?.tensor,
+    });
+  }
+  throw new InputError(`unknown column "${visible(c)}"; available: ${listNames(names)}`, { source, line: place?.line, tensor: place?.tensor });
+}
+
+/** "a, b, c" quoted and cut after 20 names. */
+export function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 20).map((n) => visible(n, 24));
+  return shown.join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '');
+}
