@@ -1,0 +1,67 @@
+/**
+ * `gatescope init`: seeded random weights as a PyTorch state_dict in JSON, the same numbers the
+ * viewer and `run` use when no --weights is given (same cell, sizes and seed).
+ */
+import type { Argv } from 'yargs';
+import { randomNetwork } from '../../engine/index.js';
+import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
+import type { CliEnv } from '../env.js';
+import { EXIT, UsageError } from '../errors.js';
+import { cellKindFrom, CELL_CHOICES, nonNegativeInt, positiveInt } from '../options.js';
+import { fileSink, stdoutSink } from '../output.js';
+
+export interface InitArgs {
+  inputSize: number;
+  cell?: (typeof CELL_CHOICES)[number] | undefined;
+  nonlinearity?: 'tanh' | 'relu' | undefined;
+  hiddenSize?: number | undefined;
+  layers?: number | undefined;
+  bidirectional?: boolean | undefined;
+  bias?: boolean | undefined;
+  seed?: number | undefined;
+  output?: string | undefined;
+}
+
+export const command = 'init';
+export const describe = 'write seeded random weights as a PyTorch state_dict (JSON)';
+
+export function builder<T>(y: Argv<T>) {
+  return y
+    .option('input-size', { alias: 'D', type: 'number', demandOption: true, describe: 'features per time step (D)' })
+    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind [default: lstm]' })
+    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity' })
+    .option('hidden-size', { type: 'number', describe: 'hidden size H [default: 8]' })
+    .option('layers', { type: 'number', describe: 'stacked layers [default: 1]' })
+    .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers' })
+    .option('bias', { type: 'boolean', describe: 'include bias vectors [default: true]' })
+    .option('seed', { type: 'number', describe: 'random seed [default: 0]' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .example('$0 init --input-size 3 --hidden-size 16 > weights.json', 'an LSTM for 3 features');
+}
+
+export async function handler(args: InitArgs, env: CliEnv): Promise<number> {
+  const inputSize = positiveInt('input-size', args.inputSize, 1 << 16);
+  if (inputSize === undefined) throw new UsageError('--input-size is required');
+  const network = randomNetwork({
+    kind: cellKindFrom(args) ?? 'lstm',
+    inputSize,
+    hiddenSize: positiveInt('hidden-size', args.hiddenSize, 4096) ?? 8,
+    numLayers: positiveInt('layers', args.layers, 64) ?? 1,
+    bidirectional: args.bidirectional ?? false,
+    bias: args.bias ?? true,
+    seed: nonNegativeInt('seed', args.seed) ?? 0,
+  });
+  const dict = stateDictFromNetwork(network);
+  const text = `{\n${Object.entries(dict)
+    .map(([name, value]) => `  ${JSON.stringify(name)}: ${JSON.stringify(value)}`)
+    .join(',\n')}\n}\n`;
+  const sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  try {
+    await sink.write(text);
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  return EXIT.ok;
+}

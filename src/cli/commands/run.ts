@@ -1,0 +1,145 @@
+/**
+ * `gatescope run [input]`: the whole trace, headless, for pipelines and notebooks.
+ *
+ * Forward-only networks stream: each step is computed and written as its record arrives, in
+ * constant memory. A reverse direction needs the whole sequence first (as PyTorch's does).
+ */
+import type { Argv } from 'yargs';
+import { cloneStep, createStepper, finalStates, runSequence, type NetworkStep } from '../../engine/index.js';
+import type { InputRecord } from '../../io/input.js';
+import type { CliEnv } from '../env.js';
+import { EXIT } from '../errors.js';
+import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
+import { withInputOptions, withModelOptions } from '../options.js';
+import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { csvHeader, csvRow, stepObject } from '../trace-format.js';
+
+export const RUN_FORMATS = ['ndjson', 'json', 'csv'] as const;
+export type RunFormat = (typeof RUN_FORMATS)[number];
+
+export interface RunArgs extends PrepareFlags {
+  format: RunFormat;
+  output?: string | undefined;
+}
+
+export const command = 'run [input]';
+export const describe = 'compute every gate and state and write the trace (NDJSON, JSON or CSV)';
+
+export function builder<T>(y: Argv<T>) {
+  return withInputOptions(withModelOptions(y))
+    .positional('input', { type: 'string', describe: 'sequence file, or - for stdin (default: stdin)' })
+    .option('format', { alias: 'f', type: 'string', choices: RUN_FORMATS, default: 'ndjson' as RunFormat, describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .example('$0 run data.csv --weights lstm.json', 'NDJSON, one line per time step')
+    .example('tail -f sensor.csv | $0 run --weights m.json -', 'a step per line as it arrives')
+    .example('$0 run data.csv --format csv -o trace.csv', 'a table for pandas.read_csv');
+}
+
+interface Writer {
+  begin(featureNames: readonly string[]): string | null;
+  step(t: number, x: Float64Array, step: NetworkStep, pred: Float64Array | null): string;
+  end(T: number, last: NetworkStep[] | null): string | null;
+}
+
+function makeWriter(format: RunFormat, model: Model, source: string): Writer {
+  const net = model.network;
+  const predSize = model.head?.outSize ?? 0;
+  switch (format) {
+    case 'ndjson':
+      return {
+        begin: () => null,
+        step: (t, x, s, pred) => `${JSON.stringify(stepObject(net, t, x, s, pred))}\n`,
+        end: () => null,
+      };
+    case 'csv':
+      return {
+        begin: (names) => `${csvHeader(net, names, predSize)}\n`,
+        step: (t, x, s, pred) => `${csvRow(net, t, x, s, pred)}\n`,
+        end: () => null,
+      };
+    case 'json': {
+      let first = true;
+      return {
+        begin: (names) => {
+          const meta = {
+            cell: net.kind,
+            inputSize: net.inputSize,
+            hiddenSize: net.hiddenSize,
+            numLayers: net.numLayers,
+            directions: net.directions,
+            bias: net.bias,
+            source,
+            weights: model.weightsSource,
+            weightsFormat: model.weightsFormat,
+            seed: model.seed,
+            features: names,
+            head: model.head === null ? null : { outputs: model.head.outSize },
+          };
+          return `{"meta":${JSON.stringify(meta)},\n"steps":[\n`;
+        },
+        step: (t, x, s, pred) => {
+          const text = `${first ? '' : ',\n'}${JSON.stringify(stepObject(net, t, x, s, pred))}`;
+          first = false;
+          return text;
+        },
+        end: (T, steps) => {
+          const final: Record<string, unknown> = { T };
+          if (steps !== null && steps.length > 0) {
+            const { hN, cN } = finalStates(net, steps);
+            final['h_n'] = hN.map((r) => Array.from(r));
+            if (cN !== null) final['c_n'] = cN.map((r) => Array.from(r));
+          }
+          return `\n],\n"final":${JSON.stringify(final)}}\n`;
+        },
+      };
+    }
+  }
+}
+
+export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
+  const { model, input, toX } = await prepare(args, env);
+  const net = model.network;
+  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  const writer = makeWriter(args.format, model, input.source);
+  const pred = (s: NetworkStep): Float64Array | null => (model.head === null ? null : applyHead(model.head, s.y));
+  try {
+    const head = writer.begin(input.featureNames);
+    if (head !== null) await sink.write(head);
+    let T = 0;
+    if (net.directions.length === 1 && net.directions[0] === 'forward') {
+      const stepper = createStepper(net, model.init);
+      let last: NetworkStep | null = null;
+      for await (const record of input) {
+        const x = toX(record);
+        const s = stepper.step(x);
+        await sink.write(writer.step(T, x, s, pred(s)));
+        T++;
+        if (sink.closed) break;
+        last = s;
+      }
+      if (sink.closed) {
+        input.close();
+        return EXIT.ok;
+      }
+      const tail = writer.end(T, last === null ? null : [cloneStep(last)]);
+      if (tail !== null) await sink.write(tail);
+    } else {
+      const records: InputRecord[] = [];
+      for await (const record of input) records.push(record);
+      const xs = records.map(toX);
+      const steps = runSequence(net, xs, model.init);
+      for (let t = 0; t < steps.length && !sink.closed; t++) {
+        await sink.write(writer.step(t, xs[t]!, steps[t]!, pred(steps[t]!)));
+      }
+      T = steps.length;
+      const tail = writer.end(T, steps);
+      if (tail !== null && !sink.closed) await sink.write(tail);
+    }
+    await sink.finish();
+    return EXIT.ok;
+  } catch (err) {
+    input.close();
+    await sink.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * How the CLI ends: exit codes and one-line messages.
+ *
+ *   0  success (also when the reader of our output went away: `gatescope run x | head -1`)
+ *   1  bad data: an input, weights or state file that cannot be used
+ *   2  bad usage: unknown flag, missing argument, invalid option value
+ *   70 internal error (a bug: please report it)
+ *   130 interrupted (Ctrl-C) / 143 terminated (SIGTERM)
+ */
+import { ShapeError } from '../engine/index.js';
+import { InputError, visible } from '../io/errors.js';
+
+export const EXIT = { ok: 0, data: 1, usage: 2, internal: 70, interrupted: 130, terminated: 143 } as const;
+
+/** A flag or argument that is wrong in itself (not the data it points to). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** True for the error a write to a closed pipe raises. */
+export function isBrokenPipe(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EPIPE';
+}
+
+/** The one line printed for an error, and its exit code. */
+export function describeError(err: unknown, debug: boolean): { message: string; code: number } {
+  if (err instanceof InputError) return { message: err.format(), code: EXIT.data };
+  if (err instanceof ShapeError) return { message: err.message, code: EXIT.data };
+  if (err instanceof UsageError) return { message: `${err.message} (see gatescope --help)`, code: EXIT.usage };
+  const sys = err as NodeJS.ErrnoException | null;
+  if (sys && typeof sys === 'object' && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    const path = sys.path !== undefined ? `${visible(sys.path, 200)}: ` : '';
+    const what: Record<string, string> = {
+      ENOENT: 'no such file or directory',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory, expected a file',
+      ENOSPC: 'no space left on device',
+      EROFS: 'read-only file system',
+      ENOTDIR: 'not a directory',
+      EMFILE: 'too many open files',
+    };
+    return { message: `${path}${what[sys.code] ?? `${sys.code} (${sys.syscall})`}`, code: EXIT.data };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  return { message: `internal error: ${visible(message, 300)}${stack} (set GATESCOPE_DEBUG=1 for details)`, code: EXIT.internal };
+}

@@ -1,0 +1,62 @@
+/**
+ * The command line: parses argv with yargs, runs one command, and turns every failure into one
+ * line on stderr and an exit code (see errors.ts). Never prints a stack trace unless
+ * GATESCOPE_DEBUG=1.
+ *
+ * yargs only parses here: command handlers record which command to run, and main awaits it
+ * afterwards, so that help, version and usage errors are captured as text and written to the
+ * injected streams.
+ */
+import yargs, { type Argv } from 'yargs';
+import * as initCmd from './commands/init.js';
+import * as runCmd from './commands/run.js';
+import type { CliEnv } from './env.js';
+import { describeError, EXIT, isBrokenPipe } from './errors.js';
+
+export const VERSION = '0.1.0';
+
+type Pending = () => Promise<number>;
+
+/** One entry per command module: registration stays one line each. */
+function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Argv)[] {
+  return [
+    (y) => y.command(runCmd.command, runCmd.describe, runCmd.builder, (a) => choose(() => runCmd.handler(a, env))),
+    (y) => y.command(initCmd.command, initCmd.describe, initCmd.builder, (a) => choose(() => initCmd.handler(a, env))),
+  ];
+}
+
+export async function main(argv: readonly string[], env: CliEnv): Promise<number> {
+  let pending: Pending | null = null;
+  let parser: Argv = yargs([...argv])
+    .scriptName('gatescope')
+    .usage('$0 [input] [options]\n\nWatch a recurrent neural network think: every LSTM/GRU/RNN gate, step by step.')
+    .strict()
+    .exitProcess(false)
+    .version(VERSION)
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, env.stdout.columns ?? 100))
+    .epilogue('Exit codes: 0 ok, 1 bad data, 2 bad usage, 70 internal error. Docs: README.md');
+  for (const add of commands(env, (run) => (pending = run))) parser = add(parser);
+  parser = parser.demandCommand(1, 'name a command (run, init, ...) or an input file');
+
+  const parsed = await new Promise<{ error: Error | null; output: string }>((res) => {
+    parser.parse([...argv], {}, (error, _args, output) => res({ error: error ?? null, output: output ?? '' }));
+  });
+  if (parsed.error !== null) {
+    const first = parsed.error.message.split('\n')[0];
+    env.stderr.write(`gatescope: ${first} (see gatescope --help)\n`);
+    return EXIT.usage;
+  }
+  if (parsed.output !== '') env.stdout.write(`${parsed.output}\n`);
+  if (pending === null) return EXIT.ok; // --help or --version
+  const run: Pending = pending;
+  try {
+    return await run();
+  } catch (err) {
+    if (isBrokenPipe(err)) return EXIT.ok;
+    const { message, code } = describeError(err, env.env['GATESCOPE_DEBUG'] === '1');
+    env.stderr.write(`gatescope: ${message}\n`);
+    return code;
+  }
+}

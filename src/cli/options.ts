@@ -1,0 +1,111 @@
+/**
+ * Option groups shared by the commands, declared once so that every command spells and validates
+ * them the same way. Values are checked here (choices, integer ranges) before anything runs.
+ */
+import type { Argv } from 'yargs';
+import type { CellKind } from '../engine/index.js';
+import type { InputFormat, InputOptions } from '../io/input.js';
+import { UsageError } from './errors.js';
+
+export const CELL_CHOICES = ['lstm', 'gru', 'rnn'] as const;
+export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
+
+export function withModelOptions<T>(y: Argv<T>) {
+  return y
+    .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
+    .option('weights-format', { type: 'string', choices: ['pytorch-json', 'safetensors', 'onnx', 'keras-json'] as const, describe: 'force the weights format instead of detecting it' })
+    .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
+    .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
+    .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
+    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind for random weights (checked against a weights file)' })
+    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity' })
+    .option('hidden-size', { type: 'number', describe: 'hidden size H for random weights [default: 8]' })
+    .option('layers', { type: 'number', describe: 'stacked layers for random weights [default: 1]' })
+    .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers for random weights' })
+    .option('seed', { type: 'number', describe: 'seed of the random weights [default: 0]' })
+    .option('initial-state', { type: 'string', describe: 'JSON {"h0": [[...]], "c0": [[...]]}, rows l0 fwd, l0 rev, l1 fwd, ...' });
+}
+
+export function withInputOptions<T>(y: Argv<T>) {
+  return y
+    .option('input-format', { type: 'string', choices: INPUT_FORMATS, describe: 'input format (default: from the extension, then the content)' })
+    .option('columns', { type: 'string', describe: 'features to use, by header name or 0-based index: a,c or 0,2' })
+    .option('header', { type: 'boolean', describe: 'the first CSV row is a header (default: detected)' })
+    .option('batch-index', { type: 'number', describe: 'which sequence of a batched .npy [T,B,D] / [B,T,D] to show [default: 0]' })
+    .option('batch-first', { type: 'boolean', describe: 'a 3-d .npy is [B, T, D] rather than [T, B, D]' })
+    .option('tokens', { type: 'string', choices: ['chars', 'words'] as const, describe: 'text input: one step per character or per word' })
+    .option('vocab', { type: 'string', describe: 'text input: vocabulary file, one token per line' })
+    .option('allow-nan', { type: 'boolean', describe: 'accept NaN and Inf in the input instead of stopping' });
+}
+
+/** The model flags after validation. */
+export interface ModelFlags {
+  weights?: string | undefined;
+  weightsFormat?: 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | undefined;
+  prefix?: string | undefined;
+  node?: string | undefined;
+  layout?: 'pytorch' | 'keras' | undefined;
+  cell?: (typeof CELL_CHOICES)[number] | undefined;
+  nonlinearity?: 'tanh' | 'relu' | undefined;
+  hiddenSize?: number | undefined;
+  layers?: number | undefined;
+  bidirectional?: boolean | undefined;
+  seed?: number | undefined;
+  initialState?: string | undefined;
+}
+
+/** The input flags after validation. */
+export interface InputFlags {
+  inputFormat?: InputFormat | undefined;
+  columns?: string | undefined;
+  header?: boolean | undefined;
+  batchIndex?: number | undefined;
+  batchFirst?: boolean | undefined;
+  tokens?: 'chars' | 'words' | undefined;
+  vocab?: string | undefined;
+  allowNan?: boolean | undefined;
+}
+
+export function positiveInt(name: string, value: number | undefined, max = 1 << 20): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+export function nonNegativeInt(name: string, value: number | undefined, max = 2 ** 32 - 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** --cell and --nonlinearity as the engine's CellKind, or undefined when neither was given. */
+export function cellKindFrom(flags: ModelFlags): CellKind | undefined {
+  if (flags.nonlinearity !== undefined && flags.cell !== undefined && flags.cell !== 'rnn') {
+    throw new UsageError(`--nonlinearity applies to --cell rnn, not --cell ${flags.cell}`);
+  }
+  if (flags.cell === 'lstm' || flags.cell === 'gru') return flags.cell;
+  if (flags.cell === 'rnn' || flags.nonlinearity !== undefined) return flags.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh';
+  return undefined;
+}
+
+/** Input flags as io's InputOptions (the vocabulary file is read by the loader). */
+export function inputOptionsFrom(flags: InputFlags): InputOptions {
+  const opts: InputOptions = {};
+  if (flags.inputFormat !== undefined) opts.format = flags.inputFormat;
+  if (flags.columns !== undefined) {
+    const cols = flags.columns.split(',').map((c) => c.trim());
+    if (cols.some((c) => c === '')) throw new UsageError(`--columns has an empty name: "${flags.columns}"`);
+    opts.columns = cols;
+  }
+  if (flags.header !== undefined) opts.header = flags.header;
+  const bi = nonNegativeInt('batch-index', flags.batchIndex);
+  if (bi !== undefined) opts.batchIndex = bi;
+  if (flags.batchFirst !== undefined) opts.batchFirst = flags.batchFirst;
+  if (flags.tokens !== undefined) opts.tokens = flags.tokens;
+  if (flags.allowNan !== undefined) opts.allowNonFinite = flags.allowNan;
+  return opts;
+}
