@@ -44,7 +44,8 @@ export function enoughToSniff(head: Uint8Array): boolean {
  * `txt` asks for the number-or-text decision of a .txt file.
  */
 export function sniffFormat(head: Uint8Array, opts: InputOptions, txt = false): InputFormat {
-  if (isNpy(head)) return 'npy';
+  // 0x93 cannot start UTF-8 text; a damaged magic after it gets the npy reader's precise error.
+  if (isNpy(head) || head[0] === 0x93) return 'npy';
   const i = firstContent(head);
   const c = head[i];
   if (c === 0x5b) return 'json';
