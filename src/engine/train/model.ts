@@ -1,0 +1,85 @@
+/**
+ * A trained model: the recurrent network plus its linear head, with prediction and export under
+ * PyTorch's names. The names are those of a module
+ *
+ *   class Model(nn.Module):
+ *       def __init__(self): self.rnn = nn.LSTM(...); self.head = nn.Linear(H * dirs, O)
+ *
+ * so `model.load_state_dict(...)` takes the export as it is: `rnn.weight_ih_l0` ... and
+ * `head.weight` (O, H*dirs), `head.bias` (O).
+ */
+import { runSequence } from '../network.js';
+import { expectedShapes, tensorName } from '../shapes.js';
+import type { DirectionParams, InitialState, Network } from '../types.js';
+import { headForward, type LinearHead } from './head.js';
+
+export interface TrainedModel {
+  readonly network: Network;
+  readonly head: LinearHead;
+}
+
+/** The recurrent module's name prefix in exports. */
+export const RNN_PREFIX = 'rnn.';
+
+/** A deep copy (training keeps changing the arrays of the live model). */
+export function cloneModel(model: TrainedModel): TrainedModel {
+  const net = model.network;
+  return {
+    network: {
+      ...net,
+      layers: net.layers.map((dirs) =>
+        dirs.map(
+          (p): DirectionParams => ({
+            ...p,
+            wIh: p.wIh.slice(),
+            wHh: p.wHh.slice(),
+            bIh: p.bIh?.slice() ?? null,
+            bHh: p.bHh?.slice() ?? null,
+            peephole: p.peephole?.slice() ?? null,
+          }),
+        ),
+      ),
+    },
+    head: { ...model.head, weight: model.head.weight.slice(), bias: model.head.bias.slice() },
+  };
+}
+
+/** The head's output at every step.   xs: (T, D) -> (T, O) */
+export function predictSequence(model: TrainedModel, xs: readonly ArrayLike<number>[], init?: InitialState): Float64Array[] {
+  return runSequence(model.network, xs, init).map((st) => {
+    const out = new Float64Array(model.head.outSize);
+    headForward(model.head, st.y, out);
+    return out;
+  });
+}
+
+export interface NamedTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Row-major float32 values (shared with the model, not copied). */
+  readonly data: Float32Array;
+}
+
+/** Every tensor of the model under its PyTorch name, in PyTorch's parameter order, head last. */
+export function modelTensors(model: TrainedModel, prefix = RNN_PREFIX): NamedTensor[] {
+  const net = model.network;
+  const shapes = expectedShapes(net);
+  const out: NamedTensor[] = [];
+  net.layers.forEach((dirs, k) =>
+    dirs.forEach((p, d) => {
+      const dir = net.directions[d]!;
+      const add = (base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh', data: Float32Array | null): void => {
+        if (data === null) return;
+        const name = tensorName(base, k, dir);
+        out.push({ name: prefix + name, shape: shapes.get(name)!, data });
+      };
+      add('weight_ih', p.wIh);
+      add('weight_hh', p.wHh);
+      add('bias_ih', p.bIh);
+      add('bias_hh', p.bHh);
+    }),
+  );
+  out.push({ name: 'head.weight', shape: [model.head.outSize, model.head.inSize], data: model.head.weight });
+  out.push({ name: 'head.bias', shape: [model.head.outSize], data: model.head.bias });
+  return out;
+}
