@@ -1,0 +1,94 @@
+/**
+ * How far back the network's memory reaches: for the last layer's forward direction and its final
+ * hidden state h_{T-1}, per step t,
+ *
+ *   x = ||d h_{T-1} / d x_t||_F   (H x D: the network input at t, through every layer below)
+ *   h = ||d h_{T-1} / d h_t||_F   (H x H: that layer's hidden state after step t)
+ *   c = ||d h_{T-1} / d c_t||_F   (H x H, LSTM: its cell state after step t)
+ *
+ * h_t and c_t are nodes of the computation graph: c_t's path through h_t = o_t * tanh(c_t) counts,
+ * so at t = T-1, h gives sqrt(H) (the identity) and c gives ||diag(o * tanh'(c))||.
+ *
+ * Exact, by reverse mode: the Jacobian has only H rows (one per unit of h_{T-1}) but T*(D + 2H)
+ * columns, so H backward passes, each seeded with one unit of h_{T-1}, give every column at once.
+ * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
+ * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
+ */
+import { backwardSequence } from './grad/network.js';
+import { runSequence, ShapeError } from './network.js';
+import type { CellKind, InitialState, Network } from './types.js';
+
+export interface MemorySensitivity {
+  readonly t: number;
+  /** ||d h_{T-1} / d x_t||_F */
+  readonly x: number;
+  /** ||d h_{T-1} / d h_t||_F */
+  readonly h: number;
+  /** ||d h_{T-1} / d c_t||_F, LSTM only. */
+  readonly c?: number;
+}
+
+export interface MemoryProfile {
+  readonly cell: CellKind;
+  readonly T: number;
+  readonly sensitivity: readonly MemorySensitivity[];
+}
+
+/**
+ * The memory profile of a run over xs: (T, D), from the given initial state.
+ * Throws ShapeError when the network has no forward direction (a reverse-only network's final
+ * state is at t = 0 and looks forward, not back).
+ */
+export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): MemoryProfile {
+  const T = xs.length;
+  const L = net.numLayers;
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  const d = net.directions.indexOf('forward');
+  if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
+  const isLstm = net.kind === 'lstm';
+  const x2 = new Float64Array(T);
+  const h2 = new Float64Array(T);
+  const c2 = new Float64Array(T);
+  if (T > 0) {
+    const steps = runSequence(net, xs, init);
+    const row = (L - 1) * dirs + d;
+    const dhN: (Float64Array | null)[] = Array.from({ length: L * dirs }, () => null);
+    const seed = new Float64Array(H);
+    dhN[row] = seed;
+    for (let j = 0; j < H; j++) {
+      seed.fill(0);
+      seed[j] = 1;
+      const g = backwardSequence(net, xs, steps, init, { dhN, params: false, stateGrads: true });
+      for (let t = 0; t < T; t++) {
+        x2[t] = x2[t]! + sumSquares(g.dx[t]!);
+        h2[t] = h2[t]! + sumSquares(g.dh![t]![L - 1]![d]!);
+        if (isLstm) c2[t] = c2[t]! + sumSquares(g.dc![t]![L - 1]![d]!);
+      }
+    }
+  }
+  const sensitivity = Array.from({ length: T }, (_, t): MemorySensitivity =>
+    isLstm ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
+  );
+  return { cell: net.kind, T, sensitivity };
+}
+
+function sumSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return s;
+}
+
+/**
+ * How many steps back the memory reaches: T-1 minus the earliest step whose sensitivity (`x`, `h`
+ * or `c`) is still at least `threshold` times the figure at the last step. 0 for an empty profile.
+ */
+export function memorySpan(profile: MemoryProfile, of: 'x' | 'h' | 'c', threshold = 0.01): number {
+  const s = profile.sensitivity;
+  const last = s.at(-1)?.[of];
+  if (last === undefined) return 0;
+  for (let t = 0; t < s.length; t++) {
+    if ((s[t]![of] ?? 0) >= threshold * last) return s.length - 1 - t;
+  }
+  return 0;
+}
