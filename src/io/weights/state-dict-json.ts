@@ -3,13 +3,16 @@
  *   json.dump({k: v.tolist() for k, v in model.state_dict().items()}, f)
  */
 import { InputError } from '../errors.js';
-import { tensorFromNested, type Tensor } from './tensor.js';
+import { checkJson } from '../json-syntax.js';
+import { MAX_RANK, tensorFromNested, type Tensor } from './tensor.js';
 
 export function parseStateDictJson(text: string, source: string): Map<string, Tensor> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
+    // Node 20's messages do not always give a position; the syntax checker names line and column.
+    checkJson(text, source, MAX_RANK + 2);
     throw jsonSyntaxError(text, err, source);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
