@@ -122,7 +122,12 @@ async function readVocab(path: string | undefined, env: CliEnv): Promise<string[
 
 /** Loads the model and opens the input, checking that they fit each other. */
 export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepared> {
-  const inputPath = flags.input ?? '-';
+  // yargs reads a lone `-` as an empty string
+  const inputPath = flags.input === undefined || flags.input === '' ? '-' : flags.input;
+  if (inputPath === '-' && env.stdin.isTTY === true) {
+    throw new UsageError('no input: name a sequence file, or pipe one in (cat x.csv | gatescope run -)');
+  }
+  const kindFlag = cellKindFrom(flags);
   const inputOpts: InputOptions = inputOptionsFrom(flags);
   const vocab = await readVocab(flags.vocab, env);
   if (vocab !== undefined) inputOpts.vocab = vocab;
@@ -160,7 +165,7 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
     }
   } else {
     input = await openInput(inputPath, inputOpts, env.stdin);
-    const kind: CellKind = cellKindFrom(flags) ?? 'lstm';
+    const kind: CellKind = kindFlag ?? 'lstm';
     const inputSize = input.featureNames.length;
     if (inputSize === 0) {
       input.close();
