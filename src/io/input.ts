@@ -54,7 +54,10 @@ export interface InputOptions {
 
 /** One time step. */
 export interface InputRecord {
-  /** (D) the features of this step (after --columns), or a one-hot (V) for text. */
+  /**
+   * (D) the features of this step (after --columns), or a one-hot (V) for text. A view that may
+   * share its ArrayBuffer with other records: copy it before changing it.
+   */
   readonly values: Float64Array;
   /** For numeric rows a short rendering of the values as written in the file ("0.5, -1"); for text the token. */
   readonly label: string;

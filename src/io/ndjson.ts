@@ -22,8 +22,15 @@ export function createNdjsonParser(source: string, opts: InputOptions = {}): Chu
   const record = (l: Line): InputRecord | null => {
     const text = l.text;
     if (text.trim() === '') return null;
-    checkJson(text, source, maxDepth, l.number);
-    const v = JSON.parse(text) as unknown;
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      // Only a failed line pays for the positioned check; nesting needs no limit on the happy path
+      // since nothing below looks deeper than one level, and JSON.parse itself does not recurse.
+      checkJson(text, source, maxDepth, l.number);
+      throw new InputError('invalid JSON', { source, line: l.number });
+    }
     const at = (path: readonly (number | string)[]) => ({ line: l.number, column: lineColumn(text, locateJson(text, path)).column });
     const fail = (message: string, path: readonly (number | string)[], hint?: string): never => {
       throw new InputError(message, { source, ...at(path), hint });

@@ -28,14 +28,19 @@ export function notANumber(cell: string, source: string, line: number, column: n
 }
 
 const MAX_LABEL = 60;
+/** 64 KiB of float64 per slab. */
+const SLAB_VALUES = 8192;
+const PLAIN = /^[\x20-\x7e]*$/;
 
 /** "0.5, -1" from the cells as written; cut with an ellipsis when long. */
 export function rowLabel(cells: readonly string[]): string {
   let out = '';
-  for (let i = 0; i < cells.length; i++) {
-    out += (i > 0 ? ', ' : '') + cells[i]!.trim();
-    if (out.length > MAX_LABEL) return `${visible(out, MAX_LABEL)}`;
-  }
+  for (let i = 0; i < cells.length && out.length <= MAX_LABEL; i++) out += (i > 0 ? ', ' : '') + cells[i]!.trim();
+  return finishLabel(out);
+}
+
+function finishLabel(out: string): string {
+  if (out.length <= MAX_LABEL && PLAIN.test(out)) return out;
   return visible(out, MAX_LABEL);
 }
 
@@ -81,6 +86,21 @@ export class RowShaper {
     }
   }
 
+  // Records' values are views into shared slabs: one ArrayBuffer per record would make a long
+  // series mostly garbage-collector work.
+  private slab = new Float64Array(0);
+  private slabAt = 0;
+
+  private alloc(width: number): Float64Array {
+    if (this.slabAt + width > this.slab.length) {
+      this.slab = new Float64Array(Math.max(width, Math.min(SLAB_VALUES, width * 2 ** Math.min(this.steps + 1, 20))));
+      this.slabAt = 0;
+    }
+    const v = this.slab.subarray(this.slabAt, this.slabAt + width);
+    this.slabAt += width;
+    return v;
+  }
+
   /** Records made so far. */
   get count(): number {
     return this.steps;
@@ -105,8 +125,8 @@ export class RowShaper {
         hint: width > this.expectedWidth ? 'pick features with --columns' : undefined,
       });
     }
-    const values = new Float64Array(width);
-    const labelCells: string[] = [];
+    const values = this.alloc(width);
+    let label = '';
     for (let k = 0; k < width; k++) {
       const i = this.pick === null ? k : this.pick[k]!;
       const v = raw[i]!;
@@ -122,10 +142,10 @@ export class RowShaper {
         });
       }
       values[k] = v;
-      labelCells.push(cells !== null ? cells[i]! : String(v));
+      if (label.length <= MAX_LABEL) label += (k > 0 ? ', ' : '') + (cells !== null ? cells[i]!.trim() : String(v));
     }
     this.steps++;
-    return { values, label: rowLabel(labelCells), line };
+    return { values, label: finishLabel(label), line };
   }
 }
 
