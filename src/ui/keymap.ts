@@ -1,0 +1,124 @@
+/**
+ * The one key table. Input handling, the help overlay and the README's key table are all read
+ * from BINDINGS, so a key cannot do one thing and be documented as another.
+ */
+
+/** A key press as Ink's useInput reports it (input text plus flags); every flag defaults to false. */
+export interface KeyPress {
+  readonly input: string;
+  readonly upArrow?: boolean;
+  readonly downArrow?: boolean;
+  readonly leftArrow?: boolean;
+  readonly rightArrow?: boolean;
+  readonly pageUp?: boolean;
+  readonly pageDown?: boolean;
+  readonly home?: boolean;
+  readonly end?: boolean;
+  readonly return?: boolean;
+  readonly escape?: boolean;
+  readonly ctrl?: boolean;
+  readonly shift?: boolean;
+  readonly tab?: boolean;
+  readonly backspace?: boolean;
+  readonly delete?: boolean;
+  readonly meta?: boolean;
+}
+
+export type Action =
+  | { readonly type: 'step'; readonly delta: number }
+  | { readonly type: 'first' }
+  | { readonly type: 'last' }
+  | { readonly type: 'digit'; readonly digit: number }
+  | { readonly type: 'enter' }
+  | { readonly type: 'backspace' }
+  | { readonly type: 'escape' }
+  | { readonly type: 'togglePlay' }
+  | { readonly type: 'speed'; readonly delta: 1 | -1 }
+  | { readonly type: 'unit'; readonly delta: number }
+  | { readonly type: 'unitPage'; readonly delta: 1 | -1 }
+  | { readonly type: 'view'; readonly delta: 1 | -1 }
+  | { readonly type: 'explain' }
+  | { readonly type: 'follow' }
+  | { readonly type: 'help' }
+  | { readonly type: 'quit' };
+
+type SpecialKey = 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
+
+/** A special key (with or without shift), a printable character, or a Ctrl+letter. */
+export type KeySpec =
+  | { readonly special: SpecialKey; readonly shift?: boolean }
+  | { readonly char: string }
+  | { readonly ctrl: string };
+
+export interface Binding {
+  readonly keys: readonly KeySpec[];
+  /** How the help and the README write the keys. */
+  readonly label: string;
+  readonly description: string;
+  readonly group: 'Move' | 'Play' | 'Units' | 'View' | 'Other';
+  /** The action, or a function of the pressed key (digits). */
+  readonly action: Action | ((press: KeyPress) => Action);
+}
+
+const chars = (s: string): KeySpec[] => [...s].map((char) => ({ char }));
+
+export const BINDINGS: readonly Binding[] = [
+  { keys: [{ special: 'leftArrow' }, { char: 'h' }], label: '← / h', description: 'previous step', group: 'Move', action: { type: 'step', delta: -1 } },
+  { keys: [{ special: 'rightArrow' }, { char: 'l' }], label: '→ / l', description: 'next step', group: 'Move', action: { type: 'step', delta: 1 } },
+  { keys: [{ special: 'pageUp' }, { char: 'H' }], label: 'PgUp / H', description: '10 steps back', group: 'Move', action: { type: 'step', delta: -10 } },
+  { keys: [{ special: 'pageDown' }, { char: 'L' }], label: 'PgDn / L', description: '10 steps forward', group: 'Move', action: { type: 'step', delta: 10 } },
+  { keys: [{ special: 'home' }, { char: 'g' }], label: 'Home / g', description: 'first step', group: 'Move', action: { type: 'first' } },
+  { keys: [{ special: 'end' }, { char: 'G' }], label: 'End / G', description: 'last step', group: 'Move', action: { type: 'last' } },
+  {
+    keys: chars('0123456789'),
+    label: '1..6',
+    description: 'show that panel in the timeline (in cell order); a number then Enter jumps to that step',
+    group: 'Move',
+    action: (p) => ({ type: 'digit', digit: Number(p.input) }),
+  },
+  { keys: [{ special: 'return' }], label: 'Enter', description: 'jump to the number typed', group: 'Move', action: { type: 'enter' } },
+  { keys: [{ special: 'backspace' }, { special: 'delete' }], label: 'Backspace', description: 'erase a typed digit', group: 'Move', action: { type: 'backspace' } },
+  { keys: [{ char: ' ' }], label: 'space', description: 'play / pause', group: 'Play', action: { type: 'togglePlay' } },
+  { keys: chars('+='), label: '+', description: 'play faster', group: 'Play', action: { type: 'speed', delta: 1 } },
+  { keys: chars('-_'), label: '-', description: 'play slower', group: 'Play', action: { type: 'speed', delta: -1 } },
+  { keys: [{ char: 'f' }], label: 'f', description: 'follow a live stream (stay on the newest step)', group: 'Play', action: { type: 'follow' } },
+  { keys: [{ special: 'upArrow' }, { char: 'k' }], label: '↑ / k', description: 'select the previous unit', group: 'Units', action: { type: 'unit', delta: -1 } },
+  { keys: [{ special: 'downArrow' }, { char: 'j' }], label: '↓ / j', description: 'select the next unit', group: 'Units', action: { type: 'unit', delta: 1 } },
+  { keys: [{ char: 'K' }], label: 'K', description: 'a page of units up', group: 'Units', action: { type: 'unitPage', delta: -1 } },
+  { keys: [{ char: 'J' }], label: 'J', description: 'a page of units down', group: 'Units', action: { type: 'unitPage', delta: 1 } },
+  { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 } },
+  { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },
+  { keys: [{ char: 'e' }], label: 'e', description: 'explain the selected unit with the real numbers', group: 'View', action: { type: 'explain' } },
+  { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' } },
+  { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
+  { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' } },
+];
+
+function matches(spec: KeySpec, p: KeyPress): boolean {
+  if ('special' in spec) {
+    if (p[spec.special] !== true) return false;
+    return spec.shift === undefined || (p.shift ?? false) === spec.shift;
+  }
+  if ('ctrl' in spec) return p.ctrl === true && p.input === spec.ctrl;
+  return p.ctrl !== true && p.input === spec.char && !isSpecial(p);
+}
+
+const SPECIALS: readonly SpecialKey[] = ['upArrow', 'downArrow', 'leftArrow', 'rightArrow', 'pageUp', 'pageDown', 'home', 'end', 'return', 'escape', 'tab', 'backspace', 'delete'];
+
+function isSpecial(p: KeyPress): boolean {
+  return SPECIALS.some((k) => p[k] === true);
+}
+
+/** The action a key press asks for, or null for a key the viewer does not use. */
+export function actionFor(p: KeyPress): Action | null {
+  for (const b of BINDINGS) {
+    if (b.keys.some((k) => matches(k, p))) return typeof b.action === 'function' ? b.action(p) : b.action;
+  }
+  return null;
+}
+
+/** The key table as Markdown, for the README (generated from BINDINGS, never written by hand). */
+export function keyTableMarkdown(): string {
+  const rows = BINDINGS.map((b) => `| ${b.label.replace(/\|/g, '\\|')} | ${b.description} |`);
+  return ['| Key | Action |', '| --- | --- |', ...rows].join('\n');
+}
