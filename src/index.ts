@@ -3,7 +3,7 @@
  * the CLI (no Ink, React or yargs is loaded by importing this).
  */
 export * from './engine/index.js';
-export { InputError, visible } from './io/errors.js';
-export { loadWeights, type WeightsFile, type LoadWeightsOptions } from './io/weights/index.js';
+export * from './io/index.js';
+export { loadWeights, describeWeights, formatWeightsDescription, type WeightsFile, type LoadWeightsOptions } from './io/weights/index.js';
 export { networkFromStateDict, stateDictFromNetwork, type LoadedWeights } from './io/weights/pytorch.js';
 export type { Tensor } from './io/weights/tensor.js';

@@ -9,6 +9,7 @@ import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import type { InputOptions, InputRecord, InputStream } from '../io/input.js';
 import { openInput } from '../io/read-input.js';
+import { parseVocab } from '../io/text.js';
 import { loadWeights, type WeightsFile } from '../io/weights/index.js';
 import type { Tensor } from '../io/weights/tensor.js';
 import type { CliEnv } from './env.js';
@@ -113,11 +114,7 @@ async function readInitialState(path: string | undefined, network: Network, env:
 
 async function readVocab(path: string | undefined, env: CliEnv): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  const text = await readFile(resolve(env.cwd, path), 'utf8');
-  const tokens = text.split(/\r?\n/);
-  if (tokens.length > 0 && tokens[tokens.length - 1] === '') tokens.pop();
-  if (tokens.length === 0) throw new InputError('empty vocabulary: expected one token per line', { source: path });
-  return tokens;
+  return parseVocab(await readFile(resolve(env.cwd, path), 'utf8'), path);
 }
 
 /** Loads the model and opens the input, checking that they fit each other. */
