@@ -9,6 +9,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import * as initCmd from './commands/init.js';
+import * as inspectCmd from './commands/inspect.js';
 import * as runCmd from './commands/run.js';
 import type { CliEnv } from './env.js';
 import { describeError, EXIT, isBrokenPipe } from './errors.js';
@@ -22,6 +23,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
   return [
     (y) => y.command(runCmd.command, runCmd.describe, runCmd.builder, (a) => choose(() => runCmd.handler(a, env))),
     (y) => y.command(initCmd.command, initCmd.describe, initCmd.builder, (a) => choose(() => initCmd.handler(a, env))),
+    (y) => y.command(inspectCmd.command, inspectCmd.describe, inspectCmd.builder, (a) => choose(() => inspectCmd.handler(a, env))),
   ];
 }
 

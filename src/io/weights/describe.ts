@@ -106,7 +106,7 @@ export function formatWeightsDescription(d: WeightsDescription): string {
   if (d.peepholes) parts.push('peepholes');
   if (d.clip !== null) parts.push(`clip ${d.clip}`);
   row('network', parts.join(', '));
-  row('parameters', `${d.parameterCount} (the file holds ${d.fileValueCount} values in ${d.tensors.length} tensors)`);
+  row('parameters', `${d.parameterCount} as the engine holds them (the file: ${d.fileValueCount} values in ${d.tensors.length} tensors)`);
   if (d.initialState.h0 || d.initialState.c0) {
     row('init state', [d.initialState.h0 ? 'h0' : '', d.initialState.c0 ? 'c0' : ''].filter(Boolean).join(', ') + ' stored in the file');
   }

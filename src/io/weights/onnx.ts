@@ -288,6 +288,27 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxOptions): OnnxWeights {
     }
   }
 
+  // torch.onnx.export writes nn.Linear on a 3-d input as MatMul(y, W^T) + Add(name.bias): give the
+  // transposed weight its PyTorch name back so a head is found as in a state_dict.
+  for (const n of nodes) {
+    const wName = n.opType === 'MatMul' ? n.input?.[1] : undefined;
+    const w = wName ? extra.get(wName) : undefined;
+    const out = n.output?.[0];
+    if (w === undefined || w.shape.length !== 2 || !out) continue;
+    const add = nodes.find((m) => m.opType === 'Add' && (m.input ?? []).includes(out));
+    const biasName = add?.input?.find((i) => i !== out) ?? '';
+    const module = /^(.+)\.bias$/.exec(biasName)?.[1];
+    const bias = extra.get(biasName);
+    const [inF, outF] = w.shape as [number, number];
+    if (module === undefined || bias === undefined || bias.shape.length !== 1 || bias.shape[0] !== outF) continue;
+    if (extra.has(`${module}.weight`)) continue;
+    const t = new Float32Array(inF * outF);
+    for (let i = 0; i < inF; i++) for (let o = 0; o < outF; o++) t[o * inF + i] = w.data[i * outF + o]!;
+    extra.set(`${module}.weight`, { shape: [outF, inF], data: t, dtype: w.dtype ?? 'FLOAT' });
+    const info = infos.find((i) => i.name === wName);
+    if (info !== undefined) infos[infos.indexOf(info)] = { ...info, role: `extra, as ${module}.weight (transposed)` };
+  }
+
   const metadata = new Map<string, string>();
   if (model.producerName) metadata.set('producer', `${model.producerName} ${model.producerVersion ?? ''}`.trim());
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
@@ -438,6 +459,7 @@ function readNode(
     }
   }
 
+  const computedStates: string[] = [];
   const inputName = (slot: keyof typeof INPUT_INDEX): string => node.input?.[INPUT_INDEX[slot]] ?? '';
   const constant = (slot: keyof typeof INPUT_INDEX, required: boolean): { name: string; t: Tensor } | null => {
     const tname = inputName(slot);
@@ -448,7 +470,7 @@ function readNode(
     const proto = constants.get(tname);
     if (proto === undefined) {
       if (!required && (slot === 'initial_h' || slot === 'initial_c')) {
-        notes.push(`${slot} of ${nodeLabel} is computed in the graph, not stored; it starts from zeros`);
+        computedStates.push(slot);
         return null;
       }
       throw new InputError(`${nodeLabel}: ${slot} (${visible(tname)}) is not stored in the file (not an initializer or Constant)`, {
@@ -539,6 +561,11 @@ function readNode(
     });
   };
 
+  const h0 = state('initial_h');
+  const c0 = op === 'LSTM' ? state('initial_c') : null;
+  if (computedStates.length > 0) {
+    notes.push(`${computedStates.join(' and ')} of ${nodeLabel} ${computedStates.length > 1 ? 'are' : 'is'} computed in the graph, not stored: starting from zeros`);
+  }
   return {
     name,
     op,
@@ -551,8 +578,8 @@ function readNode(
     hasBias: B !== null,
     wName: W.name,
     params,
-    h0: state('initial_h'),
-    c0: op === 'LSTM' ? state('initial_c') : null,
+    h0,
+    c0,
   };
 }
 

@@ -48,7 +48,7 @@ describe('describeWeights', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('format      safetensors, PyTorch names, prefix "lstm."');
     expect(lines[1]).toBe('network     LSTM, input 3, hidden 4, 2 layers, bidirectional, bias');
-    expect(lines[2]).toBe('parameters  736 (the file holds 769 values in 19 tensors)');
+    expect(lines[2]).toBe('parameters  736 as the engine holds them (the file: 769 values in 19 tensors)');
     expect(lines[3]).toBe('tensors');
     expect(lines).toContain('  lstm.weight_hh_l1_reverse  F32  [16, 4]  weight_hh_l1_reverse');
     expect(lines).toContain('not used    embedding.weight, head.weight, head.bias');

@@ -102,11 +102,14 @@ describe('one model in every format', () => {
     expect(f.tensors.find((t) => t.name === 'lstm.weight_ih_l0')).toMatchObject({ dtype: 'F16', shape: [16, 3], role: 'weight_ih_l0' });
   });
 
-  it('names the ONNX nodes it stacked', () => {
+  it('names the ONNX nodes it stacked and recovers the exported head', () => {
     const f = loadWeights(fixtureBytes('lstm_2l_bidir.onnx'), { source: 'o' });
-    expect(f.modules).toHaveLength(2);
+    expect(f.modules).toEqual(['/lstm/LSTM', '/lstm/LSTM_1']);
     expect(f.layout).toBe('onnx');
-    // The head's bias keeps its PyTorch name as an initializer.
-    expect(f.extra.has('head.bias')).toBe(true);
+    // nn.Linear became MatMul(y, onnx::MatMul_N) + Add(head.bias): head.weight is its transpose.
+    expect(f.extra.get('head.weight')!.shape).toEqual([2, 8]);
+    expectClose(f.extra.get('head.weight')!.data, reference.extra.get('head.weight')!.data, 0, 'head.weight');
+    expectClose(f.extra.get('head.bias')!.data, reference.extra.get('head.bias')!.data, 0, 'head.bias');
+    expect(f.ignored).toEqual(['head.bias', expect.stringMatching(/^onnx::MatMul_\d+$/)]);
   });
 });

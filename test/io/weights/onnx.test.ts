@@ -288,7 +288,9 @@ describe('ONNX graphs', () => {
     expect(rev.notes).toEqual(['LSTM "lstm0" has layout = 1 (batch-first X and Y); the weights read the same']);
     const exported = load(fixtureBytes('gru.onnx'));
     expect(exported.initialState).toBeNull();
-    expect(exported.notes[0]).toMatch(/^initial_h of GRU ".*" is computed in the graph, not stored; it starts from zeros$/);
+    expect(exported.notes).toEqual([expect.stringMatching(/^initial_h of GRU ".*" is computed in the graph, not stored: starting from zeros$/)]);
+    const lstm = load(fixtureBytes('lstm_2l_bidir.onnx'));
+    expect(lstm.notes[0]).toMatch(/^initial_h and initial_c of LSTM ".*" are computed in the graph/);
     expect(exported.metadata.get('opset')).toBe('14');
     expect(exported.metadata.get('producer')).toMatch(/^pytorch /);
   });
