@@ -83,3 +83,37 @@ export function modelTensors(model: TrainedModel, prefix = RNN_PREFIX): NamedTen
   out.push({ name: 'head.bias', shape: [model.head.outSize], data: model.head.bias });
   return out;
 }
+
+/**
+ * The shortest decimal that reads back as exactly this float32 (through Math.fround), so a JSON
+ * export is small and still bit-exact: 0.1f is written `0.1`, not `0.10000000149011612`.
+ */
+export function float32Text(v: number): string {
+  for (let p = 1; p < 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
+/**
+ * The model as a PyTorch state_dict in JSON: `{"rnn.weight_ih_l0": [[...], ...], ..., "head.bias": [...]}`,
+ * one tensor per line, values bit-exact in float32. Loads in Python with
+ * `{k: torch.tensor(v) for k, v in json.load(f).items()}`.
+ */
+export function stateDictJson(model: TrainedModel, prefix = RNN_PREFIX): string {
+  const lines = modelTensors(model, prefix).map((t) => {
+    const row = (a: Float32Array): string => `[${Array.from(a, float32Text).join(',')}]`;
+    let value: string;
+    if (t.shape.length === 1) {
+      value = row(t.data);
+    } else {
+      const cols = t.shape[1]!;
+      const rows: string[] = [];
+      for (let r = 0; r < t.shape[0]!; r++) rows.push(row(t.data.subarray(r * cols, (r + 1) * cols)));
+      value = `[${rows.join(',')}]`;
+    }
+    return `  ${JSON.stringify(t.name)}: ${value}`;
+  });
+  return `{\n${lines.join(',\n')}\n}\n`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Regenerates fixtures/demos/ from nothing but seeds: `npm run demos` (all) or
+ * `npm run demos -- sine brackets` (some). The same code and seeds give the same bytes, so a clean
+ * run leaves `git status` quiet; CI does not retrain, but test/engine/train-demos.test.ts retrains
+ * `sine` and compares every weight bit for bit.
+ *
+ * Writes, per demo, the trained weights as a PyTorch state_dict in JSON (rnn.* and head.*), the
+ * sequence the viewer opens on, and fixtures/demos/index.json: the manifest with each demo's
+ * files, training options and measured results. Progress and wall-clock times go to stderr only.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DEMO_BUILDERS, DEMO_NAMES, type DemoBuild, type DemoName } from '../src/engine/train/demos.js';
+import { stateDictJson } from '../src/engine/train/model.js';
+
+// Run from the repository root (npm run sets the working directory there); the script itself is
+// bundled into node_modules/.cache first, so its own location says nothing.
+const ROOT = process.cwd();
+const OUT = join(ROOT, 'fixtures', 'demos');
+export const MANIFEST_VERSION = 1;
+
+interface ManifestEntry {
+  name: DemoName;
+  description: string;
+  /** Paths relative to fixtures/demos/. */
+  weights: string;
+  input: string;
+  inputFormat: 'csv' | 'text';
+  vocab?: string;
+  /** A twin model for side-by-side comparison (remember's RNN). */
+  compare?: string;
+  models: {
+    id: string;
+    weights: string;
+    cell: string;
+    hiddenSize: number;
+    epochs: number;
+    bestEpoch: number;
+    options: Record<string, unknown>;
+    results: Record<string, number>;
+  }[];
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(6));
+}
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function emit(build: DemoBuild): ManifestEntry {
+  const dir = build.name;
+  const models = build.models.map((m) => {
+    const weights = `${dir}/${m.id}.json`;
+    write(join(OUT, weights), stateDictJson(m.model));
+    const { validation: _v, initial: _i, ...options } = m.options;
+    return {
+      id: m.id,
+      weights,
+      cell: m.model.network.kind,
+      hiddenSize: m.model.network.hiddenSize,
+      epochs: m.epochs,
+      bestEpoch: m.bestEpoch,
+      options: { ...options },
+      results: Object.fromEntries(Object.entries(m.metrics).map(([k, v]) => [k, round(v)])),
+    };
+  });
+  const entry: ManifestEntry = {
+    name: build.name,
+    description: build.description,
+    weights: models[0]!.weights,
+    input: '',
+    inputFormat: build.display.kind,
+    models,
+  };
+  if (build.display.kind === 'csv') {
+    entry.input = `${dir}/input.csv`;
+    const rows = build.display.rows.map((r) => r.map((v) => String(round(v))).join(','));
+    write(join(OUT, entry.input), `${build.display.header.join(',')}\n${rows.join('\n')}\n`);
+  } else {
+    entry.input = `${dir}/input.txt`;
+    entry.vocab = `${dir}/vocab.txt`;
+    write(join(OUT, entry.input), `${build.display.text}\n`);
+    write(join(OUT, entry.vocab), `${build.display.vocab.join('\n')}\n`);
+  }
+  if (models.length > 1) entry.compare = models[1]!.weights;
+  return entry;
+}
+
+function main(argv: string[]): void {
+  if (!existsSync(join(ROOT, 'scripts', 'make-demos.ts'))) {
+    process.stderr.write('make-demos: run it from the repository root: npm run demos\n');
+    process.exitCode = 2;
+    return;
+  }
+  const wanted = argv.length > 0 ? argv : [...DEMO_NAMES];
+  for (const name of wanted) {
+    if (!(DEMO_NAMES as readonly string[]).includes(name)) {
+      process.stderr.write(`make-demos: unknown demo "${name}" (expected ${DEMO_NAMES.join(', ')})\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const manifestPath = join(OUT, 'index.json');
+  let previous: ManifestEntry[] = [];
+  try {
+    previous = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { demos: ManifestEntry[] }).demos;
+  } catch {
+    previous = [];
+  }
+  const entries = new Map<DemoName, ManifestEntry>(previous.map((e) => [e.name, e]));
+  for (const name of wanted as DemoName[]) {
+    const started = performance.now();
+    let last = started;
+    const build = DEMO_BUILDERS[name]((model, r, epochs) => {
+      const now = performance.now();
+      if (now - last > 1000 || r.epoch === epochs) {
+        last = now;
+        const acc = r.eval.accuracy === null ? '' : ` accuracy ${r.eval.accuracy.toFixed(3)}`;
+        process.stderr.write(`${name}/${model}: epoch ${r.epoch}/${epochs} loss ${r.eval.loss.toFixed(5)}${acc}\n`);
+      }
+    });
+    entries.set(name, emit(build));
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`${name}: trained and written in ${seconds.toFixed(1)} s\n`);
+    for (const m of entries.get(name)!.models) process.stderr.write(`  ${m.id}: ${JSON.stringify(m.results)}\n`);
+  }
+  const demos = DEMO_NAMES.filter((n) => entries.has(n)).map((n) => entries.get(n)!);
+  write(manifestPath, `${JSON.stringify({ version: MANIFEST_VERSION, generator: 'scripts/make-demos.ts', demos }, null, 2)}\n`);
+}
+
+main(process.argv.slice(2));
