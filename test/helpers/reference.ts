@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/reference next to the repository (laid out by the workplace and by CI). */
-export const REFERENCE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'reference');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The PyTorch reference cases. fixtures/reference is a verbatim copy of the workplace's
+ * ../shared/reference (computed with PyTorch 1.13), kept in the repository so that a clone tests
+ * the same numbers anywhere; test/engine/reference-copy.test.ts checks it still matches.
+ */
+export const REFERENCE_DIR = join(ROOT, 'fixtures', 'reference');
+export const SHARED_REFERENCE_DIR = join(ROOT, '..', 'shared', 'reference');
+export const hasSharedReference = existsSync(join(SHARED_REFERENCE_DIR, 'index.json'));
 
 export interface ReferenceCase {
   file: string;
@@ -24,10 +32,10 @@ export interface ReferenceCase {
   steps: Record<string, number[]>[];
 }
 
-export function referenceCases(): ReferenceCase[] {
-  const index = JSON.parse(readFileSync(join(REFERENCE_DIR, 'index.json'), 'utf8')) as { cases: { file: string }[] };
+export function referenceCases(dir = REFERENCE_DIR): ReferenceCase[] {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { cases: { file: string }[] };
   return index.cases.map((c) => ({
     file: c.file,
-    ...(JSON.parse(readFileSync(join(REFERENCE_DIR, c.file), 'utf8')) as Omit<ReferenceCase, 'file'>),
+    ...(JSON.parse(readFileSync(join(dir, c.file), 'utf8')) as Omit<ReferenceCase, 'file'>),
   }));
 }
