@@ -98,6 +98,8 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
   switch (format) {
     case 'onnx': {
       const o = loadOnnx(bytes, opts);
+      if (opts.prefix !== undefined) o.notes.push('--prefix does not apply to ONNX (choose a node with --node)');
+      if (opts.layout !== undefined) o.notes.push('--layout does not apply to ONNX (the node says its own layout)');
       return {
         format,
         layout: 'onnx',
@@ -145,6 +147,7 @@ function fromTensors(
     }
   }
   const nonFloat = infos.filter((i) => !tensors.has(i.name)).map((i) => i.name);
+  const notes = opts.node !== undefined ? ['--node applies to ONNX only; ignored'] : [];
   if (keras) {
     const k = networkFromKeras(tensors, opts);
     return {
@@ -158,7 +161,7 @@ function fromTensors(
       metadata,
       initialState: null,
       modules: k.layers,
-      notes: k.notes,
+      notes: [...k.notes, ...notes],
     };
   }
   const p = networkFromStateDict(tensors, opts);
@@ -176,7 +179,7 @@ function fromTensors(
     metadata,
     initialState: null,
     modules: [],
-    notes: [],
+    notes,
   };
 }
 

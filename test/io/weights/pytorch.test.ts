@@ -140,3 +140,12 @@ describe('format detection', () => {
     expect(e.format()).toContain('\\e[2J');
   });
 });
+
+describe('options that do not apply', () => {
+  it('notes them instead of failing', () => {
+    expect(loadWeights(fixtureBytes('gru.onnx'), { source: 'g', prefix: 'gru.' }).notes).toContain(
+      '--prefix does not apply to ONNX (choose a node with --node)',
+    );
+    expect(loadWeights(fixtureBytes('rnn_relu.json'), { source: 'r', node: 'x' }).notes).toEqual(['--node applies to ONNX only; ignored']);
+  });
+});
