@@ -513,7 +513,11 @@ function readNode(
   const order = GATE_NAMES[kind].map((g) => (spec.gates as readonly string[]).indexOf((spec.ours as Record<string, string>)[g]!));
   const peepOrder = ONNX_MAP.peephole.ours.map((g) => (ONNX_MAP.peephole.gates as readonly string[]).indexOf(g));
   const params: DirectionParams[] = directions.map((_, d) => {
-    const slice = (t: Tensor, size: number, at = 0): Float32Array => t.data.subarray(d * t.shape[1]! * (t.shape[2] ?? 1) + at, d * t.shape[1]! * (t.shape[2] ?? 1) + at + size);
+    // Direction d's part of a (dirs, ...) tensor, from `at` within it.
+    const slice = (t: Tensor, size: number, at = 0): Float32Array => {
+      const start = (d * t.data.length) / dirs + at;
+      return t.data.subarray(start, start + size);
+    };
     const p: Record<string, Float32Array | null> = {};
     for (const m of ONNX_MAP.params) {
       const from = m.input === 'W' ? W : m.input === 'R' ? R : m.input === 'B' ? B : P;
