@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
+import { cellLabel, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import type { InputOptions, InputRecord, InputStream } from '../io/input.js';
@@ -65,14 +65,20 @@ const FLAG_NAMES: Record<(typeof RANDOM_ONLY)[number], string> = {
 /** Reads a weights file named by the user (relative to the working directory). */
 export async function readWeightsFile(path: string, flags: ModelFlags, env: CliEnv): Promise<WeightsFile> {
   const bytes = await readFile(resolve(env.cwd, path));
-  return loadWeights(bytes, {
+  // `--cell rnn` alone accepts either nonlinearity from a file that states it (ONNX, Keras)
+  const anyRnn = flags.cell === 'rnn' && flags.nonlinearity === undefined;
+  const file = loadWeights(bytes, {
     source: path,
     prefix: flags.prefix,
-    kind: cellKindFrom(flags),
+    kind: anyRnn ? undefined : cellKindFrom(flags),
     format: flags.weightsFormat,
     node: flags.node,
     layout: flags.layout,
   });
+  if (anyRnn && file.network.kind !== 'rnn_tanh' && file.network.kind !== 'rnn_relu') {
+    throw new InputError(`the weights are a ${cellLabel(file.network.kind)}, not an RNN as --cell says`, { source: path });
+  }
+  return file;
 }
 
 function tensorHead(file: WeightsFile, source: string, yWidth: number): LinearHead | null {

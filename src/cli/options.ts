@@ -5,20 +5,26 @@
 import type { Argv } from 'yargs';
 import type { CellKind } from '../engine/index.js';
 import type { InputFormat, InputOptions } from '../io/input.js';
+import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
 
 export const CELL_CHOICES = ['lstm', 'gru', 'rnn'] as const;
 export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
 
-export function withModelOptions<T>(y: Argv<T>) {
+/** The flags that say how to read a weights file (shared by run, view, stats, inspect, ...). */
+export function withWeightsOptions<T>(y: Argv<T>) {
   return y
-    .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
-    .option('weights-format', { type: 'string', choices: ['pytorch-json', 'safetensors', 'onnx', 'keras-json'] as const, describe: 'force the weights format instead of detecting it' })
+    .option('weights-format', { type: 'string', choices: WEIGHTS_FORMATS, describe: 'force the weights format instead of detecting it' })
     .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
     .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
     .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
-    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind for random weights (checked against a weights file)' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity' })
+    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind (random weights; checked against a weights file)' })
+    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' });
+}
+
+export function withModelOptions<T>(y: Argv<T>) {
+  return withWeightsOptions(y)
+    .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
     .option('hidden-size', { type: 'number', describe: 'hidden size H for random weights [default: 8]' })
     .option('layers', { type: 'number', describe: 'stacked layers for random weights [default: 1]' })
     .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers for random weights' })
@@ -41,7 +47,7 @@ export function withInputOptions<T>(y: Argv<T>) {
 /** The model flags after validation. */
 export interface ModelFlags {
   weights?: string | undefined;
-  weightsFormat?: 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | undefined;
+  weightsFormat?: WeightsFormat | undefined;
   prefix?: string | undefined;
   node?: string | undefined;
   layout?: 'pytorch' | 'keras' | undefined;

@@ -7,7 +7,7 @@ import { describeWeights, formatWeightsDescription } from '../../io/weights/inde
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import { readWeightsFile } from '../load.js';
-import { cellKindFrom, CELL_CHOICES, type ModelFlags } from '../options.js';
+import { cellKindFrom, CELL_CHOICES, withWeightsOptions, type ModelFlags } from '../options.js';
 import { stdoutSink } from '../output.js';
 
 export interface InspectArgs {
@@ -25,14 +25,8 @@ export const command = 'inspect <weights>';
 export const describe = 'describe a weights file: format, cell, sizes, tensors, what is not used';
 
 export function builder<T>(y: Argv<T>) {
-  return y
+  return withWeightsOptions(y)
     .positional('weights', { type: 'string', demandOption: true, describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
-    .option('weights-format', { type: 'string', choices: ['pytorch-json', 'safetensors', 'onnx', 'keras-json'] as const, describe: 'force the weights format instead of detecting it' })
-    .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
-    .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
-    .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
-    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind, checked against the file' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (the weights cannot tell)' })
     .option('json', { type: 'boolean', describe: 'print the description as JSON' })
     .example('$0 inspect model.safetensors', 'cell, sizes and every tensor')
     .example('$0 inspect model.onnx --node lstm_2', 'one of several recurrent nodes');
