@@ -10,7 +10,9 @@
 import yargs, { type Argv } from 'yargs';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
+import * as memoryCmd from './commands/memory.js';
 import * as runCmd from './commands/run.js';
+import * as trainCmd from './commands/train.js';
 import type { CliEnv } from './env.js';
 import { describeError, EXIT, isBrokenPipe } from './errors.js';
 
@@ -24,6 +26,8 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(runCmd.command, runCmd.describe, runCmd.builder, (a) => choose(() => runCmd.handler(a, env))),
     (y) => y.command(initCmd.command, initCmd.describe, initCmd.builder, (a) => choose(() => initCmd.handler(a, env))),
     (y) => y.command(inspectCmd.command, inspectCmd.describe, inspectCmd.builder, (a) => choose(() => inspectCmd.handler(a, env))),
+    (y) => y.command(trainCmd.command, trainCmd.describe, trainCmd.builder, (a) => choose(() => trainCmd.handler(a, env))),
+    (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(a, env))),
   ];
 }
 

@@ -166,7 +166,7 @@ async function loadData(args: TrainArgs, env: CliEnv): Promise<TrainingData> {
     if (args.loss === 'cross-entropy') throw new UsageError('--task next on numbers is trained with --loss mse; use --task target for class labels');
     const columns = args.targetColumn === undefined ? undefined : [resolveIndex(args.targetColumn, names, source)];
     return {
-      examples: nextValueExamples(rows, columns === undefined ? {} : { columns, window }),
+      examples: nextValueExamples(rows, { ...(columns !== undefined ? { columns } : {}), window }),
       validation: undefined,
       loss: 'mse',
       outputSize: columns?.length ?? names.length,
@@ -250,7 +250,7 @@ export function lossPlot(losses: readonly number[], width = 60, height = 8): str
   const label = (v: number): string => v.toPrecision(3).padStart(9);
   const lines = grid.map((r, i) => `${i === 0 ? label(10 ** hi) : i === height - 1 ? label(10 ** lo) : ' '.repeat(9)} │${r.join('')}`);
   lines.push(`${' '.repeat(9)} └${'─'.repeat(cols)}`);
-  lines.push(`${' '.repeat(11)}epoch 1${' '.repeat(Math.max(1, cols - 7 - String(losses.length).length - 6))}epoch ${losses.length}`);
+  lines.push(`${' '.repeat(11)}epochs 1-${losses.length}, log scale`);
   return lines.join('\n');
 }
 
@@ -320,13 +320,11 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
 
   const stderr = env.stderr;
   const tty = stderr.isTTY === true;
-  const net = trainer.model.network;
   stderr.write(
     `training ${cellLabel(kind)} H=${hiddenSize}${numLayers > 1 ? ` L=${numLayers}` : ''}${bidirectional ? ' bidirectional' : ''} on ${data.description}: ` +
       `${examples.length} window${examples.length === 1 ? '' : 's'}, ${trainer.batchesPerEpoch} batch${trainer.batchesPerEpoch === 1 ? '' : 'es'}/epoch, ` +
       `${trainer.params.reduce((a, p) => a + p.value.length, 0)} parameters, seed ${seed}\n`,
   );
-  void net;
 
   let stop = false;
   const onSigint = (): void => {
