@@ -201,7 +201,7 @@ export function buildSine(progress?: DemoProgress): DemoBuild {
   const model = train('lstm', examples, options, SINE.epochs, progress, (m) => ({ persistenceMse: persistenceMse(validation) }));
   return {
     name: 'sine',
-    description: 'predict the next value of a noisy sine wave (random period 12-30 steps); try it with --live',
+    description: 'predict the next value of a noisy sine wave (random period 12-30 steps), like a sensor stream',
     models: [{ ...model, metrics: { mse: model.eval.loss, ...model.metrics } }],
     display: { kind: 'csv', header: ['y'], rows: display.map((x) => Array.from(x)) },
   };
