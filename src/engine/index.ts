@@ -8,3 +8,6 @@ export * from './random.js';
 export { lstmStep } from './cells/lstm.js';
 export { gruStep } from './cells/gru.js';
 export { rnnStep } from './cells/rnn.js';
+export * from './grad/index.js';
+export * from './train/index.js';
+export * from './memory.js';
