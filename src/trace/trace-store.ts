@@ -50,6 +50,8 @@ export interface TraceStoreOptions {
   readonly chunkSteps?: number;
   /** Longest label kept per step, in characters. @default 40 */
   readonly maxLabelLength?: number;
+  /** Labels are tokens of text input (a character or word), not renderings of numbers. @default false */
+  readonly tokens?: boolean;
 }
 
 /** Running range of one traced quantity of one (layer, dir) over every step so far. */
@@ -99,6 +101,8 @@ export class TraceStore {
   readonly stateNames: readonly string[];
   /** True when steps are computed as records arrive; false when a reverse direction waits for the end. */
   readonly streaming: boolean;
+  /** Labels are text tokens (shown quoted). */
+  readonly tokens: boolean;
 
   private readonly H: number;
   private readonly D: number;
@@ -150,6 +154,7 @@ export class TraceStore {
     this.ranges = Array.from({ length: this.views }, () => Array.from({ length: this.stateNames.length + 1 }, emptyRange));
     this.streaming = network.directions.length === 1 && network.directions[0] === 'forward';
     this.stepper = this.streaming ? createStepper(network, opts.init) : null;
+    this.tokens = opts.tokens ?? false;
   }
 
   // ---- filling ---------------------------------------------------------------------------

@@ -83,44 +83,82 @@ export function sparkCell(v: number): string {
 }
 
 /**
+ * Builds a line of cells where neighbours of the same colour share one escape sequence: the
+ * terminal renderer's cost grows with every escape, and a heatmap or sparkline has hundreds.
+ */
+export class ColourRuns {
+  private out = '';
+  private current: string | null = null;
+
+  constructor(private readonly theme: Theme) {}
+
+  /** Text in a colour prefix ('' = the default colour). */
+  add(colour: string, text: string): this {
+    if (colour === '') return this.plain(text);
+    if (colour !== this.current) {
+      this.out += colour;
+      this.current = colour;
+    }
+    this.out += text;
+    return this;
+  }
+
+  /** Text in the default colour. */
+  plain(text: string): this {
+    if (this.current !== null) {
+      this.out += this.theme.fgReset;
+      this.current = null;
+    }
+    this.out += text;
+    return this;
+  }
+
+  done(): string {
+    this.plain('');
+    return this.out;
+  }
+}
+
+/**
  * A two-row sparkline for signed values around a zero line between the rows: positive values grow
  * up from it in the top row, negative ones down from it in the bottom row (an upper k/8 block is
  * the lower (8-k)/8 in inverse video; plain text rounds to ▔ ▀ █). Returns [top, bottom].
  */
-export function divSpark(theme: Theme, values: ArrayLike<number>, scale: number, marks?: ReadonlySet<number>): [string, string] {
-  let top = '';
-  let bottom = '';
+export function divSpark(theme: Theme, values: ArrayLike<number>, scale: number): [string, string] {
+  const top = new ColourRuns(theme);
+  const bottom = new ColourRuns(theme);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    const mark = marks?.has(i) ?? false;
     if (Number.isNaN(v)) {
-      top += ' ';
-      bottom += ' ';
+      top.plain(' ');
+      bottom.plain(' ');
       continue;
     }
     const n = scale > 0 ? Math.round(Math.min(1, Math.abs(v) / scale) * 8) : 0;
     const colour = theme.div(scale > 0 ? v / scale : 0);
     if (v >= 0) {
-      top += n > 0 ? `${colour}${LOWER_EIGHTHS[n]}${theme.fgReset}` : mark ? '·' : ' ';
-      bottom += ' ';
+      if (n > 0) top.add(colour, LOWER_EIGHTHS[n]!);
+      else top.plain(' ');
+      bottom.plain(' ');
     } else {
-      top += ' ';
-      if (n === 0) bottom += mark ? '·' : ' ';
-      else if (n === 8) bottom += `${colour}${FULL}${theme.fgReset}`;
-      else if (theme.ansi) bottom += `${colour}${theme.inverseOn}${LOWER_EIGHTHS[8 - n]}${theme.inverseOff}${theme.fgReset}`;
-      else bottom += n <= 2 ? '▔' : n <= 6 ? '▀' : FULL;
+      top.plain(' ');
+      if (n === 0) bottom.plain(' ');
+      else if (n === 8) bottom.add(colour, FULL);
+      else if (theme.ansi) bottom.add(colour, `${theme.inverseOn}${LOWER_EIGHTHS[8 - n]}${theme.inverseOff}`);
+      else bottom.plain(n <= 2 ? '▔' : n <= 6 ? '▀' : FULL);
     }
   }
-  return [top, bottom];
+  return [top.done(), bottom.done()];
 }
 
 /** A one-row sparkline for values in 0..1 (sigmoid gates). */
 export function seqSpark(theme: Theme, values: ArrayLike<number>): string {
-  let out = '';
+  const runs = new ColourRuns(theme);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     const cell = sparkCell(v);
-    out += cell === ' ' ? cell : `${theme.seq(v)}${cell}${theme.fgReset}`;
+    if (cell === ' ') runs.plain(cell);
+    else runs.add(theme.seq(v), cell);
   }
-  return out;
+  return runs.done();
 }

@@ -117,6 +117,28 @@ export function actionFor(p: KeyPress): Action | null {
   return null;
 }
 
+const CONTROL_CHARS: Readonly<Record<string, Omit<KeyPress, 'input'>>> = {
+  '\r': { return: true },
+  '\n': { return: true },
+  '\t': { tab: true },
+  '\u007f': { delete: true },
+  '\b': { backspace: true },
+  '\u001b': { escape: true },
+};
+
+/**
+ * The key presses in one input event. A terminal delivers a burst of typing ("12⏎", or keys
+ * pressed faster than they are read) as one chunk of text, which Ink passes on as one event:
+ * each character is its own key here, so none is lost.
+ */
+export function keyPresses(p: KeyPress): KeyPress[] {
+  if (p.input.length <= 1 || p.ctrl === true || p.meta === true || isSpecial(p)) return [p];
+  return [...p.input].map((ch) => {
+    const special = CONTROL_CHARS[ch];
+    return special !== undefined ? { input: '', ...special } : { input: ch, shift: ch !== ch.toLowerCase() };
+  });
+}
+
 /** The key table as Markdown, for the README (generated from BINDINGS, never written by hand). */
 export function keyTableMarkdown(): string {
   const rows = BINDINGS.map((b) => `| ${b.label.replace(/\|/g, '\\|')} | ${b.description} |`);

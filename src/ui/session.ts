@@ -14,6 +14,8 @@ export interface Session {
   readonly T: number;
   /** The input has ended (no more steps will come). */
   readonly done: boolean;
+  /** Records read so far, computed or not (a reverse direction computes only at the end). */
+  readonly received: number;
   /** Current step, 0-based; 0 while T = 0. */
   readonly cursor: number;
   /** Stay on the newest step as data arrives. */
@@ -61,8 +63,8 @@ export interface SessionInit {
 
 export type SessionAction =
   | Action
-  /** New steps arrived, or the input ended. */
-  | { readonly type: 'data'; readonly T: number; readonly done: boolean }
+  /** New steps arrived, or the input ended. `received` counts records not yet computed too. */
+  | { readonly type: 'data'; readonly T: number; readonly done: boolean; readonly received?: number }
   /** Playback timer: advance `steps` steps. */
   | { readonly type: 'tick'; readonly steps: number }
   /** The layout changed: this many unit rows fit. */
@@ -78,6 +80,7 @@ export function initialSession(init: SessionInit): Session {
   return {
     T,
     done: init.done ?? false,
+    received: T,
     cursor: T === 0 ? 0 : follow ? T - 1 : clamp(want, 0, T - 1),
     follow,
     playing: false,
@@ -136,7 +139,9 @@ export function reduce(state: Session, action: SessionAction): Session {
   switch (action.type) {
     case 'data': {
       const T = Math.max(s.T, action.T);
-      let next: Session = { ...s, T, done: action.done };
+      const received = Math.max(T, action.received ?? T);
+      if (T === s.T && action.done === s.done && received === s.received) return s;
+      let next: Session = { ...s, T, done: action.done, received };
       if (T > 0 && (s.follow || s.T === 0)) next = { ...next, cursor: s.follow ? T - 1 : clamp(s.cursor, 0, T - 1) };
       if (next.playing && action.done && next.cursor >= T - 1 && !next.follow) next = { ...next, playing: false };
       return next;

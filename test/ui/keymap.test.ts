@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionFor, BINDINGS, keyTableMarkdown, type Action, type KeyPress } from '../../src/ui/keymap.js';
+import { actionFor, BINDINGS, keyPresses, keyTableMarkdown, type Action, type KeyPress } from '../../src/ui/keymap.js';
 
 const k = (input: string, flags: Omit<KeyPress, 'input'> = {}): KeyPress => ({ input, ...flags });
 
@@ -62,6 +62,19 @@ describe('key table', () => {
         seen.add(id);
       }
     }
+  });
+
+  it('splits a burst of typed text into one key each, so fast typing loses nothing', () => {
+    const actions = keyPresses(k('jj12\r')).map(actionFor);
+    expect(actions).toEqual([
+      { type: 'unit', delta: 1 },
+      { type: 'unit', delta: 1 },
+      { type: 'digit', digit: 1 },
+      { type: 'digit', digit: 2 },
+      { type: 'enter' },
+    ]);
+    expect(keyPresses(k('GL')).map(actionFor)).toEqual([{ type: 'last' }, { type: 'step', delta: 10 }]);
+    expect(keyPresses(k('', { rightArrow: true }))).toEqual([k('', { rightArrow: true })]);
   });
 
   it('writes the README table from the same bindings', () => {

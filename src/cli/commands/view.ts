@@ -1,0 +1,193 @@
+/**
+ * `gatescope [input]` (also `gatescope view [input]`): the viewer, the default command.
+ *
+ * - stdout is a terminal: the interactive Ink viewer. Keys come from the terminal; when the data
+ *   comes on stdin they come from /dev/tty instead, and the view starts following the newest step.
+ * - stdout is not a terminal, or --snapshot / --step N: the whole input is read and one step is
+ *   printed as plain text (no escape sequences), exit 0. Ink and React are never loaded then: the
+ *   interactive module is imported lazily, with React in production mode.
+ *
+ * The terminal is restored (raw mode off, cursor shown, alternate screen left) on q, Ctrl-C,
+ * SIGTERM, SIGHUP, SIGINT and on a crash.
+ */
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ReadStream } from 'node:tty';
+import type { Argv } from 'yargs';
+import { ingest } from '../../trace/ingest.js';
+import { TraceStore } from '../../trace/trace-store.js';
+import { renderSnapshot } from '../../ui/snapshot.js';
+import { detectColorLevel } from '../../ui/theme.js';
+import type { CliEnv } from '../env.js';
+import { describeError, EXIT, UsageError } from '../errors.js';
+import { prepare, type PrepareFlags } from '../load.js';
+import { positiveInt, withInputOptions, withModelOptions } from '../options.js';
+
+export interface ViewArgs extends PrepareFlags {
+  snapshot?: boolean | undefined;
+  step?: number | undefined;
+  width?: number | undefined;
+  color?: boolean | undefined;
+  fps?: number | undefined;
+}
+
+export const command = ['view [input]', '$0 [input]'];
+export const describe = 'open the viewer: every gate and state as bars, step by step (the default command)';
+
+export function builder<T>(y: Argv<T>) {
+  return withInputOptions(withModelOptions(y))
+    .positional('input', {
+      type: 'string',
+      describe: 'sequence file, or - for stdin (default: stdin when piped, else the bundled "remember" demo)',
+    })
+    .option('snapshot', { type: 'boolean', describe: 'print one step as plain text and exit (the default when stdout is not a terminal)' })
+    .option('step', { type: 'number', describe: 'print this step (1-based) as plain text and exit [default: the last]' })
+    .option('width', { type: 'number', describe: 'columns of the plain-text view [default: the terminal width, or 120]' })
+    .option('color', { type: 'boolean', describe: 'colour; --no-color (or NO_COLOR=1) for monochrome' })
+    .option('fps', { type: 'number', describe: 'most redraws per second however fast data arrives [default: 30]' })
+    .example('$0 data.csv --weights lstm.json', 'step through every gate')
+    .example('tail -f sensor.csv | $0 --weights m.json -', 'live: follows the newest step (f)')
+    .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README');
+}
+
+/** The package root: fixtures/ sits beside dist/ and src/. */
+const ROOT = new URL('../../../', import.meta.url);
+
+/** `gatescope` with nothing to read opens the bundled demo (an LSTM that remembers its first input). */
+export function defaultDemo(): { input: string; weights: string } {
+  return {
+    input: fileURLToPath(new URL('fixtures/demos/remember/input.csv', ROOT)),
+    weights: fileURLToPath(new URL('fixtures/demos/remember/lstm.json', ROOT)),
+  };
+}
+
+/** Keys for the viewer when stdin carries the data: the controlling terminal, or a clear error. */
+function openTerminalKeys(): ReadStream {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch {
+    throw new UsageError(
+      'no terminal to read keys from: the data comes on stdin and there is no controlling terminal; use `gatescope run` for headless output, or --snapshot for one step as text',
+    );
+  }
+  return new ReadStream(fd);
+}
+
+function checkArgs(args: ViewArgs): void {
+  positiveInt('step', args.step, 2 ** 31);
+  if (args.width !== undefined && (!Number.isInteger(args.width) || args.width < 40 || args.width > 1000)) {
+    throw new UsageError(`--width must be a whole number from 40 to 1000, got ${args.width}`);
+  }
+  positiveInt('fps', args.fps, 240);
+}
+
+const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
+
+export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
+  checkArgs(args);
+  const interactive = env.stdout.isTTY === true && args.snapshot !== true && args.step === undefined;
+  let flags: ViewArgs = args;
+  if (args.input === undefined && env.stdin.isTTY === true && args.weights === undefined) flags = { ...args, ...defaultDemo() };
+  const dataOnStdin = (flags.input ?? '-') === '-';
+
+  // Keys first: with no terminal to read them from, fail before reading an endless pipe.
+  let keys: ReadStream | null = null;
+  if (interactive) keys = dataOnStdin || env.stdin.isTTY !== true ? openTerminalKeys() : (env.stdin as ReadStream);
+  const ownKeys = keys !== null && keys !== (env.stdin as unknown);
+  try {
+    const { model, input, toX } = await prepare(flags, env);
+    const D = model.network.inputSize;
+    const featureNames = model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : input.featureNames;
+    const store = new TraceStore(model.network, {
+      source: input.source,
+      featureNames,
+      init: model.init,
+      head: model.head,
+      tokens: input.vocab !== null,
+    });
+
+    if (keys === null) {
+      await ingest(store, input, { toX });
+      if (store.length === 0) {
+        env.stderr.write(`gatescope: ${store.error ?? `${store.source}: no time steps`}\n`);
+        return EXIT.data;
+      }
+      const step = args.step !== undefined ? args.step - 1 : undefined;
+      if (step !== undefined && step >= store.length) {
+        throw new UsageError(`--step ${args.step} is past the end: ${store.source} has ${store.length} steps`);
+      }
+      const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
+      env.stdout.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}) }));
+      if (store.error !== null) {
+        env.stderr.write(`gatescope: ${store.error}\n`);
+        return EXIT.data;
+      }
+      return EXIT.ok;
+    }
+    return await interactiveView(store, input, toX, keys, dataOnStdin, args, env);
+  } finally {
+    if (ownKeys) keys?.destroy();
+  }
+}
+
+async function interactiveView(
+  store: TraceStore,
+  input: Awaited<ReturnType<typeof prepare>>['input'],
+  toX: Awaited<ReturnType<typeof prepare>>['toX'],
+  keys: ReadStream,
+  follow: boolean,
+  args: ViewArgs,
+  env: CliEnv,
+): Promise<number> {
+  const proc = env.process ?? process;
+  // React reads NODE_ENV when it is first imported: development mode costs several times more per frame.
+  proc.env['NODE_ENV'] ??= 'production';
+  const { startViewer } = await import('../../ui/run-viewer.js');
+  const stdout = env.stdout as NodeJS.WriteStream;
+  const colorLevel = detectColorLevel(env.env, true, args.color === false);
+  const abort = new AbortController();
+  let code: number = EXIT.ok;
+  let failure: unknown = null;
+
+  // A terminal that went away (SIGHUP) makes writes fail asynchronously: never an unhandled error.
+  const ignore = (): void => {};
+  stdout.on('error', ignore);
+  const viewer = startViewer(
+    { stdout, keys, stderr: env.stderr as NodeJS.WriteStream },
+    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}) },
+  );
+  const end = (exitCode: number, err: unknown = null): void => {
+    if (err !== null && failure === null) failure = err;
+    if (code === EXIT.ok) code = exitCode;
+    viewer.stop();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => end(128 + SIGNALS[signal as keyof typeof SIGNALS]);
+  const onCrash = (err: unknown): void => end(EXIT.internal, err);
+  for (const sig of Object.keys(SIGNALS)) proc.on(sig, onSignal);
+  proc.on('uncaughtException', onCrash);
+  proc.on('unhandledRejection', onCrash);
+
+  const feeding = ingest(store, input, { toX, signal: abort.signal }).catch((err: unknown) => end(EXIT.internal, err));
+  try {
+    await viewer.done;
+  } catch (err) {
+    if (failure === null) failure = err;
+    if (code === EXIT.ok) code = EXIT.internal;
+  } finally {
+    abort.abort();
+    input.close();
+    for (const sig of Object.keys(SIGNALS)) proc.off(sig, onSignal);
+    proc.off('uncaughtException', onCrash);
+    proc.off('unhandledRejection', onCrash);
+    stdout.off('error', ignore);
+  }
+  // Reading stops at its next record (input.close() wakes a read waiting on a quiet pipe).
+  void feeding;
+  if (failure !== null) {
+    const { message, code: errCode } = describeError(failure, env.env['GATESCOPE_DEBUG'] === '1');
+    env.stderr.write(`gatescope: ${message}\n`);
+    return code === EXIT.internal ? errCode : code;
+  }
+  return code;
+}

@@ -1,0 +1,383 @@
+/**
+ * The frame as text: each section of the screen composed as pre-coloured lines of a known width,
+ * from the trace, the session and the layout. Pure functions with no React, shared by the Ink
+ * components (one <Text> per section) and the static snapshot (a colourless theme).
+ */
+import { cellLabel } from '../engine/index.js';
+import { explainUnit } from '../trace/explain.js';
+import type { TraceStore } from '../trace/trace-store.js';
+import { ColourRuns, divBar, divSpark, seqBar, seqSpark } from './bars.js';
+import { explainBody } from './explain-text.js';
+import { fit, fmtNum, fmtSigned, fmtUnit, textWidth } from './format.js';
+import { helpLines } from './help-text.js';
+import type { Layout } from './layout.js';
+import { saturationMark, type PanelSpec } from './panels.js';
+import { stepsPerSecond, type Session } from './session.js';
+import type { Theme } from './theme.js';
+
+/** Everything a section needs. `T` is passed (not read from the store) so memoised sections see it change. */
+export interface FrameInput {
+  readonly store: TraceStore;
+  readonly session: Session;
+  readonly theme: Theme;
+  readonly layout: Layout;
+  readonly panels: readonly PanelSpec[];
+}
+
+/** Layer and direction index of the session's view. */
+export function viewOf(store: TraceStore, view: number): { layer: number; dir: number } {
+  const dirs = store.network.directions.length;
+  return { layer: Math.floor(view / dirs), dir: view % dirs };
+}
+
+/** The bar scale of a panel: 1 for gates and tanh values, the largest |value| so far for free ones. */
+export function panelScale(store: TraceStore, p: PanelSpec, layer: number, dir: number): number {
+  if (p.scale !== 'free') return 1;
+  const m = store.range(p.name, layer, dir).maxAbs;
+  return m > 0 ? m : 1;
+}
+
+const SEP = ' │ ';
+
+// ---- status line ------------------------------------------------------------------------
+
+interface Piece {
+  /** Longest first: the line uses shorter forms before it drops a piece. */
+  readonly alts: readonly string[];
+  /** Higher stays longer when the line is too narrow. */
+  readonly priority: number;
+  readonly style?: 'title' | 'accent' | 'warn' | 'dim';
+}
+
+export function statusLine(f: FrameInput): string {
+  const { store, session: s, theme } = f;
+  const net = store.network;
+  const { layer, dir } = viewOf(store, s.view);
+  const pieces: Piece[] = [{ alts: ['gatescope'], priority: 1, style: 'title' }, { alts: [store.source], priority: 6 }];
+  const kind = cellLabel(net.kind);
+  const dirs = net.directions.length > 1 ? 'bidirectional' : net.directions[0] === 'reverse' ? 'reverse' : '';
+  const longCell = [`${kind} ${net.inputSize}→${net.hiddenSize}`, net.numLayers > 1 ? `${net.numLayers} layers` : '', dirs].filter((x) => x !== '').join(', ');
+  const shortCell = `${kind} ${net.inputSize}→${net.hiddenSize}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs === 'bidirectional' ? ' bi' : dirs === 'reverse' ? ' rev' : ''}`;
+  pieces.push({ alts: [longCell, shortCell], priority: 5 });
+  if (store.viewCount > 1) {
+    const d = store.direction(dir);
+    pieces.push({ alts: [`layer ${layer + 1}/${net.numLayers} ${d}`, `L${layer + 1}/${net.numLayers} ${d === 'forward' ? '→' : '←'}`], priority: 8 });
+  }
+  const more = s.done ? '' : '+';
+  pieces.push({ alts: [s.T === 0 ? `step 0/0${more}` : `step ${s.cursor + 1}/${s.T}${more}`], priority: 10, style: 'title' });
+  const sps = stepsPerSecond(s);
+  if (s.playing) pieces.push({ alts: [`▶ playing ${sps}/s`, `▶ ${sps}/s`], priority: 7, style: 'accent' });
+  else pieces.push({ alts: [`paused ${sps}/s`, 'paused'], priority: 2 });
+  if (s.follow) pieces.push({ alts: ['follow'], priority: 9, style: 'accent' });
+  if (s.T > 0) {
+    const label = store.label(s.cursor);
+    pieces.push({ alts: [store.tokens ? `“${label}”` : label], priority: 4 });
+    const pred = store.prediction(s.cursor);
+    if (pred !== null) {
+      const text = pred.length === 1 ? `ŷ ${fmtNum(pred[0]!)}` : pred.length <= 3 ? `ŷ ${Array.from(pred, fmtNum).join(' ')}` : `ŷ argmax ${argmax(pred)}`;
+      pieces.push({ alts: [text], priority: 3 });
+    }
+  }
+  const width = f.layout.cols;
+  const chosen = pieces.map(() => 0);
+  let kept = pieces.map((_, i) => i);
+  const text = (i: number): string => pieces[i]!.alts[chosen[i]!]!;
+  const total = (): number => kept.reduce((w, i) => w + textWidth(text(i)), 0) + SEP.length * (kept.length - 1) + 1;
+  // Shorter forms first, lowest priority first; then drop pieces, lowest priority first.
+  const byPriority = [...kept].sort((a, b) => pieces[a]!.priority - pieces[b]!.priority);
+  for (const i of byPriority) {
+    if (total() <= width) break;
+    chosen[i] = pieces[i]!.alts.length - 1;
+  }
+  for (const i of byPriority) {
+    if (total() <= width || kept.length === 1) break;
+    kept = kept.filter((k) => k !== i);
+  }
+  // Whatever is left is cut to the width, piece by piece, so no escape sequence is cut in half.
+  let used = 1;
+  let line = ' ';
+  kept.forEach((i, n) => {
+    const p = pieces[i]!;
+    const sep = n === 0 ? '' : SEP;
+    const room = width - used - sep.length;
+    if (room <= 0) return;
+    const t = textWidth(text(i)) > room ? fit(text(i), room) : text(i);
+    line += (sep === '' ? '' : theme.style('dim', sep)) + (p.style ? theme.style(p.style, t) : t);
+    used += sep.length + textWidth(t);
+  });
+  return line;
+}
+
+function argmax(v: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+// ---- x strip ------------------------------------------------------------------------------
+
+export function xStrip(f: FrameInput): string[] {
+  const { store, session: s, theme, layout: L } = f;
+  if (L.xRows === 0) return [];
+  const D = store.network.inputSize;
+  const gutter = fit('x', L.gutter);
+  if (s.T === 0) return [theme.style('dim', `${gutter}waiting for data…`), ...Array<string>(L.xRows - 1).fill('')];
+  const x = store.x(s.cursor);
+  const scale = store.inputRange().maxAbs || 1;
+  const capacity = L.xRows * L.xPerRow;
+  let order = Array.from({ length: D }, (_, j) => j);
+  let hidden = 0;
+  if (D > capacity) {
+    // Not all fit: the features that matter most right now, by |x|, and how many are left out.
+    order = order.sort((a, b) => Math.abs(x[b]!) - Math.abs(x[a]!) || a - b).slice(0, capacity - 1);
+    hidden = D - order.length;
+  }
+  const cells = order.map((j) => {
+    const name = fit(store.featureNames[j]!, L.xNameWidth);
+    return `${name} ${fmtSigned(x[j]!)} ${divBar(theme, x[j]!, scale, L.xHalf)}  `;
+  });
+  if (hidden > 0) cells.push(theme.style('dim', fit(`+${hidden} more (largest |x| shown)`, L.xCellWidth)));
+  const lines: string[] = [];
+  for (let r = 0; r < L.xRows; r++) {
+    const row = cells.slice(r * L.xPerRow, (r + 1) * L.xPerRow);
+    lines.push((r === 0 ? gutter : ' '.repeat(L.gutter)) + row.join(''));
+  }
+  return lines;
+}
+
+// ---- panel grid ---------------------------------------------------------------------------
+
+/** The scale a panel's bars use, said as briefly as the room allows; a free scale always says so. */
+function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, room: number): string {
+  if (p.scale === 'unit') return '0…1';
+  if (p.scale === 'tanh') return '±1';
+  const m = fmtNum(store.range(p.name, layer, dir).maxAbs);
+  for (const t of [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`]) if (t.length + 4 <= room) return t;
+  return `|${p.name}|≤${m}`;
+}
+
+function panelTitle(f: FrameInput, p: PanelSpec, index: number, layer: number, dir: number): string {
+  const { theme, layout: L } = f;
+  const right = scaleText(f.store, p, layer, dir, L.panelWidth - 2);
+  const key = `${index + 1}`;
+  const leftWidth = Math.max(1, L.panelWidth - textWidth(right) - 2 - key.length);
+  // The words go first when the panel is narrow; the name and the scale always stay.
+  const long = ` ${p.name} ${p.title}`;
+  const name = fit(long.length <= leftWidth ? long : ` ${p.name}`, leftWidth);
+  const chosen = f.session.timeline === index;
+  return ` ${theme.style(chosen ? 'accent' : 'dim', key)}${theme.style('title', name)}${theme.style('dim', right)} `;
+}
+
+/** The scrollbar glyph for grid row r: a thumb where the visible units sit among all H. */
+function scrollGlyph(H: number, unitTop: number, rows: number, r: number): string {
+  const start = Math.floor((unitTop / H) * rows);
+  const end = Math.max(start + 1, Math.ceil(((unitTop + rows) / H) * rows));
+  return r >= start && r < end ? '┃' : '│';
+}
+
+export function panelGrid(f: FrameInput): string[] {
+  const { store, session: s, theme, layout: L, panels } = f;
+  const { layer, dir } = viewOf(store, s.view);
+  const lines: string[] = [];
+  const rows = Math.min(L.unitRows, s.H);
+  const unitTop = Math.max(0, Math.min(s.unitTop, s.H - rows));
+  for (let gr = 0; gr < L.gridRows; gr++) {
+    const group = panels.slice(gr * L.panelCols, (gr + 1) * L.panelCols);
+    const first = gr * L.panelCols;
+    lines.push(' '.repeat(L.gutter) + group.map((p, i) => panelTitle(f, p, first + i, layer, dir)).join(''));
+    if (s.T === 0) {
+      for (let r = 0; r < rows; r++) lines.push(r === 0 ? theme.style('dim', ' '.repeat(L.gutter) + ' no steps yet') : '');
+      continue;
+    }
+    const values = group.map((p) => store.state(p.name, layer, dir, s.cursor));
+    const scales = group.map((p) => panelScale(store, p, layer, dir));
+    for (let r = 0; r < rows; r++) {
+      const u = unitTop + r;
+      const selected = u === s.unit;
+      const idx = String(u).padStart(L.indexWidth);
+      let line = selected ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
+      for (let i = 0; i < group.length; i++) {
+        const p = group[i]!;
+        const v = values[i]![u]!;
+        const num = p.scale === 'unit' ? fmtUnit(v) : fmtSigned(v);
+        const bar = p.scale === 'unit' ? seqBar(theme, v, 2 * L.half + 1) : divBar(theme, v, scales[i]!, L.half);
+        line += ` ${selected ? theme.style('selected', num) : num} ${bar}${saturationMark(p.scale, v)}`;
+      }
+      if (L.scrollbar) line += theme.style('dim', scrollGlyph(s.H, unitTop, rows, r));
+      lines.push(line);
+    }
+  }
+  return lines;
+}
+
+// ---- timeline -----------------------------------------------------------------------------
+
+const MONO_SEQ = [' ', '░', '▒', '▓', '█'] as const;
+const MONO_POS = ['░', '▒', '▓', '█'] as const;
+const MONO_NEG = ['·', '-', '=', '≡'] as const;
+
+/** First step shown by a timeline `width` steps wide: the cursor near the middle, clamped to the data. */
+export function timelineStart(cursor: number, T: number, width: number): number {
+  return Math.max(0, Math.min(cursor - Math.floor(width / 2), T - width));
+}
+
+function tickEvery(T: number): number {
+  const labelWidth = String(Math.max(1, T)).length + 2;
+  for (const t of [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]) if (t >= labelWidth) return t;
+  return 10 ** String(T).length;
+}
+
+function axisRow(s: Session, w0: number, width: number): string {
+  const chars: string[] = [];
+  for (let i = 0; i < width; i++) chars.push(w0 + i < s.T ? '─' : ' ');
+  const every = tickEvery(s.T);
+  for (let i = 0; i < width; i++) {
+    const step = w0 + i + 1;
+    if (step > s.T || step % every !== 0) continue;
+    const label = String(step);
+    const from = i - label.length + 1;
+    if (from < 0) continue;
+    for (let k = 0; k < label.length; k++) chars[from + k] = label[k]!;
+  }
+  const c = s.cursor - w0;
+  if (s.T > 0 && c >= 0 && c < width) chars[c] = '▼';
+  return chars.join('');
+}
+
+/** One heatmap row: runs of equal colour share one escape sequence. */
+function heatRow(theme: Theme, values: Float64Array, p: PanelSpec, scale: number): string {
+  if (theme.level === 0) {
+    let out = '';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isNaN(v)) out += ' ';
+      else if (p.scale === 'unit') out += MONO_SEQ[Math.round(Math.min(1, Math.max(0, v)) * 4)]!;
+      else {
+        const a = Math.min(1, Math.abs(v) / scale);
+        const k = Math.min(3, Math.floor(a * 4));
+        out += a < 0.05 ? ' ' : v < 0 ? MONO_NEG[k]! : MONO_POS[k]!;
+      }
+    }
+    return out;
+  }
+  const runs = new ColourRuns(theme);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) runs.plain(' ');
+    else runs.add(p.scale === 'unit' ? theme.seq(v) : theme.div(v / scale), '█');
+  }
+  return runs.done();
+}
+
+/** Units the heatmap shows: the panels' window when it fits, else centred on the selected unit. */
+export function heatUnits(s: Session, rows: number): number {
+  if (rows >= s.H) return 0;
+  if (rows >= s.unitRows) return Math.max(0, Math.min(s.unitTop, s.H - rows));
+  return Math.max(0, Math.min(s.unit - Math.floor(rows / 2), s.H - rows));
+}
+
+export function timelineLines(f: FrameInput): string[] {
+  const { store, session: s, theme, layout: L, panels } = f;
+  if (!L.timeline) return [];
+  const p = panels[Math.min(s.timeline, panels.length - 1)]!;
+  const { layer, dir } = viewOf(store, s.view);
+  const width = L.timelineWidth;
+  const w0 = timelineStart(s.cursor, s.T, width);
+  const scale = panelScale(store, p, layer, dir);
+  const lines: string[] = [];
+  lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width)));
+  const row = new Float64Array(width);
+  const top = heatUnits(s, L.heatRows);
+  for (let r = 0; r < L.heatRows && top + r < s.H; r++) {
+    const u = top + r;
+    const idx = String(u).padStart(L.indexWidth);
+    const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
+    if (s.T > 0) store.series(p.name, layer, dir, u, w0, row);
+    else row.fill(NaN);
+    lines.push(gutter + heatRow(theme, row, p, scale));
+  }
+  if (L.sparkRows > 0) {
+    if (s.T > 0) store.series(p.name, layer, dir, s.unit, w0, row);
+    else row.fill(NaN);
+    const label = fit(`u${s.unit}`, L.gutter);
+    if (p.scale === 'unit') lines.push(theme.style('selected', label) + seqSpark(theme, row));
+    else {
+      const [up, down] = divSpark(theme, row, scale);
+      lines.push(theme.style('selected', label) + up);
+      if (L.sparkRows > 1) lines.push(' '.repeat(L.gutter) + down);
+    }
+  }
+  return lines;
+}
+
+// ---- explain ------------------------------------------------------------------------------
+
+export function explainLines(f: FrameInput): string[] {
+  const { store, session: s, theme, layout: L } = f;
+  if (L.explainRows === 0) return [];
+  const { layer, dir } = viewOf(store, s.view);
+  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
+  if (s.T === 0) return [theme.style('title', fit(` explain ${where}`, L.cols)), theme.style('dim', ' no steps yet')].slice(0, L.explainRows);
+  const label = store.label(s.cursor);
+  const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
+  const body = explainBody(explainUnit(store, layer, dir, s.cursor, s.unit));
+  return [theme.style('title', fit(title, L.cols)), ...body.map((l) => fit(l, L.cols))].slice(0, L.explainRows);
+}
+
+// ---- footer, help, too small ----------------------------------------------------------------
+
+const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · f follow · ? help · q quit';
+
+export function footerLine(f: FrameInput): string {
+  const { store, session: s, theme, layout: L } = f;
+  const width = L.cols;
+  let left = '';
+  let style: 'accent' | 'warn' | 'dim' | null = null;
+  if (s.entry !== null) {
+    left = ` go to step ${s.entry}▏ (Enter jumps, Esc cancels)`;
+    style = 'accent';
+  } else if (s.note !== null) {
+    left = ` ${s.note}`;
+    style = 'warn';
+  } else if (store.error !== null) {
+    left = ` input stopped: ${store.error}`;
+    style = 'warn';
+  } else if (store.status === 'reading' && store.pending > 0) {
+    left = ` reading: ${store.pending} steps so far (a reverse direction needs the whole input first)`;
+    style = 'accent';
+  } else if (store.status === 'reading') {
+    left = ` reading…`;
+    style = 'dim';
+  }
+  const units = L.scrollbar ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
+  const leftW = textWidth(left);
+  const room = width - leftW - textWidth(units) - 2;
+  const hints = room >= 12 ? fit(` ${HINTS}`, room) : '';
+  const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
+  const leftText = leftW > width ? fit(left, width) : left;
+  return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);
+}
+
+export function helpBody(f: FrameInput): string[] {
+  return helpLines(f.theme, f.layout.cols, f.layout.bodyRows);
+}
+
+export function tooSmallLines(theme: Theme, layout: Layout): string[] {
+  const lines = [theme.style('warn', fit(` ${layout.tooSmall ?? ''}`, layout.cols)), fit(' enlarge the window (q quits)', layout.cols)];
+  return lines.slice(0, Math.max(1, layout.height));
+}
+
+/** The whole frame, `layout.height` lines: what the snapshot prints and the tests read. */
+export function composeFrame(f: FrameInput): string[] {
+  const { layout: L, session: s } = f;
+  if (L.tooSmall !== null) return tooSmallLines(f.theme, L);
+  const lines: string[] = [statusLine(f), ...xStrip(f)];
+  if (s.help) lines.push(...helpBody(f));
+  else lines.push(...panelGrid(f), ...(L.explainRows > 0 ? explainLines(f) : timelineLines(f)));
+  if (L.footer) {
+    while (lines.length < L.height - 1) lines.push('');
+    lines.length = Math.min(lines.length, L.height - 1);
+    lines.push(footerLine(f));
+  }
+  return lines;
+}

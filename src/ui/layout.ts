@@ -1,0 +1,223 @@
+/**
+ * Where everything goes for a terminal of cols x rows: a pure function, so every size (80x24,
+ * 200x60, a 300-column ultrawide, a too-small window) is tested without a terminal.
+ *
+ * The frame is one line shorter than the terminal: Ink repaints the whole screen whenever its
+ * output reaches the terminal's height, and that costs a full clear on every frame.
+ *
+ *   status           1 row
+ *   x strip          1..3 rows   the input x_t: name, value, bar per feature
+ *   panel grid       per grid row: a title row, then one row per unit; panels side by side when
+ *                    wide, wrapped onto more grid rows when narrow
+ *   timeline         axis row, heatmap rows (units x steps), sparkline (1 or 2 rows)
+ *     or explain     the selected unit's equations with numbers
+ *   footer           1 row
+ */
+
+export const MIN_COLS = 40;
+export const MIN_ROWS = 10;
+/** Panel columns besides the bar: space, value (6), space, ..., saturation mark. */
+export const PANEL_CHROME = 9;
+const MIN_HALF = 3;
+const MAX_HALF = 16;
+const X_NAME_MAX = 10;
+const X_HALF = 3;
+const HEATMAP_MAX_ROWS = 16;
+
+export interface LayoutInput {
+  readonly cols: number;
+  readonly rows: number;
+  /** Panels of the cell (1..6). */
+  readonly panels: number;
+  /** Units per panel. */
+  readonly H: number;
+  /** Input features. */
+  readonly D: number;
+  /** Longest feature name, in columns. */
+  readonly xNameWidth: number;
+  /** Rows the explain panel wants, or 0 when it is closed. */
+  readonly explainRows: number;
+  /** Whether the timeline's sparkline takes 2 rows (a signed panel) rather than 1. */
+  readonly signedSpark: boolean;
+  /** Static snapshot: no height limit, every unit shown, no footer. */
+  readonly snapshot?: boolean;
+}
+
+export interface Layout {
+  readonly cols: number;
+  /** Lines in the frame. */
+  readonly height: number;
+  /** Why the terminal cannot hold the minimum layout, or null. */
+  readonly tooSmall: string | null;
+  /** Columns before the first panel: selection mark, unit index, space. */
+  readonly gutter: number;
+  readonly indexWidth: number;
+  readonly panelCols: number;
+  readonly gridRows: number;
+  /** Bar half-width: diverging bars are 2*half+1, sequential ones the same. */
+  readonly half: number;
+  readonly panelWidth: number;
+  /** Unit rows per grid row. */
+  readonly unitRows: number;
+  /** A scrollbar column at the right of the grid (more units than rows). */
+  readonly scrollbar: boolean;
+  readonly xRows: number;
+  readonly xPerRow: number;
+  readonly xNameWidth: number;
+  readonly xHalf: number;
+  readonly xCellWidth: number;
+  /** Heatmap unit rows (0: sparkline only). */
+  readonly heatRows: number;
+  /** Sparkline rows (0 when the timeline is not shown). */
+  readonly sparkRows: number;
+  /** Whether the timeline is shown at all (its axis row). */
+  readonly timeline: boolean;
+  /** Steps across the timeline. */
+  readonly timelineWidth: number;
+  readonly explainRows: number;
+  /** Rows between status/x strip and footer that the help overlay may use. */
+  readonly bodyRows: number;
+  readonly footer: boolean;
+}
+
+function digits(n: number): number {
+  return String(Math.max(0, n)).length;
+}
+
+export function computeLayout(input: LayoutInput): Layout {
+  const { cols, panels, H, D } = input;
+  const snapshot = input.snapshot ?? false;
+  const indexWidth = digits(H - 1);
+  const gutter = 1 + indexWidth + 1;
+  const base = {
+    cols,
+    gutter,
+    indexWidth,
+    xNameWidth: Math.max(1, Math.min(X_NAME_MAX, input.xNameWidth)),
+    xHalf: X_HALF,
+  };
+  const tooSmall = (why: string): Layout => ({
+    ...base,
+    height: Math.max(1, input.rows - 1),
+    tooSmall: why,
+    panelCols: 0,
+    gridRows: 0,
+    half: 0,
+    panelWidth: 0,
+    unitRows: 0,
+    scrollbar: false,
+    xRows: 0,
+    xPerRow: 0,
+    xCellWidth: 0,
+    heatRows: 0,
+    sparkRows: 0,
+    timeline: false,
+    timelineWidth: 0,
+    explainRows: 0,
+    bodyRows: 0,
+    footer: false,
+  });
+  const need = `gatescope needs at least ${MIN_COLS}x${MIN_ROWS}`;
+  if (cols < MIN_COLS || (!snapshot && input.rows < MIN_ROWS)) return tooSmall(`terminal too small (${cols}x${input.rows}): ${need}`);
+
+  // Columns: as many panels side by side as fit with bars of at least 2*MIN_HALF+1 cells.
+  const usable = cols - gutter - 1; // one column kept for the scrollbar
+  const minPanel = PANEL_CHROME + 2 * MIN_HALF + 1;
+  const panelCols = Math.max(1, Math.min(panels, Math.floor(usable / minPanel)));
+  if (Math.floor(usable / panelCols) < minPanel) return tooSmall(`terminal too narrow (${cols} columns): ${need}`);
+  const half = Math.min(MAX_HALF, Math.floor((Math.floor(usable / panelCols) - PANEL_CHROME - 1) / 2));
+  const panelWidth = PANEL_CHROME + 2 * half + 1;
+  const gridRows = Math.ceil(panels / panelCols);
+
+  const xCellWidth = base.xNameWidth + 1 + 6 + 1 + (2 * X_HALF + 1) + 2;
+  const xPerRow = Math.max(1, Math.floor((cols - gutter) / xCellWidth));
+  const xNeeded = Math.max(1, Math.ceil(D / xPerRow));
+  const timelineWidth = Math.max(1, cols - gutter - 1);
+  const sparkWant = input.signedSpark ? 2 : 1;
+
+  if (snapshot) {
+    const xRows = Math.min(xNeeded, 4);
+    const heatRows = Math.min(H, HEATMAP_MAX_ROWS);
+    const timelineRows = 1 + heatRows + sparkWant;
+    const gridHeight = gridRows * (1 + H);
+    const height = 1 + xRows + gridHeight + timelineRows;
+    return {
+      ...base,
+      height,
+      tooSmall: null,
+      panelCols,
+      gridRows,
+      half,
+      panelWidth,
+      unitRows: H,
+      scrollbar: false,
+      xRows,
+      xPerRow,
+      xCellWidth,
+      heatRows,
+      sparkRows: sparkWant,
+      timeline: true,
+      timelineWidth,
+      explainRows: 0,
+      bodyRows: gridHeight + timelineRows,
+      footer: false,
+    };
+  }
+
+  const height = input.rows - 1;
+  const avail = height - 2; // status + footer
+  const xRows = Math.min(xNeeded, avail >= 40 ? 3 : avail >= 20 ? 2 : 1);
+  const body = avail - xRows;
+  const minUnits = Math.min(H, 2);
+  const gridMin = gridRows * (1 + minUnits);
+  if (body < gridMin) return tooSmall(`terminal too short (${input.rows} rows) for ${gridRows} rows of panels: ${need}, or wider`);
+  const gridFull = gridRows * (1 + H);
+
+  let bottom: number;
+  let explainRows = 0;
+  if (input.explainRows > 0) {
+    // The explain panel is what was asked for: it may take most of the body.
+    explainRows = Math.max(0, Math.min(input.explainRows, body - gridMin));
+    bottom = explainRows;
+  } else {
+    const want = 1 + Math.min(H, HEATMAP_MAX_ROWS) + sparkWant;
+    const minBottom = 1 + sparkWant; // axis and sparkline, no heatmap
+    const room = body - gridMin;
+    if (room < minBottom) bottom = 0;
+    else if (body >= gridFull + want) bottom = want;
+    else bottom = Math.max(minBottom, Math.min(want, room, Math.floor(body * 0.4)));
+  }
+  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((body - bottom) / gridRows) - 1));
+  const spare = body - bottom - gridRows * (1 + unitRows);
+  let heatRows = 0;
+  let sparkRows = 0;
+  let timeline = false;
+  if (input.explainRows === 0 && bottom > 0) {
+    timeline = true;
+    sparkRows = sparkWant;
+    heatRows = Math.min(H, bottom - 1 - sparkRows + spare);
+  } else if (input.explainRows > 0) {
+    explainRows = Math.min(input.explainRows, explainRows + spare);
+  }
+  return {
+    ...base,
+    height,
+    tooSmall: null,
+    panelCols,
+    gridRows,
+    half,
+    panelWidth,
+    unitRows,
+    scrollbar: unitRows < H,
+    xRows,
+    xPerRow,
+    xCellWidth,
+    heatRows,
+    sparkRows,
+    timeline,
+    timelineWidth,
+    explainRows,
+    bodyRows: body,
+    footer: true,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The panels of each cell kind, in the order the screen shows them (and keys 1..6 pick them):
+ * LSTM f i g o c h, GRU r z n h, RNN h. `scale` says how a value maps to a bar:
+ *   unit  a sigmoid gate in 0..1: sequential bar from the left
+ *   tanh  a signed value in -1..1: diverging bar, fixed scale
+ *   free  a signed, unbounded value (LSTM c, ReLU h): diverging bar scaled by the largest |value|
+ *         over the sequence, stated in the panel title
+ */
+import type { CellKind } from '../engine/index.js';
+
+export type PanelScale = 'unit' | 'tanh' | 'free';
+
+export interface PanelSpec {
+  /** The traced state's name (STATE_NAMES). */
+  readonly name: string;
+  /** What it is, in words. */
+  readonly title: string;
+  readonly scale: PanelScale;
+}
+
+const LSTM: readonly PanelSpec[] = [
+  { name: 'f', title: 'forget', scale: 'unit' },
+  { name: 'i', title: 'input', scale: 'unit' },
+  { name: 'g', title: 'candidate', scale: 'tanh' },
+  { name: 'o', title: 'output', scale: 'unit' },
+  { name: 'c', title: 'cell', scale: 'free' },
+  { name: 'h', title: 'hidden', scale: 'tanh' },
+];
+
+const GRU: readonly PanelSpec[] = [
+  { name: 'r', title: 'reset', scale: 'unit' },
+  { name: 'z', title: 'update', scale: 'unit' },
+  { name: 'n', title: 'candidate', scale: 'tanh' },
+  { name: 'h', title: 'hidden', scale: 'tanh' },
+];
+
+export function panelsFor(kind: CellKind): readonly PanelSpec[] {
+  switch (kind) {
+    case 'lstm':
+      return LSTM;
+    case 'gru':
+      return GRU;
+    case 'rnn_tanh':
+      return [{ name: 'h', title: 'hidden', scale: 'tanh' }];
+    case 'rnn_relu':
+      return [{ name: 'h', title: 'hidden (ReLU)', scale: 'free' }];
+  }
+}
+
+/** Below this a sigmoid gate counts as shut, above 1 - this as open; |tanh| above 1 - this as saturated. */
+export const SATURATION = 0.02;
+
+/** The saturation marker of a value, or a space. */
+export function saturationMark(scale: PanelScale, v: number): string {
+  if (scale === 'unit') return v <= SATURATION ? '○' : v >= 1 - SATURATION ? '●' : ' ';
+  if (scale === 'tanh') return Math.abs(v) >= 1 - SATURATION ? '◆' : ' ';
+  return ' ';
+}

@@ -1,0 +1,101 @@
+/**
+ * Starts the interactive viewer on injected streams and restores the terminal however it ends.
+ * Importing this module imports React and Ink: the CLI loads it lazily, only for the viewer.
+ *
+ * The screen: the alternate screen buffer (the user's scrollback is left as it was), cursor
+ * hidden, keys in raw mode on `keys` (the terminal, or /dev/tty when the data comes on stdin).
+ */
+import { render, type Instance } from 'ink';
+import type { TraceStore } from '../trace/trace-store.js';
+import { App } from './App.js';
+import type { ColorLevel } from './theme.js';
+
+export const ENTER_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J\u001b[?25l';
+/** Leave the alternate screen, show the cursor, reset attributes. */
+export const RESTORE_SCREEN = '\u001b[0m\u001b[?1049l\u001b[?25h';
+
+export interface ViewerStreams {
+  readonly stdout: NodeJS.WriteStream;
+  /** Where keys come from: a TTY stream. */
+  readonly keys: NodeJS.ReadStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+export interface ViewerOptions {
+  readonly store: TraceStore;
+  readonly colorLevel: ColorLevel;
+  readonly follow?: boolean;
+  readonly cursor?: number;
+  readonly maxFps?: number;
+  /** Reports each frame's render time in ms (benchmarks). */
+  readonly onFrame?: (ms: number) => void;
+}
+
+export interface Viewer {
+  /** Resolves when the user quits; rejects if the app crashed. The terminal is restored either way. */
+  readonly done: Promise<void>;
+  /** Ends the viewer now (a signal, the data pipe's end when asked to) and restores the terminal. Idempotent. */
+  stop(): void;
+}
+
+export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer {
+  const { stdout, keys } = streams;
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (keys.isTTY) keys.setRawMode(false);
+    } catch {
+      // the terminal may already be gone (SIGHUP)
+    }
+    try {
+      stdout.write(RESTORE_SCREEN);
+    } catch {
+      // same
+    }
+  };
+  stdout.write(ENTER_SCREEN);
+  let instance: Instance;
+  try {
+    instance = render(
+      <App
+        store={opts.store}
+        colorLevel={opts.colorLevel}
+        follow={opts.follow ?? false}
+        {...(opts.cursor !== undefined ? { cursor: opts.cursor } : {})}
+        maxFps={opts.maxFps ?? 30}
+      />,
+      {
+        stdout,
+        stdin: keys,
+        stderr: streams.stderr,
+        exitOnCtrlC: false,
+        patchConsole: true,
+        maxFps: opts.maxFps ?? 30,
+        incrementalRendering: false,
+        ...(opts.onFrame ? { onRender: ({ renderTime }: { renderTime: number }) => opts.onFrame!(renderTime) } : {}),
+      },
+    );
+  } catch (err) {
+    restore();
+    throw err;
+  }
+  const done = instance.waitUntilExit().then(
+    () => restore(),
+    (err: unknown) => {
+      restore();
+      throw err;
+    },
+  );
+  return {
+    done: done.then(() => undefined),
+    stop: () => {
+      try {
+        instance.unmount();
+      } finally {
+        restore();
+      }
+    },
+  };
+}
