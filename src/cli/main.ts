@@ -13,6 +13,7 @@ import * as inspectCmd from './commands/inspect.js';
 import * as memoryCmd from './commands/memory.js';
 import * as runCmd from './commands/run.js';
 import * as trainCmd from './commands/train.js';
+import * as viewCmd from './commands/view.js';
 import type { CliEnv } from './env.js';
 import { describeError, EXIT, isBrokenPipe } from './errors.js';
 
@@ -28,6 +29,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(inspectCmd.command, inspectCmd.describe, inspectCmd.builder, (a) => choose(() => inspectCmd.handler(a, env))),
     (y) => y.command(trainCmd.command, trainCmd.describe, trainCmd.builder, (a) => choose(() => trainCmd.handler(a, env))),
     (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(a, env))),
+    (y) => y.command(viewCmd.command, viewCmd.describe, viewCmd.builder, (a) => choose(() => viewCmd.handler(a, env))),
   ];
 }
 
