@@ -160,7 +160,8 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       ) : (
         <>
           <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
-          {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : <Timeline frame={frame} memoKey={`${at}|${units}`} />}
+          {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
+          <Timeline frame={frame} memoKey={`${at}|${units}`} />
         </>
       )}
       <Box flexGrow={1} />

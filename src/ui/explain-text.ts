@@ -5,7 +5,17 @@
  * Plain text lines; the frame fits them to the width.
  */
 import type { Explanation, GateTerms } from '../trace/explain.js';
-import { fmtNum as n, fmtNumSigned as s } from './format.js';
+import { fmtNum as n } from './format.js';
+
+/** A sum written the way people write it: `0.3966 - 0.2780 + 0.05`, the first term keeping its sign. */
+function sum(...terms: number[]): string {
+  return terms.map((t, i) => (i === 0 ? n(t) : t < 0 || Object.is(t, -0) ? `- ${n(-t)}` : `+ ${n(t)}`)).join(' ');
+}
+
+/** A labelled sum: `-0.1334 W·x + 3.344 bias`. */
+function sumOf(parts: readonly (readonly [number, string])[]): string {
+  return parts.map(([v, what], i) => `${i === 0 ? n(v) : v < 0 ? `- ${n(-v)}` : `+ ${n(v)}`} ${what}`).join(' ');
+}
 
 const SIGMA = 'σ';
 
@@ -21,13 +31,17 @@ function clipNote(g: GateTerms, clip: number | null): string {
 
 /** `+1.234 = +0.812 input + +0.371 recurrent + +0.051 bias`; top inputs after. */
 function preLine(g: GateTerms, label: string, recurrentWord: string): string {
-  const parts = [`${s(g.input)} W·x`, `${s(g.recurrent)} ${recurrentWord}`, `${s(g.bias)} bias`];
-  if (g.peephole !== 0) parts.push(`${s(g.peephole)} peephole`);
+  const parts: [number, string][] = [
+    [g.input, 'W·x'],
+    [g.recurrent, recurrentWord],
+    [g.bias, 'bias'],
+  ];
+  if (g.peephole !== 0) parts.push([g.peephole, 'peephole']);
   const top = g.top
     .filter((c) => c.value !== 0)
-    .map((c) => `${c.name} ${s(c.value)}`)
+    .map((c) => `${c.name} ${n(c.value)}`)
     .join(', ');
-  return `   ${label.padEnd(2)} ${s(g.pre)} = ${parts.join(' + ')}${top === '' ? '' : `   top: ${top}`}`;
+  return `   a_${label} = ${n(g.pre)} = ${sumOf(parts)}${top === '' ? '' : `    largest W·x terms: ${top}`}`;
 }
 
 function lstmLines(e: Explanation): string[] {
@@ -41,11 +55,11 @@ function lstmLines(e: Explanation): string[] {
   const wrote = i.value * g.value;
   const tc = Math.tanh(c);
   return [
-    ` forget gate  f = ${SIGMA}(${s(f.pre)}) = ${n(f.value)}${clipNote(f, e.clip)}    kept of the old cell: f·c_prev = ${n(f.value)} × ${s(cPrev)} = ${s(kept)}`,
-    ` input gate   i = ${SIGMA}(${s(i.pre)}) = ${n(i.value)}${clipNote(i, e.clip)}    wrote: i·g = ${n(i.value)} × ${s(g.value)} = ${s(wrote)}`,
-    ` candidate    g = tanh(${s(g.pre)}) = ${s(g.value)}${clipNote(g, e.clip)}`,
-    ` new cell     c = f·c_prev + i·g = ${s(kept)} + ${s(wrote)} = ${s(c)}`,
-    ` output gate  o = ${SIGMA}(${s(o.pre)}) = ${n(o.value)}${clipNote(o, e.clip)}    h = o·tanh(c) = ${n(o.value)} × tanh(${s(c)}) = ${n(o.value)} × ${s(tc)} = ${s(e.h)}`,
+    ` forget gate  f = ${SIGMA}(${n(f.pre)}) = ${n(f.value)}${clipNote(f, e.clip)}    kept of the old cell: f·c_prev = ${n(f.value)} × ${n(cPrev)} = ${n(kept)}`,
+    ` input gate   i = ${SIGMA}(${n(i.pre)}) = ${n(i.value)}${clipNote(i, e.clip)}    wrote: i·g = ${n(i.value)} × ${n(g.value)} = ${n(wrote)}`,
+    ` candidate    g = tanh(${n(g.pre)}) = ${n(g.value)}${clipNote(g, e.clip)}`,
+    ` new cell     c = f·c_prev + i·g = ${sum(kept, wrote)} = ${n(c)}`,
+    ` output gate  o = ${SIGMA}(${n(o.pre)}) = ${n(o.value)}${clipNote(o, e.clip)}    h = o·tanh(c) = ${n(o.value)} × tanh(${n(c)}) = ${n(o.value)} × ${n(tc)} = ${n(e.h)}`,
     ` pre-activations a = W_ih·x + W_hh·h_prev + b:`,
     preLine(f, 'f', 'W·h_prev'),
     preLine(i, 'i', 'W·h_prev'),
@@ -61,13 +75,13 @@ function gruLines(e: Explanation): string[] {
   const keep = z.value * e.hPrev;
   const fresh = (1 - z.value) * nn.value;
   const candidate = e.linearBeforeReset
-    ? ` candidate    n = tanh(W_in·x + b_in + r·(W_hn·h_prev + b_hn)) = tanh(${s(nn.input + nn.bias)} + ${n(r.value)} × ${s(e.hn ?? 0)}) = tanh(${s(nn.pre)}) = ${s(nn.value)}${clipNote(nn, e.clip)}`
-    : ` candidate    n = tanh(W_in·x + b_in + W_hn·(r·h_prev) + b_hn) = tanh(${s(nn.input + nn.bias)} + ${s(nn.recurrent)}) = tanh(${s(nn.pre)}) = ${s(nn.value)}${clipNote(nn, e.clip)}`;
+    ? ` candidate    n = tanh(W_in·x + b_in + r·(W_hn·h_prev + b_hn)) = tanh(${n(nn.input + nn.bias)} + ${n(r.value)} × ${n(e.hn ?? 0)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`
+    : ` candidate    n = tanh(W_in·x + b_in + W_hn·(r·h_prev) + b_hn) = tanh(${sum(nn.input + nn.bias, nn.recurrent)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`;
   return [
-    ` reset gate   r = ${SIGMA}(${s(r.pre)}) = ${n(r.value)}${clipNote(r, e.clip)}    how much of h_prev the candidate sees`,
-    ` update gate  z = ${SIGMA}(${s(z.pre)}) = ${n(z.value)}${clipNote(z, e.clip)}    1 keeps the old state, 0 takes the candidate`,
+    ` reset gate   r = ${SIGMA}(${n(r.pre)}) = ${n(r.value)}${clipNote(r, e.clip)}    how much of h_prev the candidate sees`,
+    ` update gate  z = ${SIGMA}(${n(z.pre)}) = ${n(z.value)}${clipNote(z, e.clip)}    1 keeps the old state, 0 takes the candidate`,
     candidate,
-    ` new state    h = (1−z)·n + z·h_prev = ${n(1 - z.value)} × ${s(nn.value)} + ${n(z.value)} × ${s(e.hPrev)} = ${s(fresh)} + ${s(keep)} = ${s(e.h)}`,
+    ` new state    h = (1−z)·n + z·h_prev = ${n(1 - z.value)} × ${n(nn.value)} + ${n(z.value)} × ${n(e.hPrev)} = ${sum(fresh, keep)} = ${n(e.h)}`,
     ` pre-activations:`,
     preLine(r, 'r', 'W·h_prev'),
     preLine(z, 'z', 'W·h_prev'),
@@ -79,8 +93,8 @@ function rnnLines(e: Explanation): string[] {
   const h = gate(e, 'h');
   const act = e.kind === 'rnn_relu' ? 'relu' : 'tanh';
   return [
-    ` hidden       h = ${act}(W_ih·x + W_hh·h_prev + b) = ${act}(${s(h.input)} + ${s(h.recurrent)} + ${s(h.bias)}) = ${act}(${s(h.pre)}) = ${s(e.h)}${clipNote(h, e.clip)}`,
-    ` previous     h_prev = ${s(e.hPrev)}: with no gate to protect it, the old state is squashed through W_hh and ${act} at every step`,
+    ` hidden       h = ${act}(W_ih·x + W_hh·h_prev + b) = ${act}(${sum(h.input, h.recurrent, h.bias)}) = ${act}(${n(h.pre)}) = ${n(e.h)}${clipNote(h, e.clip)}`,
+    ` previous     h_prev = ${n(e.hPrev)}: with no gate to protect it, the old state is squashed through W_hh and ${act} at every step`,
     ` pre-activation:`,
     preLine(h, 'h', 'W·h_prev'),
   ];

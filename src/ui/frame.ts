@@ -136,7 +136,7 @@ export function xStrip(f: FrameInput): string[] {
     const name = fit(store.featureNames[j]!, L.xNameWidth);
     return `${name} ${fmtSigned(x[j]!)} ${divBar(theme, x[j]!, scale, L.xHalf)}  `;
   });
-  if (hidden > 0) cells.push(theme.style('dim', fit(`+${hidden} more (largest |x| shown)`, L.xCellWidth)));
+  if (hidden > 0) cells.push(theme.style('dim', fit(`+${hidden} more, top |x| shown`, L.xCellWidth)));
   const lines: string[] = [];
   for (let r = 0; r < L.xRows; r++) {
     const row = cells.slice(r * L.xPerRow, (r + 1) * L.xPerRow);
@@ -362,8 +362,29 @@ export function helpBody(f: FrameInput): string[] {
   return helpLines(f.theme, f.layout.cols, f.layout.bodyRows);
 }
 
+/** Words wrapped to `width` columns (a word longer than the width is cut). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (word === '') continue;
+    const next = line === '' ? word : `${line} ${word}`;
+    if (textWidth(next) <= width) line = next;
+    else {
+      if (line !== '') lines.push(line);
+      line = textWidth(word) <= width ? word : fit(word, width);
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 export function tooSmallLines(theme: Theme, layout: Layout): string[] {
-  const lines = [theme.style('warn', fit(` ${layout.tooSmall ?? ''}`, layout.cols)), fit(' enlarge the window (q quits)', layout.cols)];
+  const width = Math.max(1, layout.cols - 1);
+  const lines = [
+    ...wrapWords(layout.tooSmall ?? '', width).map((l) => theme.style('warn', ` ${l}`)),
+    ...wrapWords('enlarge the window (q quits)', width).map((l) => ` ${l}`),
+  ];
   return lines.slice(0, Math.max(1, layout.height));
 }
 
@@ -373,7 +394,7 @@ export function composeFrame(f: FrameInput): string[] {
   if (L.tooSmall !== null) return tooSmallLines(f.theme, L);
   const lines: string[] = [statusLine(f), ...xStrip(f)];
   if (s.help) lines.push(...helpBody(f));
-  else lines.push(...panelGrid(f), ...(L.explainRows > 0 ? explainLines(f) : timelineLines(f)));
+  else lines.push(...panelGrid(f), ...explainLines(f), ...timelineLines(f));
   if (L.footer) {
     while (lines.length < L.height - 1) lines.push('');
     lines.length = Math.min(lines.length, L.height - 1);

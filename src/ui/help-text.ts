@@ -41,8 +41,9 @@ export function helpLines(theme: Theme, cols: number, rows: number): string[] {
   const keyWidth = Math.max(...list.filter((i) => !i.heading).map((i) => textWidth(i.key))) + 2;
   const legendRows = rows - 2 >= Math.ceil(list.length / 2) + LEGEND.length + 1 ? LEGEND.length + 1 : 0;
   const tableRows = Math.max(1, rows - 1 - legendRows);
-  const columns = Math.max(1, Math.ceil(list.length / tableRows));
-  const colWidth = Math.max(20, Math.floor((cols - 1) / columns));
+  // As many columns as the height needs, as long as each stays readable (else the list is cut).
+  const columns = Math.max(1, Math.min(Math.ceil(list.length / tableRows), Math.floor((cols - 1) / 24)));
+  const colWidth = Math.floor((cols - 1) / columns);
   const perColumn = Math.ceil(list.length / columns);
   const lines: string[] = [theme.style('title', fit(' gatescope keys (any key closes this help)', cols))];
   for (let r = 0; r < perColumn; r++) {
@@ -50,9 +51,10 @@ export function helpLines(theme: Theme, cols: number, rows: number): string[] {
     for (let c = 0; c < columns; c++) {
       const it = list[c * perColumn + r];
       if (it === undefined) break;
+      const kw = Math.min(keyWidth, Math.max(1, colWidth - 4));
       const cell = it.heading
         ? theme.style('accent', fit(` ${it.key}`, colWidth))
-        : `  ${theme.style('key', fit(it.key, keyWidth))}${fit(it.text, colWidth - keyWidth - 2)}`;
+        : `  ${theme.style('key', fit(it.key, kw))}${fit(it.text, colWidth - kw - 2)}`;
       line += cell;
     }
     lines.push(line);
@@ -61,5 +63,9 @@ export function helpLines(theme: Theme, cols: number, rows: number): string[] {
     lines.push('');
     LEGEND.forEach((l, i) => lines.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
   }
-  return lines.slice(0, rows);
+  if (lines.length > rows) {
+    lines.length = Math.max(1, rows - 1);
+    lines.push(theme.style('dim', fit(' … (a taller window shows every key)', cols)));
+  }
+  return lines.slice(0, Math.max(1, rows));
 }

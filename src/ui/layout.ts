@@ -172,33 +172,24 @@ export function computeLayout(input: LayoutInput): Layout {
   const gridMin = gridRows * (1 + minUnits);
   if (body < gridMin) return tooSmall(`terminal too short (${input.rows} rows) for ${gridRows} rows of panels: ${need}, or wider`);
   const gridFull = gridRows * (1 + H);
+  const timelineMin = 1 + sparkWant; // axis and sparkline, no heatmap
+  const timelineWant = timelineMin + Math.min(H, HEATMAP_MAX_ROWS);
 
-  let bottom: number;
-  let explainRows = 0;
-  if (input.explainRows > 0) {
-    // The explain panel is what was asked for: it may take most of the body.
-    explainRows = Math.max(0, Math.min(input.explainRows, body - gridMin));
-    bottom = explainRows;
-  } else {
-    const want = 1 + Math.min(H, HEATMAP_MAX_ROWS) + sparkWant;
-    const minBottom = 1 + sparkWant; // axis and sparkline, no heatmap
-    const room = body - gridMin;
-    if (room < minBottom) bottom = 0;
-    else if (body >= gridFull + want) bottom = want;
-    else bottom = Math.max(minBottom, Math.min(want, room, Math.floor(body * 0.4)));
+  // The explain panel is what was asked for: it may take everything but the smallest grid.
+  const explainRows = input.explainRows > 0 ? Math.max(0, Math.min(input.explainRows, body - gridMin)) : 0;
+  const rest = body - explainRows;
+  let timelineRows: number;
+  if (rest >= gridFull + timelineWant) timelineRows = timelineWant;
+  else if (explainRows > 0) timelineRows = rest - gridFull >= timelineMin ? rest - gridFull : 0;
+  else {
+    const room = rest - gridMin;
+    timelineRows = room < timelineMin ? 0 : Math.max(timelineMin, Math.min(timelineWant, room, Math.floor(rest * 0.4)));
   }
-  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((body - bottom) / gridRows) - 1));
-  const spare = body - bottom - gridRows * (1 + unitRows);
-  let heatRows = 0;
-  let sparkRows = 0;
-  let timeline = false;
-  if (input.explainRows === 0 && bottom > 0) {
-    timeline = true;
-    sparkRows = sparkWant;
-    heatRows = Math.min(H, bottom - 1 - sparkRows + spare);
-  } else if (input.explainRows > 0) {
-    explainRows = Math.min(input.explainRows, explainRows + spare);
-  }
+  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((rest - timelineRows) / gridRows) - 1));
+  const spare = rest - timelineRows - gridRows * (1 + unitRows);
+  const timeline = timelineRows > 0;
+  const sparkRows = timeline ? sparkWant : 0;
+  const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - 1 - sparkRows + spare)) : 0;
   return {
     ...base,
     height,

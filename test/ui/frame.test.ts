@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
+import { TraceStore } from '../../src/trace/trace-store.js';
+import { explainRowCount } from '../../src/ui/explain-text.js';
+import { textWidth } from '../../src/ui/format.js';
+import { composeFrame, timelineStart, type FrameInput } from '../../src/ui/frame.js';
+import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
+import { panelsFor } from '../../src/ui/panels.js';
+import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
+import { createTheme, type ColorLevel } from '../../src/ui/theme.js';
+import { stripAnsi } from '../helpers/ansi.js';
+
+function makeStore(kind: CellKind, H: number, T: number, opts: { D?: number; layers?: number; bi?: boolean; names?: string[] } = {}): TraceStore {
+  const D = opts.D ?? 3;
+  const net = randomNetwork({ kind, inputSize: D, hiddenSize: H, numLayers: opts.layers ?? 1, bidirectional: opts.bi ?? false, seed: 3 });
+  const store = new TraceStore(net, { source: 'seq.csv', featureNames: opts.names ?? Array.from({ length: D }, (_, j) => `feature${j}`) });
+  const rng = createRng(5);
+  for (let t = 0; t < T; t++) store.append(Array.from({ length: D }, () => rng.uniform(-3, 3)), `row ${t}`);
+  store.finish();
+  return store;
+}
+
+interface Screen {
+  readonly lines: string[];
+  readonly text: string;
+  readonly frame: FrameInput;
+}
+
+function screen(store: TraceStore, cols: number, rows: number, actions: SessionAction[] = [], level: ColorLevel = 3): Screen {
+  const panels = panelsFor(store.network.kind);
+  let s: Session = initialSession({ H: store.network.hiddenSize, views: store.viewCount, panels: panels.length, T: store.length, done: true });
+  // As the App does: the layout sets the viewport, keys act on it, the layout follows.
+  const layoutFor = (ss: Session) =>
+    computeLayout({
+      cols,
+      rows,
+      panels: panels.length,
+      H: store.network.hiddenSize,
+      D: store.network.inputSize,
+      xNameWidth: Math.max(...store.featureNames.map(textWidth)),
+      explainRows: ss.explain ? explainRowCount(store.network.kind) : 0,
+      signedSpark: panels[ss.timeline]!.scale !== 'unit',
+    });
+  const first = layoutFor(s);
+  if (first.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: first.unitRows });
+  for (const a of actions) s = reduce(s, a);
+  const layout = layoutFor(s);
+  if (layout.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: layout.unitRows });
+  const frame: FrameInput = { store, session: s, theme: createTheme(level), layout, panels };
+  const lines = composeFrame(frame);
+  return { lines, text: lines.map(stripAnsi).join('\n'), frame };
+}
+
+describe('the frame', () => {
+  it('never draws a line wider than the terminal or more lines than it has, minus one', () => {
+    const stores = new Map<string, TraceStore>();
+    fc.assert(
+      fc.property(
+        fc.constantFrom<CellKind>('lstm', 'gru', 'rnn_tanh', 'rnn_relu'),
+        fc.constantFrom(1, 7, 64, 300),
+        fc.integer({ min: 20, max: 260 }),
+        fc.integer({ min: 4, max: 80 }),
+        fc.boolean(),
+        fc.boolean(),
+        (kind, H, cols, rows, explain, help) => {
+          const key = `${kind}${H}`;
+          let store = stores.get(key);
+          if (store === undefined) {
+            store = makeStore(kind, H, 30, { layers: 2, bi: true });
+            stores.set(key, store);
+          }
+          const actions: SessionAction[] = [{ type: 'step', delta: 12 }, { type: 'unit', delta: Math.floor(H / 2) }];
+          if (explain) actions.push({ type: 'explain' });
+          if (help) actions.push({ type: 'help' });
+          const { lines } = screen(store, cols, rows, actions);
+          expect(lines.length).toBeLessThanOrEqual(Math.max(1, rows - 1));
+          for (const l of lines) expect(textWidth(stripAnsi(l)), JSON.stringify(stripAnsi(l))).toBeLessThanOrEqual(cols);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('says so when the terminal is too small, until it is enlarged', () => {
+    const store = makeStore('lstm', 8, 5);
+    expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
+    expect(screen(store, 80, MIN_ROWS - 1).text).toMatch(/too small/);
+    expect(screen(store, 80, 24).text).not.toMatch(/too small/);
+  });
+
+  it('shows the status line with the 1-based step, cell sizes and label', () => {
+    const { lines } = screen(makeStore('lstm', 8, 40), 160, 40, [{ type: 'step', delta: 3 }]);
+    const status = stripAnsi(lines[0]!);
+    expect(status).toContain('step 4/40');
+    expect(status).toContain('LSTM 3→8');
+    expect(status).toContain('seq.csv');
+    expect(status).toContain('row 3');
+    expect(status).toContain('paused');
+  });
+
+  it('draws one panel per gate and state in cell order', () => {
+    const lstm = screen(makeStore('lstm', 4, 5), 200, 40).text;
+    const order = ['f forget', 'i input', 'g candidate', 'o output', 'c cell', 'h hidden'].map((t) => lstm.indexOf(t));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const gru = screen(makeStore('gru', 4, 5), 200, 40).text;
+    const gOrder = ['r reset', 'z update', 'n candidate', 'h hidden'].map((t) => gru.indexOf(t));
+    expect([...gOrder].sort((a, b) => a - b)).toEqual(gOrder);
+    expect(screen(makeStore('rnn_tanh', 4, 5), 200, 40).text).toContain('1 h hidden');
+  });
+
+  it('states the cell scale: the largest |c| over the sequence', () => {
+    const store = makeStore('lstm', 4, 20);
+    const max = store.range('c', 0, 0).maxAbs;
+    expect(screen(store, 200, 40).text).toContain(`= max|c|`);
+    expect(screen(store, 200, 40).text).toContain(max.toPrecision(4).replace(/0+$/, '').slice(0, 5));
+  });
+
+  it('shows every unit value with its sign and marks the selected unit', () => {
+    const store = makeStore('lstm', 6, 10);
+    const { lines } = screen(store, 200, 50, [{ type: 'step', delta: 2 }, { type: 'unit', delta: 3 }]);
+    const row = lines.map(stripAnsi).find((l) => l.startsWith('▸3 '))!;
+    expect(row).toBeDefined();
+    const h = store.value('h', 0, 0, 2, 3);
+    expect(row).toContain((h < 0 ? '-' : '+') + Math.abs(h).toFixed(3));
+  });
+
+  it('keeps the sign of negative values readable in monochrome', () => {
+    const store = makeStore('rnn_tanh', 6, 10);
+    const { lines } = screen(store, 100, 30, [], 0);
+    for (let u = 0; u < 6; u++) {
+      const v = store.value('h', 0, 0, 0, u);
+      const row = stripAnsi(lines.find((l) => stripAnsi(l).startsWith(` ${u} `) || stripAnsi(l).startsWith(`▸${u} `))!);
+      const [left, right] = row.split('│') as [string, string];
+      if (Math.abs(v) > 0.1) {
+        if (v < 0) expect(left.trimEnd()).toMatch(/[█▉▊▋▌▍▎▏▐▕]$/);
+        else expect(right).toMatch(/^[█▉▊▋▌▍▎▏]/);
+      }
+    }
+  });
+
+  it('scrolls many units with a position indicator', () => {
+    const store = makeStore('lstm', 512, 5);
+    const { text, frame } = screen(store, 200, 60, [{ type: 'unitPage', delta: 1 }, { type: 'unitPage', delta: 1 }]);
+    const rows = frame.layout.unitRows;
+    expect(rows).toBeLessThan(512);
+    expect(text).toContain(`units ${2 * rows}–${3 * rows - 1} of 512`);
+    expect(text).toContain('┃');
+    expect(text).toContain(`▸${String(2 * rows).padStart(3)} `);
+  });
+
+  it('places panels side by side when wide and stacks them when narrow', () => {
+    const store = makeStore('lstm', 4, 5);
+    const wide = screen(store, 220, 40);
+    expect(wide.frame.layout.panelCols).toBe(6);
+    const narrow = screen(store, 50, 40);
+    expect(narrow.frame.layout.panelCols).toBeLessThan(3);
+    expect(narrow.frame.layout.gridRows).toBeGreaterThan(2);
+    expect(narrow.text).toContain('h hidden');
+  });
+
+  it('marks the current step on the timeline and shows the selected unit sparkline', () => {
+    const store = makeStore('gru', 4, 100);
+    const { lines, frame } = screen(store, 120, 40, [{ type: 'step', delta: 70 }, { type: 'unit', delta: 2 }]);
+    const axis = lines.map(stripAnsi).find((l) => l.includes('▼'))!;
+    const w0 = timelineStart(70, 100, frame.layout.timelineWidth);
+    expect(axis.indexOf('▼')).toBe(frame.layout.gutter + 70 - w0);
+    expect(lines.map(stripAnsi).some((l) => l.startsWith('u2'))).toBe(true);
+  });
+
+  it('writes the explain panel with the real numbers in the words of the equations', () => {
+    const store = makeStore('lstm', 4, 10);
+    const { text } = screen(store, 200, 60, [{ type: 'step', delta: 5 }, { type: 'unit', delta: 1 }, { type: 'explain' }]);
+    const f = store.value('f', 0, 0, 5, 1);
+    const cPrev = store.value('c', 0, 0, 4, 1);
+    expect(text).toContain('explain unit 1');
+    expect(text).toContain('kept of the old cell: f·c_prev');
+    expect(text).toContain(`${f.toFixed(4)} × ${cPrev.toPrecision(4)}`.replace(/(\.\d*?)0+ ×/, '$1 ×').slice(0, 10));
+    expect(text).toContain('h = o·tanh(c)');
+    expect(text).toMatch(/largest W·x terms: feature\d/);
+  });
+
+  it('shows the GRU and RNN equations in their own words', () => {
+    expect(screen(makeStore('gru', 4, 10), 200, 60, [{ type: 'explain' }]).text).toContain('h = (1−z)·n + z·h_prev');
+    expect(screen(makeStore('rnn_relu', 4, 10), 200, 60, [{ type: 'explain' }]).text).toContain('h = relu(W_ih·x + W_hh·h_prev + b)');
+  });
+
+  it('shows the help generated from the key table', () => {
+    const { text } = screen(makeStore('lstm', 4, 10), 120, 40, [{ type: 'help' }]);
+    expect(text).toContain('gatescope keys');
+    expect(text).toContain('previous step');
+    expect(text).toContain('q / Ctrl-C');
+    expect(text).toContain('Reading the screen');
+  });
+
+  it('shows a typed step number in the footer', () => {
+    const { lines } = screen(makeStore('lstm', 4, 10), 120, 30, [{ type: 'digit', digit: 4 }, { type: 'digit', digit: 2 }]);
+    expect(stripAnsi(lines[lines.length - 1]!)).toContain('go to step 42');
+  });
+
+  it('puts features that do not fit aside, keeping the largest |x|', () => {
+    const store = makeStore('lstm', 4, 3, { D: 40 });
+    const { text } = screen(store, 80, 24);
+    expect(text).toMatch(/\+\d+ more, top \|x\| shown/);
+    const x = store.x(0);
+    let best = 0;
+    for (let j = 1; j < 40; j++) if (Math.abs(x[j]!) > Math.abs(x[best]!)) best = j;
+    expect(text).toContain(`feature${best}`);
+  });
+
+  it('shows input text as visible escapes, never executed', () => {
+    const store = makeStore('lstm', 4, 2, { names: ['\u001b]0;owned\u0007', '\u001b[2J', 'ok'] });
+    const { lines } = screen(store, 120, 30, [], 0);
+    const all = lines.join('\n');
+    expect(all).not.toContain('\u001b]');
+    expect(all).not.toContain('\u001b[2J');
+    expect(all).toContain('\\e[2J');
+  });
+});
