@@ -1,0 +1,166 @@
+/**
+ * The WebAssembly SIMD kernels (kernels.wat), compiled once per process and instantiated once per
+ * runner, each instance with its own memory sized to its plan (so that views into it never
+ * detach: a plan never grows its memory).
+ *
+ * The engine may not import node:* and the project's lib has no DOM types, so WebAssembly is
+ * reached through a minimal typed view of globalThis; where it (or SIMD) is missing,
+ * fastAvailable() is false and callers use the reference engine.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels.wasm.js';
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** The kernels' exports; every pointer, offset and stride is in bytes (see kernels.wat). */
+export interface KernelExports {
+  activate(dst: number, src: number, n: number, act: number): void;
+  gemm(
+    out: number,
+    outStride: number,
+    init: number,
+    initStride: number,
+    w: number,
+    x: number,
+    xStride: number,
+    n: number,
+    T: number,
+    np16: number,
+    np4: number,
+  ): void;
+  lstm_seq(
+    n: number,
+    reverse: number,
+    pre: number,
+    gates: number,
+    cOut: number,
+    hOut: number,
+    hStride: number,
+    w: number,
+    np16: number,
+    np4: number,
+    H: number,
+    Hp: number,
+    hState: number,
+    cState: number,
+    peep: number,
+    clip: number,
+  ): void;
+  gru_seq(
+    n: number,
+    reverse: number,
+    pre: number,
+    gates: number,
+    hOut: number,
+    hStride: number,
+    wrz: number,
+    np16rz: number,
+    np4rz: number,
+    wn: number,
+    np16n: number,
+    np4n: number,
+    H: number,
+    Hp: number,
+    hState: number,
+    bhn: number,
+    lbr: number,
+    clip: number,
+    tmp: number,
+  ): void;
+  rnn_seq(
+    n: number,
+    reverse: number,
+    pre: number,
+    hOut: number,
+    hStride: number,
+    w: number,
+    np16: number,
+    np4: number,
+    H: number,
+    Hp: number,
+    hState: number,
+    relu: number,
+    clip: number,
+  ): void;
+  stats_acc(src: number, stride: number, n: number, width: number, acc: number, lo: number, hi: number): void;
+}
+
+/** An instance and its memory. */
+export interface Kernels {
+  readonly k: KernelExports;
+  readonly buffer: ArrayBuffer;
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+}
+
+const PAGE = 65536;
+/** wasm32's limit: 65536 pages of 64 KiB. */
+export const MAX_MEMORY_BYTES = 65536 * PAGE;
+
+// A module using one v128 instruction: validates only where SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+function wasmApi(): WasmApi | null {
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  return api === undefined ? null : api;
+}
+
+let compiled: object | null | undefined;
+
+function decodeBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function kernelModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  const api = wasmApi();
+  compiled = null;
+  if (api !== null && api.validate(SIMD_PROBE)) {
+    try {
+      compiled = new api.Module(decodeBase64(KERNELS_WASM_BASE64));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** True when WebAssembly with SIMD is available, so the fast engine can run. */
+export function fastAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+/** A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable. */
+export function instantiateKernels(bytes: number): Kernels {
+  const api = wasmApi();
+  const mod = kernelModule();
+  if (api === null || mod === null) throw new Error('WebAssembly SIMD is not available');
+  if (bytes > MAX_MEMORY_BYTES) {
+    throw new RangeError(`the fast engine needs ${Math.ceil(bytes / 2 ** 20)} MiB, more than WebAssembly's 4 GiB`);
+  }
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  const memory = new api.Memory({ initial: pages, maximum: pages });
+  const instance = new api.Instance(mod, { env: { memory } });
+  const buffer = memory.buffer;
+  return {
+    k: instance.exports as unknown as KernelExports,
+    buffer,
+    f32: new Float32Array(buffer),
+    i32: new Int32Array(buffer),
+    f64: new Float64Array(buffer),
+  };
+}
