@@ -87,9 +87,11 @@ const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
 export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
   checkArgs(args);
   const interactive = env.stdout.isTTY === true && args.snapshot !== true && args.step === undefined;
+  // yargs reads a lone `-` as an empty string
+  const named = args.input === undefined || args.input === '' ? null : args.input;
   let flags: ViewArgs = args;
   if (args.input === undefined && env.stdin.isTTY === true && args.weights === undefined) flags = { ...args, ...defaultDemo() };
-  const dataOnStdin = (flags.input ?? '-') === '-';
+  const dataOnStdin = flags === args ? named === null || named === '-' : false;
 
   // Keys first: with no terminal to read them from, fail before reading an endless pipe.
   let keys: ReadStream | null = null;
@@ -143,6 +145,9 @@ async function interactiveView(
   const proc = env.process ?? process;
   // React reads NODE_ENV when it is first imported: development mode costs several times more per frame.
   proc.env['NODE_ENV'] ??= 'production';
+  // Ink's output stage measures text per character; this fast path cuts a frame's cost several
+  // times over (see ui/fast-ink). GATESCOPE_FAST_TEXT=0 turns it off, to compare.
+  if (env.env['GATESCOPE_FAST_TEXT'] !== '0') (await import('../../ui/fast-ink/register.js')).registerFastInkText();
   const { startViewer } = await import('../../ui/run-viewer.js');
   const stdout = env.stdout as NodeJS.WriteStream;
   const colorLevel = detectColorLevel(env.env, true, args.color === false);
