@@ -1,0 +1,153 @@
+/**
+ * The real binary in a real pseudo-terminal: keys in, screen out, and the terminal left as it was
+ * found (alternate screen left, cursor shown, raw mode off) however the viewer ends.
+ * Needs `npm run build` first (the test script runs it).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS, loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/gatescope.js');
+const INPUT = 'fixtures/demos/remember/input.csv';
+const WEIGHTS = 'fixtures/demos/remember/lstm.json';
+const T = readFileSync(join(ROOT, INPUT), 'utf8').trim().split('\n').length - 1;
+
+const mods = loadPty();
+const ptyReason = 'reason' in mods ? mods.reason : null;
+if (ptyReason !== null) console.warn(`e2e viewer tests skipped: ${ptyReason}`);
+
+const sessions: PtySession[] = [];
+function run(command: string, opts: { cols?: number; rows?: number; env?: Record<string, string> } = {}): PtySession {
+  if ('reason' in mods) throw new Error(mods.reason);
+  // sh -c lets a test pipe data in and run `stty -a` after the viewer, in the same terminal.
+  const s = spawnInPty(mods, '/bin/sh', ['-c', command], { cwd: ROOT, cols: opts.cols ?? 120, rows: opts.rows ?? 40, env: { COLORTERM: 'truecolor', ...opts.env } });
+  sessions.push(s);
+  return s;
+}
+
+const gatescope = `node ${JSON.stringify(BIN)}`;
+
+/** The terminal is back to how a shell expects it. */
+async function expectRestored(s: PtySession): Promise<void> {
+  const raw = s.raw();
+  expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
+  expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
+  expect(s.term.buffer.active.type).toBe('normal');
+  // `stty -a` ran after the viewer in the same terminal: canonical mode and echo are back on.
+  await s.waitFor(/(^|\s)icanon(\s|$)/m);
+  expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
+}
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
+});
+
+afterEach(() => {
+  for (const s of sessions.splice(0)) {
+    try {
+      s.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
+  it('steps with →, opens the help, reflows on resize and restores the terminal on q', async () => {
+    const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS}; stty -a`);
+    await s.waitFor(`step 1/${T}`);
+    expect(s.screen()).toContain('f forget');
+    expect(s.term.buffer.active.type).toBe('alternate');
+    s.write(KEYS.right);
+    s.write(KEYS.right);
+    s.write(KEYS.right);
+    await s.waitFor(`step 4/${T}`);
+
+    s.write('?');
+    await s.waitFor('gatescope keys');
+    s.write(KEYS.escape);
+    await s.waitForGone('gatescope keys');
+
+    s.resize(70, 30);
+    await s.waitFor(/^ {4}1 f\b/m);
+    for (const line of s.screen().split('\n')) expect(line.length).toBeLessThanOrEqual(70);
+    s.resize(30, 8);
+    await s.waitFor('too small');
+    s.resize(120, 40);
+    await s.waitFor(`step 4/${T}`);
+    await s.waitForGone('too small');
+
+    s.write('q');
+    const exit = await s.waitExit();
+    expect(exit.exitCode).toBe(0);
+    await expectRestored(s);
+  });
+
+  it('follows data piped on stdin, reading keys from the terminal', async () => {
+    const s = run(`cat ${INPUT} | ${gatescope} -w ${WEIGHTS} -; stty -a`);
+    await s.waitFor(`step ${T}/${T}`);
+    expect(s.screen()).toContain('follow');
+    s.write(KEYS.left);
+    await s.waitFor(`step ${T - 1}/${T}`);
+    expect(s.screen()).not.toMatch(/│ follow │/);
+    s.write('f');
+    await s.waitFor(`step ${T}/${T}`);
+    s.write(KEYS.ctrlC);
+    await s.waitExit();
+    await expectRestored(s);
+  });
+
+  it('restores the terminal on SIGTERM', async () => {
+    const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS} & pid=$!; echo "pid=$pid"; wait $pid; echo "exit=$?"; stty -a`);
+    await s.waitFor(`step 1/${T}`);
+    const pid = /pid=(\d+)/.exec(s.raw())![1]!;
+    process.kill(Number(pid), 'SIGTERM');
+    await s.waitFor('exit=143');
+    await expectRestored(s);
+  });
+
+  it('shows input text as visible escapes, never running them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatescope-e2e-'));
+    const file = join(dir, 'hostile.csv');
+    writeFileSync(file, 'a\u001b]0;owned\u0007,b\u001b[2J\n1,2\n3,4\n');
+    const s = run(`${gatescope} ${JSON.stringify(file)} --hidden-size 4; stty -a`);
+    await s.waitFor('step 1/2');
+    expect(s.screen()).toContain('a\\e]0;own'); // cut to the name column's width
+    expect(s.screen()).toContain('b\\e[2J');
+    expect(s.title()).not.toContain('owned');
+    s.write('q');
+    await s.waitExit();
+    await expectRestored(s);
+  });
+
+  it('says how to run headless when the data is piped and there is no terminal for keys', async () => {
+    const s = run(`echo 1,2 | setsid -w ${gatescope} --hidden-size 2 -; echo "exit=$?"`);
+    await s.waitFor(/exit=\d+/);
+    const text = s.screen().replace(/\n/g, '');
+    expect(text).toContain('no terminal to read keys from');
+    expect(text).toContain('use `gatescope run` for headless output');
+    expect(s.screen()).toContain('exit=2');
+  });
+});
+
+describe('the viewer when stdout is not a terminal', () => {
+  it('prints one step as plain text and exits 0', () => {
+    const r = spawnSync('node', [BIN, INPUT, '-w', WEIGHTS, '--step', '4', '--width', '100'], { cwd: ROOT, encoding: 'utf8', timeout: 20000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`step 4/${T}`);
+    expect(r.stdout).toContain('f forget');
+    expect(r.stdout).not.toMatch(/\u001b/);
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('refuses a step past the end with a one-line error', () => {
+    const r = spawnSync('node', [BIN, INPUT, '-w', WEIGHTS, '--step', String(T + 1)], { cwd: ROOT, encoding: 'utf8', timeout: 20000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('past the end');
+  });
+});
