@@ -12,6 +12,7 @@ import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as memoryCmd from './commands/memory.js';
 import * as runCmd from './commands/run.js';
+import * as statsCmd from './commands/stats.js';
 import * as trainCmd from './commands/train.js';
 import * as viewCmd from './commands/view.js';
 import type { CliEnv } from './env.js';
@@ -28,6 +29,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(initCmd.command, initCmd.describe, initCmd.builder, (a) => choose(() => initCmd.handler(a, env))),
     (y) => y.command(inspectCmd.command, inspectCmd.describe, inspectCmd.builder, (a) => choose(() => inspectCmd.handler(a, env))),
     (y) => y.command(trainCmd.command, trainCmd.describe, trainCmd.builder, (a) => choose(() => trainCmd.handler(a, env))),
+    (y) => y.command(statsCmd.command, statsCmd.describe, statsCmd.builder, (a) => choose(() => statsCmd.handler(a, env))),
     (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(a, env))),
     (y) => y.command(viewCmd.command, viewCmd.describe, viewCmd.builder, (a) => choose(() => viewCmd.handler(a, env))),
   ];

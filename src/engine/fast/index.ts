@@ -1,3 +1,14 @@
 /** The fast engine: WebAssembly SIMD kernels with the reference engine's semantics. */
 export { fastAvailable } from './kernels.js';
 export { runSequenceFast, createFastStepper, chunkSteps, type OnStep } from './sequence.js';
+export { createStatsSession, float32Limits, type StatsSession } from './fast-stats.js';
+export {
+  finishGroup,
+  saturationOf,
+  SATURATION_LIMITS,
+  statsGroups,
+  StatsAccumulator,
+  type SaturationKind,
+  type SequenceStats,
+  type StateStats,
+} from './stats.js';

@@ -51,11 +51,14 @@ export class FastRunner {
   readonly y: readonly number[];
   /** [L][dirs] */
   readonly bufs: readonly (readonly DirBuffers[])[];
+  /** `extraBytes` of memory reserved for the caller (0 when none). */
+  readonly extra: number;
 
   constructor(
     readonly net: Network,
     readonly init: InitialState | undefined,
     readonly capacity: number,
+    extraBytes = 0,
   ) {
     const arena = new Arena();
     this.layout = planNetwork(net, arena);
@@ -69,6 +72,7 @@ export class FastRunner {
         c: net.kind === 'lstm' ? arena.alloc(capacity * Hp * 4) : 0,
       })),
     );
+    this.extra = extraBytes > 0 ? arena.alloc(extraBytes) : 0;
     this.mem = instantiateKernels(arena.size);
     writeWeights(this.layout, this.mem);
     this.reset();

@@ -1,0 +1,162 @@
+/**
+ * `gatescope stats [input]`: a whole-sequence summary of every gate and state, per layer,
+ * direction and unit (mean, std, min, max, fraction of steps saturated), as a table or JSON. Finds
+ * dead and saturated units at a glance.
+ *
+ * Runs on the fast engine (engine/fast) at full speed. A forward-only network streams in constant
+ * memory whatever the length; a network with a reverse direction keeps its input (T x D float32)
+ * and, between stacked layers, one layer's outputs (T x directions x H float32).
+ */
+import type { Argv } from 'yargs';
+import { cellLabel } from '../../engine/index.js';
+import { createStatsSession, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
+import { InputError, visible } from '../../io/errors.js';
+import type { CliEnv } from '../env.js';
+import { EXIT } from '../errors.js';
+import { prepare, type Model, type PrepareFlags } from '../load.js';
+import { withInputOptions, withModelOptions } from '../options.js';
+import { fileSink, stdoutSink, type Sink } from '../output.js';
+
+export const STATS_FORMATS = ['table', 'json'] as const;
+export type StatsFormat = (typeof STATS_FORMATS)[number];
+
+/** A unit saturated at least this often is marked `saturated` in the table. */
+export const SATURATED_MARK = 0.95;
+/** A unit whose value never moves more than this is marked `dead`. */
+export const DEAD_SPREAD = 1e-6;
+
+export interface StatsArgs extends PrepareFlags {
+  format: StatsFormat;
+  output?: string | undefined;
+}
+
+export const command = 'stats [input]';
+export const describe = 'summarise every gate and state per unit over the whole sequence (mean, std, min, max, saturation)';
+
+export function builder<T>(y: Argv<T>) {
+  return withInputOptions(withModelOptions(y))
+    .positional('input', { type: 'string', describe: 'sequence file, or - for stdin (default: stdin)' })
+    .option('format', { alias: 'f', type: 'string', choices: STATS_FORMATS, default: 'table' as StatsFormat, describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .example('$0 stats data.npy --weights lstm.pt.json', 'a table per layer, direction and gate')
+    .example('$0 stats data.csv -w m.json --format json | jq', 'the same numbers as JSON');
+}
+
+/** The JSON document: meta, then one entry per layer, direction and state with per-unit arrays. */
+export function statsJson(stats: SequenceStats, model: Model, source: string): string {
+  const meta = {
+    source,
+    cell: stats.kind,
+    inputSize: model.network.inputSize,
+    hiddenSize: stats.hiddenSize,
+    numLayers: stats.numLayers,
+    directions: stats.directions,
+    steps: stats.steps,
+    weights: model.weightsSource,
+    weightsFormat: model.weightsFormat,
+    seed: model.seed,
+    std: 'population (ddof=0)',
+    saturation: {
+      sigmoid: { below: SATURATION_LIMITS.sigmoid.lo, above: SATURATION_LIMITS.sigmoid.hi },
+      tanh: { below: SATURATION_LIMITS.tanh.lo, above: SATURATION_LIMITS.tanh.hi },
+    },
+  };
+  const groups = stats.groups.map((g) => ({
+    layer: g.layer,
+    direction: g.direction,
+    state: g.state,
+    saturation: g.saturation,
+    mean: Array.from(g.mean),
+    std: Array.from(g.std),
+    min: Array.from(g.min),
+    max: Array.from(g.max),
+    saturated: g.saturated === null ? null : Array.from(g.saturated),
+  }));
+  return `${JSON.stringify({ meta, stats: groups })}\n`;
+}
+
+function num(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-4) ? v.toExponential(2) : v.toFixed(4);
+}
+
+/** What a unit looks like at a glance: `saturated`, `dead`, or nothing. */
+export function unitNote(g: StateStats, u: number): string {
+  if (g.saturated !== null && g.saturated[u]! >= SATURATED_MARK) return 'saturated';
+  if (g.max[u]! - g.min[u]! <= DEAD_SPREAD) return 'dead';
+  return '';
+}
+
+function describeSaturation(g: StateStats): string {
+  if (g.saturation === null) return 'unbounded';
+  const { lo, hi } = SATURATION_LIMITS[g.saturation];
+  return `${g.saturation}: saturated below ${lo} or above ${hi}`;
+}
+
+/** The readable table: a header, then one block per layer, direction and state. */
+export function statsTable(stats: SequenceStats, model: Model, source: string): string {
+  const net = model.network;
+  const weights = model.weightsSource !== null ? `weights ${visible(model.weightsSource, 60)}` : `random weights, seed ${model.seed}`;
+  const lines: string[] = [
+    `${cellLabel(stats.kind)}: ${stats.numLayers} layer${stats.numLayers === 1 ? '' : 's'}, ${stats.directions.join('+')}, ` +
+      `H=${stats.hiddenSize}, D=${net.inputSize}; ${stats.steps} steps of ${visible(source, 60)}; ${weights}`,
+    'std is the population standard deviation; sat is the fraction of steps saturated',
+  ];
+  const H = stats.hiddenSize;
+  const pad = (s: string, w: number) => s.padStart(w);
+  for (const g of stats.groups) {
+    let saturated = 0;
+    let dead = 0;
+    for (let u = 0; u < H; u++) {
+      const note = unitNote(g, u);
+      if (note === 'saturated') saturated++;
+      else if (note === 'dead') dead++;
+    }
+    lines.push('');
+    lines.push(`layer ${g.layer} ${g.direction} ${g.state} (${describeSaturation(g)}): ${saturated} saturated, ${dead} dead of ${H}`);
+    lines.push(`${pad('unit', 6)}${pad('mean', 11)}${pad('std', 11)}${pad('min', 11)}${pad('max', 11)}${pad('sat', 8)}`);
+    for (let u = 0; u < H; u++) {
+      const sat = g.saturated === null ? '-' : `${(100 * g.saturated[u]!).toFixed(1)}%`;
+      const note = unitNote(g, u);
+      lines.push(
+        `${pad(String(u), 6)}${pad(num(g.mean[u]!), 11)}${pad(num(g.std[u]!), 11)}${pad(num(g.min[u]!), 11)}${pad(num(g.max[u]!), 11)}${pad(sat, 8)}${note === '' ? '' : `  ${note}`}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
+  const { model, input, toX } = await prepare(args, env);
+  let stats: SequenceStats;
+  try {
+    const session = createStatsSession(model.network, model.init);
+    for await (const record of input) session.push(toX(record));
+    try {
+      stats = session.finish();
+    } catch (err) {
+      // only a whole-sequence (reverse direction) network can outgrow WebAssembly's memory
+      if (err instanceof RangeError) {
+        throw new InputError(`${session.t} steps are too many for a bidirectional network's statistics in memory (${err.message})`, {
+          source: input.source,
+        });
+      }
+      throw err;
+    }
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+  const text = args.format === 'json' ? statsJson(stats, model, input.source) : statsTable(stats, model, input.source);
+  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  try {
+    await sink.write(text);
+    await sink.finish();
+    return EXIT.ok;
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}

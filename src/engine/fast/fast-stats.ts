@@ -1,0 +1,324 @@
+/**
+ * Statistics of a whole sequence (stats.ts) at the fast engine's speed: inputs are pushed one
+ * step at a time, and the kernels accumulate each chunk's values straight from their float32
+ * buffers (stats_acc), so no step is ever copied out.
+ *
+ * Memory: a forward-only network streams in chunks, in constant memory whatever the length. A
+ * network with a reverse direction needs the whole input first: it keeps the inputs (T * D
+ * float32) and, between stacked layers, one layer's outputs (T * dirs * H float32, two such
+ * buffers from three layers on); each direction then runs in chunks, a reverse one from the end.
+ * Without WebAssembly SIMD it runs the reference engine with StatsAccumulator.
+ */
+import { createStepper, runSequence, ShapeError, validateNetwork } from '../network.js';
+import { STATE_NAMES } from '../shapes.js';
+import type { InitialState, Network } from '../types.js';
+import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
+import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
+import { chunkSteps, FastRunner } from './sequence.js';
+import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, StatsAccumulator, type SequenceStats } from './stats.js';
+
+/** Feeds a sequence step by step; finish() gives its statistics. */
+export interface StatsSession {
+  /** Steps pushed so far. */
+  readonly t: number;
+  /** Consumes x_t (D values). */
+  push(x: ArrayLike<number>): void;
+  /** Runs whatever is pending and returns the statistics. The session is done after this. */
+  finish(): SequenceStats;
+}
+
+const f32Bits = new Float32Array(1);
+const i32Bits = new Int32Array(f32Bits.buffer);
+
+/** The float32 next to fround(x) in direction dir (x finite). */
+function f32Step(x: number, dir: 1 | -1): number {
+  f32Bits[0] = x;
+  const f = f32Bits[0];
+  if (f === 0) return dir * 1.401298464324817e-45;
+  i32Bits[0] = i32Bits[0]! + ((f > 0) === (dir > 0) ? 1 : -1);
+  return f32Bits[0];
+}
+
+/**
+ * Float32 thresholds such that, for any float32 v, (v <= lo32 or v >= hi32) exactly when
+ * (v < lo or v > hi): the kernel then compares in float32 and agrees with the exact rule.
+ */
+export function float32Limits(lo: number, hi: number): { lo32: number; hi32: number } {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { lo32: -Infinity, hi32: Infinity };
+  const loF = Math.fround(lo);
+  const hiF = Math.fround(hi);
+  return { lo32: loF < lo ? loF : f32Step(lo, -1), hi32: hiF > hi ? hiF : f32Step(hi, 1) };
+}
+
+/** Bytes of one group's accumulators (see stats_acc in kernels.wat). */
+function accBytes(Hp: number): number {
+  return 32 * Hp;
+}
+
+/** Where each group's values live for a stretch of steps. */
+interface ValueSource {
+  /** First value (unit 0) of the stretch's first row, and the distance between rows; bytes. */
+  readonly at: number;
+  readonly stride: number;
+}
+
+/** The accumulators of every group, in the kernels' memory at `base`. */
+class KernelStats {
+  private n = 0;
+  private readonly groups: { layer: number; dir: number; state: string }[];
+  private readonly limits: { lo32: number; hi32: number }[];
+  /** Groups whose shift K is set (from their first row). */
+  private readonly started = new Set<number>();
+
+  constructor(
+    private readonly layout: NetLayout,
+    private readonly mem: Kernels,
+    private readonly base: number,
+  ) {
+    this.groups = statsGroups(layout.net);
+    this.limits = this.groups.map((g) => {
+      const sat = saturationOf(layout.net.kind, g.state);
+      return sat === null ? { lo32: -Infinity, hi32: Infinity } : float32Limits(SATURATION_LIMITS[sat].lo, SATURATION_LIMITS[sat].hi);
+    });
+  }
+
+  /** Bytes of accumulators for a network. */
+  static bytes(net: Network): number {
+    const Hp = Math.ceil(net.hiddenSize / 4) * 4;
+    return statsGroups(net).length * accBytes(Hp);
+  }
+
+  /** Index of group (layer, dir, state). */
+  private index(layer: number, dir: number, state: string): number {
+    const names = STATE_NAMES[this.layout.net.kind];
+    return (layer * this.layout.dirs + dir) * names.length + names.indexOf(state);
+  }
+
+  /**
+   * Adds n steps of one (layer, direction): `source(state)` says where that state's rows are.
+   * Steps must reach every (layer, direction) the same number of times; `count` says whether
+   * these n steps are new (true for the first direction seen, so that T is counted once).
+   */
+  add(layer: number, dir: number, n: number, source: (state: string) => ValueSource, count: boolean): void {
+    if (n === 0) return;
+    const { Hp } = this.layout;
+    const f32 = this.mem.f32;
+    for (const state of STATE_NAMES[this.layout.net.kind]) {
+      const gi = this.index(layer, dir, state);
+      const acc = this.base + gi * accBytes(Hp);
+      const src = source(state);
+      if (!this.started.has(gi)) {
+        // first rows of this group: the shift K is the first value; min/max start at +-inf
+        this.started.add(gi);
+        const a = acc / 4;
+        for (let u = 0; u < Hp; u++) {
+          f32[a + u] = f32[src.at / 4 + u]!;
+          f32[a + Hp + u] = Infinity;
+          f32[a + 2 * Hp + u] = -Infinity;
+        }
+      }
+      const lim = this.limits[gi]!;
+      this.mem.k.stats_acc(src.at, src.stride, n, Hp, acc, lim.lo32, lim.hi32);
+    }
+    if (count) this.n += n;
+  }
+
+  result(): SequenceStats {
+    const { net, Hp } = this.layout;
+    const f32 = this.mem.f32;
+    const i32 = this.mem.i32;
+    const f64 = this.mem.f64;
+    return {
+      steps: this.n,
+      kind: net.kind,
+      hiddenSize: net.hiddenSize,
+      numLayers: net.numLayers,
+      directions: net.directions,
+      groups: this.groups.map((g, gi) => {
+        const acc = this.base + gi * accBytes(Hp);
+        const a = acc / 4;
+        const a8 = (acc + 16 * Hp) / 8;
+        return finishGroup(
+          net,
+          g,
+          {
+            k: f32.subarray(a, a + Hp),
+            min: f32.subarray(a + Hp, a + 2 * Hp),
+            max: f32.subarray(a + 2 * Hp, a + 3 * Hp),
+            saturated: i32.subarray(a + 3 * Hp, a + 4 * Hp),
+            sum: f64.subarray(a8, a8 + Hp),
+            sumSq: f64.subarray(a8 + Hp, a8 + 2 * Hp),
+          },
+          this.n,
+        );
+      }),
+    };
+  }
+}
+
+/** The reference engine's session, for machines without WebAssembly SIMD. */
+function referenceSession(net: Network, init: InitialState | undefined): StatsSession {
+  const acc = new StatsAccumulator(net);
+  const forward = net.directions.length === 1 && net.directions[0] === 'forward';
+  const stepper = forward ? createStepper(net, init) : null;
+  const xs: ArrayLike<number>[] = [];
+  return {
+    get t() {
+      return stepper !== null ? stepper.t : xs.length;
+    },
+    push(x) {
+      if (stepper !== null) acc.add(stepper.step(x));
+      else xs.push(Float64Array.from(x));
+    },
+    finish() {
+      if (stepper === null) for (const s of runSequence(net, xs, init)) acc.add(s);
+      return acc.result();
+    },
+  };
+}
+
+function checkInput(net: Network, x: ArrayLike<number>, t: number): void {
+  if (x.length !== net.inputSize) {
+    throw new ShapeError(`input at t=${t}: expected ${net.inputSize} features, got ${x.length}`);
+  }
+}
+
+/** A forward-only network: chunks through every layer, statistics after each chunk. */
+function streamingSession(net: Network, init: InitialState | undefined): StatsSession {
+  const cap = chunkSteps(net);
+  const runner = new FastRunner(net, init, cap, KernelStats.bytes(net));
+  const { layout } = runner;
+  const stats = new KernelStats(layout, runner.mem, runner.extra);
+  const { GHp, Hp } = layout;
+  const names = STATE_NAMES[net.kind];
+  let pending = 0;
+  let t = 0;
+  const flush = () => {
+    if (pending === 0) return;
+    runner.run(pending);
+    for (let k = 0; k < net.numLayers; k++) {
+      const b = runner.bufs[k]![0]!;
+      stats.add(
+        k,
+        0,
+        pending,
+        (state) => {
+          if (state === 'h') return { at: runner.y[k]!, stride: Hp * 4 };
+          if (state === 'c') return { at: b.c, stride: Hp * 4 };
+          return { at: b.gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
+        },
+        k === 0,
+      );
+    }
+    pending = 0;
+  };
+  return {
+    get t() {
+      return t;
+    },
+    push(x) {
+      checkInput(net, x, t);
+      runner.setInput(pending, x);
+      pending++;
+      t++;
+      if (pending === cap) flush();
+    },
+    finish() {
+      flush();
+      return stats.result();
+    },
+  };
+}
+
+/** Rows kept per block while collecting the input of a whole-sequence network. */
+const BLOCK_ROWS = 4096;
+
+/** A network with a reverse direction: collect, then run layer by layer in chunks. */
+function wholeSession(net: Network, init: InitialState | undefined): StatsSession {
+  const D = net.inputSize;
+  const blocks: Float32Array[] = [];
+  let t = 0;
+  return {
+    get t() {
+      return t;
+    },
+    push(x) {
+      checkInput(net, x, t);
+      const row = t % BLOCK_ROWS;
+      if (row === 0) blocks.push(new Float32Array(BLOCK_ROWS * D));
+      blocks[blocks.length - 1]!.set(x, row * D);
+      t++;
+    },
+    finish() {
+      return layerwiseStats(net, init, blocks, t);
+    },
+  };
+}
+
+function layerwiseStats(net: Network, init: InitialState | undefined, blocks: readonly Float32Array[], T: number): SequenceStats {
+  const arena = new Arena();
+  const layout = planNetwork(net, arena);
+  const { Hp, GHp, dirs } = layout;
+  const L = net.numLayers;
+  const D = net.inputSize;
+  const yRow = dirs * Hp * 4;
+  const x = arena.alloc(T * D * 4);
+  const ya = L > 1 ? arena.alloc(T * yRow) : 0;
+  const yb = L > 2 ? arena.alloc(T * yRow) : 0;
+  const Tc = Math.max(16, Math.min(1024, Math.floor(262144 / ((2 * GHp + 2 * Hp) * 4))));
+  const pre = arena.alloc(Tc * GHp * 4);
+  const gates = arena.alloc(Tc * GHp * 4);
+  const c = arena.alloc(Tc * Hp * 4);
+  const hChunk = arena.alloc(Tc * Hp * 4);
+  const accBase = arena.alloc(KernelStats.bytes(net));
+  const mem = instantiateKernels(arena.size);
+  writeWeights(layout, mem);
+  blocks.forEach((b, i) => {
+    const rows = Math.min(BLOCK_ROWS, T - i * BLOCK_ROWS);
+    mem.f32.set(b.subarray(0, rows * D), x / 4 + i * BLOCK_ROWS * D);
+  });
+  const stats = new KernelStats(layout, mem, accBase);
+  const names = STATE_NAMES[net.kind];
+  for (let k = 0; k < L; k++) {
+    const input = k === 0 ? x : (k - 1) % 2 === 0 ? ya : yb;
+    const inStride = k === 0 ? D * 4 : yRow;
+    const output = k === L - 1 ? 0 : k % 2 === 0 ? ya : yb;
+    for (let d = 0; d < dirs; d++) {
+      const dl = layout.dirLayouts[k]![d]!;
+      resetState(layout, mem, dl, init);
+      // chunks in the direction's own time order, so the running state carries across them
+      for (let done = 0; done < T; ) {
+        const n = Math.min(Tc, T - done);
+        const t0 = dl.reverse ? T - done - n : done;
+        const h = output === 0 ? hChunk : output + t0 * yRow + d * Hp * 4;
+        const hStride = output === 0 ? Hp * 4 : yRow;
+        runStretch(layout, mem, dl, { n, x: input + t0 * inStride, xStride: inStride, pre, gates, c, h, hStride });
+        stats.add(
+          k,
+          d,
+          n,
+          (state) => {
+            if (state === 'h') return { at: h, stride: hStride };
+            if (state === 'c') return { at: c, stride: Hp * 4 };
+            return { at: gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
+          },
+          k === 0 && d === 0,
+        );
+        done += n;
+      }
+    }
+  }
+  return stats.result();
+}
+
+/**
+ * A statistics session over a network: push each step's input, then finish(). Throws ShapeError
+ * for a network or initial state whose shapes are wrong, or an input of the wrong width.
+ */
+export function createStatsSession(net: Network, init?: InitialState): StatsSession {
+  validateNetwork(net);
+  checkInitialState(net, init);
+  if (!fastAvailable()) return referenceSession(net, init);
+  const forward = net.directions.length === 1 && net.directions[0] === 'forward';
+  return forward ? streamingSession(net, init) : wholeSession(net, init);
+}

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fastAvailable, instantiateKernels } from '../../src/engine/fast/kernels.js';
+import { float32Limits } from '../../src/engine/fast/index.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// Each comparison is with the exact function of the float32 input the kernel actually received.
+
+/** act(xs) through the kernels' `activate` export (see kernels.wat for the codes). */
+function activate(act: number, xs: readonly number[]): Float32Array {
+  const n = Math.ceil(xs.length / 4) * 4;
+  const mem = instantiateKernels(65536);
+  mem.f32.set(xs, 0);
+  mem.k.activate(n * 4, 0, n, act);
+  return mem.f32.slice(n, n + xs.length);
+}
+
+const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+// a grid over the whole range, the switch-over at |x| = 0.625, tiny values and the clamps
+const GRID = [
+  ...Array.from({ length: 801 }, (_, i) => -20 + i * 0.05),
+  0, 1e-8, -1e-8, 1e-4, -3e-4, 0.6249, 0.625, 0.6251, -0.625, 40, -40, 87, -87, 90, -90, 1e30, -1e30, Infinity, -Infinity,
+];
+
+describe('WebAssembly kernels', () => {
+  it('are available on this Node', () => {
+    expect(fastAvailable()).toBe(true);
+  });
+
+  it('kernels.wasm.ts is what kernels.wat assembles to', () => {
+    // exits 1 with a message when the committed module is stale
+    expect(() => execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-wasm.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  for (const [act, name] of [
+    [0, 'sigmoid (range loop)'],
+    [2, 'sigmoid (per vector)'],
+  ] as const) {
+    it(`${name} is within 1e-7 of the exact value`, () => {
+      const got = activate(act, GRID);
+      GRID.forEach((x, i) => expect(Math.abs(got[i]! - sigmoid(Math.fround(x))), `sigmoid(${x})`).toBeLessThanOrEqual(1e-7));
+    });
+  }
+
+  for (const [act, name] of [
+    [1, 'tanh (range loop)'],
+    [3, 'tanh (per vector)'],
+  ] as const) {
+    it(`${name} is within 1.5e-7 (2 float32 ulps near 1), and relatively close near 0`, () => {
+      const got = activate(act, GRID);
+      GRID.forEach((x, i) => {
+        const want = Math.tanh(Math.fround(x));
+        expect(Math.abs(got[i]! - want), `tanh(${x})`).toBeLessThanOrEqual(1.5e-7);
+        if (Math.abs(x) < 0.625 && x !== 0) expect(Math.abs(got[i]! / want - 1), `tanh(${x}) relative`).toBeLessThan(1e-6);
+      });
+    });
+  }
+
+  it('exp has a relative error below 3e-7 inside its clamp', () => {
+    const xs = GRID.filter((x) => Math.abs(x) <= 80);
+    const got = activate(4, xs);
+    xs.forEach((x, i) => expect(Math.abs(got[i]! / Math.exp(Math.fround(x)) - 1), `exp(${x})`).toBeLessThan(3e-7));
+  });
+
+  it('float32 saturation limits agree with the exact comparison', () => {
+    const f = new Float32Array(1);
+    for (const [lo, hi] of [
+      [0.02, 0.98],
+      [-0.98, 0.98],
+    ] as const) {
+      const { lo32, hi32 } = float32Limits(lo, hi);
+      for (const c of [lo, hi]) {
+        // every float32 near the threshold
+        f[0] = c;
+        const bits = new Int32Array(f.buffer);
+        const base = bits[0]!;
+        for (let d = -4; d <= 4; d++) {
+          bits[0] = base + d;
+          const v = f[0]!;
+          expect(v <= lo32 || v >= hi32, `v=${v}`).toBe(v < lo || v > hi);
+        }
+      }
+    }
+  });
+});
