@@ -5,7 +5,8 @@
  * constant memory. A reverse direction needs the whole sequence first (as PyTorch's does).
  */
 import type { Argv } from 'yargs';
-import { cloneStep, createStepper, finalStates, runSequence, type NetworkStep } from '../../engine/index.js';
+import { cloneStep, finalStates, type NetworkStep } from '../../engine/index.js';
+import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
@@ -107,7 +108,7 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
     if (head !== null) await sink.write(head);
     let T = 0;
     if (net.directions.length === 1 && net.directions[0] === 'forward') {
-      const stepper = createStepper(net, model.init);
+      const stepper = createFastStepper(net, model.init);
       let last: NetworkStep | null = null;
       for await (const record of input) {
         const x = toX(record);
@@ -127,7 +128,7 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
       const records: InputRecord[] = [];
       for await (const record of input) records.push(record);
       const xs = records.map(toX);
-      const steps = runSequence(net, xs, model.init);
+      const steps = runSequenceFast(net, xs, model.init);
       for (let t = 0; t < steps.length && !sink.closed; t++) {
         await sink.write(writer.step(t, xs[t]!, steps[t]!, pred(steps[t]!)));
       }

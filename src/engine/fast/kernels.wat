@@ -522,7 +522,7 @@
     (local $wb i32) (local $u i32) (local $p i32) (local $t i32) (local $a i32) (local $a8 i32)
     (local $k v128) (local $mn v128) (local $mx v128) (local $sat v128)
     (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128)
-    (local $v v128) (local $d v128) (local $dl v128) (local $dh v128) (local $lov v128) (local $hiv v128)
+    (local $v v128) (local $kl v128) (local $kh v128) (local $dl v128) (local $dh v128) (local $lov v128) (local $hiv v128)
     (if (i32.or (i32.eqz (local.get $n)) (i32.eqz (local.get $width))) (then (return)))
     (local.set $wb (i32.shl (local.get $width) (i32.const 2)))
     (local.set $lov (f32x4.splat (local.get $lo)))
@@ -531,6 +531,8 @@
       (local.set $a (i32.add (local.get $acc) (local.get $u)))
       (local.set $a8 (i32.add (i32.add (local.get $acc) (i32.shl (local.get $wb) (i32.const 2))) (i32.shl (local.get $u) (i32.const 1))))
       (local.set $k (v128.load (local.get $a)))
+      (local.set $kl (f64x2.promote_low_f32x4 (local.get $k)))
+      (local.set $kh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $k) (local.get $k))))
       (local.set $mn (v128.load (i32.add (local.get $a) (local.get $wb))))
       (local.set $mx (v128.load (i32.add (local.get $a) (i32.shl (local.get $wb) (i32.const 1)))))
       (local.set $sat (v128.load (i32.add (local.get $a) (i32.mul (local.get $wb) (i32.const 3)))))
@@ -548,10 +550,11 @@
         (local.set $sat
           (i32x4.sub (local.get $sat)
             (v128.or (f32x4.le (local.get $v) (local.get $lov)) (f32x4.ge (local.get $v) (local.get $hiv)))))
-        (local.set $d (f32x4.sub (local.get $v) (local.get $k)))
-        (local.set $dl (f64x2.promote_low_f32x4 (local.get $d)))
-        (local.set $dh (f64x2.promote_low_f32x4
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))))
+        ;; v - K in float64, exact for float32 v and K
+        (local.set $dl (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $kl)))
+        (local.set $dh (f64x2.sub
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+          (local.get $kh)))
         (local.set $s0 (f64x2.add (local.get $s0) (local.get $dl)))
         (local.set $s1 (f64x2.add (local.get $s1) (local.get $dh)))
         (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $dl) (local.get $dl))))
