@@ -52,6 +52,8 @@ export interface TraceStoreOptions {
   readonly maxLabelLength?: number;
   /** Labels are tokens of text input (a character or word), not renderings of numbers. @default false */
   readonly tokens?: boolean;
+  /** Names of the head's outputs when they are classes (a next-token model's vocabulary); made visible here. */
+  readonly classNames?: readonly string[] | null;
 }
 
 /** Running range of one traced quantity of one (layer, dir) over every step so far. */
@@ -103,6 +105,8 @@ export class TraceStore {
   readonly streaming: boolean;
   /** Labels are text tokens (shown quoted). */
   readonly tokens: boolean;
+  /** Names of the head's O outputs when they are classes, safe to print; else null. */
+  readonly classNames: readonly string[] | null;
 
   private readonly H: number;
   private readonly D: number;
@@ -155,6 +159,8 @@ export class TraceStore {
     this.streaming = network.directions.length === 1 && network.directions[0] === 'forward';
     this.stepper = this.streaming ? createStepper(network, opts.init) : null;
     this.tokens = opts.tokens ?? false;
+    const classes = opts.classNames ?? null;
+    this.classNames = classes !== null && classes.length === this.O && this.O > 0 ? classes.map((c) => visible(c, 24)) : null;
   }
 
   // ---- filling ---------------------------------------------------------------------------

@@ -129,6 +129,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
         xNameWidth,
         explainRows: stored.explain ? explainRowCount(net.kind) : 0,
         signedSpark: timelinePanel.scale !== 'unit',
+        tokenRow: store.tokens,
       }),
     [size.cols, size.rows, stored.explain, timelinePanel, xNameWidth, net],
   );

@@ -74,7 +74,16 @@ export function statusLine(f: FrameInput): string {
     pieces.push({ alts: [store.tokens ? `“${label}”` : label], priority: 4 });
     const pred = store.prediction(s.cursor);
     if (pred !== null) {
-      const text = pred.length === 1 ? `ŷ ${fmtNum(pred[0]!)}` : pred.length <= 3 ? `ŷ ${Array.from(pred, fmtNum).join(' ')}` : `ŷ argmax ${argmax(pred)}`;
+      const names = store.classNames;
+      const best = argmax(pred);
+      const text =
+        names !== null
+          ? `next ${store.tokens ? `“${names[best]}”` : names[best]}`
+          : pred.length === 1
+            ? `ŷ ${fmtNum(pred[0]!)}`
+            : pred.length <= 3
+              ? `ŷ ${Array.from(pred, fmtNum).join(' ')}`
+              : `ŷ argmax ${best}`;
       pieces.push({ alts: [text], priority: 3 });
     }
   }
@@ -244,6 +253,19 @@ function axisRow(s: Session, w0: number, width: number): string {
   return chars.join('');
 }
 
+/** The input's tokens under the timeline, one per step: the text the units read, in place. */
+function tokenRow(store: TraceStore, s: Session, w0: number, width: number): string {
+  let out = '';
+  for (let i = 0; i < width; i++) {
+    const t = w0 + i;
+    if (t >= s.T) break;
+    const label = store.label(t);
+    // Labels are already made visible; a token that is not one column (an escape, a word) is a dot.
+    out += label === ' ' ? '␣' : textWidth(label) === 1 ? label : '·';
+  }
+  return out;
+}
+
 /** One heatmap row: runs of equal colour share one escape sequence. */
 function heatRow(theme: Theme, values: Float64Array, p: PanelSpec, scale: number): string {
   if (theme.level === 0) {
@@ -286,6 +308,7 @@ export function timelineLines(f: FrameInput): string[] {
   const scale = panelScale(store, p, layer, dir);
   const lines: string[] = [];
   lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width)));
+  if (L.tokenRow) lines.push(' '.repeat(L.gutter) + tokenRow(store, s, w0, width));
   const row = new Float64Array(width);
   const top = heatUnits(s, L.heatRows);
   for (let r = 0; r < L.heatRows && top + r < s.H; r++) {

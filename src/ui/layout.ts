@@ -39,6 +39,8 @@ export interface LayoutInput {
   readonly explainRows: number;
   /** Whether the timeline's sparkline takes 2 rows (a signed panel) rather than 1. */
   readonly signedSpark: boolean;
+  /** Text input: a row of the tokens under the timeline's axis. */
+  readonly tokenRow?: boolean;
   /** Static snapshot: no height limit, every unit shown, no footer. */
   readonly snapshot?: boolean;
 }
@@ -72,6 +74,8 @@ export interface Layout {
   readonly sparkRows: number;
   /** Whether the timeline is shown at all (its axis row). */
   readonly timeline: boolean;
+  /** A row of the input tokens under the axis (text input). */
+  readonly tokenRow: boolean;
   /** Steps across the timeline. */
   readonly timelineWidth: number;
   readonly explainRows: number;
@@ -112,6 +116,7 @@ export function computeLayout(input: LayoutInput): Layout {
     heatRows: 0,
     sparkRows: 0,
     timeline: false,
+    tokenRow: false,
     timelineWidth: 0,
     explainRows: 0,
     bodyRows: 0,
@@ -134,11 +139,12 @@ export function computeLayout(input: LayoutInput): Layout {
   const xNeeded = Math.max(1, Math.ceil(D / xPerRow));
   const timelineWidth = Math.max(1, cols - gutter - 1);
   const sparkWant = input.signedSpark ? 2 : 1;
+  const axisRows = input.tokenRow === true ? 2 : 1;
 
   if (snapshot) {
     const xRows = Math.min(xNeeded, 4);
     const heatRows = Math.min(H, HEATMAP_MAX_ROWS);
-    const timelineRows = 1 + heatRows + sparkWant;
+    const timelineRows = axisRows + heatRows + sparkWant;
     const gridHeight = gridRows * (1 + H);
     const height = 1 + xRows + gridHeight + timelineRows;
     return {
@@ -157,6 +163,7 @@ export function computeLayout(input: LayoutInput): Layout {
       heatRows,
       sparkRows: sparkWant,
       timeline: true,
+      tokenRow: axisRows === 2,
       timelineWidth,
       explainRows: 0,
       bodyRows: gridHeight + timelineRows,
@@ -172,7 +179,7 @@ export function computeLayout(input: LayoutInput): Layout {
   const gridMin = gridRows * (1 + minUnits);
   if (body < gridMin) return tooSmall(`terminal too short (${input.rows} rows) for ${gridRows} rows of panels: ${need}, or wider`);
   const gridFull = gridRows * (1 + H);
-  const timelineMin = 1 + sparkWant; // axis and sparkline, no heatmap
+  const timelineMin = axisRows + sparkWant; // axis (and tokens) and sparkline, no heatmap
   const timelineWant = timelineMin + Math.min(H, HEATMAP_MAX_ROWS);
 
   // The explain panel is what was asked for: it may take everything but the smallest grid.
@@ -189,7 +196,7 @@ export function computeLayout(input: LayoutInput): Layout {
   const spare = rest - timelineRows - gridRows * (1 + unitRows);
   const timeline = timelineRows > 0;
   const sparkRows = timeline ? sparkWant : 0;
-  const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - 1 - sparkRows + spare)) : 0;
+  const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - axisRows - sparkRows + spare)) : 0;
   return {
     ...base,
     height,
@@ -206,6 +213,7 @@ export function computeLayout(input: LayoutInput): Layout {
     heatRows,
     sparkRows,
     timeline,
+    tokenRow: timeline && axisRows === 2,
     timelineWidth,
     explainRows,
     bodyRows: body,

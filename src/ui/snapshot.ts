@@ -51,6 +51,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     xNameWidth: Math.max(1, ...store.featureNames.map(textWidth)),
     explainRows: 0,
     signedSpark: panels[timeline]!.scale !== 'unit',
+    tokenRow: store.tokens,
     snapshot: true,
   });
   const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels });

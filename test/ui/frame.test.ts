@@ -209,6 +209,22 @@ describe('the frame', () => {
     expect(text).toContain(`feature${best}`);
   });
 
+  it('writes text input under the timeline, one token per step, and names the predicted class', () => {
+    const net = randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 4, seed: 1 });
+    const head = { weight: new Float32Array(3 * 4).fill(0.1), bias: Float32Array.from([0, 5, 0]), outSize: 3 };
+    const store = new TraceStore(net, { source: 't.txt', featureNames: ['(', ')', ' '], tokens: true, head, classNames: ['(', ')', ' '] });
+    const text = '(( ) )';
+    for (const ch of text) store.append([ch === '(' ? 1 : 0, ch === ')' ? 1 : 0, ch === ' ' ? 1 : 0], ch);
+    store.finish();
+    const panels = panelsFor('lstm');
+    const layout = computeLayout({ cols: 100, rows: 40, panels: 6, H: 4, D: 3, xNameWidth: 1, explainRows: 0, signedSpark: false, tokenRow: true });
+    const session = initialSession({ H: 4, views: 1, panels: 6, T: 6, done: true, unitRows: layout.unitRows });
+    const lines = composeFrame({ store, session, theme: createTheme(3), layout, panels }).map(stripAnsi);
+    expect(lines.some((l) => l.includes('((␣)␣)'))).toBe(true);
+    expect(lines[0]).toContain('“(”');
+    expect(lines[0]).toContain('next “)”');
+  });
+
   it('shows input text as visible escapes, never executed', () => {
     const store = makeStore('lstm', 4, 2, { names: ['\u001b]0;owned\u0007', '\u001b[2J', 'ok'] });
     const { lines } = screen(store, 120, 30, [], 0);

@@ -107,6 +107,8 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
       init: model.init,
       head: model.head,
       tokens: input.vocab !== null,
+      // A head with one output per token predicts the next one: name its outputs by the vocabulary.
+      classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
     });
 
     if (keys === null) {

@@ -14,7 +14,7 @@ import type { AnsiCode, Char, StyledChar, Token } from '@alcalzone/ansi-tokenize
 /**
  * Characters that are one column wide and never join a neighbour into one grapheme: printable
  * ASCII, Latin-1 and Latin Extended (no soft hyphen), Greek, general punctuation (no zero-width,
- * separator or bidi controls), arrows, mathematical operators, box drawing, block elements and
+ * separator or bidi controls), arrows, mathematical operators, control pictures (␣), box drawing, block elements and
  * geometric shapes without the two with emoji presentation (◽ ◾). A test checks every one of them
  * against Intl.Segmenter, string-width and the original tokenizer.
  */
@@ -26,6 +26,7 @@ export function isSimpleChar(c: number): boolean {
   if (c >= 0x2010 && c <= 0x2027) return true;
   if (c >= 0x2030 && c <= 0x205e) return true;
   if (c >= 0x2190 && c <= 0x22ff) return true;
+  if (c >= 0x2400 && c <= 0x2426) return true;
   if (c >= 0x2500 && c <= 0x25fc) return true;
   return c === 0x25ff;
 }
