@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { randomNetwork, runSequence, STATE_NAMES } from '../../src/engine/index.js';
+import { StatsAccumulator } from '../../src/engine/fast/index.js';
+import { runCli } from '../helpers/cli.js';
+import { expectClose } from '../helpers/expect-close.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gs-stats-'));
+const csv = join(dir, 'x.csv');
+const rows = Array.from({ length: 40 }, (_, t) => [Math.sin(t / 3), Math.cos(t / 5) * 2]);
+writeFileSync(csv, `speed,angle\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+
+interface StatsDoc {
+  meta: { steps: number; cell: string; directions: string[]; hiddenSize: number };
+  stats: { layer: number; direction: string; state: string; saturation: string | null; mean: number[]; std: number[]; min: number[]; max: number[]; saturated: number[] | null }[];
+}
+
+describe('gatescope stats', () => {
+  it('prints a table with one block per layer, direction and state', async () => {
+    const res = await runCli(['stats', csv, '--hidden-size', '3', '--layers', '2']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const lines = res.stdout.split('\n');
+    expect(lines[0]).toBe(`LSTM: 2 layers, forward, H=3, D=2; 40 steps of ${csv}; random weights, seed 0`);
+    const blocks = lines.filter((l) => l.startsWith('layer '));
+    expect(blocks.map((l) => l.split(' (')[0])).toEqual(
+      [0, 1].flatMap((k) => STATE_NAMES.lstm.map((s) => `layer ${k} forward ${s}`)),
+    );
+    expect(blocks[0]).toMatch(/^layer 0 forward i \(sigmoid: saturated below 0.02 or above 0.98\): \d saturated, \d dead of 3$/);
+    expect(blocks[4]).toContain('layer 0 forward c (unbounded)');
+    // header + 3 unit rows per block
+    const firstBlock = lines.indexOf(blocks[0]!);
+    expect(lines[firstBlock + 1]).toMatch(/unit\s+mean\s+std\s+min\s+max\s+sat/);
+    expect(lines[firstBlock + 4]).toMatch(/^\s+2\s+-?\d/);
+  });
+
+  it('gives the reference engine\'s statistics as JSON', async () => {
+    const res = await runCli(['stats', csv, '--cell', 'gru', '--hidden-size', '4', '--bidirectional', '--layers', '2', '--seed', '3', '-f', 'json']);
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout) as StatsDoc;
+    expect(doc.meta).toMatchObject({ steps: 40, cell: 'gru', directions: ['forward', 'reverse'], hiddenSize: 4 });
+    const net = randomNetwork({ kind: 'gru', inputSize: 2, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 3 });
+    const acc = new StatsAccumulator(net);
+    for (const s of runSequence(net, rows)) acc.add(s);
+    const expected = acc.result().groups;
+    expect(doc.stats).toHaveLength(expected.length);
+    doc.stats.forEach((g, i) => {
+      const e = expected[i]!;
+      expect([g.layer, g.direction, g.state, g.saturation]).toEqual([e.layer, e.direction, e.state, e.saturation]);
+      for (const key of ['mean', 'std', 'min', 'max'] as const) expectClose(g[key], e[key], 1e-5, `${g.layer}.${g.direction}.${g.state}.${key}[{i}]`);
+      expectClose(g.saturated!, e.saturated!, 1 / 40, `${g.state}.saturated[{i}]`);
+    });
+  });
+
+  it('marks saturated and dead units', async () => {
+    // a ReLU RNN whose only unit never fires: dead
+    const weights = join(dir, 'dead.json');
+    writeFileSync(weights, JSON.stringify({ weight_ih_l0: [[0, 0]], weight_hh_l0: [[0]], bias_ih_l0: [-1], bias_hh_l0: [0] }));
+    const res = await runCli(['stats', csv, '--weights', weights, '--nonlinearity', 'relu']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('layer 0 forward h (unbounded): 0 saturated, 1 dead of 1');
+    expect(res.stdout).toMatch(/\n\s+0\s+0\.0000\s+0\.0000\s+0\.0000\s+0\.0000\s+-\s+dead\n/);
+    // a tanh RNN driven hard: saturated
+    writeFileSync(weights, JSON.stringify({ weight_ih_l0: [[0, 0]], weight_hh_l0: [[0]], bias_ih_l0: [9], bias_hh_l0: [0] }));
+    const sat = await runCli(['stats', csv, '--weights', weights, '--cell', 'rnn']);
+    expect(sat.stdout).toContain('1 saturated, 0 dead of 1');
+    expect(sat.stdout).toMatch(/100\.0%\s+saturated/);
+  });
+
+  it('writes to a file with -o and reads stdin', async () => {
+    const out = join(dir, 'stats.json');
+    const res = await runCli(['stats', '-', '-f', 'json', '-o', out], { input: readFileSync(csv) });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toBe('');
+    expect((JSON.parse(readFileSync(out, 'utf8')) as StatsDoc).meta.steps).toBe(40);
+  });
+
+  it('reports bad data and bad usage in one line', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'a,b\n1,2\n3\n');
+    const res = await runCli(['stats', bad]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toContain('bad.csv');
+    const usage = await runCli(['stats', csv, '--format', 'xml']);
+    expect(usage.code).toBe(2);
+  });
+});
