@@ -27,6 +27,8 @@ export interface ViewerOptions {
   readonly follow?: boolean;
   readonly cursor?: number;
   readonly maxFps?: number;
+  /** Route console output around the frame (Ink's patchConsole). @default true */
+  readonly patchConsole?: boolean;
   /** Reports each frame's render time in ms (benchmarks). */
   readonly onFrame?: (ms: number) => void;
 }
@@ -71,7 +73,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         stdin: keys,
         stderr: streams.stderr,
         exitOnCtrlC: false,
-        patchConsole: true,
+        patchConsole: opts.patchConsole ?? true,
         maxFps: opts.maxFps ?? 30,
         incrementalRendering: false,
         ...(opts.onFrame ? { onRender: ({ renderTime }: { renderTime: number }) => opts.onFrame!(renderTime) } : {}),

@@ -101,14 +101,19 @@ describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
     await expectRestored(s);
   });
 
-  it('restores the terminal on SIGTERM', async () => {
-    const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS} & pid=$!; echo "pid=$pid"; wait $pid; echo "exit=$?"; stty -a`);
-    await s.waitFor(`step 1/${T}`);
-    const pid = /pid=(\d+)/.exec(s.raw())![1]!;
-    process.kill(Number(pid), 'SIGTERM');
-    await s.waitFor('exit=143');
-    await expectRestored(s);
-  });
+  for (const [signal, code] of [
+    ['TERM', 143],
+    ['HUP', 129],
+  ] as const) {
+    it(`restores the terminal on SIG${signal}`, async () => {
+      const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS} & pid=$!; echo "pid=$pid"; wait $pid; echo "exit=$?"; stty -a`);
+      await s.waitFor(`step 1/${T}`);
+      const pid = /pid=(\d+)/.exec(s.raw())![1]!;
+      process.kill(Number(pid), `SIG${signal}`);
+      await s.waitFor(`exit=${code}`);
+      await expectRestored(s);
+    });
+  }
 
   it('shows input text as visible escapes, never running them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatescope-e2e-'));

@@ -102,7 +102,7 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
     const D = model.network.inputSize;
     const featureNames = model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : input.featureNames;
     const store = new TraceStore(model.network, {
-      source: input.source,
+      source: flags === args ? input.source : 'demo: remember (fixtures/demos/remember)',
       featureNames,
       init: model.init,
       head: model.head,
