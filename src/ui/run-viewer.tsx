@@ -26,7 +26,10 @@ export interface ViewerOptions {
   readonly colorLevel: ColorLevel;
   readonly follow?: boolean;
   readonly cursor?: number;
+  /** Redraws per second for new data, however fast it arrives. @default 30 */
   readonly maxFps?: number;
+  /** Redraws per second at most for keys (Ink's throttle): above the data rate so a held key stays responsive. @default 60 */
+  readonly maxKeyFps?: number;
   /** Route console output around the frame (Ink's patchConsole). @default true */
   readonly patchConsole?: boolean;
   /** Reports each frame's render time in ms (benchmarks). */
@@ -74,7 +77,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         stderr: streams.stderr,
         exitOnCtrlC: false,
         patchConsole: opts.patchConsole ?? true,
-        maxFps: opts.maxFps ?? 30,
+        maxFps: opts.maxKeyFps ?? 60,
         incrementalRendering: false,
         ...(opts.onFrame ? { onRender: ({ renderTime }: { renderTime: number }) => opts.onFrame!(renderTime) } : {}),
       },

@@ -149,7 +149,7 @@ async function interactiveView(
   proc.env['NODE_ENV'] ??= 'production';
   // Ink's output stage measures text per character; this fast path cuts a frame's cost several
   // times over (see ui/fast-ink). GATESCOPE_FAST_TEXT=0 turns it off, to compare.
-  if (env.env['GATESCOPE_FAST_TEXT'] !== '0') (await import('../../ui/fast-ink/register.js')).registerFastInkText();
+  if (env.env['GATESCOPE_FAST_TEXT'] !== '0') await (await import('../../ui/fast-ink/register.js')).registerFastInkText();
   const { startViewer } = await import('../../ui/run-viewer.js');
   const stdout = env.stdout as NodeJS.WriteStream;
   const colorLevel = detectColorLevel(env.env, true, args.color === false);
