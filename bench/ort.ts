@@ -46,9 +46,9 @@ export async function ortSteps(ort: Ort, session: InferenceSession, net: Network
   const rows = net.numLayers * net.directions.length;
   const H = net.hiddenSize;
   const lstm = net.kind === 'lstm';
-  let h = new ort.Tensor('float32', new Float32Array(rows * H), [rows, 1, H]);
-  let c = new ort.Tensor('float32', new Float32Array(rows * H), [rows, 1, H]);
-  let y = new Float32Array(0);
+  let h: Tensor = new ort.Tensor('float32', new Float32Array(rows * H), [rows, 1, H]);
+  let c: Tensor = new ort.Tensor('float32', new Float32Array(rows * H), [rows, 1, H]);
+  let y: Float32Array = new Float32Array(0);
   for (let t = 0; t < T; t++) {
     const feeds: Record<string, Tensor> = {
       X: new ort.Tensor('float32', xs.subarray(t * D, (t + 1) * D), [1, 1, D]),

@@ -1,0 +1,68 @@
+/**
+ * `npm run bench`: runs every section (sections.ts), prints median figures, and writes them to
+ * bench/results.json to compare across commits. Not part of `npm test`.
+ *
+ *   npm run bench                    all sections, 5 repetitions each
+ *   npm run bench -- --reps 3        fewer repetitions
+ *   npm run bench -- --only engine   sections whose name contains "engine"
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scratchDir, type BenchContext, type Figure } from './lib.js';
+import { SECTIONS } from './sections.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function fmt(f: Figure): string {
+  if (f.value === null) return 'n/a';
+  const v = f.value;
+  const text = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return `${text} ${f.unit}`;
+}
+
+function gitCommit(root: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  // run from the bundled copy or from source: the repository is where package.json is
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = process.env['GATESCOPE_ROOT'] ?? join(here, '..');
+  const reps = Number(arg('--reps') ?? 5);
+  const only = arg('--only');
+  const ctx: BenchContext = { reps, tmp: scratchDir(), root, log: (line) => process.stderr.write(`  ... ${line}\n`) };
+  const results: Record<string, Figure[]> = {};
+  console.log(`gatescope bench: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, medians of ${reps}`);
+  for (const section of SECTIONS) {
+    if (only !== undefined && !section.name.includes(only)) continue;
+    console.log(`\n${section.name}`);
+    const figures = await section.run(ctx);
+    results[section.name] = figures;
+    const width = Math.max(...figures.map((f) => f.name.length));
+    for (const f of figures) console.log(`  ${f.name.padEnd(width)}  ${fmt(f).padStart(14)}${f.note ? `  (${f.note})` : ''}`);
+  }
+  const doc = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? null,
+    cores: cpus().length,
+    reps,
+    sections: results,
+  };
+  const out = join(root, 'bench', 'results.json');
+  writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+await main();

@@ -1,0 +1,11 @@
+/**
+ * Every measurement `npm run bench` makes, in print order. To add one (the viewer's frame build
+ * time and bytes per frame, keypress-to-screen latency in a pty, cold start to first frame, peak
+ * RSS of the 1M-step case), write a BenchSection (lib.ts) and list it here; lib.ts has runNode()
+ * for a child process's wall time and peak RSS, and timeMs()/median() for in-process timings.
+ */
+import { engineSection } from './engine.js';
+import type { BenchSection } from './lib.js';
+import { statsProcessSection } from './stats-process.js';
+
+export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection];
