@@ -8,8 +8,10 @@
  * Storage: one float32 row per step holding, for each (layer, dir) in order, the traced states of
  * the cell (STATE_NAMES, H each: LSTM i f g o c h, GRU r z n h, RNN h) followed by its
  * pre-activations (G*H, engine gate order), then the input x (D) and the head's prediction (O).
- * Rows live in fixed-size chunks so that growth never copies and a later version can drop chunks
- * and recompute them from h/c checkpoints (issue 6) behind the same accessors.
+ * Rows live in fixed-size chunks so that growth never copies. A streaming store keeps a bounded
+ * history: past `maxSteps`, the oldest chunk is dropped and the h/c it ended on is kept as a
+ * checkpoint, so the first kept step still knows the state it started from. Step indices stay
+ * those of the whole sequence; `first` is the oldest step still held.
  *
  * Every string that came from the input (source, feature names, labels) is made visible here,
  * before anything above can put it on a screen.
@@ -54,7 +56,15 @@ export interface TraceStoreOptions {
   readonly tokens?: boolean;
   /** Names of the head's outputs when they are classes (a next-token model's vocabulary); made visible here. */
   readonly classNames?: readonly string[] | null;
+  /**
+   * Most steps a streaming store keeps (a live pipe never ends); older ones are dropped a chunk at
+   * a time. @default as many as fit in 256 MiB, at least two chunks
+   */
+  readonly maxSteps?: number;
 }
+
+/** Default memory budget of a streaming store's history. */
+export const DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024;
 
 /** Running range of one traced quantity of one (layer, dir) over every step so far. */
 export interface ValueRange {
@@ -120,8 +130,13 @@ export class TraceStore {
   private readonly predOffset: number;
   private readonly chunkSteps: number;
   private readonly maxLabelLength: number;
-  private readonly chunks: Float32Array[] = [];
-  private readonly labels: string[] = [];
+  private readonly chunks: (Float32Array | undefined)[] = [];
+  private readonly labelChunks: (string[] | undefined)[] = [];
+  /** Index of the oldest chunk still held. */
+  private firstChunk = 0;
+  private readonly maxSteps: number;
+  /** The h (and c) each view ended on just before `first`: where the first kept step started. */
+  private edge: { h: Float64Array; c: Float64Array | null }[] | null = null;
   /** ranges[view][stateIndex], then one more for 'pre'. */
   private readonly ranges: MutableRange[][];
   private readonly xRange: MutableRange = emptyRange();
@@ -159,6 +174,8 @@ export class TraceStore {
     this.streaming = network.directions.length === 1 && network.directions[0] === 'forward';
     this.stepper = this.streaming ? createStepper(network, opts.init) : null;
     this.tokens = opts.tokens ?? false;
+    const perStep = this.rowWidth * 4;
+    this.maxSteps = Math.max(2 * this.chunkSteps, opts.maxSteps ?? Math.floor(DEFAULT_HISTORY_BYTES / perStep));
     const classes = opts.classNames ?? null;
     this.classNames = classes !== null && classes.length === this.O && this.O > 0 ? classes.map((c) => visible(c, 24)) : null;
   }
@@ -182,6 +199,11 @@ export class TraceStore {
   /** A one-line message, safe to print, when the input failed part-way (complete steps are kept). */
   get error(): string | null {
     return this.errorValue;
+  }
+
+  /** The oldest step still held (0 unless a long stream dropped its beginning). */
+  get first(): number {
+    return this.firstChunk * this.chunkSteps;
   }
 
   /** Number of (layer, direction) views: L * dirs, ordered l0 dir0, l0 dir1, l1 dir0, ... */
@@ -256,8 +278,27 @@ export class TraceStore {
     if (chunk === undefined) {
       chunk = new Float32Array(this.chunkSteps * this.rowWidth);
       this.chunks[c] = chunk;
+      this.labelChunks[c] = [];
     }
     return { chunk, base: (t - c * this.chunkSteps) * this.rowWidth };
+  }
+
+  /** Drops the oldest chunk once the history is over its limit, keeping the state it ended on. */
+  private trim(): void {
+    if (!this.streaming || this.count - this.first <= this.maxSteps) return;
+    const last = this.first + this.chunkSteps - 1;
+    if (last >= this.count - 1) return;
+    const dirs = this.network.directions.length;
+    const edge: { h: Float64Array; c: Float64Array | null }[] = [];
+    for (let k = 0; k < this.network.numLayers; k++) {
+      for (let d = 0; d < dirs; d++) {
+        edge.push({ h: this.state('h', k, d, last), c: this.network.kind === 'lstm' ? this.state('c', k, d, last) : null });
+      }
+    }
+    this.edge = edge;
+    this.chunks[this.firstChunk] = undefined;
+    this.labelChunks[this.firstChunk] = undefined;
+    this.firstChunk++;
   }
 
   private store(step: NetworkStep, x: ArrayLike<number>, label: string): void {
@@ -311,15 +352,16 @@ export class TraceStore {
         widen(this.predRange, s);
       }
     }
-    this.labels.push(label);
+    this.labelChunks[Math.floor(t / this.chunkSteps)]!.push(label);
     this.count = t + 1;
+    this.trim();
   }
 
   // ---- reading ---------------------------------------------------------------------------
 
   private checkStep(t: number): void {
-    if (!Number.isInteger(t) || t < 0 || t >= this.count) {
-      throw new RangeError(`step ${t} is outside 0..${this.count - 1}`);
+    if (!Number.isInteger(t) || t < this.first || t >= this.count) {
+      throw new RangeError(`step ${t} is outside ${this.first}..${this.count - 1}`);
     }
   }
 
@@ -372,7 +414,7 @@ export class TraceStore {
     if (!Number.isInteger(unit) || unit < 0 || unit >= this.H) throw new RangeError(`unit ${unit} is outside 0..${this.H - 1}`);
     for (let i = 0; i < out.length; i++) {
       const t = t0 + i;
-      if (t < 0 || t >= this.count) {
+      if (t < this.first || t >= this.count) {
         out[i] = NaN;
         continue;
       }
@@ -408,7 +450,7 @@ export class TraceStore {
   /** The label of step t (feature values as written, or the character/token), safe to print. */
   label(t: number): string {
     this.checkStep(t);
-    return this.labels[t]!;
+    return this.labelChunks[Math.floor(t / this.chunkSteps)]![t % this.chunkSteps]!;
   }
 
   /**
@@ -421,7 +463,12 @@ export class TraceStore {
     this.checkStep(t);
     const reverse = this.network.directions[dir] === 'reverse';
     const tp = reverse ? t + 1 : t - 1;
-    if (tp >= 0 && tp < this.count) return this.state(name, layer, dir, tp);
+    if (tp >= this.first && tp < this.count) return this.state(name, layer, dir, tp);
+    if (tp >= 0 && tp === this.first - 1 && this.edge !== null) {
+      const e = this.edge[view]!;
+      const v = name === 'h' ? e.h : e.c;
+      if (v !== null) return v.slice();
+    }
     const rows = name === 'h' ? this.init?.h0 : this.init?.c0;
     const out = new Float64Array(this.H);
     const row = rows?.[view];

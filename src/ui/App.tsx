@@ -56,14 +56,14 @@ function useTerminalSize(): Size {
 }
 
 /** Mirrors the trace into the session, at most maxFps times a second. */
-function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: number; done: boolean; received: number }) => void, maxFps: number): void {
+function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: number; done: boolean; received: number; first: number }) => void, maxFps: number): void {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
     let last = 0;
     const flush = (): void => {
       timer = null;
       last = performance.now();
-      dispatch({ type: 'data', T: store.length, done: store.status !== 'reading', received: store.length + store.pending });
+      dispatch({ type: 'data', T: store.length, done: store.status !== 'reading', received: store.length + store.pending, first: store.first });
     };
     const off = store.subscribe(() => {
       if (timer !== null) return;
@@ -150,7 +150,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       </Box>
     );
   }
-  const at = `${s.cursor}|${s.T}|${s.view}`;
+  const at = `${s.cursor}|${s.T}|${s.view}|${s.first}`;
   const units = `${s.unit}|${s.unitTop}|${s.unitRows}|${s.timeline}`;
   return (
     <Box flexDirection="column" height={layout.height}>

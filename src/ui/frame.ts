@@ -226,8 +226,8 @@ const MONO_POS = ['░', '▒', '▓', '█'] as const;
 const MONO_NEG = ['·', '-', '=', '≡'] as const;
 
 /** First step shown by a timeline `width` steps wide: the cursor near the middle, clamped to the data. */
-export function timelineStart(cursor: number, T: number, width: number): number {
-  return Math.max(0, Math.min(cursor - Math.floor(width / 2), T - width));
+export function timelineStart(cursor: number, T: number, width: number, first = 0): number {
+  return Math.max(first, Math.min(cursor - Math.floor(width / 2), T - width));
 }
 
 function tickEvery(T: number): number {
@@ -304,7 +304,7 @@ export function timelineLines(f: FrameInput): string[] {
   const p = panels[Math.min(s.timeline, panels.length - 1)]!;
   const { layer, dir } = viewOf(store, s.view);
   const width = L.timelineWidth;
-  const w0 = timelineStart(s.cursor, s.T, width);
+  const w0 = timelineStart(s.cursor, s.T, width, s.first);
   const scale = panelScale(store, p, layer, dir);
   const lines: string[] = [];
   lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width)));
@@ -368,6 +368,9 @@ export function footerLine(f: FrameInput): string {
   } else if (store.status === 'reading' && store.pending > 0) {
     left = ` reading: ${store.pending} steps so far (a reverse direction needs the whole input first)`;
     style = 'accent';
+  } else if (s.first > 0) {
+    left = ` history: steps ${s.first + 1}–${s.T} kept`;
+    style = 'dim';
   } else if (store.status === 'reading') {
     left = ` reading…`;
     style = 'dim';

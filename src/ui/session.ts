@@ -16,6 +16,8 @@ export interface Session {
   readonly done: boolean;
   /** Records read so far, computed or not (a reverse direction computes only at the end). */
   readonly received: number;
+  /** Oldest step still held (a long live stream drops its beginning); the cursor stays at or after it. */
+  readonly first: number;
   /** Current step, 0-based; 0 while T = 0. */
   readonly cursor: number;
   /** Stay on the newest step as data arrives. */
@@ -64,7 +66,7 @@ export interface SessionInit {
 export type SessionAction =
   | Action
   /** New steps arrived, or the input ended. `received` counts records not yet computed too. */
-  | { readonly type: 'data'; readonly T: number; readonly done: boolean; readonly received?: number }
+  | { readonly type: 'data'; readonly T: number; readonly done: boolean; readonly received?: number; readonly first?: number }
   /** Playback timer: advance `steps` steps. */
   | { readonly type: 'tick'; readonly steps: number }
   /** The layout changed: this many unit rows fit. */
@@ -81,6 +83,7 @@ export function initialSession(init: SessionInit): Session {
     T,
     done: init.done ?? false,
     received: T,
+    first: 0,
     cursor: T === 0 ? 0 : follow ? T - 1 : clamp(want, 0, T - 1),
     follow,
     playing: false,
@@ -108,7 +111,7 @@ function lastStep(s: Session): number {
 
 /** Moves the cursor; moving back (or anywhere but the newest step) leaves follow mode. */
 function moveTo(s: Session, target: number): Session {
-  const cursor = clamp(target, 0, lastStep(s));
+  const cursor = clamp(target, Math.min(s.first, lastStep(s)), lastStep(s));
   const follow = s.follow && cursor >= s.cursor && cursor === lastStep(s);
   return { ...s, cursor, follow };
 }
@@ -140,9 +143,11 @@ export function reduce(state: Session, action: SessionAction): Session {
     case 'data': {
       const T = Math.max(s.T, action.T);
       const received = Math.max(T, action.received ?? T);
-      if (T === s.T && action.done === s.done && received === s.received) return s;
-      let next: Session = { ...s, T, done: action.done, received };
-      if (T > 0 && (s.follow || s.T === 0)) next = { ...next, cursor: s.follow ? T - 1 : clamp(s.cursor, 0, T - 1) };
+      const first = Math.min(Math.max(s.first, action.first ?? 0), Math.max(0, T - 1));
+      if (T === s.T && action.done === s.done && received === s.received && first === s.first) return s;
+      let next: Session = { ...s, T, done: action.done, received, first };
+      if (T > 0 && (s.follow || s.T === 0)) next = { ...next, cursor: s.follow ? T - 1 : clamp(s.cursor, first, T - 1) };
+      if (next.cursor < first) next = { ...next, cursor: first };
       if (next.playing && action.done && next.cursor >= T - 1 && !next.follow) next = { ...next, playing: false };
       return next;
     }
@@ -171,8 +176,15 @@ export function reduce(state: Session, action: SessionAction): Session {
       const n = Number(s.entry);
       const base: Session = { ...s, entry: null, timeline: s.entryTimeline };
       if (s.T === 0) return { ...base, note: 'no steps yet' };
-      const target = clamp(n, 1, s.T) - 1;
-      const note = n > s.T ? `step ${n} is past the end: showing the last (${s.T})` : n < 1 ? `steps start at 1` : null;
+      const target = clamp(n, s.first + 1, s.T) - 1;
+      const note =
+        n > s.T
+          ? `step ${n} is past the end: showing the last (${s.T})`
+          : n < 1
+            ? `steps start at 1`
+            : n <= s.first
+              ? `steps before ${s.first + 1} are no longer kept (history limit)`
+              : null;
       return { ...base, cursor: target, follow: false, note };
     }
     case 'backspace': {
@@ -196,14 +208,14 @@ export function reduce(state: Session, action: SessionAction): Session {
     case 'step':
       return moveTo(s, s.cursor + action.delta);
     case 'first':
-      return moveTo(s, 0);
+      return moveTo(s, s.first);
     case 'last':
       return moveTo(s, lastStep(s));
     case 'togglePlay': {
       if (s.playing) return { ...s, playing: false };
       // Playing from the last step of a finished input starts again from the first.
       const restart = s.done && s.T > 0 && s.cursor >= lastStep(s);
-      return { ...s, playing: true, cursor: restart ? 0 : s.cursor, follow: restart ? false : s.follow };
+      return { ...s, playing: true, cursor: restart ? s.first : s.cursor, follow: restart ? false : s.follow };
     }
     case 'speed':
       return { ...s, speed: clamp(s.speed + action.delta, 0, SPEEDS.length - 1) };

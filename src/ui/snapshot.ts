@@ -40,7 +40,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
   });
   const view = Math.max(0, Math.min(store.viewCount - 1, opts.view ?? 0));
   const timeline = Math.max(0, Math.min(panels.length - 1, opts.timeline ?? 0));
-  session = { ...session, view, timeline };
+  session = { ...session, view, timeline, first: store.first, cursor: Math.max(store.first, session.cursor) };
   if (opts.unit !== undefined) session = reduce(session, { type: 'unit', delta: opts.unit });
   const layout = computeLayout({
     cols,

@@ -230,3 +230,33 @@ describe('ingest', () => {
     expect(Array.from(store.x(0))).toEqual([1, 7]);
   });
 });
+
+describe('TraceStore history limit', () => {
+  it('drops the oldest chunks of a long stream, keeping the state they ended on', () => {
+    const net = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 3, seed: 9 });
+    const xs = sequence(40, 2, 6);
+    const store = new TraceStore(net, { source: 'live', chunkSteps: 4, maxSteps: 10 });
+    xs.forEach((x, t) => store.append(x, `s${t}`));
+    const ref = runSequence(net, xs);
+    expect(store.length).toBe(40);
+    expect(store.first).toBeGreaterThan(0);
+    expect(store.first % 4).toBe(0);
+    expect(store.length - store.first).toBeLessThanOrEqual(10 + 4);
+    expect(() => store.state('h', 0, 0, store.first - 1)).toThrow(RangeError);
+    expect(store.label(store.first)).toBe(`s${store.first}`);
+    for (let t = store.first; t < 40; t++) expectClose(store.state('c', 0, 0, t), ref[t]!.layers[0]![0]!.c!, 1e-6, `c[t=${t}, {i}]`);
+    // the first kept step still knows where it started: the checkpoint of the dropped chunk
+    expectClose(store.previous('c', 0, 0, store.first), ref[store.first - 1]!.layers[0]![0]!.c!, 1e-6, 'c_prev at first');
+    const row = store.series('h', 0, 0, 1, store.first - 2, new Float64Array(3));
+    expect(Number.isNaN(row[0]!)).toBe(true);
+    expect(row[2]).toBe(store.value('h', 0, 0, store.first, 1));
+  });
+
+  it('never drops steps of a whole-sequence (bidirectional) store', () => {
+    const net = randomNetwork({ kind: 'gru', inputSize: 1, hiddenSize: 2, bidirectional: true });
+    const store = new TraceStore(net, { source: 'm', chunkSteps: 2, maxSteps: 4 });
+    fill(store, sequence(20, 1));
+    expect(store.first).toBe(0);
+    expect(store.length).toBe(20);
+  });
+});

@@ -181,3 +181,20 @@ describe('session reducer: units, views and overlays', () => {
     expect(run(s, { type: 'unit', delta: 1 }).note).toBeNull();
   });
 });
+
+describe('session reducer: a history that dropped its beginning', () => {
+  const trimmed = (): Session => run(base({ T: 10, done: false }), { type: 'data', T: 50, done: false, first: 20 });
+
+  it('keeps the cursor at or after the oldest step held', () => {
+    const s = trimmed();
+    expect(s.cursor).toBe(20);
+    expect(run(s, { type: 'step', delta: -5 }).cursor).toBe(20);
+    expect(run(s, { type: 'last' }, { type: 'first' }).cursor).toBe(20);
+  });
+
+  it('says so when a typed step is no longer kept', () => {
+    const s = run(trimmed(), digit(5), { type: 'enter' });
+    expect(s.cursor).toBe(20);
+    expect(s.note).toMatch(/no longer kept/);
+  });
+});

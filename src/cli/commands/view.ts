@@ -29,6 +29,7 @@ export interface ViewArgs extends PrepareFlags {
   width?: number | undefined;
   color?: boolean | undefined;
   fps?: number | undefined;
+  history?: number | undefined;
 }
 
 export const command = ['view [input]', '$0 [input]'];
@@ -45,6 +46,7 @@ export function builder<T>(y: Argv<T>) {
     .option('width', { type: 'number', describe: 'columns of the plain-text view [default: the terminal width, or 120]' })
     .option('color', { type: 'boolean', describe: 'colour; --no-color (or NO_COLOR=1) for monochrome' })
     .option('fps', { type: 'number', describe: 'most redraws per second however fast data arrives [default: 30]' })
+    .option('history', { type: 'number', describe: 'most steps kept of a long or endless input; older ones are dropped [default: what fits in 256 MiB]' })
     .example('$0 data.csv --weights lstm.json', 'step through every gate')
     .example('tail -f sensor.csv | $0 --weights m.json -', 'live: follows the newest step (f)')
     .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README');
@@ -80,6 +82,7 @@ function checkArgs(args: ViewArgs): void {
     throw new UsageError(`--width must be a whole number from 40 to 1000, got ${args.width}`);
   }
   positiveInt('fps', args.fps, 240);
+  positiveInt('history', args.history, 2 ** 31);
 }
 
 const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
@@ -109,6 +112,7 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
       tokens: input.vocab !== null,
       // A head with one output per token predicts the next one: name its outputs by the vocabulary.
       classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
+      ...(args.history !== undefined ? { maxSteps: args.history } : {}),
     });
 
     if (keys === null) {
@@ -120,6 +124,9 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
       const step = args.step !== undefined ? args.step - 1 : undefined;
       if (step !== undefined && step >= store.length) {
         throw new UsageError(`--step ${args.step} is past the end: ${store.source} has ${store.length} steps`);
+      }
+      if (step !== undefined && step < store.first) {
+        throw new UsageError(`--step ${args.step} is no longer kept: only the last ${store.length - store.first} steps are (raise --history)`);
       }
       const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
       env.stdout.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}) }));
