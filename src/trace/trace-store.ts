@@ -58,9 +58,11 @@ export interface TraceStoreOptions {
   readonly classNames?: readonly string[] | null;
   /**
    * Most steps a streaming store keeps (a live pipe never ends); older ones are dropped a chunk at
-   * a time. @default as many as fit in 256 MiB, at least two chunks
+   * a time. @default as many as fit in `historyBytes`, at least two chunks
    */
   readonly maxSteps?: number;
+  /** Memory budget of the kept history when `maxSteps` is not given. @default 256 MiB */
+  readonly historyBytes?: number;
 }
 
 /** Default memory budget of a streaming store's history. */
@@ -175,7 +177,7 @@ export class TraceStore {
     this.stepper = this.streaming ? createStepper(network, opts.init) : null;
     this.tokens = opts.tokens ?? false;
     const perStep = this.rowWidth * 4;
-    this.maxSteps = Math.max(2 * this.chunkSteps, opts.maxSteps ?? Math.floor(DEFAULT_HISTORY_BYTES / perStep));
+    this.maxSteps = Math.max(2 * this.chunkSteps, opts.maxSteps ?? Math.floor((opts.historyBytes ?? DEFAULT_HISTORY_BYTES) / perStep));
     const classes = opts.classNames ?? null;
     this.classNames = classes !== null && classes.length === this.O && this.O > 0 ? classes.map((c) => visible(c, 24)) : null;
   }

@@ -46,7 +46,7 @@ export function builder<T>(y: Argv<T>) {
     .option('width', { type: 'number', describe: 'columns of the plain-text view [default: the terminal width, or 120]' })
     .option('color', { type: 'boolean', describe: 'colour; --no-color (or NO_COLOR=1) for monochrome' })
     .option('fps', { type: 'number', describe: 'most redraws per second however fast data arrives [default: 30]' })
-    .option('history', { type: 'number', describe: 'most steps kept of a long or endless input; older ones are dropped [default: what fits in 256 MiB]' })
+    .option('history', { type: 'number', describe: 'most steps kept of a long or endless input; older ones are dropped [default: what fits in 1 GiB for a file, 256 MiB for a pipe]' })
     .example('$0 data.csv --weights lstm.json', 'step through every gate')
     .example('tail -f sensor.csv | $0 --weights m.json -', 'live: follows the newest step (f)')
     .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README');
@@ -112,7 +112,8 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
       tokens: input.vocab !== null,
       // A head with one output per token predicts the next one: name its outputs by the vocabulary.
       classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
-      ...(args.history !== undefined ? { maxSteps: args.history } : {}),
+      // A file is shown whole up to 1 GiB of history; a pipe may never end, so it keeps less.
+      ...(args.history !== undefined ? { maxSteps: args.history } : { historyBytes: dataOnStdin ? 256 * 2 ** 20 : 2 ** 30 }),
     });
 
     if (keys === null) {
