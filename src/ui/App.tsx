@@ -3,8 +3,8 @@
  * size and the trace, and hands each section of the frame its inputs. Everything it draws is
  * composed elsewhere (frame.ts) so this file stays small.
  */
-import { Box, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useMemo, useReducer, useState } from 'react';
+import { Box, useApp, useInput, useStdout, type Key } from 'ink';
+import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
 import { ExplainPanel } from './components/ExplainPanel.js';
 import { Footer } from './components/Footer.js';
@@ -95,12 +95,14 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   );
   useTraceUpdates(store, dispatch, maxFps);
 
-  useInput((input, key) => {
+  // Stable, so Ink does not re-subscribe to stdin on every frame.
+  const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
       const action = actionFor(press);
       if (action !== null) dispatch(action);
     }
-  });
+  }, []);
+  useInput(onKeys);
 
   useEffect(() => {
     if (!stored.playing) return;

@@ -149,6 +149,31 @@ describe('the viewer when stdout is not a terminal', () => {
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 
+  it('never loads Ink or React for the plain-text view', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatescope-imports-'));
+    const log = join(dir, 'imports.log');
+    writeFileSync(log, '');
+    // A loader hook in the child logs every module URL it resolves.
+    const hooks = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
+  return r;
+}`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, INPUT, '-w', WEIGHTS], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, GS_IMPORT_LOG: log },
+      timeout: 20000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`step ${T}/${T}`);
+    const urls = readFileSync(log, 'utf8').split('\n');
+    expect(urls.some((u) => u.includes('/dist/ui/snapshot.js'))).toBe(true);
+    expect(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|scheduler)\//.test(u))).toEqual([]);
+  });
+
   it('refuses a step past the end with a one-line error', () => {
     const r = spawnSync('node', [BIN, INPUT, '-w', WEIGHTS, '--step', String(T + 1)], { cwd: ROOT, encoding: 'utf8', timeout: 20000 });
     expect(r.status).toBe(2);
