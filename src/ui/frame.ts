@@ -66,7 +66,9 @@ export function statusLine(f: FrameInput): string {
   const more = s.done ? '' : '+';
   pieces.push({ alts: [s.T === 0 ? `step 0/0${more}` : `step ${s.cursor + 1}/${s.T}${more}`], priority: 10, style: 'title' });
   const sps = stepsPerSecond(s);
-  if (s.playing) pieces.push({ alts: [`▶ playing ${sps}/s`, `▶ ${sps}/s`], priority: 7, style: 'accent' });
+  if (f.layout.snapshot) {
+    // a still picture has no play state
+  } else if (s.playing) pieces.push({ alts: [`▶ playing ${sps}/s`, `▶ ${sps}/s`], priority: 7, style: 'accent' });
   else pieces.push({ alts: [`paused ${sps}/s`, 'paused'], priority: 2 });
   if (s.follow) pieces.push({ alts: ['follow'], priority: 9, style: 'accent' });
   if (s.T > 0) {

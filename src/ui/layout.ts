@@ -82,6 +82,8 @@ export interface Layout {
   /** Rows between status/x strip and footer that the help overlay may use. */
   readonly bodyRows: number;
   readonly footer: boolean;
+  /** The static plain-text view: no play state, no key hints. */
+  readonly snapshot: boolean;
 }
 
 function digits(n: number): number {
@@ -95,6 +97,7 @@ export function computeLayout(input: LayoutInput): Layout {
   const gutter = 1 + indexWidth + 1;
   const base = {
     cols,
+    snapshot,
     gutter,
     indexWidth,
     xNameWidth: Math.max(1, Math.min(X_NAME_MAX, input.xNameWidth)),
