@@ -14,8 +14,7 @@ import { PanelGrid } from './components/PanelGrid.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Timeline } from './components/Timeline.js';
 import { TooSmall } from './components/TooSmall.js';
-import { explainRowCount } from './explain-text.js';
-import type { FrameInput } from './frame.js';
+import { explainText, type FrameInput } from './frame.js';
 import { textWidth } from './format.js';
 import { actionFor, keyPresses } from './keymap.js';
 import { computeLayout } from './layout.js';
@@ -120,6 +119,8 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const theme = useMemo(() => createTheme(colorLevel), [colorLevel]);
   const xNameWidth = useMemo(() => Math.max(1, ...store.featureNames.map(textWidth)), [store]);
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
+  // The explain panel's length depends on its numbers and the width: count its lines first.
+  const explainRows = stored.explain ? explainText(store, stored, size.cols).length : 0;
   const layout = useMemo(
     () =>
       computeLayout({
@@ -129,11 +130,11 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
         H: net.hiddenSize,
         D: net.inputSize,
         xNameWidth,
-        explainRows: stored.explain ? explainRowCount(net.kind) : 0,
+        explainRows,
         signedSpark: timelinePanel.scale !== 'unit',
         tokenRow: store.tokens,
       }),
-    [size.cols, size.rows, stored.explain, timelinePanel, xNameWidth, net],
+    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net],
   );
 
   // The reducer keeps the selected unit on screen for the rows the layout has: sync it now for

@@ -113,7 +113,33 @@ export function explainBody(e: Explanation): string[] {
   }
 }
 
-/** Rows the explain panel takes for a cell kind, title included (the layout asks before composing). */
-export function explainRowCount(kind: Explanation['kind']): number {
-  return 1 + (kind === 'lstm' ? 10 : kind === 'gru' ? 8 : 4);
+/** Where a long explain line may break: its clauses are separated by four spaces. */
+const CLAUSE = '    ';
+
+/**
+ * Body lines fitted to `cols`: a line too long breaks at its clause separators, continuing
+ * indented under its equation, so a narrow terminal loses words only when a clause alone is
+ * too wide.
+ */
+export function wrapExplain(lines: readonly string[], cols: number): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.length <= cols || !line.includes(CLAUSE)) {
+      out.push(line);
+      continue;
+    }
+    const parts = line.split(CLAUSE);
+    const indent = ' '.repeat(Math.min(14, Math.max(2, cols >> 3)));
+    let current = parts[0]!;
+    for (const part of parts.slice(1)) {
+      const next = `${current}${CLAUSE}${part}`;
+      if (next.length <= cols) current = next;
+      else {
+        out.push(current);
+        current = indent + part.trimStart();
+      }
+    }
+    out.push(current);
+  }
+  return out;
 }

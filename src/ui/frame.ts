@@ -7,7 +7,7 @@ import { cellLabel } from '../engine/index.js';
 import { explainUnit } from '../trace/explain.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { ColourRuns, divBar, divSpark, seqBar, seqSpark } from './bars.js';
-import { explainBody } from './explain-text.js';
+import { explainBody, wrapExplain } from './explain-text.js';
 import { fit, fmtNum, fmtSigned, fmtUnit, textWidth } from './format.js';
 import { helpLines } from './help-text.js';
 import type { Layout } from './layout.js';
@@ -337,16 +337,24 @@ export function timelineLines(f: FrameInput): string[] {
 
 // ---- explain ------------------------------------------------------------------------------
 
+/**
+ * The explain panel for the selected unit at the current step, title first, fitted to `cols`: the
+ * layout asks for its length before placing it.
+ */
+export function explainText(store: TraceStore, s: Session, cols: number): string[] {
+  const { layer, dir } = viewOf(store, s.view);
+  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
+  if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
+  const label = store.label(s.cursor);
+  const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
+  return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit)), cols)];
+}
+
 export function explainLines(f: FrameInput): string[] {
   const { store, session: s, theme, layout: L } = f;
   if (L.explainRows === 0) return [];
-  const { layer, dir } = viewOf(store, s.view);
-  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
-  if (s.T === 0) return [theme.style('title', fit(` explain ${where}`, L.cols)), theme.style('dim', ' no steps yet')].slice(0, L.explainRows);
-  const label = store.label(s.cursor);
-  const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
-  const body = explainBody(explainUnit(store, layer, dir, s.cursor, s.unit));
-  return [theme.style('title', fit(title, L.cols)), ...body.map((l) => fit(l, L.cols))].slice(0, L.explainRows);
+  const [title, ...body] = explainText(store, s, L.cols);
+  return [theme.style('title', fit(title!, L.cols)), ...body.map((l) => fit(l, L.cols))].slice(0, L.explainRows);
 }
 
 // ---- footer, help, too small ----------------------------------------------------------------

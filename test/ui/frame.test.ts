@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
-import { explainRowCount } from '../../src/ui/explain-text.js';
 import { textWidth } from '../../src/ui/format.js';
-import { composeFrame, timelineStart, type FrameInput } from '../../src/ui/frame.js';
+import { composeFrame, explainText, timelineStart, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
@@ -39,7 +38,7 @@ function screen(store: TraceStore, cols: number, rows: number, actions: SessionA
       H: store.network.hiddenSize,
       D: store.network.inputSize,
       xNameWidth: Math.max(...store.featureNames.map(textWidth)),
-      explainRows: ss.explain ? explainRowCount(store.network.kind) : 0,
+      explainRows: ss.explain ? explainText(store, ss, cols).length : 0,
       signedSpark: panels[ss.timeline]!.scale !== 'unit',
     });
   const first = layoutFor(s);
@@ -179,6 +178,15 @@ describe('the frame', () => {
     expect(text).toContain(`${f.toFixed(4)} × ${cPrev.toPrecision(4)}`.replace(/(\.\d*?)0+ ×/, '$1 ×').slice(0, 10));
     expect(text).toContain('h = o·tanh(c)');
     expect(text).toMatch(/largest W·x terms: feature\d/);
+  });
+
+  it('breaks long explain lines at their clauses on a narrow terminal instead of cutting them', () => {
+    const store = makeStore('lstm', 4, 10);
+    const { lines } = screen(store, 80, 60, [{ type: 'step', delta: 5 }, { type: 'explain' }]);
+    const text = lines.map(stripAnsi);
+    const kept = text.find((l) => l.includes('kept of the old cell'))!;
+    expect(kept.trimEnd()).toMatch(/^ +kept of the old cell: f·c_prev = [-\d.]+ × [-\d.]+ = [-\d.]+$/);
+    expect(text.some((l) => l.trimStart().startsWith('forget gate  f = σ('))).toBe(true);
   });
 
   it('shows the GRU and RNN equations in their own words', () => {
