@@ -11,6 +11,8 @@ import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelVariant } from '../src/engine/fast/index.js';
+import { enableRelaxedSimd } from '../src/cli/wasm-features.js';
 import { scratchDir, type BenchContext, type Figure } from './lib.js';
 import { SECTIONS } from './sections.js';
 
@@ -42,7 +44,10 @@ async function main(): Promise<void> {
   const only = arg('--only');
   const ctx: BenchContext = { reps, tmp: scratchDir(), root, log: (line) => process.stderr.write(`  ... ${line}\n`) };
   const results: Record<string, Figure[]> = {};
-  console.log(`gatescope bench: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, medians of ${reps}`);
+  // as the CLI does: the fast engine's kernels with fused multiply-add where V8 can
+  enableRelaxedSimd();
+  const variant = kernelVariant();
+  console.log(`gatescope bench: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${variant ?? 'no WebAssembly SIMD'} kernels, medians of ${reps}`);
   for (const section of SECTIONS) {
     if (only !== undefined && !section.name.includes(only)) continue;
     console.log(`\n${section.name}`);
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: cpus()[0]?.model ?? null,
     cores: cpus().length,
+    kernels: variant,
     reps,
     sections: results,
   };

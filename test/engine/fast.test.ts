@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createStepper,
   finalStates,
@@ -14,6 +15,7 @@ import {
   type NetworkStep,
 } from '../../src/engine/index.js';
 import { chunkSteps, createFastStepper, runSequenceFast } from '../../src/engine/fast/index.js';
+import { kernelVariant, useKernelVariant, type KernelVariant } from '../../src/engine/fast/kernels.js';
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { tensorFromNested, type Tensor } from '../../src/io/weights/tensor.js';
 import { expectClose } from '../helpers/expect-close.js';
@@ -68,7 +70,18 @@ const DIRECTIONS: Record<string, Direction[]> = {
   reverse: ['reverse'],
 };
 
-describe('fast engine', () => {
+// Node 20 runs the relaxed-SIMD build only with this V8 flag (Node 22 on: by default); both builds
+// are tested here, each chosen explicitly.
+if (process.versions.node.startsWith('20.')) setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+describe.each<KernelVariant>(['simd', 'relaxed-simd'])('fast engine (%s kernels)', (variant) => {
+  beforeAll(() => useKernelVariant(variant));
+  afterAll(() => useKernelVariant(null));
+
+  it('runs the chosen build', () => {
+    expect(kernelVariant()).toBe(variant);
+  });
+
   describe('PyTorch reference cases', () => {
     for (const ref of referenceCases()) {
       it(`matches ${ref.file} within 1e-5`, () => {

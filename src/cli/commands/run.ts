@@ -9,6 +9,7 @@ import { cloneStep, finalStates, type NetworkStep } from '../../engine/index.js'
 import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
+import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
 import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
@@ -98,6 +99,7 @@ function makeWriter(format: RunFormat, model: Model, source: string): Writer {
 }
 
 export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
+  enableRelaxedSimd();
   const { model, input, toX } = await prepare(args, env);
   const net = model.network;
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);

@@ -12,6 +12,7 @@ import { cellLabel } from '../../engine/index.js';
 import { createStatsSession, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
+import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
 import { prepare, type Model, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
@@ -129,6 +130,7 @@ export function statsTable(stats: SequenceStats, model: Model, source: string): 
 }
 
 export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
+  enableRelaxedSimd();
   const { model, input, toX } = await prepare(args, env);
   let stats: SequenceStats;
   try {

@@ -1,5 +1,5 @@
 /** The fast engine: WebAssembly SIMD kernels with the reference engine's semantics. */
-export { fastAvailable } from './kernels.js';
+export { fastAvailable, kernelVariant, type KernelVariant } from './kernels.js';
 export { runSequenceFast, createFastStepper, chunkSteps, type OnStep } from './sequence.js';
 export { createStatsSession, float32Limits, type StatsSession } from './fast-stats.js';
 export {

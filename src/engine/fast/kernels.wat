@@ -7,8 +7,8 @@
 ;;   Hp   H rounded up to a multiple of 4, so that every unit loop is whole f32x4 vectors; padded
 ;;        units have zero weights, biases and initial state and so stay exactly 0.
 ;;   GHp  G*Hp gate rows, grouped per gate (i | f | g | o for LSTM), each group Hp rows.
-;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows, then np4 panels
-;;        of 4 rows. A panel is (n, width) row-major and contiguous, so the matvec walks memory
+;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows (24 in the
+;;        relaxed-SIMD build, see gemm-relaxed.wat), then np4 panels of 4 rows. A panel is (n, width) row-major and contiguous, so the matvec walks memory
 ;;        in order and keeps 4 accumulators (16 rows) in registers: for each input j it loads
 ;;        x[j] once (splat) and 4 weight vectors (mul + add; Wasm SIMD in Node 20 has no FMA).
 ;;
@@ -81,6 +81,7 @@
       (local.get $big)
       (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 0.625 0.625 0.625 0.625))))
 
+  ;; @gemm-begin (scripts/build-wasm.mjs puts gemm-relaxed.wat here for the relaxed-SIMD build)
   ;; out[t, r] = init[t, r] + sum_j W[r, j] x[t, j]   for t in [0, T), r in [0, 16 np16 + 4 np4)
   ;;   W: panels over n inputs (see the header); x[t] at x + t xStride; out[t] at out + t outStride;
   ;;   init[t] at init + t initStride (0: one bias row for every t). out may alias init.
@@ -174,6 +175,8 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $panel4))))
 
+  ;; @gemm-end
+
   ;; dst[0 .. bytes) = src[0 .. bytes), bytes a multiple of 16.
   (func $copy16 (param $dst i32) (param $src i32) (param $bytes i32)
     (local $end i32)
@@ -187,58 +190,102 @@
         (br $k))))
 
   ;; The hot-path activations: whole ranges, with exp written out in the loop rather than called,
-  ;; so that V8 keeps everything in registers and the CPU overlaps consecutive vectors (a call per
-  ;; vector costs about twice as much). Same formulas as $exp4 / $sigmoid4 / $tanh4.
+  ;; and every constant in a local set before the loop: V8 (Node 20) rebuilds a v128.const with
+  ;; three instructions at each use, which inside the loop cost as much as the arithmetic.
+  ;; The formulas are those of $exp4 / $sigmoid4 / $tanh4, except that round(x log2e) and 2^n come
+  ;; from the 1.5 * 2^23 trick rather than nearest and trunc_sat (fewer instructions, same values).
 
   ;; dst[k] = sigmoid(src[k]) over `bytes` (a multiple of 16); dst may be src.
   (func $sigmoid_range (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $end i32) (local $x v128) (local $n v128) (local $r v128) (local $y v128)
+    (local $end i32) (local $x v128) (local $t v128) (local $n v128) (local $r v128) (local $y v128)
+    (local $hi v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2hi v128) (local $ln2lo v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128) (local $one v128)
     (if (i32.eqz (local.get $bytes)) (then (return)))
+    (local.set $hi (v128.const f32x4 88 88 88 88))
+    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
+    (local.set $log2e (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $ln2hi (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (local.set $ln2lo (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $end (i32.add (local.get $src) (local.get $bytes)))
     (loop $k
       (local.set $x (f32x4.neg (v128.load (local.get $src))))
-      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (v128.store (local.get $dst) (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $y))))
+      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (local.get $hi)) (local.get $lo)))
+      ;; n = round(x log2e): adding 1.5 * 2^23 rounds to an integer and leaves it in the low bits
+      (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $magic)))
+      (local.set $n (f32x4.sub (local.get $t) (local.get $magic)))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $ln2hi))) (f32x4.mul (local.get $n) (local.get $ln2lo))))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (local.get $p0)) (local.get $p1)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p2)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p4)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p5)))
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one)))
+      ;; 2^n from the integer in t's low bits: ((n + 127) << 23), the magic's own bits shift out
+      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (v128.store (local.get $dst) (f32x4.div (local.get $one) (f32x4.add (local.get $one) (local.get $y))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $k (i32.lt_u (local.get $src) (local.get $end)))))
 
   ;; dst[k] = tanh(src[k]) over `bytes` (a multiple of 16); dst may be src.
   (func $tanh_range (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $end i32) (local $v v128) (local $x v128) (local $n v128) (local $r v128) (local $y v128) (local $z v128) (local $p v128)
+    (local $end i32) (local $v v128) (local $x v128) (local $t v128) (local $n v128) (local $r v128) (local $y v128) (local $z v128) (local $p v128)
+    (local $hi v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2hi v128) (local $ln2lo v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128) (local $one v128)
+    (local $two v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128) (local $q4 v128) (local $small v128)
     (if (i32.eqz (local.get $bytes)) (then (return)))
+    (local.set $hi (v128.const f32x4 88 88 88 88))
+    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
+    (local.set $log2e (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
+    (local.set $ln2hi (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+    (local.set $ln2lo (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $two (v128.const f32x4 2 2 2 2))
+    (local.set $q0 (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
+    (local.set $q1 (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2))
+    (local.set $q2 (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2))
+    (local.set $q3 (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1))
+    (local.set $q4 (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1))
+    (local.set $small (v128.const f32x4 0.625 0.625 0.625 0.625))
     (local.set $end (i32.add (local.get $src) (local.get $bytes)))
     (loop $k
       (local.set $v (v128.load (local.get $src)))
       (local.set $x (f32x4.add (local.get $v) (local.get $v)))
-      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88)) (v128.const f32x4 -87 -87 -87 -87)))
-      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
-      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (local.set $y (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $y)))))
+      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (local.get $hi)) (local.get $lo)))
+      ;; n = round(x log2e): adding 1.5 * 2^23 rounds to an integer and leaves it in the low bits
+      (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $magic)))
+      (local.set $n (f32x4.sub (local.get $t) (local.get $magic)))
+      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $ln2hi))) (f32x4.mul (local.get $n) (local.get $ln2lo))))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (local.get $p0)) (local.get $p1)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p2)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p3)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p4)))
+      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p5)))
+      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one)))
+      ;; 2^n from the integer in t's low bits: ((n + 127) << 23), the magic's own bits shift out
+      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+      (local.set $y (f32x4.sub (local.get $one) (f32x4.div (local.get $two) (f32x4.add (local.get $one) (local.get $y)))))
       (local.set $z (f32x4.mul (local.get $v) (local.get $v)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $z) (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $z) (local.get $q0)) (local.get $q1)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q2)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q4)))
       (local.set $p (f32x4.add (local.get $v) (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $v))))
       (v128.store (local.get $dst)
-        (v128.bitselect (local.get $p) (local.get $y) (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+        (v128.bitselect (local.get $p) (local.get $y) (f32x4.lt (f32x4.abs (local.get $v)) (local.get $small))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $k (i32.lt_u (local.get $src) (local.get $end)))))

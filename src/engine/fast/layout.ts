@@ -11,7 +11,7 @@
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { InitialState, Network } from '../types.js';
 import { ShapeError } from '../network.js';
-import type { Kernels } from './kernels.js';
+import { panelRows, type Kernels } from './kernels.js';
 
 /** A bump allocator of byte offsets; every block aligned to a cache line. */
 export class Arena {
@@ -26,11 +26,14 @@ export class Arena {
   }
 }
 
-/** Rows of a weight matrix packed as 16-row then 4-row panels over nIn inputs. */
+/** Rows of a weight matrix packed as wide (panelRows(): 16 or 24 rows) then 4-row panels over nIn inputs. */
 export interface Panels {
   readonly ptr: number;
+  /** Wide panels. */
   readonly np16: number;
   readonly np4: number;
+  /** Rows of a wide panel. */
+  readonly wide: number;
 }
 
 /** One direction of one layer in memory. Offsets in bytes. */
@@ -72,14 +75,10 @@ export interface NetLayout {
   readonly tmp: number;
 }
 
-function panelCount(rows: number): { np16: number; np4: number } {
-  const np16 = Math.floor(rows / 16);
-  return { np16, np4: (rows - 16 * np16) / 4 };
-}
-
 function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
-  const { np16, np4 } = panelCount(rows);
-  return { ptr: arena.alloc(rows * nIn * 4), np16, np4 };
+  const wide = panelRows();
+  const np16 = Math.floor(rows / wide);
+  return { ptr: arena.alloc(rows * nIn * 4), np16, np4: (rows - wide * np16) / 4, wide };
 }
 
 /** Reserves the network's weights and states in `arena`. */
@@ -141,7 +140,7 @@ function packPanels(
     }
   };
   let r0 = 0;
-  for (let p = 0; p < panels.np16; p++, r0 += 16) put(r0, 16);
+  for (let p = 0; p < panels.np16; p++, r0 += panels.wide) put(r0, panels.wide);
   for (let p = 0; p < panels.np4; p++, r0 += 4) put(r0, 4);
 }
 
