@@ -111,22 +111,65 @@ export class FastRunner {
     }
   }
 
+  /** Per row t: views of its pre, gates, h, c for every layer and direction, made once (H = Hp). */
+  private readonly rowViews: Float32Array[][] = [];
+
+  private views(t: number): Float32Array[] {
+    const cached = this.rowViews[t];
+    if (cached !== undefined) return cached;
+    const { H, Hp, G, GHp, dirs, dirLayouts } = this.layout;
+    const f32 = this.mem.f32;
+    const v: Float32Array[] = [];
+    for (let k = 0; k < dirLayouts.length; k++) {
+      for (let d = 0; d < dirs; d++) {
+        const b = this.bufs[k]![d]!;
+        const pre = b.pre / 4 + t * GHp;
+        v.push(f32.subarray(pre, pre + G * H));
+        const gates = b.gates / 4 + t * GHp;
+        if (b.gates !== 0) v.push(f32.subarray(gates, gates + G * H));
+        const h = (this.y[k]! + d * Hp * 4) / 4 + t * dirs * Hp;
+        v.push(f32.subarray(h, h + H));
+        const c = b.c / 4 + t * Hp;
+        if (b.c !== 0) v.push(f32.subarray(c, c + H));
+      }
+    }
+    this.rowViews[t] = v;
+    return v;
+  }
+
   /** Copies what step t (a row of the last run) computed into `out` (float64, unpadded). */
   read(t: number, out: NetworkStep): void {
     const { H, Hp, G, GHp, dirs, dirLayouts } = this.layout;
-    const f32 = this.mem.f32;
     const rnn = G === 1;
     const L = dirLayouts.length;
-    for (let k = 0; k < L; k++) {
-      for (let d = 0; d < dirs; d++) {
-        const rec = out.layers[k]![d]!;
-        const b = this.bufs[k]![d]!;
-        const h = (this.y[k]! + d * Hp * 4) / 4 + t * dirs * Hp;
-        copyBlocks(rec.pre, f32, b.pre / 4 + t * GHp, G, H, Hp);
-        copyBlocks(rnn ? rec.gates : rec.h, f32, h, 1, H, Hp);
-        if (!rnn) copyBlocks(rec.gates, f32, b.gates / 4 + t * GHp, G, H, Hp);
-        else rec.h.set(rec.gates);
-        if (rec.c !== null) copyBlocks(rec.c, f32, b.c / 4 + t * Hp, 1, H, Hp);
+    if (H === Hp) {
+      // the common case: one native float32 -> float64 copy per array
+      const v = this.views(t);
+      let i = 0;
+      for (let k = 0; k < L; k++) {
+        for (let d = 0; d < dirs; d++) {
+          const rec = out.layers[k]![d]!;
+          rec.pre.set(v[i++]!);
+          if (!rnn) rec.gates.set(v[i++]!);
+          const h = v[i++]!;
+          rec.h.set(h);
+          if (rnn) rec.gates.set(h);
+          if (rec.c !== null) rec.c.set(v[i++]!);
+        }
+      }
+    } else {
+      const f32 = this.mem.f32;
+      for (let k = 0; k < L; k++) {
+        for (let d = 0; d < dirs; d++) {
+          const rec = out.layers[k]![d]!;
+          const b = this.bufs[k]![d]!;
+          const h = (this.y[k]! + d * Hp * 4) / 4 + t * dirs * Hp;
+          copyBlocks(rec.pre, f32, b.pre / 4 + t * GHp, G, H, Hp);
+          copyBlocks(rec.h, f32, h, 1, H, Hp);
+          if (!rnn) copyBlocks(rec.gates, f32, b.gates / 4 + t * GHp, G, H, Hp);
+          else rec.gates.set(rec.h);
+          if (rec.c !== null) copyBlocks(rec.c, f32, b.c / 4 + t * Hp, 1, H, Hp);
+        }
       }
     }
     const last = out.layers[L - 1]!;
