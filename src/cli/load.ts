@@ -2,19 +2,20 @@
  * From flags to a ready model and an open input: the weights file (or seeded random weights sized
  * to the input), the initial state, the optional linear head and embedding, and the sequence.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { cellLabel, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
-import type { InputOptions, InputRecord, InputStream } from '../io/input.js';
+import { DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
+import { formatBytes } from '../io/lines.js';
 import { openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
-import { loadWeights, type WeightsFile } from '../io/weights/index.js';
+import { detectWeightsFormat, loadWeights, type WeightsFile } from '../io/weights/index.js';
 import type { Tensor } from '../io/weights/tensor.js';
-import type { CliEnv } from './env.js';
-import { UsageError } from './errors.js';
-import { cellKindFrom, inputOptionsFrom, nonNegativeInt, positiveInt, type InputFlags, type ModelFlags } from './options.js';
+import { stdinHasData, type CliEnv } from './env.js';
+import { UsageError, withPath } from './errors.js';
+import { byteSize, cellKindFrom, inputOptionsFrom, nonNegativeInt, positiveInt, type InputFlags, type ModelFlags } from './options.js';
 
 /** A linear read-out on the last layer's output y_t: pred = W y + b. */
 export interface LinearHead {
@@ -62,9 +63,94 @@ const FLAG_NAMES: Record<(typeof RANDOM_ONLY)[number], string> = {
   seed: '--seed',
 };
 
+/** 1 GiB: far beyond any network the viewer can show; `--max-weights-bytes` raises it. */
+export const DEFAULT_MAX_WEIGHTS_BYTES = 2 ** 30;
+
+/** Bytes read before `early` may judge the head of a file. */
+const HEAD_BYTES = 4096;
+const CHUNK_BYTES = 1 << 20;
+
+export interface ReadLimit {
+  /** Most bytes accepted. */
+  readonly maxBytes: number;
+  /** The flag that raises the limit, for the message. */
+  readonly flag: string;
+  /** Checks the first bytes (or the whole file when shorter) and throws to stop reading at once. */
+  readonly early?: (head: Uint8Array) => void;
+}
+
+/**
+ * A whole file in memory, refused past `limit.maxBytes` without ever holding more: a regular file
+ * by its size before a byte is read, anything else (a FIFO, /dev/zero, a process substitution) as
+ * the bytes arrive. System errors name `path` as the user wrote it.
+ */
+export async function readWholeFile(path: string, env: CliEnv, limit: ReadLimit): Promise<Uint8Array> {
+  const tooBig = (size: string): InputError =>
+    new InputError(`the file is ${size}, more than the ${formatBytes(limit.maxBytes)} limit`, {
+      source: path,
+      hint: `raise it with ${limit.flag}`,
+    });
+  let fh;
+  try {
+    fh = await open(resolve(env.cwd, path), 'r');
+  } catch (err) {
+    throw withPath(err, path);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', syscall: 'read', path });
+    if (st.isFile() && st.size > limit.maxBytes) throw tooBig(formatBytes(st.size));
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let judged = limit.early === undefined;
+    for (;;) {
+      // A regular file fills one buffer of its size; the + 1 notices a file that grew meanwhile.
+      const want = st.isFile() && parts.length === 0 ? Math.min(st.size + 1, limit.maxBytes + 1) : CHUNK_BYTES;
+      const buf = new Uint8Array(Math.max(1, want));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      parts.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit.maxBytes) throw tooBig(`more than ${formatBytes(limit.maxBytes)}`);
+      if (!judged && total >= HEAD_BYTES) {
+        judged = true;
+        limit.early!(concat(parts, total));
+      }
+    }
+    const bytes = concat(parts, total);
+    if (!judged) limit.early!(bytes);
+    return bytes;
+  } catch (err) {
+    throw withPath(err, path);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A small text file (initial state, vocabulary) under --max-input-bytes. */
+export async function readTextFile(path: string, env: CliEnv, maxBytes: number | undefined): Promise<string> {
+  const bytes = await readWholeFile(path, env, { maxBytes: maxBytes ?? DEFAULT_MAX_INPUT_BYTES, flag: '--max-input-bytes' });
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
 /** Reads a weights file named by the user (relative to the working directory). */
 export async function readWeightsFile(path: string, flags: ModelFlags, env: CliEnv): Promise<WeightsFile> {
-  const bytes = await readFile(resolve(env.cwd, path));
+  const maxBytes = byteSize('max-weights-bytes', flags.maxWeightsBytes) ?? DEFAULT_MAX_WEIGHTS_BYTES;
+  // Unless the format is forced, bytes that cannot start any weights format (/dev/zero, a CSV given
+  // as weights) are refused at the first few kilobytes instead of after the whole file.
+  const early = flags.weightsFormat === undefined ? (head: Uint8Array) => void detectWeightsFormat(head, path) : undefined;
+  const bytes = await readWholeFile(path, env, { maxBytes, flag: '--max-weights-bytes', ...(early ? { early } : {}) });
   // `--cell rnn` alone accepts either nonlinearity from a file that states it (ONNX, Keras)
   const anyRnn = flags.cell === 'rnn' && flags.nonlinearity === undefined;
   const file = loadWeights(bytes, {
@@ -112,27 +198,35 @@ function tensorEmbedding(file: WeightsFile, source: string, inputSize: number): 
   return null;
 }
 
-async function readInitialState(path: string | undefined, network: Network, env: CliEnv): Promise<InitialState | undefined> {
+async function readInitialState(path: string | undefined, network: Network, env: CliEnv, maxBytes: number | undefined): Promise<InitialState | undefined> {
   if (path === undefined) return undefined;
-  const text = await readFile(resolve(env.cwd, path), 'utf8');
-  return parseInitialState(text, path, network);
+  return parseInitialState(await readTextFile(path, env, maxBytes), path, network);
 }
 
-async function readVocab(path: string | undefined, env: CliEnv): Promise<string[] | undefined> {
+async function readVocab(path: string | undefined, env: CliEnv, maxBytes: number | undefined): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  return parseVocab(await readFile(resolve(env.cwd, path), 'utf8'), path);
+  return parseVocab(await readTextFile(path, env, maxBytes), path);
+}
+
+/** Opens the sequence; a read error without a path (EISDIR) gets the one the user wrote. */
+async function openSequence(path: string, opts: InputOptions, env: CliEnv): Promise<InputStream> {
+  try {
+    return await openInput(path, opts, env.stdin);
+  } catch (err) {
+    throw withPath(err, path === '-' ? '<stdin>' : path);
+  }
 }
 
 /** Loads the model and opens the input, checking that they fit each other. */
 export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepared> {
   // yargs reads a lone `-` as an empty string
   const inputPath = flags.input === undefined || flags.input === '' ? '-' : flags.input;
-  if (inputPath === '-' && env.stdin.isTTY === true) {
+  if (inputPath === '-' && !stdinHasData(env)) {
     throw new UsageError('no input: name a sequence file, or pipe one in (cat x.csv | gatescope run -)');
   }
   const kindFlag = cellKindFrom(flags);
   const inputOpts: InputOptions = inputOptionsFrom(flags);
-  const vocab = await readVocab(flags.vocab, env);
+  const vocab = await readVocab(flags.vocab, env, inputOpts.maxInputBytes);
   if (vocab !== undefined) inputOpts.vocab = vocab;
   const hiddenSize = positiveInt('hidden-size', flags.hiddenSize, 4096);
   const layers = positiveInt('layers', flags.layers, 64);
@@ -148,9 +242,9 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
     const network = file.network;
     const embedding = tensorEmbedding(file, flags.weights, network.inputSize);
     const head = tensorHead(file, flags.weights, network.hiddenSize * network.directions.length);
-    const init = (await readInitialState(flags.initialState, network, env)) ?? file.initialState ?? undefined;
+    const init = (await readInitialState(flags.initialState, network, env, inputOpts.maxInputBytes)) ?? file.initialState ?? undefined;
     if (embedding === null) inputOpts.expectedWidth = network.inputSize;
-    input = await openInput(inputPath, inputOpts, env.stdin);
+    input = await openSequence(inputPath, inputOpts, env);
     model = {
       network,
       init,
@@ -167,7 +261,7 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
       });
     }
   } else {
-    input = await openInput(inputPath, inputOpts, env.stdin);
+    input = await openSequence(inputPath, inputOpts, env);
     const kind: CellKind = kindFlag ?? 'lstm';
     const inputSize = input.featureNames.length;
     if (inputSize === 0) {
@@ -182,7 +276,7 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
       bidirectional: flags.bidirectional ?? false,
       seed: seed ?? 0,
     });
-    const init = await readInitialState(flags.initialState, network, env).catch((err: unknown) => {
+    const init = await readInitialState(flags.initialState, network, env, inputOpts.maxInputBytes).catch((err: unknown) => {
       input.close();
       throw err;
     });

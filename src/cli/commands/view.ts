@@ -18,7 +18,7 @@ import { ingest } from '../../trace/ingest.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
 import { detectColorLevel } from '../../ui/theme.js';
-import type { CliEnv } from '../env.js';
+import { stdinHasData, type CliEnv } from '../env.js';
 import { describeError, EXIT, UsageError } from '../errors.js';
 import { prepare, type PrepareFlags } from '../load.js';
 import { positiveInt, withInputOptions, withModelOptions } from '../options.js';
@@ -93,7 +93,7 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
   // yargs reads a lone `-` as an empty string
   const named = args.input === undefined || args.input === '' ? null : args.input;
   let flags: ViewArgs = args;
-  if (args.input === undefined && env.stdin.isTTY === true && args.weights === undefined) flags = { ...args, ...defaultDemo() };
+  if (args.input === undefined && !stdinHasData(env) && args.weights === undefined) flags = { ...args, ...defaultDemo() };
   const dataOnStdin = flags === args ? named === null || named === '-' : false;
 
   // Keys first: with no terminal to read them from, fail before reading an endless pipe.
