@@ -98,15 +98,22 @@ export function writeNpy(path: string, xs: Float32Array, T: number, D: number): 
 export interface ProcessRun {
   /** Wall time from spawn to exit, ms. */
   readonly wallMs: number;
-  /** Peak resident set of the child, MiB (Node's maxRSS at exit). */
+  /** Peak resident set of the child, MiB (VmHWM at exit, where /proc has it). */
   readonly maxRssMiB: number;
   readonly code: number | null;
   readonly stderr: string;
 }
 
-// Preloaded into the child: writes its peak RSS (KiB) where GS_BENCH_RSS says, at exit.
+// Preloaded into the child: writes its peak RSS (KiB) where GS_BENCH_RSS says, at exit. Linux's
+// VmHWM belongs to the process's own address space; getrusage's maxRSS would not do, as Linux
+// carries it over from the parent through fork and exec (the bench itself is large).
 const RSS_HOOK = `data:text/javascript,${encodeURIComponent(
-  "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.GS_BENCH_RSS, String(process.resourceUsage().maxRSS)));",
+  `import { readFileSync, writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  let kib = process.resourceUsage().maxRSS;
+  try { kib = Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch {}
+  writeFileSync(process.env.GS_BENCH_RSS, String(kib));
+});`,
 )}`;
 
 /** Runs `node <args>` to completion, measuring its wall time and peak memory. */
