@@ -25,6 +25,18 @@ export function isBrokenPipe(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EPIPE';
 }
 
+/**
+ * Gives a system error the path the user wrote: Node names a temporary file, an absolute path, or
+ * nothing at all (a read of a directory fails with EISDIR and no path).
+ */
+export function withPath(err: unknown, path: string): unknown {
+  const sys = err as NodeJS.ErrnoException | null;
+  if (typeof sys === 'object' && sys !== null && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    sys.path = path;
+  }
+  return err;
+}
+
 /** The one line printed for an error, and its exit code. */
 export function describeError(err: unknown, debug: boolean): { message: string; code: number } {
   if (err instanceof InputError) return { message: err.format(), code: EXIT.data };
@@ -41,6 +53,18 @@ export function describeError(err: unknown, debug: boolean): { message: string; 
       EROFS: 'read-only file system',
       ENOTDIR: 'not a directory',
       EMFILE: 'too many open files',
+      ENFILE: 'too many open files in the system',
+      ELOOP: 'too many levels of symbolic links',
+      ENAMETOOLONG: 'file name too long',
+      EPERM: 'operation not permitted',
+      ENXIO: 'no such device (nothing reads this pipe, or no terminal)',
+      EFBIG: 'file too large',
+      EDQUOT: 'disk quota exceeded',
+      EIO: 'input/output error',
+      EBUSY: 'resource busy',
+      ETXTBSY: 'text file busy',
+      EEXIST: 'file already exists',
+      EXDEV: 'cannot rename across file systems',
     };
     return { message: `${path}${what[sys.code] ?? `${sys.code} (${sys.syscall})`}`, code: EXIT.data };
   }

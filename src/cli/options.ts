@@ -19,7 +19,8 @@ export function withWeightsOptions<T>(y: Argv<T>) {
     .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
     .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
     .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind (random weights; checked against a weights file)' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' });
+    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' })
+    .option('max-weights-bytes', { type: 'string', describe: 'refuse a weights file larger than this (e.g. 2G) [default: 1G]' });
 }
 
 export function withModelOptions<T>(y: Argv<T>) {
@@ -41,7 +42,9 @@ export function withInputOptions<T>(y: Argv<T>) {
     .option('batch-first', { type: 'boolean', describe: 'a 3-d .npy is [B, T, D] rather than [T, B, D]' })
     .option('tokens', { type: 'string', choices: ['chars', 'words'] as const, describe: 'text input: one step per character or per word' })
     .option('vocab', { type: 'string', describe: 'text input: vocabulary file, one token per line' })
-    .option('allow-nan', { type: 'boolean', describe: 'accept NaN and Inf in the input instead of stopping' });
+    .option('allow-nan', { type: 'boolean', describe: 'accept NaN and Inf in the input instead of stopping' })
+    .option('max-line-bytes', { type: 'string', describe: 'refuse a CSV/NDJSON line longer than this (e.g. 64M) [default: 16M]' })
+    .option('max-input-bytes', { type: 'string', describe: 'refuse a JSON/NPY/text input, state or vocabulary file larger than this [default: 1G]' });
 }
 
 /** The model flags after validation. */
@@ -58,6 +61,7 @@ export interface ModelFlags {
   bidirectional?: boolean | undefined;
   seed?: number | undefined;
   initialState?: string | undefined;
+  maxWeightsBytes?: string | undefined;
 }
 
 /** The input flags after validation. */
@@ -70,6 +74,8 @@ export interface InputFlags {
   tokens?: 'chars' | 'words' | undefined;
   vocab?: string | undefined;
   allowNan?: boolean | undefined;
+  maxLineBytes?: string | undefined;
+  maxInputBytes?: string | undefined;
 }
 
 export function positiveInt(name: string, value: number | undefined, max = 1 << 20): number | undefined {
@@ -86,6 +92,22 @@ export function nonNegativeInt(name: string, value: number | undefined, max = 2 
     throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got ${value}`);
   }
   return value;
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 };
+
+/** 2^53 - 1 bytes: beyond any disk, still an exact number. */
+const MAX_BYTE_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** A size flag such as `--max-line-bytes 64M`: a whole number of bytes, or K, M, G (powers of 1024). */
+export function byteSize(name: string, value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+)\s*([KMG]?)(?:i?B)?\s*$/i.exec(String(value));
+  const n = m ? Number(m[1]) * UNITS[m[2]!.toUpperCase()]! : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BYTE_LIMIT) {
+    throw new UsageError(`--${name} must be a size in bytes such as 65536, 64K, 16M or 2G, got ${JSON.stringify(String(value))}`);
+  }
+  return n;
 }
 
 /** --cell and --nonlinearity as the engine's CellKind, or undefined when neither was given. */
@@ -113,5 +135,9 @@ export function inputOptionsFrom(flags: InputFlags): InputOptions {
   if (flags.batchFirst !== undefined) opts.batchFirst = flags.batchFirst;
   if (flags.tokens !== undefined) opts.tokens = flags.tokens;
   if (flags.allowNan !== undefined) opts.allowNonFinite = flags.allowNan;
+  const maxLine = byteSize('max-line-bytes', flags.maxLineBytes);
+  if (maxLine !== undefined) opts.maxLineBytes = maxLine;
+  const maxInput = byteSize('max-input-bytes', flags.maxInputBytes);
+  if (maxInput !== undefined) opts.maxInputBytes = maxInput;
   return opts;
 }

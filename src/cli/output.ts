@@ -3,16 +3,24 @@
  * away, as in `gatescope run x.csv | head -1`) or a file written atomically: a temporary file in
  * the same folder, renamed over the target only once everything was written, so a failure never
  * leaves a truncated file where the user expects a good one.
+ *
+ * What `-o PATH` does, by what PATH is:
+ *   missing or a regular file   temp file beside it, then rename (keeps an existing file's mode)
+ *   a symlink                   the same, at the file the link points to: the link stays a link
+ *   a device, FIFO or socket    written in place (`-o /dev/stdout`, `-o /dev/null`, a named pipe):
+ *                               renaming over it would replace /dev/null with a plain file
+ *   a directory                 an error naming it
+ * Every error names PATH as the user wrote it, never the temporary file.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { createWriteStream, lstatSync, realpathSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
+import { chmod, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliEnv } from './env.js';
-import { isBrokenPipe } from './errors.js';
+import { isBrokenPipe, withPath } from './errors.js';
 
 export interface Sink {
-  /** Writes text; resolves when the stream can take more. Throws on a write error other than EPIPE. */
-  write(text: string): Promise<void>;
+  /** Writes text or bytes; resolves when the stream can take more. Throws on a write error other than EPIPE. */
+  write(data: string | Uint8Array): Promise<void>;
   /** True once the reader has gone away (EPIPE): stop producing and exit quietly. */
   readonly closed: boolean;
   /** Flushes and, for a file, renames it into place. */
@@ -21,13 +29,13 @@ export interface Sink {
   abort(): Promise<void>;
 }
 
-function streamSink(stream: NodeJS.WritableStream, onFinish: () => Promise<void>, onAbort: () => Promise<void>): Sink {
+function streamSink(stream: NodeJS.WritableStream, name: string, onFinish: () => Promise<void>, onAbort: () => Promise<void>): Sink {
   let closed = false;
   let failure: unknown = null;
   let wake: (() => void) | null = null;
   const onError = (err: unknown): void => {
     if (isBrokenPipe(err)) closed = true;
-    else failure = err;
+    else if (failure === null) failure = withPath(err, name);
     wake?.();
   };
   stream.on('error', onError);
@@ -45,10 +53,10 @@ function streamSink(stream: NodeJS.WritableStream, onFinish: () => Promise<void>
     get closed() {
       return closed;
     },
-    async write(text) {
+    async write(data) {
       if (failure !== null) throw failure;
       if (closed) return;
-      if (!stream.write(text)) await waitDrain();
+      if (!stream.write(data)) await waitDrain();
       if (failure !== null) throw failure;
     },
     async finish() {
@@ -60,48 +68,192 @@ function streamSink(stream: NodeJS.WritableStream, onFinish: () => Promise<void>
   };
 }
 
+/**
+ * Resolves once everything written so far has been handed to the OS (or failed): a write error on
+ * stdout (a full disk under `> out.ndjson`) arrives after write() returned, and must still turn
+ * into an exit code rather than a silent success.
+ */
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  const w = stream as NodeJS.WritableStream & { writableEnded?: boolean; destroyed?: boolean };
+  if (w.writableEnded === true || w.destroyed === true) return Promise.resolve();
+  return new Promise((res) => {
+    try {
+      stream.write('', () => res());
+    } catch {
+      res();
+    }
+  });
+}
+
 export function stdoutSink(env: CliEnv): Sink {
   return streamSink(
     env.stdout,
-    async () => {},
+    '<stdout>',
+    () => flushed(env.stdout),
     async () => {},
   );
 }
 
-/** A file sink writing to `path.<pid>.tmp` beside the target, renamed into place on finish. */
+/** What `-o PATH` points at, decided before anything is created. */
+type Target = { kind: 'atomic'; file: string; mode: number | null } | { kind: 'direct'; file: string };
+
+function targetOf(path: string, env: CliEnv): Target {
+  const full = resolve(env.cwd, path);
+  let st: Stats;
+  try {
+    st = lstatSync(full);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'atomic', file: full, mode: null };
+    throw withPath(err, path);
+  }
+  if (st.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = realpathSync(full);
+    } catch (err) {
+      // A dangling link: writing through it creates the file it names; there is nothing to protect.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'direct', file: full };
+      throw withPath(err, path);
+    }
+    return targetOf(real, env);
+  }
+  if (st.isDirectory()) {
+    throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', syscall: 'open', path });
+  }
+  if (st.isFile()) return { kind: 'atomic', file: full, mode: st.mode & 0o7777 };
+  return { kind: 'direct', file: full };
+}
+
+const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * A file sink: `.name.<pid>.<time>.tmp` beside the target, renamed into place on finish (see the
+ * table at the top for links and special files). A target that cannot be written (a directory, a
+ * missing folder) fails at the first write.
+ */
 export function fileSink(path: string, env: CliEnv): Sink {
-  const target = resolve(env.cwd, path);
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const stream: WriteStream = createWriteStream(temp, { flags: 'wx' });
+  let target: Target;
+  try {
+    target = targetOf(path, env);
+  } catch (err) {
+    // Reported at the first write, where the caller's cleanup (closing the input) runs.
+    return failedSink(err);
+  }
+  const temp =
+    target.kind === 'atomic' ? join(dirname(target.file), `.${basename(target.file)}.${process.pid}.${Date.now()}.tmp`) : null;
+  const stream: WriteStream = createWriteStream(temp ?? target.file, { flags: temp !== null ? 'wx' : 'w' });
+
+  // Killed mid-write (Ctrl-C, SIGTERM, a closed terminal) with nobody else handling the signal: drop
+  // the temp file, then die of the same signal as we would have.
+  const proc = env.process;
+  let cleanup: ((signal: NodeJS.Signals) => void) | null = null;
+  const release = (): void => {
+    if (cleanup === null || proc === undefined) return;
+    for (const sig of CLEANUP_SIGNALS) proc.off(sig, cleanup);
+    cleanup = null;
+  };
+  if (temp !== null && proc !== undefined) {
+    const handler = (signal: NodeJS.Signals): void => {
+      release();
+      try {
+        unlinkSync(temp);
+      } catch {
+        // not created yet, or already gone
+      }
+      proc.kill(proc.pid, signal);
+    };
+    if (CLEANUP_SIGNALS.every((sig) => proc.listenerCount(sig) === 0)) {
+      cleanup = handler;
+      for (const sig of CLEANUP_SIGNALS) proc.once(sig, handler);
+    }
+  }
+
   const opened = new Promise<void>((res, rej) => {
     stream.once('open', () => res());
-    stream.once('error', rej);
+    stream.once('error', (err) => rej(withPath(err, path)));
   });
   opened.catch(() => {}); // observed by write/finish; abort must not turn it into an unhandled rejection
   const sink = streamSink(
     stream,
+    path,
     async () => {
       await opened;
       await new Promise<void>((res, rej) => {
-        stream.once('error', rej);
+        stream.once('error', (err) => rej(withPath(err, path)));
         stream.end(() => res());
       });
-      await rename(temp, target);
+      if (temp !== null && target.kind === 'atomic') {
+        try {
+          if (target.mode !== null) await chmod(temp, target.mode);
+          await rename(temp, target.file);
+        } catch (err) {
+          await unlink(temp).catch(() => {});
+          throw withPath(err, path);
+        } finally {
+          release();
+        }
+      }
     },
     async () => {
+      release();
       stream.destroy();
-      await unlink(temp).catch(() => {});
+      if (temp !== null) await unlink(temp).catch(() => {});
     },
   );
   return {
     get closed() {
       return sink.closed;
     },
-    async write(text) {
+    async write(data) {
       await opened;
-      await sink.write(text);
+      await sink.write(data);
     },
     finish: sink.finish,
     abort: sink.abort,
+  };
+}
+
+function failedSink(err: unknown): Sink {
+  return {
+    closed: false,
+    write: () => Promise.reject(err),
+    finish: () => Promise.reject(err),
+    abort: async () => {},
+  };
+}
+
+/** A whole file written atomically (train's weights and vocabulary): the same rules as fileSink. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, env: CliEnv): Promise<void> {
+  const sink = fileSink(path, env);
+  try {
+    await sink.write(data);
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
+
+/**
+ * Watches the process's own stdout and stderr for errors that arrive after a write returned: a
+ * reader of stderr that went away (EPIPE) is not worth a crash, and a failed stdout (a full disk
+ * under `--help > file`) must become an exit code. `failure()` is the first stdout error other
+ * than EPIPE, named `<stdout>`; call `dispose()` when done.
+ */
+export function guardStdio(env: CliEnv): { failure(): unknown; dispose(): void } {
+  let failure: unknown = null;
+  const onStdout = (err: unknown): void => {
+    if (!isBrokenPipe(err) && failure === null) failure = withPath(err, '<stdout>');
+  };
+  // Nowhere left to report a stderr failure: ignore it rather than crash with the wrong code.
+  const onStderr = (): void => {};
+  env.stdout.on('error', onStdout);
+  env.stderr.on('error', onStderr);
+  return {
+    failure: () => failure,
+    dispose() {
+      env.stdout.off('error', onStdout);
+      env.stderr.off('error', onStderr);
+    },
   };
 }

@@ -21,6 +21,33 @@ const enum S {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/**
+ * Where the first '[' or '{' deeper than `maxDepth` opens (outside strings), or -1: one cheap pass
+ * before JSON.parse. JSON.parse copes with any depth, but a few megabytes of '[' become gigabytes
+ * of nested arrays; run checkJson for the positioned error when this finds something.
+ */
+export function tooDeepAt(text: string, maxDepth: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    } else if (c === 0x22) {
+      // Skip the string: the next quote not escaped by an odd run of backslashes.
+      for (i = text.indexOf('"', i + 1); i > 0; i = text.indexOf('"', i + 1)) {
+        let k = i - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((i - 1 - k) % 2 === 0) break;
+      }
+      if (i < 0) return -1;
+    }
+  }
+  return -1;
+}
+
 /** Throws an InputError at the first syntax error or at nesting deeper than `maxDepth`. */
 export function checkJson(text: string, source: string, maxDepth: number, firstLine = 1): JsonLayout {
   const stack: number[] = []; // 0x5b '[' or 0x7b '{'

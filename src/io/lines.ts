@@ -33,7 +33,7 @@ export function createLineSplitter(source: string, maxLineBytes = DEFAULT_MAX_LI
     new InputError(`line is longer than ${formatBytes(maxLineBytes)}`, {
       source,
       line: lineNumber + 1,
-      hint: 'is this really a line-per-step file? (the limit protects memory)',
+      hint: 'is this a file with one step per line? --max-line-bytes raises the limit',
     });
 
   const decode = (bytes: Uint8Array): string => {

@@ -7,9 +7,12 @@
 import { InputError, visible } from './errors.js';
 import { defaultFeatureNames, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_LINE_BYTES, type ChunkParser, type InputOptions, type InputRecord } from './input.js';
 import { kindOf } from './json.js';
-import { checkJson, lineColumn, locateJson } from './json-syntax.js';
+import { checkJson, lineColumn, locateJson, tooDeepAt } from './json-syntax.js';
 import { createLineSplitter, type Line } from './lines.js';
 import { listNames, RowShaper } from './rows.js';
+
+/** Lines longer than this get the nesting check before JSON.parse (shorter ones cost nothing). */
+const DEEP_CHECK_CHARS = 4096;
 
 export function createNdjsonParser(source: string, opts: InputOptions = {}): ChunkParser {
   const splitter = createLineSplitter(source, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
@@ -23,6 +26,9 @@ export function createNdjsonParser(source: string, opts: InputOptions = {}): Chu
     const text = l.text;
     if (text.trim() === '') return null;
     let v: unknown;
+    // A short line cannot nest deeply enough to matter; a long one is checked before JSON.parse
+    // turns a line of '[' into millions of nested arrays.
+    if (text.length > DEEP_CHECK_CHARS && tooDeepAt(text, maxDepth) >= 0) checkJson(text, source, maxDepth, l.number);
     try {
       v = JSON.parse(text);
     } catch {

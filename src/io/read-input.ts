@@ -210,7 +210,7 @@ async function open(source: string, opts: InputOptions, chunks: ChunkSource): Pr
     const maxBytes = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
     const parts = [first];
     let total = first.length;
-    const tooBig = () => new InputError(`${format} input is larger than ${formatBytes(maxBytes)}`, { source, hint: 'stream large inputs as CSV or NDJSON' });
+    const tooBig = () => new InputError(`${format} input is larger than ${formatBytes(maxBytes)}`, { source, hint: 'stream large inputs as CSV or NDJSON, or raise the limit with --max-input-bytes' });
     if (total > maxBytes) throw tooBig();
     if (!atEnd) {
       for (let c = await chunks.next(); c !== null; c = await chunks.next()) {

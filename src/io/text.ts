@@ -10,6 +10,7 @@
  */
 import { InputError, visible } from './errors.js';
 import { DEFAULT_MAX_VALUES, type InputOptions, type InputRecord } from './input.js';
+import { tooDeepAt } from './json-syntax.js';
 
 export interface ParsedText {
   readonly featureNames: readonly string[];
@@ -117,6 +118,8 @@ export function parseVocab(text: string, source: string): string[] {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trimStart().startsWith('[')) {
     let doc: unknown;
+    // An array of strings nests one level; refuse deeper text before JSON.parse builds it.
+    if (tooDeepAt(text, 2) >= 0) throw new InputError('invalid JSON vocabulary: expected an array of strings, got nested arrays', { source });
     try {
       doc = JSON.parse(text);
     } catch {

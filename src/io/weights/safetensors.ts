@@ -10,6 +10,7 @@
  * become float32; other known dtypes (I64 counters, U8 masks, ...) are listed but not decoded.
  */
 import { InputError } from '../errors.js';
+import { tooDeepAt } from '../json-syntax.js';
 import { jsonSyntaxError } from './state-dict-json.js';
 import {
   checkShape,
@@ -25,6 +26,9 @@ import {
 
 /** The safetensors library's own ceiling for the header. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** Nesting the header needs (3) with room to spare; deeper is refused before JSON.parse. */
+const MAX_HEADER_DEPTH = 8;
 
 /** Every dtype the safetensors format defines, with its size in bits. */
 const KNOWN_DTYPES: Readonly<Record<string, number>> = {
@@ -103,6 +107,10 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Safetensors
     throw new InputError('the header is not valid UTF-8', { source, tensor: 'header' });
   }
   let doc: unknown;
+  // {name: {dtype, shape: [...], data_offsets: [...]}, __metadata__: {...}} needs 3 levels.
+  if (tooDeepAt(text, MAX_HEADER_DEPTH) >= 0) {
+    throw new InputError(`header: JSON nested deeper than ${MAX_HEADER_DEPTH} levels`, { source, tensor: 'header' });
+  }
   try {
     doc = JSON.parse(text);
   } catch (err) {

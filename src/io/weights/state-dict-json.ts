@@ -3,11 +3,14 @@
  *   json.dump({k: v.tolist() for k, v in model.state_dict().items()}, f)
  */
 import { InputError } from '../errors.js';
-import { checkJson } from '../json-syntax.js';
+import { checkJson, tooDeepAt } from '../json-syntax.js';
 import { MAX_RANK, tensorFromNested, type Tensor } from './tensor.js';
 
 export function parseStateDictJson(text: string, source: string): Map<string, Tensor> {
   let doc: unknown;
+  // A tensor nests at most MAX_RANK arrays inside the top object; deeper text is refused before
+  // JSON.parse turns it into millions of nested arrays.
+  if (tooDeepAt(text, MAX_RANK + 2) >= 0) checkJson(text, source, MAX_RANK + 2);
   try {
     doc = JSON.parse(text);
   } catch (err) {
