@@ -93,7 +93,7 @@
     (param $w i32) (param $x i32) (param $xStride i32) (param $n i32) (param $T i32)
     (param $np16 i32) (param $np4 i32)
     (local $p i32) (local $t i32) (local $wp i32) (local $xp i32) (local $xe i32) (local $xe2 i32) (local $a i32) (local $col i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xv v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $xe4 i32)
     (if (i32.eqz (local.get $T)) (then (return)))
     ;; 16-row panels
     (block $done16
@@ -159,12 +159,30 @@
           (local.set $wp (local.get $w))
           (if (i32.lt_u (local.get $xp) (local.get $xe))
             (then
-              (loop $j4
-                (local.set $a0
-                  (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $wp)) (v128.load32_splat (local.get $xp)))))
-                (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-                (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-                (br_if $j4 (i32.lt_u (local.get $xp) (local.get $xe))))))
+              ;; four inputs at a time into four partial sums: one chain alone would wait on its
+              ;; own latency at every input
+              (local.set $b1 (v128.const i32x4 0 0 0 0))
+              (local.set $b2 (v128.const i32x4 0 0 0 0))
+              (local.set $b3 (v128.const i32x4 0 0 0 0))
+              (local.set $xe4 (i32.sub (local.get $xe) (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 12))))
+              (if (i32.lt_u (local.get $xp) (local.get $xe4))
+                (then
+                  (loop $j4
+                    (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (local.get $wp)) (v128.load32_splat offset=0 (local.get $xp)))))
+                    (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (v128.load offset=16 (local.get $wp)) (v128.load32_splat offset=4 (local.get $xp)))))
+                    (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (v128.load offset=32 (local.get $wp)) (v128.load32_splat offset=8 (local.get $xp)))))
+                    (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (v128.load offset=48 (local.get $wp)) (v128.load32_splat offset=12 (local.get $xp)))))
+                    (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+                    (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+                    (br_if $j4 (i32.lt_u (local.get $xp) (local.get $xe4))))))
+              (if (i32.lt_u (local.get $xp) (local.get $xe))
+                (then
+                  (loop $j1
+                    (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (local.get $wp)) (v128.load32_splat offset=0 (local.get $xp)))))
+                    (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+                    (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+                    (br_if $j1 (i32.lt_u (local.get $xp) (local.get $xe))))))
+              (local.set $a0 (f32x4.add (f32x4.add (local.get $a0) (local.get $b1)) (f32x4.add (local.get $b2) (local.get $b3))))))
           (v128.store
             (i32.add (i32.add (local.get $out) (i32.mul (local.get $t) (local.get $outStride))) (local.get $col))
             (local.get $a0))
