@@ -5,7 +5,8 @@
  * for a child process's wall time and peak RSS, and timeMs()/median() for in-process timings.
  */
 import { engineSection } from './engine.js';
+import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
 import { statsProcessSection } from './stats-process.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, frameSection];
