@@ -27,7 +27,8 @@ export function formatFromName(path: string): InputFormat | 'txt' | null {
   if (!m) return null;
   const ext = m[1]!.toLowerCase();
   if (ext === 'txt' || ext === 'dat') return 'txt';
-  return BY_EXTENSION[ext] ?? null;
+  // hasOwn: `data.constructor` or `x.__proto__` is an unknown extension, not Object's own member.
+  return Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext]! : null;
 }
 
 /** Bytes enough to sniff: a first non-blank, non-comment line complete (or this is all there is). */

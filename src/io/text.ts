@@ -108,6 +108,26 @@ export function parseTextInput(text: string, source: string, opts: InputOptions 
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\n': '\n', '\\t': '\t', '\\r': '\r', '\\s': ' ', '\\\\': '\\' };
 
+const SPELLED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', ' ': '\\s', '\\': '\\\\' };
+
+/**
+ * A vocabulary as parseVocab reads it back, token for token: one per line with newline, tab,
+ * carriage return, space and backslash spelled as escapes; a JSON array when some token cannot be
+ * a line of its own (one that contains a newline, ends in '\r', or is itself spelled like an escape).
+ */
+export function formatVocab(tokens: readonly string[]): string {
+  const lines: string[] = [];
+  for (const t of tokens) {
+    const line = Object.hasOwn(SPELLED, t) ? SPELLED[t]! : t;
+    const ambiguous = line === t && Object.hasOwn(ESCAPES, t);
+    if (line === '' || ambiguous || line.includes('\n') || line.endsWith('\r')) return `${JSON.stringify(tokens)}\n`;
+    lines.push(line);
+  }
+  const text = `${lines.join('\n')}\n`;
+  if (text.trimStart().startsWith('[') || text.charCodeAt(0) === 0xfeff) return `${JSON.stringify(tokens)}\n`;
+  return text;
+}
+
 /**
  * A vocabulary file: one token per line (a final newline is optional, '\r\n' accepted); a line that
  * is exactly \n, \t, \r, \s or \\ stands for newline, tab, carriage return, space or backslash, and
@@ -144,7 +164,8 @@ export function parseVocab(text: string, source: string): string[] {
     let t = lines[i]!;
     if (t.endsWith('\r')) t = t.slice(0, -1);
     if (t === '') continue;
-    t = ESCAPES[t] ?? t;
+    // hasOwn: a vocabulary line such as `constructor` or `toString` is a token, not Object's method.
+    if (Object.hasOwn(ESCAPES, t)) t = ESCAPES[t]!;
     const prev = firstLine.get(t);
     if (prev !== undefined) {
       throw new InputError(`duplicate token "${visible(t)}" (first on line ${prev})`, { source, line: i + 1 });

@@ -10,9 +10,6 @@
  * the file is always written atomically (a temporary file renamed into place), also when a new best
  * epoch is checkpointed during a long run, so a crash never leaves half a file.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   createTrainer,
@@ -29,12 +26,16 @@ import {
   type Trainer,
 } from '../../engine/train/index.js';
 import { cellLabel } from '../../engine/index.js';
-import { InputError } from '../../io/errors.js';
+import { InputError, visible } from '../../io/errors.js';
 import type { InputOptions, InputSeries } from '../../io/input.js';
 import { readInput } from '../../io/read-input.js';
+import { listNames } from '../../io/rows.js';
+import { formatVocab, parseVocab } from '../../io/text.js';
 import { encodeSafetensors } from '../../io/weights/index.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
+import { readTextFile } from '../load.js';
+import { writeFileAtomic } from '../output.js';
 import { cellKindFrom, CELL_CHOICES, inputOptionsFrom, nonNegativeInt, positiveInt, withInputOptions, type InputFlags } from '../options.js';
 
 export interface TrainArgs extends InputFlags {
@@ -121,20 +122,21 @@ function resolveIndex(name: string, names: readonly string[], source: string): n
   const byName = names.indexOf(name);
   if (byName >= 0) return byName;
   if (/^\d+$/.test(name) && Number(name) < names.length) return Number(name);
-  throw new InputError(`no column "${name}" for --target-column; available: ${names.join(', ')}`, { source });
+  throw new InputError(`no column "${visible(name)}" for --target-column; available: ${listNames(names)}`, { source });
 }
 
-async function readVocabFile(path: string | undefined, env: CliEnv): Promise<string[] | undefined> {
+/** The same vocabulary format `run` and the viewer read (and `formatVocab` writes), size-limited. */
+async function readVocabFile(path: string | undefined, env: CliEnv, maxBytes: number | undefined): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  const tokens = (await readFile(resolve(env.cwd, path), 'utf8')).split(/\r?\n/);
-  if (tokens.at(-1) === '') tokens.pop();
-  if (tokens.length === 0) throw new InputError('empty vocabulary: expected one token per line', { source: path });
-  return tokens;
+  return parseVocab(await readTextFile(path, env, maxBytes), path);
 }
+
+/** Most classes a cross-entropy target may name: a class index of 10^9 would ask for a 10^9-row head. */
+const MAX_CLASSES = 1 << 16;
 
 async function loadData(args: TrainArgs, env: CliEnv): Promise<TrainingData> {
   const opts: InputOptions = inputOptionsFrom(args);
-  const vocab = await readVocabFile(args.vocab, env);
+  const vocab = await readVocabFile(args.vocab, env, opts.maxInputBytes);
   if (vocab !== undefined) opts.vocab = vocab;
   const window = positiveInt('window', args.window);
   const isTarget = args.task === 'target';
@@ -171,7 +173,7 @@ async function loadData(args: TrainArgs, env: CliEnv): Promise<TrainingData> {
       loss: 'mse',
       outputSize: columns?.length ?? names.length,
       vocab: null,
-      description: `next value of ${columns === undefined ? `${names.length} column${names.length === 1 ? '' : 's'}` : names[columns[0]!]}`,
+      description: `next value of ${columns === undefined ? `${names.length} column${names.length === 1 ? '' : 's'}` : visible(names[columns[0]!]!)}`,
     };
   }
 
@@ -180,17 +182,20 @@ async function loadData(args: TrainArgs, env: CliEnv): Promise<TrainingData> {
   if (featureIdx.length === 0) throw new InputError('the target is the only column: no features left to learn from', { source });
   const inputs = rows.map((r) => Float64Array.from(featureIdx, (i) => r[i]!));
   const values = rows.map((r) => r[target]!);
-  const targetName = names[target]!;
+  const targetName = visible(names[target]!);
   if (args.loss === 'cross-entropy') {
+    let classes = 0;
     values.forEach((v, t) => {
-      if (!Number.isInteger(v) || v < 0) {
-        throw new InputError(`--loss cross-entropy needs class indices 0, 1, 2, ... in ${targetName}, got ${v}`, {
+      if (!Number.isInteger(v) || v < 0 || v >= MAX_CLASSES) {
+        const why = Number.isInteger(v) && v >= MAX_CLASSES ? ` (at most ${MAX_CLASSES} classes)` : '';
+        throw new InputError(`--loss cross-entropy needs class indices 0, 1, 2, ... in ${targetName}, got ${v}${why}`, {
           source,
           line: series.records[t]!.line,
         });
       }
+      // A loop, not Math.max(...values): a long series would overflow the call stack.
+      if (v + 1 > classes) classes = v + 1;
     });
-    const classes = Math.max(...values) + 1;
     const pieces = targetExamples(inputs, values.map((v) => [v]), { at: args.targetAt, window });
     const examples = pieces.map((ex) => ({
       inputs: ex.inputs,
@@ -208,17 +213,12 @@ async function loadData(args: TrainArgs, env: CliEnv): Promise<TrainingData> {
   };
 }
 
-/** Writes bytes next to the target and renames them into place: never half a file. */
+/**
+ * Writes bytes next to the target and renames them into place: never half a file (a link is
+ * written through, a device or FIFO in place: see output.ts).
+ */
 export async function writeAtomic(path: string, data: string | Uint8Array, env: CliEnv): Promise<void> {
-  const target = resolve(env.cwd, path);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, data, { flag: 'wx' });
-    await rename(temp, target);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
+  await writeFileAtomic(path, data, env);
 }
 
 function encodeModel(model: TrainedModel, path: string): string | Uint8Array {
@@ -388,17 +388,17 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
   let vocabNote = '';
   if (data.vocab !== null && args.vocab === undefined) {
     const vocabPath = out.replace(/\.(json|safetensors)$/, '.vocab.txt');
-    await writeAtomic(vocabPath, `${data.vocab.join('\n')}\n`, env);
-    vocabNote = `; vocabulary in ${vocabPath} (view with --vocab ${vocabPath})`;
+    await writeAtomic(vocabPath, formatVocab(data.vocab), env);
+    vocabNote = `; vocabulary in ${visible(vocabPath, 200)} (view with --vocab ${visible(vocabPath, 200)})`;
   }
   const elapsed = seconds(performance.now() - started);
   if (best === null) {
-    stderr.write(`stopped before the first epoch ended (${elapsed}): wrote the current weights to ${out}${vocabNote}\n`);
+    stderr.write(`stopped before the first epoch ended (${elapsed}): wrote the current weights to ${visible(out, 200)}${vocabNote}\n`);
   } else {
     const acc = best.eval.accuracy === null ? '' : `, accuracy ${best.eval.accuracy.toFixed(3)}`;
     stderr.write(
       `${stop ? `stopped after ${trainer.epoch} of ${epochs} epochs` : `trained ${epochs} epochs`} in ${elapsed}: ` +
-        `best loss ${best.eval.loss.toPrecision(4)}${acc} at epoch ${best.epoch}; wrote ${out}${vocabNote}\n`,
+        `best loss ${best.eval.loss.toPrecision(4)}${acc} at epoch ${best.epoch}; wrote ${visible(out, 200)}${vocabNote}\n`,
     );
   }
   if (args.plot === true && losses.length > 0) stderr.write(`${lossPlot(losses)}\n`);
