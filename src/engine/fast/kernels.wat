@@ -8,14 +8,15 @@
 ;;        units have zero weights, biases and initial state and so stay exactly 0.
 ;;   GHp  G*Hp gate rows, grouped per gate (i | f | g | o for LSTM), each group Hp rows.
 ;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows (24 in the
-;;        relaxed-SIMD build, see gemm-relaxed.wat), then np4 panels of 4 rows. A panel is (n, width) row-major and contiguous, so the matvec walks memory
-;;        in order and keeps 4 accumulators (16 rows) in registers: for each input j it loads
-;;        x[j] once (splat) and 4 weight vectors (mul + add; Wasm SIMD in Node 20 has no FMA).
+;;        relaxed-SIMD build, see gemm-relaxed.wat), then np4 panels of 4 rows. A panel is
+;;        (n, width) row-major and contiguous, so the matvec walks memory in order and keeps its
+;;        accumulators in registers: for each input j it loads x[j] once (splat) and one weight
+;;        vector per accumulator (mul + add here; fused in the relaxed build).
 ;;
 ;; Activations are vectorised float32 approximations: exp from Cephes' expf (range reduction to
 ;; |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits), relative error ~1e-7;
-;; sigmoid = 1 / (1 + exp(-x)); tanh = 1 - 2 / (1 + exp(2x)), with Cephes' odd polynomial for
-;; |x| < 0.625 where that form would cancel.
+;; sigmoid = 1 / (1 + exp(-x)); tanh a rational function (see $tanh4). Absolute errors stay
+;; below 4e-7, far inside the engine's 1e-5 fidelity tolerance.
 
 (module
   (import "env" "memory" (memory 1))
@@ -59,27 +60,23 @@
       (v128.const f32x4 1 1 1 1)
       (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
 
-  ;; tanh(x): 1 - 2 / (1 + exp(2x)); near 0 Cephes' tanhf polynomial keeps the relative error small.
+  ;; tanh(x) = x P(x^2) / Q(x^2), the rational minimax approximation Eigen uses for float
+  ;; (degree 13 over 6), on x clamped to +-7.905311 where tanh rounds to +-1 in float32: absolute
+  ;; error below 4e-7, relative error near 0 below 3e-7.
   (func $tanh4 (param $x v128) (result v128)
-    (local $z v128) (local $p v128) (local $big v128)
-    (local.set $big
-      (f32x4.sub
-        (v128.const f32x4 1 1 1 1)
-        (f32x4.div
-          (v128.const f32x4 2 2 2 2)
-          (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.add (local.get $x) (local.get $x)))))))
+    (local $z v128) (local $p v128) (local $q v128)
+    (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (v128.const f32x4 7.90531110763549805 7.90531110763549805 7.90531110763549805 7.90531110763549805)) (v128.const f32x4 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805)))
     (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
-    (local.set $p (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
-    ;; small = x + x z p
-    (local.set $p (f32x4.add (local.get $x) (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x))))
-    (v128.bitselect
-      (local.get $p)
-      (local.get $big)
-      (f32x4.lt (f32x4.abs (local.get $x)) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $z) (v128.const f32x4 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16)) (v128.const f32x4 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $z) (v128.const f32x4 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06)) (v128.const f32x4 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (v128.const f32x4 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (v128.const f32x4 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03)))
+    (f32x4.div (f32x4.mul (local.get $x) (local.get $p)) (local.get $q)))
 
   ;; @gemm-begin (scripts/build-wasm.mjs puts gemm-relaxed.wat here for the relaxed-SIMD build)
   ;; out[t, r] = init[t, r] + sum_j W[r, j] x[t, j]   for t in [0, T), r in [0, 16 np16 + 4 np4)
@@ -207,11 +204,12 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br $k))))
 
-  ;; The hot-path activations: whole ranges, with exp written out in the loop rather than called,
+  ;; The hot-path activations: whole ranges, with the math written out in the loop rather than called,
   ;; and every constant in a local set before the loop: V8 (Node 20) rebuilds a v128.const with
   ;; three instructions at each use, which inside the loop cost as much as the arithmetic.
-  ;; The formulas are those of $exp4 / $sigmoid4 / $tanh4, except that round(x log2e) and 2^n come
-  ;; from the 1.5 * 2^23 trick rather than nearest and trunc_sat (fewer instructions, same values).
+  ;; The formulas are those of $sigmoid4 and $tanh4, except that the sigmoid's round(x log2e) and
+  ;; 2^n come from the 1.5 * 2^23 trick rather than nearest and trunc_sat (fewer instructions, same
+  ;; values).
 
   ;; dst[k] = sigmoid(src[k]) over `bytes` (a multiple of 16); dst may be src.
   (func $sigmoid_range (param $dst i32) (param $src i32) (param $bytes i32)
@@ -252,58 +250,39 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $k (i32.lt_u (local.get $src) (local.get $end)))))
 
-  ;; dst[k] = tanh(src[k]) over `bytes` (a multiple of 16); dst may be src.
+  ;; dst[k] = tanh(src[k]) over `bytes` (a multiple of 16); dst may be src. The rational
+  ;; approximation of $tanh4 (no exp, no division by a sum that cancels near 0).
   (func $tanh_range (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $end i32) (local $v v128) (local $x v128) (local $t v128) (local $n v128) (local $r v128) (local $y v128) (local $z v128) (local $p v128)
-    (local $hi v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2hi v128) (local $ln2lo v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128) (local $one v128)
-    (local $two v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128) (local $q4 v128) (local $small v128)
+    (local $end i32) (local $x v128) (local $z v128) (local $p v128) (local $q v128)
+    (local $tcl v128) (local $ntcl v128) (local $al13 v128) (local $al11 v128) (local $al9 v128) (local $al7 v128) (local $al5 v128) (local $al3 v128) (local $al1 v128) (local $be6 v128) (local $be4 v128) (local $be2 v128) (local $be0 v128)
     (if (i32.eqz (local.get $bytes)) (then (return)))
-    (local.set $hi (v128.const f32x4 88 88 88 88))
-    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
-    (local.set $log2e (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
-    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
-    (local.set $ln2hi (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
-    (local.set $ln2lo (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
-    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
-    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
-    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
-    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
-    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
-    (local.set $one (v128.const f32x4 1 1 1 1))
-    (local.set $two (v128.const f32x4 2 2 2 2))
-    (local.set $q0 (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
-    (local.set $q1 (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2))
-    (local.set $q2 (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2))
-    (local.set $q3 (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1))
-    (local.set $q4 (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1))
-    (local.set $small (v128.const f32x4 0.625 0.625 0.625 0.625))
+    (local.set $tcl (v128.const f32x4 7.90531110763549805 7.90531110763549805 7.90531110763549805 7.90531110763549805))
+    (local.set $ntcl (v128.const f32x4 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805))
+    (local.set $al13 (v128.const f32x4 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16))
+    (local.set $al11 (v128.const f32x4 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13))
+    (local.set $al9 (v128.const f32x4 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11))
+    (local.set $al7 (v128.const f32x4 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08))
+    (local.set $al5 (v128.const f32x4 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05))
+    (local.set $al3 (v128.const f32x4 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04))
+    (local.set $al1 (v128.const f32x4 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03))
+    (local.set $be6 (v128.const f32x4 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06))
+    (local.set $be4 (v128.const f32x4 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04))
+    (local.set $be2 (v128.const f32x4 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03))
+    (local.set $be0 (v128.const f32x4 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03))
     (local.set $end (i32.add (local.get $src) (local.get $bytes)))
     (loop $k
-      (local.set $v (v128.load (local.get $src)))
-      (local.set $x (f32x4.add (local.get $v) (local.get $v)))
-      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (local.get $hi)) (local.get $lo)))
-      ;; n = round(x log2e): adding 1.5 * 2^23 rounds to an integer and leaves it in the low bits
-      (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $magic)))
-      (local.set $n (f32x4.sub (local.get $t) (local.get $magic)))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $ln2hi))) (f32x4.mul (local.get $n) (local.get $ln2lo))))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (local.get $p0)) (local.get $p1)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p2)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p4)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p5)))
-      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one)))
-      ;; 2^n from the integer in t's low bits: ((n + 127) << 23), the magic's own bits shift out
-      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (local.set $y (f32x4.sub (local.get $one) (f32x4.div (local.get $two) (f32x4.add (local.get $one) (local.get $y)))))
-      (local.set $z (f32x4.mul (local.get $v) (local.get $v)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $z) (local.get $q0)) (local.get $q1)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q3)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $q4)))
-      (local.set $p (f32x4.add (local.get $v) (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $v))))
-      (v128.store (local.get $dst)
-        (v128.bitselect (local.get $p) (local.get $y) (f32x4.lt (f32x4.abs (local.get $v)) (local.get $small))))
+      (local.set $x (f32x4.pmax (f32x4.pmin (v128.load (local.get $src)) (local.get $tcl)) (local.get $ntcl)))
+      (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $z) (local.get $al13)) (local.get $al11)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al9)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al7)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al5)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al1)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $z) (local.get $be6)) (local.get $be4)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (local.get $be2)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (local.get $be0)))
+      (v128.store (local.get $dst) (f32x4.div (f32x4.mul (local.get $x) (local.get $p)) (local.get $q)))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $k (i32.lt_u (local.get $src) (local.get $end)))))
