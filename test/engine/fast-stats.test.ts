@@ -1,14 +1,17 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomNetwork, runSequence, ShapeError, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import {
   chunkSteps,
+  createFastStepper,
   createStatsSession,
+  fastAvailable,
   runSequenceFast,
   saturationOf,
   StatsAccumulator,
   type SequenceStats,
 } from '../../src/engine/fast/index.js';
+import { useKernelVariant } from '../../src/engine/fast/kernels.js';
 import { expectClose } from '../helpers/expect-close.js';
 
 function referenceStats(net: Network, steps: readonly NetworkStep[]): SequenceStats {
@@ -128,5 +131,28 @@ describe('sequence statistics', () => {
   it('refuses an input of the wrong width', () => {
     const session = createStatsSession(randomNetwork({ kind: 'gru', inputSize: 3, hiddenSize: 2 }));
     expect(() => session.push([1, 2])).toThrow(ShapeError);
+  });
+});
+
+describe('without WebAssembly SIMD', () => {
+  beforeAll(() => useKernelVariant('none'));
+  afterAll(() => useKernelVariant(null));
+
+  it('every fast entry point runs the reference engine', () => {
+    expect(fastAvailable()).toBe(false);
+    for (const bidirectional of [false, true]) {
+      const net = randomNetwork({ kind: 'gru', inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional, seed: 4 });
+      const xs = xsFor(20, 2, 2);
+      const reference = runSequence(net, xs);
+      expect(runSequenceFast(net, xs)).toEqual(reference);
+      const seen: NetworkStep[] = [];
+      runSequenceFast(net, xs, undefined, (s) => seen.push(s));
+      expect(seen).toEqual(reference);
+      expectSameStats(sessionStats(net, xs), referenceStats(net, reference), 0, true);
+      if (!bidirectional) {
+        const stepper = createFastStepper(net);
+        xs.forEach((x, t) => expect(stepper.step(x)).toEqual(reference[t]));
+      }
+    }
   });
 });

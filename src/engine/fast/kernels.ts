@@ -125,7 +125,7 @@ function wasmApi(): WasmApi | null {
 export type KernelVariant = 'relaxed-simd' | 'simd';
 
 let compiled: { module: object; variant: KernelVariant } | null | undefined;
-let forced: KernelVariant | null = null;
+let forced: KernelVariant | 'none' | null = null;
 
 function decodeBase64(text: string): Uint8Array {
   const bin = atob(text);
@@ -138,7 +138,7 @@ function kernelModule(): { module: object; variant: KernelVariant } | null {
   if (compiled !== undefined) return compiled;
   const api = wasmApi();
   compiled = null;
-  if (api !== null && api.validate(SIMD_PROBE)) {
+  if (api !== null && forced !== 'none' && api.validate(SIMD_PROBE)) {
     const relaxed = decodeBase64(KERNELS_RELAXED_WASM_BASE64);
     try {
       compiled = forced !== 'simd' && api.validate(relaxed)
@@ -162,13 +162,14 @@ export function kernelVariant(): KernelVariant | null {
 }
 
 /**
- * For tests and benchmarks: runners made from now on use this build (null: the best available).
- * Throws if this runtime cannot run it.
+ * For tests and benchmarks: runners made from now on use this build (null: the best available;
+ * 'none': as if WebAssembly SIMD were missing, so the reference engine runs). Throws if this
+ * runtime cannot run the build asked for.
  */
-export function useKernelVariant(variant: KernelVariant | null): void {
+export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
   forced = variant;
   compiled = undefined;
-  if (variant !== null && kernelVariant() !== variant) {
+  if (variant !== null && variant !== 'none' && kernelVariant() !== variant) {
     forced = null;
     compiled = undefined;
     throw new Error(`the ${variant} kernels cannot run here`);
