@@ -1,0 +1,137 @@
+/**
+ * Text from input reaches a terminal only with its control characters made visible: header names,
+ * NDJSON keys, text tokens, file names, tensor and node names, safetensors metadata, and every
+ * error message that quotes input. What `run` writes as JSON stays exact (JSON escapes it).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeSafetensors } from '../../src/io/weights/index.js';
+import { runCli } from '../helpers/cli.js';
+import { CLEAR, CLEAR_SHOWN, expectInert, expectOneLine, gatescope, OSC_SHOWN, OSC_TITLE, quote, requireBuild, ROOT, scratch, sh } from './harness.js';
+
+const { onnx } = onnxProto;
+const { file } = scratch('term');
+
+const HOSTILE_CSV = `a${OSC_TITLE},b${CLEAR}\n1,2\n3,4\n`;
+const lstm = (H: number, D: number, prefix = '') => {
+  const m = (r: number, c: number) => Array.from({ length: r }, () => Array(c).fill(0.1));
+  return { [`${prefix}weight_ih_l0`]: m(4 * H, D), [`${prefix}weight_hh_l0`]: m(4 * H, H) };
+};
+
+beforeAll(requireBuild);
+
+describe('inspect', () => {
+  it('shows hostile tensor names and prefixes of a state_dict as escapes', async () => {
+    const w = file('w.json', JSON.stringify({ ...lstm(2, 2, `m${OSC_TITLE}.`), [`x${CLEAR}`]: [1, 2] }));
+    const r = await runCli(['inspect', w]);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout, OSC_SHOWN, `x${CLEAR_SHOWN}`);
+  });
+
+  it('shows hostile safetensors names and __metadata__ as escapes', async () => {
+    const t = (n: number) => ({ shape: [8, 2], data: new Float32Array(n).fill(0.1) });
+    const tensors = new Map([
+      ['weight_ih_l0', t(16)],
+      ['weight_hh_l0', t(16)],
+      [`junk${CLEAR}`, { shape: [1], data: new Float32Array([1]) }],
+    ]);
+    const bytes = encodeSafetensors(tensors, 'F32', new Map([[`k${OSC_TITLE}`, `v${CLEAR}\u202eevil`]]));
+    const r = await runCli(['inspect', file('w.safetensors', bytes)]);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout, `junk${CLEAR_SHOWN}`, `k${OSC_SHOWN}`, `v${CLEAR_SHOWN}\\u202eevil`);
+  });
+
+  it('shows hostile ONNX node, initializer, producer and metadata names as escapes', async () => {
+    const m = onnx.ModelProto.decode(readFileSync(join(ROOT, 'fixtures/weights/gru.onnx')));
+    const node = m.graph!.node!.find((n) => n.opType === 'GRU')!;
+    node.name = `gru${CLEAR}`;
+    const W = node.input![1]!;
+    const renamed = `W${OSC_TITLE}`;
+    for (const t of m.graph!.initializer!) if (t.name === W) t.name = renamed;
+    node.input![1] = renamed;
+    m.producerName = `evil${OSC_TITLE}`;
+    m.metadataProps!.push(onnx.StringStringEntryProto.create({ key: `k${CLEAR}`, value: `v${OSC_TITLE}` }));
+    const r = await runCli(['inspect', file('m.onnx', onnx.ModelProto.encode(m).finish())]);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout, `W${OSC_SHOWN}`, `evil${OSC_SHOWN}`, `k${CLEAR_SHOWN}`, 'gru\\');
+    const wrong = await runCli(['inspect', file('m2.onnx', onnx.ModelProto.encode(m).finish()), '--node', `no${CLEAR}`]);
+    expect(wrong.code).toBe(1);
+    expectInert(wrong.stderr, 'no\\');
+  });
+
+  it('keeps --json output exact: JSON escapes the names', async () => {
+    const w = file('wj.json', JSON.stringify(lstm(2, 2, `m${OSC_TITLE}.`)));
+    const r = await runCli(['inspect', w, '--json']);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout);
+  });
+});
+
+describe('error messages quoting input', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['a bad cell', () => ['run', file('cell.csv', `a,b\n1,x${CLEAR}\n`)], /cell\.csv:2:2: expected a number, got "x\\e\[2J"/],
+    ['an unknown --columns name', () => ['run', file('cols.csv', HOSTILE_CSV), '--columns', `z${CLEAR}`], /unknown column "z\\e\[2J"; available: a\\e\]0;owned\\x07/],
+    ['a missing NDJSON key', () => ['run', file('keys.ndjson', `${JSON.stringify({ [`a${OSC_TITLE}`]: 1 })}\n{"b":2}\n`)], /missing feature "a\\e\]0;owned\\x07"/],
+    ['an unexpected NDJSON key', () => ['run', file('keys2.ndjson', `{"a":1}\n${JSON.stringify({ a: 2, [`z${CLEAR}`]: 3 })}\n`)], /unexpected feature "z\\e\[2J"/],
+    ['a string cell in JSON', () => ['run', file('str.json', JSON.stringify([[1], [`s${OSC_TITLE}`]]))], /a string "s\\e\]0;owned\\x07"/],
+    ['a token outside the vocabulary', () => ['run', file('t.txt', `ab${CLEAR}`), '--input-format', 'text', '--vocab', file('v.txt', 'a\nb\n')], /token "\\e"/],
+    ['a missing file with escapes in its name', () => ['run', join(file('x', ''), '..', `nope${OSC_TITLE}.csv`)], /nope\\e\]0;owned\\x07\.csv: no such file/],
+    ['a wrong --target-column', () => ['train', file('tc.csv', HOSTILE_CSV), '-o', file('tc.json', ''), '--task', 'target', '--target-column', `zz${CLEAR}`], /no column "zz\\e\[2J" for --target-column; available: a\\e\]0;owned\\x07, b\\e\[2J/],
+  ];
+  for (const [what, argv, pattern] of cases) {
+    it(`escapes ${what}`, async () => {
+      const r = await runCli(argv());
+      expect(r.code).toBe(1);
+      expectOneLine(r.stderr, pattern);
+      expectInert(r.stderr);
+    });
+  }
+});
+
+describe('run', () => {
+  it('round-trips the exact header names in --format json meta.features', async () => {
+    const r = await runCli(['run', file('h.csv', HOSTILE_CSV), '--format', 'json', '--hidden-size', '2']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { meta: { features: string[] } };
+    expect(doc.meta.features).toEqual([`a${OSC_TITLE}`, `b${CLEAR}`]);
+    expectInert(r.stdout); // JSON writes them as \u001b ... never raw
+  });
+
+  it('names CSV columns x0, x1 ...: no input text in the CSV header', async () => {
+    const r = await runCli(['run', file('h2.csv', HOSTILE_CSV), '--format', 'csv', '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^t,x0,x1,l0\.forward\.i\.0,/);
+    expectInert(r.stdout);
+  });
+
+  it('writes NDJSON with no raw control characters even for text tokens', async () => {
+    const r = await runCli(['run', file('t2.txt', `a${OSC_TITLE}b`), '--input-format', 'text', '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout);
+  });
+});
+
+describe('train', () => {
+  it('names a hostile target column and output file through visible()', async () => {
+    const data = file('tr.csv', `a${OSC_TITLE},b${CLEAR}\n1,2\n3,4\n2,1\n5,5\n`);
+    const out = file(`o${CLEAR}.json`, '');
+    const r = await runCli(['train', data, '-o', out, '--epochs', '1', '--hidden-size', '2', '--task', 'target', '--target-column', `b${CLEAR}`]);
+    expect(r.code).toBe(0);
+    expectInert(r.stderr, `on b${CLEAR_SHOWN} from 1 column`, `wrote ${out.slice(0, -(`${CLEAR}.json`).length)}${CLEAR_SHOWN}.json`);
+  });
+});
+
+describe('the plain-text view (stdout not a terminal)', () => {
+  it('shows hostile header names, file names and tokens as escapes', () => {
+    const csv = file(`f${CLEAR}.csv`, HOSTILE_CSV);
+    const r = sh(`${gatescope} ${quote(csv)} --hidden-size 2 > ${quote(`${csv}.out`)}; echo $?`);
+    expect(r.stdout.trim()).toBe('0');
+    const text = readFileSync(`${csv}.out`, 'utf8');
+    expectInert(text, 'a\\e]0;', `b${CLEAR_SHOWN}`, `f${CLEAR_SHOWN}.csv`);
+    const tokens = sh(`${gatescope} ${quote(file('tok.txt', `x${OSC_TITLE}y`))} --input-format text --step 2 --hidden-size 2`);
+    expect(tokens.status).toBe(0);
+    expectInert(tokens.stdout, '\\e');
+  });
+});
