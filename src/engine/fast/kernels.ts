@@ -178,7 +178,7 @@ export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
 
 /** Rows of the wide weight panels of the running build (see kernels.wat and gemm-relaxed.wat). */
 export function panelRows(): number {
-  return kernelVariant() === 'relaxed-simd' ? 24 : 16;
+  return kernelVariant() === 'relaxed-simd' ? 28 : 16;
 }
 
 /** A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable. */

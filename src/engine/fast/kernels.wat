@@ -7,7 +7,7 @@
 ;;   Hp   H rounded up to a multiple of 4, so that every unit loop is whole f32x4 vectors; padded
 ;;        units have zero weights, biases and initial state and so stay exactly 0.
 ;;   GHp  G*Hp gate rows, grouped per gate (i | f | g | o for LSTM), each group Hp rows.
-;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows (24 in the
+;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows (28 in the
 ;;        relaxed-SIMD build, see gemm-relaxed.wat), then np4 panels of 4 rows. A panel is
 ;;        (n, width) row-major and contiguous, so the matvec walks memory in order and keeps its
 ;;        accumulators in registers: for each input j it loads x[j] once (splat) and one weight

@@ -26,7 +26,7 @@ export class Arena {
   }
 }
 
-/** Rows of a weight matrix packed as wide (panelRows(): 16 or 24 rows) then 4-row panels over nIn inputs. */
+/** Rows of a weight matrix packed as wide (panelRows(): 16, or 28 in the relaxed build) then 4-row panels over nIn inputs. */
 export interface Panels {
   readonly ptr: number;
   /** Wide panels. */
