@@ -49,6 +49,7 @@ if (gen !== undefined) {
   const [kind, count] = gen.split(':');
   const source = kind === 'line' ? endlessLine() : series(kind, Number(count));
   env.stdin = Readable.from(source, { objectMode: false });
+  env.stdinHasData = true;
 }
 const code = await main(process.argv.slice(2), env);
 const status = readFileSync('/proc/self/status', 'utf8');

@@ -19,6 +19,7 @@ export interface InspectArgs {
   cell?: (typeof CELL_CHOICES)[number] | undefined;
   nonlinearity?: 'tanh' | 'relu' | undefined;
   json?: boolean | undefined;
+  maxWeightsBytes?: string | undefined;
 }
 
 export const command = 'inspect <weights>';
@@ -40,6 +41,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
     node: args.node,
     cell: args.cell,
     nonlinearity: args.nonlinearity,
+    maxWeightsBytes: args.maxWeightsBytes,
   };
   cellKindFrom(flags); // validates --nonlinearity against --cell before reading anything
   const file = await readWeightsFile(args.weights, flags, env);
