@@ -50,7 +50,7 @@ export interface KernelExports {
     hOut: number,
     hStride: number,
     w: number,
-    np16: number,
+    npWide: number,
     np4: number,
     H: number,
     Hp: number,
@@ -67,10 +67,10 @@ export interface KernelExports {
     hOut: number,
     hStride: number,
     wrz: number,
-    np16rz: number,
+    npWideRz: number,
     np4rz: number,
     wn: number,
-    np16n: number,
+    npWideN: number,
     np4n: number,
     H: number,
     Hp: number,
@@ -87,7 +87,7 @@ export interface KernelExports {
     hOut: number,
     hStride: number,
     w: number,
-    np16: number,
+    npWide: number,
     np4: number,
     H: number,
     Hp: number,
@@ -176,9 +176,9 @@ export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
   }
 }
 
-/** Rows of the wide weight panels of the running build (see kernels.wat and gemm-relaxed.wat). */
+/** Rows of the wide weight panels (the same in both builds; see kernels.wat). */
 export function panelRows(): number {
-  return kernelVariant() === 'relaxed-simd' ? 28 : 16;
+  return 28;
 }
 
 /** A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable. */

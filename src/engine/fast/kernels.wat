@@ -7,11 +7,11 @@
 ;;   Hp   H rounded up to a multiple of 4, so that every unit loop is whole f32x4 vectors; padded
 ;;        units have zero weights, biases and initial state and so stay exactly 0.
 ;;   GHp  G*Hp gate rows, grouped per gate (i | f | g | o for LSTM), each group Hp rows.
-;;   panel  W (rows, n) is stored as column panels: first np16 panels of 16 rows (28 in the
-;;        relaxed-SIMD build, see gemm-relaxed.wat), then np4 panels of 4 rows. A panel is
-;;        (n, width) row-major and contiguous, so the matvec walks memory in order and keeps its
-;;        accumulators in registers: for each input j it loads x[j] once (splat) and one weight
-;;        vector per accumulator (mul + add here; fused in the relaxed build).
+;;   panel  W (rows, n) is stored as column panels: first np28 panels of 28 rows, then np4
+;;        panels of 4 rows. A panel is (n, width) row-major and contiguous, so the matvec walks
+;;        memory in order and keeps its accumulators in registers: for each input j it loads
+;;        x[j] once (splat) and one weight vector per accumulator (mul + add here; fused
+;;        multiply-add in the relaxed build).
 ;;
 ;; Activations are vectorised float32 approximations: exp from Cephes' expf (range reduction to
 ;; |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits), relative error ~1e-7;
@@ -79,23 +79,24 @@
     (f32x4.div (f32x4.mul (local.get $x) (local.get $p)) (local.get $q)))
 
   ;; @gemm-begin (scripts/build-wasm.mjs puts gemm-relaxed.wat here for the relaxed-SIMD build)
-  ;; out[t, r] = init[t, r] + sum_j W[r, j] x[t, j]   for t in [0, T), r in [0, 16 np16 + 4 np4)
+  ;; out[t, r] = init[t, r] + sum_j W[r, j] x[t, j]   for t in [0, T), r in [0, 28 np28 + 4 np4)
   ;;   W: panels over n inputs (see the header); x[t] at x + t xStride; out[t] at out + t outStride;
   ;;   init[t] at init + t initStride (0: one bias row for every t). out may alias init.
-  ;; Panel-outer, time-inner: a panel (n * 64 bytes) stays in cache across all T steps, which is
-  ;; what makes the input projection of a whole chunk a matrix-matrix product. Four accumulators
-  ;; and two inputs per iteration: with eight, V8 runs out of xmm registers and spills one.
+  ;; Panel-outer, time-inner: a panel (n * 112 bytes) stays in cache across all T steps, which is
+  ;; what makes the input projection of a whole chunk a matrix-matrix product. Seven accumulators
+  ;; (28 rows): each add chain waits its latency per input, so more chains go faster, up to the
+  ;; xmm registers V8 has (with eight it spills one). gemm-relaxed.wat is the same with FMA.
   (func $gemm (export "gemm")
     (param $out i32) (param $outStride i32) (param $init i32) (param $initStride i32)
     (param $w i32) (param $x i32) (param $xStride i32) (param $n i32) (param $T i32)
-    (param $np16 i32) (param $np4 i32)
-    (local $p i32) (local $t i32) (local $wp i32) (local $xp i32) (local $xe i32) (local $xe2 i32) (local $a i32) (local $col i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xv v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $xe4 i32)
+    (param $np28 i32) (param $np4 i32)
+    (local $p i32) (local $t i32) (local $wp i32) (local $xp i32) (local $xe i32) (local $a i32) (local $col i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $xv v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $xe4 i32)
     (if (i32.eqz (local.get $T)) (then (return)))
-    ;; 16-row panels
-    (block $done16
-      (loop $panel16
-        (br_if $done16 (i32.ge_u (local.get $p) (local.get $np16)))
+    ;; 28-row panels
+    (block $done28
+      (loop $panel28
+        (br_if $done28 (i32.ge_u (local.get $p) (local.get $np28)))
         (local.set $t (i32.const 0))
         (loop $steps
           (local.set $a (i32.add (i32.add (local.get $init) (i32.mul (local.get $t) (local.get $initStride))) (local.get $col)))
@@ -103,45 +104,40 @@
           (local.set $a1 (v128.load offset=16 (local.get $a)))
           (local.set $a2 (v128.load offset=32 (local.get $a)))
           (local.set $a3 (v128.load offset=48 (local.get $a)))
+          (local.set $a4 (v128.load offset=64 (local.get $a)))
+          (local.set $a5 (v128.load offset=80 (local.get $a)))
+          (local.set $a6 (v128.load offset=96 (local.get $a)))
           (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xStride))))
           (local.set $xe (i32.add (local.get $xp) (i32.shl (local.get $n) (i32.const 2))))
-          ;; the last even input
-          (local.set $xe2 (i32.sub (local.get $xe) (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 4))))
           (local.set $wp (local.get $w))
-          (if (i32.lt_u (local.get $xp) (local.get $xe2))
+          (if (i32.lt_u (local.get $xp) (local.get $xe))
             (then
               (loop $j
-                (local.set $xv (v128.load32_splat offset=0 (local.get $xp)))
+                (local.set $xv (v128.load32_splat (local.get $xp)))
                 (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (local.get $wp)) (local.get $xv))))
                 (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $wp)) (local.get $xv))))
                 (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $wp)) (local.get $xv))))
                 (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $wp)) (local.get $xv))))
-                (local.set $xv (v128.load32_splat offset=4 (local.get $xp)))
-                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=64 (local.get $wp)) (local.get $xv))))
-                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=80 (local.get $wp)) (local.get $xv))))
-                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=96 (local.get $wp)) (local.get $xv))))
-                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=112 (local.get $wp)) (local.get $xv))))
-                (local.set $wp (i32.add (local.get $wp) (i32.const 128)))
-                (local.set $xp (i32.add (local.get $xp) (i32.const 8)))
-                (br_if $j (i32.lt_u (local.get $xp) (local.get $xe2))))))
-          (if (i32.lt_u (local.get $xp) (local.get $xe))
-            (then
-                (local.set $xv (v128.load32_splat offset=0 (local.get $xp)))
-                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (local.get $wp)) (local.get $xv))))
-                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $wp)) (local.get $xv))))
-                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $wp)) (local.get $xv))))
-                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $wp)) (local.get $xv))))))
+                (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load offset=64 (local.get $wp)) (local.get $xv))))
+                (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (v128.load offset=80 (local.get $wp)) (local.get $xv))))
+                (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load offset=96 (local.get $wp)) (local.get $xv))))
+                (local.set $wp (i32.add (local.get $wp) (i32.const 112)))
+                (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+                (br_if $j (i32.lt_u (local.get $xp) (local.get $xe))))))
           (local.set $a (i32.add (i32.add (local.get $out) (i32.mul (local.get $t) (local.get $outStride))) (local.get $col)))
           (v128.store offset=0 (local.get $a) (local.get $a0))
           (v128.store offset=16 (local.get $a) (local.get $a1))
           (v128.store offset=32 (local.get $a) (local.get $a2))
           (v128.store offset=48 (local.get $a) (local.get $a3))
+          (v128.store offset=64 (local.get $a) (local.get $a4))
+          (v128.store offset=80 (local.get $a) (local.get $a5))
+          (v128.store offset=96 (local.get $a) (local.get $a6))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br_if $steps (i32.lt_u (local.get $t) (local.get $T))))
-        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 6))))
-        (local.set $col (i32.add (local.get $col) (i32.const 64)))
+        (local.set $w (i32.add (local.get $w) (i32.mul (local.get $n) (i32.const 112))))
+        (local.set $col (i32.add (local.get $col) (i32.const 112)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $panel16)))
+        (br $panel28)))
     ;; 4-row panels
     (local.set $p (i32.const 0))
     (block $done4
@@ -149,8 +145,7 @@
         (br_if $done4 (i32.ge_u (local.get $p) (local.get $np4)))
         (local.set $t (i32.const 0))
         (loop $steps4
-          (local.set $a (i32.add (i32.add (local.get $init) (i32.mul (local.get $t) (local.get $initStride))) (local.get $col)))
-          (local.set $a0 (v128.load (local.get $a)))
+          (local.set $a0 (v128.load (i32.add (i32.add (local.get $init) (i32.mul (local.get $t) (local.get $initStride))) (local.get $col))))
           (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $xStride))))
           (local.set $xe (i32.add (local.get $xp) (i32.shl (local.get $n) (i32.const 2))))
           (local.set $wp (local.get $w))
@@ -189,7 +184,6 @@
         (local.set $col (i32.add (local.get $col) (i32.const 16)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $panel4))))
-
   ;; @gemm-end
 
   ;; dst[0 .. bytes) = src[0 .. bytes), bytes a multiple of 16.

@@ -26,11 +26,11 @@ export class Arena {
   }
 }
 
-/** Rows of a weight matrix packed as wide (panelRows(): 16, or 28 in the relaxed build) then 4-row panels over nIn inputs. */
+/** Rows of a weight matrix packed as wide (panelRows(): 28 rows) then 4-row panels over nIn inputs. */
 export interface Panels {
   readonly ptr: number;
   /** Wide panels. */
-  readonly np16: number;
+  readonly npWide: number;
   readonly np4: number;
   /** Rows of a wide panel. */
   readonly wide: number;
@@ -77,8 +77,8 @@ export interface NetLayout {
 
 function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
   const wide = panelRows();
-  const np16 = Math.floor(rows / wide);
-  return { ptr: arena.alloc(rows * nIn * 4), np16, np4: (rows - wide * np16) / 4, wide };
+  const npWide = Math.floor(rows / wide);
+  return { ptr: arena.alloc(rows * nIn * 4), npWide, np4: (rows - wide * npWide) / 4, wide };
 }
 
 /** Reserves the network's weights and states in `arena`. */
@@ -140,7 +140,7 @@ function packPanels(
     }
   };
   let r0 = 0;
-  for (let p = 0; p < panels.np16; p++, r0 += panels.wide) put(r0, panels.wide);
+  for (let p = 0; p < panels.npWide; p++, r0 += panels.wide) put(r0, panels.wide);
   for (let p = 0; p < panels.np4; p++, r0 += 4) put(r0, 4);
 }
 
@@ -251,21 +251,21 @@ export function runStretch(layout: NetLayout, mem: Kernels, dl: DirLayout, s: St
   const k = mem.k;
   const clip = net.clip ?? Infinity;
   const rowBytes = GHp * 4;
-  k.gemm(s.pre, rowBytes, dl.bx, 0, dl.wih.ptr, s.x, s.xStride, dl.nIn, s.n, dl.wih.np16, dl.wih.np4);
+  k.gemm(s.pre, rowBytes, dl.bx, 0, dl.wih.ptr, s.x, s.xStride, dl.nIn, s.n, dl.wih.npWide, dl.wih.np4);
   const rev = dl.reverse ? 1 : 0;
   switch (net.kind) {
     case 'lstm':
-      k.lstm_seq(s.n, rev, s.pre, s.gates, s.c, s.h, s.hStride, dl.whh.ptr, dl.whh.np16, dl.whh.np4, H, Hp, dl.hState, dl.cState, dl.peep, clip);
+      k.lstm_seq(s.n, rev, s.pre, s.gates, s.c, s.h, s.hStride, dl.whh.ptr, dl.whh.npWide, dl.whh.np4, H, Hp, dl.hState, dl.cState, dl.peep, clip);
       return;
     case 'gru': {
       const wn = dl.wn!;
       const lbr = net.linearBeforeReset ?? true ? 1 : 0;
-      k.gru_seq(s.n, rev, s.pre, s.gates, s.h, s.hStride, dl.whh.ptr, dl.whh.np16, dl.whh.np4, wn.ptr, wn.np16, wn.np4, H, Hp, dl.hState, dl.bhn, lbr, clip, layout.tmp);
+      k.gru_seq(s.n, rev, s.pre, s.gates, s.h, s.hStride, dl.whh.ptr, dl.whh.npWide, dl.whh.np4, wn.ptr, wn.npWide, wn.np4, H, Hp, dl.hState, dl.bhn, lbr, clip, layout.tmp);
       return;
     }
     case 'rnn_tanh':
     case 'rnn_relu':
-      k.rnn_seq(s.n, rev, s.pre, s.h, s.hStride, dl.whh.ptr, dl.whh.np16, dl.whh.np4, H, Hp, dl.hState, net.kind === 'rnn_relu' ? 1 : 0, clip);
+      k.rnn_seq(s.n, rev, s.pre, s.h, s.hStride, dl.whh.ptr, dl.whh.npWide, dl.whh.np4, H, Hp, dl.hState, net.kind === 'rnn_relu' ? 1 : 0, clip);
       return;
   }
 }
