@@ -327,7 +327,7 @@
   (func (export "lstm_seq")
     (param $n i32) (param $reverse i32)
     (param $pre i32) (param $gates i32) (param $cOut i32) (param $hOut i32) (param $hStride i32)
-    (param $w i32) (param $np16 i32) (param $np4 i32) (param $H i32) (param $Hp i32)
+    (param $w i32) (param $npWide i32) (param $np4 i32) (param $H i32) (param $Hp i32)
     (param $hState i32) (param $cState i32) (param $peep i32) (param $clip f32)
     (local $s i32) (local $t i32) (local $hb i32) (local $gb i32) (local $u i32) (local $clipping i32)
     (local $hp i32) (local $cp i32) (local $P i32) (local $G i32) (local $cT i32) (local $hT i32)
@@ -353,7 +353,7 @@
       ;; pre += W_hh h_prev
       (call $gemm (local.get $P) (i32.const 0) (local.get $P) (i32.const 0)
         (local.get $w) (local.get $hp) (i32.const 0) (local.get $H) (i32.const 1)
-        (local.get $np16) (local.get $np4))
+        (local.get $npWide) (local.get $np4))
       (if (i32.eqz (local.get $peep))
         (then
           ;; gate blocks as whole ranges, then c and h
@@ -441,8 +441,8 @@
   (func (export "gru_seq")
     (param $n i32) (param $reverse i32)
     (param $pre i32) (param $gates i32) (param $hOut i32) (param $hStride i32)
-    (param $wrz i32) (param $np16rz i32) (param $np4rz i32)
-    (param $wn i32) (param $np16n i32) (param $np4n i32)
+    (param $wrz i32) (param $npWideRz i32) (param $np4rz i32)
+    (param $wn i32) (param $npWideN i32) (param $np4n i32)
     (param $H i32) (param $Hp i32) (param $hState i32) (param $bhn i32) (param $lbr i32) (param $clip f32) (param $tmp i32)
     (local $s i32) (local $t i32) (local $hb i32) (local $gb i32) (local $u i32) (local $clipping i32)
     (local $hp i32) (local $P i32) (local $G i32) (local $hT i32) (local $rh i32) (local $Pn i32) (local $Gn i32)
@@ -468,7 +468,7 @@
       ;; r and z rows: pre += W_h{r,z} h_prev, then r = sigmoid, z = sigmoid
       (call $gemm (local.get $P) (i32.const 0) (local.get $P) (i32.const 0)
         (local.get $wrz) (local.get $hp) (i32.const 0) (local.get $H) (i32.const 1)
-        (local.get $np16rz) (local.get $np4rz))
+        (local.get $npWideRz) (local.get $np4rz))
       (if (local.get $clipping) (then (call $clip_range (local.get $P) (i32.shl (local.get $hb) (i32.const 1)) (local.get $clip))))
       (call $sigmoid_range (local.get $G) (local.get $P) (i32.shl (local.get $hb) (i32.const 1)))
       (if (i32.eqz (local.get $lbr))
@@ -482,7 +482,7 @@
       ;; tmp = W_hn (h_prev or r h_prev) + b_hn
       (call $gemm (local.get $tmp) (i32.const 0) (local.get $bhn) (i32.const 0)
         (local.get $wn) (if (result i32) (local.get $lbr) (then (local.get $hp)) (else (local.get $rh)))
-        (i32.const 0) (local.get $H) (i32.const 1) (local.get $np16n) (local.get $np4n))
+        (i32.const 0) (local.get $H) (i32.const 1) (local.get $npWideN) (local.get $np4n))
       (local.set $u (i32.const 0))
       (loop $pn
         (local.set $m (v128.load (i32.add (local.get $tmp) (local.get $u))))
@@ -516,7 +516,7 @@
   (func (export "rnn_seq")
     (param $n i32) (param $reverse i32)
     (param $pre i32) (param $hOut i32) (param $hStride i32)
-    (param $w i32) (param $np16 i32) (param $np4 i32) (param $H i32) (param $Hp i32)
+    (param $w i32) (param $npWide i32) (param $np4 i32) (param $H i32) (param $Hp i32)
     (param $hState i32) (param $relu i32) (param $clip f32)
     (local $s i32) (local $t i32) (local $hb i32) (local $u i32)
     (local $hp i32) (local $P i32) (local $hT i32)
@@ -532,7 +532,7 @@
       (local.set $hT (i32.add (local.get $hOut) (i32.mul (local.get $t) (local.get $hStride))))
       (call $gemm (local.get $P) (i32.const 0) (local.get $P) (i32.const 0)
         (local.get $w) (local.get $hp) (i32.const 0) (local.get $H) (i32.const 1)
-        (local.get $np16) (local.get $np4))
+        (local.get $npWide) (local.get $np4))
       (if (f32.lt (local.get $clip) (f32.const inf)) (then (call $clip_range (local.get $P) (local.get $hb) (local.get $clip))))
       (if (local.get $relu)
         (then
