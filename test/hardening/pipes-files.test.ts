@@ -1,0 +1,263 @@
+/**
+ * Pipes and files: a reader that goes away, a full disk, a place that cannot be written, a signal
+ * in the middle of a write, and stdin that ends mid-record. Always a one-line error or a quiet exit,
+ * never a stack trace, and never a truncated file where the user expects a good one.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { BIN, expectOneLine, gatescope, quote, requireBuild, ROOT, scratch, sh } from './harness.js';
+
+const { dir, file } = scratch('pipes');
+const rows = (n: number): string => Array.from({ length: n }, (_, t) => `${Math.sin(t).toFixed(4)},${Math.cos(t).toFixed(4)}`).join('\n') + '\n';
+const big = file('big.csv', rows(20000));
+const small = file('small.csv', rows(3));
+const weights = (() => {
+  const m = (r: number, c: number) => Array.from({ length: r }, () => Array(c).fill(0.1));
+  return file('w.json', JSON.stringify({ weight_ih_l0: m(8, 2), weight_hh_l0: m(8, 2) }));
+})();
+const tempFiles = (folder: string): string[] => readdirSync(folder).filter((n) => n.endsWith('.tmp'));
+const hasDevFull = existsSync('/dev/full') && statSync('/dev/full').isCharacterDevice();
+
+beforeAll(requireBuild);
+
+describe('a reader that goes away', () => {
+  // `run big.csv | head -1` for NDJSON: test/cli/errors.test.ts 'exits quietly when the reader closes the pipe'
+  it('exits quietly when head takes one CSV row', () => {
+    const r = sh(`${gatescope} run ${quote(big)} --format csv | head -2`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('exits 0 quietly with stdout closed', () => {
+    const r = sh(`${gatescope} run ${quote(big)} >&-; echo "exit=$?"`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('exit=0');
+  });
+
+  it('exits with its own code, no hang, when stderr is a pipe nobody reads', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', join(dir, 'missing.csv')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.destroy(); // the reader is gone before the error is written
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(1);
+  });
+
+  // Needs main.ts to ignore EPIPE on its own stderr (see output.ts guardStdio): today the
+  // unhandled 'error' event turns `run --bogus` (usage, exit 2) into a crash with exit 1.
+  it.todo('keeps the usage exit code 2 when stderr is a closed pipe (main.ts: guardStdio)');
+});
+
+describe.skipIf(!hasDevFull)('a full disk (/dev/full)', () => {
+  const commands: [string, string[]][] = [
+    ['run', ['run', small]],
+    ['run --format json', ['run', small, '--format', 'json']],
+    ['init', ['init', '-D', '2']],
+    ['inspect', ['inspect', weights]],
+    ['memory', ['memory', small]],
+  ];
+  for (const [label, argv] of commands) {
+    it(`${label} > /dev/full: one line, exit 1`, () => {
+      const r = sh(`${gatescope} ${argv.map(quote).join(' ')} > /dev/full; echo "exit=$?" >&2`);
+      expect(r.stderr).toMatch(/exit=1\n$/);
+      expectOneLine(r.stderr.replace(/exit=1\n$/, ''), /^gatescope: <stdout>: no space left on device\n$/);
+    });
+  }
+
+  it('names the -o path, not a temp file, and keeps the link a link', () => {
+    const link = join(dir, 'full-link.ndjson');
+    symlinkSync('/dev/full', link);
+    const r = sh(`${gatescope} run ${quote(big)} -o ${quote(link)}`);
+    expect(r.status).toBe(1);
+    expectOneLine(r.stderr, new RegExp(`^gatescope: ${link.replace(/[.]/g, '\\.')}: no space left on device\\n$`));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
+
+  // `--help > /dev/full` and `gatescope x.csv > /dev/full` (the plain-text view) write to stdout
+  // outside a command's sink and crash with a stack trace today.
+  it.todo('--help > /dev/full: one line, exit 1 (main.ts writes help without a sink)');
+  it.todo('the plain-text view > /dev/full: one line, exit 1 (view.ts writes the snapshot without a sink)');
+});
+
+describe('-o PATH', () => {
+  it('writes into a FIFO and leaves it a FIFO', async () => {
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('/bin/sh', ['-c', `cat '${fifo}'`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let got = '';
+    reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
+    const r = await runCli(['run', small, '-o', fifo, '--hidden-size', '1']);
+    await new Promise((res) => reader.on('close', res));
+    expect(r.code).toBe(0);
+    expect(got.trim().split('\n')).toHaveLength(3);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('writes through a symlink to a file, keeping the link and the file mode', async () => {
+    const target = file('real.ndjson', 'old\n');
+    chmodSync(target, 0o640);
+    const link = join(dir, 'link.ndjson');
+    symlinkSync(target, link);
+    const r = await runCli(['run', small, '-o', link, '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+  });
+
+  it('keeps the previous file whole when the input fails part-way', async () => {
+    const out = file('kept.ndjson', 'the previous good trace\n');
+    const r = await runCli(['run', file('bad.csv', `${rows(50)}1,x\n`), '-o', out]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /bad\.csv:51:2: expected a number/);
+    expect(readFileSync(out, 'utf8')).toBe('the previous good trace\n');
+    expect(tempFiles(dir)).toEqual([]);
+  });
+
+  it('init and train -o keep the previous file whole on failure too', async () => {
+    const out = file('kept-w.json', '{"previous": true}\n');
+    const init = await runCli(['init', '-D', '2', '--hidden-size', '0', '-o', out]);
+    expect(init.code).toBe(2);
+    const train = await runCli(['train', file('short.csv', '1,2\n'), '-o', out, '--epochs', '1']);
+    expect(train.code).toBe(1);
+    expect(readFileSync(out, 'utf8')).toBe('{"previous": true}\n');
+    expect(tempFiles(dir)).toEqual([]);
+  });
+
+  it('refuses a directory, naming it', async () => {
+    const r = await runCli(['run', small, '-o', dir]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /: is a directory, expected a file\n$/);
+  });
+
+  it('names a missing folder as the user wrote it', async () => {
+    const r = await runCli(['init', '-D', '2', '-o', 'no/such/folder/w.json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /^gatescope: no\/such\/folder\/w\.json: no such file or directory\n$/);
+  });
+
+  it('names a place it may not write (/sys), as the user wrote it', () => {
+    const r = sh(`${gatescope} init -D 2 -o /sys/gatescope-w.json`);
+    expect(r.status).toBe(1);
+    expectOneLine(r.stderr, /^gatescope: \/sys\/gatescope-w\.json: (permission denied|read-only file system)\n$/);
+  });
+
+  const canUnshare = spawnSync('unshare', ['-r', '-m', 'sh', '-c', `mount -t tmpfs -o ro none '${dir}' && true`], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!canUnshare)('names a read-only file system (EROFS, a read-only tmpfs in a private mount namespace)', () => {
+    const ro = join(dir, 'ro');
+    execFileSync('mkdir', ['-p', ro]);
+    const r = spawnSync('unshare', ['-r', '-m', 'sh', '-c', `mount -t tmpfs -o ro none '${ro}' && ${gatescope} run ${quote(small)} -o '${ro}/t.ndjson'`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expectOneLine(r.stderr, /t\.ndjson: read-only file system\n$/);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`leaves neither a temp file nor a changed target when ${signal} stops a write`, async () => {
+      const out = file(`sig-${signal}.ndjson`, 'previous\n');
+      const child = spawn(process.execPath, [BIN, 'run', '-', '-o', out, '--hidden-size', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      child.stdin.write(rows(1000));
+      // The temp file appears once the first steps are written; then the signal arrives mid-stream.
+      for (let i = 0; i < 500 && tempFiles(dir).length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+      expect(tempFiles(dir)).toHaveLength(1);
+      child.kill(signal);
+      const [code, sig] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
+      expect(sig ?? code).toBe(signal);
+      expect(tempFiles(dir)).toEqual([]);
+      expect(readFileSync(out, 'utf8')).toBe('previous\n');
+    });
+  }
+});
+
+describe('stdin that ends mid-record', () => {
+  it('NDJSON: writes every complete step, then names the cut line, exit 1', async () => {
+    const r = await runCli(['run', '-', '--input-format', 'ndjson', '--hidden-size', '1'], { input: '{"a":1}\n{"a":2}\n{"a"' });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { t: number }).t)).toEqual([0, 1]);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:3:5: /);
+  });
+
+  it('NDJSON arrays: the same', async () => {
+    const r = await runCli(['run', '-', '--input-format', 'ndjson', '--hidden-size', '1'], { input: '[1,2]\n[3,4]\n[5,' });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:3:\d+: /);
+  });
+
+  it('CSV: writes every complete row, then names the cut line, exit 1', async () => {
+    const r = await runCli(['run', '-', '--hidden-size', '1', '--format', 'csv'], { input: '1,2\n3,4\n5,' });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(3); // header + 2 steps
+    expectOneLine(r.stderr, /^gatescope: <stdin>:3:2: expected a number, got an empty field\n$/);
+  });
+
+  it('CSV with an open quote at the end: names the line where the quote opened', async () => {
+    const r = await runCli(['run', '-', '--hidden-size', '1'], { input: 'a,b\n1,2\n3,"4\n' });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:3: a quoted field is not closed before the end of input\n$/);
+  });
+
+  it('with -o: nothing half-written lands at the target', async () => {
+    const out = join(dir, 'cut.ndjson');
+    const r = await runCli(['run', '-', '--input-format', 'ndjson', '-o', out], { input: '{"a":1}\n{"a"' });
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(tempFiles(dir)).toEqual([]);
+  });
+});
+
+describe('files that are not files', () => {
+  it('names a directory given as input, weights, state or vocabulary', async () => {
+    for (const argv of [['run', dir], ['run', small, '-w', dir], ['run', small, '--initial-state', dir], ['run', file('t.txt', 'ab'), '--input-format', 'text', '--vocab', dir]]) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expectOneLine(r.stderr, new RegExp(`^gatescope: ${dir.replace(/[.]/g, '\\.')}: is a directory, expected a file\\n$`));
+    }
+  });
+
+  it('names a symlink loop', async () => {
+    symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
+    symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
+    for (const argv of [['run', join(dir, 'loop-a')], ['run', small, '-w', join(dir, 'loop-a')], ['inspect', join(dir, 'loop-a')]]) {
+      const r = await runCli(argv);
+      expect(r.code).toBe(1);
+      expectOneLine(r.stderr, /loop-a: too many levels of symbolic links\n$/);
+    }
+  });
+
+  it('names an empty weights file', async () => {
+    const r = await runCli(['run', small, '-w', file('empty.json', '')]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /empty\.json: unrecognised weights format.*\(the file is empty\)/);
+  });
+
+  it('reads a FIFO as input', async () => {
+    const fifo = join(dir, 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('/bin/sh', ['-c', `cat > '${fifo}'`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    writer.stdin.end(rows(4));
+    const r = await runCli(['run', fifo, '--input-format', 'csv', '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('accepts a weights file that is a symlink', async () => {
+    const link = join(dir, 'w-link.json');
+    symlinkSync(weights, link);
+    const r = await runCli(['run', small, '-w', link]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('arguments after --', () => {
+  // yargs leaves words after `--` out of positionals and out of the strict check: `run x.csv --
+  // --bogus` ignores --bogus silently, and `run -- -odd-name.csv` reads stdin instead of the file.
+  // The fix belongs in main.ts (parserConfiguration {'populate--': true} and a check in prepare).
+  it.todo('run -- -odd-name.csv reads that file; extra words after -- are a usage error (main.ts)');
+
+});
