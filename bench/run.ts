@@ -2,9 +2,10 @@
  * `npm run bench`: runs every section (sections.ts), prints median figures, and writes them to
  * bench/results.json to compare across commits. Not part of `npm test`.
  *
- *   npm run bench                    all sections, 5 repetitions each
+ *   npm run bench                    all sections, 5 repetitions each (15 short turns for the engine)
  *   npm run bench -- --reps 3        fewer repetitions
- *   npm run bench -- --only engine   sections whose name contains "engine"
+ *   npm run bench -- --only engine   sections whose name contains "engine" (written to the
+ *                                    untracked bench/results.local.json instead)
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
     reps,
     sections: results,
   };
-  const out = join(root, 'bench', 'results.json');
+  // a partial run must not replace the full figures kept in the repository
+  const out = join(root, 'bench', only === undefined ? 'results.json' : 'results.local.json');
   writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
 }
