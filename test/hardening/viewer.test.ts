@@ -1,0 +1,100 @@
+/**
+ * The viewer's exits that test/e2e/viewer.test.ts does not already drive (it covers q, Ctrl-C on
+ * piped data, SIGTERM, SIGHUP, hostile names on screen and no controlling terminal): SIGINT from
+ * outside, the data pipe closing mid-record, and an uncaught error in the real binary. Each ends
+ * with the terminal as a shell expects it: alternate screen left, cursor shown, raw mode off.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
+import { BIN, requireBuild, ROOT, scratch } from './harness.js';
+
+const mods = loadPty();
+const ptyReason = 'reason' in mods ? mods.reason : null;
+const { dir } = scratch('viewer');
+const INPUT = 'fixtures/demos/remember/input.csv';
+const WEIGHTS = 'fixtures/demos/remember/lstm.json';
+const gatescope = `node ${JSON.stringify(BIN)}`;
+
+const sessions: PtySession[] = [];
+function run(command: string): PtySession {
+  if ('reason' in mods) throw new Error(mods.reason);
+  const s = spawnInPty(mods, '/bin/sh', ['-c', command], { cwd: ROOT, cols: 120, rows: 40 });
+  sessions.push(s);
+  return s;
+}
+
+/** The program ran `stty -a` after the viewer in the same terminal: modes are back. */
+async function expectRestored(s: PtySession): Promise<void> {
+  const raw = s.raw();
+  expect(raw.lastIndexOf('\u001b[?1049h'), 'the viewer opened the alternate screen').toBeGreaterThan(-1);
+  expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
+  expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
+  expect(s.term.buffer.active.type).toBe('normal');
+  await s.waitFor(/(^|\s)icanon(\s|$)/m);
+  expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
+}
+
+beforeAll(requireBuild);
+
+afterEach(() => {
+  for (const s of sessions.splice(0)) {
+    try {
+      s.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+describe.skipIf(ptyReason !== null)('the viewer restores the terminal', () => {
+  it('the check itself sees a terminal left in raw mode', async () => {
+    const s = run('printf "\\033[?1049h\\033[?1049l\\033[?25h"; stty raw -echo; stty -a');
+    await s.waitFor(/-icanon/);
+    expect(s.screen()).toMatch(/-icanon/);
+  });
+
+  it('on SIGINT from outside: exit 130', async () => {
+    const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS} & pid=$!; echo "pid=$pid"; wait $pid; echo "exit=$?"; stty -a`);
+    await s.waitFor('step 1/');
+    process.kill(Number(/pid=(\d+)/.exec(s.raw())![1]), 'SIGINT');
+    await s.waitFor('exit=130');
+    await expectRestored(s);
+  });
+
+  it('when the data pipe closes mid-record: shows where the input stopped, keeps the steps, q restores', async () => {
+    const fifo = join(dir, 'data.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const s = run(`cat ${JSON.stringify(fifo)} | ${gatescope} -w ${WEIGHTS} -; echo "exit=$?"; stty -a`);
+    const fd = openSync(fifo, 'w');
+    writeSync(fd, 'a,b\n1,0\n0,1\n');
+    await s.waitFor('step 2/2');
+    writeSync(fd, '0,');
+    closeSync(fd);
+    await s.waitFor(/input stopped: <stdin>:4:2: expected a number, got an empty field/);
+    expect(s.screen()).toContain('step 2/2');
+    s.write('q');
+    await s.waitFor(/exit=\d+/);
+    await expectRestored(s);
+  });
+
+  it('on an uncaught error in the real binary: one line, exit 70', async () => {
+    // A preload that throws from a signal listener: an error the viewer did not see coming.
+    const boom = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("boom")})';
+    const s = run(`node --import '${boom}' ${JSON.stringify(BIN)} ${INPUT} -w ${WEIGHTS} & pid=$!; echo "pid=$pid"; wait $pid; echo "exit=$?"; stty -a`);
+    await s.waitFor('step 1/');
+    process.kill(Number(/pid=(\d+)/.exec(s.raw())![1]), 'SIGUSR2');
+    await s.waitFor('exit=70');
+    expect(s.screen()).toContain('gatescope: internal error: boom (set GATESCOPE_DEBUG=1 for details)');
+    expect(s.screen()).not.toMatch(/\n\s+at /);
+    await expectRestored(s);
+  });
+
+  // Found by this audit, for the viewer's owner: `Math.max(1, ...store.featureNames.map(textWidth))`
+  // in ui/snapshot.ts and ui/App.tsx overflows the call stack for inputs wider than ~10^5 features
+  // (`gatescope wide.csv > out.txt` with 10^6 columns exits 70 "Maximum call stack size exceeded";
+  // `run` handles the same file).
+  it.todo('shows (or refuses with a clear message) an input of 10^6 features, in the plain-text view and live');
+});
