@@ -176,10 +176,8 @@ export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
   }
 }
 
-/** Rows of the wide weight panels (the same in both builds; see kernels.wat). */
-export function panelRows(): number {
-  return 28;
-}
+/** Rows of the wide weight panels, the same in both builds (kernels.wat's seven accumulators). */
+export const PANEL_ROWS = 28;
 
 /** A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable. */
 export function instantiateKernels(bytes: number): Kernels {

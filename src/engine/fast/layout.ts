@@ -11,7 +11,7 @@
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { InitialState, Network } from '../types.js';
 import { ShapeError } from '../network.js';
-import { panelRows, type Kernels } from './kernels.js';
+import { PANEL_ROWS, type Kernels } from './kernels.js';
 
 /** A bump allocator of byte offsets; every block aligned to a cache line. */
 export class Arena {
@@ -26,7 +26,7 @@ export class Arena {
   }
 }
 
-/** Rows of a weight matrix packed as wide (panelRows(): 28 rows) then 4-row panels over nIn inputs. */
+/** Rows of a weight matrix packed as wide (PANEL_ROWS) then 4-row panels over nIn inputs. */
 export interface Panels {
   readonly ptr: number;
   /** Wide panels. */
@@ -76,7 +76,7 @@ export interface NetLayout {
 }
 
 function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
-  const wide = panelRows();
+  const wide = PANEL_ROWS;
   const npWide = Math.floor(rows / wide);
   return { ptr: arena.alloc(rows * nIn * 4), npWide, np4: (rows - wide * npWide) / 4, wide };
 }
