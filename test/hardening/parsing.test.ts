@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import { formatVocab, parseVocab } from '../../src/io/text.js';
 import { runCli } from '../helpers/cli.js';
+import { fuzzParams } from '../helpers/fuzz.js';
 import { expectOneLine, scratch } from './harness.js';
 
 const { dir, file } = scratch('parse');
@@ -155,7 +156,7 @@ describe('the vocabulary train writes', () => {
       fc.property(fc.uniqueArray(token, { minLength: 1, maxLength: 12 }), (tokens) => {
         expect(parseVocab(formatVocab(tokens), 'v')).toEqual(tokens);
       }),
-      { numRuns: 500, seed: 11 },
+      fuzzParams(500, 11),
     );
   });
 

@@ -12,6 +12,7 @@ import { parseInitialState } from '../../src/io/initial-state.js';
 import type { InputFormat, InputOptions, InputSeries } from '../../src/io/input.js';
 import { createChunkParser, parseInputBytes } from '../../src/io/read-input.js';
 import { parseVocab } from '../../src/io/text.js';
+import { fuzzParams } from '../helpers/fuzz.js';
 
 const FIXTURES: [string, InputFormat][] = [
   ['series.csv', 'csv'],
@@ -84,7 +85,7 @@ describe('readers fed damaged inputs', () => {
         attempt(() => parseInputBytes(bytes, name, o));
         attempt(() => parseInputBytes(bytes, '<stdin>', o));
       }),
-      { numRuns: RUNS },
+      fuzzParams(RUNS),
     );
   });
 
@@ -94,7 +95,7 @@ describe('readers fed damaged inputs', () => {
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...formats), (bytes, format) => {
         attempt(() => parseInputBytes(bytes, 'x', { format }));
       }),
-      { numRuns: RUNS * 2 },
+      fuzzParams(RUNS * 2),
     );
   });
 
@@ -104,7 +105,7 @@ describe('readers fed damaged inputs', () => {
       fc.property(fc.array(token, { maxLength: 40 }), fc.constantFrom<InputFormat>('json', 'ndjson'), (tokens, format) => {
         attempt(() => parseInputBytes(new TextEncoder().encode(tokens.join('')), 'x', { format, maxJsonDepth: 8 }));
       }),
-      { numRuns: RUNS * 2 },
+      fuzzParams(RUNS * 2),
     );
   });
 });
@@ -138,7 +139,7 @@ describe('line formats read in chunks', () => {
             expect(chunked.message).toBe(whole.message);
           }
         }),
-        { numRuns: RUNS },
+        fuzzParams(RUNS),
       );
     },
   );
@@ -157,7 +158,7 @@ describe('small readers fed damaged text', () => {
           if (!(err instanceof InputError)) throw err;
         }
       }),
-      { numRuns: RUNS },
+      fuzzParams(RUNS),
     );
   });
 
@@ -170,7 +171,7 @@ describe('small readers fed damaged text', () => {
           if (!(err instanceof InputError)) throw err;
         }
       }),
-      { numRuns: RUNS },
+      fuzzParams(RUNS),
     );
   });
 });

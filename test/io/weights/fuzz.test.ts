@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runSequence, validateNetwork } from '../../../src/engine/index.js';
 import { InputError } from '../../../src/io/errors.js';
 import { describeWeights, formatWeightsDescription, loadWeights, WEIGHTS_FORMATS, type WeightsFormat } from '../../../src/io/weights/index.js';
+import { fuzzParams } from '../../helpers/fuzz.js';
 import { fixtureBytes } from './fixtures.js';
 
 /**
@@ -72,7 +73,7 @@ describe('loaders under random and damaged bytes', () => {
       const base = fixtureBytes(name);
       fc.assert(
         fc.property(mutation, (m) => check(apply(base, m))),
-        { numRuns: 250, seed: 42 },
+        fuzzParams(250, 42),
       );
     });
   }
@@ -80,7 +81,7 @@ describe('loaders under random and damaged bytes', () => {
   it('random bytes, detected or forced to each format, give an InputError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), fc.constantFrom(undefined, ...WEIGHTS_FORMATS), (bytes, format) => check(bytes, format)),
-      { numRuns: 400, seed: 7 },
+      fuzzParams(400, 7),
     );
   });
 
@@ -105,7 +106,7 @@ describe('loaders under random and damaged bytes', () => {
         bytes.set(data, 8 + text.length);
         check(bytes, 'safetensors');
       }),
-      { numRuns: 300, seed: 3 },
+      fuzzParams(300, 3),
     );
   });
 });
