@@ -8,6 +8,7 @@
  * injected streams.
  */
 import yargs, { type Argv } from 'yargs';
+import * as demoCmd from './commands/demo.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
 import * as memoryCmd from './commands/memory.js';
@@ -31,6 +32,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(trainCmd.command, trainCmd.describe, trainCmd.builder, (a) => choose(() => trainCmd.handler(a, env))),
     (y) => y.command(statsCmd.command, statsCmd.describe, statsCmd.builder, (a) => choose(() => statsCmd.handler(a, env))),
     (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(a, env))),
+    (y) => y.command(demoCmd.command, demoCmd.describe, demoCmd.builder, (a) => choose(() => demoCmd.handler(a, env))),
     (y) => y.command(viewCmd.command, viewCmd.describe, viewCmd.builder, (a) => choose(() => viewCmd.handler(a, env))),
   ];
 }

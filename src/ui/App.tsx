@@ -5,16 +5,18 @@
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { ExplainPanel } from './components/ExplainPanel.js';
 import { Footer } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { InputStrip } from './components/InputStrip.js';
+import { MemoryView } from './components/MemoryView.js';
 import { PanelGrid } from './components/PanelGrid.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Timeline } from './components/Timeline.js';
 import { TooSmall } from './components/TooSmall.js';
-import { explainText, type FrameInput } from './frame.js';
+import { explainText, type FrameInput, type NetworkPair } from './frame.js';
 import { textWidth } from './format.js';
 import { actionFor, keyPresses } from './keymap.js';
 import { computeLayout } from './layout.js';
@@ -33,6 +35,15 @@ export interface AppProps {
   readonly maxFps?: number;
   /** Called once the user quits, after the last frame. */
   readonly onQuit?: () => void;
+  /**
+   * A second network run on the same input (--compare), shown beside or below the first; `c`
+   * moves the keys' focus between them. Its store is fed by the caller, as `store` is.
+   */
+  readonly compare?: TraceStore | null;
+  /** Names of the networks (their weights files), first then compared, for their titles. */
+  readonly names?: readonly (string | undefined)[];
+  /** Open on the memory view (m). @default false */
+  readonly memory?: boolean;
 }
 
 interface Size {
@@ -76,23 +87,76 @@ function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: num
   }, [store, dispatch, maxFps]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit }: AppProps) {
+/**
+ * A version string of a trace that changes when it grows or ends, at most maxFps times a second:
+ * the compared network's steps arrive a moment after the first's, and must redraw too.
+ */
+function useStoreVersion(store: TraceStore | null, maxFps: number): string {
+  const read = (): string => (store === null ? '' : `${store.length}|${store.first}|${store.status}`);
+  const [version, setVersion] = useState(read);
+  useEffect(() => {
+    if (store === null) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = store.subscribe(() => {
+      if (timer === null) timer = setTimeout(() => ((timer = null), setVersion(read())), 1000 / maxFps);
+    });
+    setVersion(read());
+    return () => {
+      off();
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [store, maxFps]);
+  return version;
+}
+
+/**
+ * The memory figures of each network at the cursor while the memory view is open. The work runs
+ * in slices between key presses (trace/memory-view.ts); each finished slice redraws.
+ */
+function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: number, dataVersion: string): readonly MemoryState[] | null {
+  const trackers = useMemo(() => stores.map((st) => new MemoryTracker(st)), stores);
+  const [progress, setProgress] = useState(0);
+  useEffect(() => {
+    const offs = trackers.map((t) => t.subscribe(() => setProgress((n) => n + 1)));
+    return () => {
+      offs.forEach((off) => off());
+      trackers.forEach((t) => t.cancel());
+    };
+  }, [trackers]);
+  // request() is idempotent per cursor and memoised: it starts (or continues) the work for the
+  // step on screen and drops a job for a step no longer shown.
+  return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
+}
+
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
-  const net = store.network;
-  const panels = panelsFor(net.kind);
+  const stores = useMemo(() => (compare === null ? [store] : [store, compare]), [store, compare]);
+  const allPanels = useMemo(() => stores.map((st) => panelsFor(st.network.kind)), [stores]);
+  const pair: NetworkPair | null = useMemo(
+    () => (compare === null ? null : { stores: [store, compare], panels: [allPanels[0]!, allPanels[1]!] }),
+    [store, compare, allPanels],
+  );
+  const H = Math.max(...stores.map((st) => st.network.hiddenSize));
   const [stored, dispatch] = useReducer(reduce, undefined, () =>
     initialSession({
-      H: net.hiddenSize,
+      H,
       views: store.viewCount,
-      panels: panels.length,
+      panels: allPanels[0]!.length,
       T: store.length,
       done: store.status !== 'reading',
       follow,
       ...(cursor !== undefined ? { cursor } : {}),
+      compare: compare === null ? null : { views: compare.viewCount, panels: allPanels[1]!.length },
+      mode: memory ? 'memory' : 'gates',
     }),
   );
   useTraceUpdates(store, dispatch, maxFps);
+  const otherVersion = useStoreVersion(compare, maxFps);
+  // Keys act on the focused network: its trace and panels are the frame's.
+  const focused = stores[stored.focus] ?? store;
+  const panels = allPanels[stored.focus] ?? allPanels[0]!;
+  const net = focused.network;
 
   // Stable, so Ink does not re-subscribe to stdin on every frame.
   const onKeys = useCallback((input: string, key: Key) => {
@@ -120,21 +184,22 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const xNameWidth = useMemo(() => Math.max(1, ...store.featureNames.map(textWidth)), [store]);
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
   // The explain panel's length depends on its numbers and the width: count its lines first.
-  const explainRows = stored.explain ? explainText(store, stored, size.cols).length : 0;
+  const explainRows = stored.explain && stored.mode === 'gates' && stored.cursor >= focused.first && stored.cursor < focused.length ? explainText(focused, stored, size.cols).length : 0;
   const layout = useMemo(
     () =>
       computeLayout({
         cols: size.cols,
         rows: size.rows,
-        panels: panels.length,
-        H: net.hiddenSize,
+        panels: allPanels[0]!.length,
+        H,
         D: net.inputSize,
         xNameWidth,
         explainRows,
         signedSpark: timelinePanel.scale !== 'unit',
         tokenRow: store.tokens,
+        compare: compare === null ? null : { panels: allPanels[1]!.length, focus: stored.focus },
       }),
-    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net],
+    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net, H, allPanels, compare, stored.focus],
   );
 
   // The reducer keeps the selected unit on screen for the rows the layout has: sync it now for
@@ -144,8 +209,9 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     if (layout.unitRows > 0) dispatch({ type: 'viewport', unitRows: layout.unitRows });
   }, [layout.unitRows]);
 
-  const frame: FrameInput = { store, session, theme, layout, panels };
   const s = session;
+  const memoryStates = useMemoryStates(stores, s.mode === 'memory' && s.T > 0, s.cursor, otherVersion);
+  const frame: FrameInput = { store: focused, session, theme, layout, panels, pair, names: names ?? [], memory: memoryStates };
   if (layout.tooSmall !== null) {
     return (
       <Box flexDirection="column" height={layout.height}>
@@ -153,7 +219,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       </Box>
     );
   }
-  const at = `${s.cursor}|${s.T}|${s.view}|${s.first}`;
+  const at = `${s.cursor}|${s.T}|${s.view}|${s.first}|${s.focus}|${s.other?.view}|${otherVersion}`;
   const units = `${s.unit}|${s.unitTop}|${s.unitRows}|${s.timeline}`;
   return (
     <Box flexDirection="column" height={layout.height}>
@@ -163,13 +229,24 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
         <HelpOverlay frame={frame} memoKey="help" />
       ) : (
         <>
-          <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
-          {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
-          <Timeline frame={frame} memoKey={`${at}|${units}`} />
+          {s.mode === 'memory' ? (
+            <MemoryView frame={frame} memoKey={`${at}|${memoryKey(memoryStates)}`} />
+          ) : (
+            <>
+              <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
+              {s.explain && s.cursor >= focused.first && s.cursor < focused.length ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
+              <Timeline frame={frame} memoKey={`${at}|${units}`} />
+            </>
+          )}
         </>
       )}
       <Box flexGrow={1} />
       <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.note}|${s.unitTop}|${s.unitRows}`} />
     </Box>
   );
+}
+
+/** What the memory view's text depends on besides the cursor: how far each computation got. */
+function memoryKey(states: readonly MemoryState[] | null): string {
+  return (states ?? []).map((m) => (m.status === 'computing' ? `c${m.passes}` : m.status)).join(',');
 }

@@ -5,23 +5,75 @@
  */
 import { cellLabel } from '../engine/index.js';
 import { explainUnit } from '../trace/explain.js';
+import type { MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { ColourRuns, divBar, divSpark, seqBar, seqSpark } from './bars.js';
 import { explainBody, wrapExplain } from './explain-text.js';
 import { fit, fmtNum, fmtSigned, fmtUnit, textWidth } from './format.js';
 import { helpLines } from './help-text.js';
 import type { Layout } from './layout.js';
+import { memoryLines, memorySnapshotRows, type MemoryNetwork } from './memory-frame.js';
+import { networkLabel, networkTitle } from './networks.js';
 import { saturationMark, type PanelSpec } from './panels.js';
 import { stepsPerSecond, type Session } from './session.js';
 import type { Theme } from './theme.js';
 
 /** Everything a section needs. `T` is passed (not read from the store) so memoised sections see it change. */
 export interface FrameInput {
+  /** The focused network's trace (the only one without --compare). */
   readonly store: TraceStore;
   readonly session: Session;
   readonly theme: Theme;
   readonly layout: Layout;
+  /** The focused network's panels. */
   readonly panels: readonly PanelSpec[];
+  /** Both networks in screen order when a second one is compared; `store` and `panels` are the focused one's. */
+  readonly pair?: NetworkPair | null;
+  /** Names of the networks in screen order (their weights files), for titles. */
+  readonly names?: readonly (string | undefined)[];
+  /** The memory view's figures per network in screen order (read in memory mode only). */
+  readonly memory?: readonly MemoryState[] | null;
+}
+
+/** Two networks run on the same input, in screen order (the first is the one the viewer opened). */
+export interface NetworkPair {
+  readonly stores: readonly [TraceStore, TraceStore];
+  readonly panels: readonly [readonly PanelSpec[], readonly PanelSpec[]];
+}
+
+/** Whether step t of a trace can be read (a compared network may lag, or hold a shorter history). */
+function held(store: TraceStore, t: number): boolean {
+  return t >= store.first && t < store.length;
+}
+
+/**
+ * The trace that says what the input was (x, labels, source): the first network's, which every
+ * step reaches first; the compared one may lag or wait for the whole input.
+ */
+function inputStore(f: FrameInput): TraceStore {
+  return f.pair?.stores[0] ?? f.store;
+}
+
+/** One network's share of the screen. */
+interface Block {
+  readonly store: TraceStore;
+  readonly panels: readonly PanelSpec[];
+  readonly view: number;
+  readonly focused: boolean;
+  readonly name: string | undefined;
+}
+
+/** The networks on screen, in screen order, each with its own view. */
+function blocks(f: FrameInput): Block[] {
+  const s = f.session;
+  if (f.pair == null || s.other === null) return [{ store: f.store, panels: f.panels, view: s.view, focused: true, name: f.names?.[0] }];
+  return [0, 1].map((i) => ({
+    store: f.pair!.stores[i]!,
+    panels: f.pair!.panels[i]!,
+    view: i === s.focus ? s.view : s.other!.view,
+    focused: i === s.focus,
+    name: f.names?.[i],
+  }));
 }
 
 /** Layer and direction index of the session's view. */
@@ -58,7 +110,21 @@ export function statusLine(f: FrameInput): string {
   const dirs = net.directions.length > 1 ? 'bidirectional' : net.directions[0] === 'reverse' ? 'reverse' : '';
   const longCell = [`${kind} ${net.inputSize}→${net.hiddenSize}`, net.numLayers > 1 ? `${net.numLayers} layers` : '', dirs].filter((x) => x !== '').join(', ');
   const shortCell = `${kind} ${net.inputSize}→${net.hiddenSize}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs === 'bidirectional' ? ' bi' : dirs === 'reverse' ? ' rev' : ''}`;
-  pieces.push({ alts: [longCell, shortCell], priority: 5 });
+  const pair = f.pair != null && s.other !== null ? blocks(f) : null;
+  if (pair === null) pieces.push({ alts: [longCell, shortCell], priority: 5 });
+  else {
+    // Both networks, named; the focused one first marked.
+    const [a, b] = pair as [Block, Block];
+    const mark = (x: Block): string => (x.focused ? '▶' : '');
+    pieces.push({
+      alts: [
+        `${mark(a)}${networkTitle(a.store.network, a.name)} vs ${mark(b)}${networkTitle(b.store.network, b.name)}`,
+        `${mark(a)}${networkLabel(a.store.network)} vs ${mark(b)}${networkLabel(b.store.network)}`,
+        `${mark(a)}${cellLabel(a.store.network.kind)} vs ${mark(b)}${cellLabel(b.store.network.kind)}`,
+      ],
+      priority: 5,
+    });
+  }
   if (store.viewCount > 1) {
     const d = store.direction(dir);
     pieces.push({ alts: [`layer ${layer + 1}/${net.numLayers} ${d}`, `L${layer + 1}/${net.numLayers} ${d === 'forward' ? '→' : '←'}`], priority: 8 });
@@ -72,20 +138,12 @@ export function statusLine(f: FrameInput): string {
   else pieces.push({ alts: [`paused ${sps}/s`, 'paused'], priority: 2 });
   if (s.follow) pieces.push({ alts: ['follow'], priority: 9, style: 'accent' });
   if (s.T > 0) {
-    const label = store.label(s.cursor);
-    pieces.push({ alts: [store.tokens ? `“${label}”` : label], priority: 4 });
-    const pred = store.prediction(s.cursor);
-    if (pred !== null) {
-      const names = store.classNames;
-      const best = argmax(pred);
-      const text =
-        names !== null
-          ? `next ${store.tokens ? `“${names[best]}”` : names[best]}`
-          : pred.length === 1
-            ? `ŷ ${fmtNum(pred[0]!)}`
-            : pred.length <= 3
-              ? `ŷ ${Array.from(pred, fmtNum).join(' ')}`
-              : `ŷ argmax ${best}`;
+    const input = inputStore(f);
+    const label = input.label(s.cursor);
+    pieces.push({ alts: [input.tokens ? `“${label}”` : label], priority: 4 });
+    const preds = (pair ?? [{ store } as Block]).map((b) => predictionText(b.store, s.cursor));
+    if (preds.some((p) => p !== null)) {
+      const text = preds.length === 1 ? preds[0]! : preds.map((p) => p ?? '–').join(' vs ');
       pieces.push({ alts: [text], priority: 3 });
     }
   }
@@ -119,6 +177,22 @@ export function statusLine(f: FrameInput): string {
   return line;
 }
 
+/** The head's prediction at step t in words (`ŷ 0.89`, `next “(”`), or null without a head. */
+function predictionText(store: TraceStore, t: number): string | null {
+  if (!held(store, t)) return null;
+  const pred = store.prediction(t);
+  if (pred === null) return null;
+  const names = store.classNames;
+  const best = argmax(pred);
+  return names !== null
+    ? `next ${store.tokens ? `“${names[best]}”` : names[best]}`
+    : pred.length === 1
+      ? `ŷ ${fmtNum(pred[0]!)}`
+      : pred.length <= 3
+        ? `ŷ ${Array.from(pred, fmtNum).join(' ')}`
+        : `ŷ argmax ${best}`;
+}
+
 function argmax(v: Float64Array): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
@@ -128,7 +202,8 @@ function argmax(v: Float64Array): number {
 // ---- x strip ------------------------------------------------------------------------------
 
 export function xStrip(f: FrameInput): string[] {
-  const { store, session: s, theme, layout: L } = f;
+  const { session: s, theme, layout: L } = f;
+  const store = inputStore(f);
   if (L.xRows === 0) return [];
   const D = store.network.inputSize;
   const gutter = fit('x', L.gutter);
@@ -167,16 +242,17 @@ function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, 
   return `|${p.name}|≤${m}`;
 }
 
-function panelTitle(f: FrameInput, p: PanelSpec, index: number, layer: number, dir: number): string {
+function panelTitle(f: FrameInput, b: Block, p: PanelSpec, index: number, layer: number, dir: number): string {
   const { theme, layout: L } = f;
-  const right = scaleText(f.store, p, layer, dir, L.panelWidth - 2);
+  const right = scaleText(b.store, p, layer, dir, L.panelWidth - 2);
   const key = `${index + 1}`;
   const leftWidth = Math.max(1, L.panelWidth - textWidth(right) - 2 - key.length);
   // The words go first when the panel is narrow; the name and the scale always stay.
   const long = ` ${p.name} ${p.title}`;
   const name = fit(long.length <= leftWidth ? long : ` ${p.name}`, leftWidth);
-  const chosen = f.session.timeline === index;
-  return ` ${theme.style(chosen ? 'accent' : 'dim', key)}${theme.style('title', name)}${theme.style('dim', right)} `;
+  // Keys 1..6 pick a panel of the focused network: the other's numbers are dim.
+  const chosen = b.focused && f.session.timeline === index;
+  return ` ${theme.style(chosen ? 'accent' : 'dim', key)}${theme.style(b.focused ? 'title' : 'dim', name)}${theme.style('dim', right)} `;
 }
 
 /** The scrollbar glyph for grid row r: a thumb where the visible units sit among all H. */
@@ -186,36 +262,96 @@ function scrollGlyph(H: number, unitTop: number, rows: number, r: number): strin
   return r >= start && r < end ? '┃' : '│';
 }
 
+/** The divider between two networks side by side (PAIR_GAP columns). */
+const DIVIDER = ' ┃';
+
+/**
+ * One grid row of a block's panels: the title row then one row per unit, without the gutter.
+ * Units the network does not have (a compared network with a smaller H) are blank; so is every
+ * row while the step is not held.
+ */
+function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: number, unitTop: number, rows: number): string[] {
+  const { session: s, theme, layout: L } = f;
+  const { layer, dir } = viewOf(b.store, b.view);
+  const out = [group.map((p, i) => panelTitle(f, b, p, first + i, layer, dir)).join('')];
+  const width = group.length * L.panelWidth;
+  if (s.T === 0 || !held(b.store, s.cursor)) {
+    const why = s.T === 0 ? ' no steps yet' : b.store.status === 'reading' && b.store.pending > 0 ? ' waiting for the whole input (a reverse direction)' : ' this step is not held';
+    for (let r = 0; r < rows; r++) out.push(r === 0 ? theme.style('dim', fit(why, width)) : ' '.repeat(width));
+    return out;
+  }
+  const H = b.store.network.hiddenSize;
+  const values = group.map((p) => b.store.state(p.name, layer, dir, s.cursor));
+  const scales = group.map((p) => panelScale(b.store, p, layer, dir));
+  for (let r = 0; r < rows; r++) {
+    const u = unitTop + r;
+    if (u >= H) {
+      out.push(' '.repeat(width));
+      continue;
+    }
+    const selected = u === s.unit && b.focused;
+    let line = '';
+    for (let i = 0; i < group.length; i++) {
+      const p = group[i]!;
+      const v = values[i]![u]!;
+      const num = p.scale === 'unit' ? fmtUnit(v) : fmtSigned(v);
+      const bar = p.scale === 'unit' ? seqBar(theme, v, 2 * L.half + 1) : divBar(theme, v, scales[i]!, L.half);
+      line += ` ${selected ? theme.style('selected', num) : num} ${bar}${saturationMark(p.scale, v)}`;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** The row naming a network above its grid: cell, sizes, weights, layer, and which one has focus. */
+function nameText(f: FrameInput, b: Block, hint: boolean): string {
+  const views = b.store.viewCount;
+  const { layer, dir } = viewOf(b.store, b.view);
+  const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)}` : '';
+  const other = blocks(f).find((x) => x.store !== b.store);
+  const tail = !b.focused || other === undefined ? '' : hint ? `   (1 of 2 shown · c shows ${networkTitle(other.store.network, other.name)})` : '   (keys act here · c switches)';
+  return `${b.focused ? '▶' : ' '} ${networkTitle(b.store.network, b.name)}${where}${tail}`;
+}
+
+function nameRow(f: FrameInput, b: Block, width: number, hint: boolean): string {
+  return f.theme.style(b.focused ? 'accent' : 'title', fit(nameText(f, b, hint), width));
+}
+
 export function panelGrid(f: FrameInput): string[] {
-  const { store, session: s, theme, layout: L, panels } = f;
-  const { layer, dir } = viewOf(store, s.view);
+  const { session: s, theme, layout: L } = f;
   const lines: string[] = [];
   const rows = Math.min(L.unitRows, s.H);
   const unitTop = Math.max(0, Math.min(s.unitTop, s.H - rows));
-  for (let gr = 0; gr < L.gridRows; gr++) {
-    const group = panels.slice(gr * L.panelCols, (gr + 1) * L.panelCols);
-    const first = gr * L.panelCols;
-    lines.push(' '.repeat(L.gutter) + group.map((p, i) => panelTitle(f, p, first + i, layer, dir)).join(''));
-    if (s.T === 0) {
-      for (let r = 0; r < rows; r++) lines.push(r === 0 ? theme.style('dim', ' '.repeat(L.gutter) + ' no steps yet') : '');
-      continue;
-    }
-    const values = group.map((p) => store.state(p.name, layer, dir, s.cursor));
-    const scales = group.map((p) => panelScale(store, p, layer, dir));
-    for (let r = 0; r < rows; r++) {
-      const u = unitTop + r;
-      const selected = u === s.unit;
-      const idx = String(u).padStart(L.indexWidth);
-      let line = selected ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
-      for (let i = 0; i < group.length; i++) {
-        const p = group[i]!;
-        const v = values[i]![u]!;
-        const num = p.scale === 'unit' ? fmtUnit(v) : fmtSigned(v);
-        const bar = p.scale === 'unit' ? seqBar(theme, v, 2 * L.half + 1) : divBar(theme, v, scales[i]!, L.half);
-        line += ` ${selected ? theme.style('selected', num) : num} ${bar}${saturationMark(p.scale, v)}`;
-      }
-      if (L.scrollbar) line += theme.style('dim', scrollGlyph(s.H, unitTop, rows, r));
-      lines.push(line);
+  const gutter = ' '.repeat(L.gutter);
+  const unitGutter = (r: number): string => {
+    const u = unitTop + r;
+    const idx = String(u).padStart(L.indexWidth);
+    return u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
+  };
+  const scroll = (r: number): string => (L.scrollbar ? theme.style('dim', scrollGlyph(s.H, unitTop, rows, r)) : '');
+  const all = blocks(f);
+
+  if (L.pair === 'beside' && all.length === 2) {
+    const [a, b] = all as [Block, Block];
+    const left = blockRows(f, a, a.panels, 0, unitTop, rows);
+    const right = blockRows(f, b, b.panels, 0, unitTop, rows);
+    const leftWidth = L.gutter + a.panels.length * L.panelWidth;
+    const rightWidth = Math.max(1, L.cols - leftWidth - DIVIDER.length);
+    lines.push(nameRow(f, a, leftWidth, false) + theme.style('dim', DIVIDER) + nameRow(f, b, rightWidth, false).trimEnd());
+    lines.push(gutter + left[0]! + theme.style('dim', DIVIDER) + right[0]!);
+    for (let r = 0; r < rows; r++) lines.push(unitGutter(r) + left[r + 1]! + theme.style('dim', DIVIDER) + right[r + 1]! + scroll(r));
+    return lines;
+  }
+
+  const shown = L.pair === 'focused' ? all.filter((b) => b.focused) : all;
+  for (const b of shown) {
+    if (L.pair !== null) lines.push(nameRow(f, b, L.cols, L.pair === 'focused'));
+    const gridRows = Math.ceil(b.panels.length / L.panelCols);
+    for (let gr = 0; gr < gridRows; gr++) {
+      const group = b.panels.slice(gr * L.panelCols, (gr + 1) * L.panelCols);
+      const part = blockRows(f, b, group, gr * L.panelCols, unitTop, rows);
+      lines.push(gutter + part[0]!);
+      for (let r = 0; r < rows; r++) lines.push(unitGutter(r) + part[r + 1]! + scroll(r));
     }
   }
   return lines;
@@ -310,7 +446,7 @@ export function timelineLines(f: FrameInput): string[] {
   const scale = panelScale(store, p, layer, dir);
   const lines: string[] = [];
   lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width)));
-  if (L.tokenRow) lines.push(' '.repeat(L.gutter) + tokenRow(store, s, w0, width));
+  if (L.tokenRow) lines.push(' '.repeat(L.gutter) + tokenRow(inputStore(f), s, w0, width));
   const row = new Float64Array(width);
   const top = heatUnits(s, L.heatRows);
   for (let r = 0; r < L.heatRows && top + r < s.H; r++) {
@@ -362,7 +498,8 @@ export function explainLines(f: FrameInput): string[] {
 
 // ---- footer, help, too small ----------------------------------------------------------------
 
-const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · f follow · ? help · q quit';
+const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · m memory · f follow · ? help · q quit';
+const PAIR_HINTS = '←/→ step · c switch network · m memory · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · ? help · q quit';
 
 export function footerLine(f: FrameInput): string {
   const { store, session: s, theme, layout: L } = f;
@@ -391,7 +528,7 @@ export function footerLine(f: FrameInput): string {
   const units = L.scrollbar ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
   const leftW = textWidth(left);
   const room = width - leftW - textWidth(units) - 2;
-  const hints = room >= 12 ? fit(` ${HINTS}`, room) : '';
+  const hints = room >= 12 ? fit(` ${f.pair != null ? PAIR_HINTS : HINTS}`, room) : '';
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
   const leftText = leftW > width ? fit(left, width) : left;
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);
@@ -427,12 +564,21 @@ export function tooSmallLines(theme: Theme, layout: Layout): string[] {
   return lines.slice(0, Math.max(1, layout.height));
 }
 
+/** The memory view in the body's place: how far back each network's state reaches from the cursor. */
+export function memoryBody(f: FrameInput): string[] {
+  const { session: s, layout: L } = f;
+  const networks: MemoryNetwork[] = blocks(f).map((b, i) => ({ store: b.store, name: b.name, state: f.memory?.[i] ?? { status: 'idle' } }));
+  const rows = L.snapshot ? memorySnapshotRows(networks) : L.bodyRows;
+  return memoryLines({ networks, cursor: s.cursor, T: s.T, focus: f.pair != null ? s.focus : 0, theme: f.theme, cols: L.cols, rows }, L.snapshot);
+}
+
 /** The whole frame, `layout.height` lines: what the snapshot prints and the tests read. */
 export function composeFrame(f: FrameInput): string[] {
   const { layout: L, session: s } = f;
   if (L.tooSmall !== null) return tooSmallLines(f.theme, L);
   const lines: string[] = [statusLine(f), ...xStrip(f)];
   if (s.help) lines.push(...helpBody(f));
+  else if (s.mode === 'memory') lines.push(...memoryBody(f));
   else lines.push(...panelGrid(f), ...explainLines(f), ...timelineLines(f));
   if (L.footer) {
     while (lines.length < L.height - 1) lines.push('');

@@ -38,6 +38,8 @@ export type Action =
   | { readonly type: 'unitPage'; readonly delta: 1 | -1 }
   | { readonly type: 'view'; readonly delta: 1 | -1 }
   | { readonly type: 'explain' }
+  | { readonly type: 'memory' }
+  | { readonly type: 'focus' }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
   | { readonly type: 'quit' };
@@ -89,6 +91,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 } },
   { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },
   { keys: [{ char: 'e' }], label: 'e', description: 'explain the selected unit with the real numbers', group: 'View', action: { type: 'explain' } },
+  { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state at this step depends on the input (log scale)', group: 'View', action: { type: 'memory' } },
+  { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
   { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' } },

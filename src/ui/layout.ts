@@ -12,6 +12,10 @@
  *   timeline         axis row, heatmap rows (units x steps), sparkline (1 or 2 rows)
  *     or explain     the selected unit's equations with numbers
  *   footer           1 row
+ *
+ * With a second network (--compare) the grid holds both: side by side with a divider when all
+ * their panels fit in one row, else one grid under the other, each under a row naming it; when
+ * not even that fits, only the focused one, its name row saying so.
  */
 
 export const MIN_COLS = 40;
@@ -43,7 +47,18 @@ export interface LayoutInput {
   readonly tokenRow?: boolean;
   /** Static snapshot: no height limit, every unit shown, no footer. */
   readonly snapshot?: boolean;
+  /**
+   * A second network shown with the first: its panel count (`panels` is the first's) and which of
+   * the two keys act on (the one shown when only one fits).
+   */
+  readonly compare?: { readonly panels: number; readonly focus: 0 | 1 } | null;
 }
+
+/** How two networks share the grid (null: one network). */
+export type PairLayout = 'beside' | 'below' | 'focused' | null;
+
+/** Columns between the two networks' panels when they sit side by side: a space and a divider. */
+export const PAIR_GAP = 2;
 
 export interface Layout {
   readonly cols: number;
@@ -84,6 +99,17 @@ export interface Layout {
   readonly footer: boolean;
   /** The static plain-text view: no play state, no key hints. */
   readonly snapshot: boolean;
+  /** How two networks share the grid; null for one network. */
+  readonly pair: PairLayout;
+  /** Rows naming the networks above their grids: 1 per grid shown (0 for one network). */
+  readonly nameRows: number;
+  /**
+   * Grid rows of the first network ('below': the second's follow; 'focused': all of them when the
+   * first is focused, else 0). For one network or 'beside', equal to gridRows.
+   */
+  readonly gridRowsFirst: number;
+  /** Panels of the first network in each 'beside' row; its divider follows. */
+  readonly panelsFirst: number;
 }
 
 function digits(n: number): number {
@@ -107,6 +133,10 @@ export function computeLayout(input: LayoutInput): Layout {
     ...base,
     height: Math.max(1, input.rows - 1),
     tooSmall: why,
+    pair: null,
+    nameRows: 0,
+    gridRowsFirst: 0,
+    panelsFirst: 0,
     panelCols: 0,
     gridRows: 0,
     half: 0,
@@ -128,14 +158,42 @@ export function computeLayout(input: LayoutInput): Layout {
   const need = `gatescope needs at least ${MIN_COLS}x${MIN_ROWS}`;
   if (cols < MIN_COLS || (!snapshot && input.rows < MIN_ROWS)) return tooSmall(`terminal too small (${cols}x${input.rows}): ${need}`);
 
-  // Columns: as many panels side by side as fit with bars of at least 2*MIN_HALF+1 cells.
   const usable = cols - gutter - 1; // one column kept for the scrollbar
   const minPanel = PANEL_CHROME + 2 * MIN_HALF + 1;
-  const panelCols = Math.max(1, Math.min(panels, Math.floor(usable / minPanel)));
-  if (Math.floor(usable / panelCols) < minPanel) return tooSmall(`terminal too narrow (${cols} columns): ${need}`);
-  const half = Math.min(MAX_HALF, Math.floor((Math.floor(usable / panelCols) - PANEL_CHROME - 1) / 2));
-  const panelWidth = PANEL_CHROME + 2 * half + 1;
-  const gridRows = Math.ceil(panels / panelCols);
+  const sideBySide = (n: number, room: number) => Math.min(MAX_HALF, Math.floor((Math.floor(room / n) - PANEL_CHROME - 1) / 2));
+  // Columns: as many panels side by side as fit with bars of at least 2*MIN_HALF+1 cells.
+  const gridOf = (n: number) => {
+    const panelCols = Math.max(1, Math.min(n, Math.floor(usable / minPanel)));
+    return { panelCols, gridRows: Math.ceil(n / panelCols), half: sideBySide(panelCols, usable) };
+  };
+  const cmp = input.compare ?? null;
+  interface Arrangement {
+    pair: PairLayout;
+    panelCols: number;
+    gridRows: number;
+    gridRowsFirst: number;
+    panelsFirst: number;
+    half: number;
+    nameRows: number;
+  }
+  const arrangements: Arrangement[] = [];
+  if (cmp === null) {
+    const g = gridOf(panels);
+    arrangements.push({ pair: null, ...g, gridRowsFirst: g.gridRows, panelsFirst: panels, nameRows: 0 });
+  } else {
+    const both = panels + cmp.panels;
+    if (Math.floor((usable - PAIR_GAP) / minPanel) >= both) {
+      arrangements.push({ pair: 'beside', panelCols: both, gridRows: 1, gridRowsFirst: 1, panelsFirst: panels, half: sideBySide(both, usable - PAIR_GAP), nameRows: 1 });
+    }
+    const g = gridOf(Math.max(panels, cmp.panels));
+    const first = Math.ceil(panels / g.panelCols);
+    arrangements.push({ pair: 'below', panelCols: g.panelCols, gridRows: first + Math.ceil(cmp.panels / g.panelCols), gridRowsFirst: first, panelsFirst: panels, half: g.half, nameRows: 2 });
+    const focused = gridOf(cmp.focus === 0 ? panels : cmp.panels);
+    arrangements.push({ pair: 'focused', ...focused, gridRowsFirst: cmp.focus === 0 ? focused.gridRows : 0, panelsFirst: panels, nameRows: 1 });
+  }
+  const narrow = (a: Arrangement) => a.half < MIN_HALF;
+  if (arrangements.every(narrow)) return tooSmall(`terminal too narrow (${cols} columns): ${need}`);
+  const fitting = arrangements.filter((a) => !narrow(a));
 
   const xCellWidth = base.xNameWidth + 1 + 6 + 1 + (2 * X_HALF + 1) + 2;
   const xPerRow = Math.max(1, Math.floor((cols - gutter) / xCellWidth));
@@ -143,21 +201,30 @@ export function computeLayout(input: LayoutInput): Layout {
   const timelineWidth = Math.max(1, cols - gutter - 1);
   const sparkWant = input.signedSpark ? 2 : 1;
   const axisRows = input.tokenRow === true ? 2 : 1;
+  const gridFields = (a: Arrangement) => ({
+    panelCols: a.panelCols,
+    gridRows: a.gridRows,
+    half: a.half,
+    panelWidth: PANEL_CHROME + 2 * a.half + 1,
+    pair: a.pair,
+    nameRows: a.nameRows,
+    gridRowsFirst: a.gridRowsFirst,
+    panelsFirst: a.panelsFirst,
+  });
 
   if (snapshot) {
+    // No height limit: both networks, whichever arrangement fits the width first.
+    const a = fitting[0]!;
     const xRows = Math.min(xNeeded, 4);
     const heatRows = Math.min(H, HEATMAP_MAX_ROWS);
     const timelineRows = axisRows + heatRows + sparkWant;
-    const gridHeight = gridRows * (1 + H);
+    const gridHeight = a.nameRows + a.gridRows * (1 + H);
     const height = 1 + xRows + gridHeight + timelineRows;
     return {
       ...base,
+      ...gridFields(a),
       height,
       tooSmall: null,
-      panelCols,
-      gridRows,
-      half,
-      panelWidth,
       unitRows: H,
       scrollbar: false,
       xRows,
@@ -179,9 +246,16 @@ export function computeLayout(input: LayoutInput): Layout {
   const xRows = Math.min(xNeeded, avail >= 40 ? 3 : avail >= 20 ? 2 : 1);
   const body = avail - xRows;
   const minUnits = Math.min(H, 2);
-  const gridMin = gridRows * (1 + minUnits);
-  if (body < gridMin) return tooSmall(`terminal too short (${input.rows} rows) for ${gridRows} rows of panels: ${need}, or wider`);
-  const gridFull = gridRows * (1 + H);
+  const minGrid = (a: Arrangement) => a.nameRows + a.gridRows * (1 + minUnits);
+  // Two networks: side by side, else stacked, else only the focused one, as the height allows.
+  const a = fitting.find((c) => minGrid(c) <= body);
+  if (a === undefined) {
+    const g = fitting.at(-1)!;
+    return tooSmall(`terminal too short (${input.rows} rows) for ${g.gridRows} rows of panels: ${need}, or wider`);
+  }
+  const gridRows = a.gridRows;
+  const gridMin = minGrid(a);
+  const gridFull = a.nameRows + gridRows * (1 + H);
   const timelineMin = axisRows + sparkWant; // axis (and tokens) and sparkline, no heatmap
   const timelineWant = timelineMin + Math.min(H, HEATMAP_MAX_ROWS);
 
@@ -195,19 +269,16 @@ export function computeLayout(input: LayoutInput): Layout {
     const room = rest - gridMin;
     timelineRows = room < timelineMin ? 0 : Math.max(timelineMin, Math.min(timelineWant, room, Math.floor(rest * 0.4)));
   }
-  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((rest - timelineRows) / gridRows) - 1));
-  const spare = rest - timelineRows - gridRows * (1 + unitRows);
+  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((rest - timelineRows - a.nameRows) / gridRows) - 1));
+  const spare = rest - timelineRows - a.nameRows - gridRows * (1 + unitRows);
   const timeline = timelineRows > 0;
   const sparkRows = timeline ? sparkWant : 0;
   const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - axisRows - sparkRows + spare)) : 0;
   return {
     ...base,
+    ...gridFields(a),
     height,
     tooSmall: null,
-    panelCols,
-    gridRows,
-    half,
-    panelWidth,
     unitRows,
     scrollbar: unitRows < H,
     xRows,

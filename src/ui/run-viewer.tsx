@@ -34,6 +34,12 @@ export interface ViewerOptions {
   readonly patchConsole?: boolean;
   /** Reports each frame's render time in ms (benchmarks). */
   readonly onFrame?: (ms: number) => void;
+  /** A second network on the same input (--compare), fed by the caller like `store`. */
+  readonly compare?: TraceStore | null;
+  /** Names of the networks (weights files), first then compared. */
+  readonly names?: readonly (string | undefined)[];
+  /** Open on the memory view. */
+  readonly memory?: boolean;
 }
 
 export interface Viewer {
@@ -70,6 +76,9 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         follow={opts.follow ?? false}
         {...(opts.cursor !== undefined ? { cursor: opts.cursor } : {})}
         maxFps={opts.maxFps ?? 30}
+        compare={opts.compare ?? null}
+        {...(opts.names !== undefined ? { names: opts.names } : {})}
+        memory={opts.memory ?? false}
       />,
       {
         stdout,

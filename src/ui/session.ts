@@ -49,6 +49,26 @@ export interface Session {
   /** A one-line note for the footer, cleared by the next key. */
   readonly note: string | null;
   readonly quit: boolean;
+  /** What the body shows: the gate panels, or how far back the memory reaches (m). */
+  readonly mode: ViewMode;
+  /**
+   * The second network on the same input (--compare, the remember demo's RNN twin), or null.
+   * `views`, `view`, `panels` and `timeline` above always describe the focused network, so every
+   * key acts on it; `other` holds the same for the one not focused, and `focus` says which of the
+   * two (0 = the first, 1 = the compared one) is focused. Switching focus swaps them.
+   */
+  readonly other: OtherNetwork | null;
+  readonly focus: 0 | 1;
+}
+
+export type ViewMode = 'gates' | 'memory';
+
+/** What the session keeps of the network that is not focused. */
+export interface OtherNetwork {
+  readonly views: number;
+  readonly view: number;
+  readonly panels: number;
+  readonly timeline: number;
 }
 
 export interface SessionInit {
@@ -61,6 +81,10 @@ export interface SessionInit {
   /** Starting step (0-based), clamped once steps exist. */
   readonly cursor?: number;
   readonly unitRows?: number;
+  /** A second network: its views and panels (units are shared: H is the larger of the two). */
+  readonly compare?: { readonly views: number; readonly panels: number } | null;
+  /** Open on the memory view. @default 'gates' */
+  readonly mode?: ViewMode;
 }
 
 export type SessionAction =
@@ -102,6 +126,24 @@ export function initialSession(init: SessionInit): Session {
     entryTimeline: 0,
     note: null,
     quit: false,
+    mode: init.mode ?? 'gates',
+    other: init.compare ? { views: Math.max(1, init.compare.views), view: 0, panels: Math.max(1, init.compare.panels), timeline: 0 } : null,
+    focus: 0,
+  };
+}
+
+/** Swaps the focused network's view with the other's. */
+function switchFocus(s: Session): Session {
+  const o = s.other;
+  if (o === null) return { ...s, note: 'one network only: --compare OTHER_WEIGHTS adds a second' };
+  return {
+    ...s,
+    views: o.views,
+    view: o.view,
+    panels: o.panels,
+    timeline: Math.min(o.timeline, o.panels - 1),
+    other: { views: s.views, view: s.view, panels: s.panels, timeline: s.timeline },
+    focus: s.focus === 0 ? 1 : 0,
   };
 }
 
@@ -233,6 +275,10 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, explain: !s.explain };
     case 'help':
       return { ...s, help: !s.help };
+    case 'memory':
+      return { ...s, mode: s.mode === 'memory' ? 'gates' : 'memory' };
+    case 'focus':
+      return switchFocus(s);
     case 'quit':
       return { ...s, quit: true };
   }

@@ -3,9 +3,10 @@
  * not a terminal: `gatescope x.csv > out.txt`, `--snapshot`, `--step N`. Every unit is shown, so
  * nothing is cut; the same composers as the live view draw it. Imports no React and no Ink.
  */
+import { MemoryTracker } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { textWidth } from './format.js';
-import { composeFrame } from './frame.js';
+import { composeFrame, type NetworkPair } from './frame.js';
 import { computeLayout, MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
 import { initialSession, reduce } from './session.js';
@@ -22,21 +23,32 @@ export interface SnapshotOptions {
   readonly unit?: number;
   /** Panel the timeline shows, 0-based in display order. @default 0 */
   readonly timeline?: number;
+  /** A second network run on the same input, drawn with the first (--compare). */
+  readonly compare?: TraceStore | null;
+  /** Names of the networks (weights files), first then compared. */
+  readonly names?: readonly (string | undefined)[];
+  /** Print the memory view (how far back the state reaches) instead of the gate panels. */
+  readonly memory?: boolean;
 }
 
 export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): string {
   const net = store.network;
+  const compare = opts.compare ?? null;
   const panels = panelsFor(net.kind);
+  const otherPanels = compare === null ? null : panelsFor(compare.network.kind);
+  const H = Math.max(net.hiddenSize, compare?.network.hiddenSize ?? 0);
   const cols = Math.max(MIN_COLS, opts.cols ?? 120);
   const T = store.length;
   let session = initialSession({
-    H: net.hiddenSize,
+    H,
     views: store.viewCount,
     panels: panels.length,
     T,
     done: store.status !== 'reading',
     cursor: opts.step ?? Math.max(0, T - 1),
-    unitRows: net.hiddenSize,
+    unitRows: H,
+    compare: compare === null ? null : { views: compare.viewCount, panels: otherPanels!.length },
+    mode: opts.memory === true ? 'memory' : 'gates',
   });
   const view = Math.max(0, Math.min(store.viewCount - 1, opts.view ?? 0));
   const timeline = Math.max(0, Math.min(panels.length - 1, opts.timeline ?? 0));
@@ -46,15 +58,19 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     cols,
     rows: 0,
     panels: panels.length,
-    H: net.hiddenSize,
+    H,
     D: net.inputSize,
     xNameWidth: Math.max(1, ...store.featureNames.map(textWidth)),
     explainRows: 0,
     signedSpark: panels[timeline]!.scale !== 'unit',
     tokenRow: store.tokens,
     snapshot: true,
+    compare: otherPanels === null ? null : { panels: otherPanels.length, focus: 0 },
   });
-  const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels });
+  const pair: NetworkPair | null = compare === null ? null : { stores: [store, compare], panels: [panels, otherPanels!] };
+  // A still picture waits for its numbers: the memory figures are computed here, to the end.
+  const memory = opts.memory === true && T > 0 ? (pair?.stores ?? [store]).map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
+  const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels, pair, names: opts.names ?? [], memory });
   if (store.error !== null) lines.push(` input stopped: ${store.error}`);
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }

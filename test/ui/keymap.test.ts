@@ -33,6 +33,8 @@ describe('key table', () => {
     ['Tab', k('', { tab: true }), { type: 'view', delta: 1 }],
     ['Shift-Tab', k('', { tab: true, shift: true }), { type: 'view', delta: -1 }],
     ['e', k('e'), { type: 'explain' }],
+    ['m', k('m'), { type: 'memory' }],
+    ['c', k('c'), { type: 'focus' }],
     ['f', k('f'), { type: 'follow' }],
     ['?', k('?'), { type: 'help' }],
     ['Esc', k('', { escape: true, meta: true }), { type: 'escape' }],
@@ -42,7 +44,7 @@ describe('key table', () => {
   for (const [name, press, action] of positive) it(`maps ${name}`, () => expect(actionFor(press)).toEqual(action));
 
   const negative: [string, KeyPress][] = [
-    ['c alone', k('c')],
+    ['C (c switches networks, Ctrl-C quits)', k('C', { shift: true })],
     ['Ctrl-L', k('l', { ctrl: true })],
     ['Ctrl-H is not h', k('h', { ctrl: true })],
     ['Q', k('Q', { shift: true })],

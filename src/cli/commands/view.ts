@@ -11,19 +11,20 @@
  * SIGTERM, SIGHUP, SIGINT and on a crash.
  */
 import { openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ReadStream } from 'node:tty';
 import type { Argv } from 'yargs';
 import { ingest } from '../../trace/ingest.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
 import { detectColorLevel } from '../../ui/theme.js';
+import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
 import { describeError, EXIT, UsageError } from '../errors.js';
 import { prepare, type PrepareFlags } from '../load.js';
 import { positiveInt, withInputOptions, withModelOptions } from '../options.js';
+import { NO_LAUNCH, prepareExtras, withViewExtras, type Launch, type ViewExtraFlags, type ViewExtras } from '../view-extras.js';
 
-export interface ViewArgs extends PrepareFlags {
+export interface ViewArgs extends PrepareFlags, ViewExtraFlags {
   snapshot?: boolean | undefined;
   step?: number | undefined;
   width?: number | undefined;
@@ -36,7 +37,7 @@ export const command = ['view [input]', '$0 [input]'];
 export const describe = 'open the viewer: every gate and state as bars, step by step (the default command)';
 
 export function builder<T>(y: Argv<T>) {
-  return withInputOptions(withModelOptions(y))
+  return withViewExtras(withInputOptions(withModelOptions(y)))
     .positional('input', {
       type: 'string',
       describe: 'sequence file, or - for stdin (default: stdin when piped, else the bundled "remember" demo)',
@@ -49,18 +50,13 @@ export function builder<T>(y: Argv<T>) {
     .option('history', { type: 'number', describe: 'most steps kept of a long or endless input; older ones are dropped [default: what fits in 1 GiB for a file, 256 MiB for a pipe]' })
     .example('$0 data.csv --weights lstm.json', 'step through every gate')
     .example('tail -f sensor.csv | $0 --weights m.json -', 'live: follows the newest step (f)')
-    .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README');
+    .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README')
+    .example('$0 data.csv -w lstm.json --compare rnn.json', 'two networks on the same input (c switches, m memory)');
 }
 
-/** The package root: fixtures/ sits beside dist/ and src/. */
-const ROOT = new URL('../../../', import.meta.url);
-
-/** `gatescope` with nothing to read opens the bundled demo (an LSTM that remembers its first input). */
-export function defaultDemo(): { input: string; weights: string } {
-  return {
-    input: fileURLToPath(new URL('fixtures/demos/remember/input.csv', ROOT)),
-    weights: fileURLToPath(new URL('fixtures/demos/remember/lstm.json', ROOT)),
-  };
+/** A demo's files as the flags that open them. */
+export function demoFlags(demo: Demo): Pick<ViewArgs, 'input' | 'weights' | 'inputFormat' | 'vocab'> {
+  return { input: demo.input, weights: demo.weights, inputFormat: demo.inputFormat, ...(demo.vocab !== null ? { vocab: demo.vocab } : {}) };
 }
 
 /** Keys for the viewer when stdin carries the data: the controlling terminal, or a clear error. */
@@ -87,14 +83,18 @@ function checkArgs(args: ViewArgs): void {
 
 const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
 
-export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
+export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_LAUNCH): Promise<number> {
   checkArgs(args);
   const interactive = env.stdout.isTTY === true && args.snapshot !== true && args.step === undefined;
   // yargs reads a lone `-` as an empty string
   const named = args.input === undefined || args.input === '' ? null : args.input;
-  let flags: ViewArgs = args;
-  if (args.input === undefined && !stdinHasData(env) && args.weights === undefined) flags = { ...args, ...defaultDemo() };
-  const dataOnStdin = flags === args ? named === null || named === '-' : false;
+  // Nothing to read: the default demo, opened exactly as `gatescope demo remember` opens it.
+  if (launch.demo === null && args.input === undefined && !stdinHasData(env) && args.weights === undefined) {
+    const demo = findDemo(DEFAULT_DEMO);
+    return handler({ ...args, ...demoFlags(demo) }, env, { demo, live: null });
+  }
+  const flags: ViewArgs = args;
+  const dataOnStdin = launch.demo === null && (named === null || named === '-');
 
   // Keys first: with no terminal to read them from, fail before reading an endless pipe.
   let keys: ReadStream | null = null;
@@ -104,20 +104,26 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
     const { model, input, toX } = await prepare(flags, env);
     const D = model.network.inputSize;
     const featureNames = model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : input.featureNames;
+    // A file is shown whole up to 1 GiB of history; a pipe may never end, so it keeps less.
+    const history = args.history !== undefined ? { maxSteps: args.history } : { historyBytes: dataOnStdin ? 256 * 2 ** 20 : 2 ** 30 };
     const store = new TraceStore(model.network, {
-      source: flags === args ? input.source : 'demo: remember (fixtures/demos/remember)',
+      source: launch.demo === null ? input.source : `demo: ${launch.demo.name} (fixtures/demos/${launch.demo.files.input})`,
       featureNames,
       init: model.init,
       head: model.head,
       tokens: input.vocab !== null,
       // A head with one output per token predicts the next one: name its outputs by the vocabulary.
       classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
-      // A file is shown whole up to 1 GiB of history; a pipe may never end, so it keeps less.
-      ...(args.history !== undefined ? { maxSteps: args.history } : { historyBytes: dataOnStdin ? 256 * 2 ** 20 : 2 ** 30 }),
+      ...history,
+    });
+    const extras = await prepareExtras(flags, model, store, history, launch, env).catch((err: unknown) => {
+      input.close();
+      throw err;
     });
 
     if (keys === null) {
-      await ingest(store, input, { toX });
+      await ingest(store, extras.feed(input, toX), { toX });
+      extras.settle(store);
       if (store.length === 0) {
         env.stderr.write(`gatescope: ${store.error ?? `${store.source}: no time steps`}\n`);
         return EXIT.data;
@@ -130,14 +136,16 @@ export async function handler(args: ViewArgs, env: CliEnv): Promise<number> {
         throw new UsageError(`--step ${args.step} is no longer kept: only the last ${store.length - store.first} steps are (raise --history)`);
       }
       const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
-      env.stdout.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}) }));
+      env.stdout.write(
+        renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), compare: extras.compare, names: extras.names, memory: extras.memory }),
+      );
       if (store.error !== null) {
         env.stderr.write(`gatescope: ${store.error}\n`);
         return EXIT.data;
       }
       return EXIT.ok;
     }
-    return await interactiveView(store, input, toX, keys, dataOnStdin, args, env);
+    return await interactiveView(store, input, toX, keys, dataOnStdin || extras.follow, args, env, extras);
   } finally {
     if (ownKeys) keys?.destroy();
   }
@@ -151,6 +159,7 @@ async function interactiveView(
   follow: boolean,
   args: ViewArgs,
   env: CliEnv,
+  extras: ViewExtras,
 ): Promise<number> {
   const proc = env.process ?? process;
   // React reads NODE_ENV when it is first imported: development mode costs several times more per frame.
@@ -170,7 +179,7 @@ async function interactiveView(
   stdout.on('error', ignore);
   const viewer = startViewer(
     { stdout, keys, stderr: env.stderr as NodeJS.WriteStream },
-    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}) },
+    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), compare: extras.compare, names: extras.names, memory: extras.memory },
   );
   const end = (exitCode: number, err: unknown = null): void => {
     if (err !== null && failure === null) failure = err;
@@ -183,7 +192,9 @@ async function interactiveView(
   proc.on('uncaughtException', onCrash);
   proc.on('unhandledRejection', onCrash);
 
-  const feeding = ingest(store, input, { toX, signal: abort.signal }).catch((err: unknown) => end(EXIT.internal, err));
+  const feeding = ingest(store, extras.feed(input, toX), { toX, signal: abort.signal })
+    .then(() => extras.settle(store))
+    .catch((err: unknown) => end(EXIT.internal, err));
   try {
     await viewer.done;
   } catch (err) {

@@ -1,0 +1,151 @@
+/**
+ * The bundled demos (fixtures/demos/index.json, written by scripts/make-demos.ts): which weights,
+ * sequence and vocabulary each opens, its twin network to compare with, and what to look at in
+ * the viewer. `gatescope` with nothing to read and `gatescope demo NAME` both open them from here.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { visible } from '../io/errors.js';
+import { UsageError } from './errors.js';
+
+/** The package root: fixtures/ sits beside dist/ and src/. */
+const DEMOS = new URL('../../fixtures/demos/', import.meta.url);
+
+/** The demo `gatescope` opens when there is nothing to read. */
+export const DEFAULT_DEMO = 'remember';
+
+export interface Demo {
+  readonly name: string;
+  /** One line: what the network was trained to do. */
+  readonly description: string;
+  /** What to look at in the viewer, in a sentence or two. */
+  readonly look: string;
+  /** Absolute paths. */
+  readonly weights: string;
+  readonly input: string;
+  readonly inputFormat: 'csv' | 'text';
+  readonly vocab: string | null;
+  /** A twin network trained on the same task, shown beside the first (remember's RNN). */
+  readonly compare: string | null;
+  /** Paths as the manifest writes them (relative to fixtures/demos/), for titles. */
+  readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null };
+  /** Sensible to stream one step at a time (`--live`). */
+  readonly live: boolean;
+}
+
+/**
+ * What to look at, per demo, in the viewer's words. The numbers come from the bundled weights
+ * (fixtures/demos/README.md lists how they were measured).
+ */
+const LOOK: Readonly<Record<string, { look: string; live?: boolean }>> = {
+  remember: {
+    look:
+      "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays at 0.87-0.99, so its cell keeps a " +
+      "trace of step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. " +
+      'Press m: the LSTM reaches back 49 steps, the RNN about 14; c switches the keys between the two.',
+  },
+  sine: {
+    look: 'the head predicts the next value (ŷ in the status line); watch the cell state follow the phase of the wave. Try --live: steps arrive one at a time, like a sensor.',
+    live: true,
+  },
+  brackets: {
+    look: "each step is one character. Press 5 (c in the timeline) and j down to unit 15: its cell climbs on every '(' and drops on every ')', counting the nesting depth (r = 0.97).",
+  },
+};
+
+interface ManifestEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly weights: string;
+  readonly input: string;
+  readonly inputFormat: string;
+  readonly vocab?: string;
+  readonly compare?: string;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+let cached: readonly Demo[] | null = null;
+
+/** Every bundled demo, in the manifest's order. */
+export function listDemos(): readonly Demo[] {
+  if (cached !== null) return cached;
+  const path = fileURLToPath(new URL('index.json', DEMOS));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`the demo manifest ${path} cannot be read (npm run demos rebuilds it): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const entries = (parsed as { demos?: unknown }).demos;
+  if (!Array.isArray(entries)) throw new Error(`the demo manifest ${path} has no "demos" list (npm run demos rebuilds it)`);
+  const abs = (rel: string): string => fileURLToPath(new URL(rel, DEMOS));
+  cached = entries.map((raw: Partial<ManifestEntry>): Demo => {
+    const name = str(raw.name);
+    const weights = str(raw.weights);
+    const input = str(raw.input);
+    if (name === null || weights === null || input === null) throw new Error(`the demo manifest ${path} has an entry without name, weights or input`);
+    const vocab = str(raw.vocab);
+    const compare = str(raw.compare);
+    const hint = LOOK[name];
+    return {
+      name,
+      description: str(raw.description) ?? '',
+      look: hint?.look ?? '',
+      weights: abs(weights),
+      input: abs(input),
+      inputFormat: raw.inputFormat === 'text' ? 'text' : 'csv',
+      vocab: vocab === null ? null : abs(vocab),
+      compare: compare === null ? null : abs(compare),
+      files: { weights, input, compare },
+      live: hint?.live ?? false,
+    };
+  });
+  return cached;
+}
+
+/** The demo called `name`, or a usage error naming the ones there are. */
+export function findDemo(name: string): Demo {
+  const demos = listDemos();
+  const demo = demos.find((d) => d.name === name);
+  if (demo === undefined) {
+    throw new UsageError(`unknown demo "${visible(name, 40)}": the demos are ${demos.map((d) => d.name).join(', ')} (gatescope demo --list says what each shows)`);
+  }
+  return demo;
+}
+
+/** The file name a network goes by on screen: the last part of its path (`lstm.json`). */
+export function shortName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}
+
+/** The --list text: each demo's name, what it was trained for and what to look at. */
+export function demoListText(width = 100): string {
+  const demos = listDemos();
+  const nameWidth = Math.max(...demos.map((d) => d.name.length)) + 2;
+  const wrap = (text: string, indent: number): string[] => {
+    const room = Math.max(30, width - indent);
+    const out: string[] = [];
+    let line = '';
+    for (const word of text.split(/\s+/)) {
+      if (word === '') continue;
+      if (line !== '' && line.length + 1 + word.length > room) {
+        out.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    if (line !== '') out.push(line);
+    return out;
+  };
+  const blocks = demos.map((d) => {
+    const pad = ' '.repeat(nameWidth + 2);
+    const lines = wrap(d.description, nameWidth + 2).map((l, i) => (i === 0 ? `  ${d.name.padEnd(nameWidth)}${l}` : pad + l));
+    const twin = d.compare !== null ? ` Shown beside ${d.files.compare}, trained the same way.` : '';
+    if (d.look !== '' || twin !== '') lines.push(...wrap(`Look: ${d.look}${twin}`, nameWidth + 2).map((l) => pad + l));
+    return lines.join('\n');
+  });
+  return `Bundled demos (small networks trained by gatescope's own trainer):\n\n${blocks.join('\n\n')}\n\nOpen one: gatescope demo NAME   (gatescope alone opens ${DEFAULT_DEMO}; --memory opens the memory view; sine --live streams)\n`;
+}

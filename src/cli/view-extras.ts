@@ -1,0 +1,161 @@
+/**
+ * What the viewer adds to one network on one input: a second network on the same input
+ * (`--compare OTHER_WEIGHTS`, and the remember demo's RNN twin), the memory view at start
+ * (`--memory`), and a demo's live feed (one step at a time at `--rate` steps per second).
+ *
+ * The compared network gets a trace of its own, fed record by record from the same stream as
+ * the first (before it, so it is never behind), and ends as the first one ends.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Argv } from 'yargs';
+import type { InputRecord } from '../io/input.js';
+import { InputError } from '../io/errors.js';
+import { TraceStore, type TraceHead, type TraceStoreOptions } from '../trace/trace-store.js';
+import type { CliEnv } from './env.js';
+import { shortName, type Demo } from './demos.js';
+import { readWeightsFile, type Model } from './load.js';
+
+export interface ViewExtraFlags {
+  compare?: string | undefined;
+  memory?: boolean | undefined;
+}
+
+/** The viewer's flags beyond one network: --compare and --memory. */
+export function withViewExtras<T>(y: Argv<T>) {
+  return y
+    .option('compare', { type: 'string', describe: 'a second weights file run on the same input, shown beside the first (c switches keys between them)' })
+    .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' });
+}
+
+/** How the viewer was launched: from a demo, and whether its steps are streamed live. */
+export interface Launch {
+  readonly demo: Demo | null;
+  /** Feed one step at a time at this many steps per second (a demo's --live). */
+  readonly live: { readonly rate: number } | null;
+}
+
+export const NO_LAUNCH: Launch = { demo: null, live: null };
+
+export interface ViewExtras {
+  /** The compared network's trace, or null. */
+  readonly compare: TraceStore | null;
+  /** Names of the networks (weights files), first then compared. */
+  readonly names: readonly (string | undefined)[];
+  readonly memory: boolean;
+  /** Start on the newest step and stay there (a live feed). */
+  readonly follow: boolean;
+  /** The records to give the first trace: each is appended to the compared trace first; paced when live. */
+  feed(input: AsyncIterable<InputRecord>, toX: (r: InputRecord) => Float64Array): AsyncIterable<InputRecord>;
+  /** After the first trace is fed: the compared one ends the way it did. */
+  settle(first: TraceStore): void;
+}
+
+const EMBEDDINGS = ['embedding.weight', 'encoder.weight', 'embed.weight'];
+
+/** The compared network: its weights, its own head and (text input) its own embedding. */
+async function loadCompare(path: string, main: Model, env: CliEnv) {
+  const file = await readWeightsFile(path, {}, env);
+  const net = file.network;
+  const yWidth = net.hiddenSize * net.directions.length;
+  const w = file.extra.get('head.weight');
+  const b = file.extra.get('head.bias') ?? null;
+  let head: TraceHead | null = null;
+  if (w !== undefined) {
+    if (w.shape.length !== 2 || w.shape[1] !== yWidth) {
+      throw new InputError(`expected [outputs, ${yWidth}] (outputs x H*directions), got [${w.shape.join(', ')}]`, { source: path, tensor: 'head.weight' });
+    }
+    if (b !== null && (b.shape.length !== 1 || b.shape[0] !== w.shape[0])) {
+      throw new InputError(`expected [${w.shape[0]}], got [${b.shape.join(', ')}]`, { source: path, tensor: 'head.bias' });
+    }
+    head = { weight: w.data, bias: b?.data ?? null, outSize: w.shape[0]! };
+  }
+  let embedding: { weight: Float32Array; rows: number } | null = null;
+  for (const name of EMBEDDINGS) {
+    const t = file.extra.get(name);
+    if (t === undefined || main.embedding === null) continue;
+    if (t.shape.length !== 2 || t.shape[1] !== net.inputSize) {
+      throw new InputError(`expected [vocabulary, ${net.inputSize}] (the network's input size), got [${t.shape.join(', ')}]`, { source: path, tensor: name });
+    }
+    embedding = { weight: t.data, rows: t.shape[0]! };
+    break;
+  }
+  if (embedding === null && net.inputSize !== main.network.inputSize) {
+    throw new InputError(`takes ${net.inputSize} inputs per step, the first network ${main.network.inputSize}: --compare needs the same input`, { source: path });
+  }
+  return { network: net, init: file.initialState ?? undefined, head, embedding };
+}
+
+/**
+ * Sets up the extras for a viewer on `main` over `store`'s input. `history` is the first trace's
+ * history option, so both keep about the same steps.
+ */
+export async function prepareExtras(
+  flags: ViewExtraFlags,
+  main: Model,
+  store: TraceStore,
+  history: Pick<TraceStoreOptions, 'maxSteps' | 'historyBytes'>,
+  launch: Launch,
+  env: CliEnv,
+): Promise<ViewExtras> {
+  const comparePath = flags.compare ?? launch.demo?.compare ?? undefined;
+  const mainName = main.weightsSource !== null ? shortName(main.weightsSource) : main.seed !== null ? `random weights, seed ${main.seed}` : undefined;
+  let compare: TraceStore | null = null;
+  let otherX: ((r: InputRecord, x: Float64Array) => ArrayLike<number>) | null = null;
+  if (comparePath !== undefined) {
+    const other = await loadCompare(comparePath, main, env);
+    compare = new TraceStore(other.network, {
+      source: store.source,
+      featureNames: store.featureNames,
+      init: other.init,
+      head: other.head,
+      tokens: store.tokens,
+      classNames: store.classNames !== null && other.head !== null && other.head.outSize === store.classNames.length ? store.classNames : null,
+      ...history,
+    });
+    const emb = other.embedding;
+    const D = other.network.inputSize;
+    otherX =
+      emb === null
+        ? (_r, x) => x
+        : (r) => {
+            const token = r.token ?? -1;
+            if (token < 0 || token >= emb.rows) {
+              throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${emb.rows} rows`, { source: comparePath, line: r.line });
+            }
+            return emb.weight.subarray(token * D, (token + 1) * D);
+          };
+  }
+  const live = launch.live;
+  const twin = compare;
+  const twinX = otherX;
+  return {
+    compare,
+    names: compare === null ? [mainName] : [mainName, shortName(comparePath!)],
+    memory: flags.memory === true,
+    follow: live !== null,
+    feed: (input, toX) => {
+      if (twin === null && live === null) return input;
+      return (async function* () {
+        const interval = live === null ? 0 : 1000 / live.rate;
+        const start = performance.now();
+        let n = 0;
+        for await (const r of input) {
+          if (interval > 0 && n > 0) {
+            // On a schedule from the start, so the rate holds however long each step takes.
+            const wait = start + n * interval - performance.now();
+            // Unreferenced: quitting the viewer never waits for the next step.
+            if (wait > 0) await sleep(wait, undefined, { ref: false });
+          }
+          n++;
+          if (twin !== null && twinX !== null) twin.append(twinX(r, toX(r)), r.label);
+          yield r;
+        }
+      })();
+    },
+    settle: (first) => {
+      if (twin === null) return;
+      if (first.status === 'done') twin.finish();
+      else if (first.status === 'failed') twin.fail(first.error ?? 'the input stopped');
+    },
+  };
+}

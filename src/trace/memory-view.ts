@@ -1,0 +1,307 @@
+/**
+ * The memory view's numbers for a trace: at step `cursor`, how strongly the last layer's forward
+ * hidden state h_cursor depends on each earlier step t, exactly as engine/memory.ts measures it
+ * (||dh/dx_t||_F, ||dh/dh_t||_F and, for LSTM, ||dh/dc_t||_F), over the steps up to the cursor.
+ *
+ * Cost: exact figures take H backward passes over the measured steps (one per unit of h), so a big
+ * network is measured over a window of the latest steps only, sized so that one pass stays short,
+ * and the passes run in slices between key presses: `request` does a slice now and schedules the
+ * rest; `result` reads what is done. Results are memoised per cursor (the trace up to a step never
+ * changes once computed).
+ *
+ * A window that starts after step 0 starts from the state the trace holds just before it, so the
+ * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
+ * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
+ */
+import { backwardSequence, gateCount, runSequence, ShapeError, type InitialState, type MemoryProfile, type MemorySensitivity, type Network, type NetworkStep } from '../engine/index.js';
+import type { TraceStore } from './trace-store.js';
+
+/** Most steps measured back from the cursor. */
+export const MEMORY_MAX_WINDOW = 200;
+/** Multiply-adds one backward pass may cost: about 25 ms, so a slice never holds keys up for long. */
+export const MEMORY_PASS_BUDGET = 2.5e7;
+/** Fewest steps measured however big the network (a window shorter than this says little). */
+export const MEMORY_MIN_WINDOW = 4;
+
+export interface MemoryResult {
+  readonly cursor: number;
+  /** First step measured; profile.sensitivity[i] is step start + i. */
+  readonly start: number;
+  /** True when steps before `start` are held but were left out to keep the cost down. */
+  readonly limited: boolean;
+  /** The last layer's forward direction, which is measured. */
+  readonly layer: number;
+  readonly dir: number;
+  readonly profile: MemoryProfile;
+}
+
+export type MemoryState =
+  | { readonly status: 'done'; readonly result: MemoryResult }
+  | { readonly status: 'computing'; readonly passes: number; readonly of: number }
+  | { readonly status: 'failed'; readonly message: string }
+  | { readonly status: 'idle' };
+
+export interface MemoryTrackerOptions {
+  /** Most steps measured back from the cursor. @default MEMORY_MAX_WINDOW */
+  readonly maxWindow?: number;
+  /** Cost cap of one pass in multiply-adds (sets the window for big networks). @default MEMORY_PASS_BUDGET */
+  readonly passBudget?: number;
+  /** Longest stretch of passes in one slice, in ms. @default 8 */
+  readonly sliceMs?: number;
+  /** Runs the next slice later. @default setImmediate */
+  readonly schedule?: (run: () => void) => void;
+  /** Clock. @default performance.now */
+  readonly now?: () => number;
+  /** Results kept. @default 512 */
+  readonly cacheSize?: number;
+}
+
+/** Multiply-adds of one step of one backward pass through every layer (about twice the forward's). */
+export function backwardStepCost(net: Network): number {
+  const G = gateCount(net.kind);
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  let cost = 0;
+  for (let k = 0; k < net.numLayers; k++) {
+    const din = k === 0 ? net.inputSize : H * dirs;
+    cost += dirs * 2 * G * H * (din + H);
+  }
+  return cost;
+}
+
+/** Steps measured back from the cursor (the cursor included) for a network, before the history's start is applied. */
+export function memoryWindow(net: Network, maxWindow = MEMORY_MAX_WINDOW, passBudget = MEMORY_PASS_BUDGET): number {
+  const byCost = Math.floor(passBudget / Math.max(1, backwardStepCost(net)));
+  return Math.max(1, Math.min(maxWindow, Math.max(MEMORY_MIN_WINDOW, byCost)));
+}
+
+interface Job {
+  readonly cursor: number;
+  readonly start: number;
+  readonly limited: boolean;
+  readonly xs: Float64Array[];
+  readonly steps: NetworkStep[];
+  readonly init: InitialState | undefined;
+  readonly dhN: (Float64Array | null)[];
+  readonly seed: Float64Array;
+  readonly x2: Float64Array;
+  readonly h2: Float64Array;
+  readonly c2: Float64Array;
+  /** Next unit of h to seed a pass with. */
+  next: number;
+}
+
+function sumSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  return s;
+}
+
+/** Memory figures of one trace, per cursor, computed off the key path. */
+export class MemoryTracker {
+  readonly store: TraceStore;
+  /** The (layer, direction) measured, or null when the network has no forward direction. */
+  readonly layer: number;
+  readonly dir: number;
+  private readonly unsupported: string | null;
+  private readonly window: number;
+  private readonly sliceMs: number;
+  private readonly schedule: (run: () => void) => void;
+  private readonly now: () => number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<number, MemoryResult>();
+  private job: Job | null = null;
+  private scheduled = false;
+  private failure: { cursor: number; message: string } | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(store: TraceStore, opts: MemoryTrackerOptions = {}) {
+    this.store = store;
+    const net = store.network;
+    this.layer = net.numLayers - 1;
+    this.dir = net.directions.indexOf('forward');
+    this.unsupported = this.dir < 0 ? 'the memory view needs a forward direction: this network only runs in reverse' : null;
+    this.window = memoryWindow(net, opts.maxWindow, opts.passBudget);
+    this.sliceMs = opts.sliceMs ?? 8;
+    this.schedule = opts.schedule ?? ((run) => void setImmediate(run));
+    this.now = opts.now ?? (() => performance.now());
+    this.cacheSize = Math.max(1, opts.cacheSize ?? 512);
+  }
+
+  /** Steps measured back from the cursor at most. */
+  get windowSteps(): number {
+    return this.window;
+  }
+
+  /** Called when a result is done or a computation advanced; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** What is known about `cursor` now, without starting anything. */
+  state(cursor: number): MemoryState {
+    if (this.unsupported !== null) return { status: 'failed', message: this.unsupported };
+    const done = this.cache.get(cursor);
+    if (done !== undefined) return { status: 'done', result: done };
+    if (this.failure !== null && this.failure.cursor === cursor) return { status: 'failed', message: this.failure.message };
+    if (this.job !== null && this.job.cursor === cursor) return { status: 'computing', passes: this.job.next, of: this.store.network.hiddenSize };
+    return { status: 'idle' };
+  }
+
+  /**
+   * Makes sure `cursor` gets computed: a slice of the work now (at most `sliceMs`, so a small
+   * network is done before this returns) and the rest in later slices. A job for another cursor
+   * is dropped: only the step on screen matters. Returns the state after the slice.
+   */
+  request(cursor: number): MemoryState {
+    const known = this.state(cursor);
+    if (known.status === 'done' || known.status === 'failed') return known;
+    if (this.job === null || this.job.cursor !== cursor) {
+      const started = this.begin(cursor);
+      if (!started) return this.state(cursor);
+    }
+    this.slice();
+    return this.state(cursor);
+  }
+
+  /** Computes `cursor` to the end now (the plain-text view, tests). */
+  computeNow(cursor: number): MemoryState {
+    const known = this.state(cursor);
+    if (known.status === 'done' || known.status === 'failed') return known;
+    if (this.job === null || this.job.cursor !== cursor) {
+      if (!this.begin(cursor)) return this.state(cursor);
+    }
+    while (this.job !== null && this.job.cursor === cursor) this.pass(this.job);
+    return this.state(cursor);
+  }
+
+  /** Stops any work in flight (the viewer closed). */
+  cancel(): void {
+    this.job = null;
+  }
+
+  private begin(cursor: number): boolean {
+    const store = this.store;
+    this.job = null;
+    // Not held (yet): a compared network may lag a step behind, or wait for the whole input.
+    if (!Number.isInteger(cursor) || cursor < store.first || cursor >= store.length) return false;
+    const net = store.network;
+    const start = Math.max(store.first, cursor - this.window + 1);
+    const xs: Float64Array[] = [];
+    for (let t = start; t <= cursor; t++) xs.push(store.x(t));
+    const init = this.initialState(start);
+    let steps: NetworkStep[];
+    try {
+      steps = runSequence(net, xs, init);
+    } catch (err) {
+      if (!(err instanceof ShapeError)) throw err;
+      this.failure = { cursor, message: err.message };
+      return false;
+    }
+    const dirs = net.directions.length;
+    const dhN: (Float64Array | null)[] = Array.from({ length: net.numLayers * dirs }, () => null);
+    const seed = new Float64Array(net.hiddenSize);
+    dhN[this.layer * dirs + this.dir] = seed;
+    const n = xs.length;
+    this.job = {
+      cursor,
+      start,
+      limited: start > store.first,
+      xs,
+      steps,
+      init,
+      dhN,
+      seed,
+      x2: new Float64Array(n),
+      h2: new Float64Array(n),
+      c2: new Float64Array(n),
+      next: 0,
+    };
+    return true;
+  }
+
+  /**
+   * The state the run starts from at `start`: the trace's own state just before it for forward
+   * directions; a reverse direction starts at the cursor, from the initial state.
+   */
+  private initialState(start: number): InitialState | undefined {
+    const store = this.store;
+    if (start === 0) return store.init;
+    const net = store.network;
+    const dirs = net.directions.length;
+    const h0: ArrayLike<number>[] = [];
+    const c0: ArrayLike<number>[] = [];
+    const H = net.hiddenSize;
+    for (let k = 0; k < net.numLayers; k++) {
+      for (let d = 0; d < dirs; d++) {
+        const view = k * dirs + d;
+        if (net.directions[d] === 'forward') {
+          h0.push(store.previous('h', k, d, start));
+          if (net.kind === 'lstm') c0.push(store.previous('c', k, d, start));
+        } else {
+          h0.push(store.init?.h0?.[view] ?? new Float64Array(H));
+          if (net.kind === 'lstm') c0.push(store.init?.c0?.[view] ?? new Float64Array(H));
+        }
+      }
+    }
+    return net.kind === 'lstm' ? { h0, c0 } : { h0 };
+  }
+
+  /** One backward pass, seeded with unit `next` of h at the cursor. */
+  private pass(job: Job): void {
+    const net = this.store.network;
+    const L = net.numLayers;
+    const d = this.dir;
+    job.seed.fill(0);
+    job.seed[job.next] = 1;
+    const g = backwardSequence(net, job.xs, job.steps, job.init, { dhN: job.dhN, params: false, stateGrads: true });
+    const lstm = net.kind === 'lstm';
+    for (let t = 0; t < job.xs.length; t++) {
+      job.x2[t] = job.x2[t]! + sumSquares(g.dx[t]!);
+      job.h2[t] = job.h2[t]! + sumSquares(g.dh![t]![L - 1]![d]!);
+      if (lstm) job.c2[t] = job.c2[t]! + sumSquares(g.dc![t]![L - 1]![d]!);
+    }
+    job.next++;
+    if (job.next >= net.hiddenSize) this.complete(job);
+  }
+
+  private complete(job: Job): void {
+    const lstm = this.store.network.kind === 'lstm';
+    const sensitivity = Array.from({ length: job.xs.length }, (_, t): MemorySensitivity =>
+      lstm
+        ? { t, x: Math.sqrt(job.x2[t]!), h: Math.sqrt(job.h2[t]!), c: Math.sqrt(job.c2[t]!) }
+        : { t, x: Math.sqrt(job.x2[t]!), h: Math.sqrt(job.h2[t]!) },
+    );
+    const result: MemoryResult = {
+      cursor: job.cursor,
+      start: job.start,
+      limited: job.limited,
+      layer: this.layer,
+      dir: this.dir,
+      profile: { cell: this.store.network.kind, T: job.xs.length, sensitivity },
+    };
+    this.cache.set(job.cursor, result);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.job = null;
+  }
+
+  /** Passes for at most sliceMs (at least one), then the rest later. */
+  private slice(): void {
+    const job = this.job;
+    if (job === null) return;
+    const t0 = this.now();
+    do this.pass(job);
+    while (this.job === job && this.now() - t0 < this.sliceMs);
+    if (this.job !== null && !this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => {
+        this.scheduled = false;
+        this.slice();
+      });
+    }
+    for (const l of this.listeners) l();
+  }
+}
