@@ -1,44 +1,46 @@
 /**
  * States over time: every gate, pre-activation and state of every layer and direction at every
- * step, kept compactly so the viewer can jump anywhere, plus the running value ranges it scales by.
+ * step, available for any step without keeping them all, plus the value ranges the viewer scales by.
  *
- * Forward-only networks are stepped as records arrive (live pipes); a network with a reverse
- * direction needs the whole input first, so its records are buffered and run at `finish()`.
+ * What is kept: the input x (float32) and label of every step (or nothing at all when the rows can
+ * be read back from the input at will: a `RowSource`, such as an .npy file in memory), the running
+ * state at the start of every block of K steps (a checkpoint), and the value ranges. A step is
+ * recomputed from its block's checkpoint when it is asked for, a block at a time, and the last few
+ * blocks asked for are cached. The engine is deterministic and a step's arithmetic does not depend on
+ * how steps are grouped into runs, so a recomputed step is bit for bit the step first computed
+ * (see block-engine.ts). Numbers come from the fast engine (WebAssembly SIMD, float32) where it
+ * runs, else from the reference engine (float64).
  *
- * Storage: one float32 row per step holding, for each (layer, dir) in order, the traced states of
- * the cell (STATE_NAMES, H each: LSTM i f g o c h, GRU r z n h, RNN h) followed by its
- * pre-activations (G*H, engine gate order), then the input x (D) and the head's prediction (O).
- * Rows live in fixed-size chunks so that growth never copies. A streaming store keeps a bounded
- * history: past `maxSteps`, the oldest chunk is dropped and the h/c it ended on is kept as a
- * checkpoint, so the first kept step still knows the state it started from. Step indices stay
- * those of the whole sequence; `first` is the oldest step still held.
+ * Filling: forward-only networks are stepped as records arrive (live pipes); a network with a
+ * reverse direction needs the whole input first, so it is run at `finish()`. A store over a
+ * RowSource is filled by a full pass (pass.ts), in a worker thread or in slices, through
+ * `receivePass`; the steps on screen can be computed before the pass reaches them only for the
+ * first block.
+ *
+ * A streaming store keeps a bounded history: past `maxSteps`, the oldest block (its inputs, labels
+ * and checkpoint) is dropped. Step indices stay those of the whole sequence; `first` is the oldest
+ * step still held.
  *
  * Every string that came from the input (source, feature names, labels) is made visible here,
  * before anything above can put it on a screen.
  */
-import {
-  GATE_NAMES,
-  STATE_NAMES,
-  createStepper,
-  gateCount,
-  runSequence,
-  ShapeError,
-  type CellKind,
-  type Direction,
-  type InitialState,
-  type Network,
-  type NetworkStep,
-  type Stepper,
-} from '../engine/index.js';
+import { ShapeError, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
 import { visible } from '../io/errors.js';
+import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, runCapacity, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
+import { SequencePass, type PassUpdate, type ReadRows } from './pass.js';
+import { RangeSet, StepRows, type TraceHead, type ValueRange } from './step-rows.js';
 
-/** A linear read-out on the last layer's output y_t: pred = W y + b (same shape as the CLI's). */
-export interface TraceHead {
-  /** (O, H*dirs) */
-  readonly weight: Float32Array;
-  /** (O) */
-  readonly bias: Float32Array | null;
-  readonly outSize: number;
+export type { TraceHead, ValueRange } from './step-rows.js';
+export type { EngineKind } from './block-engine.js';
+
+/** An input whose rows can be read back in any order (an .npy file in memory). */
+export interface RowSource {
+  /** Steps in the input (T). */
+  readonly length: number;
+  /** Reads rows t0 .. t0+n-1 as float32 values into out (n x D), stopping at a bad row (with why). */
+  readonly read: ReadRows;
+  /** The label of step t (made visible by the store). */
+  label(t: number): string;
 }
 
 export interface TraceStoreOptions {
@@ -48,7 +50,10 @@ export interface TraceStoreOptions {
   readonly featureNames?: readonly string[];
   readonly init?: InitialState | undefined;
   readonly head?: TraceHead | null;
-  /** Steps per storage chunk. @default 1024 */
+  /**
+   * Steps per block: between checkpoints, per stored chunk and per recomputation (what a jump
+   * costs). @default about 8 ms of engine work, a power of two from 16 to 1024
+   */
   readonly chunkSteps?: number;
   /** Longest label kept per step, in characters. @default 40 */
   readonly maxLabelLength?: number;
@@ -57,51 +62,43 @@ export interface TraceStoreOptions {
   /** Names of the head's outputs when they are classes (a next-token model's vocabulary); made visible here. */
   readonly classNames?: readonly string[] | null;
   /**
-   * Most steps a streaming store keeps (a live pipe never ends); older ones are dropped a chunk at
-   * a time. @default as many as fit in `historyBytes`, at least two chunks
+   * Most steps a streaming store keeps (a live pipe never ends); older ones are dropped a block at
+   * a time. @default as many as fit in `historyBytes`, at least two blocks
    */
   readonly maxSteps?: number;
   /** Memory budget of the kept history when `maxSteps` is not given. @default 256 MiB */
   readonly historyBytes?: number;
+  /** The engine: 'fast' (WebAssembly SIMD, where it runs) or 'reference'. @default 'fast' */
+  readonly engine?: EngineKind;
+  /** Memory for recomputed blocks. @default 32 MiB (at least 3 blocks) */
+  readonly cacheBytes?: number;
+  /** Rows read back from the input at will; the store is then filled by `receivePass`, not `append`. */
+  readonly rows?: RowSource;
 }
 
 /** Default memory budget of a streaming store's history. */
 export const DEFAULT_HISTORY_BYTES = 256 * 1024 * 1024;
 
-/** Running range of one traced quantity of one (layer, dir) over every step so far. */
-export interface ValueRange {
-  readonly min: number;
-  readonly max: number;
-  /** Largest |value| (NaN ignored); 0 before the first step. */
-  readonly maxAbs: number;
-}
-
 export type TraceStatus = 'reading' | 'done' | 'failed';
 
 export type TraceListener = () => void;
 
-/** Width of one traced quantity row: H for states, G*H for 'pre'. */
-function stateNamesOf(kind: CellKind): readonly string[] {
-  return STATE_NAMES[kind];
+/** What a store holds, in values and bytes (it stays bounded by design: see the tests). */
+export interface TraceFootprint {
+  /** Checkpoints held, and the state values in them. */
+  readonly checkpoints: number;
+  readonly checkpointValues: number;
+  /** Steps whose full rows are cached, and the values in them. */
+  readonly cachedSteps: number;
+  readonly cachedValues: number;
+  /** Input values (x) and labels held (0 over a RowSource). */
+  readonly inputValues: number;
+  readonly labels: number;
+  /** Typed-array bytes of all the above (labels not counted). */
+  readonly bytes: number;
 }
 
-interface MutableRange {
-  min: number;
-  max: number;
-  maxAbs: number;
-}
-
-function emptyRange(): MutableRange {
-  return { min: Infinity, max: -Infinity, maxAbs: 0 };
-}
-
-function widen(r: MutableRange, v: number): void {
-  if (v !== v) return; // NaN says nothing about the scale
-  if (v < r.min) r.min = v;
-  if (v > r.max) r.max = v;
-  const a = v < 0 ? -v : v;
-  if (a > r.maxAbs && a !== Infinity) r.maxAbs = a;
-}
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
 export class TraceStore {
   readonly network: Network;
@@ -119,39 +116,44 @@ export class TraceStore {
   readonly tokens: boolean;
   /** Names of the head's O outputs when they are classes, safe to print; else null. */
   readonly classNames: readonly string[] | null;
+  /** Steps per block (K): between checkpoints, and per recomputation. */
+  readonly blockSteps: number;
 
   private readonly H: number;
   private readonly D: number;
-  private readonly O: number;
   private readonly views: number;
-  /** Floats per (layer, dir) block: states then pre-activations. */
-  private readonly blockWidth: number;
-  /** Floats per step. */
-  private readonly rowWidth: number;
-  private readonly xOffset: number;
-  private readonly predOffset: number;
-  private readonly chunkSteps: number;
+  private readonly rows: StepRows;
+  private readonly engine: BlockEngine;
+  private readonly allViewList: readonly number[];
   private readonly maxLabelLength: number;
-  private readonly chunks: (Float32Array | undefined)[] = [];
-  private readonly labelChunks: (string[] | undefined)[] = [];
-  /** Index of the oldest chunk still held. */
-  private firstChunk = 0;
   private readonly maxSteps: number;
-  /** The h (and c) each view ended on just before `first`: where the first kept step started. */
-  private edge: { h: Float64Array; c: Float64Array | null }[] | null = null;
-  /** ranges[view][stateIndex], then one more for 'pre'. */
-  private readonly ranges: MutableRange[][];
-  private readonly xRange: MutableRange = emptyRange();
-  private readonly predRange: MutableRange = emptyRange();
+  private readonly ranges: RangeSet;
   private readonly listeners = new Set<TraceListener>();
-  private readonly stepper: Stepper | null;
-  /** Reverse networks: inputs waiting for the end of the sequence. */
-  private readonly buffered: { x: Float64Array; label: string }[] = [];
+  private readonly rowSource: RowSource | null;
+
+  /** Per block: the state each view starts the block from (see pass.ts). */
+  private readonly checkpoints: (StateArray | undefined)[] = [];
+  /** Per block: (K, D) float32 inputs, and labels (not over a RowSource). */
+  private readonly xChunks: (Float32Array | undefined)[] = [];
+  private readonly labelChunks: (string[] | undefined)[] = [];
+  /** Recomputed blocks, least recently used first; the block being appended to is never evicted. */
+  private readonly cache = new Map<number, Float32Array>();
+  private readonly maxCached: number;
+  private liveBlock = -1;
+  /** Scratch for a block's inputs while it is recomputed. */
+  private readonly xBuf: Float32Array;
+  private readonly oneRow: Float32Array;
+  /** Index of the oldest block still held. */
+  private firstChunk = 0;
+  /** Records received but not computed (a reverse direction waits for the end). */
+  private buffered = 0;
   private count = 0;
   private statusValue: TraceStatus = 'reading';
   private errorValue: string | null = null;
+  private progressValue: number | null = null;
 
   constructor(network: Network, opts: TraceStoreOptions) {
+    validateNetwork(network);
     this.network = network;
     this.source = visible(opts.source, 80);
     this.H = network.hiddenSize;
@@ -163,35 +165,45 @@ export class TraceStore {
     });
     this.init = opts.init;
     this.head = opts.head ?? null;
-    this.O = this.head?.outSize ?? 0;
-    this.stateNames = stateNamesOf(network.kind);
-    this.views = network.numLayers * network.directions.length;
-    this.blockWidth = this.stateNames.length * this.H + gateCount(network.kind) * this.H;
-    this.xOffset = this.views * this.blockWidth;
-    this.predOffset = this.xOffset + this.D;
-    this.rowWidth = this.predOffset + this.O;
-    this.chunkSteps = Math.max(1, opts.chunkSteps ?? 1024);
-    this.maxLabelLength = opts.maxLabelLength ?? 40;
-    this.ranges = Array.from({ length: this.views }, () => Array.from({ length: this.stateNames.length + 1 }, emptyRange));
+    this.rows = new StepRows(network, this.head);
+    this.stateNames = this.rows.stateNames;
+    this.views = this.rows.views;
+    this.allViewList = allViews(network);
     this.streaming = network.directions.length === 1 && network.directions[0] === 'forward';
-    this.stepper = this.streaming ? createStepper(network, opts.init) : null;
     this.tokens = opts.tokens ?? false;
-    const perStep = this.rowWidth * 4;
-    this.maxSteps = Math.max(2 * this.chunkSteps, opts.maxSteps ?? Math.floor((opts.historyBytes ?? DEFAULT_HISTORY_BYTES) / perStep));
+    this.maxLabelLength = opts.maxLabelLength ?? 40;
+    const prefer = opts.engine ?? 'fast';
+    // The block size depends on the engine that will run; the reference engine is the fallback.
+    const kind = engineKindFor(prefer);
+    this.blockSteps = Math.max(1, opts.chunkSteps ?? defaultBlockSteps(network, kind));
+    const K = this.blockSteps;
+    // A reverse direction walks a block backwards in one run; forward-only runs use cache-sized chunks.
+    this.engine = createBlockEngine(network, opts.init, this.streaming ? runCapacity(network, K) : K, kind);
+    this.ranges = this.rows.newRanges();
+    this.xBuf = new Float32Array(K * this.D);
+    this.oneRow = new Float32Array(this.D);
+    const blockBytes = K * this.rows.width * 4;
+    this.maxCached = Math.max(3, Math.floor((opts.cacheBytes ?? DEFAULT_CACHE_BYTES) / blockBytes));
+    const stateBytes = this.views * this.engine.stateStride * (this.engine.kind === 'fast' ? 4 : 8);
+    const perStep = this.D * 4 + 24 + this.maxLabelLength + stateBytes / K;
+    this.maxSteps = Math.max(2 * K, opts.maxSteps ?? Math.floor((opts.historyBytes ?? DEFAULT_HISTORY_BYTES) / perStep));
     const classes = opts.classNames ?? null;
-    this.classNames = classes !== null && classes.length === this.O && this.O > 0 ? classes.map((c) => visible(c, 24)) : null;
+    const O = this.rows.outSize;
+    this.classNames = classes !== null && classes.length === O && O > 0 ? classes.map((c) => visible(c, 24)) : null;
+    this.rowSource = opts.rows ?? null;
+    if (this.rowSource !== null) this.progressValue = this.rowSource.length === 0 ? null : 0;
   }
 
   // ---- filling ---------------------------------------------------------------------------
 
-  /** Steps computed and stored so far (T). */
+  /** Steps computed and held so far (T). */
   get length(): number {
     return this.count;
   }
 
   /** Records received but not yet computed (a reverse direction waits for the whole input). */
   get pending(): number {
-    return this.buffered.length;
+    return this.buffered;
   }
 
   get status(): TraceStatus {
@@ -205,7 +217,7 @@ export class TraceStore {
 
   /** The oldest step still held (0 unless a long stream dropped its beginning). */
   get first(): number {
-    return this.firstChunk * this.chunkSteps;
+    return this.firstChunk * this.blockSteps;
   }
 
   /** Number of (layer, direction) views: L * dirs, ordered l0 dir0, l0 dir1, l1 dir0, ... */
@@ -213,22 +225,68 @@ export class TraceStore {
     return this.views;
   }
 
+  /** Steps the input has in all, when known ahead (a RowSource); else null. */
+  get expectedLength(): number | null {
+    return this.rowSource?.length ?? null;
+  }
+
+  /** Fraction of the full pass done (0..1) while one runs over a RowSource; null otherwise. */
+  get progress(): number | null {
+    return this.progressValue;
+  }
+
+  /** Which engine computes the numbers. */
+  get engineKind(): EngineKind {
+    return this.engine.kind;
+  }
+
   /** Adds x_t (D values) with its label. Forward-only networks compute the step at once. */
   append(x: ArrayLike<number>, label: string): void {
     if (this.statusValue !== 'reading') throw new Error('TraceStore.append after the input ended');
-    const safe = visible(label, this.maxLabelLength);
-    if (this.stepper !== null) {
-      const step = this.stepper.step(x);
-      this.store(step, x, safe);
-      this.notify();
-    } else {
-      if (x.length !== this.D) {
-        // The same check the engine makes, early, so the bad record is named while it is fresh.
-        throw new ShapeError(`input at t=${this.count + this.buffered.length}: expected ${this.D} features, got ${x.length}`);
-      }
-      this.buffered.push({ x: Float64Array.from(x), label: safe });
-      this.notify();
+    if (this.rowSource !== null) throw new Error('TraceStore.append on a store that reads its rows from a RowSource');
+    const t = this.count + this.buffered;
+    if (x.length !== this.D) {
+      // The same check the engine makes, early, so the bad record is named while it is fresh.
+      throw new ShapeError(`input at t=${t}: expected ${this.D} features, got ${x.length}`);
     }
+    const K = this.blockSteps;
+    const c = Math.floor(t / K);
+    let xs = this.xChunks[c];
+    if (xs === undefined) {
+      xs = new Float32Array(K * this.D);
+      this.xChunks[c] = xs;
+      this.labelChunks[c] = [];
+    }
+    const at = (t - c * K) * this.D;
+    for (let j = 0; j < this.D; j++) xs[at + j] = x[j]!;
+    this.labelChunks[c]!.push(visible(label, this.maxLabelLength));
+    if (this.streaming) this.stepLive(t, xs.subarray(at, at + this.D));
+    else this.buffered++;
+    this.notify();
+  }
+
+  /** Computes step t of a forward-only network from the running state, into the block being appended to. */
+  private stepLive(t: number, x: Float32Array): void {
+    const K = this.blockSteps;
+    const c = Math.floor(t / K);
+    const e = this.engine;
+    if (t === c * K) {
+      const state = e.newState();
+      if (t === 0) {
+        state.set(e.initialState());
+        for (const v of this.allViewList) e.setView(v, state);
+      } else for (const v of this.allViewList) e.getView(v, state);
+      this.checkpoints[c] = state;
+      this.cache.set(c, new Float32Array(K * this.rows.width));
+      this.liveBlock = c;
+      this.evict();
+    }
+    e.setInput(0, x);
+    e.run(1, this.allViewList);
+    this.rows.write(e.step(0), this.cache.get(c)!, (t - c * K) * this.rows.width, this.ranges);
+    this.ranges.widen(this.ranges.xSlot, x, 0, this.D);
+    this.count = t + 1;
+    this.trim();
   }
 
   /** The input ended: a reverse network runs now. Idempotent. */
@@ -236,6 +294,7 @@ export class TraceStore {
     if (this.statusValue !== 'reading') return;
     this.flushBuffered();
     this.statusValue = 'done';
+    this.progressValue = null;
     this.notify();
   }
 
@@ -248,10 +307,11 @@ export class TraceStore {
     this.flushBuffered();
     this.errorValue = visible(message, 300);
     this.statusValue = 'failed';
+    this.progressValue = null;
     this.notify();
   }
 
-  /** Called after every change (append, finish, fail); returns the unsubscribe function. */
+  /** Called after every change (append, finish, fail, a pass's progress); returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void {
     this.listeners.add(listener);
     return () => {
@@ -263,100 +323,152 @@ export class TraceStore {
     for (const l of this.listeners) l();
   }
 
-  private flushBuffered(): void {
-    if (this.buffered.length === 0) return;
-    const items = this.buffered.splice(0);
-    const steps = runSequence(
-      this.network,
-      items.map((b) => b.x),
-      this.init,
-    );
-    steps.forEach((s, t) => this.store(s, items[t]!.x, items[t]!.label));
-  }
-
-  private rowFor(t: number): { chunk: Float32Array; base: number } {
-    const c = Math.floor(t / this.chunkSteps);
-    let chunk = this.chunks[c];
-    if (chunk === undefined) {
-      chunk = new Float32Array(this.chunkSteps * this.rowWidth);
-      this.chunks[c] = chunk;
-      this.labelChunks[c] = [];
+  /** Reads held inputs (not over a RowSource). */
+  private readHeld: ReadRows = (t0, n, out) => {
+    const K = this.blockSteps;
+    const D = this.D;
+    for (let i = 0; i < n; i++) {
+      const t = t0 + i;
+      const c = Math.floor(t / K);
+      const at = (t - c * K) * D;
+      out.set(this.xChunks[c]!.subarray(at, at + D), i * D);
     }
-    return { chunk, base: (t - c * this.chunkSteps) * this.rowWidth };
+    return { rows: n, error: null };
+  };
+
+  private flushBuffered(): void {
+    if (this.buffered === 0) return;
+    const T = this.buffered;
+    const pass = this.newPass(T, this.readHeld);
+    while (pass.next());
+    this.buffered = 0;
+    this.applyPass(pass.update());
   }
 
-  /** Drops the oldest chunk once the history is over its limit, keeping the state it ended on. */
+  /**
+   * A full pass over `length` steps with this store's network, engine kind and block size: the
+   * one a worker runs (with its own engine) must be configured the same for the checkpoints to fit.
+   */
+  newPass(length: number, read: ReadRows, engine: BlockEngine = this.engine): SequencePass {
+    return new SequencePass({ engine, rows: this.rows, length, blockSteps: this.blockSteps, read });
+  }
+
+  /** A pass over this store's RowSource, on this thread (the first block on screen, or no worker). */
+  sourcePass(): SequencePass {
+    if (this.rowSource === null) throw new Error('this store has no RowSource');
+    return this.newPass(this.rowSource.length, this.rowSource.read);
+  }
+
+  /** Takes in a full pass's progress over this store's RowSource (from a worker or `sourcePass`). */
+  receivePass(update: PassUpdate): void {
+    if (this.rowSource === null) throw new Error('this store has no RowSource');
+    if (this.statusValue !== 'reading') return;
+    this.applyPass(update);
+    if (update.done) {
+      if (update.error !== null) {
+        this.errorValue = visible(update.error, 300);
+        this.statusValue = 'failed';
+      } else this.statusValue = 'done';
+      this.progressValue = null;
+    } else this.progressValue = update.progress;
+    this.notify();
+  }
+
+  private applyPass(update: PassUpdate): void {
+    for (const { block, state } of update.checkpoints) if (this.checkpoints[block] === undefined) this.checkpoints[block] = state;
+    this.ranges.merge(update.ranges);
+    if (update.upTo > this.count) this.count = update.upTo;
+  }
+
+  /** Drops the oldest block once the history is over its limit. */
   private trim(): void {
     if (!this.streaming || this.count - this.first <= this.maxSteps) return;
-    const last = this.first + this.chunkSteps - 1;
-    if (last >= this.count - 1) return;
-    const dirs = this.network.directions.length;
-    const edge: { h: Float64Array; c: Float64Array | null }[] = [];
-    for (let k = 0; k < this.network.numLayers; k++) {
-      for (let d = 0; d < dirs; d++) {
-        edge.push({ h: this.state('h', k, d, last), c: this.network.kind === 'lstm' ? this.state('c', k, d, last) : null });
-      }
-    }
-    this.edge = edge;
-    this.chunks[this.firstChunk] = undefined;
-    this.labelChunks[this.firstChunk] = undefined;
+    const c = this.firstChunk;
+    if ((c + 1) * this.blockSteps >= this.count || c === this.liveBlock) return;
+    this.checkpoints[c] = undefined;
+    this.xChunks[c] = undefined;
+    this.labelChunks[c] = undefined;
+    this.cache.delete(c);
     this.firstChunk++;
   }
 
-  private store(step: NetworkStep, x: ArrayLike<number>, label: string): void {
-    const t = this.count;
-    const { chunk, base } = this.rowFor(t);
-    const H = this.H;
-    const names = this.stateNames;
-    const gateNames = GATE_NAMES[this.network.kind];
-    const dirs = this.network.directions.length;
-    for (let k = 0; k < this.network.numLayers; k++) {
-      for (let d = 0; d < dirs; d++) {
-        const view = k * dirs + d;
-        const rec = step.layers[k]![d]!;
-        const ranges = this.ranges[view]!;
-        let off = base + view * this.blockWidth;
-        for (let s = 0; s < names.length; s++) {
-          const name = names[s]!;
-          const gi = gateNames.indexOf(name);
-          // RNN's only "gate" is h itself; LSTM/GRU h and LSTM c have their own buffers.
-          const src = name === 'h' ? rec.h : name === 'c' ? rec.c! : rec.gates.subarray(gi * H, (gi + 1) * H);
-          const r = ranges[s]!;
-          for (let u = 0; u < H; u++) {
-            const v = src[u]!;
-            chunk[off + u] = v;
-            widen(r, v);
-          }
-          off += H;
-        }
-        const pr = ranges[names.length]!;
-        const pre = rec.pre;
-        for (let j = 0; j < pre.length; j++) {
-          chunk[off + j] = pre[j]!;
-          widen(pr, pre[j]!);
-        }
-      }
+  // ---- recomputation -----------------------------------------------------------------------
+
+  private evict(): void {
+    for (const c of this.cache.keys()) {
+      if (this.cache.size <= this.maxCached) break;
+      if (c !== this.liveBlock) this.cache.delete(c);
     }
-    const xo = base + this.xOffset;
-    for (let j = 0; j < this.D; j++) {
-      const v = x[j]!;
-      chunk[xo + j] = v;
-      widen(this.xRange, v);
+  }
+
+  /** Block c's rows (K x rows.width), recomputed from its checkpoint unless cached. */
+  private block(c: number): Float32Array {
+    const hit = this.cache.get(c);
+    if (hit !== undefined) {
+      this.cache.delete(c);
+      this.cache.set(c, hit);
+      return hit;
     }
-    if (this.head !== null) {
-      const y = step.y;
-      const n = y.length;
-      const po = base + this.predOffset;
-      for (let o = 0; o < this.O; o++) {
-        let s = this.head.bias === null ? 0 : this.head.bias[o]!;
-        for (let j = 0; j < n; j++) s += this.head.weight[o * n + j]! * y[j]!;
-        chunk[po + o] = s;
-        widen(this.predRange, s);
-      }
+    const ck = this.checkpoints[c];
+    if (ck === undefined) throw new Error(`no checkpoint for block ${c}`);
+    const K = this.blockSteps;
+    const t0 = c * K;
+    const n = Math.min(K, this.count - t0);
+    const W = this.rows.width;
+    const out = new Float32Array(K * W);
+    const e = this.engine;
+    // A live stream's running state is set aside and put back: the next record continues from it.
+    const live = this.streaming && this.statusValue === 'reading' && this.count > 0 ? e.newState() : null;
+    if (live !== null) for (const v of this.allViewList) e.getView(v, live);
+    for (const v of this.allViewList) e.setView(v, ck);
+    const read = this.rowSource?.read ?? this.readHeld;
+    const { rows } = read(t0, n, this.xBuf);
+    if (rows < n) throw new Error(`rows ${t0}..${t0 + n - 1} were read once but not again`);
+    const D = this.D;
+    for (let i0 = 0; i0 < n; i0 += e.capacity) {
+      const m = Math.min(e.capacity, n - i0);
+      for (let i = 0; i < m; i++) e.setInput(i, this.xBuf.subarray((i0 + i) * D, (i0 + i + 1) * D));
+      e.run(m, this.allViewList);
+      for (let i = 0; i < m; i++) this.rows.write(e.step(i), out, (i0 + i) * W, null);
     }
-    this.labelChunks[Math.floor(t / this.chunkSteps)]!.push(label);
-    this.count = t + 1;
-    this.trim();
+    if (live !== null) for (const v of this.allViewList) e.setView(v, live);
+    this.cache.set(c, out);
+    this.evict();
+    return out;
+  }
+
+  /** Where step t's row is: its block's rows and the offset. */
+  private rowAt(t: number): { rows: Float32Array; base: number } {
+    const c = Math.floor(t / this.blockSteps);
+    return { rows: this.block(c), base: (t - c * this.blockSteps) * this.rows.width };
+  }
+
+  /** What the store holds now. */
+  footprint(): TraceFootprint {
+    let checkpoints = 0;
+    let checkpointValues = 0;
+    let bytes = 0;
+    for (const s of this.checkpoints) {
+      if (s === undefined) continue;
+      checkpoints++;
+      checkpointValues += s.length;
+      bytes += s.byteLength;
+    }
+    let cachedValues = 0;
+    for (const b of this.cache.values()) {
+      cachedValues += b.length;
+      bytes += b.byteLength;
+    }
+    let inputValues = 0;
+    let labels = 0;
+    for (let c = 0; c < this.xChunks.length; c++) {
+      const xs = this.xChunks[c];
+      if (xs === undefined) continue;
+      inputValues += xs.length;
+      bytes += xs.byteLength;
+      labels += this.labelChunks[c]?.length ?? 0;
+    }
+    return { checkpoints, checkpointValues, cachedSteps: this.cache.size * this.blockSteps, cachedValues, inputValues, labels, bytes };
   }
 
   // ---- reading ---------------------------------------------------------------------------
@@ -381,10 +493,8 @@ export class TraceStore {
     return s;
   }
 
-  /** Offset of a state's H values in step t's row. */
-  private offsetOf(t: number, view: number, s: number): { chunk: Float32Array; off: number } {
-    const { chunk, base } = this.rowFor(t);
-    return { chunk, off: base + view * this.blockWidth + s * this.H };
+  private checkUnit(unit: number): void {
+    if (!Number.isInteger(unit) || unit < 0 || unit >= this.H) throw new RangeError(`unit ${unit} is outside 0..${this.H - 1}`);
   }
 
   /** State `name` (a STATE_NAMES entry) of layer k, direction index d at step t: (H) values. */
@@ -392,8 +502,9 @@ export class TraceStore {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
     this.checkStep(t);
-    const { chunk, off } = this.offsetOf(t, view, s);
-    return Float64Array.from(chunk.subarray(off, off + this.H));
+    const { rows, base } = this.rowAt(t);
+    const off = base + this.rows.offset(view, s);
+    return Float64Array.from(rows.subarray(off, off + this.H));
   }
 
   /** One unit's value without allocating (timeline and sparkline loops). */
@@ -401,27 +512,36 @@ export class TraceStore {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
     this.checkStep(t);
-    if (!Number.isInteger(unit) || unit < 0 || unit >= this.H) throw new RangeError(`unit ${unit} is outside 0..${this.H - 1}`);
-    const { chunk, off } = this.offsetOf(t, view, s);
-    return chunk[off + unit]!;
+    this.checkUnit(unit);
+    const { rows, base } = this.rowAt(t);
+    return rows[base + this.rows.offset(view, s) + unit]!;
   }
 
   /**
-   * Fills `out` (length n) with one unit's value at steps t0 .. t0+n-1 (steps past the end are NaN):
+   * Fills `out` (length n) with one unit's value at steps t0 .. t0+n-1 (steps not held are NaN):
    * the timeline's rows without an allocation per step.
    */
   series(name: string, layer: number, dir: number, unit: number, t0: number, out: Float64Array): Float64Array {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
-    if (!Number.isInteger(unit) || unit < 0 || unit >= this.H) throw new RangeError(`unit ${unit} is outside 0..${this.H - 1}`);
+    this.checkUnit(unit);
+    const K = this.blockSteps;
+    const W = this.rows.width;
+    const off = this.rows.offset(view, s) + unit;
+    let c = -1;
+    let rows: Float32Array | null = null;
     for (let i = 0; i < out.length; i++) {
       const t = t0 + i;
       if (t < this.first || t >= this.count) {
         out[i] = NaN;
         continue;
       }
-      const { chunk, off } = this.offsetOf(t, view, s);
-      out[i] = chunk[off + unit]!;
+      const bc = Math.floor(t / K);
+      if (bc !== c) {
+        c = bc;
+        rows = this.block(c);
+      }
+      out[i] = rows![(t - c * K) * W + off]!;
     }
     return out;
   }
@@ -430,29 +550,38 @@ export class TraceStore {
   pre(layer: number, dir: number, t: number): Float64Array {
     const view = this.checkView(layer, dir);
     this.checkStep(t);
-    const { chunk, off } = this.offsetOf(t, view, this.stateNames.length);
-    return Float64Array.from(chunk.subarray(off, off + gateCount(this.network.kind) * this.H));
+    const { rows, base } = this.rowAt(t);
+    const off = base + this.rows.offset(view, this.stateNames.length);
+    return Float64Array.from(rows.subarray(off, off + this.rows.blockWidth - this.stateNames.length * this.H));
   }
 
   /** The network input x_t: (D). */
   x(t: number): Float64Array {
     this.checkStep(t);
-    const { chunk, base } = this.rowFor(t);
-    return Float64Array.from(chunk.subarray(base + this.xOffset, base + this.xOffset + this.D));
+    if (this.rowSource !== null) {
+      this.rowSource.read(t, 1, this.oneRow);
+      return Float64Array.from(this.oneRow);
+    }
+    const K = this.blockSteps;
+    const c = Math.floor(t / K);
+    const at = (t - c * K) * this.D;
+    return Float64Array.from(this.xChunks[c]!.subarray(at, at + this.D));
   }
 
   /** The head's prediction at step t (O), or null without a head. */
   prediction(t: number): Float64Array | null {
     if (this.head === null) return null;
     this.checkStep(t);
-    const { chunk, base } = this.rowFor(t);
-    return Float64Array.from(chunk.subarray(base + this.predOffset, base + this.predOffset + this.O));
+    const { rows, base } = this.rowAt(t);
+    const at = base + this.rows.predOffset;
+    return Float64Array.from(rows.subarray(at, at + this.rows.outSize));
   }
 
   /** The label of step t (feature values as written, or the character/token), safe to print. */
   label(t: number): string {
     this.checkStep(t);
-    return this.labelChunks[Math.floor(t / this.chunkSteps)]![t % this.chunkSteps]!;
+    if (this.rowSource !== null) return visible(this.rowSource.label(t), this.maxLabelLength);
+    return this.labelChunks[Math.floor(t / this.blockSteps)]![t % this.blockSteps]!;
   }
 
   /**
@@ -466,10 +595,12 @@ export class TraceStore {
     const reverse = this.network.directions[dir] === 'reverse';
     const tp = reverse ? t + 1 : t - 1;
     if (tp >= this.first && tp < this.count) return this.state(name, layer, dir, tp);
-    if (tp >= 0 && tp === this.first - 1 && this.edge !== null) {
-      const e = this.edge[view]!;
-      const v = name === 'h' ? e.h : e.c;
-      if (v !== null) return v.slice();
+    if (name === 'c' && this.network.kind !== 'lstm') return new Float64Array(this.H);
+    if (!reverse) {
+      // t is the first step held: its block starts from the checkpoint (the initial state at step 0)
+      const ck = this.checkpoints[Math.floor(t / this.blockSteps)]!;
+      const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H);
+      return Float64Array.from(ck.subarray(at, at + this.H));
     }
     const rows = name === 'h' ? this.init?.h0 : this.init?.c0;
     const out = new Float64Array(this.H);
@@ -503,17 +634,17 @@ export class TraceStore {
   range(name: string, layer: number, dir: number): ValueRange {
     const view = this.checkView(layer, dir);
     const s = name === 'pre' ? this.stateNames.length : this.stateIndex(name);
-    return { ...this.ranges[view]![s]! };
+    return this.ranges.get(this.ranges.slot(view, s));
   }
 
   /** Range of every input feature over all steps so far. */
   inputRange(): ValueRange {
-    return { ...this.xRange };
+    return this.ranges.get(this.ranges.xSlot);
   }
 
   /** Range of every prediction over all steps so far. */
   predictionRange(): ValueRange {
-    return { ...this.predRange };
+    return this.ranges.get(this.ranges.predSlot);
   }
 
   /** Direction of view index d. */

@@ -1,0 +1,307 @@
+/**
+ * Runs a block of steps of chosen layers and directions from saved states: the one routine behind
+ * the full pass over a sequence (which saves the running state every K steps) and the viewer's
+ * recomputation of the steps on screen from the nearest saved state. Both go through the same
+ * arithmetic, so a recomputed step is bit for bit the step the full pass computed.
+ *
+ * Two implementations with the same contract: the fast engine's WebAssembly SIMD kernels (float32
+ * states, as PyTorch), and the reference engine's cells (float64 states) where WebAssembly SIMD is
+ * missing or when asked for. Every step's result is independent of how the steps are cut into
+ * runs: the fast kernels compute each step's input projection on its own (a column of the matrix
+ * product) and the recurrence one step after another, so 1 step per run or 1,000 give the same bits.
+ *
+ * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
+ * `stateStride` values per view.
+ */
+import { allocStepRecord, cellStep, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
+import { fastAvailable } from '../engine/fast/index.js';
+import { runStretch } from '../engine/fast/layout.js';
+import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
+
+/** A saved state: float32 for the fast engine, float64 for the reference. */
+export type StateArray = Float32Array | Float64Array;
+
+export type EngineKind = 'fast' | 'reference';
+
+export interface BlockEngine {
+  readonly kind: EngineKind;
+  readonly network: Network;
+  /** Most steps per run. */
+  readonly capacity: number;
+  /** Values per view in a saved state: H, or 2H for an LSTM (h then c). */
+  readonly stateStride: number;
+  /** A zeroed saved state of this engine's precision, for every view. */
+  newState(): StateArray;
+  /** The initial state (h0/c0 or zeros) of every view, as a saved state. */
+  initialState(): StateArray;
+  /** Sets view v's running state from `state` (a whole saved state: v's part is used). */
+  setView(v: number, state: StateArray): void;
+  /** Copies view v's running state into `state` (v's part). */
+  getView(v: number, state: StateArray): void;
+  /** Writes x (D values) as input row i of the next run. */
+  setInput(i: number, x: ArrayLike<number>): void;
+  /**
+   * Runs rows 0..n-1 through the given views, in the order given (a view must come after the
+   * views of the layer below that feed it). A reverse view walks the rows from n-1 down to 0.
+   * Each view's running state carries over from its previous run or setView.
+   */
+  run(n: number, views: readonly number[]): void;
+  /** What row i of the last run computed, in every view that ran (buffers reused by the next call). */
+  step(i: number): NetworkStep;
+}
+
+/** Every view in order: l0 dir0, l0 dir1, l1 dir0, ... */
+export function allViews(net: Network): number[] {
+  return Array.from({ length: net.numLayers * net.directions.length }, (_, v) => v);
+}
+
+function stride(net: Network): number {
+  return net.kind === 'lstm' ? 2 * net.hiddenSize : net.hiddenSize;
+}
+
+/** The initial state rows as a saved state (unchecked here: the engines check shapes on creation). */
+function fillInitial(net: Network, init: InitialState | undefined, out: StateArray): StateArray {
+  const H = net.hiddenSize;
+  const s = stride(net);
+  const views = net.numLayers * net.directions.length;
+  for (let v = 0; v < views; v++) {
+    const h0 = init?.h0?.[v];
+    const c0 = init?.c0?.[v];
+    for (let u = 0; u < H; u++) {
+      out[v * s + u] = h0 != null ? h0[u]! : 0;
+      if (net.kind === 'lstm') out[v * s + H + u] = c0 != null ? c0[u]! : 0;
+    }
+  }
+  return out;
+}
+
+class FastBlockEngine implements BlockEngine {
+  readonly kind = 'fast' as const;
+  readonly stateStride: number;
+  private readonly runner: FastRunner;
+  private readonly out: NetworkStep;
+  private readonly views: number;
+
+  constructor(
+    readonly network: Network,
+    private readonly init: InitialState | undefined,
+    readonly capacity: number,
+  ) {
+    this.runner = new FastRunner(network, init, capacity);
+    this.out = allocNetworkStep(network);
+    this.stateStride = stride(network);
+    this.views = network.numLayers * network.directions.length;
+  }
+
+  newState(): Float32Array {
+    return new Float32Array(this.views * this.stateStride);
+  }
+
+  initialState(): Float32Array {
+    // Rounded to float32 as the runner holds it, so that a run from it equals a run from reset().
+    return fillInitial(this.network, this.init, this.newState()) as Float32Array;
+  }
+
+  private dirLayout(v: number) {
+    const dirs = this.network.directions.length;
+    return this.runner.layout.dirLayouts[Math.floor(v / dirs)]![v % dirs]!;
+  }
+
+  setView(v: number, state: StateArray): void {
+    const dl = this.dirLayout(v);
+    const H = this.network.hiddenSize;
+    const f32 = this.runner.mem.f32;
+    const at = v * this.stateStride;
+    // Padded units (H..Hp) stay 0: they always are, for every cell kind (see engine/fast/layout.ts).
+    for (let u = 0; u < H; u++) f32[dl.hState / 4 + u] = state[at + u]!;
+    if (this.network.kind === 'lstm') for (let u = 0; u < H; u++) f32[dl.cState / 4 + u] = state[at + H + u]!;
+  }
+
+  getView(v: number, state: StateArray): void {
+    const dl = this.dirLayout(v);
+    const H = this.network.hiddenSize;
+    const f32 = this.runner.mem.f32;
+    const at = v * this.stateStride;
+    for (let u = 0; u < H; u++) state[at + u] = f32[dl.hState / 4 + u]!;
+    if (this.network.kind === 'lstm') for (let u = 0; u < H; u++) state[at + H + u] = f32[dl.cState / 4 + u]!;
+  }
+
+  setInput(i: number, x: ArrayLike<number>): void {
+    this.runner.setInput(i, x);
+  }
+
+  run(n: number, views: readonly number[]): void {
+    if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
+    const r = this.runner;
+    const { Hp, dirs, dirLayouts } = r.layout;
+    const D = this.network.inputSize;
+    const yStride = dirs * Hp * 4;
+    for (const v of views) {
+      const k = Math.floor(v / dirs);
+      const d = v % dirs;
+      const b = r.bufs[k]![d]!;
+      runStretch(r.layout, r.mem, dirLayouts[k]![d]!, {
+        n,
+        x: k === 0 ? r.x : r.y[k - 1]!,
+        xStride: k === 0 ? D * 4 : yStride,
+        pre: b.pre,
+        gates: b.gates,
+        c: b.c,
+        h: r.y[k]! + d * Hp * 4,
+        hStride: yStride,
+      });
+    }
+  }
+
+  step(i: number): NetworkStep {
+    this.runner.read(i, this.out);
+    return this.out;
+  }
+}
+
+class ReferenceBlockEngine implements BlockEngine {
+  readonly kind = 'reference' as const;
+  readonly stateStride: number;
+  /** (capacity, D) */
+  private readonly x: Float64Array;
+  private readonly steps: NetworkStep[];
+  private readonly h: Float64Array[];
+  private readonly c: (Float64Array | null)[];
+  private readonly scratch: Float64Array;
+  private readonly layerIn: Float64Array;
+
+  constructor(
+    readonly network: Network,
+    private readonly init: InitialState | undefined,
+    readonly capacity: number,
+  ) {
+    const H = network.hiddenSize;
+    const views = network.numLayers * network.directions.length;
+    this.stateStride = stride(network);
+    this.x = new Float64Array(capacity * network.inputSize);
+    this.steps = Array.from({ length: capacity }, () => ({
+      layers: Array.from({ length: network.numLayers }, () => network.directions.map(() => allocStepRecord(network.kind, H))),
+      y: new Float64Array(H * network.directions.length),
+    }));
+    this.h = Array.from({ length: views }, () => new Float64Array(H));
+    this.c = Array.from({ length: views }, () => (network.kind === 'lstm' ? new Float64Array(H) : null));
+    this.scratch = new Float64Array(3 * H);
+    this.layerIn = new Float64Array(H * network.directions.length);
+    const s = this.initialState();
+    for (let v = 0; v < views; v++) this.setView(v, s);
+  }
+
+  newState(): Float64Array {
+    return new Float64Array(this.network.numLayers * this.network.directions.length * this.stateStride);
+  }
+
+  initialState(): Float64Array {
+    return fillInitial(this.network, this.init, this.newState()) as Float64Array;
+  }
+
+  setView(v: number, state: StateArray): void {
+    const H = this.network.hiddenSize;
+    const at = v * this.stateStride;
+    for (let u = 0; u < H; u++) this.h[v]![u] = state[at + u]!;
+    const c = this.c[v];
+    if (c != null) for (let u = 0; u < H; u++) c[u] = state[at + H + u]!;
+  }
+
+  getView(v: number, state: StateArray): void {
+    const H = this.network.hiddenSize;
+    const at = v * this.stateStride;
+    for (let u = 0; u < H; u++) state[at + u] = this.h[v]![u]!;
+    const c = this.c[v];
+    if (c != null) for (let u = 0; u < H; u++) state[at + H + u] = c[u]!;
+  }
+
+  setInput(i: number, x: ArrayLike<number>): void {
+    const D = this.network.inputSize;
+    for (let j = 0; j < D; j++) this.x[i * D + j] = x[j]!;
+  }
+
+  run(n: number, views: readonly number[]): void {
+    if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
+    const net = this.network;
+    const H = net.hiddenSize;
+    const D = net.inputSize;
+    const dirs = net.directions.length;
+    for (const v of views) {
+      const k = Math.floor(v / dirs);
+      const d = v % dirs;
+      const reverse = net.directions[d] === 'reverse';
+      const p = net.layers[k]![d]!;
+      const hState = this.h[v]!;
+      const cState = this.c[v]!;
+      let hPrev: Float64Array = hState;
+      let cPrev: Float64Array | null = cState;
+      for (let m = 0; m < n; m++) {
+        const i = reverse ? n - 1 - m : m;
+        let input: ArrayLike<number>;
+        if (k === 0) input = this.x.subarray(i * D, (i + 1) * D);
+        else {
+          const below = this.steps[i]!.layers[k - 1]!;
+          for (let e = 0; e < dirs; e++) this.layerIn.set(below[e]!.h, e * H);
+          input = this.layerIn;
+        }
+        const rec = this.steps[i]!.layers[k]![d]!;
+        cellStep(net, p, input, hPrev, cPrev, this.scratch, rec);
+        hPrev = rec.h;
+        cPrev = rec.c;
+      }
+      if (n > 0) {
+        hState.set(hPrev);
+        if (cState !== null) cState.set(cPrev!);
+      }
+    }
+  }
+
+  step(i: number): NetworkStep {
+    const s = this.steps[i]!;
+    const last = s.layers[this.network.numLayers - 1]!;
+    const H = this.network.hiddenSize;
+    for (let d = 0; d < last.length; d++) s.y.set(last[d]!.h, d * H);
+    return s;
+  }
+}
+
+/** The engine that runs when `prefer` is asked for: the fast one only where WebAssembly SIMD runs. */
+export function engineKindFor(prefer: EngineKind): EngineKind {
+  return prefer === 'fast' && fastAvailable() ? 'fast' : 'reference';
+}
+
+/** The fast engine where WebAssembly SIMD runs, unless the reference is asked for. */
+export function createBlockEngine(net: Network, init: InitialState | undefined, capacity: number, prefer: EngineKind = 'fast'): BlockEngine {
+  if (engineKindFor(prefer) === 'fast') return new FastBlockEngine(net, init, capacity);
+  return new ReferenceBlockEngine(net, init, capacity);
+}
+
+/** Floating-point operations of one step of every layer and direction (multiply-adds count 2). */
+export function flopsPerStep(net: Network): number {
+  const G = net.kind === 'lstm' ? 4 : net.kind === 'gru' ? 3 : 1;
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  let f = 0;
+  for (let k = 0; k < net.numLayers; k++) f += dirs * 2 * G * H * ((k === 0 ? net.inputSize : dirs * H) + H);
+  return f;
+}
+
+/**
+ * Steps between saved states: as many as the engine recomputes in about 8 ms (what a jump costs
+ * at most per block), a power of two from 16 to 1024. Fewer steps per block cost more memory for
+ * states; more cost a longer recomputation.
+ */
+export function defaultBlockSteps(net: Network, kind: EngineKind): number {
+  const flopsPerSecond = kind === 'fast' ? 12e9 : 1e9;
+  // reading a step back out (every state and pre-activation) costs about as much as 2 ns a value
+  const G = net.kind === 'lstm' ? 4 : net.kind === 'gru' ? 3 : 1;
+  const values = net.numLayers * net.directions.length * (2 * G + 2) * net.hiddenSize;
+  const perStep = flopsPerStep(net) / flopsPerSecond + values * 2e-9;
+  const k = 2 ** Math.floor(Math.log2(Math.max(1, 8e-3 / perStep)));
+  return Math.max(16, Math.min(1024, k));
+}
+
+/** Rows per engine run: the fast engine's cache-friendly chunk, at most a block. */
+export function runCapacity(net: Network, blockSteps: number): number {
+  return Math.max(1, Math.min(blockSteps, chunkSteps(net)));
+}

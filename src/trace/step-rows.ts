@@ -1,0 +1,177 @@
+/**
+ * One step of every layer and direction as a float32 row, and the running value ranges of every
+ * traced quantity. Shared by the trace store (rows of the blocks it holds) and the full pass (which
+ * only widens the ranges), so both read a step the same way.
+ *
+ * Row layout: for each view v = layer * dirs + dir, the traced states of the cell (STATE_NAMES, H
+ * each: LSTM i f g o c h, GRU r z n h, RNN h) then its pre-activations (G*H, engine gate order);
+ * then the head's prediction (O).
+ */
+import { GATE_NAMES, STATE_NAMES, gateCount, type Network, type NetworkStep } from '../engine/index.js';
+
+/** A linear read-out on the last layer's output y_t: pred = W y + b (same shape as the CLI's). */
+export interface TraceHead {
+  /** (O, H*dirs) */
+  readonly weight: Float32Array;
+  /** (O) */
+  readonly bias: Float32Array | null;
+  readonly outSize: number;
+}
+
+/** Running range of one traced quantity of one (layer, dir) over every step so far. */
+export interface ValueRange {
+  readonly min: number;
+  readonly max: number;
+  /** Largest |value| (NaN ignored); 0 before the first step. */
+  readonly maxAbs: number;
+}
+
+/**
+ * Ranges as one flat array (so that a worker can send them as they are): three values per slot,
+ * min, max and largest finite |value|. Slots: for each view, each state then 'pre'; then the input
+ * x; then the prediction.
+ */
+export class RangeSet {
+  readonly data: Float64Array;
+  readonly perView: number;
+  readonly xSlot: number;
+  readonly predSlot: number;
+
+  constructor(views: number, states: number) {
+    this.perView = states + 1;
+    this.xSlot = views * this.perView;
+    this.predSlot = this.xSlot + 1;
+    this.data = new Float64Array(3 * (this.predSlot + 1));
+    for (let s = 0; s <= this.predSlot; s++) {
+      this.data[3 * s] = Infinity;
+      this.data[3 * s + 1] = -Infinity;
+    }
+  }
+
+  slot(view: number, stateIndex: number): number {
+    return view * this.perView + stateIndex;
+  }
+
+  /** Widens slot s by values[from..to). */
+  widen(s: number, values: ArrayLike<number>, from: number, to: number): void {
+    const d = this.data;
+    let min = d[3 * s]!;
+    let max = d[3 * s + 1]!;
+    let maxAbs = d[3 * s + 2]!;
+    for (let i = from; i < to; i++) {
+      const v = values[i]!;
+      if (v !== v) continue; // NaN says nothing about the scale
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const a = v < 0 ? -v : v;
+      if (a > maxAbs && a !== Infinity) maxAbs = a;
+    }
+    d[3 * s] = min;
+    d[3 * s + 1] = max;
+    d[3 * s + 2] = maxAbs;
+  }
+
+  /** Takes in another set's data (same shape): the union of both ranges. */
+  merge(other: ArrayLike<number>): void {
+    const d = this.data;
+    if (other.length !== d.length) throw new RangeError(`range data of ${other.length} values, expected ${d.length}`);
+    for (let s = 0; s < d.length; s += 3) {
+      if (other[s]! < d[s]!) d[s] = other[s]!;
+      if (other[s + 1]! > d[s + 1]!) d[s + 1] = other[s + 1]!;
+      if (other[s + 2]! > d[s + 2]!) d[s + 2] = other[s + 2]!;
+    }
+  }
+
+  get(s: number): ValueRange {
+    return { min: this.data[3 * s]!, max: this.data[3 * s + 1]!, maxAbs: this.data[3 * s + 2]! };
+  }
+}
+
+export class StepRows {
+  readonly H: number;
+  readonly views: number;
+  readonly stateNames: readonly string[];
+  /** Floats per view: states then pre-activations. */
+  readonly blockWidth: number;
+  readonly predOffset: number;
+  /** Floats per step. */
+  readonly width: number;
+  readonly outSize: number;
+  /** For each state: its gate index in the engine's gate record, or -1 for h, -2 for c. */
+  private readonly sources: readonly number[];
+  private readonly pred: Float64Array;
+
+  constructor(
+    readonly network: Network,
+    readonly head: TraceHead | null,
+  ) {
+    this.H = network.hiddenSize;
+    this.views = network.numLayers * network.directions.length;
+    this.stateNames = STATE_NAMES[network.kind];
+    const gates = GATE_NAMES[network.kind];
+    // RNN's only "gate" is h itself; LSTM/GRU h and LSTM c have their own buffers.
+    this.sources = this.stateNames.map((n) => (n === 'h' ? -1 : n === 'c' ? -2 : gates.indexOf(n)));
+    this.blockWidth = this.stateNames.length * this.H + gateCount(network.kind) * this.H;
+    this.predOffset = this.views * this.blockWidth;
+    this.outSize = head?.outSize ?? 0;
+    this.width = this.predOffset + this.outSize;
+    this.pred = new Float64Array(this.outSize);
+  }
+
+  /** A new set of ranges for this network. */
+  newRanges(): RangeSet {
+    return new RangeSet(this.views, this.stateNames.length);
+  }
+
+  /** Offset of state s of view v within a row. */
+  offset(view: number, stateIndex: number): number {
+    return view * this.blockWidth + stateIndex * this.H;
+  }
+
+  private source(rec: NetworkStep['layers'][number][number], s: number): Float64Array {
+    const src = this.sources[s]!;
+    const H = this.H;
+    return src === -1 ? rec.h : src === -2 ? rec.c! : rec.gates.subarray(src * H, (src + 1) * H);
+  }
+
+  /** The head's prediction for a step, or null without a head (a buffer reused by the next call). */
+  prediction(step: NetworkStep): Float64Array | null {
+    const head = this.head;
+    if (head === null) return null;
+    const y = step.y;
+    const n = y.length;
+    for (let o = 0; o < this.outSize; o++) {
+      let s = head.bias === null ? 0 : head.bias[o]!;
+      for (let j = 0; j < n; j++) s += head.weight[o * n + j]! * y[j]!;
+      this.pred[o] = s;
+    }
+    return this.pred;
+  }
+
+  /** Writes a step of the views `views` (all by default) into `out` at `base`, widening `ranges` if given. */
+  write(step: NetworkStep, out: Float32Array | null, base: number, ranges: RangeSet | null, views: readonly number[] | null = null, withPrediction = true): void {
+    const dirs = this.network.directions.length;
+    const H = this.H;
+    const S = this.stateNames.length;
+    const count = views === null ? this.views : views.length;
+    for (let i = 0; i < count; i++) {
+      const v = views === null ? i : views[i]!;
+      const rec = step.layers[Math.floor(v / dirs)]![v % dirs]!;
+      let off = base + v * this.blockWidth;
+      for (let s = 0; s < S; s++) {
+        const src = this.source(rec, s);
+        if (out !== null) for (let u = 0; u < H; u++) out[off + u] = src[u]!;
+        if (ranges !== null) ranges.widen(ranges.slot(v, s), src, 0, H);
+        off += H;
+      }
+      const pre = rec.pre;
+      if (out !== null) for (let j = 0; j < pre.length; j++) out[off + j] = pre[j]!;
+      if (ranges !== null) ranges.widen(ranges.slot(v, S), pre, 0, pre.length);
+    }
+    if (withPrediction && this.head !== null) {
+      const p = this.prediction(step)!;
+      if (out !== null) for (let o = 0; o < this.outSize; o++) out[base + this.predOffset + o] = p[o]!;
+      if (ranges !== null) ranges.widen(ranges.predSlot, p, 0, this.outSize);
+    }
+  }
+}
