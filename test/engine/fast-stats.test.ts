@@ -6,6 +6,10 @@ import {
   createFastStepper,
   createStatsSession,
   fastAvailable,
+  layerInput,
+  runDirectionStats,
+  statsFromParts,
+  type DirectionPart,
   runSequenceFast,
   saturationOf,
   StatsAccumulator,
@@ -125,6 +129,22 @@ describe('sequence statistics', () => {
       // several chunks, the last one partial
       const xs = xsFor(3 * chunkSteps(net) + 5, 2, 1);
       expectSameStats(sessionStats(net, xs), referenceStats(net, runSequence(net, xs)), 1e-5, false);
+    }
+  });
+
+  it('computes the same numbers one direction at a time (the unit of work of a thread)', () => {
+    for (const [kind, H] of [['lstm', 6], ['gru', 5], ['rnn_relu', 4]] as const) {
+      const net = randomNetwork({ kind, inputSize: 3, hiddenSize: H, numLayers: 3, bidirectional: true, seed: 9 });
+      const xs = xsFor(150, 3, 4);
+      const T = xs.length;
+      let input = Float32Array.from(xs.flat());
+      const parts: DirectionPart[] = [];
+      for (let k = 0; k < net.numLayers; k++) {
+        const layer = [0, 1].map((d) => runDirectionStats(net, undefined, k, d, input, T, k < net.numLayers - 1));
+        parts.push(...layer);
+        if (k < net.numLayers - 1) input = layerInput(net, layer, T);
+      }
+      expectSameStats(statsFromParts(net, parts), sessionStats(net, xs), 0, true);
     }
   });
 

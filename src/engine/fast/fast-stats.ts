@@ -123,6 +123,23 @@ class KernelStats {
     if (count) this.n += n;
   }
 
+  /** The sums of group (layer, dir, state) as fresh (H) arrays. */
+  sumsOf(layer: number, dir: number, state: string): PlainSums {
+    const { Hp, H } = this.layout;
+    const acc = this.base + this.index(layer, dir, state) * accBytes(Hp);
+    const a = acc / 4;
+    const a8 = (acc + 16 * Hp) / 8;
+    const { f32, i32, f64 } = this.mem;
+    return {
+      k: f32.slice(a, a + H),
+      min: f32.slice(a + Hp, a + Hp + H),
+      max: f32.slice(a + 2 * Hp, a + 2 * Hp + H),
+      saturated: i32.slice(a + 3 * Hp, a + 3 * Hp + H),
+      sum: f64.slice(a8, a8 + H),
+      sumSq: f64.slice(a8 + Hp, a8 + Hp + H),
+    };
+  }
+
   result(): SequenceStats {
     const { net, Hp } = this.layout;
     const f32 = this.mem.f32;
@@ -309,6 +326,123 @@ function layerwiseStats(net: Network, init: InitialState | undefined, blocks: re
     }
   }
   return stats.result();
+}
+
+/** GroupSums as plain typed arrays of H values, which a worker thread can post. */
+export interface PlainSums {
+  readonly k: Float32Array;
+  readonly min: Float32Array;
+  readonly max: Float32Array;
+  readonly saturated: Int32Array;
+  readonly sum: Float64Array;
+  readonly sumSq: Float64Array;
+}
+
+/**
+ * What one direction of one layer computed over a whole sequence: the sums of its states (in
+ * STATE_NAMES order) and, when asked for, its h (T, H) for the layer above.
+ */
+export interface DirectionPart {
+  readonly layer: number;
+  readonly dir: number;
+  readonly steps: number;
+  readonly sums: readonly PlainSums[];
+  readonly h: Float32Array | null;
+}
+
+/**
+ * Runs direction `dir` of layer `layer` over a whole input, on its own: the unit of work that
+ * lets the two directions of a bidirectional layer run on two threads (the caller's business:
+ * the engine starts none). `input` is (T, Din) float32: the network's input for layer 0, the layer
+ * below's [forward h | reverse h] (layerInput) above it.
+ */
+export function runDirectionStats(
+  net: Network,
+  init: InitialState | undefined,
+  layer: number,
+  dir: number,
+  input: Float32Array,
+  T: number,
+  keepH: boolean,
+): DirectionPart {
+  validateNetwork(net);
+  checkInitialState(net, init);
+  const arena = new Arena();
+  const layout = planNetwork(net, arena);
+  const { H, Hp, GHp } = layout;
+  const dl = layout.dirLayouts[layer]![dir]!;
+  const din = layer === 0 ? net.inputSize : layout.dirs * H;
+  if (input.length < T * din) throw new ShapeError(`layer ${layer} input: expected ${T} x ${din} values, got ${input.length}`);
+  const Tc = Math.max(16, Math.min(1024, Math.floor(262144 / ((2 * GHp + 2 * Hp) * 4))));
+  const x = arena.alloc(T * dl.nIn * 4);
+  const pre = arena.alloc(Tc * GHp * 4);
+  const gates = arena.alloc(Tc * GHp * 4);
+  const c = arena.alloc(Tc * Hp * 4);
+  const hChunk = arena.alloc(Tc * Hp * 4);
+  const accBase = arena.alloc(KernelStats.bytes(net));
+  const mem = instantiateKernels(arena.size);
+  writeWeights(layout, mem);
+  const x32 = x / 4;
+  if (din === dl.nIn) mem.f32.set(input.subarray(0, T * din), x32);
+  else {
+    // the layer above reads each direction's h padded to Hp
+    for (let t = 0; t < T; t++) {
+      for (let e = 0; e < layout.dirs; e++) mem.f32.set(input.subarray(t * din + e * H, t * din + (e + 1) * H), x32 + t * dl.nIn + e * Hp);
+    }
+  }
+  const stats = new KernelStats(layout, mem, accBase);
+  const names = STATE_NAMES[net.kind];
+  const h = keepH ? new Float32Array(T * H) : null;
+  resetState(layout, mem, dl, init);
+  for (let done = 0; done < T; ) {
+    const n = Math.min(Tc, T - done);
+    const t0 = dl.reverse ? T - done - n : done;
+    runStretch(layout, mem, dl, { n, x: x + t0 * dl.nIn * 4, xStride: dl.nIn * 4, pre, gates, c, h: hChunk, hStride: Hp * 4 });
+    stats.add(
+      layer,
+      dir,
+      n,
+      (state) => {
+        if (state === 'h') return { at: hChunk, stride: Hp * 4 };
+        if (state === 'c') return { at: c, stride: Hp * 4 };
+        return { at: gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
+      },
+      true,
+    );
+    if (h !== null) for (let i = 0; i < n; i++) h.set(mem.f32.subarray(hChunk / 4 + i * Hp, hChunk / 4 + i * Hp + H), (t0 + i) * H);
+    done += n;
+  }
+  return { layer, dir, steps: T, sums: names.map((state) => stats.sumsOf(layer, dir, state)), h };
+}
+
+/** The input of layer `layer` + 1 from the parts of layer `layer`: (T, dirs * H), [forward h | reverse h]. */
+export function layerInput(net: Network, parts: readonly DirectionPart[], T: number): Float32Array {
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  const out = new Float32Array(T * dirs * H);
+  for (const part of parts) {
+    if (part.h === null) throw new Error(`layer ${part.layer} direction ${part.dir} kept no h`);
+    for (let t = 0; t < T; t++) out.set(part.h.subarray(t * H, (t + 1) * H), t * dirs * H + part.dir * H);
+  }
+  return out;
+}
+
+/** The statistics of a network from the parts of every layer and direction. */
+export function statsFromParts(net: Network, parts: readonly DirectionPart[]): SequenceStats {
+  const names = STATE_NAMES[net.kind];
+  const steps = parts[0]?.steps ?? 0;
+  return {
+    steps,
+    kind: net.kind,
+    hiddenSize: net.hiddenSize,
+    numLayers: net.numLayers,
+    directions: net.directions,
+    groups: statsGroups(net).map((g) => {
+      const part = parts.find((p) => p.layer === g.layer && p.dir === g.dir);
+      if (part === undefined) throw new Error(`no part for layer ${g.layer} direction ${g.dir}`);
+      return finishGroup(net, g, part.sums[names.indexOf(g.state)]!, steps);
+    }),
+  };
 }
 
 /**

@@ -1,7 +1,16 @@
 /** The fast engine: WebAssembly SIMD kernels with the reference engine's semantics. */
 export { fastAvailable, kernelVariant, type KernelVariant } from './kernels.js';
 export { runSequenceFast, createFastStepper, chunkSteps, type OnStep } from './sequence.js';
-export { createStatsSession, float32Limits, type StatsSession } from './fast-stats.js';
+export {
+  createStatsSession,
+  float32Limits,
+  layerInput,
+  runDirectionStats,
+  statsFromParts,
+  type DirectionPart,
+  type PlainSums,
+  type StatsSession,
+} from './fast-stats.js';
 export {
   finishGroup,
   saturationOf,
