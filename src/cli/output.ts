@@ -234,6 +234,19 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, e
   }
 }
 
+/** Characters JSON.stringify leaves raw that a terminal may still act on or reorder text by. */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON.stringify, with DEL, the C1 controls (U+009B is CSI to some terminals), the line and
+ * paragraph separators and the bidirectional overrides written as \u escapes: the same JSON value,
+ * inert on a screen. They can only occur inside strings, where the escape is valid JSON.
+ */
+export function inertJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * Watches the process's own stdout and stderr for errors that arrive after a write returned: a
  * reader of stderr that went away (EPIPE) is not worth a crash, and a failed stdout (a full disk

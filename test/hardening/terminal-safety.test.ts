@@ -99,6 +99,21 @@ describe('run', () => {
     expectInert(r.stdout); // JSON writes them as \u001b ... never raw
   });
 
+  it('escapes C1 controls and bidi overrides that JSON.stringify leaves raw, keeping the names exact', async () => {
+    const names = ['a\u009b2J', 'b\u202eevil', 'c\u2028d\u007f'];
+    const r = await runCli(['run', file('c1.csv', `${names.join(',')}\n1,2,3\n`), '--format', 'json', '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expectInert(r.stdout, '\\u009b', '\\u202e', '\\u2028', '\\u007f');
+    expect((JSON.parse(r.stdout) as { meta: { features: string[] } }).meta.features).toEqual(names);
+    const meta = new Map([['note', 'x\u009b2J\u202e']]);
+    const t = (n: number) => ({ shape: [8, 2], data: new Float32Array(n).fill(0.1) });
+    const w = file('c1.safetensors', encodeSafetensors(new Map([['weight_ih_l0', t(16)], ['weight_hh_l0', t(16)]]), 'F32', meta));
+    const inspect = await runCli(['inspect', w, '--json']);
+    expect(inspect.code).toBe(0);
+    expectInert(inspect.stdout, '\\u009b2J\\u202e');
+    expect((JSON.parse(inspect.stdout) as { metadata: [string, string][] }).metadata).toEqual([['note', 'x\u009b2J\u202e']]);
+  });
+
   it('names CSV columns x0, x1 ...: no input text in the CSV header', async () => {
     const r = await runCli(['run', file('h2.csv', HOSTILE_CSV), '--format', 'csv', '--hidden-size', '1']);
     expect(r.code).toBe(0);

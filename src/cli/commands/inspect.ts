@@ -8,7 +8,7 @@ import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import { readWeightsFile } from '../load.js';
 import { cellKindFrom, CELL_CHOICES, withWeightsOptions, type ModelFlags } from '../options.js';
-import { stdoutSink } from '../output.js';
+import { inertJson, stdoutSink } from '../output.js';
 
 export interface InspectArgs {
   weights: string;
@@ -46,7 +46,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
   cellKindFrom(flags); // validates --nonlinearity against --cell before reading anything
   const file = await readWeightsFile(args.weights, flags, env);
   const desc = describeWeights(file);
-  const text = args.json === true ? `${JSON.stringify(desc, null, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
+  const text = args.json === true ? `${inertJson(desc, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
   const sink = stdoutSink(env);
   try {
     await sink.write(text);

@@ -13,7 +13,7 @@ import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
 import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
-import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { csvHeader, csvRow, stepObject } from '../trace-format.js';
 
 export const RUN_FORMATS = ['ndjson', 'json', 'csv'] as const;
@@ -77,7 +77,7 @@ function makeWriter(format: RunFormat, model: Model, source: string): Writer {
             features: names,
             head: model.head === null ? null : { outputs: model.head.outSize },
           };
-          return `{"meta":${JSON.stringify(meta)},\n"steps":[\n`;
+          return `{"meta":${inertJson(meta)},\n"steps":[\n`;
         },
         step: (t, x, s, pred) => {
           const text = `${first ? '' : ',\n'}${JSON.stringify(stepObject(net, t, x, s, pred))}`;
