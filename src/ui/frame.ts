@@ -101,11 +101,21 @@ interface Piece {
   readonly style?: 'title' | 'accent' | 'warn' | 'dim';
 }
 
+/** The input's name, then shorter: without a parenthesised detail, or the file name alone. */
+function sourceAlts(source: string): string[] {
+  const alts = [source];
+  const bare = source.replace(/ \(.*\)$/, '');
+  if (bare !== source) alts.push(bare);
+  const file = bare.split('/').at(-1) ?? bare;
+  if (file !== bare && file !== '') alts.push(file);
+  return alts;
+}
+
 export function statusLine(f: FrameInput): string {
   const { store, session: s, theme } = f;
   const net = store.network;
   const { layer, dir } = viewOf(store, s.view);
-  const pieces: Piece[] = [{ alts: ['gatescope'], priority: 1, style: 'title' }, { alts: [store.source], priority: 6 }];
+  const pieces: Piece[] = [{ alts: ['gatescope'], priority: 1, style: 'title' }, { alts: sourceAlts(store.source), priority: 6 }];
   const kind = cellLabel(net.kind);
   const dirs = net.directions.length > 1 ? 'bidirectional' : net.directions[0] === 'reverse' ? 'reverse' : '';
   const longCell = [`${kind} ${net.inputSize}→${net.hiddenSize}`, net.numLayers > 1 ? `${net.numLayers} layers` : '', dirs].filter((x) => x !== '').join(', ');
@@ -115,7 +125,7 @@ export function statusLine(f: FrameInput): string {
   else {
     // Both networks, named; the focused one first marked.
     const [a, b] = pair as [Block, Block];
-    const mark = (x: Block): string => (x.focused ? '▶' : '');
+    const mark = (x: Block): string => (x.focused ? '▶ ' : '');
     pieces.push({
       alts: [
         `${mark(a)}${networkTitle(a.store.network, a.name)} vs ${mark(b)}${networkTitle(b.store.network, b.name)}`,
@@ -310,11 +320,16 @@ function nameText(f: FrameInput, b: Block, hint: boolean): string {
   const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)}` : '';
   const other = blocks(f).find((x) => x.store !== b.store);
   const tail = !b.focused || other === undefined ? '' : hint ? `   (1 of 2 shown · c shows ${networkTitle(other.store.network, other.name)})` : '   (keys act here · c switches)';
-  return `${b.focused ? '▶' : ' '} ${networkTitle(b.store.network, b.name)}${where}${tail}`;
+  return `${b.focused ? '▶ ' : '  '}${networkTitle(b.store.network, b.name)}${where}${tail}`;
 }
 
 function nameRow(f: FrameInput, b: Block, width: number, hint: boolean): string {
-  return f.theme.style(b.focused ? 'accent' : 'title', fit(nameText(f, b, hint), width));
+  // The full name when it fits, else the cell and the file, else the cell alone.
+  const mark = b.focused ? '▶ ' : '  ';
+  const net = b.store.network;
+  const alts = [nameText(f, b, hint), `${mark}${networkTitle(net, b.name)}`, `${mark}${cellLabel(net.kind)}${b.name ? ` · ${b.name}` : ''}`, `${mark}${cellLabel(net.kind)}`];
+  const text = alts.find((a) => textWidth(a) <= width) ?? alts.at(-1)!;
+  return f.theme.style(b.focused ? 'accent' : 'title', fit(text, width));
 }
 
 export function panelGrid(f: FrameInput): string[] {
@@ -436,8 +451,19 @@ export function heatUnits(s: Session, rows: number): number {
   return Math.max(0, Math.min(s.unit - Math.floor(rows / 2), s.H - rows));
 }
 
+/**
+ * The session as one network sees it: with a compared network of another size, the shared
+ * selection may point past this one's units; the nearest unit it has stands in.
+ */
+function ownUnits(store: TraceStore, s: Session): Session {
+  const H = store.network.hiddenSize;
+  if (s.H === H) return s;
+  return { ...s, H, unit: Math.min(s.unit, H - 1), unitTop: Math.max(0, Math.min(s.unitTop, H - Math.min(s.unitRows, H))) };
+}
+
 export function timelineLines(f: FrameInput): string[] {
-  const { store, session: s, theme, layout: L, panels } = f;
+  const { store, theme, layout: L, panels } = f;
+  const s = ownUnits(store, f.session);
   if (!L.timeline) return [];
   const p = panels[Math.min(s.timeline, panels.length - 1)]!;
   const { layer, dir } = viewOf(store, s.view);
@@ -481,6 +507,8 @@ export function explainText(store: TraceStore, s: Session, cols: number): string
   const { layer, dir } = viewOf(store, s.view);
   const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
   if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
+  const H = store.network.hiddenSize;
+  if (s.unit >= H) return [` explain ${where}`, ` this network has ${H} units (0–${H - 1}): select one of them (↑/k)`];
   const label = store.label(s.cursor);
   const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
   return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit)), cols)];

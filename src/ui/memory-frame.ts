@@ -80,7 +80,7 @@ export function logScale(values: readonly number[]): { lo: number; hi: number } 
     if (v < min) min = v;
   }
   if (max === 0) return null;
-  const hi = Math.ceil(Math.log10(max) - 1e-9);
+  const hi = Math.ceil(Math.log10(max) - 1e-9) + 0; // + 0: never -0 (a tick reading 1e-0)
   let lo = Math.max(hi - MAX_DECADES, Math.floor(Math.log10(min) + 1e-9));
   if (lo >= hi - 1) lo = hi - 2;
   return { lo, hi };

@@ -198,3 +198,44 @@ describe('session reducer: a history that dropped its beginning', () => {
     expect(s.note).toMatch(/no longer kept/);
   });
 });
+
+describe('session reducer: the memory view and a second network', () => {
+  const pair = (over: Partial<Parameters<typeof initialSession>[0]> = {}): Session =>
+    initialSession({ H: 8, views: 2, panels: 6, T: 40, done: true, unitRows: 4, compare: { views: 1, panels: 1 }, ...over });
+
+  it('toggles the memory view with m and keeps the cursor', () => {
+    const s = run(base(), { type: 'step', delta: 5 }, { type: 'memory' });
+    expect(s.mode).toBe('memory');
+    expect(s.cursor).toBe(5);
+    expect(run(s, { type: 'memory' }).mode).toBe('gates');
+    expect(initialSession({ H: 2, views: 1, panels: 1, mode: 'memory' }).mode).toBe('memory');
+  });
+
+  it('switches focus between two networks, each keeping its own layer and timeline panel', () => {
+    let s = run(pair(), { type: 'view', delta: 1 }, digit(3), { type: 'first' });
+    expect(s.view).toBe(1);
+    s = run(s, { type: 'focus' });
+    expect(s.focus).toBe(1);
+    // The RNN twin: one view, one panel; Tab and digits act on it now.
+    expect(s.views).toBe(1);
+    expect(s.panels).toBe(1);
+    expect(run(s, { type: 'view', delta: 1 }).view).toBe(0);
+    expect(s.other).toEqual({ views: 2, view: 1, panels: 6, timeline: 2 });
+    s = run(s, { type: 'focus' });
+    expect(s.focus).toBe(0);
+    expect(s.view).toBe(1);
+    expect(s.timeline).toBe(2);
+  });
+
+  it('shares the cursor and the selected unit between the two networks', () => {
+    const s = run(pair(), { type: 'step', delta: 7 }, { type: 'unit', delta: 2 }, { type: 'focus' });
+    expect(s.cursor).toBe(7);
+    expect(s.unit).toBe(2);
+  });
+
+  it('says how to add a second network when there is none', () => {
+    const s = run(base(), { type: 'focus' });
+    expect(s.focus).toBe(0);
+    expect(s.note).toMatch(/--compare/);
+  });
+});

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listDemos } from '../../src/cli/demos.js';
+import { runCli } from '../helpers/cli.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+describe('gatescope demo', () => {
+  it('lists every demo with what it shows and what to look at', async () => {
+    const r = await runCli(['demo', '--list']);
+    expect(r.code).toBe(0);
+    for (const d of listDemos()) expect(r.stdout).toMatch(new RegExp(`^  ${d.name} +\\S`, 'm'));
+    expect(r.stdout).toContain('Look: step 1 carries the value');
+    expect(r.stdout).toMatch(/Shown\s+beside\s+remember\/rnn\.json/);
+    expect(r.stdout).toContain('unit 15');
+    expect(r.stderr).toBe('');
+  });
+
+  it('names the demos there are when asked for one that is not', async () => {
+    const r = await runCli(['demo', 'rememberr']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('unknown demo "rememberr": the demos are remember, sine, brackets');
+  });
+
+  it('prints the remember demo as text, the LSTM beside its RNN twin, when stdout is not a terminal', async () => {
+    const r = await runCli(['demo', 'remember', '--width', '200']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('demo: remember');
+    expect(r.stdout).toContain('step 50/50');
+    expect(r.stdout).toContain('LSTM 2→8 · lstm.json');
+    expect(r.stdout).toContain('RNN(tanh) 2→8 · rnn.json');
+    expect(r.stdout).not.toMatch(/\u001b/);
+  });
+
+  it('prints the memory view: the LSTM reaches back further than the RNN', async () => {
+    const r = await runCli(['demo', 'remember', '--memory', '--width', '120']);
+    expect(r.code).toBe(0);
+    const lstm = /LSTM 2→8 · lstm\.json: reaches back (\d+) steps/.exec(r.stdout);
+    const rnn = /RNN\(tanh\) 2→8 · rnn\.json: reaches back (\d+) steps/.exec(r.stdout);
+    expect(Number(lstm![1])).toBe(49);
+    expect(Number(rnn![1])).toBeLessThan(20);
+    for (const line of r.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(120);
+  });
+
+  it('opens a text demo with its vocabulary, labelling steps by character', async () => {
+    const r = await runCli(['demo', 'brackets', '--step', '3']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('step 3/');
+    expect(r.stdout).toContain('“(”');
+    expect(r.stdout).toMatch(/next “.”/);
+  });
+
+  it('checks --rate before anything runs', async () => {
+    expect((await runCli(['demo', 'sine', '--live', '--rate', '0'])).stderr).toContain('--rate must be');
+    expect((await runCli(['demo', 'sine', '--rate', '5'])).stderr).toContain('add --live');
+  });
+
+  it('shows another network with --compare on any input', async () => {
+    const r = await runCli(['fixtures/demos/sine/input.csv', '-w', 'fixtures/demos/sine/lstm.json', '--compare', 'fixtures/demos/remember/lstm.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--compare needs the same input');
+    const ok = await runCli(['fixtures/demos/remember/input.csv', '-w', 'fixtures/demos/remember/rnn.json', '--compare', 'fixtures/demos/remember/lstm.json', '--width', '200']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('RNN(tanh) 2→8 · rnn.json vs LSTM 2→8 · lstm.json');
+  });
+});
+
+describe.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js')))('bare gatescope', () => {
+  it('opens the remember demo with its RNN twin, the same way `gatescope demo remember` does', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/gatescope.js'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20000 });
+    const bare = run(['--width', '160']);
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toContain('demo: remember');
+    expect(bare.stdout).toContain('RNN(tanh) 2→8 · rnn.json');
+    expect(bare.stdout).toBe(run(['demo', 'remember', '--width', '160']).stdout);
+  });
+});
