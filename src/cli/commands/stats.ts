@@ -5,11 +5,13 @@
  *
  * Runs on the fast engine (engine/fast) at full speed. A forward-only network streams in constant
  * memory whatever the length; a network with a reverse direction keeps its input (T x D float32)
- * and, between stacked layers, one layer's outputs (T x directions x H float32).
+ * and, between stacked layers, one layer's outputs (T x directions x H float32). A long
+ * bidirectional sequence runs its two directions on two worker threads (stats-threads.ts).
  */
 import type { Argv } from 'yargs';
-import { cellLabel } from '../../engine/index.js';
-import { createStatsSession, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
+import { cellLabel, ShapeError } from '../../engine/index.js';
+import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
+import type { InputRecord, InputStream } from '../../io/input.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
@@ -17,6 +19,7 @@ import { EXIT } from '../errors.js';
 import { prepare, type Model, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
 
 export const STATS_FORMATS = ['table', 'json'] as const;
 export type StatsFormat = (typeof STATS_FORMATS)[number];
@@ -29,6 +32,7 @@ export const DEAD_SPREAD = 1e-6;
 export interface StatsArgs extends PrepareFlags {
   format: StatsFormat;
   output?: string | undefined;
+  threads?: boolean | undefined;
 }
 
 export const command = 'stats [input]';
@@ -39,6 +43,10 @@ export function builder<T>(y: Argv<T>) {
     .positional('input', { type: 'string', describe: 'sequence file, or - for stdin (default: stdin)' })
     .option('format', { alias: 'f', type: 'string', choices: STATS_FORMATS, default: 'table' as StatsFormat, describe: 'output format' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .option('threads', {
+      type: 'boolean',
+      describe: 'bidirectional networks: run the two directions on two worker threads (default: for long sequences)',
+    })
     .example('$0 stats data.npy --weights lstm.pt.json', 'a table per layer, direction and gate')
     .example('$0 stats data.csv -w m.json --format json | jq', 'the same numbers as JSON');
 }
@@ -129,26 +137,52 @@ export function statsTable(stats: SequenceStats, model: Model, source: string): 
   return `${lines.join('\n')}\n`;
 }
 
+/** Reads every record into one float32 (T, D) array, checking widths as the engine does. */
+async function collect(input: AsyncIterable<InputRecord>, toX: (r: InputRecord) => Float64Array, D: number): Promise<{ xs: Float32Array; T: number }> {
+  let xs = new Float32Array(4096 * D);
+  let T = 0;
+  for await (const record of input) {
+    const x = toX(record);
+    if (x.length !== D) throw new ShapeError(`input at t=${T}: expected ${D} features, got ${x.length}`);
+    if ((T + 1) * D > xs.length) {
+      const grown = new Float32Array(xs.length * 2);
+      grown.set(xs);
+      xs = grown;
+    }
+    xs.set(x, T * D);
+    T++;
+  }
+  return { xs, T };
+}
+
+async function computeStats(args: StatsArgs, model: Model, input: InputStream, toX: (r: InputRecord) => Float64Array): Promise<SequenceStats> {
+  const net = model.network;
+  const session = createStatsSession(net, model.init);
+  if (net.directions.length !== 2 || !fastAvailable() || args.threads === false) {
+    for await (const record of input) session.push(toX(record));
+    return session.finish();
+  }
+  // bidirectional: the whole input first, then maybe one thread per direction
+  const { xs, T } = await collect(input, toX, net.inputSize);
+  if (shouldUseThreads(net, T, args.threads)) return bidirectionalStatsOnThreads(net, model.init, sharedCopy(xs.subarray(0, T * net.inputSize)), T);
+  for (let t = 0; t < T; t++) session.push(xs.subarray(t * net.inputSize, (t + 1) * net.inputSize));
+  return session.finish();
+}
+
 export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   const { model, input, toX } = await prepare(args, env);
   let stats: SequenceStats;
   try {
-    const session = createStatsSession(model.network, model.init);
-    for await (const record of input) session.push(toX(record));
-    try {
-      stats = session.finish();
-    } catch (err) {
-      // only a whole-sequence (reverse direction) network can outgrow WebAssembly's memory
-      if (err instanceof RangeError) {
-        throw new InputError(`${session.t} steps are too many for a bidirectional network's statistics in memory (${err.message})`, {
-          source: input.source,
-        });
-      }
-      throw err;
-    }
+    stats = await computeStats(args, model, input, toX);
   } catch (err) {
     input.close();
+    // only a whole-sequence (bidirectional) network can outgrow WebAssembly's memory
+    if (err instanceof RangeError) {
+      throw new InputError(`the sequence is too long for a bidirectional network's statistics in memory (${err.message})`, {
+        source: input.source,
+      });
+    }
     throw err;
   }
   const text = args.format === 'json' ? statsJson(stats, model, input.source) : statsTable(stats, model, input.source);

@@ -1,0 +1,68 @@
+/**
+ * `gatescope stats --threads`: the two directions of each bidirectional layer on two worker
+ * threads give the same numbers as one thread. Runs the built CLI (the worker is a built file),
+ * logging resolved modules to see that the worker really ran.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { randomNetwork } from '../../src/engine/index.js';
+import { shouldUseThreads, threadsWanted, THREADS_MIN_CORES, THREADS_MIN_WORK } from '../../src/cli/stats-threads.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'gatescope.js');
+const dir = mkdtempSync(join(tmpdir(), 'gs-threads-'));
+const csv = join(dir, 'x.csv');
+writeFileSync(csv, `a,b\n${Array.from({ length: 300 }, (_, t) => `${Math.sin(t / 7)},${Math.cos(t / 3)}`).join('\n')}\n`);
+
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
+  return r;
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
+
+function stats(flag: string): { stdout: string; modules: string[] } {
+  const log = join(dir, `imports${flag}.log`);
+  writeFileSync(log, '');
+  const args = ['stats', csv, '--bidirectional', '--layers', '3', '--hidden-size', '6', '--cell', 'gru', '-f', 'json', flag];
+  const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
+    env: { ...process.env, GS_IMPORT_LOG: log },
+    encoding: 'utf8',
+  });
+  expect(res.stderr).toBe('');
+  expect(res.status).toBe(0);
+  return { stdout: res.stdout, modules: readFileSync(log, 'utf8').split('\n') };
+}
+
+describe('gatescope stats on two threads', () => {
+  it('gives the same numbers as one thread', () => {
+    const threads = stats('--threads');
+    const one = stats('--no-threads');
+    expect(threads.modules.some((m) => m.endsWith('/dist/cli/stats-worker.js'))).toBe(true);
+    expect(one.modules.some((m) => m.endsWith('/dist/cli/stats-worker.js'))).toBe(false);
+    expect(threads.stdout).toBe(one.stdout);
+    expect(JSON.parse(threads.stdout).stats).toHaveLength(3 * 2 * 4);
+  });
+
+  it('is used by default only for long bidirectional sequences with a core to spare', () => {
+    const bidi = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 64, bidirectional: true });
+    const forward = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 64 });
+    const long = THREADS_MIN_WORK / 64;
+    const table: [Parameters<typeof threadsWanted>, boolean][] = [
+      [[bidi, long, undefined, THREADS_MIN_CORES], true],
+      [[bidi, long - 1, undefined, THREADS_MIN_CORES], false],
+      [[bidi, long, undefined, THREADS_MIN_CORES - 1], false],
+      [[bidi, 10, true, 1], true],
+      [[bidi, long, false, 64], false],
+      [[forward, long, true, 64], false],
+    ];
+    for (const [args, want] of table) expect(threadsWanted(...args), `T=${args[1]} flag=${args[2]} cores=${args[3]}`).toBe(want);
+    // from the TypeScript sources there is no built worker to start
+    expect(shouldUseThreads(bidi, long, true)).toBe(false);
+  });
+});
