@@ -1,0 +1,63 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
+import { TraceStore } from '../../src/trace/trace-store.js';
+import { App } from '../../src/ui/App.js';
+import { stripAnsi } from '../helpers/ansi.js';
+
+function store(kind: CellKind, T = 30): TraceStore {
+  const net = randomNetwork({ kind, inputSize: 2, hiddenSize: 4, seed: 4 });
+  const s = new TraceStore(net, { source: 'walk.csv', featureNames: ['a', 'b'] });
+  const rng = createRng(1);
+  for (let t = 0; t < T; t++) s.append([rng.uniform(-1, 1), rng.uniform(-1, 1)], `r${t}`);
+  s.finish();
+  return s;
+}
+
+let cleanup: (() => void) | null = null;
+afterEach(() => {
+  cleanup?.();
+  cleanup = null;
+});
+
+function mount(props: Parameters<typeof App>[0]) {
+  const r = render(<App {...props} />);
+  cleanup = () => r.unmount();
+  const screen = (): string => stripAnsi(r.lastFrame() ?? '');
+  const press = async (...keys: string[]): Promise<void> => {
+    for (const k of keys) {
+      r.stdin.write(k);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  };
+  return { ...r, screen, press };
+}
+
+describe('App: the memory view and a second network', () => {
+  it('opens the memory view with m and closes it with m', async () => {
+    const app = mount({ store: store('lstm'), colorLevel: 3, names: ['m.json'] });
+    await app.press('G', 'm');
+    await vi.waitFor(() => expect(app.screen()).toContain('memory at step 30/30'));
+    await vi.waitFor(() => expect(app.screen()).toMatch(/LSTM 2→4 · m\.json: reaches back \d+ steps?/));
+    await app.press('m');
+    await vi.waitFor(() => expect(app.screen()).toContain('f forget'));
+  });
+
+  it('shows both networks, and c moves the keys from one to the other', async () => {
+    const app = mount({ store: store('lstm'), compare: store('gru'), colorLevel: 0, names: ['a.json', 'b.json'] });
+    await vi.waitFor(() => expect(app.screen()).toContain('▶ LSTM 2→4 · a.json'));
+    expect(app.screen()).toContain('GRU 2→4 · b.json');
+    await app.press('c');
+    await vi.waitFor(() => expect(app.screen()).toContain('▶ GRU 2→4 · b.json'));
+    // The timeline now shows the GRU's panel 1 (r).
+    expect(app.screen()).toMatch(/^1r /m);
+    await app.press('m');
+    await vi.waitFor(() => expect(app.screen()).toMatch(/▶ GRU 2→4 · b\.json: reaches back/));
+    expect(app.screen()).toMatch(/LSTM 2→4 · a\.json: reaches back/);
+  });
+
+  it('opens on the memory view when asked', async () => {
+    const app = mount({ store: store('rnn_tanh'), colorLevel: 3, memory: true });
+    await vi.waitFor(() => expect(app.screen()).toContain('memory at step 1/30'));
+  });
+});
