@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { cellLabel, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
+import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import { DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
@@ -217,6 +217,32 @@ async function openSequence(path: string, opts: InputOptions, env: CliEnv): Prom
   }
 }
 
+/** 2^27 parameters (1 GiB as float64): the most a random network may hold, as a weights tensor may. */
+export const MAX_RANDOM_PARAMETERS = 2 ** 27;
+
+/**
+ * Refuses random-weight sizes whose product is absurd before anything is allocated: each flag has
+ * its own range (--hidden-size 4096, --layers 64), but together, or with a very wide input, they
+ * can ask for tens of gigabytes.
+ */
+export function checkRandomSize(
+  spec: { kind: CellKind; inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean },
+  max = MAX_RANDOM_PARAMETERS,
+): void {
+  const G = gateCount(spec.kind);
+  const H = spec.hiddenSize;
+  const dirs = spec.bidirectional ? 2 : 1;
+  let count = 0;
+  for (let k = 0; k < spec.numLayers; k++) {
+    const din = k === 0 ? spec.inputSize : H * dirs;
+    count += dirs * G * H * (din + H + 2);
+  }
+  if (count > max) {
+    const what = `--hidden-size ${H}, --layers ${spec.numLayers}${spec.bidirectional ? ', --bidirectional' : ''} and ${spec.inputSize} input features`;
+    throw new UsageError(`${what} make ${count} parameters, more than ${max}`);
+  }
+}
+
 /** Loads the model and opens the input, checking that they fit each other. */
 export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepared> {
   // yargs reads a lone `-` as an empty string
@@ -267,6 +293,12 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
     if (inputSize === 0) {
       input.close();
       throw new InputError('no features to feed the network', { source: input.source });
+    }
+    try {
+      checkRandomSize({ kind, inputSize, hiddenSize: hiddenSize ?? 8, numLayers: layers ?? 1, bidirectional: flags.bidirectional ?? false });
+    } catch (err) {
+      input.close();
+      throw err;
     }
     const network = randomNetwork({
       kind,

@@ -171,6 +171,23 @@ describe('limit flags', () => {
   });
 });
 
+describe('random-weight sizes whose product is absurd', () => {
+  // Each flag has its own range, but --hidden-size 4096 --layers 64 together ask for 8.6 * 10^9
+  // weights (crashed with an out-of-memory abort before the check).
+  const cases: [string, string[]][] = [
+    ['run', ['run', csv, '--hidden-size', '4096', '--layers', '64']],
+    ['init', ['init', '-D', '65536', '--hidden-size', '4096']],
+    ['train', ['train', csv, '-o', join(dir, 'big.json'), '--hidden-size', '4096', '--layers', '8']],
+  ];
+  for (const [what, argv] of cases) {
+    it(`${what}: a usage error before any allocation`, async () => {
+      const r = await runCli(argv);
+      expect(r.code).toBe(2);
+      expectOneLine(r.stderr, /--hidden-size 4096, --layers \d+ and \d+ input features make \d+ parameters, more than \d+/);
+    });
+  }
+});
+
 describe('run streams in bounded memory', () => {
   // The child generates its own stdin and weighs its heap after GC at a tenth and at the end of the
   // stream: a reader that kept records or an output that ignored backpressure would grow by tens

@@ -7,6 +7,7 @@ import { randomNetwork } from '../../engine/index.js';
 import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
+import { checkRandomSize } from '../load.js';
 import { cellKindFrom, CELL_CHOICES, nonNegativeInt, positiveInt } from '../options.js';
 import { fileSink, stdoutSink } from '../output.js';
 
@@ -21,6 +22,9 @@ export interface InitArgs {
   seed?: number | undefined;
   output?: string | undefined;
 }
+
+/** Most numbers `init` writes (2^24): beyond this the JSON text runs to gigabytes. */
+export const MAX_INIT_PARAMETERS = 2 ** 24;
 
 export const command = 'init';
 export const describe = 'write seeded random weights as a PyTorch state_dict (JSON)';
@@ -42,22 +46,32 @@ export function builder<T>(y: Argv<T>) {
 export async function handler(args: InitArgs, env: CliEnv): Promise<number> {
   const inputSize = positiveInt('input-size', args.inputSize, 1 << 16);
   if (inputSize === undefined) throw new UsageError('--input-size is required');
-  const network = randomNetwork({
+  const spec = {
     kind: cellKindFrom(args) ?? 'lstm',
     inputSize,
     hiddenSize: positiveInt('hidden-size', args.hiddenSize, 4096) ?? 8,
     numLayers: positiveInt('layers', args.layers, 64) ?? 1,
     bidirectional: args.bidirectional ?? false,
+  };
+  // The whole state_dict becomes JSON text: 2^24 numbers is already some 400 MB of it.
+  checkRandomSize(spec, MAX_INIT_PARAMETERS);
+  const network = randomNetwork({
+    ...spec,
     bias: args.bias ?? true,
     seed: nonNegativeInt('seed', args.seed) ?? 0,
   });
   const dict = stateDictFromNetwork(network);
-  const text = `{\n${Object.entries(dict)
-    .map(([name, value]) => `  ${JSON.stringify(name)}: ${JSON.stringify(value)}`)
-    .join(',\n')}\n}\n`;
   const sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   try {
-    await sink.write(text);
+    // One tensor at a time: the whole document as one string could pass V8's string limit.
+    const entries = Object.entries(dict);
+    await sink.write('{\n');
+    for (let k = 0; k < entries.length; k++) {
+      const [name, value] = entries[k]!;
+      await sink.write(`  ${JSON.stringify(name)}: ${JSON.stringify(value)}${k < entries.length - 1 ? ',' : ''}\n`);
+      if (sink.closed) break;
+    }
+    await sink.write('}\n');
     await sink.finish();
   } catch (err) {
     await sink.abort();

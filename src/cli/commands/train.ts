@@ -34,7 +34,7 @@ import { formatVocab, parseVocab } from '../../io/text.js';
 import { encodeSafetensors } from '../../io/weights/index.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { readTextFile } from '../load.js';
+import { checkRandomSize, readTextFile } from '../load.js';
 import { writeFileAtomic } from '../output.js';
 import { cellKindFrom, CELL_CHOICES, inputOptionsFrom, nonNegativeInt, positiveInt, withInputOptions, type InputFlags } from '../options.js';
 
@@ -130,6 +130,9 @@ async function readVocabFile(path: string | undefined, env: CliEnv, maxBytes: nu
   if (path === undefined) return undefined;
   return parseVocab(await readTextFile(path, env, maxBytes), path);
 }
+
+/** Most weights trained at once (2^24, some 600 MB with the optimiser's state). */
+const MAX_TRAIN_PARAMETERS = 2 ** 24;
 
 /** Most classes a cross-entropy target may name: a class index of 10^9 would ask for a 10^9-row head. */
 const MAX_CLASSES = 1 << 16;
@@ -262,7 +265,7 @@ function seconds(ms: number): string {
 export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
   const out = args.output;
   if (!out.endsWith('.json') && !out.endsWith('.safetensors')) {
-    throw new UsageError(`--output must end in .json (state_dict JSON) or .safetensors, got "${out}"`);
+    throw new UsageError(`--output must end in .json (state_dict JSON) or .safetensors, got "${visible(out, 200)}"`);
   }
   const kind = cellKindFrom(args) ?? 'lstm';
   const hiddenSize = positiveInt('hidden-size', args.hiddenSize, 4096) ?? 16;
@@ -281,6 +284,9 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
   if (!(valSplit >= 0 && valSplit < 1)) throw new UsageError(`--val-split must be in [0, 1), got ${args.valSplit}`);
 
   const data = await loadData(args, env);
+  // The trainer keeps float64 masters, gradients and two Adam moments per weight.
+  const inputSize = data.examples[0]?.inputs[0]?.length ?? 0;
+  checkRandomSize({ kind, inputSize, hiddenSize, numLayers, bidirectional }, MAX_TRAIN_PARAMETERS);
   let examples = data.examples;
   let validation: Example[] | undefined;
   if (valSplit > 0) {
