@@ -7,6 +7,6 @@
 import { engineSection } from './engine.js';
 import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
-import { statsProcessSection } from './stats-process.js';
+import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, frameSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection];

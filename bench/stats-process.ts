@@ -3,8 +3,10 @@
  * imports, .npy parsing, the engine and the statistics, against ONNX Runtime's session.run on the
  * same weights and input (the run alone: no start-up, no parsing, no statistics).
  */
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { randomNetwork, type Network } from '../src/engine/index.js';
 import { stateDictFromNetwork } from '../src/io/weights/pytorch.js';
 import { benchNetwork } from './engine.js';
 import { median, runNode, series, timeTurns, writeNpy, type BenchContext, type BenchSection, type Figure } from './lib.js';
@@ -52,3 +54,35 @@ export const statsProcessSection: BenchSection = {
     ];
   },
 };
+
+/** A bidirectional network's statistics with its two directions on one thread, then on two workers. */
+export const statsThreadsSection: BenchSection = {
+  name: 'gatescope stats, bidirectional LSTM H=128 D=16, 100000 steps: one thread vs two worker threads',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const steps = 100_000;
+    const net = randomNetworkFor();
+    const npy = join(ctx.tmp, 'bidi-input.npy');
+    const weights = join(ctx.tmp, 'bidi-weights.json');
+    writeNpy(npy, series(steps, D, 4), steps, D);
+    writeFileSync(weights, JSON.stringify(stateDictFromNetwork(net)));
+    const bin = join(ctx.root, 'bin', 'gatescope.js');
+    const proc = (flag: string) => async () => {
+      const run = await runNode([bin, 'stats', npy, '--weights', weights, '--format', 'json', '--output', join(ctx.tmp, `bidi${flag}.json`), flag], {
+        cwd: ctx.root,
+        tmp: ctx.tmp,
+      });
+      if (run.code !== 0) throw new Error(`gatescope stats ${flag} failed (${run.code}): ${run.stderr}`);
+    };
+    ctx.log('bidirectional stats, one thread and two, in turns');
+    const [one, two] = await timeTurns(Math.max(3, ctx.reps), [proc('--no-threads'), proc('--threads')]);
+    return [
+      { name: 'one thread (--no-threads)', value: one!, unit: 'ms' },
+      { name: 'two worker threads (--threads)', value: two!, unit: 'ms' },
+      { name: 'one / two', value: one! / two!, unit: 'x', note: `${cpus().length} cores; threads are the default from 3 cores` },
+    ];
+  },
+};
+
+function randomNetworkFor(): Network {
+  return randomNetwork({ kind: 'lstm', inputSize: D, hiddenSize: H, bidirectional: true, seed: 2 });
+}
