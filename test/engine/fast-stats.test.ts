@@ -137,7 +137,7 @@ describe('sequence statistics', () => {
       const net = randomNetwork({ kind, inputSize: 3, hiddenSize: H, numLayers: 3, bidirectional: true, seed: 9 });
       const xs = xsFor(150, 3, 4);
       const T = xs.length;
-      let input = Float32Array.from(xs.flat());
+      let input: Float32Array = Float32Array.from(xs.flat());
       const parts: DirectionPart[] = [];
       for (let k = 0; k < net.numLayers; k++) {
         const layer = [0, 1].map((d) => runDirectionStats(net, undefined, k, d, input, T, k < net.numLayers - 1));
