@@ -31,29 +31,43 @@ export interface Demo {
   readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null };
   /** Sensible to stream one step at a time (`--live`). */
   readonly live: boolean;
+  /** What the viewer selects at the start: the unit to look at and the panel for the timeline. */
+  readonly select: { readonly unit: number; readonly panel: string } | null;
 }
 
+/** What the manifest measured of a demo's first model (and of its twin). */
+type Results = Readonly<Record<string, number>>;
+
 /**
- * What to look at, per demo, in the viewer's words. The numbers come from the bundled weights
- * (fixtures/demos/README.md lists how they were measured).
+ * What to look at, per demo, in the viewer's words, with the manifest's measured results where
+ * they exist (fixtures/demos/README.md says how they were measured); `select` is what the viewer
+ * selects at the start. remember's unit 2 is a fact of the bundled weights, checked by a test.
  */
-const LOOK: Readonly<Record<string, { look: string; live?: boolean }>> = {
-  remember: {
+const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look: string; live?: boolean; select?: { unit: number; panel: string } }>> = {
+  remember: (r, twin) => ({
     look:
-      "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays at 0.87-0.99, so its cell keeps a " +
-      "trace of step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. " +
-      'Press m: the LSTM reaches back 49 steps, the RNN about 14; c switches the keys between the two.',
-  },
-  sine: {
-    look: 'the head predicts the next value (ŷ in the status line); watch the cell state follow the phase of the wave. Try --live: steps arrive one at a time, like a sensor.',
+      "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays near 1 (0.87-0.99), so its " +
+      `cell keeps step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. ` +
+      `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two.`,
+    select: { unit: 2, panel: 'f' },
+  }),
+  sine: () => ({
+    look: 'the head predicts the next value (ŷ in the status line). Try --live: steps arrive one at a time, like a sensor; m shows the memory fading in a straight line.',
     live: true,
-  },
-  brackets: {
-    look: "each step is one character. Press 5 (c in the timeline) and j down to unit 15: its cell climbs on every '(' and drops on every ')', counting the nesting depth (r = 0.97).",
+  }),
+  brackets: (r) => {
+    const unit = r['depthUnit'];
+    const corr = r['depthCorrelation'];
+    if (unit === undefined || unit < 0) return { look: 'each step is one character; the head predicts the next.' };
+    return {
+      look: `each step is one character. Unit ${unit}'s cell (c, in the timeline) climbs on every '(' and drops on every ')': it counts the nesting depth${corr !== undefined ? ` (r = ${corr.toFixed(2)})` : ''}.`,
+      select: { unit, panel: 'c' },
+    };
   },
 };
 
 interface ManifestEntry {
+  readonly models?: readonly { readonly results?: Results }[];
   readonly name: string;
   readonly description: string;
   readonly weights: string;
@@ -89,7 +103,8 @@ export function listDemos(): readonly Demo[] {
     if (name === null || weights === null || input === null) throw new Error(`the demo manifest ${path} has an entry without name, weights or input`);
     const vocab = str(raw.vocab);
     const compare = str(raw.compare);
-    const hint = LOOK[name];
+    const results = (i: number): Results | null => (Array.isArray(raw.models) ? (raw.models[i]?.results ?? null) : null);
+    const hint = LOOK[name]?.(results(0) ?? {}, results(1));
     return {
       name,
       description: str(raw.description) ?? '',
@@ -101,6 +116,7 @@ export function listDemos(): readonly Demo[] {
       compare: compare === null ? null : abs(compare),
       files: { weights, input, compare },
       live: hint?.live ?? false,
+      select: hint?.select ?? null,
     };
   });
   return cached;

@@ -11,20 +11,48 @@ import type { Argv } from 'yargs';
 import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
 import { TraceStore, type TraceHead, type TraceStoreOptions } from '../trace/trace-store.js';
+import { panelsFor } from '../ui/panels.js';
 import type { CliEnv } from './env.js';
+import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
 import { readWeightsFile, type Model } from './load.js';
 
 export interface ViewExtraFlags {
   compare?: string | undefined;
   memory?: boolean | undefined;
+  unit?: number | undefined;
+  panel?: string | undefined;
 }
 
-/** The viewer's flags beyond one network: --compare and --memory. */
+/** The viewer's flags beyond one network: --compare, --memory, and what to select at the start. */
 export function withViewExtras<T>(y: Argv<T>) {
   return y
     .option('compare', { type: 'string', describe: 'a second weights file run on the same input, shown beside the first (c switches keys between them)' })
-    .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' });
+    .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' })
+    .option('unit', { type: 'number', describe: 'select this unit (0-based, as on screen): marked, and its sparkline under the timeline' })
+    .option('panel', { type: 'string', describe: 'the panel the timeline shows: a gate or state (f i g o c h, r z n h) or its number 1-6' });
+}
+
+/** --panel as a 0-based index into the network's panels, or a usage error naming the choices. */
+export function panelIndex(panel: string, kind: Model['network']['kind']): number {
+  const panels = panelsFor(kind);
+  const byNumber = /^\d+$/.test(panel) ? Number(panel) - 1 : -1;
+  const i = byNumber >= 0 ? byNumber : panels.findIndex((p) => p.name === panel || p.title === panel);
+  if (i < 0 || i >= panels.length) {
+    throw new UsageError(`--panel ${JSON.stringify(panel.slice(0, 20))}: this network's panels are ${panels.map((p, k) => `${k + 1} ${p.name}`).join(', ')}`);
+  }
+  return i;
+}
+
+/** What the viewer and the plain-text view take from the extras (spread into their options). */
+export interface ViewOptionsExtra {
+  readonly compare: TraceStore | null;
+  readonly names: readonly (string | undefined)[];
+  readonly memory: boolean;
+  /** Selected unit, 0-based. */
+  readonly unit?: number;
+  /** Panel the timeline shows, 0-based. */
+  readonly timeline?: number;
 }
 
 /** How the viewer was launched: from a demo, and whether its steps are streamed live. */
@@ -42,6 +70,8 @@ export interface ViewExtras {
   /** Names of the networks (weights files), first then compared. */
   readonly names: readonly (string | undefined)[];
   readonly memory: boolean;
+  /** Everything above and the start selection, as viewer and snapshot options. */
+  readonly view: ViewOptionsExtra;
   /** Start on the newest step and stay there (a live feed). */
   readonly follow: boolean;
   /** The records to give the first trace: each is appended to the compared trace first; paced when live. */
@@ -98,6 +128,13 @@ export async function prepareExtras(
   env: CliEnv,
 ): Promise<ViewExtras> {
   const comparePath = flags.compare ?? launch.demo?.compare ?? undefined;
+  // What to select at the start: the flags, else what the demo points at.
+  const select = launch.demo?.select ?? null;
+  const H = main.network.hiddenSize;
+  const unit = flags.unit ?? select?.unit;
+  if (unit !== undefined && (!Number.isInteger(unit) || unit < 0 || unit >= H)) throw new UsageError(`--unit must be a unit from 0 to ${H - 1}, got ${unit}`);
+  const panel = flags.panel ?? select?.panel;
+  const timeline = panel !== undefined ? panelIndex(panel, main.network.kind) : undefined;
   const mainName = main.weightsSource !== null ? shortName(main.weightsSource) : main.seed !== null ? `random weights, seed ${main.seed}` : undefined;
   let compare: TraceStore | null = null;
   let otherX: ((r: InputRecord, x: Float64Array) => ArrayLike<number>) | null = null;
@@ -128,10 +165,13 @@ export async function prepareExtras(
   const live = launch.live;
   const twin = compare;
   const twinX = otherX;
+  const names = compare === null ? [mainName] : [mainName, shortName(comparePath!)];
+  const memory = flags.memory === true;
   return {
     compare,
-    names: compare === null ? [mainName] : [mainName, shortName(comparePath!)],
-    memory: flags.memory === true,
+    names,
+    memory,
+    view: { compare, names, memory, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
     follow: live !== null,
     feed: (input, toX) => {
       if (twin === null && live === null) return input;

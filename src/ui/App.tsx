@@ -44,6 +44,10 @@ export interface AppProps {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view (m). @default false */
   readonly memory?: boolean;
+  /** Unit selected at the start. @default 0 */
+  readonly unit?: number;
+  /** Panel the timeline shows at the start, 0-based. @default 0 */
+  readonly timeline?: number;
 }
 
 interface Size {
@@ -128,7 +132,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, unit, timeline }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const stores = useMemo(() => (compare === null ? [store] : [store, compare]), [store, compare]);
@@ -149,6 +153,8 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       ...(cursor !== undefined ? { cursor } : {}),
       compare: compare === null ? null : { views: compare.viewCount, panels: allPanels[1]!.length },
       mode: memory ? 'memory' : 'gates',
+      ...(unit !== undefined ? { unit } : {}),
+      ...(timeline !== undefined ? { timeline } : {}),
     }),
   );
   useTraceUpdates(store, dispatch, maxFps);

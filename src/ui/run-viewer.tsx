@@ -40,6 +40,10 @@ export interface ViewerOptions {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view. */
   readonly memory?: boolean;
+  /** Unit selected at the start. */
+  readonly unit?: number;
+  /** Panel the timeline shows at the start, 0-based. */
+  readonly timeline?: number;
 }
 
 export interface Viewer {
@@ -79,6 +83,8 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         compare={opts.compare ?? null}
         {...(opts.names !== undefined ? { names: opts.names } : {})}
         memory={opts.memory ?? false}
+        {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
+        {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
       />,
       {
         stdout,

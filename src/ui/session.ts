@@ -85,6 +85,10 @@ export interface SessionInit {
   readonly compare?: { readonly views: number; readonly panels: number } | null;
   /** Open on the memory view. @default 'gates' */
   readonly mode?: ViewMode;
+  /** Selected unit at the start (clamped). @default 0 */
+  readonly unit?: number;
+  /** Panel the timeline shows at the start, 0-based (clamped). @default 0 */
+  readonly timeline?: number;
 }
 
 export type SessionAction =
@@ -99,6 +103,12 @@ export type SessionAction =
 const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
 
 export function initialSession(init: SessionInit): Session {
+  const s = freshSession(init);
+  const timeline = clamp(Math.trunc(init.timeline ?? 0), 0, s.panels - 1);
+  return scrollToUnit({ ...s, timeline, entryTimeline: timeline }, Math.trunc(init.unit ?? 0));
+}
+
+function freshSession(init: SessionInit): Session {
   const T = init.T ?? 0;
   const follow = init.follow ?? false;
   const unitRows = Math.max(1, init.unitRows ?? init.H);

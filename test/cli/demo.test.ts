@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDemos } from '../../src/cli/demos.js';
+import { readFileSync } from 'node:fs';
+import { findDemo, listDemos } from '../../src/cli/demos.js';
+import { runSequence } from '../../src/engine/index.js';
+import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
+import { parseStateDictJson } from '../../src/io/weights/state-dict-json.js';
 import { runCli } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -14,7 +18,7 @@ describe('gatescope demo', () => {
     for (const d of listDemos()) expect(r.stdout).toMatch(new RegExp(`^  ${d.name} +\\S`, 'm'));
     expect(r.stdout).toContain('Look: step 1 carries the value');
     expect(r.stdout).toMatch(/Shown\s+beside\s+remember\/rnn\.json/);
-    expect(r.stdout).toContain('unit 15');
+    expect(r.stdout).toMatch(/Unit 15's cell/);
     expect(r.stderr).toBe('');
   });
 
@@ -53,9 +57,14 @@ describe('gatescope demo', () => {
     expect(r.stdout).toMatch(/next “.”/);
   });
 
-  it('checks --rate before anything runs', async () => {
+  it('checks its flags before anything runs', async () => {
     expect((await runCli(['demo', 'sine', '--live', '--rate', '0'])).stderr).toContain('--rate must be');
     expect((await runCli(['demo', 'sine', '--rate', '5'])).stderr).toContain('add --live');
+    expect((await runCli(['demo', 'remember', '--unit', '8'])).stderr).toContain('--unit must be a unit from 0 to 7, got 8');
+    expect((await runCli(['demo', 'remember', '--panel', 'z'])).stderr).toContain("--panel \"z\": this network's panels are 1 f, 2 i, 3 g, 4 o, 5 c, 6 h");
+    const c = await runCli(['demo', 'remember', '--panel', 'c', '--unit', '5', '--width', '200']);
+    expect(c.stdout).toMatch(/^5c /m);
+    expect(c.stdout).toMatch(/^▸5 /m);
   });
 
   it('shows another network with --compare on any input', async () => {
@@ -65,6 +74,25 @@ describe('gatescope demo', () => {
     const ok = await runCli(['fixtures/demos/remember/input.csv', '-w', 'fixtures/demos/remember/rnn.json', '--compare', 'fixtures/demos/remember/lstm.json', '--width', '200']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('RNN(tanh) 2→8 · rnn.json vs LSTM 2→8 · lstm.json');
+  });
+});
+
+describe('what the demos point at', () => {
+  it("remember: unit 2's forget gate stays near 1 after the marked step, as the hint says", () => {
+    const demo = findDemo('remember');
+    expect(demo.select).toEqual({ unit: 2, panel: 'f' });
+    const net = networkFromStateDict(parseStateDictJson(readFileSync(demo.weights, 'utf8'), 'lstm.json'), { source: 'lstm.json', kind: 'lstm' }).network;
+    const rows = readFileSync(demo.input, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const H = net.hiddenSize;
+    // gates are i f g o: f of unit 2 is row H + 2
+    const f = runSequence(net, rows).slice(1).map((s) => s.layers[0]![0]!.gates[H + 2]!);
+    expect(Math.min(...f)).toBeGreaterThan(0.85);
+    expect(Math.max(...f)).toBeLessThan(1);
+  });
+
+  it("brackets: selects the depth-counting unit the manifest measured, with its cell in the timeline", () => {
+    const demo = findDemo('brackets');
+    expect(demo.select).toEqual({ unit: 15, panel: 'c' });
   });
 });
 

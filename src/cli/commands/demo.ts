@@ -18,6 +18,8 @@ export interface DemoArgs {
   rate?: number | undefined;
   memory?: boolean | undefined;
   compare?: string | undefined;
+  unit?: number | undefined;
+  panel?: string | undefined;
   snapshot?: boolean | undefined;
   step?: number | undefined;
   width?: number | undefined;
@@ -40,6 +42,8 @@ export function builder<T>(y: Argv<T>) {
     .option('rate', { type: 'number', describe: `steps per second with --live [default: ${DEFAULT_RATE}]` })
     .option('memory', { type: 'boolean', describe: 'open on the memory view (m); with --snapshot, print it' })
     .option('compare', { type: 'string', describe: "another weights file to show beside the demo's network (instead of its twin)" })
+    .option('unit', { type: 'number', describe: 'select this unit (default: the one the demo is about)' })
+    .option('panel', { type: 'string', describe: 'the panel the timeline shows: f i g o c h or 1-6 (default: the demo\'s)' })
     .option('snapshot', { type: 'boolean', describe: 'print one step as plain text and exit (the default when stdout is not a terminal)' })
     .option('step', { type: 'number', describe: 'print this step (1-based) as plain text and exit [default: the last]' })
     .option('width', { type: 'number', describe: 'columns of the plain-text view [default: the terminal width, or 120]' })
@@ -76,6 +80,8 @@ export async function handler(args: DemoArgs, env: CliEnv): Promise<number> {
       fps: args.fps,
       memory: args.memory,
       compare: args.compare,
+      unit: args.unit,
+      panel: args.panel,
     },
     env,
     // A still picture shows the whole sequence: pacing only means something on a terminal.
