@@ -13,10 +13,11 @@
  * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
  * `stateStride` values per view.
  */
-import { allocStepRecord, cellStep, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
+import { allocStepRecord, cellStep, GATE_NAMES, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
 import { fastAvailable } from '../engine/fast/index.js';
 import { runStretch } from '../engine/fast/layout.js';
 import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
+import type { RangeSet } from './step-rows.js';
 
 /** A saved state: float32 for the fast engine, float64 for the reference. */
 export type StateArray = Float32Array | Float64Array;
@@ -48,6 +49,59 @@ export interface BlockEngine {
   run(n: number, views: readonly number[]): void;
   /** What row i of the last run computed, in every view that ran (buffers reused by the next call). */
   step(i: number): NetworkStep;
+  /**
+   * Widens `ranges` by view v's states and pre-activations over rows 0..n-1 of the last run,
+   * straight from the engine's buffers (the full pass reads every step this way: a step read out
+   * whole costs more than the step).
+   */
+  widenRun(n: number, v: number, ranges: RangeSet): void;
+}
+
+/** Widens slot s of `ranges` by a[at + i*stride + u] for i < n, u < H (as RangeSet.widen would, value by value). */
+export function widenStrided(ranges: RangeSet, s: number, a: Float32Array | Float64Array, at: number, stride: number, n: number, H: number): void {
+  const d = ranges.data;
+  let min = d[3 * s]!;
+  let max = d[3 * s + 1]!;
+  let maxAbs = d[3 * s + 2]!;
+  // Four values at a time while they are all finite (the usual case); one at a time otherwise,
+  // where NaN is skipped and an infinite value widens min/max but not maxAbs.
+  let fmin = Infinity;
+  let fmax = -Infinity;
+  const H4 = H & ~3;
+  for (let i = 0; i < n; i++) {
+    const row = at + i * stride;
+    let u = row;
+    for (const e = row + H4; u < e; u += 4) {
+      const v0 = a[u]!;
+      const v1 = a[u + 1]!;
+      const v2 = a[u + 2]!;
+      const v3 = a[u + 3]!;
+      const lo = Math.min(v0, v1, v2, v3);
+      const hi = Math.max(v0, v1, v2, v3);
+      if (lo > -Infinity && hi < Infinity) {
+        if (lo < fmin) fmin = lo;
+        if (hi > fmax) fmax = hi;
+        continue;
+      }
+      for (let q = u; q < u + 4; q++) {
+        const v = a[q]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        const m = v < 0 ? -v : v;
+        if (m > maxAbs && m !== Infinity) maxAbs = m;
+      }
+    }
+    for (const e = row + H; u < e; u++) {
+      const v = a[u]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const m = v < 0 ? -v : v;
+      if (m > maxAbs && m !== Infinity) maxAbs = m;
+    }
+  }
+  d[3 * s] = Math.min(min, fmin);
+  d[3 * s + 1] = Math.max(max, fmax);
+  d[3 * s + 2] = Math.max(maxAbs, -fmin, fmax);
 }
 
 /** Every view in order: l0 dir0, l0 dir1, l1 dir0, ... */
@@ -157,6 +211,25 @@ class FastBlockEngine implements BlockEngine {
     this.runner.read(i, this.out);
     return this.out;
   }
+
+  widenRun(n: number, v: number, ranges: RangeSet): void {
+    const r = this.runner;
+    const { H, Hp, G, GHp, dirs } = r.layout;
+    const k = Math.floor(v / dirs);
+    const d = v % dirs;
+    const b = r.bufs[k]![d]!;
+    const f32 = r.mem.f32;
+    const names = STATE_NAMES[this.network.kind];
+    const gates = GATE_NAMES[this.network.kind];
+    for (let s = 0; s < names.length; s++) {
+      const name = names[s]!;
+      const slot = ranges.slot(v, s);
+      if (name === 'h') widenStrided(ranges, slot, f32, (r.y[k]! + d * Hp * 4) / 4, dirs * Hp, n, H);
+      else if (name === 'c') widenStrided(ranges, slot, f32, b.c / 4, Hp, n, H);
+      else widenStrided(ranges, slot, f32, b.gates / 4 + gates.indexOf(name) * Hp, GHp, n, H);
+    }
+    for (let g = 0; g < G; g++) widenStrided(ranges, ranges.slot(v, names.length), f32, b.pre / 4 + g * Hp, GHp, n, H);
+  }
 }
 
 class ReferenceBlockEngine implements BlockEngine {
@@ -253,6 +326,23 @@ class ReferenceBlockEngine implements BlockEngine {
         hState.set(hPrev);
         if (cState !== null) cState.set(cPrev!);
       }
+    }
+  }
+
+  widenRun(n: number, v: number, ranges: RangeSet): void {
+    const net = this.network;
+    const dirs = net.directions.length;
+    const H = net.hiddenSize;
+    const names = STATE_NAMES[net.kind];
+    const gates = GATE_NAMES[net.kind];
+    for (let i = 0; i < n; i++) {
+      const rec = this.steps[i]!.layers[Math.floor(v / dirs)]![v % dirs]!;
+      for (let s = 0; s < names.length; s++) {
+        const name = names[s]!;
+        const src = name === 'h' ? rec.h : name === 'c' ? rec.c! : rec.gates;
+        widenStrided(ranges, ranges.slot(v, s), src, name === 'h' || name === 'c' ? 0 : gates.indexOf(name) * H, 0, 1, H);
+      }
+      widenStrided(ranges, ranges.slot(v, names.length), rec.pre, 0, 0, 1, rec.pre.length);
     }
   }
 

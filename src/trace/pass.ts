@@ -169,7 +169,8 @@ export class SequencePass {
       const m = Math.min(cap, n - i0);
       for (let i = 0; i < m; i++) this.engine.setInput(i, this.xBuf.subarray((i0 + i) * this.D, (i0 + i + 1) * this.D));
       this.engine.run(m, views);
-      for (let i = 0; i < m; i++) this.rows.write(this.engine.step(i), null, 0, this.ranges);
+      for (const v of views) this.engine.widenRun(m, v, this.ranges);
+      if (this.rows.head !== null) for (let i = 0; i < m; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.step(i))!, 0, this.rows.outSize);
     }
     this.ranges.widen(this.ranges.xSlot, this.xBuf, 0, n * this.D);
     this.complete = c * this.K + n;
@@ -210,7 +211,8 @@ export class SequencePass {
       for (let i = 0; i < n; i++) this.engine.setInput(i, this.xBuf.subarray(i * this.D, (i + 1) * this.D));
       this.engine.run(n, runViews);
       this.engine.getView(v, this.running);
-      for (let i = 0; i < n; i++) this.rows.write(this.engine.step(i), null, 0, this.ranges, [v], last);
+      this.engine.widenRun(n, v, this.ranges);
+      if (last && this.rows.head !== null) for (let i = 0; i < n; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.step(i))!, 0, this.rows.outSize);
       if (v === 0) this.ranges.widen(this.ranges.xSlot, this.xBuf, 0, n * this.D);
     }
     this.blockDone++;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import { fastAvailable, runSequenceFast } from '../../src/engine/fast/index.js';
-import type { EngineKind } from '../../src/trace/block-engine.js';
+import { widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
+import { RangeSet } from '../../src/trace/step-rows.js';
 import { TraceStore, type RowSource } from '../../src/trace/trace-store.js';
 
 /** (T, D) inputs already rounded to float32, as the store keeps them. */
@@ -181,6 +182,44 @@ describe('checkpointed trace store', () => {
       expectExact(store, net, fullRun(store.engineKind, net, xs.slice(0, 37)));
     });
   }
+
+  for (const engine of engines) {
+    it(`gets the same value ranges from the pass as from stepping, infinities and all (${engine} engine)`, () => {
+      const net = randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 7, numLayers: 2, seed: 5 });
+      const xs = sequence(90, 3, 6);
+      xs[40]![1] = 3e38;
+      xs[41]![2] = -3e38;
+      const stepped = new TraceStore(net, { source: 'm', chunkSteps: 8, engine });
+      xs.forEach((x) => stepped.append(x, ''));
+      stepped.finish();
+      const passed = new TraceStore(net, { source: 'm', chunkSteps: 8, engine, rows: rowSource(xs, 3) });
+      const pass = passed.sourcePass();
+      while (pass.next());
+      passed.receivePass(pass.update());
+      for (let k = 0; k < 2; k++) {
+        for (const name of [...STATE_NAMES.lstm, 'pre']) expect(passed.range(name, k, 0)).toEqual(stepped.range(name, k, 0));
+      }
+      expect(passed.inputRange()).toEqual(stepped.inputRange());
+    });
+  }
+
+  it('widens ranges from strided buffers as value by value: NaN skipped, infinities kept out of maxAbs', () => {
+    const rng = createRng(7);
+    for (let trial = 0; trial < 50; trial++) {
+      const H = 1 + Math.floor(rng.uniform(0, 11));
+      const n = 1 + Math.floor(rng.uniform(0, 5));
+      const stride = H + Math.floor(rng.uniform(0, 4));
+      const a = Float32Array.from({ length: 2 + n * stride }, () => {
+        const p = rng.uniform(0, 1);
+        return p < 0.05 ? NaN : p < 0.1 ? Infinity : p < 0.15 ? -Infinity : rng.uniform(-5, 5);
+      });
+      const fast = new RangeSet(1, 1);
+      const slow = new RangeSet(1, 1);
+      widenStrided(fast, 0, a, 2, stride, n, H);
+      for (let i = 0; i < n; i++) slow.widen(0, a, 2 + i * stride, 2 + i * stride + H);
+      expect(fast.get(0)).toEqual(slow.get(0));
+    }
+  });
 
   it('holds checkpoints and a bounded cache, not the steps (counts of stored values)', () => {
     const net = randomNetwork({ kind: 'lstm', inputSize: 4, hiddenSize: 8, seed: 3 });

@@ -10,10 +10,17 @@
  * The terminal is restored (raw mode off, cursor shown, alternate screen left) on q, Ctrl-C,
  * SIGTERM, SIGHUP, SIGINT and on a crash.
  */
-import { openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { ReadStream } from 'node:tty';
 import type { Argv } from 'yargs';
+import { kernelVariant } from '../../engine/fast/index.js';
+import { InputError } from '../../io/errors.js';
+import { DEFAULT_MAX_INPUT_BYTES } from '../../io/input.js';
 import { ingest } from '../../trace/ingest.js';
+import { npyFirstStep, npyRows } from '../../trace/npy-rows.js';
+import { startPass } from '../../trace/pass-host.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
 import { detectColorLevel } from '../../ui/theme.js';
@@ -21,7 +28,8 @@ import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
 import { describeError, EXIT, UsageError } from '../errors.js';
 import { prepare, type PrepareFlags } from '../load.js';
-import { positiveInt, withInputOptions, withModelOptions } from '../options.js';
+import { inputOptionsFrom, positiveInt, withInputOptions, withModelOptions } from '../options.js';
+import { enableRelaxedSimd } from '../wasm-features.js';
 import { NO_LAUNCH, prepareExtras, withViewExtras, type Launch, type ViewExtraFlags, type ViewExtras } from '../view-extras.js';
 
 export interface ViewArgs extends PrepareFlags, ViewExtraFlags {
@@ -85,6 +93,8 @@ const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
 
 export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_LAUNCH): Promise<number> {
   checkArgs(args);
+  // The trace runs on the fast engine: fused multiply-add kernels where V8 can (before its first use).
+  enableRelaxedSimd();
   const interactive = env.stdout.isTTY === true && args.snapshot !== true && args.step === undefined;
   // yargs reads a lone `-` as an empty string
   const named = args.input === undefined || args.input === '' ? null : args.input;
@@ -101,6 +111,11 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
   if (interactive) keys = dataOnStdin || env.stdin.isTTY !== true ? openTerminalKeys() : (env.stdin as ReadStream);
   const ownKeys = keys !== null && keys !== (env.stdin as unknown);
   try {
+    // A long .npy: the first frame at once, the rest computed by a worker (see openNpyView).
+    if (keys !== null && named !== null && named !== '-' && args.compare === undefined && launch.demo === null) {
+      const npy = await openNpyView(named, flags, env);
+      if (npy !== null) return await interactiveView(npy.store, npy.feed, keys, false, args, env, npy.extras);
+    }
     const { model, input, toX } = await prepare(flags, env);
     const D = model.network.inputSize;
     const featureNames = model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : input.featureNames;
@@ -145,16 +160,27 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       }
       return EXIT.ok;
     }
-    return await interactiveView(store, input, toX, keys, dataOnStdin || extras.follow, args, env, extras);
+    const feed: Feed = {
+      run: (signal) => ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store)),
+      close: () => input.close(),
+    };
+    return await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, extras);
   } finally {
     if (ownKeys) keys?.destroy();
   }
 }
 
+/** How the trace is filled while the viewer runs. */
+interface Feed {
+  /** Fills the trace; resolves when the input is used up (or `signal` aborts). */
+  run(signal: AbortSignal): Promise<unknown>;
+  /** Stops filling (the viewer quit). */
+  close(): void;
+}
+
 async function interactiveView(
   store: TraceStore,
-  input: Awaited<ReturnType<typeof prepare>>['input'],
-  toX: Awaited<ReturnType<typeof prepare>>['toX'],
+  feed: Feed,
   keys: ReadStream,
   follow: boolean,
   args: ViewArgs,
@@ -192,9 +218,7 @@ async function interactiveView(
   proc.on('uncaughtException', onCrash);
   proc.on('unhandledRejection', onCrash);
 
-  const feeding = ingest(store, extras.feed(input, toX), { toX, signal: abort.signal })
-    .then(() => extras.settle(store))
-    .catch((err: unknown) => end(EXIT.internal, err));
+  const feeding = feed.run(abort.signal).catch((err: unknown) => end(EXIT.internal, err));
   try {
     await viewer.done;
   } catch (err) {
@@ -202,13 +226,13 @@ async function interactiveView(
     if (code === EXIT.ok) code = EXIT.internal;
   } finally {
     abort.abort();
-    input.close();
+    feed.close();
     for (const sig of Object.keys(SIGNALS)) proc.off(sig, onSignal);
     proc.off('uncaughtException', onCrash);
     proc.off('unhandledRejection', onCrash);
     stdout.off('error', ignore);
   }
-  // Reading stops at its next record (input.close() wakes a read waiting on a quiet pipe).
+  // Reading stops at its next record (closing the input wakes a read waiting on a quiet pipe).
   void feeding;
   if (failure !== null) {
     const { message, code: errCode } = describeError(failure, env.env['GATESCOPE_DEBUG'] === '1');
@@ -216,4 +240,54 @@ async function interactiveView(
     return code === EXIT.internal ? errCode : code;
   }
   return code;
+}
+
+// ---- long .npy files -----------------------------------------------------------------------
+
+/**
+ * The interactive viewer of an .npy file without reading it into records: the bytes are kept (in
+ * memory shared with a worker thread) and read back as rows on demand; the first block is computed
+ * at once, the rest by the worker, with checkpoints the viewer recomputes the steps on screen
+ * from. Memory stays about the file's size whatever the length. Returns null when the input is not
+ * a regular .npy file within the size limit: the general path then reads it (and reports errors).
+ */
+async function openNpyView(path: string, flags: ViewArgs, env: CliEnv): Promise<{ store: TraceStore; feed: Feed; extras: ViewExtras } | null> {
+  if (flags.inputFormat !== undefined ? flags.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
+  const options = inputOptionsFrom(flags);
+  const bytes = readShared(resolve(env.cwd, path), options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+  if (bytes === null) return null;
+  const rows = npyRows(bytes, path, options);
+  // The model, checked against the input exactly as for any other input: prepare() reads a
+  // one-step copy of the file (same header but T = 1), then the rows are read from the file.
+  const head = Readable.from([npyFirstStep(bytes, rows.header, options)]);
+  const { model, input } = await prepare({ ...flags, input: '-', inputFormat: 'npy' }, { ...env, stdin: head, stdinHasData: true }).catch((err: unknown) => {
+    throw err instanceof InputError && err.source === '<stdin>'
+      ? new InputError(err.message, { source: path, line: err.line, column: err.column, tensor: err.tensor, hint: err.hint })
+      : err;
+  });
+  input.close();
+  const history = flags.history !== undefined ? { maxSteps: flags.history } : { historyBytes: 2 ** 30 };
+  const store = new TraceStore(model.network, { source: path, featureNames: rows.featureNames, init: model.init, head: model.head, rows });
+  const extras = await prepareExtras(flags, model, store, history, NO_LAUNCH, env);
+  const pass = startPass(store, { kind: 'npy', bytes, source: path, options }, { kernelVariant: kernelVariant() });
+  return { store, extras, feed: { run: () => pass.done, close: () => pass.stop() } };
+}
+
+/** A regular file's bytes in memory a worker thread can share, or null (not a regular file, or too big). */
+function readShared(path: string, maxBytes: number): Uint8Array | null {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) return null;
+    const bytes = new Uint8Array(new SharedArrayBuffer(st.size));
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, bytes, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === st.size ? bytes : bytes.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,0 +1,176 @@
+/**
+ * An .npy file in memory read as rows on demand (a RowSource): the viewer of a long sequence keeps
+ * the file's bytes (shared with the worker that runs the full pass) and nothing per step, where
+ * reading the whole file into records would hold several times the file in objects and take
+ * seconds before the first frame.
+ *
+ * The same rules as io's .npy reader (parseNpyRows): the header checked by io's parseNpyHeader,
+ * shapes (T,), (T, D) and batches (T, B, D) / (B, T, D), --columns and the feature names through
+ * io's RowShaper, non-finite values refused unless allowed, and each step's label exactly as io
+ * writes it (row 0 and labels go through the RowShaper itself). Rows are checked as they are read:
+ * a bad value stops the rows there with the message io would give.
+ */
+import { InputError, visible } from '../io/errors.js';
+import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions } from '../io/input.js';
+import { halfToNumber, parseNpyHeader, type NpyHeader } from '../io/npy.js';
+import { noTimeSteps } from '../io/read-input.js';
+import { RowShaper } from '../io/rows.js';
+import type { RowSource } from './trace-store.js';
+
+export interface NpyRows extends RowSource {
+  /** Names of the D features (after --columns). */
+  readonly featureNames: readonly string[];
+  /** The header as io read it. */
+  readonly header: NpyHeader;
+}
+
+/** Reads item k (in items from the start of the data) as a number. */
+function itemReader(bytes: Uint8Array, h: NpyHeader): (item: number) => number {
+  const start = bytes.byteOffset + h.dataOffset;
+  const view = new DataView(bytes.buffer, start, bytes.byteLength - h.dataOffset);
+  const le = h.littleEndian;
+  const n = h.itemSize;
+  // the common case, little-endian float32 on an aligned offset, without a DataView call per value
+  if (h.kind === 'f' && n === 4 && le && start % 4 === 0) {
+    const f32 = new Float32Array(bytes.buffer, start, (bytes.byteLength - h.dataOffset) >> 2);
+    return (k) => f32[k]!;
+  }
+  switch (h.kind) {
+    case 'f':
+      if (n === 2) return (k) => halfToNumber(view.getUint16(k * 2, le));
+      if (n === 4) return (k) => view.getFloat32(k * 4, le);
+      return (k) => view.getFloat64(k * 8, le);
+    case 'i':
+      if (n === 1) return (k) => view.getInt8(k);
+      if (n === 2) return (k) => view.getInt16(k * 2, le);
+      if (n === 4) return (k) => view.getInt32(k * 4, le);
+      return (k) => Number(view.getBigInt64(k * 8, le));
+    case 'u':
+      if (n === 1) return (k) => view.getUint8(k);
+      if (n === 2) return (k) => view.getUint16(k * 2, le);
+      if (n === 4) return (k) => view.getUint32(k * 4, le);
+      return (k) => Number(view.getBigUint64(k * 8, le));
+  }
+}
+
+/** The file's rows. Throws io's InputError for a bad header, shape, column or first row. */
+export function npyRows(bytes: Uint8Array, source: string, opts: InputOptions = {}): NpyRows {
+  const h = parseNpyHeader(bytes, source, opts.maxValues ?? DEFAULT_MAX_VALUES);
+  const shape = h.shape;
+  const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
+  let T: number;
+  let rawD: number;
+  // Item of step t, raw feature i: base + t * tStride + i.
+  let base = 0;
+  let tStride: number;
+  if (shape.length === 1) {
+    [T, rawD, tStride] = [shape[0]!, 1, 1];
+  } else if (shape.length === 2) {
+    [T, rawD] = [shape[0]!, shape[1]!];
+    tStride = rawD;
+  } else if (shape.length === 3) {
+    const batchFirst = opts.batchFirst === true;
+    const B = batchFirst ? shape[0]! : shape[1]!;
+    T = batchFirst ? shape[1]! : shape[0]!;
+    rawD = shape[2]!;
+    const b = opts.batchIndex ?? 0;
+    if (b >= B) {
+      throw err(`batch index ${b} is out of range: the batch has ${B} sequence${B === 1 ? '' : 's'}`, 'header.shape', batchFirst ? 'shape read as (B, T, D)' : 'shape read as (T, B, D); pass --batch-first for (B, T, D)');
+    }
+    base = batchFirst ? b * T * rawD : b * rawD;
+    tStride = batchFirst ? rawD : B * rawD;
+  } else {
+    throw err(`expected (T,), (T, D) or a batch (T, B, D), got (${shape.join(', ')})`, 'header.shape');
+  }
+  if (T === 0) throw noTimeSteps(source);
+  if (rawD === 0) throw err(`(${shape.join(', ')}) has no features`, 'header.shape');
+  if (opts.expectedWidth !== undefined && opts.columns === undefined && rawD !== opts.expectedWidth) {
+    throw err(`expected ${opts.expectedWidth} features (the weights' input size), got ${rawD}`, 'header.shape', rawD > opts.expectedWidth ? 'pick features with --columns' : undefined);
+  }
+  const rawNames = defaultFeatureNames(rawD);
+  const newShaper = () => new RowShaper(source, rawNames, { ...opts, namesPlace: { tensor: 'header.shape' } });
+  const shaper = newShaper();
+  const featureNames = shaper.featureNames;
+  // the shaper resolved --columns to names of the default list: their positions are the raw columns
+  const pick = featureNames.map((n) => rawNames.indexOf(n));
+  const D = pick.length;
+  const item = itemReader(bytes, h);
+  const raw = new Float64Array(rawD);
+  const allowNonFinite = opts.allowNonFinite === true;
+  const place = (t: number) => (i: number) => ({ tensor: i < 0 ? 'header.shape' : `data[t=${t}, ${i}]` });
+  const rawRow = (t: number): Float64Array => {
+    const at = base + t * tStride;
+    for (let i = 0; i < rawD; i++) raw[i] = item(at + i);
+    return raw;
+  };
+  // Row 0 through io's own checks (width against the weights, a non-finite first value).
+  newShaper().record(rawRow(0), null, 1, place(0));
+
+  const read = (t0: number, n: number, out: Float32Array): { rows: number; error: string | null } => {
+    for (let r = 0; r < n; r++) {
+      const t = t0 + r;
+      const at = base + t * tStride;
+      for (let k = 0; k < D; k++) {
+        const i = pick[k]!;
+        const v = item(at + i);
+        if (!allowNonFinite && !Number.isFinite(v)) {
+          const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+          const e = new InputError(`${what} at t=${t} (feature ${visible(featureNames[k]!)}): expected a finite number`, {
+            source,
+            tensor: `data[t=${t}, ${i}]`,
+            hint: 'pass --allow-nan to accept it',
+          });
+          return { rows: r, error: e.format() };
+        }
+        out[r * D + k] = v;
+      }
+    }
+    return { rows: n, error: null };
+  };
+  const labeller = newShaper();
+  return {
+    length: T,
+    featureNames,
+    header: h,
+    read,
+    label: (t) => labeller.record(rawRow(t), null, t + 1, place(t)).label,
+  };
+}
+
+/**
+ * A one-step .npy made from the file: the same dtype and batch layout, T = 1, holding step 0 of
+ * every sequence of the batch. For checks that need an input of the right kind and width (the
+ * CLI's model loading), without the sequence.
+ */
+export function npyFirstStep(bytes: Uint8Array, h: NpyHeader, opts: InputOptions = {}): Uint8Array {
+  const shape = h.shape;
+  const n = h.itemSize;
+  const data = bytes.subarray(h.dataOffset);
+  let outShape: number[];
+  let parts: Uint8Array[];
+  if (shape.length === 3 && opts.batchFirst === true) {
+    const [B, T, D] = [shape[0]!, shape[1]!, shape[2]!];
+    outShape = [B, 1, D];
+    parts = Array.from({ length: B }, (_, b) => data.subarray(b * T * D * n, (b * T * D + D) * n));
+  } else {
+    outShape = [1, ...shape.slice(1)];
+    const perStep = outShape.reduce((a, b) => a * b, 1);
+    parts = [data.subarray(0, perStep * n)];
+  }
+  const order = n === 1 ? '|' : h.littleEndian ? '<' : '>';
+  const shapeText = outShape.length === 1 ? `(${outShape[0]},)` : `(${outShape.join(', ')})`;
+  let header = `{'descr': '${order}${h.kind}${n}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const size = parts.reduce((a, p) => a + p.length, 0);
+  const out = new Uint8Array(10 + header.length + size);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  out[8] = header.length & 0xff;
+  out[9] = header.length >> 8;
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  let at = 10 + header.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
