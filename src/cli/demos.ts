@@ -60,8 +60,11 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look
     const corr = r['depthCorrelation'];
     if (unit === undefined || unit < 0) return { look: 'each step is one character; the head predicts the next.' };
     return {
-      look: `each step is one character. Unit ${unit}'s cell (c, in the timeline) climbs on every '(' and drops on every ')': it counts the nesting depth${corr !== undefined ? ` (r = ${corr.toFixed(2)})` : ''}.`,
-      select: { unit, panel: 'c' },
+      look:
+        `each step is one character. Unit ${unit} (selected, its h in the timeline) is high while brackets are open and drops ` +
+        `back at the top level: it counts the nesting depth${corr !== undefined ? ` (r = ${corr.toFixed(2)})` : ''}.`,
+      // h, not c: c is scaled by the largest |c| of any unit, and another unit's dwarfs this one's.
+      select: { unit, panel: 'h' },
     };
   },
 };

@@ -393,15 +393,16 @@ function axisRow(s: Session, w0: number, width: number): string {
   const chars: string[] = [];
   for (let i = 0; i < width; i++) chars.push(w0 + i < s.T ? '─' : ' ');
   const every = tickEvery(s.T);
+  const c = s.cursor - w0;
   for (let i = 0; i < width; i++) {
     const step = w0 + i + 1;
     if (step > s.T || step % every !== 0) continue;
     const label = String(step);
     const from = i - label.length + 1;
-    if (from < 0) continue;
+    // A label under the cursor mark would lose a digit to it ("5▼" for 50): leave it out.
+    if (from < 0 || (c >= from && c <= i && c !== i)) continue;
     for (let k = 0; k < label.length; k++) chars[from + k] = label[k]!;
   }
-  const c = s.cursor - w0;
   if (s.T > 0 && c >= 0 && c < width) chars[c] = '▼';
   return chars.join('');
 }

@@ -154,7 +154,7 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
   const { per, xOnly, legend } = plan(m.networks, m.rows, snapshot);
 
   const lines: string[] = [];
-  const cut = count < cursor - earliest + 1 ? ` (last ${count} steps shown: a wider window shows more)` : '';
+  const cut = count < cursor - earliest + 1 ? ` (last ${count} steps: a wider window shows more)` : '';
   lines.push(
     theme.style('title', fit(` memory at step ${cursor + 1}/${m.T}: how much the last layer's h now depends on each earlier step, log scale${cut}`, cols)),
   );

@@ -18,7 +18,7 @@ describe('gatescope demo', () => {
     for (const d of listDemos()) expect(r.stdout).toMatch(new RegExp(`^  ${d.name} +\\S`, 'm'));
     expect(r.stdout).toContain('Look: step 1 carries the value');
     expect(r.stdout).toMatch(/Shown\s+beside\s+remember\/rnn\.json/);
-    expect(r.stdout).toMatch(/Unit 15's cell/);
+    expect(r.stdout).toMatch(/Unit 15 \(selected/);
     expect(r.stderr).toBe('');
   });
 
@@ -90,9 +90,9 @@ describe('what the demos point at', () => {
     expect(Math.max(...f)).toBeLessThan(1);
   });
 
-  it("brackets: selects the depth-counting unit the manifest measured, with its cell in the timeline", () => {
+  it('brackets: selects the depth-counting unit the manifest measured, with its h in the timeline', () => {
     const demo = findDemo('brackets');
-    expect(demo.select).toEqual({ unit: 15, panel: 'c' });
+    expect(demo.select).toEqual({ unit: 15, panel: 'h' });
   });
 });
 
