@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
-import { DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
+import { DEFAULT_MAX_INPUT_BYTES, MAX_TEXT_CHARS, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
 import { openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
@@ -141,6 +141,9 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
 /** A small text file (initial state, vocabulary) under --max-input-bytes. */
 export async function readTextFile(path: string, env: CliEnv, maxBytes: number | undefined): Promise<string> {
   const bytes = await readWholeFile(path, env, { maxBytes: maxBytes ?? DEFAULT_MAX_INPUT_BYTES, flag: '--max-input-bytes' });
+  if (bytes.length > MAX_TEXT_CHARS) {
+    throw new InputError(`the file is ${formatBytes(bytes.length)}, more text than can be read whole`, { source: path });
+  }
   return new TextDecoder('utf-8').decode(bytes);
 }
 

@@ -17,6 +17,12 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * The longest string V8 makes on 64-bit (buffer.constants.MAX_STRING_LENGTH, about 512 MiB): text
+ * read whole (JSON, text, a JSON state_dict) beyond it cannot be decoded, whatever the byte limit.
+ */
+export const MAX_TEXT_CHARS = 2 ** 29 - 24;
+
 /** 2^27 numbers (1 GiB as float64): the most values a whole-read input (npy, json) may hold. */
 export const DEFAULT_MAX_VALUES = 2 ** 27;
 

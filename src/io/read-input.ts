@@ -9,6 +9,7 @@ import { enoughToSniff, formatFromName, sniffFormat } from './detect.js';
 import { InputError } from './errors.js';
 import {
   DEFAULT_MAX_INPUT_BYTES,
+  MAX_TEXT_CHARS,
   type ChunkParser,
   type InputFormat,
   type InputOptions,
@@ -75,9 +76,9 @@ function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts
     case 'npy':
       return { ...parseNpyRows(bytes, source, opts), vocab: null };
     case 'json':
-      return { ...parseJsonInput(decode(bytes), source, opts), vocab: null };
+      return { ...parseJsonInput(decode(bytes, source, format), source, opts), vocab: null };
     case 'text': {
-      const t = parseTextInput(decode(bytes), source, opts);
+      const t = parseTextInput(decode(bytes, source, format), source, opts);
       return { featureNames: t.featureNames, vocab: t.vocab, records: t.records };
     }
     default: {
@@ -89,7 +90,14 @@ function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts
   }
 }
 
-function decode(bytes: Uint8Array): string {
+function decode(bytes: Uint8Array, source: string, format: InputFormat): string {
+  // V8 cannot hold a longer string: without this, a 600 MB JSON input ends in an internal error.
+  if (bytes.length > MAX_TEXT_CHARS) {
+    throw new InputError(`${format} input of ${formatBytes(bytes.length)} is more text than can be read whole (about 512 MiB)`, {
+      source,
+      hint: 'stream it as CSV or NDJSON',
+    });
+  }
   return new TextDecoder('utf-8').decode(bytes);
 }
 

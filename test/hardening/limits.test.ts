@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/io/errors.js';
+import { MAX_TEXT_CHARS } from '../../src/io/input.js';
+import { parseInputBytes } from '../../src/io/read-input.js';
+import { loadWeights } from '../../src/io/weights/index.js';
 import { runCli } from '../helpers/cli.js';
 import { expectOneLine, requireBuild, ROOT, runChild, scratch } from './harness.js';
 
@@ -168,6 +172,30 @@ describe('limit flags', () => {
       expect(r.code, bad).toBe(2);
       expectOneLine(r.stderr, /--max-line-bytes must be a size in bytes such as 65536, 64K, 16M or 2G/);
     }
+  });
+});
+
+describe('text longer than V8 can hold (about 512 MiB)', () => {
+  // Was an internal error ("Cannot create a string longer than 0x1fffffe8 characters") for a 600 MB
+  // JSON input or JSON state_dict under the 1 GiB byte limits. The zeroed buffer stays virtual.
+  const huge = () => new Uint8Array(MAX_TEXT_CHARS + 1);
+
+  it('refuses a JSON or text input read whole, by name', () => {
+    for (const format of ['json', 'text'] as const) {
+      expect(() => parseInputBytes(huge(), 'big.json', { format })).toThrow(new RegExp(`^${format} input of \\d+ bytes is more text than can be read whole`));
+      expect(() => parseInputBytes(huge(), 'big.json', { format })).toThrow(InputError);
+    }
+  });
+
+  it('refuses a JSON state_dict, suggesting safetensors', () => {
+    let err: unknown = null;
+    try {
+      loadWeights(huge(), { source: 'big.json', format: 'pytorch-json' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).format()).toMatch(/^big\.json: a JSON weights file of \d+ bytes is more text than can be read whole \(save large weights as safetensors\)$/);
   });
 });
 
