@@ -6,6 +6,7 @@ import { randomNetwork, runSequence, STATE_NAMES } from '../../src/engine/index.
 import { StatsAccumulator } from '../../src/engine/fast/index.js';
 import { runCli } from '../helpers/cli.js';
 import { expectClose } from '../helpers/expect-close.js';
+import { f32, npyBytes } from '../io/npy-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gs-stats-'));
 const csv = join(dir, 'x.csv');
@@ -75,6 +76,36 @@ describe('gatescope stats', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toBe('');
     expect((JSON.parse(readFileSync(out, 'utf8')) as StatsDoc).meta.steps).toBe(40);
+  });
+
+  it('reads an .npy file straight from its bytes, with the same numbers as its CSV', async () => {
+    // multiples of 1/8: exact in float32 and in decimal
+    const vals = Array.from({ length: 60 }, (_, t) => [((t * 5) % 17) / 8 - 1, ((t * 3) % 11) / 8]);
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, npyBytes('<f4', [60, 2], f32(vals.flat())));
+    const asCsv = join(dir, 'x8.csv');
+    writeFileSync(asCsv, `x0,x1\n${vals.map((r) => r.join(',')).join('\n')}\n`);
+    for (const flags of [['--hidden-size', '5'], ['--bidirectional', '--layers', '2', '--cell', 'gru']]) {
+      const a = await runCli(['stats', npy, '-f', 'json', ...flags]);
+      const b = await runCli(['stats', asCsv, '-f', 'json', ...flags]);
+      expect(a.stderr).toBe('');
+      const [da, db] = [JSON.parse(a.stdout) as StatsDoc, JSON.parse(b.stdout) as StatsDoc];
+      expect(da.meta.steps).toBe(60);
+      expect(da.stats).toEqual(db.stats);
+    }
+    // a bad value stops with io's message, naming the tensor element
+    const bad = join(dir, 'nan.npy');
+    writeFileSync(bad, npyBytes('<f4', [3, 2], f32([1, 2, 3, NaN, 5, 6])));
+    const res = await runCli(['stats', bad]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`gatescope: ${bad}: data[t=1, 1]: NaN at t=1 (feature x1): expected a finite number (pass --allow-nan to accept it)\n`);
+    // and a width the weights do not take, as for any input
+    const w = join(dir, 'w3.json');
+    writeFileSync(w, (await runCli(['init', '--input-size', '3'])).stdout);
+    const wrong = await runCli(['stats', npy, '--weights', w]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(npy);
+    expect(wrong.stderr).toContain('expected 3 features');
   });
 
   it('reports bad data and bad usage in one line', async () => {

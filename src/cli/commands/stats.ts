@@ -8,16 +8,20 @@
  * and, between stacked layers, one layer's outputs (T x directions x H float32). A long
  * bidirectional sequence runs its two directions on two worker threads (stats-threads.ts).
  */
+import { readFileSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { cellLabel, ShapeError } from '../../engine/index.js';
 import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
-import type { InputRecord, InputStream } from '../../io/input.js';
+import { DEFAULT_MAX_INPUT_BYTES, type InputRecord, type InputStream } from '../../io/input.js';
+import { npyFirstStep, npyRows, type NpyRows } from '../../trace/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
 import { prepare, type Model, type PrepareFlags } from '../load.js';
-import { withInputOptions, withModelOptions } from '../options.js';
+import { inputOptionsFrom, withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
 import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
 
@@ -137,12 +141,46 @@ export function statsTable(stats: SequenceStats, model: Model, source: string): 
   return `${lines.join('\n')}\n`;
 }
 
-/** Reads every record into one float32 (T, D) array, checking widths as the engine does. */
-async function collect(input: AsyncIterable<InputRecord>, toX: (r: InputRecord) => Float64Array, D: number): Promise<{ xs: Float32Array; T: number }> {
+/** Where the steps come from: io's records, or the rows of an .npy file read straight from its bytes. */
+type StepSource =
+  | { readonly kind: 'records'; readonly input: InputStream; readonly toX: (r: InputRecord) => Float64Array }
+  | { readonly kind: 'npy'; readonly rows: NpyRows; readonly source: string };
+
+/** Rows of an .npy file read per block of this many steps. */
+const NPY_BLOCK = 4096;
+
+/** rows.read's message ("x.npy: data[t=4, 1]: NaN at t=4 ...") as the InputError it came from. */
+function rowError(message: string, source: string): InputError {
+  const prefix = `${source}: `;
+  return new InputError(message.startsWith(prefix) ? message.slice(prefix.length) : message, { source });
+}
+
+/** Every step of an .npy source into `push`, a block at a time. */
+function pushNpyRows(rows: NpyRows, source: string, D: number, push: (xs: Float32Array, n: number) => void): number {
+  const block = new Float32Array(NPY_BLOCK * D);
+  for (let t0 = 0; t0 < rows.length; t0 += NPY_BLOCK) {
+    const got = rows.read(t0, Math.min(NPY_BLOCK, rows.length - t0), block);
+    push(block, got.rows);
+    if (got.error !== null) throw rowError(got.error, source);
+  }
+  return rows.length;
+}
+
+/** Reads every step into one float32 (T, D) array, checking widths as the engine does. */
+async function collect(from: StepSource, D: number): Promise<{ xs: Float32Array; T: number }> {
+  if (from.kind === 'npy') {
+    const xs = new Float32Array(from.rows.length * D);
+    let T = 0;
+    pushNpyRows(from.rows, from.source, D, (block, n) => {
+      xs.set(block.subarray(0, n * D), T * D);
+      T += n;
+    });
+    return { xs, T };
+  }
   let xs = new Float32Array(4096 * D);
   let T = 0;
-  for await (const record of input) {
-    const x = toX(record);
+  for await (const record of from.input) {
+    const x = from.toX(record);
     if (x.length !== D) throw new ShapeError(`input at t=${T}: expected ${D} features, got ${x.length}`);
     if ((T + 1) * D > xs.length) {
       const grown = new Float32Array(xs.length * 2);
@@ -155,37 +193,78 @@ async function collect(input: AsyncIterable<InputRecord>, toX: (r: InputRecord) 
   return { xs, T };
 }
 
-async function computeStats(args: StatsArgs, model: Model, input: InputStream, toX: (r: InputRecord) => Float64Array): Promise<SequenceStats> {
+async function computeStats(args: StatsArgs, model: Model, from: StepSource): Promise<SequenceStats> {
   const net = model.network;
+  const D = net.inputSize;
   const session = createStatsSession(net, model.init);
   if (net.directions.length !== 2 || !fastAvailable() || args.threads === false) {
-    for await (const record of input) session.push(toX(record));
+    if (from.kind === 'npy') {
+      pushNpyRows(from.rows, from.source, D, (block, n) => {
+        for (let i = 0; i < n; i++) session.push(block.subarray(i * D, (i + 1) * D));
+      });
+    } else {
+      for await (const record of from.input) session.push(from.toX(record));
+    }
     return session.finish();
   }
   // bidirectional: the whole input first, then maybe one thread per direction
-  const { xs, T } = await collect(input, toX, net.inputSize);
-  if (shouldUseThreads(net, T, args.threads)) return bidirectionalStatsOnThreads(net, model.init, sharedCopy(xs.subarray(0, T * net.inputSize)), T);
-  for (let t = 0; t < T; t++) session.push(xs.subarray(t * net.inputSize, (t + 1) * net.inputSize));
+  const { xs, T } = await collect(from, D);
+  if (shouldUseThreads(net, T, args.threads)) return bidirectionalStatsOnThreads(net, model.init, sharedCopy(xs.subarray(0, T * D)), T);
+  for (let t = 0; t < T; t++) session.push(xs.subarray(t * D, (t + 1) * D));
   return session.finish();
+}
+
+/**
+ * An .npy file without io's records, as the viewer reads long files (trace/npy-rows.ts): the
+ * rows straight from the file's bytes, with io's checks and messages; the model is loaded and
+ * checked against a one-step copy of the file. Null when the input is not a regular .npy file
+ * within the size limit: the general path then reads it (and reports what is wrong).
+ */
+async function openNpy(args: StatsArgs, env: CliEnv): Promise<{ model: Model; rows: NpyRows; source: string } | null> {
+  const path = args.input;
+  if (path === undefined || path === '' || path === '-') return null;
+  if (args.inputFormat !== undefined ? args.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
+  const options = inputOptionsFrom(args);
+  let bytes: Uint8Array;
+  try {
+    const full = resolve(env.cwd, path);
+    const st = statSync(full);
+    if (!st.isFile() || st.size > (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return null;
+    bytes = readFileSync(full);
+  } catch {
+    return null;
+  }
+  const rows = npyRows(bytes, path, options);
+  const head = Readable.from([npyFirstStep(bytes, rows.header, options)]);
+  const { model, input } = await prepare({ ...args, input: '-', inputFormat: 'npy' }, { ...env, stdin: head, stdinHasData: true }).catch((err: unknown) => {
+    throw err instanceof InputError && err.source === '<stdin>'
+      ? new InputError(err.message, { source: path, line: err.line, column: err.column, tensor: err.tensor, hint: err.hint })
+      : err;
+  });
+  input.close();
+  return { model, rows, source: path };
 }
 
 export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
-  const { model, input, toX } = await prepare(args, env);
+  const npy = await openNpy(args, env);
+  const prepared = npy === null ? await prepare(args, env) : null;
+  const model = npy?.model ?? prepared!.model;
+  const from: StepSource =
+    npy !== null ? { kind: 'npy', rows: npy.rows, source: npy.source } : { kind: 'records', input: prepared!.input, toX: prepared!.toX };
+  const source = npy?.source ?? prepared!.input.source;
   let stats: SequenceStats;
   try {
-    stats = await computeStats(args, model, input, toX);
+    stats = await computeStats(args, model, from);
   } catch (err) {
-    input.close();
+    prepared?.input.close();
     // only a whole-sequence (bidirectional) network can outgrow WebAssembly's memory
     if (err instanceof RangeError) {
-      throw new InputError(`the sequence is too long for a bidirectional network's statistics in memory (${err.message})`, {
-        source: input.source,
-      });
+      throw new InputError(`the sequence is too long for a bidirectional network's statistics in memory (${err.message})`, { source });
     }
     throw err;
   }
-  const text = args.format === 'json' ? statsJson(stats, model, input.source) : statsTable(stats, model, input.source);
+  const text = args.format === 'json' ? statsJson(stats, model, source) : statsTable(stats, model, source);
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   try {
     await sink.write(text);
