@@ -553,14 +553,15 @@
   ;;   sum of (v - K) f64 | sum of (v - K)^2 f64. The shift K (a value of the unit, set by the
   ;;   caller) keeps the variance exact when the spread is tiny next to the mean.
   ;;   A step counts as saturated when v <= lo or v >= hi (thresholds already rounded to f32 by
-  ;;   the caller so that the float32 compare equals the exact one).
+  ;;   the caller so that the float32 compare equals the exact one). min and max skip NaN, as
+  ;;   the reference's `v < min` does (pmin/pmax, also one instruction each where min/max are seven).
   (func (export "stats_acc")
     (param $src i32) (param $stride i32) (param $n i32) (param $width i32) (param $acc i32)
     (param $lo f32) (param $hi f32)
-    (local $wb i32) (local $u i32) (local $p i32) (local $t i32) (local $a i32) (local $a8 i32)
-    (local $k v128) (local $mn v128) (local $mx v128) (local $sat v128)
+    (local $wb i32) (local $u i32) (local $p i32) (local $end i32) (local $a i32) (local $a8 i32)
+    (local $kl v128) (local $kh v128) (local $mn v128) (local $mx v128) (local $sat v128)
     (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128)
-    (local $v v128) (local $kl v128) (local $kh v128) (local $dl v128) (local $dh v128) (local $lov v128) (local $hiv v128)
+    (local $v v128) (local $dl v128) (local $dh v128) (local $lov v128) (local $hiv v128)
     (if (i32.or (i32.eqz (local.get $n)) (i32.eqz (local.get $width))) (then (return)))
     (local.set $wb (i32.shl (local.get $width) (i32.const 2)))
     (local.set $lov (f32x4.splat (local.get $lo)))
@@ -568,9 +569,9 @@
     (loop $unit
       (local.set $a (i32.add (local.get $acc) (local.get $u)))
       (local.set $a8 (i32.add (i32.add (local.get $acc) (i32.shl (local.get $wb) (i32.const 2))) (i32.shl (local.get $u) (i32.const 1))))
-      (local.set $k (v128.load (local.get $a)))
-      (local.set $kl (f64x2.promote_low_f32x4 (local.get $k)))
-      (local.set $kh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $k) (local.get $k))))
+      (local.set $v (v128.load (local.get $a)))
+      (local.set $kl (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $kh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v))))
       (local.set $mn (v128.load (i32.add (local.get $a) (local.get $wb))))
       (local.set $mx (v128.load (i32.add (local.get $a) (i32.shl (local.get $wb) (i32.const 1)))))
       (local.set $sat (v128.load (i32.add (local.get $a) (i32.mul (local.get $wb) (i32.const 3)))))
@@ -579,11 +580,11 @@
       (local.set $q0 (v128.load offset=0 (i32.add (local.get $a8) (i32.shl (local.get $wb) (i32.const 1)))))
       (local.set $q1 (v128.load offset=16 (i32.add (local.get $a8) (i32.shl (local.get $wb) (i32.const 1)))))
       (local.set $p (i32.add (local.get $src) (local.get $u)))
-      (local.set $t (i32.const 0))
+      (local.set $end (i32.add (local.get $p) (i32.mul (local.get $n) (local.get $stride))))
       (loop $step
         (local.set $v (v128.load (local.get $p)))
-        (local.set $mn (f32x4.min (local.get $mn) (local.get $v)))
-        (local.set $mx (f32x4.max (local.get $mx) (local.get $v)))
+        (local.set $mn (f32x4.pmin (local.get $mn) (local.get $v)))
+        (local.set $mx (f32x4.pmax (local.get $mx) (local.get $v)))
         ;; a true compare is all ones (-1): subtracting it counts one
         (local.set $sat
           (i32x4.sub (local.get $sat)
@@ -591,15 +592,14 @@
         ;; v - K in float64, exact for float32 v and K
         (local.set $dl (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $kl)))
         (local.set $dh (f64x2.sub
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))
           (local.get $kh)))
         (local.set $s0 (f64x2.add (local.get $s0) (local.get $dl)))
         (local.set $s1 (f64x2.add (local.get $s1) (local.get $dh)))
         (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $dl) (local.get $dl))))
         (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $dh) (local.get $dh))))
         (local.set $p (i32.add (local.get $p) (local.get $stride)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br_if $step (i32.lt_u (local.get $t) (local.get $n))))
+        (br_if $step (i32.lt_u (local.get $p) (local.get $end))))
       (v128.store (i32.add (local.get $a) (local.get $wb)) (local.get $mn))
       (v128.store (i32.add (local.get $a) (i32.shl (local.get $wb) (i32.const 1))) (local.get $mx))
       (v128.store (i32.add (local.get $a) (i32.mul (local.get $wb) (i32.const 3))) (local.get $sat))
