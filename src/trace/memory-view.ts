@@ -18,8 +18,11 @@ import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
 export const MEMORY_MAX_WINDOW = 200;
-/** Multiply-adds one backward pass may cost: about 25 ms, so a slice never holds keys up for long. */
-export const MEMORY_PASS_BUDGET = 2.5e7;
+/**
+ * Multiply-adds one backward pass may cost: about 25 ms measured (the reference engine's backward
+ * runs near 0.5 GMAC/s), so a slice never holds keys up for long.
+ */
+export const MEMORY_PASS_BUDGET = 1.2e7;
 /** Fewest steps measured however big the network (a window shorter than this says little). */
 export const MEMORY_MIN_WINDOW = 4;
 
@@ -37,7 +40,14 @@ export interface MemoryResult {
 
 export type MemoryState =
   | { readonly status: 'done'; readonly result: MemoryResult }
-  | { readonly status: 'computing'; readonly passes: number; readonly of: number }
+  | {
+      readonly status: 'computing';
+      readonly passes: number;
+      readonly of: number;
+      /** Steps measured, and whether that is fewer than are held (a big network's window). */
+      readonly steps: number;
+      readonly limited: boolean;
+    }
   | { readonly status: 'failed'; readonly message: string }
   | { readonly status: 'idle' };
 
@@ -147,23 +157,25 @@ export class MemoryTracker {
     const done = this.cache.get(cursor);
     if (done !== undefined) return { status: 'done', result: done };
     if (this.failure !== null && this.failure.cursor === cursor) return { status: 'failed', message: this.failure.message };
-    if (this.job !== null && this.job.cursor === cursor) return { status: 'computing', passes: this.job.next, of: this.store.network.hiddenSize };
+    const job = this.job;
+    if (job !== null && job.cursor === cursor) {
+      return { status: 'computing', passes: job.next, of: this.store.network.hiddenSize, steps: job.xs.length, limited: job.limited };
+    }
     return { status: 'idle' };
   }
 
   /**
-   * Makes sure `cursor` gets computed: a slice of the work now (at most `sliceMs`, so a small
-   * network is done before this returns) and the rest in later slices. A job for another cursor
-   * is dropped: only the step on screen matters. Returns the state after the slice.
+   * Makes sure `cursor` gets computed: a new job does a slice of the work now (at most `sliceMs`,
+   * so a small network is done before this returns) and the rest in later slices; a job already
+   * under way goes on in its own time. A job for another cursor is dropped: only the step on
+   * screen matters. Returns the state now. Listeners hear of later slices only, never of the
+   * one done here: a caller that redraws on every notice may call this while drawing.
    */
   request(cursor: number): MemoryState {
     const known = this.state(cursor);
-    if (known.status === 'done' || known.status === 'failed') return known;
-    if (this.job === null || this.job.cursor !== cursor) {
-      const started = this.begin(cursor);
-      if (!started) return this.state(cursor);
-    }
-    this.slice();
+    if (known.status !== 'idle') return known;
+    if (!this.begin(cursor)) return this.state(cursor);
+    this.slice(false);
     return this.state(cursor);
   }
 
@@ -289,7 +301,7 @@ export class MemoryTracker {
   }
 
   /** Passes for at most sliceMs (at least one), then the rest later. */
-  private slice(): void {
+  private slice(notify: boolean): void {
     const job = this.job;
     if (job === null) return;
     const t0 = this.now();
@@ -299,9 +311,9 @@ export class MemoryTracker {
       this.scheduled = true;
       this.schedule(() => {
         this.scheduled = false;
-        this.slice();
+        this.slice(true);
       });
     }
-    for (const l of this.listeners) l();
+    if (notify) for (const l of this.listeners) l();
   }
 }

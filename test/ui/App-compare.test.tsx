@@ -5,8 +5,8 @@ import { TraceStore } from '../../src/trace/trace-store.js';
 import { App } from '../../src/ui/App.js';
 import { stripAnsi } from '../helpers/ansi.js';
 
-function store(kind: CellKind, T = 30): TraceStore {
-  const net = randomNetwork({ kind, inputSize: 2, hiddenSize: 4, seed: 4 });
+function store(kind: CellKind, T = 30, H = 4): TraceStore {
+  const net = randomNetwork({ kind, inputSize: 2, hiddenSize: H, seed: 4 });
   const s = new TraceStore(net, { source: 'walk.csv', featureNames: ['a', 'b'] });
   const rng = createRng(1);
   for (let t = 0; t < T; t++) s.append([rng.uniform(-1, 1), rng.uniform(-1, 1)], `r${t}`);
@@ -54,6 +54,17 @@ describe('App: the memory view and a second network', () => {
     await app.press('m');
     await vi.waitFor(() => expect(app.screen()).toMatch(/▶ GRU 2→4 · b\.json: reaches back/));
     expect(app.screen()).toMatch(/LSTM 2→4 · a\.json: reaches back/);
+  });
+
+  it('computes a bigger network in slices, showing progress, and keeps taking keys', async () => {
+    const app = mount({ store: store('lstm', 120, 64), colorLevel: 3 });
+    await app.press('G', 'm');
+    await vi.waitFor(() => expect(app.screen()).toMatch(/computing… \d+\/64 backward passes/));
+    await vi.waitFor(() => expect(app.screen()).toMatch(/LSTM 2→64: reaches back \d+ steps?/), { timeout: 15000 });
+    // Moving on starts the next step's figures; the view never stops answering.
+    await app.press('h');
+    await vi.waitFor(() => expect(app.screen()).toContain('memory at step 119/120'));
+    await vi.waitFor(() => expect(app.screen()).toMatch(/reaches back/), { timeout: 15000 });
   });
 
   it('opens on the memory view when asked', async () => {
