@@ -1,0 +1,119 @@
+/**
+ * The bundle (scripts/build-bundle.mjs, made by `npm test`'s pretest build) as users run it: in a
+ * terminal bin/gatescope.js loads it, opens the viewer, computes a long .npy in its worker; the
+ * headless commands and the plain-text view never load its viewer chunk (Ink, React).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { KEYS, loadPty, spawnInPty } from '../helpers/pty.js';
+import { f32, npyBytes } from '../io/npy-bytes.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'gatescope.js');
+const BUNDLE = join(ROOT, 'dist', 'bundle');
+const WEIGHTS = join(ROOT, 'fixtures', 'demos', 'remember', 'lstm.json');
+const dir = mkdtempSync(join(tmpdir(), 'gs-bundle-'));
+const csv = join(dir, 'x.csv');
+writeFileSync(csv, 'a,b\n1,2\n0.5,-1\n3,0.25\n');
+
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
+  return r;
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
+
+/** Runs the bundled CLI with output to a pipe, logging every module it resolves. */
+function bundledImports(name: string, args: string[]): { urls: string[]; stdout: string } {
+  const log = join(dir, `imports-${name}.log`);
+  writeFileSync(log, '');
+  const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
+    env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '1' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30000,
+  });
+  expect(res.stderr).toBe('');
+  expect(res.status).toBe(0);
+  return { urls: readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), stdout: res.stdout };
+}
+
+const built = existsSync(join(BUNDLE, 'gatescope.js'));
+
+describe.skipIf(!built)('the bundle', () => {
+  const chunks = built ? readdirSync(BUNDLE) : [];
+  const viewerChunk = chunks.find((f) => f.startsWith('run-viewer-'));
+
+  it('has the viewer in a chunk of its own, React in production mode and no more of es-toolkit than Ink’s throttle', () => {
+    expect(viewerChunk).toBeDefined();
+    const text = chunks.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(BUNDLE, f), 'utf8')).join('\n');
+    expect(text).not.toContain('react.development');
+    expect(text).toContain('react.production');
+    // esbuild names every inlined file in a comment: es-toolkit's are the throttle and what it calls
+    const esToolkit = [...new Set(text.match(/^\/\/ node_modules\/es-toolkit\/\S+/gm) ?? [])].sort();
+    expect(esToolkit).toEqual([
+      '// node_modules/es-toolkit/dist/compat/function/debounce.mjs',
+      '// node_modules/es-toolkit/dist/compat/function/throttle.mjs',
+      '// node_modules/es-toolkit/dist/function/debounce.mjs',
+    ]);
+    // Ink measures text through the fast path, chosen at run time
+    expect(text).toContain('GATESCOPE_FAST_TEXT');
+  });
+
+  const headless: [string, string[]][] = [
+    ['run', ['run', csv, '--cell', 'gru']],
+    ['stats', ['stats', csv, '--hidden-size', '4']],
+    ['inspect', ['inspect', WEIGHTS]],
+    ['snapshot', [csv, '--hidden-size', '3']],
+  ];
+  for (const [name, args] of headless) {
+    it(`${name} runs from the bundle without loading the viewer chunk, Ink or React`, () => {
+      const { urls, stdout } = bundledImports(name, args);
+      expect(stdout.length).toBeGreaterThan(0);
+      expect(urls.some((u) => u.endsWith('/dist/bundle/gatescope.js'))).toBe(true);
+      expect(urls.filter((u) => /\/dist\/cli\//.test(u))).toEqual([]);
+      expect(urls.filter((u) => u.includes('/run-viewer-') || /\/node_modules\/(ink|react|react-reconciler|scheduler)\//.test(u))).toEqual([]);
+    });
+  }
+
+  const mods = loadPty();
+  it.skipIf('reason' in mods)('opens the viewer in a terminal, computes a long .npy in its worker and jumps to the end', async () => {
+    if ('reason' in mods) return;
+    const T = 20000;
+    const npy = join(dir, 'long.npy');
+    writeFileSync(npy, npyBytes('<f4', [T, 2], f32(Array.from({ length: 2 * T }, (_, i) => Math.sin(i / 50)))));
+    const log = join(dir, 'imports-viewer.log');
+    writeFileSync(log, '');
+    const s = spawnInPty(mods, process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, npy, '--hidden-size', '8'], {
+      cols: 120,
+      rows: 40,
+      cwd: ROOT,
+      env: { GS_IMPORT_LOG: log },
+    });
+    try {
+      await s.waitFor('step 1/');
+      // every step computed (no "+": the input is complete)
+      await s.waitFor(new RegExp(`step 1/${T}(?!\\+)`), 30000);
+      s.write('G');
+      await s.waitFor(`step ${T}/${T}`);
+      s.write('12345');
+      s.write(KEYS.enter);
+      await s.waitFor(`step 12345/${T}`);
+      s.write('q');
+      const { exitCode } = await s.waitExit();
+      expect(exitCode).toBe(0);
+      const urls = readFileSync(log, 'utf8').split('\n');
+      expect(urls.some((u) => u.endsWith('/dist/bundle/gatescope.js'))).toBe(true);
+      expect(urls.some((u) => u.includes('/dist/bundle/run-viewer-'))).toBe(true);
+      // the pass ran in the bundled worker, not in slices on the main thread
+      expect(urls.some((u) => u.endsWith('/dist/bundle/pass-worker.js'))).toBe(true);
+    } finally {
+      s.kill();
+    }
+  });
+});
