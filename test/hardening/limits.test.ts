@@ -91,21 +91,21 @@ describe('nesting', () => {
   // nesting check ran ahead of JSON.parse: the child's peak memory shows it no longer does.
   it('refuses a weights JSON nested 4*10^6 deep without building it', async () => {
     const r = await runChild(['run', csv, '-w', file('deep-w.json', `{"a":${nested(4e6)}}`)]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expectOneLine(r.stderr, /deep-w\.json:1:15: JSON nested deeper than 10 levels/);
     expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
   });
 
   it('refuses a safetensors header nested 4*10^6 deep without building it', async () => {
     const r = await runChild(['inspect', file('deep.safetensors', safetensors(`{"a":${nested(4e6)}}`))]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expectOneLine(r.stderr, /deep\.safetensors: header: JSON nested deeper than 8 levels/);
     expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
   });
 
   it('refuses an NDJSON line nested 4*10^6 deep without building it', async () => {
     const r = await runChild(['run', file('deep.ndjson', `${nested(4e6)}\n`)]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expectOneLine(r.stderr, /deep\.ndjson:1:65: JSON nested deeper than 64 levels/);
     expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
   });
@@ -114,7 +114,7 @@ describe('nesting', () => {
 describe('inputs that never end', () => {
   it('stops an endless line at --max-line-bytes without buffering more', async () => {
     const r = await runChild(['run', '-', '--max-line-bytes', '4M'], { gen: 'line:0' });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expectOneLine(r.stderr, /<stdin>:1: line is longer than 4 MiB \(.*--max-line-bytes raises the limit\)/);
     // What the reader holds ahead of the parser (a few 64 KiB chunks) on top of the limit.
     expect(r.pulled).toBeLessThan(4 * MiB + 4 * MiB);
@@ -123,7 +123,7 @@ describe('inputs that never end', () => {
 
   it('stops an endless line at the 16 MiB default', async () => {
     const r = await runChild(['run', '-'], { gen: 'line:0' });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expectOneLine(r.stderr, /line is longer than 16 MiB/);
     expect(r.pulled).toBeLessThan(16 * MiB + 4 * MiB);
   });
