@@ -52,7 +52,15 @@ async function main(): Promise<void> {
   for (const section of SECTIONS) {
     if (only !== undefined && !section.name.includes(only)) continue;
     console.log(`\n${section.name}`);
-    const figures = await section.run(ctx);
+    let figures: Figure[];
+    try {
+      figures = await section.run(ctx);
+    } catch (err) {
+      // one broken section must not cost the others' figures
+      const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      console.log(`  failed: ${why}`);
+      figures = [{ name: 'failed', value: null, unit: '', note: why }];
+    }
     results[section.name] = figures;
     const width = Math.max(...figures.map((f) => f.name.length));
     for (const f of figures) console.log(`  ${f.name.padEnd(width)}  ${fmt(f).padStart(14)}${f.note ? `  (${f.note})` : ''}`);
