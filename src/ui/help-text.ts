@@ -30,6 +30,8 @@ export const LEGEND: readonly string[] = [
   `  c (cell)       scaled by the largest |c| over the sequence, shown in its title`,
   `  marks          ○ gate shut (< 0.02)  ● gate open (> 0.98)  ◆ |tanh| > 0.98  ◂ ▸ beyond the scale`,
   `  timeline       units (rows) by steps (columns) of the chosen panel; ▼ marks the current step`,
+  `  memory (m)     one bar per earlier step, log scale: how much h now depends on x, h, c at that step`,
+  `  two networks   --compare or the remember demo: ▶ marks the one keys act on; c switches`,
 ];
 
 /**
