@@ -7,6 +7,7 @@
  * What `-o PATH` does, by what PATH is:
  *   missing or a regular file   temp file beside it, then rename (keeps an existing file's mode)
  *   a symlink                   the same, at the file the link points to: the link stays a link
+ *                               (a dangling link: the file it names is created in place)
  *   a device, FIFO or socket    written in place (`-o /dev/stdout`, `-o /dev/null`, a named pipe):
  *                               renaming over it would replace /dev/null with a plain file
  *   a directory                 an error naming it
@@ -140,7 +141,8 @@ export function fileSink(path: string, env: CliEnv): Sink {
     return failedSink(err);
   }
   const temp =
-    target.kind === 'atomic' ? join(dirname(target.file), `.${basename(target.file)}.${process.pid}.${Date.now()}.tmp`) : null;
+    // The name is cut so that the suffix cannot push a long (but legal) name past NAME_MAX.
+    target.kind === 'atomic' ? join(dirname(target.file), `.${basename(target.file).slice(0, 200)}.${process.pid}.${Date.now()}.tmp`) : null;
   const stream: WriteStream = createWriteStream(temp ?? target.file, { flags: temp !== null ? 'wx' : 'w' });
 
   // Killed mid-write (Ctrl-C, SIGTERM, a closed terminal) with nobody else handling the signal: drop

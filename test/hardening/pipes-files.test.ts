@@ -126,6 +126,13 @@ describe('-o PATH', () => {
     expect(tempFiles(dir)).toEqual([]);
   });
 
+  it('writes a file whose name is as long as the file system allows', async () => {
+    const out = join(dir, `${'n'.repeat(248)}.ndjson`); // 255 bytes: NAME_MAX
+    const r = await runCli(['run', small, '-o', out, '--hidden-size', '1']);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
   it('refuses a directory, naming it', async () => {
     const r = await runCli(['run', small, '-o', dir]);
     expect(r.code).toBe(1);
