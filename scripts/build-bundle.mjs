@@ -19,7 +19,7 @@
  * - `import.meta.url` in a module means the URL its tsc output has in dist/ (files beside it,
  *   fixtures/ above it), except in the pass worker's host, whose worker is the bundled one beside it.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -84,6 +84,40 @@ const gatescopePlugin = {
 };
 
 /** Builds the bundle; returns esbuild's metafile (inputs and outputs). */
+/**
+ * Writes the output without ever showing a half-written or missing file to a gatescope that runs
+ * meanwhile (another build while a viewer opens): unchanged files are left alone, changed ones
+ * replaced by a rename, and files of earlier builds removed only once they are a few minutes old
+ * (a viewer started before may still load its chunk).
+ */
+function writeOutput(files) {
+  mkdirSync(OUT, { recursive: true });
+  const fresh = new Set();
+  for (const f of files) {
+    fresh.add(f.path);
+    let same = false;
+    try {
+      same = Buffer.compare(readFileSync(f.path), Buffer.from(f.contents)) === 0;
+    } catch {
+      same = false;
+    }
+    if (same) continue;
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  const old = Date.now() - 5 * 60 * 1000;
+  for (const name of readdirSync(OUT)) {
+    const path = join(OUT, name);
+    if (fresh.has(path)) continue;
+    try {
+      if (statSync(path).mtimeMs < old) unlinkSync(path);
+    } catch {
+      // removed by another build
+    }
+  }
+}
+
 export async function bundle({ metafile = false } = {}) {
   const result = await build({
     absWorkingDir: ROOT,
@@ -104,9 +138,11 @@ export async function bundle({ metafile = false } = {}) {
     banner: { js: "import { createRequire as __gsCreateRequire } from 'node:module'; const require = __gsCreateRequire(import.meta.url);" },
     plugins: [gatescopePlugin],
     metafile,
+    write: false,
     logLevel: 'warning',
     legalComments: 'none',
   });
+  writeOutput(result.outputFiles);
   return result.metafile ?? null;
 }
 
