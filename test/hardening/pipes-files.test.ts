@@ -44,9 +44,12 @@ describe('a reader that goes away', () => {
     expect(code).toBe(1);
   });
 
-  // Needs main.ts to ignore EPIPE on its own stderr (see output.ts guardStdio): today the
-  // unhandled 'error' event turns `run --bogus` (usage, exit 2) into a crash with exit 1.
-  it.todo('keeps the usage exit code 2 when stderr is a closed pipe (main.ts: guardStdio)');
+  it('keeps the usage exit code 2 when stderr is a closed pipe', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', '--bogus'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(code).toBe(2);
+  });
 });
 
 describe.skipIf(!hasDevFull)('a full disk (/dev/full)', () => {
@@ -75,9 +78,13 @@ describe.skipIf(!hasDevFull)('a full disk (/dev/full)', () => {
     expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
   });
 
-  // `--help > /dev/full` and `gatescope x.csv > /dev/full` (the plain-text view) write to stdout
-  // outside a command's sink and crash with a stack trace today.
-  it.todo('--help > /dev/full: one line, exit 1 (main.ts writes help without a sink)');
+  it('--help > /dev/full: one line, exit 1', () => {
+    const r = sh(`${gatescope} --help > /dev/full; echo "exit=$?" >&2`);
+    expect(r.stderr).toMatch(/exit=1\n$/);
+    expectOneLine(r.stderr.replace(/exit=1\n$/, ''), /^gatescope: <stdout>: no space left on device\n$/);
+  });
+
+  // `gatescope x.csv > /dev/full` (the plain-text view) writes its snapshot outside a sink.
   it.todo('the plain-text view > /dev/full: one line, exit 1 (view.ts writes the snapshot without a sink)');
 });
 
@@ -265,6 +272,15 @@ describe('arguments after --', () => {
   // yargs leaves words after `--` out of positionals and out of the strict check: `run x.csv --
   // --bogus` ignores --bogus silently, and `run -- -odd-name.csv` reads stdin instead of the file.
   // The fix belongs in main.ts (parserConfiguration {'populate--': true} and a check in prepare).
-  it.todo('run -- -odd-name.csv reads that file; extra words after -- are a usage error (main.ts)');
+  it('run -- -odd-name.csv reads that file; extra words after -- are a usage error', async () => {
+    const odd = file('-odd-name.csv', '1,2\n');
+    const r = sh(`cd ${quote(dir)} && ${gatescope} run --hidden-size 1 -- -odd-name.csv`);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).x).toEqual([1, 2]);
+    expect(odd).toContain('-odd-name.csv');
+    const extra = await runCli(['run', small, '--', 'other.csv']);
+    expect(extra.code).toBe(2);
+    expectOneLine(extra.stderr, /unexpected argument after --: "other\.csv"/);
+  });
 
 });
