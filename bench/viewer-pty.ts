@@ -118,6 +118,9 @@ export class PtyViewer {
   async quit(): Promise<void> {
     if (this.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => this.proc.onExit(() => resolve()));
+    // Esc first: a half-typed step number or an overlay would take the q
+    this.write('\u001b');
+    await new Promise((r) => setTimeout(r, 50));
     this.write('q');
     const timer = setTimeout(() => this.proc.kill(), 5000);
     await exited;

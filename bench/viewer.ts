@@ -46,9 +46,12 @@ async function coldStart(mods: Mods, ctx: BenchContext, csv: string): Promise<nu
   const times: number[] = [];
   for (let r = 0; r < Math.max(3, ctx.reps); r++) {
     const v = viewer(mods, ctx, [csv, '--hidden-size', '64']);
-    const at = await v.status(/step \d+\/\d+/);
-    times.push(at - v.started);
-    await v.quit();
+    try {
+      const at = await v.status(/step \d+\/\d+/);
+      times.push(at - v.started);
+    } finally {
+      await v.quit();
+    }
   }
   return median(times);
 }
@@ -56,22 +59,25 @@ async function coldStart(mods: Mods, ctx: BenchContext, csv: string): Promise<nu
 /** → pressed `n` times, each time to the new step number on screen; also the bytes each press caused. */
 async function keyLatency(mods: Mods, ctx: BenchContext, csv: string, n: number): Promise<{ times: number[]; bytes: number[] }> {
   const v = viewer(mods, ctx, [csv, '--hidden-size', '64']);
-  await v.status(/step 1\/500 /);
-  await sleep(300);
   const times: number[] = [];
   const bytes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const before = v.bytes;
-    const pattern = new RegExp(`step ${i + 2}/500 `);
-    const t0 = performance.now();
-    v.write('\u001b[C');
-    const at = await v.status(pattern, 5000);
-    times.push(at - t0);
-    // past Ink's key throttle (60 fps): the next press is a fresh one, and this frame's bytes are in
-    await sleep(40);
-    bytes.push(v.bytes - before);
+  try {
+    await v.status(/step 1\/500 /);
+    await sleep(300);
+    for (let i = 0; i < n; i++) {
+      const before = v.bytes;
+      const pattern = new RegExp(`step ${i + 2}/500 `);
+      const t0 = performance.now();
+      v.write('\u001b[C');
+      const at = await v.status(pattern, 5000);
+      times.push(at - t0);
+      // past Ink's key throttle (60 fps): the next press is a fresh one, and this frame's bytes are in
+      await sleep(40);
+      bytes.push(v.bytes - before);
+    }
+  } finally {
+    await v.quit();
   }
-  await v.quit();
   return { times, bytes };
 }
 
@@ -86,10 +92,19 @@ interface BigRun {
 /** The 1M-step .npy: first frame, the whole pass, jumps (while computing and after), peak RSS. */
 async function bigSequence(mods: Mods, ctx: BenchContext, npy: string): Promise<BigRun> {
   const v = viewer(mods, ctx, [npy, '--hidden-size', '64']);
+  try {
+    return await measureBig(v);
+  } finally {
+    await v.quit();
+  }
+}
+
+async function measureBig(v: PtyViewer): Promise<BigRun> {
   const first = await v.status(/step 1\//, 60000);
   const jumpTo = async (step: number): Promise<number> => {
     v.write(String(step));
-    await v.until(() => v.line(ROWS - 1).includes(`go to step ${step}`), 5000, `entry ${step}`);
+    // the footer (the frame is a row shorter than the terminal) shows the number as typed
+    await v.until(() => v.screen().includes(`go to step ${step}▏`), 5000, `entry ${step}`);
     const t0 = performance.now();
     v.write('\r');
     const at = await v.status(new RegExp(`step ${step}/`), 5000);
@@ -108,7 +123,6 @@ async function bigSequence(mods: Mods, ctx: BenchContext, npy: string): Promise<
   const jumps: number[] = [];
   for (let i = 0; i < 12; i++) jumps.push(await jumpTo(1 + Math.floor(((i * 0.618 + 0.05) % 1) * (BIG_T - 1))));
   const rssMiB = v.peakRssMiB();
-  await v.quit();
   return { firstFrameMs: first - v.started, allStepsMs: all - v.started, jumps, jumpsWhileComputing, rssMiB };
 }
 
