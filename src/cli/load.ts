@@ -9,7 +9,7 @@ import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import { DEFAULT_MAX_INPUT_BYTES, MAX_TEXT_CHARS, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
-import { openInput } from '../io/read-input.js';
+import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
 import { detectWeightsFormat, loadWeights, type WeightsFile } from '../io/weights/index.js';
 import type { Tensor } from '../io/weights/tensor.js';
@@ -127,16 +127,6 @@ export async function readWholeFile(path: string, env: CliEnv, limit: ReadLimit)
   }
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** A small text file (initial state, vocabulary) under --max-input-bytes. */
 export async function readTextFile(path: string, env: CliEnv, maxBytes: number | undefined): Promise<string> {

@@ -11,24 +11,34 @@ import { UsageError } from './errors.js';
 export const CELL_CHOICES = ['lstm', 'gru', 'rnn'] as const;
 export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
 
+/** --cell and --nonlinearity; `purpose` ends each description, e.g. 'checked against a weights file'. */
+export function withCellOptions<T>(y: Argv<T>, purpose: string) {
+  return y
+    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: `cell kind (${purpose})` })
+    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' });
+}
+
+/** The shape of a network made here: --hidden-size, --layers, --bidirectional. */
+export function withSizeOptions<T>(y: Argv<T>, hiddenDefault: number, what = '') {
+  return y
+    .option('hidden-size', { type: 'number', describe: `hidden size H${what} [default: ${hiddenDefault}]` })
+    .option('layers', { type: 'number', describe: `stacked layers${what} [default: 1]` })
+    .option('bidirectional', { type: 'boolean', describe: `bidirectional layers${what}` });
+}
+
 /** The flags that say how to read a weights file (shared by run, view, stats, inspect, ...). */
 export function withWeightsOptions<T>(y: Argv<T>) {
-  return y
+  return withCellOptions(y, 'random weights; checked against a weights file')
     .option('weights-format', { type: 'string', choices: WEIGHTS_FORMATS, describe: 'force the weights format instead of detecting it' })
     .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
     .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
     .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
-    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind (random weights; checked against a weights file)' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' })
     .option('max-weights-bytes', { type: 'string', describe: 'refuse a weights file larger than this (e.g. 2G) [default: 1G]' });
 }
 
 export function withModelOptions<T>(y: Argv<T>) {
-  return withWeightsOptions(y)
+  return withSizeOptions(withWeightsOptions(y), 8, ' for random weights')
     .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
-    .option('hidden-size', { type: 'number', describe: 'hidden size H for random weights [default: 8]' })
-    .option('layers', { type: 'number', describe: 'stacked layers for random weights [default: 1]' })
-    .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers for random weights' })
     .option('seed', { type: 'number', describe: 'seed of the random weights [default: 0]' })
     .option('initial-state', { type: 'string', describe: 'JSON {"h0": [[...]], "c0": [[...]]}, rows l0 fwd, l0 rev, l1 fwd, ...' });
 }

@@ -309,7 +309,8 @@ function streamOf(series: InputSeries, onClose: () => void): InputStream {
   };
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+/** The chunks as one array (the one chunk itself when there is only one). */
+export function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let at = 0;

@@ -8,7 +8,7 @@ import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkRandomSize } from '../load.js';
-import { cellKindFrom, CELL_CHOICES, nonNegativeInt, positiveInt } from '../options.js';
+import { cellKindFrom, CELL_CHOICES, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions } from '../options.js';
 import { fileSink, stdoutSink } from '../output.js';
 
 export interface InitArgs {
@@ -30,13 +30,8 @@ export const command = 'init';
 export const describe = 'write seeded random weights as a PyTorch state_dict (JSON)';
 
 export function builder<T>(y: Argv<T>) {
-  return y
+  return withSizeOptions(withCellOptions(y, 'default: lstm'), 8)
     .option('input-size', { alias: 'D', type: 'number', demandOption: true, describe: 'features per time step (D)' })
-    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind [default: lstm]' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity' })
-    .option('hidden-size', { type: 'number', describe: 'hidden size H [default: 8]' })
-    .option('layers', { type: 'number', describe: 'stacked layers [default: 1]' })
-    .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers' })
     .option('bias', { type: 'boolean', describe: 'include bias vectors [default: true]' })
     .option('seed', { type: 'number', describe: 'random seed [default: 0]' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })

@@ -36,7 +36,7 @@ import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkRandomSize, readTextFile } from '../load.js';
 import { writeFileAtomic } from '../output.js';
-import { cellKindFrom, CELL_CHOICES, inputOptionsFrom, nonNegativeInt, positiveInt, withInputOptions, type InputFlags } from '../options.js';
+import { cellKindFrom, CELL_CHOICES, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type InputFlags } from '../options.js';
 
 export interface TrainArgs extends InputFlags {
   input: string;
@@ -67,14 +67,9 @@ export const command = 'train <input>';
 export const describe = 'train a network and a linear head on a sequence (BPTT, Adam) and write PyTorch-named weights';
 
 export function builder<T>(y: Argv<T>) {
-  return withInputOptions(y)
+  return withSizeOptions(withCellOptions(withInputOptions(y), 'default: lstm'), 16)
     .positional('input', { type: 'string', demandOption: true, describe: 'sequence file (CSV, JSON, NDJSON, npy, text), or - for stdin' })
     .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'weights to write: OUT.json (state_dict JSON) or OUT.safetensors' })
-    .option('cell', { type: 'string', choices: CELL_CHOICES, describe: 'cell kind [default: lstm]' })
-    .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity' })
-    .option('hidden-size', { type: 'number', describe: 'hidden size H [default: 16]' })
-    .option('layers', { type: 'number', describe: 'stacked layers [default: 1]' })
-    .option('bidirectional', { type: 'boolean', describe: 'bidirectional layers (needs whole sequences: no --bptt shorter than them)' })
     .option('bias', { type: 'boolean', describe: 'bias vectors [default: true]' })
     .option('task', { type: 'string', choices: ['next', 'target'] as const, default: 'next' as const, describe: 'predict the next step, or a target column' })
     .option('target-column', { type: 'string', describe: 'the column to predict (name or 0-based index); required for --task target' })
@@ -83,7 +78,7 @@ export function builder<T>(y: Argv<T>) {
     .option('epochs', { type: 'number', describe: 'passes over the data [default: 20]' })
     .option('lr', { type: 'number', describe: "Adam's learning rate [default: 0.01]" })
     .option('batch-size', { type: 'number', describe: 'windows per batch [default: 16]' })
-    .option('bptt', { type: 'number', describe: 'truncated BPTT: backpropagate through at most N steps; 0 = whole sequences [default: 64, 0 when bidirectional]' })
+    .option('bptt', { type: 'number', describe: 'truncated BPTT: backpropagate through at most N steps; 0 = whole sequences [default: 64, 0 when bidirectional, which needs whole sequences]' })
     .option('window', { type: 'number', describe: 'cut the sequence into independent windows of N steps (each starts from a zero state)' })
     .option('clip', { type: 'number', describe: 'clip the global gradient norm to this; 0 = off [default: 1]' })
     .option('forget-bias', { type: 'number', describe: "LSTM: add this to the forget gate's bias at initialisation [default: 0]" })
