@@ -39,6 +39,13 @@ class Keys extends PassThrough {
     this.isRaw = on;
     return this;
   }
+  // a TTY stream's handle, which Ink refs while it reads keys
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -45,6 +45,11 @@ export interface PassHostOptions {
   readonly sliceMs?: number;
   /** Told why the worker was given up (the pass then goes on here). */
   readonly onWorkerFailed?: (message: string) => void;
+  /**
+   * Most often the store is told of progress, in ms: each time redraws the screen, which competes
+   * with keys for this thread while the pass runs. @default 200
+   */
+  readonly updateMs?: number;
 }
 
 export interface PassHandle {
@@ -68,16 +73,35 @@ export function startPass(store: TraceStore, job: NpyJob, opts: PassHostOptions 
     mode = 'done';
     resolveDone();
   };
-  const apply = (u: PassUpdate): void => {
+  // Progress is taken in at most every updateMs (checkpoints gathered meanwhile), the end at once.
+  const updateMs = opts.updateMs ?? 200;
+  let held: PassUpdate | null = null;
+  let heldCheckpoints: PassUpdate['checkpoints'][number][] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const flush = (): void => {
+    timer = null;
+    if (held === null || stopped) return;
+    const u = { ...held, checkpoints: heldCheckpoints };
+    held = null;
+    heldCheckpoints = [];
     store.receivePass(u);
     if (u.done) finish();
+  };
+  const apply = (u: PassUpdate): void => {
+    held = u;
+    heldCheckpoints = heldCheckpoints.concat(u.checkpoints);
+    if (u.done) {
+      if (timer !== null) clearTimeout(timer);
+      flush();
+    } else if (timer === null) timer = setTimeout(flush, updateMs);
   };
 
   // What the first frame shows: the first block, now (a reverse direction has to wait for the pass).
   const forwardOnly = store.network.directions.every((d) => d === 'forward');
   if (forwardOnly) {
     local.next();
-    apply(local.update());
+    store.receivePass(local.update());
+    if (local.done) finish();
   }
 
   const sliceMs = opts.sliceMs ?? 8;
@@ -141,6 +165,7 @@ export function startPass(store: TraceStore, job: NpyJob, opts: PassHostOptions 
     stop: () => {
       if (stopped) return;
       stopped = true;
+      if (timer !== null) clearTimeout(timer);
       if (worker !== null) void worker.terminate();
       resolveDone();
     },
