@@ -37,8 +37,39 @@ function writeCsv(path: string, T: number): void {
 
 type Mods = Exclude<ReturnType<typeof loadPty>, { reason: string }>;
 
-function viewer(mods: Mods, ctx: BenchContext, args: string[]): PtyViewer {
-  return new PtyViewer(mods, [join(ctx.root, 'bin', 'gatescope.js'), ...args], { cols: COLS, rows: ROWS, cwd: ctx.root });
+function viewer(mods: Mods, ctx: BenchContext, args: string[], env: Record<string, string> = {}): PtyViewer {
+  return new PtyViewer(mods, [join(ctx.root, 'bin', 'gatescope.js'), ...args], { cols: COLS, rows: ROWS, cwd: ctx.root, env });
+}
+
+/**
+ * Bytes the terminal gets per key: → (a new step: nearly every line changes) and ↓ (another unit:
+ * two rows of the grid and the sparkline), median of n presses each. `bundle` '0' runs the
+ * unbundled CLI, whose Ink writes whole frames; the bundle writes changed lines only.
+ */
+async function keyBytes(mods: Mods, ctx: BenchContext, csv: string, bundle: '0' | '1', n: number): Promise<{ right: number; down: number }> {
+  const v = viewer(mods, ctx, [csv, '--hidden-size', '64'], { GATESCOPE_BUNDLE: bundle });
+  const per = async (key: string): Promise<number> => {
+    const sizes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const before = v.bytes;
+      v.write(key);
+      // until nothing more arrives for a while
+      let last = -1;
+      while (v.bytes !== last) {
+        last = v.bytes;
+        await sleep(60);
+      }
+      sizes.push(v.bytes - before);
+    }
+    return median(sizes);
+  };
+  try {
+    await v.status(/step 1\/500 /);
+    await sleep(300);
+    return { right: await per('\u001b[C'), down: await per('\u001b[B') };
+  } finally {
+    await v.quit();
+  }
 }
 
 /** Spawn to the first frame (the status line with the step), median of reps. */
@@ -186,6 +217,11 @@ export const viewerSection: BenchSection = {
     figures.push({ name: 'keypress to screen p50 (H=64)', value: median(keys.times), unit: 'ms' });
     figures.push({ name: 'keypress to screen p95 (H=64)', value: percentile(keys.times, 95), unit: 'ms', note: 'target <= 30' });
     figures.push({ name: 'bytes to the terminal per keypress (H=64)', value: median(keys.bytes), unit: 'bytes', note: `${(median(keys.bytes) / 1024).toFixed(1)} KiB` });
+    ctx.log('bytes per key, changed lines (bundle) and whole frames (unbundled)');
+    const lines = await keyBytes(mods, ctx, csv, '1', 10);
+    const whole = await keyBytes(mods, ctx, csv, '0', 10);
+    figures.push({ name: 'bytes per → (new step), changed lines only', value: lines.right, unit: 'bytes', note: `whole frames: ${whole.right}` });
+    figures.push({ name: 'bytes per ↓ (new unit), changed lines only', value: lines.down, unit: 'bytes', note: `whole frames: ${whole.down}` });
 
     ctx.log(`${BIG_T}-step .npy (writing it)`);
     const npy = join(ctx.tmp, 'viewer-1m.npy');

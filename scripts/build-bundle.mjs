@@ -16,6 +16,7 @@
  * - Ink's (and widest-line's) imports of @alcalzone/ansi-tokenize and string-width get the fast
  *   text path of src/ui/fast-ink at build time, which the unbundled CLI installs with module hooks
  *   at run time (those cost a loader thread at start-up); GATESCOPE_FAST_TEXT=0 still turns it off.
+ * - Ink's line-by-line (incremental) rendering is fixed (its first line landed a row low) and on.
  * - `import.meta.url` in a module means the URL its tsc output has in dist/ (files beside it,
  *   fixtures/ above it), except in the pass worker's host, whose worker is the bundled one beside it.
  */
@@ -66,6 +67,17 @@ const gatescopePlugin = {
       INK_IMPORTER.test(args.importer) ? { path: args.path, namespace: 'gatescope-fast-text' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'gatescope-fast-text' }, (args) => ({ contents: FAST_TEXT_MODULES[args.path], resolveDir: ROOT, loader: 'js' }));
+
+    // Ink 6.8's incremental renderer (log-update.js) moves up one row too few before rewriting a
+    // frame that ended with a newline (any frame shorter than the screen), so every line lands a
+    // row low and the last one scrolls the screen: the footer shows twice. From the line after the
+    // frame, the first line is previousVisible rows up.
+    b.onLoad({ filter: /[\\/]node_modules[\\/]ink[\\/]build[\\/]log-update\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const bug = 'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));';
+      if (!text.includes(bug)) throw new Error(`${args.path}: Ink's incremental renderer changed; check the fix in scripts/build-bundle.mjs`);
+      return { contents: text.replace(bug, "buffer.push(ansiEscapes.cursorUp(previousOutput.endsWith('\\n') ? previousVisible : previousVisible - 1));"), loader: 'js' };
+    });
 
     // The hooks are not needed: the bundle has the fast path built in (above).
     b.onLoad({ filter: /[\\/]src[\\/]ui[\\/]fast-ink[\\/]register\.ts$/ }, () => ({
@@ -131,7 +143,8 @@ export async function bundle({ metafile = false } = {}) {
     entryNames: '[name]',
     // chunks beside the entries, so that a sibling's URL is the same from any of them
     chunkNames: '[name]-[hash]',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // __GATESCOPE_INK_LINES__: Ink here renders changed lines correctly (see the log-update fix)
+    define: { 'process.env.NODE_ENV': '"production"', __GATESCOPE_INK_LINES__: 'true' },
     // Ink loads React's devtools only with DEV=true, and they are not installed.
     external: ['react-devtools-core'],
     // CommonJS packages inlined in an ES module still call require() for Node's built-ins.

@@ -10,6 +10,9 @@ import type { TraceStore } from '../trace/trace-store.js';
 import { App } from './App.js';
 import type { ColorLevel } from './theme.js';
 
+/** Set (to true) by scripts/build-bundle.mjs in the bundle, whose Ink renders changed lines correctly. */
+declare const __GATESCOPE_INK_LINES__: boolean | undefined;
+
 export const ENTER_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J\u001b[?25l';
 /** Leave the alternate screen, show the cursor, reset attributes. */
 export const RESTORE_SCREEN = '\u001b[0m\u001b[?1049l\u001b[?25h';
@@ -93,7 +96,10 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         exitOnCtrlC: false,
         patchConsole: opts.patchConsole ?? true,
         maxFps: opts.maxKeyFps ?? 60,
-        incrementalRendering: false,
+        // Line by line only with the bundle's Ink: Ink 6.8's incremental renderer starts one row
+        // low when the frame is shorter than the screen (as ours is), which the bundle fixes
+        // (scripts/build-bundle.mjs); elsewhere whole frames are written.
+        incrementalRendering: typeof __GATESCOPE_INK_LINES__ !== 'undefined' && __GATESCOPE_INK_LINES__,
         ...(opts.onFrame ? { onRender: ({ renderTime }: { renderTime: number }) => opts.onFrame!(renderTime) } : {}),
       },
     );

@@ -124,4 +124,47 @@ describe.skipIf(!built)('the bundle', () => {
       s.kill();
     }
   });
+
+  it.skipIf('reason' in mods)('draws changed lines only, giving exactly the screens whole frames give', async () => {
+    if ('reason' in mods) return;
+    const input = join(ROOT, 'fixtures', 'demos', 'remember', 'input.csv');
+    // a frame shorter than the screen (as the viewer's always is), 30 units to scroll through
+    const args = [BIN, input, '--hidden-size', '30', '--seed', '3'];
+    const keys = [KEYS.right, KEYS.right, KEYS.right, KEYS.down, KEYS.down, 'j', 'J', '3', 'e', KEYS.right, 'e', KEYS.up, 'G', '?', KEYS.escape, KEYS.left, 'g'];
+    const screens = async (bundle: '0' | '1'): Promise<string[]> => {
+      const s = spawnInPty(mods, process.execPath, args, { cols: 150, rows: 40, cwd: ROOT, env: { GATESCOPE_BUNDLE: bundle } });
+      const settle = async (): Promise<string> => {
+        // until nothing more arrives for a while: the frame for the last key is complete
+        let last = -1;
+        while (s.raw().length !== last) {
+          last = s.raw().length;
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        return s.screen();
+      };
+      try {
+        await s.waitFor('step 1/');
+        const out = [await settle()];
+        for (const k of keys) {
+          s.write(k);
+          out.push(await settle());
+        }
+        s.resize(120, 34);
+        out.push(await settle());
+        s.write(KEYS.right);
+        out.push(await settle());
+        s.write('q');
+        await s.waitExit();
+        return out;
+      } finally {
+        s.kill();
+      }
+    };
+    const lines = await screens('1');
+    const whole = await screens('0');
+    expect(lines.length).toBe(keys.length + 3);
+    lines.forEach((screen, i) => expect(screen, `after ${i === 0 ? 'start' : `key ${i}`}`).toBe(whole[i]));
+    // the symptom of the bug this guards against: the footer twice
+    for (const screen of lines) expect(screen.split('\n').filter((l) => l.includes('? help')).length).toBeLessThanOrEqual(1);
+  }, 60000);
 });
