@@ -17,7 +17,7 @@ import { StatusBar } from './components/StatusBar.js';
 import { Timeline } from './components/Timeline.js';
 import { TooSmall } from './components/TooSmall.js';
 import { explainText, type FrameInput, type NetworkPair } from './frame.js';
-import { textWidth } from './format.js';
+import { widestText } from './format.js';
 import { actionFor, keyPresses } from './keymap.js';
 import { computeLayout } from './layout.js';
 import { panelsFor } from './panels.js';
@@ -187,7 +187,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   }, [stored.quit]);
 
   const theme = useMemo(() => createTheme(colorLevel), [colorLevel]);
-  const xNameWidth = useMemo(() => Math.max(1, ...store.featureNames.map(textWidth)), [store]);
+  const xNameWidth = useMemo(() => widestText(store.featureNames, 1), [store]);
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
   // The explain panel's length depends on its numbers and the width: count its lines first.
   const explainRows = stored.explain && stored.mode === 'gates' && stored.cursor >= focused.first && stored.cursor < focused.length ? explainText(focused, stored, size.cols).length : 0;

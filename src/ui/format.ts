@@ -102,6 +102,13 @@ function isZeroWidth(cp: number): boolean {
 }
 
 /** Terminal columns of plain text (no escapes): wide CJK/emoji count 2, combining marks 0. */
+/** The widest of some texts (at least `min`), by a loop: spreading 10^6 names into Math.max overflows the stack. */
+export function widestText(texts: readonly string[], min = 0): number {
+  let w = min;
+  for (const t of texts) w = Math.max(w, textWidth(t));
+  return w;
+}
+
 export function textWidth(text: string): number {
   let w = 0;
   for (let i = 0; i < text.length; i++) {

@@ -5,7 +5,7 @@
  */
 import { MemoryTracker } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
-import { textWidth } from './format.js';
+import { widestText } from './format.js';
 import { composeFrame, type NetworkPair } from './frame.js';
 import { computeLayout, MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
@@ -60,7 +60,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     panels: panels.length,
     H,
     D: net.inputSize,
-    xNameWidth: Math.max(1, ...store.featureNames.map(textWidth)),
+    xNameWidth: widestText(store.featureNames, 1),
     explainRows: 0,
     signedSpark: panels[timeline]!.scale !== 'unit',
     tokenRow: store.tokens,

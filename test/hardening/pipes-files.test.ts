@@ -84,8 +84,11 @@ describe.skipIf(!hasDevFull)('a full disk (/dev/full)', () => {
     expectOneLine(r.stderr.replace(/exit=1\n$/, ''), /^gatescope: <stdout>: no space left on device\n$/);
   });
 
-  // `gatescope x.csv > /dev/full` (the plain-text view) writes its snapshot outside a sink.
-  it.todo('the plain-text view > /dev/full: one line, exit 1 (view.ts writes the snapshot without a sink)');
+  it('the plain-text view > /dev/full: one line, exit 1', () => {
+    const r = sh(`${gatescope} ${quote(small)} > /dev/full; echo "exit=$?" >&2`);
+    expect(r.stderr).toMatch(/exit=1\n$/);
+    expectOneLine(r.stderr.replace(/exit=1\n$/, ''), /^gatescope: <stdout>: no space left on device\n$/);
+  });
 });
 
 describe('-o PATH', () => {

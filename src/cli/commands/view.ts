@@ -27,6 +27,7 @@ import { detectColorLevel } from '../../ui/theme.js';
 import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
 import { describeError, EXIT, UsageError } from '../errors.js';
+import { stdoutSink } from '../output.js';
 import { prepare, type PrepareFlags } from '../load.js';
 import { inputOptionsFrom, positiveInt, withInputOptions, withModelOptions } from '../options.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
@@ -151,9 +152,10 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
         throw new UsageError(`--step ${args.step} is no longer kept: only the last ${store.length - store.first} steps are (raise --history)`);
       }
       const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
-      env.stdout.write(
-        renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...extras.view }),
-      );
+      // through a sink: a full disk or a closed pipe under `gatescope x.csv > file` is one line
+      const sink = stdoutSink(env);
+      await sink.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...extras.view }));
+      await sink.finish();
       if (store.error !== null) {
         env.stderr.write(`gatescope: ${store.error}\n`);
         return EXIT.data;
