@@ -112,6 +112,11 @@ describe('run', () => {
     expect(inspect.code).toBe(0);
     expectInert(inspect.stdout, '\\u009b2J\\u202e');
     expect((JSON.parse(inspect.stdout) as { metadata: [string, string][] }).metadata).toEqual([['note', 'x\u009b2J\u202e']]);
+    const source = file('s\u009b2J\u202e.csv', '1,2\n3,4\n');
+    const stats = await runCli(['stats', source, '--format', 'json', '--hidden-size', '1']);
+    expect(stats.code).toBe(0);
+    expectInert(stats.stdout, '\\u009b2J\\u202e');
+    expect((JSON.parse(stats.stdout) as { meta: { source: string } }).meta.source).toBe(source);
   });
 
   it('names CSV columns x0, x1 ...: no input text in the CSV header', async () => {

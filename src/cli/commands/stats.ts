@@ -22,7 +22,7 @@ import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
 import { prepare, type Model, type PrepareFlags } from '../load.js';
 import { inputOptionsFrom, withInputOptions, withModelOptions } from '../options.js';
-import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
 
 export const STATS_FORMATS = ['table', 'json'] as const;
@@ -85,7 +85,7 @@ export function statsJson(stats: SequenceStats, model: Model, source: string): s
     max: Array.from(g.max),
     saturated: g.saturated === null ? null : Array.from(g.saturated),
   }));
-  return `${JSON.stringify({ meta, stats: groups })}\n`;
+  return `${inertJson({ meta, stats: groups })}\n`;
 }
 
 function num(v: number): string {
