@@ -547,6 +547,10 @@ export function footerLine(f: FrameInput): string {
   } else if (store.status === 'reading' && store.pending > 0) {
     left = ` reading: ${store.pending} steps so far (a reverse direction needs the whole input first)`;
     style = 'accent';
+  } else if (store.progress !== null) {
+    // a long input's full pass (ranges, checkpoints) runs in a worker while keys keep working
+    left = ` computing: ${Math.floor(store.progress * 100)}% of ${store.expectedLength ?? '?'} steps`;
+    style = 'accent';
   } else if (s.first > 0) {
     left = ` history: steps ${s.first + 1}–${s.T} kept`;
     style = 'dim';

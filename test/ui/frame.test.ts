@@ -242,3 +242,15 @@ describe('the frame', () => {
     expect(all).toContain('\\e[2J');
   });
 });
+
+describe('the footer', () => {
+  it("says how far a long input's full pass has got while it computes", () => {
+    const store = makeStore('lstm', 4, 20);
+    // the store's pass runs in a worker; here its progress is pinned as the worker would report it
+    Object.defineProperty(store, 'progress', { value: 0.427, configurable: true });
+    Object.defineProperty(store, 'expectedLength', { value: 1_000_000 });
+    expect(screen(store, 120, 40).lines.map(stripAnsi).at(-1)).toMatch(/^ computing: 42% of 1000000 steps/);
+    Object.defineProperty(store, 'progress', { value: null });
+    expect(screen(store, 120, 40).lines.map(stripAnsi).at(-1)).not.toMatch(/computing/);
+  });
+});
