@@ -106,46 +106,49 @@ export function parseNpyHeader(bytes: Uint8Array, source: string, maxValues = DE
   };
 }
 
-export function parseNpyRows(bytes: Uint8Array, source: string, opts: InputOptions = {}): ParsedRows {
-  const h = parseNpyHeader(bytes, source, opts.maxValues ?? DEFAULT_MAX_VALUES);
+/** Where step t's features sit: item (base + t * tStride + i) of the data, for i < D. */
+export interface NpyLayout {
+  readonly T: number;
+  readonly D: number;
+  readonly base: number;
+  readonly tStride: number;
+}
+
+/**
+ * The sequence inside a checked header: (T,), (T, D), or one sequence of a batch (T, B, D) /
+ * (B, T, D) chosen by --batch-index and --batch-first.
+ */
+export function npyLayout(h: NpyHeader, source: string, opts: InputOptions): NpyLayout {
   const shape = h.shape;
   const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
-  let T: number;
-  let D: number;
-  // Offset (in items) of step t, feature i: base + t * tStride + i.
-  let base = 0;
-  let tStride: number;
-  if (shape.length === 1) {
-    [T, D, tStride] = [shape[0]!, 1, 1];
-  } else if (shape.length === 2) {
-    [T, D] = [shape[0]!, shape[1]!];
-    tStride = D;
-  } else if (shape.length === 3) {
+  if (shape.length === 1) return { T: shape[0]!, D: 1, base: 0, tStride: 1 };
+  if (shape.length === 2) return { T: shape[0]!, D: shape[1]!, base: 0, tStride: shape[1]! };
+  if (shape.length === 3) {
     const batchFirst = opts.batchFirst === true;
     const B = batchFirst ? shape[0]! : shape[1]!;
-    T = batchFirst ? shape[1]! : shape[0]!;
-    D = shape[2]!;
+    const T = batchFirst ? shape[1]! : shape[0]!;
+    const D = shape[2]!;
     const b = opts.batchIndex ?? 0;
     if (b >= B) {
       throw err(`batch index ${b} is out of range: the batch has ${B} sequence${B === 1 ? '' : 's'}`, 'header.shape', batchFirst ? 'shape read as (B, T, D)' : 'shape read as (T, B, D); pass --batch-first for (B, T, D)');
     }
-    if (batchFirst) {
-      base = b * T * D;
-      tStride = D;
-    } else {
-      base = b * D;
-      tStride = B * D;
-    }
-  } else {
-    throw err(`expected (T,), (T, D) or a batch (T, B, D), got (${shape.join(', ')})`, 'header.shape');
+    return batchFirst ? { T, D, base: b * T * D, tStride: D } : { T, D, base: b * D, tStride: B * D };
   }
+  throw err(`expected (T,), (T, D) or a batch (T, B, D), got (${shape.join(', ')})`, 'header.shape');
+}
+
+export function parseNpyRows(bytes: Uint8Array, source: string, opts: InputOptions = {}): ParsedRows {
+  const h = parseNpyHeader(bytes, source, opts.maxValues ?? DEFAULT_MAX_VALUES);
+  const shape = h.shape;
+  const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
+  const { T, D, base, tStride } = npyLayout(h, source, opts);
   if (T === 0) return { featureNames: defaultFeatureNames(D), records: [] };
   if (D === 0) throw err(`(${shape.join(', ')}) has no features`, 'header.shape');
   if (opts.expectedWidth !== undefined && opts.columns === undefined && D !== opts.expectedWidth) {
     throw err(`expected ${opts.expectedWidth} features (the weights' input size), got ${D}`, 'header.shape', D > opts.expectedWidth ? 'pick features with --columns' : undefined);
   }
   const shaper = new RowShaper(source, defaultFeatureNames(D), { ...opts, namesPlace: { tensor: 'header.shape' } });
-  const read = reader(bytes, h);
+  const read = npyItemReader(bytes, h);
   const raw = new Float64Array(D);
   const records: InputRecord[] = [];
   for (let t = 0; t < T; t++) {
@@ -156,10 +159,17 @@ export function parseNpyRows(bytes: Uint8Array, source: string, opts: InputOptio
   return { featureNames: shaper.featureNames, records };
 }
 
-function reader(bytes: Uint8Array, h: NpyHeader): (item: number) => number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, bytes.byteLength - h.dataOffset);
+/** Reads item k (counted in items from the start of the data) as a number. */
+export function npyItemReader(bytes: Uint8Array, h: NpyHeader): (item: number) => number {
+  const start = bytes.byteOffset + h.dataOffset;
+  const view = new DataView(bytes.buffer, start, bytes.byteLength - h.dataOffset);
   const le = h.littleEndian;
   const n = h.itemSize;
+  // the common case, little-endian float32 on an aligned offset, without a DataView call per value
+  if (h.kind === 'f' && n === 4 && le && start % 4 === 0) {
+    const f32 = new Float32Array(bytes.buffer, start, (bytes.byteLength - h.dataOffset) >> 2);
+    return (k) => f32[k]!;
+  }
   switch (h.kind) {
     case 'f':
       if (n === 2) return (k) => halfToNumber(view.getUint16(k * 2, le));

@@ -12,7 +12,7 @@
  */
 import { InputError, visible } from '../io/errors.js';
 import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions } from '../io/input.js';
-import { halfToNumber, parseNpyHeader, type NpyHeader } from '../io/npy.js';
+import { npyItemReader, npyLayout, parseNpyHeader, type NpyHeader } from '../io/npy.js';
 import { noTimeSteps } from '../io/read-input.js';
 import { RowShaper } from '../io/rows.js';
 import type { RowSource } from './trace-store.js';
@@ -24,64 +24,12 @@ export interface NpyRows extends RowSource {
   readonly header: NpyHeader;
 }
 
-/** Reads item k (in items from the start of the data) as a number. */
-function itemReader(bytes: Uint8Array, h: NpyHeader): (item: number) => number {
-  const start = bytes.byteOffset + h.dataOffset;
-  const view = new DataView(bytes.buffer, start, bytes.byteLength - h.dataOffset);
-  const le = h.littleEndian;
-  const n = h.itemSize;
-  // the common case, little-endian float32 on an aligned offset, without a DataView call per value
-  if (h.kind === 'f' && n === 4 && le && start % 4 === 0) {
-    const f32 = new Float32Array(bytes.buffer, start, (bytes.byteLength - h.dataOffset) >> 2);
-    return (k) => f32[k]!;
-  }
-  switch (h.kind) {
-    case 'f':
-      if (n === 2) return (k) => halfToNumber(view.getUint16(k * 2, le));
-      if (n === 4) return (k) => view.getFloat32(k * 4, le);
-      return (k) => view.getFloat64(k * 8, le);
-    case 'i':
-      if (n === 1) return (k) => view.getInt8(k);
-      if (n === 2) return (k) => view.getInt16(k * 2, le);
-      if (n === 4) return (k) => view.getInt32(k * 4, le);
-      return (k) => Number(view.getBigInt64(k * 8, le));
-    case 'u':
-      if (n === 1) return (k) => view.getUint8(k);
-      if (n === 2) return (k) => view.getUint16(k * 2, le);
-      if (n === 4) return (k) => view.getUint32(k * 4, le);
-      return (k) => Number(view.getBigUint64(k * 8, le));
-  }
-}
-
 /** The file's rows. Throws io's InputError for a bad header, shape, column or first row. */
 export function npyRows(bytes: Uint8Array, source: string, opts: InputOptions = {}): NpyRows {
   const h = parseNpyHeader(bytes, source, opts.maxValues ?? DEFAULT_MAX_VALUES);
   const shape = h.shape;
   const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
-  let T: number;
-  let rawD: number;
-  // Item of step t, raw feature i: base + t * tStride + i.
-  let base = 0;
-  let tStride: number;
-  if (shape.length === 1) {
-    [T, rawD, tStride] = [shape[0]!, 1, 1];
-  } else if (shape.length === 2) {
-    [T, rawD] = [shape[0]!, shape[1]!];
-    tStride = rawD;
-  } else if (shape.length === 3) {
-    const batchFirst = opts.batchFirst === true;
-    const B = batchFirst ? shape[0]! : shape[1]!;
-    T = batchFirst ? shape[1]! : shape[0]!;
-    rawD = shape[2]!;
-    const b = opts.batchIndex ?? 0;
-    if (b >= B) {
-      throw err(`batch index ${b} is out of range: the batch has ${B} sequence${B === 1 ? '' : 's'}`, 'header.shape', batchFirst ? 'shape read as (B, T, D)' : 'shape read as (T, B, D); pass --batch-first for (B, T, D)');
-    }
-    base = batchFirst ? b * T * rawD : b * rawD;
-    tStride = batchFirst ? rawD : B * rawD;
-  } else {
-    throw err(`expected (T,), (T, D) or a batch (T, B, D), got (${shape.join(', ')})`, 'header.shape');
-  }
+  const { T, D: rawD, base, tStride } = npyLayout(h, source, opts);
   if (T === 0) throw noTimeSteps(source);
   if (rawD === 0) throw err(`(${shape.join(', ')}) has no features`, 'header.shape');
   if (opts.expectedWidth !== undefined && opts.columns === undefined && rawD !== opts.expectedWidth) {
@@ -94,7 +42,7 @@ export function npyRows(bytes: Uint8Array, source: string, opts: InputOptions = 
   // the shaper resolved --columns to names of the default list: their positions are the raw columns
   const pick = featureNames.map((n) => rawNames.indexOf(n));
   const D = pick.length;
-  const item = itemReader(bytes, h);
+  const item = npyItemReader(bytes, h);
   const raw = new Float64Array(rawD);
   const allowNonFinite = opts.allowNonFinite === true;
   const place = (t: number) => (i: number) => ({ tensor: i < 0 ? 'header.shape' : `data[t=${t}, ${i}]` });
