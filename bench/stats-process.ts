@@ -78,7 +78,7 @@ export const statsThreadsSection: BenchSection = {
     return [
       { name: 'one thread (--no-threads)', value: one!, unit: 'ms' },
       { name: 'two worker threads (--threads)', value: two!, unit: 'ms' },
-      { name: 'one / two', value: one! / two!, unit: 'x', note: `${cpus().length} cores; threads are the default from 3 cores` },
+      { name: 'one / two', value: one! / two!, unit: 'x', note: `${cpus().length} cores; by default threads run when a core is idle` },
     ];
   },
 };

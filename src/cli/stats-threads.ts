@@ -2,13 +2,14 @@
  * The two directions of each bidirectional layer on two worker threads, for `gatescope stats`:
  * the directions of a layer are independent, so two idle cores finish a layer in about the time
  * of one direction. It pays only for long sequences (a worker costs tens of milliseconds to start
- * and compile the kernels) and only with a core to spare: on the 2-core development machine,
- * shared with other work, two workers measured no faster than one thread (100k steps, H=128:
- * 1.3-1.9 s either way), so by default threads are used from 3 cores up; --threads forces them.
+ * and compile the kernels) and only when a second core is free: on the 2-core development
+ * machine (100k steps, H=128) two workers took 0.99 s against 1.36 s for one thread while it was
+ * otherwise idle, but 3.7 s against 3.3 s while other work kept both cores busy. So by default
+ * they are used when the load average leaves a core idle; --threads / --no-threads decide.
  * The engine starts no thread itself; this is the CLI's business.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InitialState, Network } from '../engine/index.js';
@@ -29,21 +30,19 @@ const WORKER_URL = new URL('./stats-worker.js', import.meta.url);
 
 /** Below this many steps x hidden units, one thread is quicker than starting two workers. */
 export const THREADS_MIN_WORK = 1 << 20;
-/** Cores needed before threads are used by default: two for the directions, one to spare. */
-export const THREADS_MIN_CORES = 3;
 
 /**
- * The policy: bidirectional networks only; `flag` true or false decides, undefined means long
- * sequences on a machine with a core to spare.
+ * The policy: bidirectional networks only; `flag` true or false decides; undefined means a long
+ * sequence and an idle core (the 1-minute load average at most cores - 1).
  */
-export function threadsWanted(net: Network, T: number, flag: boolean | undefined, cores: number): boolean {
+export function threadsWanted(net: Network, T: number, flag: boolean | undefined, cores: number, load: number): boolean {
   if (net.directions.length !== 2 || flag === false) return false;
-  return flag === true || (cores >= THREADS_MIN_CORES && T * net.hiddenSize >= THREADS_MIN_WORK);
+  return flag === true || (cores >= 2 && load <= cores - 1 && T * net.hiddenSize >= THREADS_MIN_WORK);
 }
 
 /** The policy, where the built worker script exists (not when running from the TypeScript sources). */
 export function shouldUseThreads(net: Network, T: number, flag: boolean | undefined): boolean {
-  return threadsWanted(net, T, flag, availableParallelism()) && existsSync(fileURLToPath(WORKER_URL));
+  return threadsWanted(net, T, flag, availableParallelism(), loadavg()[0] ?? 0) && existsSync(fileURLToPath(WORKER_URL));
 }
 
 function run(worker: Worker, task: DirectionTask): Promise<DirectionPart> {

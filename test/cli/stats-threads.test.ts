@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { randomNetwork } from '../../src/engine/index.js';
-import { shouldUseThreads, threadsWanted, THREADS_MIN_CORES, THREADS_MIN_WORK } from '../../src/cli/stats-threads.js';
+import { shouldUseThreads, threadsWanted, THREADS_MIN_WORK } from '../../src/cli/stats-threads.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'gatescope.js');
@@ -49,19 +49,21 @@ describe('gatescope stats on two threads', () => {
     expect(JSON.parse(threads.stdout).stats).toHaveLength(3 * 2 * 4);
   });
 
-  it('is used by default only for long bidirectional sequences with a core to spare', () => {
+  it('is used by default only for long bidirectional sequences with an idle core', () => {
     const bidi = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 64, bidirectional: true });
     const forward = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 64 });
     const long = THREADS_MIN_WORK / 64;
     const table: [Parameters<typeof threadsWanted>, boolean][] = [
-      [[bidi, long, undefined, THREADS_MIN_CORES], true],
-      [[bidi, long - 1, undefined, THREADS_MIN_CORES], false],
-      [[bidi, long, undefined, THREADS_MIN_CORES - 1], false],
-      [[bidi, 10, true, 1], true],
-      [[bidi, long, false, 64], false],
-      [[forward, long, true, 64], false],
+      [[bidi, long, undefined, 2, 0.3], true],
+      [[bidi, long - 1, undefined, 2, 0.3], false],
+      [[bidi, long, undefined, 2, 1.5], false],
+      [[bidi, long, undefined, 1, 0], false],
+      [[bidi, long, undefined, 8, 6.5], true],
+      [[bidi, 10, true, 1, 9], true],
+      [[bidi, long, false, 64, 0], false],
+      [[forward, long, true, 64, 0], false],
     ];
-    for (const [args, want] of table) expect(threadsWanted(...args), `T=${args[1]} flag=${args[2]} cores=${args[3]}`).toBe(want);
+    for (const [args, want] of table) expect(threadsWanted(...args), `T=${args[1]} flag=${args[2]} cores=${args[3]} load=${args[4]}`).toBe(want);
     // from the TypeScript sources there is no built worker to start
     expect(shouldUseThreads(bidi, long, true)).toBe(false);
   });

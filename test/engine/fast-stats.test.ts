@@ -148,6 +148,22 @@ describe('sequence statistics', () => {
     }
   });
 
+  it('takes rows in blocks of any size with the same numbers as one at a time', () => {
+    for (const bidirectional of [false, true]) {
+      const net = randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional, seed: 12 });
+      const xs = xsFor(2 * chunkSteps(net) + 9, 3, 5);
+      const flat = Float32Array.from(xs.flat());
+      const session = createStatsSession(net);
+      // blocks of 1, 2, 3, ... rows, crossing the chunk boundaries at every offset
+      for (let t = 0, size = 1; t < xs.length; t += size, size++) {
+        const n = Math.min(size, xs.length - t);
+        session.pushRows(flat.subarray(t * 3), n);
+      }
+      expect(session.t).toBe(xs.length);
+      expectSameStats(session.finish(), sessionStats(net, xs), 0, true);
+    }
+  });
+
   it('refuses an input of the wrong width', () => {
     const session = createStatsSession(randomNetwork({ kind: 'gru', inputSize: 3, hiddenSize: 2 }));
     expect(() => session.push([1, 2])).toThrow(ShapeError);

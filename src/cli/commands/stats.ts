@@ -199,9 +199,7 @@ async function computeStats(args: StatsArgs, model: Model, from: StepSource): Pr
   const session = createStatsSession(net, model.init);
   if (net.directions.length !== 2 || !fastAvailable() || args.threads === false) {
     if (from.kind === 'npy') {
-      pushNpyRows(from.rows, from.source, D, (block, n) => {
-        for (let i = 0; i < n; i++) session.push(block.subarray(i * D, (i + 1) * D));
-      });
+      pushNpyRows(from.rows, from.source, D, (block, n) => session.pushRows(block, n));
     } else {
       for await (const record of from.input) session.push(from.toX(record));
     }

@@ -23,6 +23,8 @@ export interface StatsSession {
   readonly t: number;
   /** Consumes x_t (D values). */
   push(x: ArrayLike<number>): void;
+  /** Consumes n steps at once: rows of D values, packed (n x D) from the start of xs. */
+  pushRows(xs: Float32Array, n: number): void;
   /** Runs whatever is pending and returns the statistics. The session is done after this. */
   finish(): SequenceStats;
 }
@@ -187,6 +189,10 @@ function referenceSession(net: Network, init: InitialState | undefined): StatsSe
       if (stepper !== null) acc.add(stepper.step(x));
       else xs.push(Float64Array.from(x));
     },
+    pushRows(rows, n) {
+      const D = net.inputSize;
+      for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
+    },
     finish() {
       if (stepper === null) for (const s of runSequence(net, xs, init)) acc.add(s);
       return acc.result();
@@ -240,6 +246,18 @@ function streamingSession(net: Network, init: InitialState | undefined): StatsSe
       t++;
       if (pending === cap) flush();
     },
+    pushRows(rows, n) {
+      // straight into the runner's input rows, as many as fit before each flush
+      const D = net.inputSize;
+      for (let i = 0; i < n; ) {
+        const m = Math.min(n - i, cap - pending);
+        runner.mem.f32.set(rows.subarray(i * D, (i + m) * D), runner.x / 4 + pending * D);
+        pending += m;
+        t += m;
+        i += m;
+        if (pending === cap) flush();
+      }
+    },
     finish() {
       flush();
       return stats.result();
@@ -265,6 +283,9 @@ function wholeSession(net: Network, init: InitialState | undefined): StatsSessio
       if (row === 0) blocks.push(new Float32Array(BLOCK_ROWS * D));
       blocks[blocks.length - 1]!.set(x, row * D);
       t++;
+    },
+    pushRows(rows, n) {
+      for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
     },
     finish() {
       return layerwiseStats(net, init, blocks, t);
