@@ -11,3 +11,4 @@ export { rnnStep } from './cells/rnn.js';
 export * from './grad/index.js';
 export * from './train/index.js';
 export * from './memory.js';
+export * from './fast/index.js';
