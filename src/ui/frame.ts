@@ -495,6 +495,24 @@ export function timelineLines(f: FrameInput): string[] {
       if (L.sparkRows > 1) lines.push(' '.repeat(L.gutter) + down);
     }
   }
+  // Room to spare: the panels after the chosen one, each under a row naming it and its scale.
+  // (A compared network with more units than the layout planned for gets none.)
+  const extras = s.H <= L.heatRows ? Math.min(L.extraHeats, panels.length - 1) : 0;
+  for (let k = 1; k <= extras; k++) {
+    const i = (s.timeline + k) % panels.length;
+    const q = panels[i]!;
+    const qScale = panelScale(store, q, layer, dir);
+    const head = `${q.title} · ${scaleText(store, q, layer, dir, width)}`;
+    const rule = `── ${head} `;
+    lines.push(theme.style('dim', fit(`${i + 1}${q.name}`, L.gutter) + (textWidth(rule) < width ? rule + '─'.repeat(Math.max(0, Math.min(width, s.T - w0) - textWidth(rule))) : fit(rule, width))));
+    for (let u = 0; u < s.H; u++) {
+      const idx = String(u).padStart(L.indexWidth);
+      const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
+      if (s.T > 0) store.series(q.name, layer, dir, u, w0, row);
+      else row.fill(NaN);
+      lines.push(gutter + heatRow(theme, row, q, qScale));
+    }
+  }
   return lines;
 }
 

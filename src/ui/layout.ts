@@ -93,6 +93,11 @@ export interface Layout {
   readonly tokenRow: boolean;
   /** Steps across the timeline. */
   readonly timelineWidth: number;
+  /**
+   * Heatmaps of further panels under the chosen one's sparkline, each a title row and H unit rows:
+   * rows a tall window would otherwise leave empty (0 when the chosen heatmap is not whole).
+   */
+  readonly extraHeats: number;
   readonly explainRows: number;
   /** Rows between status/x strip and footer that the help overlay may use. */
   readonly bodyRows: number;
@@ -151,6 +156,7 @@ export function computeLayout(input: LayoutInput): Layout {
     timeline: false,
     tokenRow: false,
     timelineWidth: 0,
+    extraHeats: 0,
     explainRows: 0,
     bodyRows: 0,
     footer: false,
@@ -235,6 +241,7 @@ export function computeLayout(input: LayoutInput): Layout {
       timeline: true,
       tokenRow: axisRows === 2,
       timelineWidth,
+      extraHeats: 0,
       explainRows: 0,
       bodyRows: gridHeight + timelineRows,
       footer: false,
@@ -274,6 +281,10 @@ export function computeLayout(input: LayoutInput): Layout {
   const timeline = timelineRows > 0;
   const sparkRows = timeline ? sparkWant : 0;
   const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - axisRows - sparkRows + spare)) : 0;
+  // Rows still empty once every unit has a row everywhere: more panels' heatmaps, on the same
+  // time axis, rather than a blank half screen (a 200x60 window with H = 8).
+  const left = timeline ? timelineRows + spare - axisRows - sparkRows - heatRows : 0;
+  const extraHeats = timeline && heatRows === H && unitRows === H ? Math.max(0, Math.min(input.panels - 1, Math.floor(left / (1 + H)))) : 0;
   return {
     ...base,
     ...gridFields(a),
@@ -289,6 +300,7 @@ export function computeLayout(input: LayoutInput): Layout {
     timeline,
     tokenRow: timeline && axisRows === 2,
     timelineWidth,
+    extraHeats,
     explainRows,
     bodyRows: body,
     footer: true,

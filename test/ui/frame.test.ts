@@ -81,6 +81,22 @@ describe('the frame', () => {
     );
   });
 
+  it('fills a tall window with more panels\' heatmaps instead of leaving it empty', () => {
+    const store = makeStore('lstm', 8, 50);
+    const tall = screen(store, 200, 60);
+    expect(tall.frame.layout.extraHeats).toBeGreaterThanOrEqual(3);
+    // the chosen panel (f) first, then the next ones in cell order, each named with its scale
+    expect(tall.text).toMatch(/^2i ── input · 0…1 ─/m);
+    expect(tall.text).toMatch(/^3g ── candidate · ±1 ─/m);
+    const body = tall.lines.slice(0, -1).map(stripAnsi);
+    expect(body.filter((l) => l.trim() === '').length).toBeLessThan(9);
+    // the chosen panel moves: the extras follow it
+    expect(screen(store, 200, 60, [{ type: 'digit', digit: 5 }]).text).toMatch(/^6h ── hidden · ±1 ─/m);
+    // a window that only just holds the panels and one heatmap gets no extra
+    expect(screen(store, 200, 30).frame.layout.extraHeats).toBe(0);
+    expect(screen(makeStore('lstm', 64, 20), 200, 60).frame.layout.extraHeats).toBe(0);
+  });
+
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
     expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
