@@ -29,7 +29,7 @@ function importsOf(args: string[]): string[] {
   const log = join(dir, `imports-${args[0]}.log`);
   writeFileSync(log, '');
   const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
-    env: { ...process.env, GS_IMPORT_LOG: log },
+    env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '0' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -31,7 +31,7 @@ function stats(flag: string): { stdout: string; modules: string[] } {
   writeFileSync(log, '');
   const args = ['stats', csv, '--bidirectional', '--layers', '3', '--hidden-size', '6', '--cell', 'gru', '-f', 'json', flag];
   const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
-    env: { ...process.env, GS_IMPORT_LOG: log },
+    env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '0' },
     encoding: 'utf8',
   });
   expect(res.stderr).toBe('');

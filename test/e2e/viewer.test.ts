@@ -164,7 +164,7 @@ export async function resolve(specifier, context, next) {
     const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, INPUT, '-w', WEIGHTS], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, GS_IMPORT_LOG: log },
+      env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '0' },
       timeout: 20000,
     });
     expect(r.status).toBe(0);
