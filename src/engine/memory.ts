@@ -10,11 +10,13 @@
  * so at t = T-1, h gives sqrt(H) (the identity) and c gives ||diag(o * tanh'(c))||.
  *
  * Exact, by reverse mode: the Jacobian has only H rows (one per unit of h_{T-1}) but T*(D + 2H)
- * columns, so H backward passes, each seeded with one unit of h_{T-1}, give every column at once.
+ * columns, so walking all H rows back through time together (an (H, H) matrix per state, one
+ * matrix-matrix product per weight and step: grad/jacobian.ts) gives every column in one pass. The
+ * figures equal those of H separate vector backward passes, one seeded with each unit.
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
-import { backwardSequence } from './grad/network.js';
+import { memoryJacobianRows } from './grad/jacobian.js';
 import { runSequence, ShapeError } from './network.js';
 import type { CellKind, InitialState, Network } from './types.js';
 
@@ -41,42 +43,17 @@ export interface MemoryProfile {
  */
 export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): MemoryProfile {
   const T = xs.length;
-  const L = net.numLayers;
-  const H = net.hiddenSize;
-  const dirs = net.directions.length;
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const isLstm = net.kind === 'lstm';
   const x2 = new Float64Array(T);
   const h2 = new Float64Array(T);
   const c2 = new Float64Array(T);
-  if (T > 0) {
-    const steps = runSequence(net, xs, init);
-    const row = (L - 1) * dirs + d;
-    const dhN: (Float64Array | null)[] = Array.from({ length: L * dirs }, () => null);
-    const seed = new Float64Array(H);
-    dhN[row] = seed;
-    for (let j = 0; j < H; j++) {
-      seed.fill(0);
-      seed[j] = 1;
-      const g = backwardSequence(net, xs, steps, init, { dhN, params: false, stateGrads: true });
-      for (let t = 0; t < T; t++) {
-        x2[t] = x2[t]! + sumSquares(g.dx[t]!);
-        h2[t] = h2[t]! + sumSquares(g.dh![t]![L - 1]![d]!);
-        if (isLstm) c2[t] = c2[t]! + sumSquares(g.dc![t]![L - 1]![d]!);
-      }
-    }
-  }
+  if (T > 0) memoryJacobianRows(net, xs, runSequence(net, xs, init), init, d, 0, net.hiddenSize, { x2, h2, c2 });
   const sensitivity = Array.from({ length: T }, (_, t): MemorySensitivity =>
     isLstm ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
   );
   return { cell: net.kind, T, sensitivity };
-}
-
-function sumSquares(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return s;
 }
 
 /**

@@ -1,0 +1,352 @@
+/**
+ * Backpropagation of a whole block of S gradient rows at once: the rows of the Jacobian
+ * d h_{T-1} / d(state_t) of the last layer's forward direction, one row per unit of h_{T-1}, walked
+ * back through time and down through the layers in a single pass. Each step is the vector backward
+ * of ./lstm.ts, ./gru.ts, ./rnn.ts with the vectors turned into (S, width) matrices, so the
+ * products with W_ih and W_hh become matrix-matrix products that read every weight row once per
+ * step instead of once per row of the Jacobian.
+ *
+ * Every element is computed with the same operations in the same order as the vector passes
+ * (sums over weight rows r ascending, zero terms skipped), so the figures equal those of S separate
+ * backwardSequence passes exactly.
+ *
+ * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
+ */
+import { matVecRows } from '../linalg.js';
+import { ShapeError } from '../network.js';
+import { gateCount, layerInputSize } from '../shapes.js';
+import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
+import { clipSlope } from './kernels.js';
+
+/**
+ * out[s, c] += sum_r W[r, c] * a[s, r - rowStart + aOffset]  for r in [rowStart, rowEnd), s < S:
+ * the block form of addMatTVec (A W, accumulated), weight row outermost so it stays in cache.
+ *   out: (S, cols) at outOffset   W: (rows, cols)   a: (S, aStride)
+ */
+export function addMatMulRows(
+  out: Float64Array,
+  outOffset: number,
+  w: Float32Array,
+  cols: number,
+  a: Float64Array,
+  aStride: number,
+  aOffset: number,
+  rowStart: number,
+  rowEnd: number,
+  S: number,
+): void {
+  for (let r = rowStart; r < rowEnd; r++) {
+    const woff = r * cols;
+    const ar = r - rowStart + aOffset;
+    for (let s = 0; s < S; s++) {
+      const v = a[s * aStride + ar]!;
+      if (v === 0) continue;
+      const o = outOffset + s * cols;
+      for (let c = 0; c < cols; c++) out[o + c] = out[o + c]! + w[woff + c]! * v;
+    }
+  }
+}
+
+/** Work space of one block pass, sized for S rows of a network; reused across steps and layers. */
+interface BlockWork {
+  readonly dhTot: Float64Array; // (S, H)
+  readonly carryH: Float64Array; // (S, H)
+  readonly carryC: Float64Array; // (S, H)
+  readonly dhPrev: Float64Array; // (S, H)
+  readonly dcPrev: Float64Array; // (S, H)
+  readonly dcNode: Float64Array; // (S, H)
+  readonly da: Float64Array; // (S, G*H)
+  readonly dah: Float64Array; // (S, G*H) GRU: recurrent rows' gradient
+  readonly dq: Float64Array; // (S, H) GRU (ONNX form): W_hn^T da_n
+  readonly u: Float64Array; // (3H) GRU (PyTorch form): W_hn h_prev + b_hn at rows [2H, 3H)
+}
+
+function lstmBlock(
+  w: BlockWork,
+  p: DirectionParams,
+  clip: number | null,
+  cPrev: ArrayLike<number>,
+  rec: StepRecord,
+  S: number,
+  dx: Float64Array,
+  dxOffset: number,
+): void {
+  const H = p.hiddenSize;
+  const G4 = 4 * H;
+  const gates = rec.gates;
+  const pre = rec.pre;
+  const c = rec.c!;
+  const P = p.peephole ?? null;
+  const { dhTot, carryC, dcNode, dcPrev, da } = w;
+  for (let k = 0; k < H; k++) {
+    const i = gates[k]!;
+    const f = gates[H + k]!;
+    const g = gates[2 * H + k]!;
+    const o = gates[3 * H + k]!;
+    const tc = Math.tanh(c[k]!);
+    const cp = cPrev[k]!;
+    const so = clipSlope(pre[3 * H + k]!, clip);
+    const si = clipSlope(pre[k]!, clip);
+    const sf = clipSlope(pre[H + k]!, clip);
+    const sg = clipSlope(pre[2 * H + k]!, clip);
+    for (let s = 0; s < S; s++) {
+      const hk = s * H + k;
+      const ak = s * G4 + k;
+      const dhk = dhTot[hk]!;
+      const dao = dhk * tc * o * (1 - o) * so;
+      let dc = carryC[hk]! + dhk * o * (1 - tc * tc);
+      if (P !== null) dc += dao * P[2 * H + k]!;
+      dcNode[hk] = dc;
+      const dai = dc * g * i * (1 - i) * si;
+      const daf = dc * cp * f * (1 - f) * sf;
+      const dag = dc * i * (1 - g * g) * sg;
+      let dcp = dc * f;
+      if (P !== null) dcp += dai * P[k]! + daf * P[H + k]!;
+      dcPrev[hk] = dcp;
+      da[ak] = dai;
+      da[ak + H] = daf;
+      da[ak + 2 * H] = dag;
+      da[ak + 3 * H] = dao;
+    }
+  }
+  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, G4, 0, 0, G4, S);
+  w.dhPrev.fill(0);
+  addMatMulRows(w.dhPrev, 0, p.wHh, H, da, G4, 0, 0, G4, S);
+}
+
+function gruBlock(
+  w: BlockWork,
+  p: DirectionParams,
+  clip: number | null,
+  linearBeforeReset: boolean,
+  hPrev: ArrayLike<number>,
+  rec: StepRecord,
+  S: number,
+  dx: Float64Array,
+  dxOffset: number,
+): void {
+  const H = p.hiddenSize;
+  const G3 = 3 * H;
+  const gates = rec.gates;
+  const pre = rec.pre;
+  const { dhTot, dhPrev, da, dah, dq, u } = w;
+  for (let k = 0; k < H; k++) {
+    const z = gates[H + k]!;
+    const n = gates[2 * H + k]!;
+    const sn = clipSlope(pre[2 * H + k]!, clip);
+    const sz = clipSlope(pre[H + k]!, clip);
+    const hp = hPrev[k]!;
+    for (let s = 0; s < S; s++) {
+      const dhk = dhTot[s * H + k]!;
+      da[s * G3 + 2 * H + k] = dhk * (1 - z) * (1 - n * n) * sn;
+      da[s * G3 + H + k] = dhk * (hp - n) * z * (1 - z) * sz;
+      dhPrev[s * H + k] = dhk * z;
+    }
+  }
+  if (linearBeforeReset) {
+    // u = W_hn h_prev + b_hn: the same for every row of the block.
+    matVecRows(u, 0, p.wHh, hPrev, H, p.bHh, 2 * H, G3);
+    for (let k = 0; k < H; k++) {
+      const r = gates[k]!;
+      const sr = clipSlope(pre[k]!, clip);
+      const uk = u[k]!;
+      for (let s = 0; s < S; s++) {
+        const a = s * G3;
+        const dan = da[a + 2 * H + k]!;
+        const dar = dan * uk * r * (1 - r) * sr;
+        da[a + k] = dar;
+        dah[a + k] = dar;
+        dah[a + H + k] = da[a + H + k]!;
+        dah[a + 2 * H + k] = dan * r;
+      }
+    }
+  } else {
+    dq.fill(0);
+    addMatMulRows(dq, 0, p.wHh, H, da, G3, 2 * H, 2 * H, G3, S);
+    for (let k = 0; k < H; k++) {
+      const r = gates[k]!;
+      const sr = clipSlope(pre[k]!, clip);
+      const hp = hPrev[k]!;
+      for (let s = 0; s < S; s++) {
+        const a = s * G3;
+        const dqk = dq[s * H + k]!;
+        const dar = dqk * hp * r * (1 - r) * sr;
+        da[a + k] = dar;
+        dah[a + k] = dar;
+        dah[a + H + k] = da[a + H + k]!;
+        dhPrev[s * H + k] = dhPrev[s * H + k]! + dqk * r;
+      }
+    }
+  }
+  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, G3, 0, 0, G3, S);
+  addMatMulRows(dhPrev, 0, p.wHh, H, dah, G3, 0, 0, linearBeforeReset ? G3 : 2 * H, S);
+}
+
+function rnnBlock(
+  w: BlockWork,
+  p: DirectionParams,
+  clip: number | null,
+  relu: boolean,
+  rec: StepRecord,
+  S: number,
+  dx: Float64Array,
+  dxOffset: number,
+): void {
+  const H = p.hiddenSize;
+  const { dhTot, da } = w;
+  for (let k = 0; k < H; k++) {
+    const a = rec.pre[k]!;
+    const h = rec.h[k]!;
+    const slope = relu ? (a > 0 ? 1 : 0) : 1 - h * h;
+    const sc = clipSlope(a, clip);
+    for (let s = 0; s < S; s++) da[s * H + k] = dhTot[s * H + k]! * slope * sc;
+  }
+  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, H, 0, 0, H, S);
+  w.dhPrev.fill(0);
+  addMatMulRows(w.dhPrev, 0, p.wHh, H, da, H, 0, 0, H, S);
+}
+
+/** Squared Frobenius norms per step, accumulated (+=) by memoryJacobianRows. */
+export interface MemorySquares {
+  /** (T) sum of squares of d h_{T-1}[unit] / d x_t over the units done. */
+  readonly x2: Float64Array;
+  /** (T) the same for d / d h_t of the last layer's forward direction. */
+  readonly h2: Float64Array;
+  /** (T) the same for d / d c_t (LSTM; left alone for other cells). */
+  readonly c2: Float64Array;
+}
+
+/**
+ * Adds to `sq` the squares of rows [unitStart, unitEnd) of d h_{T-1} / d(x_t, h_t, c_t), h being the
+ * final hidden state of the last layer's direction `dir` (a forward one), in one block pass.
+ *   xs: (T, D) the inputs; steps: runSequence(net, xs, init); init: the forward run's initial state.
+ * Calling it over consecutive blocks in ascending order gives exactly the sums of one vector
+ * backward pass per unit, added in unit order.
+ */
+export function memoryJacobianRows(
+  net: Network,
+  xs: readonly ArrayLike<number>[],
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  dir: number,
+  unitStart: number,
+  unitEnd: number,
+  sq: MemorySquares,
+): void {
+  const T = xs.length;
+  const L = net.numLayers;
+  const H = net.hiddenSize;
+  const G = gateCount(net.kind);
+  const dirs = net.directions.length;
+  const isLstm = net.kind === 'lstm';
+  const clip = net.clip ?? null;
+  const lbr = net.linearBeforeReset ?? true;
+  if (steps.length !== T) throw new ShapeError(`memory: ${T} inputs but ${steps.length} forward steps`);
+  if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
+  if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= H)) {
+    throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${H})`);
+  }
+  if (sq.x2.length < T || sq.h2.length < T || (isLstm && sq.c2.length < T)) throw new ShapeError(`memory: sums shorter than ${T} steps`);
+  const S = unitEnd - unitStart;
+  if (T === 0 || S === 0) return;
+
+  const w: BlockWork = {
+    dhTot: new Float64Array(S * H),
+    carryH: new Float64Array(S * H),
+    carryC: new Float64Array(S * H),
+    dhPrev: new Float64Array(S * H),
+    dcPrev: new Float64Array(S * H),
+    dcNode: new Float64Array(S * H),
+    da: new Float64Array(S * G * H),
+    dah: new Float64Array(S * G * H),
+    dq: new Float64Array(S * H),
+    u: new Float64Array(3 * H),
+  };
+  const zero = new Float64Array(H);
+  const initRow = (rows: readonly (ArrayLike<number> | null | undefined)[] | null | undefined, row: number): ArrayLike<number> => {
+    const v = rows?.[row];
+    if (v == null) return zero;
+    if (v.length !== H) throw new ShapeError(`memory: initial state row ${row}: expected ${H} values, got ${v.length}`);
+    return Float64Array.from(v);
+  };
+
+  // dOut: (T, S, wOut) the gradient reaching layer k's output; null for the top layer, whose only
+  // source is the seed at h_{T-1}.
+  let dOut: Float64Array | null = null;
+  let wOut = 0;
+  for (let k = L - 1; k >= 0; k--) {
+    const din = layerInputSize(net, k);
+    const dBelow = new Float64Array(T * S * din);
+    for (let d = 0; d < dirs; d++) {
+      // The top layer's other directions receive nothing: their rows are exactly zero.
+      if (k === L - 1 && d !== dir) continue;
+      const top = k === L - 1;
+      const reverse = net.directions[d] === 'reverse';
+      const p = net.layers[k]![d]!;
+      const row = k * dirs + d;
+      const h0 = initRow(init?.h0, row);
+      const c0 = isLstm ? initRow(init?.c0, row) : zero;
+      w.carryH.fill(0);
+      w.carryC.fill(0);
+      if (top) for (let s = 0; s < S; s++) w.carryH[s * H + unitStart + s] = 1;
+      for (let n = 0; n < T; n++) {
+        const t = reverse ? n : T - 1 - n;
+        const tPrev = reverse ? t + 1 : t - 1;
+        const prevRec = tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[k]![d]! : null;
+        const rec = steps[t]!.layers[k]![d]!;
+        const { dhTot, carryH } = w;
+        if (dOut === null) {
+          dhTot.set(carryH);
+        } else {
+          for (let s = 0; s < S; s++) {
+            const o = (t * S + s) * wOut + d * H;
+            for (let j = 0; j < H; j++) dhTot[s * H + j] = dOut[o + j]! + carryH[s * H + j]!;
+          }
+        }
+        const dxOffset = t * S * din;
+        switch (net.kind) {
+          case 'lstm':
+            lstmBlock(w, p, clip, prevRec !== null ? prevRec.c! : c0, rec, S, dBelow, dxOffset);
+            break;
+          case 'gru': {
+            let hPrev: ArrayLike<number> = h0;
+            if (prevRec !== null) hPrev = prevRec.h;
+            gruBlock(w, p, clip, lbr, hPrev, rec, S, dBelow, dxOffset);
+            break;
+          }
+          case 'rnn_tanh':
+          case 'rnn_relu':
+            rnnBlock(w, p, clip, net.kind === 'rnn_relu', rec, S, dBelow, dxOffset);
+            break;
+        }
+        if (top) {
+          let h2 = sq.h2[t]!;
+          for (let s = 0; s < S; s++) h2 += sumSquares(dhTot, s * H, H);
+          sq.h2[t] = h2;
+          if (isLstm) {
+            let c2 = sq.c2[t]!;
+            for (let s = 0; s < S; s++) c2 += sumSquares(w.dcNode, s * H, H);
+            sq.c2[t] = c2;
+          }
+        }
+        carryH.set(w.dhPrev);
+        if (isLstm) w.carryC.set(w.dcPrev);
+      }
+    }
+    dOut = dBelow;
+    wOut = din;
+  }
+  // dOut now holds (T, S, D): the rows of d h_{T-1} / d x_t.
+  const D = wOut;
+  for (let t = 0; t < T; t++) {
+    let x2 = sq.x2[t]!;
+    for (let s = 0; s < S; s++) x2 += sumSquares(dOut!, (t * S + s) * D, D);
+    sq.x2[t] = x2;
+  }
+}
+
+function sumSquares(v: Float64Array, offset: number, n: number): number {
+  let s = 0;
+  for (let i = offset; i < offset + n; i++) s += v[i]! * v[i]!;
+  return s;
+}
