@@ -243,26 +243,66 @@ export function xStrip(f: FrameInput): string[] {
 
 // ---- panel grid ---------------------------------------------------------------------------
 
-/** The scale a panel's bars use, said as briefly as the room allows; a free scale always says so. */
-function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, room: number): string {
-  if (p.scale === 'unit') return '0…1';
-  if (p.scale === 'tanh') return '±1';
+/** The scale a panel's bars use, longest first; a free scale always says so, in every form. */
+function scaleTexts(store: TraceStore, p: PanelSpec, layer: number, dir: number): string[] {
+  if (p.scale === 'unit') return ['0…1'];
+  if (p.scale === 'tanh') return ['±1'];
   const m = fmtNum(store.range(p.name, layer, dir).maxAbs);
-  for (const t of [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`]) if (t.length + 4 <= room) return t;
-  return `|${p.name}|≤${m}`;
+  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${m}`, `|${p.name}|≤${roundUp2(store.range(p.name, layer, dir).maxAbs)}`];
+}
+
+/** m rounded up to 2 significant digits, so a bound said briefly is still a bound (0.8628 -> 0.87). */
+export function roundUp2(m: number): string {
+  if (!(m > 0) || !Number.isFinite(m)) return fmtNum(m);
+  const step = 10 ** (Math.floor(Math.log10(m)) - 1);
+  return String(Number((Math.ceil(m / step - 1e-9) * step).toPrecision(2)));
+}
+
+/** The longest scale text that fits `room` with a little space for the name (the extra heatmaps' rows). */
+function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, room: number): string {
+  const alts = scaleTexts(store, p, layer, dir);
+  return alts.find((t) => t.length + 4 <= room) ?? alts.at(-1)!;
+}
+
+/**
+ * A panel's words in `width` columns: the whole title, else a cut at a letter with a dot
+ * ("candidate" -> "cand."), never fewer than 3 letters; null when even that does not fit.
+ */
+export function titleWords(title: string, width: number): string | null {
+  if (textWidth(title) <= width) return title;
+  const word = title.split(' ')[0]!;
+  if (textWidth(word) <= width) return word;
+  const k = Math.min(word.length - 1, width - 1);
+  return k >= 3 ? `${word.slice(0, k)}.` : null;
 }
 
 function panelTitle(f: FrameInput, b: Block, p: PanelSpec, index: number, layer: number, dir: number): string {
   const { theme, layout: L } = f;
-  const right = scaleText(b.store, p, layer, dir, L.panelWidth - 2);
   const key = `${index + 1}`;
-  const leftWidth = Math.max(1, L.panelWidth - textWidth(right) - 2 - key.length);
-  // The words go first when the panel is narrow; the name and the scale always stay.
-  const long = ` ${p.name} ${p.title}`;
-  const name = fit(long.length <= leftWidth ? long : ` ${p.name}`, leftWidth);
+  // Name, words and scale, with the words kept over a longer scale, then shortened, then dropped:
+  // the name and the scale always stay. A space ends the title unless the words need that column.
+  const scales = scaleTexts(b.store, p, layer, dir);
+  let name = ` ${p.name}`;
+  let right = scales.at(-1)!;
+  let inner = L.panelWidth - 2 - key.length;
+  choose: for (const [minWords, pad] of [[Infinity, 1], [Infinity, 0], [3, 1], [3, 0]] as const) {
+    for (const sc of scales) {
+      const room = L.panelWidth - 1 - pad - key.length - textWidth(sc) - textWidth(` ${p.name} `) - 1;
+      const words = titleWords(p.title, room);
+      if (words !== null && (minWords === 3 || words === p.title)) {
+        name = ` ${p.name} ${words}`;
+        right = sc;
+        inner = L.panelWidth - 1 - pad - key.length;
+        break choose;
+      }
+    }
+  }
+  const leftWidth = Math.max(1, inner - textWidth(right));
+  name = fit(name, leftWidth);
+  const end = ' '.repeat(L.panelWidth - 1 - key.length - inner);
   // Keys 1..6 pick a panel of the focused network: the other's numbers are dim.
   const chosen = b.focused && f.session.timeline === index;
-  return ` ${theme.style(chosen ? 'accent' : 'dim', key)}${theme.style(b.focused ? 'title' : 'dim', name)}${theme.style('dim', right)} `;
+  return ` ${theme.style(chosen ? 'accent' : 'dim', key)}${theme.style(b.focused ? 'title' : 'dim', name)}${theme.style('dim', right)}${end}`;
 }
 
 /** The scrollbar glyph for grid row r: a thumb where the visible units sit among all H. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { composeFrame, explainText, timelineStart, type FrameInput } from '../../src/ui/frame.js';
+import { composeFrame, explainText, roundUp2, timelineStart, titleWords, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
@@ -95,6 +95,32 @@ describe('the frame', () => {
     // a window that only just holds the panels and one heatmap gets no extra
     expect(screen(store, 200, 30).frame.layout.extraHeats).toBe(0);
     expect(screen(makeStore('lstm', 64, 20), 200, 60).frame.layout.extraHeats).toBe(0);
+  });
+
+  it('abbreviates panel titles when narrow instead of dropping the words', () => {
+    const titles = (store: TraceStore, cols: number): string =>
+      screen(store, cols, 40)
+        .lines.map(stripAnsi)
+        .filter((l) => /^ {4}\d /.test(l))
+        .join('\n');
+    const lstm = makeStore('lstm', 8, 20);
+    for (const cols of [80, 64, 44]) {
+      const t = titles(lstm, cols);
+      for (const w of ['f forget', 'i input', 'g candidate', 'o output', 'c cell', 'h hidden']) expect(t, `${cols} cols`).toContain(w);
+      expect(t).toMatch(/\|c\|≤[\d.]+/);
+    }
+    expect(titles(makeStore('gru', 8, 20), 52)).toMatch(/3 n candid\. +±1/);
+  });
+
+  it('shortens words and bounds the way a reader still trusts', () => {
+    expect(titleWords('candidate', 20)).toBe('candidate');
+    expect(titleWords('candidate', 7)).toBe('candid.');
+    expect(titleWords('hidden (ReLU)', 8)).toBe('hidden');
+    expect(titleWords('cell', 3)).toBeNull();
+    expect(roundUp2(0.8628)).toBe('0.87');
+    expect(roundUp2(6.377)).toBe('6.4');
+    expect(roundUp2(120)).toBe('120');
+    expect(roundUp2(1234)).toBe('1300');
   });
 
   it('says so when the terminal is too small, until it is enlarged', () => {
