@@ -168,7 +168,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
       const action = actionFor(press);
-      if (action !== null) dispatch(action);
+      dispatch(action ?? { type: 'unbound' });
     }
   }, []);
   useInput(onKeys);

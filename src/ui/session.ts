@@ -98,7 +98,9 @@ export type SessionAction =
   /** Playback timer: advance `steps` steps. */
   | { readonly type: 'tick'; readonly steps: number }
   /** The layout changed: this many unit rows fit. */
-  | { readonly type: 'viewport'; readonly unitRows: number };
+  | { readonly type: 'viewport'; readonly unitRows: number }
+  /** A key with no binding: it closes the help ("any key") and clears a note, nothing else. */
+  | { readonly type: 'unbound' };
 
 const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
 
@@ -250,6 +252,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       if (s.explain) return { ...s, explain: false };
       return s;
     }
+    case 'unbound':
+      return s;
     default:
       break;
   }

@@ -74,6 +74,16 @@ describe('App', () => {
     expect(app.screen()).toContain('step 1/20');
   });
 
+  it('closes the help with a key that has no binding too, and does nothing else with it', async () => {
+    const app = mount(store());
+    await app.press('?');
+    await vi.waitFor(() => expect(app.screen()).toContain('gatescope keys'));
+    await app.press('x');
+    await vi.waitFor(() => expect(app.screen()).not.toContain('gatescope keys'));
+    await app.press('e');
+    await vi.waitFor(() => expect(app.screen()).toContain('explain unit 0'));
+  });
+
   it('cycles layers and directions with Tab', async () => {
     const app = mount(store('gru', 10, { bi: true, layers: 2 }));
     expect(app.screen()).toContain('layer 1/2 forward');
