@@ -6,9 +6,9 @@
  * products with W_ih and W_hh become matrix-matrix products that read every weight row once per
  * step instead of once per row of the Jacobian.
  *
- * Every element is computed with the same operations in the same order as the vector passes
- * (sums over weight rows r ascending, zero terms skipped), so the figures equal those of S separate
- * backwardSequence passes exactly.
+ * The elementwise parts use the same operations as the vector passes; the products sum in another
+ * order (dot products against transposed weights, kept as float64), so the figures equal those of S
+ * separate backwardSequence passes to rounding (about 1e-15 relative).
  *
  * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
  */
@@ -19,32 +19,89 @@ import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } 
 import { clipSlope } from './kernels.js';
 
 /**
- * out[s, c] += sum_r W[r, c] * a[s, r - rowStart + aOffset]  for r in [rowStart, rowEnd), s < S:
- * the block form of addMatTVec (A W, accumulated), weight row outermost so it stays in cache.
- *   out: (S, cols) at outOffset   W: (rows, cols)   a: (S, aStride)
+ * out[s, c] += sum_{r in [rowStart, rowEnd)} a[s, r] * W[r, c]  for s < S, c < cols: the block form
+ * of addMatTVec (A W, accumulated), with W given transposed so that each sum is a dot product of
+ * two contiguous rows; two rows of A by two columns of W at a time, four sums in registers.
+ *   out: (S, cols) at outOffset   wT: (cols, rows) W transposed   a: (S, rows)
  */
-export function addMatMulRows(
+export function addMatMulT(
   out: Float64Array,
   outOffset: number,
-  w: Float32Array,
   cols: number,
+  wT: Float64Array,
+  rows: number,
   a: Float64Array,
-  aStride: number,
-  aOffset: number,
   rowStart: number,
   rowEnd: number,
   S: number,
 ): void {
-  for (let r = rowStart; r < rowEnd; r++) {
-    const woff = r * cols;
-    const ar = r - rowStart + aOffset;
-    for (let s = 0; s < S; s++) {
-      const v = a[s * aStride + ar]!;
-      if (v === 0) continue;
-      const o = outOffset + s * cols;
-      for (let c = 0; c < cols; c++) out[o + c] = out[o + c]! + w[woff + c]! * v;
+  let s = 0;
+  for (; s + 1 < S; s += 2) {
+    const a0 = s * rows;
+    const a1 = a0 + rows;
+    const o0 = outOffset + s * cols;
+    const o1 = o0 + cols;
+    let c = 0;
+    for (; c + 1 < cols; c += 2) {
+      const w0 = c * rows;
+      const w1 = w0 + rows;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let r = rowStart; r < rowEnd; r++) {
+        const x0 = a[a0 + r]!;
+        const x1 = a[a1 + r]!;
+        const y0 = wT[w0 + r]!;
+        const y1 = wT[w1 + r]!;
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+      }
+      out[o0 + c] = out[o0 + c]! + s00;
+      out[o0 + c + 1] = out[o0 + c + 1]! + s01;
+      out[o1 + c] = out[o1 + c]! + s10;
+      out[o1 + c + 1] = out[o1 + c + 1]! + s11;
+    }
+    if (c < cols) {
+      const w0 = c * rows;
+      let s00 = 0;
+      let s10 = 0;
+      for (let r = rowStart; r < rowEnd; r++) {
+        const y0 = wT[w0 + r]!;
+        s00 += a[a0 + r]! * y0;
+        s10 += a[a1 + r]! * y0;
+      }
+      out[o0 + c] = out[o0 + c]! + s00;
+      out[o1 + c] = out[o1 + c]! + s10;
     }
   }
+  if (s < S) {
+    const a0 = s * rows;
+    const o0 = outOffset + s * cols;
+    for (let c = 0; c < cols; c++) {
+      const w0 = c * rows;
+      let s00 = 0;
+      for (let r = rowStart; r < rowEnd; r++) s00 += a[a0 + r]! * wT[w0 + r]!;
+      out[o0 + c] = out[o0 + c]! + s00;
+    }
+  }
+}
+
+/** W: (rows, cols) float32 -> W^T: (cols, rows) float64. */
+function transpose(w: Float32Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c]!;
+  return t;
+}
+
+/** One direction's weights, transposed once per block pass. */
+interface WeightsT {
+  /** (Din, G*H) */
+  readonly ih: Float64Array;
+  /** (H, G*H) */
+  readonly hh: Float64Array;
 }
 
 /** Work space of one block pass, sized for S rows of a network; reused across steps and layers. */
@@ -64,6 +121,7 @@ interface BlockWork {
 function lstmBlock(
   w: BlockWork,
   p: DirectionParams,
+  wt: WeightsT,
   clip: number | null,
   cPrev: ArrayLike<number>,
   rec: StepRecord,
@@ -109,14 +167,15 @@ function lstmBlock(
       da[ak + 3 * H] = dao;
     }
   }
-  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, G4, 0, 0, G4, S);
+  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, G4, da, 0, G4, S);
   w.dhPrev.fill(0);
-  addMatMulRows(w.dhPrev, 0, p.wHh, H, da, G4, 0, 0, G4, S);
+  addMatMulT(w.dhPrev, 0, H, wt.hh, G4, da, 0, G4, S);
 }
 
 function gruBlock(
   w: BlockWork,
   p: DirectionParams,
+  wt: WeightsT,
   clip: number | null,
   linearBeforeReset: boolean,
   hPrev: ArrayLike<number>,
@@ -162,7 +221,7 @@ function gruBlock(
     }
   } else {
     dq.fill(0);
-    addMatMulRows(dq, 0, p.wHh, H, da, G3, 2 * H, 2 * H, G3, S);
+    addMatMulT(dq, 0, H, wt.hh, G3, da, 2 * H, G3, S);
     for (let k = 0; k < H; k++) {
       const r = gates[k]!;
       const sr = clipSlope(pre[k]!, clip);
@@ -178,13 +237,14 @@ function gruBlock(
       }
     }
   }
-  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, G3, 0, 0, G3, S);
-  addMatMulRows(dhPrev, 0, p.wHh, H, dah, G3, 0, 0, linearBeforeReset ? G3 : 2 * H, S);
+  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, G3, da, 0, G3, S);
+  addMatMulT(dhPrev, 0, H, wt.hh, G3, dah, 0, linearBeforeReset ? G3 : 2 * H, S);
 }
 
 function rnnBlock(
   w: BlockWork,
   p: DirectionParams,
+  wt: WeightsT,
   clip: number | null,
   relu: boolean,
   rec: StepRecord,
@@ -201,9 +261,9 @@ function rnnBlock(
     const sc = clipSlope(a, clip);
     for (let s = 0; s < S; s++) da[s * H + k] = dhTot[s * H + k]! * slope * sc;
   }
-  addMatMulRows(dx, dxOffset, p.wIh, p.inputSize, da, H, 0, 0, H, S);
+  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, H, da, 0, H, S);
   w.dhPrev.fill(0);
-  addMatMulRows(w.dhPrev, 0, p.wHh, H, da, H, 0, 0, H, S);
+  addMatMulT(w.dhPrev, 0, H, wt.hh, H, da, 0, H, S);
 }
 
 /** Squared Frobenius norms per step, accumulated (+=) by memoryJacobianRows. */
@@ -220,8 +280,8 @@ export interface MemorySquares {
  * Adds to `sq` the squares of rows [unitStart, unitEnd) of d h_{T-1} / d(x_t, h_t, c_t), h being the
  * final hidden state of the last layer's direction `dir` (a forward one), in one block pass.
  *   xs: (T, D) the inputs; steps: runSequence(net, xs, init); init: the forward run's initial state.
- * Calling it over consecutive blocks in ascending order gives exactly the sums of one vector
- * backward pass per unit, added in unit order.
+ * Each row's figures do not depend on the block it is in, so consecutive blocks in ascending order
+ * give exactly the sums of one block over them all.
  */
 export function memoryJacobianRows(
   net: Network,
@@ -283,6 +343,7 @@ export function memoryJacobianRows(
       const top = k === L - 1;
       const reverse = net.directions[d] === 'reverse';
       const p = net.layers[k]![d]!;
+      const wt: WeightsT = { ih: transpose(p.wIh, G * H, din), hh: transpose(p.wHh, G * H, H) };
       const row = k * dirs + d;
       const h0 = initRow(init?.h0, row);
       const c0 = isLstm ? initRow(init?.c0, row) : zero;
@@ -306,17 +367,17 @@ export function memoryJacobianRows(
         const dxOffset = t * S * din;
         switch (net.kind) {
           case 'lstm':
-            lstmBlock(w, p, clip, prevRec !== null ? prevRec.c! : c0, rec, S, dBelow, dxOffset);
+            lstmBlock(w, p, wt, clip, prevRec !== null ? prevRec.c! : c0, rec, S, dBelow, dxOffset);
             break;
           case 'gru': {
             let hPrev: ArrayLike<number> = h0;
             if (prevRec !== null) hPrev = prevRec.h;
-            gruBlock(w, p, clip, lbr, hPrev, rec, S, dBelow, dxOffset);
+            gruBlock(w, p, wt, clip, lbr, hPrev, rec, S, dBelow, dxOffset);
             break;
           }
           case 'rnn_tanh':
           case 'rnn_relu':
-            rnnBlock(w, p, clip, net.kind === 'rnn_relu', rec, S, dBelow, dxOffset);
+            rnnBlock(w, p, wt, clip, net.kind === 'rnn_relu', rec, S, dBelow, dxOffset);
             break;
         }
         if (top) {
