@@ -244,6 +244,15 @@ describe('the frame', () => {
     expect(text).toContain('Reading the screen');
   });
 
+  it('explains the saturation marks in the help even at 80x24, wrapped rather than cut', () => {
+    const { text, lines } = screen(makeStore('lstm', 8, 10), 80, 24, [{ type: 'help' }]);
+    expect(text).toContain('Reading the screen');
+    expect(text).toContain('○ gate shut (< 0.02)');
+    expect(text).toContain('◂ ▸ beyond the scale');
+    expect(text).toContain('q / Ctrl-C');
+    expect(lines.length).toBeLessThanOrEqual(23);
+  });
+
   it('shows a typed step number in the footer', () => {
     const { lines } = screen(makeStore('lstm', 4, 10), 120, 30, [{ type: 'digit', digit: 4 }, { type: 'digit', digit: 2 }]);
     expect(stripAnsi(lines[lines.length - 1]!)).toContain('go to step 42');
