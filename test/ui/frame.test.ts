@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { composeFrame, explainText, roundUp2, timelineStart, titleWords, type FrameInput } from '../../src/ui/frame.js';
+import { compactNumbers, composeFrame, explainText, roundUp2, timelineStart, titleWords, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
@@ -121,6 +121,13 @@ describe('the frame', () => {
     expect(roundUp2(6.377)).toBe('6.4');
     expect(roundUp2(120)).toBe('120');
     expect(roundUp2(1234)).toBe('1300');
+  });
+
+  it('cuts float noise out of a numeric step label but keeps numbers as the user wrote them', () => {
+    expect(compactNumbers('-0.9532056450843811, 0.6076595187187195')).toBe('-0.9532056, 0.6076595');
+    expect(compactNumbers('0.5, -1.0, 0.125')).toBe('0.5, -1.0, 0.125');
+    expect(compactNumbers('row 1.2345678901e-5 x')).toBe('row 0.00001234568 x');
+    expect(compactNumbers('1234.5678')).toBe('1234.5678');
   });
 
   it('says so when the terminal is too small, until it is enlarged', () => {
