@@ -3,26 +3,30 @@
  * hidden state h_cursor depends on each earlier step t, exactly as engine/memory.ts measures it
  * (||dh/dx_t||_F, ||dh/dh_t||_F and, for LSTM, ||dh/dc_t||_F), over the steps up to the cursor.
  *
- * Cost: exact figures take H backward passes over the measured steps (one per unit of h), so a big
- * network is measured over a window of the latest steps only, sized so that one pass stays short,
- * and the passes run in slices between key presses: `request` does a slice now and schedules the
- * rest; `result` reads what is done. Results are memoised per cursor (the trace up to a step never
+ * Cost: exact figures take the H rows of the Jacobian (one per unit of h) back over the measured
+ * steps. They go back in blocks of rows (engine grad/jacobian.ts: one block pass costs about what
+ * one row alone would, per row a few times less), so a big network is measured over a window of the
+ * latest steps only, sized so that a block of one row stays short, and the blocks run in slices
+ * between key presses, growing while they fit a slice easily: `request` does a slice now and
+ * schedules the rest; `result` reads what is done. Results are memoised per cursor (the trace up to a step never
  * changes once computed).
  *
  * A window that starts after step 0 starts from the state the trace holds just before it, so the
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { backwardSequence, gateCount, runSequence, ShapeError, type InitialState, type MemoryProfile, type MemorySensitivity, type Network, type NetworkStep } from '../engine/index.js';
+import { gateCount, memoryJacobianRows, runSequence, ShapeError, type InitialState, type MemoryProfile, type MemorySensitivity, type Network, type NetworkStep } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
 export const MEMORY_MAX_WINDOW = 200;
 /**
- * Multiply-adds one backward pass may cost: about 25 ms measured (the reference engine's backward
- * runs near 0.5 GMAC/s), so a slice never holds keys up for long.
+ * Multiply-adds one row of the Jacobian may cost over the window (backwardStepCost per step): a
+ * block of one row runs near 1 GMAC/s, so the smallest slice stays near 35 ms, and rows in a full
+ * block near 2.4 GMAC/s (measured, H = 64 and 256 LSTM), so a whole job takes less time than the
+ * former one-pass-per-row measure (0.5 GMAC/s, budget 1.2e7) did over a third of the steps.
  */
-export const MEMORY_PASS_BUDGET = 1.2e7;
+export const MEMORY_PASS_BUDGET = 3.6e7;
 /** Fewest steps measured however big the network (a window shorter than this says little). */
 export const MEMORY_MIN_WINDOW = 4;
 
@@ -92,19 +96,13 @@ interface Job {
   readonly xs: Float64Array[];
   readonly steps: NetworkStep[];
   readonly init: InitialState | undefined;
-  readonly dhN: (Float64Array | null)[];
-  readonly seed: Float64Array;
   readonly x2: Float64Array;
   readonly h2: Float64Array;
   readonly c2: Float64Array;
-  /** Next unit of h to seed a pass with. */
+  /** Next unit of h (row of the Jacobian) to go back with. */
   next: number;
-}
-
-function sumSquares(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  return s;
+  /** Rows in the next block: starts at 1, doubles while a block takes under a quarter slice. */
+  block: number;
 }
 
 /** Memory figures of one trace, per cursor, computed off the key path. */
@@ -186,6 +184,7 @@ export class MemoryTracker {
     if (this.job === null || this.job.cursor !== cursor) {
       if (!this.begin(cursor)) return this.state(cursor);
     }
+    if (this.job !== null) this.job.block = this.store.network.hiddenSize;
     while (this.job !== null && this.job.cursor === cursor) this.pass(this.job);
     return this.state(cursor);
   }
@@ -213,10 +212,6 @@ export class MemoryTracker {
       this.failure = { cursor, message: err.message };
       return false;
     }
-    const dirs = net.directions.length;
-    const dhN: (Float64Array | null)[] = Array.from({ length: net.numLayers * dirs }, () => null);
-    const seed = new Float64Array(net.hiddenSize);
-    dhN[this.layer * dirs + this.dir] = seed;
     const n = xs.length;
     this.job = {
       cursor,
@@ -225,12 +220,11 @@ export class MemoryTracker {
       xs,
       steps,
       init,
-      dhN,
-      seed,
       x2: new Float64Array(n),
       h2: new Float64Array(n),
       c2: new Float64Array(n),
       next: 0,
+      block: 1,
     };
     return true;
   }
@@ -262,21 +256,12 @@ export class MemoryTracker {
     return net.kind === 'lstm' ? { h0, c0 } : { h0 };
   }
 
-  /** One backward pass, seeded with unit `next` of h at the cursor. */
+  /** One block pass: the next `block` rows of the Jacobian of h at the cursor. */
   private pass(job: Job): void {
     const net = this.store.network;
-    const L = net.numLayers;
-    const d = this.dir;
-    job.seed.fill(0);
-    job.seed[job.next] = 1;
-    const g = backwardSequence(net, job.xs, job.steps, job.init, { dhN: job.dhN, params: false, stateGrads: true });
-    const lstm = net.kind === 'lstm';
-    for (let t = 0; t < job.xs.length; t++) {
-      job.x2[t] = job.x2[t]! + sumSquares(g.dx[t]!);
-      job.h2[t] = job.h2[t]! + sumSquares(g.dh![t]![L - 1]![d]!);
-      if (lstm) job.c2[t] = job.c2[t]! + sumSquares(g.dc![t]![L - 1]![d]!);
-    }
-    job.next++;
+    const end = Math.min(net.hiddenSize, job.next + job.block);
+    memoryJacobianRows(net, job.xs, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
+    job.next = end;
     if (job.next >= net.hiddenSize) this.complete(job);
   }
 
@@ -300,13 +285,20 @@ export class MemoryTracker {
     this.job = null;
   }
 
-  /** Passes for at most sliceMs (at least one), then the rest later. */
+  /** Block passes for at most sliceMs (at least one), then the rest later. */
   private slice(notify: boolean): void {
     const job = this.job;
     if (job === null) return;
+    const H = this.store.network.hiddenSize;
     const t0 = this.now();
-    do this.pass(job);
-    while (this.job === job && this.now() - t0 < this.sliceMs);
+    let last = t0;
+    let now: number;
+    do {
+      this.pass(job);
+      now = this.now();
+      if (now - last < this.sliceMs / 4) job.block = Math.min(H, job.block * 2);
+      last = now;
+    } while (this.job === job && now - t0 < this.sliceMs);
     if (this.job !== null && !this.scheduled) {
       this.scheduled = true;
       this.schedule(() => {
