@@ -7,7 +7,8 @@
 import { engineSection } from './engine.js';
 import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
+import { memorySection } from './memory.js';
 import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection];
