@@ -256,19 +256,22 @@ function scaleTexts(store: TraceStore, p: PanelSpec, layer: number, dir: number)
   if (p.scale === 'unit') return ['0…1'];
   if (p.scale === 'tanh') return ['±1'];
   const m = fmtNum(store.range(p.name, layer, dir).maxAbs);
-  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${m}`, `|${p.name}|≤${roundUp2(store.range(p.name, layer, dir).maxAbs)}`];
+  const short = roundUp2(store.range(p.name, layer, dir).maxAbs);
+  // The last, like the fixed scales' "±1", only beside the panel's words (see panelTitle).
+  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${roundUp2(store.range(p.name, layer, dir).maxAbs, 4)}`, `|${p.name}|≤${short}`, `±${short}`];
 }
 
-/** m rounded up to 2 significant digits, so a bound said briefly is still a bound (0.8628 -> 0.87). */
-export function roundUp2(m: number): string {
+/** m rounded up to `digits` significant digits, so a bound said briefly is still a bound (0.8628 -> 0.87). */
+export function roundUp2(m: number, digits = 2): string {
   if (!(m > 0) || !Number.isFinite(m)) return fmtNum(m);
-  const step = 10 ** (Math.floor(Math.log10(m)) - 1);
-  return String(Number((Math.ceil(m / step - 1e-9) * step).toPrecision(2)));
+  const step = 10 ** (Math.floor(Math.log10(m)) - digits + 1);
+  return String(Number((Math.ceil(m / step - 1e-9) * step).toPrecision(digits)));
 }
 
 /** The longest scale text that fits `room` with a little space for the name (the extra heatmaps' rows). */
 function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, room: number): string {
   const alts = scaleTexts(store, p, layer, dir);
+  if (alts.length > 1) alts.pop();
   return alts.find((t) => t.length + 4 <= room) ?? alts.at(-1)!;
 }
 
@@ -291,7 +294,8 @@ function panelTitle(f: FrameInput, b: Block, p: PanelSpec, index: number, layer:
   // the name and the scale always stay. A space ends the title unless the words need that column.
   const scales = scaleTexts(b.store, p, layer, dir);
   let name = ` ${p.name}`;
-  let right = scales.at(-1)!;
+  const bare = scales.length > 1 ? scales.slice(0, -1) : scales;
+  let right = bare.at(-1)!;
   let inner = L.panelWidth - 2 - key.length;
   choose: for (const [minWords, pad] of [[Infinity, 1], [Infinity, 0], [3, 1], [3, 0]] as const) {
     for (const sc of scales) {

@@ -104,10 +104,12 @@ describe('the frame', () => {
         .filter((l) => /^ {4}\d /.test(l))
         .join('\n');
     const lstm = makeStore('lstm', 8, 20);
-    for (const cols of [80, 64, 44]) {
+    for (const cols of [100, 80, 64, 52, 44]) {
       const t = titles(lstm, cols);
-      for (const w of ['f forget', 'i input', 'g candidate', 'o output', 'c cell', 'h hidden']) expect(t, `${cols} cols`).toContain(w);
-      expect(t).toMatch(/\|c\|≤[\d.]+/);
+      for (const w of ['f forget', 'i input', 'g cand', 'o output', 'c cell', 'h hidden']) expect(t, `${cols} cols`).toContain(w);
+      // the cell's bound, rounded up: "|c|≤0.87" or, like the fixed "±1", "±0.87"
+      const bound = Number(/c cell +(?:\|c\|≤|±)([\d.]+)/.exec(t)?.[1]);
+      expect(bound).toBeGreaterThanOrEqual(lstm.range('c', 0, 0).maxAbs);
     }
     expect(titles(makeStore('gru', 8, 20), 52)).toMatch(/3 n candid\. +±1/);
   });
@@ -121,6 +123,7 @@ describe('the frame', () => {
     expect(roundUp2(6.377)).toBe('6.4');
     expect(roundUp2(120)).toBe('120');
     expect(roundUp2(1234)).toBe('1300');
+    expect(roundUp2(1.1163970232, 4)).toBe('1.117');
   });
 
   it('cuts float noise out of a numeric step label but keeps numbers as the user wrote them', () => {
