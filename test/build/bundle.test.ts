@@ -3,13 +3,13 @@
  * terminal bin/gatescope.js loads it, opens the viewer, computes a long .npy in its worker; the
  * headless commands and the plain-text view never load its viewer chunk (Ink, React).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KEYS, loadPty, spawnInPty } from '../helpers/pty.js';
+import { IMPORT_LOG_ARGS, runLoggingImports } from '../helpers/import-log.js';
 import { f32, npyBytes } from '../io/npy-bytes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,27 +20,12 @@ const dir = mkdtempSync(join(tmpdir(), 'gs-bundle-'));
 const csv = join(dir, 'x.csv');
 writeFileSync(csv, 'a,b\n1,2\n0.5,-1\n3,0.25\n');
 
-const HOOKS = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
-  return r;
-}`;
-const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
-
 /** Runs the bundled CLI with output to a pipe, logging every module it resolves. */
-function bundledImports(name: string, args: string[]): { urls: string[]; stdout: string } {
-  const log = join(dir, `imports-${name}.log`);
-  writeFileSync(log, '');
-  const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
-    env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '1' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 30000,
-  });
-  expect(res.stderr).toBe('');
-  expect(res.status).toBe(0);
-  return { urls: readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''), stdout: res.stdout };
+function bundledImports(_name: string, args: string[]): { urls: string[]; stdout: string } {
+  const { result, urls } = runLoggingImports(args, { bundle: true });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return { urls, stdout: result.stdout };
 }
 
 const built = existsSync(join(BUNDLE, 'gatescope.js'));
@@ -97,7 +82,7 @@ describe.skipIf(!built)('the bundle', () => {
     writeFileSync(npy, npyBytes('<f4', [T, 2], f32(Array.from({ length: 2 * T }, (_, i) => Math.sin(i / 50)))));
     const log = join(dir, 'imports-viewer.log');
     writeFileSync(log, '');
-    const s = spawnInPty(mods, process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, npy, '--hidden-size', '8'], {
+    const s = spawnInPty(mods, process.execPath, [...IMPORT_LOG_ARGS, BIN, npy, '--hidden-size', '8'], {
       cols: 120,
       rows: 40,
       cwd: ROOT,

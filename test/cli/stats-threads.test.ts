@@ -3,40 +3,24 @@
  * threads give the same numbers as one thread. Runs the built CLI (the worker is a built file),
  * logging resolved modules to see that the worker really ran.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runLoggingImports } from '../helpers/import-log.js';
 import { randomNetwork } from '../../src/engine/index.js';
 import { shouldUseThreads, threadsWanted, THREADS_MIN_WORK } from '../../src/cli/stats-threads.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(ROOT, 'bin', 'gatescope.js');
 const dir = mkdtempSync(join(tmpdir(), 'gs-threads-'));
 const csv = join(dir, 'x.csv');
 writeFileSync(csv, `a,b\n${Array.from({ length: 300 }, (_, t) => `${Math.sin(t / 7)},${Math.cos(t / 3)}`).join('\n')}\n`);
 
-const HOOKS = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
-  return r;
-}`;
-const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
-
 function stats(flag: string): { stdout: string; modules: string[] } {
-  const log = join(dir, `imports${flag}.log`);
-  writeFileSync(log, '');
   const args = ['stats', csv, '--bidirectional', '--layers', '3', '--hidden-size', '6', '--cell', 'gru', '-f', 'json', flag];
-  const res = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
-    env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '0' },
-    encoding: 'utf8',
-  });
-  expect(res.stderr).toBe('');
-  expect(res.status).toBe(0);
-  return { stdout: res.stdout, modules: readFileSync(log, 'utf8').split('\n') };
+  const { result, urls } = runLoggingImports(args, { bundle: false });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return { stdout: result.stdout, modules: urls };
 }
 
 describe('gatescope stats on two threads', () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
 import { KEYS, loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -150,28 +151,11 @@ describe('the viewer when stdout is not a terminal', () => {
   });
 
   it('never loads Ink or React for the plain-text view', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatescope-imports-'));
-    const log = join(dir, 'imports.log');
-    writeFileSync(log, '');
-    // A loader hook in the child logs every module URL it resolves.
-    const hooks = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.GS_IMPORT_LOG, r.url + '\\n');
-  return r;
-}`;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
-    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, INPUT, '-w', WEIGHTS], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, GS_IMPORT_LOG: log, GATESCOPE_BUNDLE: '0' },
-      timeout: 20000,
-    });
+    const { result: r, urls } = runLoggingImports([INPUT, '-w', WEIGHTS], { bundle: false });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`step ${T}/${T}`);
-    const urls = readFileSync(log, 'utf8').split('\n');
     expect(urls.some((u) => u.includes('/dist/ui/snapshot.js'))).toBe(true);
-    expect(urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|scheduler)\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => UI_PACKAGES.test(u))).toEqual([]);
   });
 
   it('refuses a step past the end with a one-line error', () => {
