@@ -435,40 +435,71 @@ export function timelineStart(cursor: number, T: number, width: number, first = 
   return Math.max(first, Math.min(cursor - Math.floor(width / 2), T - width));
 }
 
-function tickEvery(T: number): number {
+function tickEvery(T: number, cw = 1): number {
   const labelWidth = String(Math.max(1, T)).length + 2;
-  for (const t of [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]) if (t >= labelWidth) return t;
+  for (const t of [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]) if (t * cw >= labelWidth && (t >= 5 || cw > 1)) return t;
   return 10 ** String(T).length;
 }
 
-function axisRow(s: Session, w0: number, width: number): string {
+/** Most columns one step gets on the timeline. */
+export const MAX_ZOOM = 4;
+
+/**
+ * Columns per step on a timeline `width` columns wide: a short, finished sequence is stretched
+ * to fill it (6 steps on a 120-column screen would be a 6-column smudge), up to MAX_ZOOM; a growing
+ * one stays at 1 so its steps do not jump about as data arrives.
+ */
+export function timelineZoom(s: Session, width: number): number {
+  const n = s.T - s.first;
+  if (!s.done || n <= 0) return 1;
+  return Math.max(1, Math.min(MAX_ZOOM, Math.floor(width / n)));
+}
+
+/** The column, within a step's `cw` columns, that carries its mark or token: the middle (left of it for an even width). */
+function markColumn(i: number, cw: number): number {
+  return i * cw + Math.floor((cw - 1) / 2);
+}
+
+function axisRow(s: Session, w0: number, steps: number, cw = 1): string {
   const chars: string[] = [];
-  for (let i = 0; i < width; i++) chars.push(w0 + i < s.T ? '─' : ' ');
-  const every = tickEvery(s.T);
+  for (let i = 0; i < steps * cw; i++) chars.push(w0 + Math.floor(i / cw) < s.T ? '─' : ' ');
+  const every = tickEvery(s.T, cw);
   const c = s.cursor - w0;
-  for (let i = 0; i < width; i++) {
+  const mark = markColumn(c, cw);
+  for (let i = 0; i < steps; i++) {
     const step = w0 + i + 1;
     if (step > s.T || step % every !== 0) continue;
     const label = String(step);
-    const from = i - label.length + 1;
+    // One column a step: the label ends at its step; wider steps: centred on the step's mark.
+    const from = cw === 1 ? i - label.length + 1 : markColumn(i, cw) - Math.floor((label.length - 1) / 2);
+    const end = from + label.length - 1;
     // A label under the cursor mark would lose a digit to it ("5▼" for 50): leave it out.
-    if (from < 0 || (c >= from && c <= i && c !== i)) continue;
+    if (from < 0 || end >= steps * cw || (mark >= from && mark <= end && mark !== end)) continue;
     for (let k = 0; k < label.length; k++) chars[from + k] = label[k]!;
   }
-  if (s.T > 0 && c >= 0 && c < width) chars[c] = '▼';
+  if (s.T > 0 && c >= 0 && c < steps) chars[mark] = '▼';
   return chars.join('');
 }
 
 /** The input's tokens under the timeline, one per step: the text the units read, in place. */
-function tokenRow(store: TraceStore, s: Session, w0: number, width: number): string {
+function tokenRow(store: TraceStore, s: Session, w0: number, steps: number, cw = 1): string {
   let out = '';
-  for (let i = 0; i < width; i++) {
+  for (let i = 0; i < steps; i++) {
     const t = w0 + i;
     if (t >= s.T) break;
     const label = store.label(t);
     // Labels are already made visible; a token that is not one column (an escape, a word) is a dot.
-    out += label === ' ' ? '␣' : textWidth(label) === 1 ? label : '·';
+    const glyph = label === ' ' ? '␣' : textWidth(label) === 1 ? label : '·';
+    const pad = markColumn(0, cw);
+    out += ' '.repeat(pad) + glyph + ' '.repeat(cw - pad - 1);
   }
+  return out;
+}
+
+/** `row`'s first `steps` values, each repeated `cw` times (into `out`, steps * cw long). */
+function stretch(row: Float64Array, steps: number, cw: number, out: Float64Array): Float64Array {
+  if (cw === 1) return row;
+  for (let i = 0; i < steps * cw; i++) out[i] = row[Math.floor(i / cw)]!;
   return out;
 }
 
@@ -520,13 +551,15 @@ export function timelineLines(f: FrameInput): string[] {
   if (!L.timeline) return [];
   const p = panels[Math.min(s.timeline, panels.length - 1)]!;
   const { layer, dir } = viewOf(store, s.view);
-  const width = L.timelineWidth;
+  const cw = timelineZoom(s, L.timelineWidth);
+  const width = Math.floor(L.timelineWidth / cw); // steps across
   const w0 = timelineStart(s.cursor, s.T, width, s.first);
   const scale = panelScale(store, p, layer, dir);
   const lines: string[] = [];
-  lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width)));
-  if (L.tokenRow) lines.push(' '.repeat(L.gutter) + tokenRow(inputStore(f), s, w0, width));
+  lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width, cw)));
+  if (L.tokenRow) lines.push(' '.repeat(L.gutter) + tokenRow(inputStore(f), s, w0, width, cw));
   const row = new Float64Array(width);
+  const wide = new Float64Array(width * cw);
   const top = heatUnits(s, L.heatRows);
   for (let r = 0; r < L.heatRows && top + r < s.H; r++) {
     const u = top + r;
@@ -534,15 +567,16 @@ export function timelineLines(f: FrameInput): string[] {
     const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
     if (s.T > 0) store.series(p.name, layer, dir, u, w0, row);
     else row.fill(NaN);
-    lines.push(gutter + heatRow(theme, row, p, scale));
+    lines.push(gutter + heatRow(theme, stretch(row, width, cw, wide), p, scale));
   }
   if (L.sparkRows > 0) {
     if (s.T > 0) store.series(p.name, layer, dir, s.unit, w0, row);
     else row.fill(NaN);
     const label = fit(`u${s.unit}`, L.gutter);
-    if (p.scale === 'unit') lines.push(theme.style('selected', label) + seqSpark(theme, row));
+    const values = stretch(row, width, cw, wide);
+    if (p.scale === 'unit') lines.push(theme.style('selected', label) + seqSpark(theme, values));
     else {
-      const [up, down] = divSpark(theme, row, scale);
+      const [up, down] = divSpark(theme, values, scale);
       lines.push(theme.style('selected', label) + up);
       if (L.sparkRows > 1) lines.push(' '.repeat(L.gutter) + down);
     }
@@ -556,13 +590,14 @@ export function timelineLines(f: FrameInput): string[] {
     const qScale = panelScale(store, q, layer, dir);
     const head = `${q.title} · ${scaleText(store, q, layer, dir, width)}`;
     const rule = `── ${head} `;
-    lines.push(theme.style('dim', fit(`${i + 1}${q.name}`, L.gutter) + (textWidth(rule) < width ? rule + '─'.repeat(Math.max(0, Math.min(width, s.T - w0) - textWidth(rule))) : fit(rule, width))));
+    const ruleWidth = width * cw;
+    lines.push(theme.style('dim', fit(`${i + 1}${q.name}`, L.gutter) + (textWidth(rule) < ruleWidth ? rule + '─'.repeat(Math.max(0, Math.min(width, s.T - w0) * cw - textWidth(rule))) : fit(rule, ruleWidth))));
     for (let u = 0; u < s.H; u++) {
       const idx = String(u).padStart(L.indexWidth);
       const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
       if (s.T > 0) store.series(q.name, layer, dir, u, w0, row);
       else row.fill(NaN);
-      lines.push(gutter + heatRow(theme, row, q, qScale));
+      lines.push(gutter + heatRow(theme, stretch(row, width, cw, wide), q, qScale));
     }
   }
   return lines;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { compactNumbers, composeFrame, explainText, roundUp2, timelineStart, titleWords, type FrameInput } from '../../src/ui/frame.js';
+import { compactNumbers, composeFrame, explainText, MAX_ZOOM, roundUp2, timelineStart, timelineZoom, titleWords, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
@@ -220,6 +220,24 @@ describe('the frame', () => {
     expect(lines.map(stripAnsi).some((l) => l.startsWith('u2'))).toBe(true);
   });
 
+  it('stretches a short finished sequence across the timeline, but not one still growing', () => {
+    const store = makeStore('gru', 8, 6);
+    const { lines, frame } = screen(store, 120, 40, [{ type: 'step', delta: 2 }]);
+    const cw = timelineZoom(frame.session, frame.layout.timelineWidth);
+    expect(cw).toBe(MAX_ZOOM);
+    const plain = lines.map(stripAnsi);
+    const axis = plain.find((l) => l.includes('▼'))!;
+    // the cursor (step 3) marks the middle of its step's columns; every step is numbered
+    expect(axis.indexOf('▼')).toBe(frame.layout.gutter + 2 * cw + 1);
+    expect(axis.slice(frame.layout.gutter).trimEnd()).toBe('─1───2───▼───4───5───6──');
+    const heat = plain[plain.indexOf(axis) + 2]!;
+    expect(heat.startsWith(' 1 ')).toBe(true);
+    expect(textWidth(heat.trimEnd())).toBe(frame.layout.gutter + 6 * cw);
+    const growing = { ...frame.session, done: false };
+    expect(timelineZoom(growing, frame.layout.timelineWidth)).toBe(1);
+    expect(timelineZoom(frame.session, 10)).toBe(1);
+  });
+
   it('writes the explain panel with the real numbers in the words of the equations', () => {
     const store = makeStore('lstm', 4, 10);
     const { text } = screen(store, 200, 60, [{ type: 'step', delta: 5 }, { type: 'unit', delta: 1 }, { type: 'explain' }]);
@@ -289,7 +307,8 @@ describe('the frame', () => {
     const layout = computeLayout({ cols: 100, rows: 40, panels: 6, H: 4, D: 3, xNameWidth: 1, explainRows: 0, signedSpark: false, tokenRow: true });
     const session = initialSession({ H: 4, views: 1, panels: 6, T: 6, done: true, unitRows: layout.unitRows });
     const lines = composeFrame({ store, session, theme: createTheme(3), layout, panels }).map(stripAnsi);
-    expect(lines.some((l) => l.includes('((␣)␣)'))).toBe(true);
+    // six steps on a 100-column screen: four columns each, the token in the middle of its own
+    expect(lines.some((l) => l.includes(' (   (   ␣   )   ␣   )  '))).toBe(true);
     expect(lines[0]).toContain('“(”');
     expect(lines[0]).toContain('next “)”');
   });
