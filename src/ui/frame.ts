@@ -635,6 +635,24 @@ export function explainLines(f: FrameInput): string[] {
 const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · m memory · f follow · ? help · q quit';
 const PAIR_HINTS = '←/→ step · c switch network · m memory · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · ? help · q quit';
 
+/**
+ * The key hints in `room` columns: whole hints in order, never one cut in half, and "? help"
+ * and "q quit" always last (they lead to every other key); nothing when not even those fit.
+ */
+export function footerHints(all: string, room: number): string {
+  const items = all.split(' · ');
+  const tail: string[] = items.filter((h) => h === '? help' || h === 'q quit');
+  const kept: string[] = [];
+  const width = (xs: readonly string[]): number => 1 + textWidth(xs.join(' · '));
+  if (width(tail) > room) return '';
+  for (const h of items) {
+    if (tail.includes(h)) continue;
+    if (width([...kept, h, ...tail]) > room) break;
+    kept.push(h);
+  }
+  return ` ${[...kept, ...tail].join(' · ')}`;
+}
+
 export function footerLine(f: FrameInput): string {
   const { store, session: s, theme, layout: L } = f;
   const width = L.cols;
@@ -666,7 +684,7 @@ export function footerLine(f: FrameInput): string {
   const units = L.scrollbar ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
   const leftW = textWidth(left);
   const room = width - leftW - textWidth(units) - 2;
-  const hints = room >= 12 ? fit(` ${f.pair != null ? PAIR_HINTS : HINTS}`, room) : '';
+  const hints = footerHints(f.pair != null ? PAIR_HINTS : HINTS, room);
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
   const leftText = leftW > width ? fit(left, width) : left;
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);

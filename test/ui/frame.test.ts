@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { compactNumbers, composeFrame, explainText, MAX_ZOOM, roundUp2, timelineStart, timelineZoom, titleWords, type FrameInput } from '../../src/ui/frame.js';
+import { compactNumbers, composeFrame, footerHints, explainText, MAX_ZOOM, roundUp2, timelineStart, timelineZoom, titleWords, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
@@ -131,6 +131,16 @@ describe('the frame', () => {
     expect(compactNumbers('0.5, -1.0, 0.125')).toBe('0.5, -1.0, 0.125');
     expect(compactNumbers('row 1.2345678901e-5 x')).toBe('row 0.00001234568 x');
     expect(compactNumbers('1234.5678')).toBe('1234.5678');
+  });
+
+  it('keeps whole key hints in the footer, with help and quit always there', () => {
+    const all = '←/→ step · space play · ↑/↓ unit · Tab layer · e explain · ? help · q quit';
+    expect(footerHints(all, 200)).toBe(` ${all}`);
+    expect(footerHints(all, 40)).toBe(' ←/→ step · space play · ? help · q quit');
+    expect(footerHints(all, 10)).toBe('');
+    const footer = stripAnsi(screen(makeStore('lstm', 8, 6), 80, 24).lines.at(-1)!);
+    expect(footer).toMatch(/\? help · q quit/);
+    expect(footer).not.toContain('…');
   });
 
   it('says so when the terminal is too small, until it is enlarged', () => {
