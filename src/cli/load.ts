@@ -236,23 +236,24 @@ export function checkRandomSize(
   }
 }
 
-/** Loads the model and opens the input, checking that they fit each other. */
-export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepared> {
-  // yargs reads a lone `-` as an empty string
-  const inputPath = flags.input === undefined || flags.input === '' ? '-' : flags.input;
-  if (inputPath === '-' && !stdinHasData(env)) {
-    throw new UsageError('no input: name a sequence file, or pipe one in (cat x.csv | gatescope run -)');
-  }
-  const kindFlag = cellKindFrom(flags);
-  const inputOpts: InputOptions = inputOptionsFrom(flags);
-  const vocab = await readVocab(flags.vocab, env, inputOpts.maxInputBytes);
-  if (vocab !== undefined) inputOpts.vocab = vocab;
-  const hiddenSize = positiveInt('hidden-size', flags.hiddenSize, 4096);
-  const layers = positiveInt('layers', flags.layers, 64);
-  const seed = nonNegativeInt('seed', flags.seed);
+/** The random-weight size flags, checked (before any file is read). */
+function randomSizeFlags(flags: ModelFlags): { hiddenSize: number | undefined; layers: number | undefined; seed: number | undefined } {
+  return {
+    hiddenSize: positiveInt('hidden-size', flags.hiddenSize, 4096),
+    layers: positiveInt('layers', flags.layers, 64),
+    seed: nonNegativeInt('seed', flags.seed),
+  };
+}
 
-  let model: Model;
-  let input: InputStream;
+/**
+ * Loads the model: the weights file with its head, embedding and initial state, or seeded random
+ * weights sized to `widthHint` (the input's feature count, required without --weights; a weights
+ * file brings its own input size, checked against the input when it is opened).
+ */
+export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: number | undefined): Promise<Model> {
+  const kindFlag = cellKindFrom(flags);
+  const { hiddenSize, layers, seed } = randomSizeFlags(flags);
+  const maxInputBytes = inputOptionsFrom(flags).maxInputBytes;
   if (flags.weights !== undefined) {
     for (const key of RANDOM_ONLY) {
       if (flags[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} sets up random weights; it cannot be used with --weights`);
@@ -261,18 +262,51 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
     const network = file.network;
     const embedding = tensorEmbedding(file, flags.weights, network.inputSize);
     const head = tensorHead(file, flags.weights, network.hiddenSize * network.directions.length);
-    const init = (await readInitialState(flags.initialState, network, env, inputOpts.maxInputBytes)) ?? file.initialState ?? undefined;
+    const init = (await readInitialState(flags.initialState, network, env, maxInputBytes)) ?? file.initialState ?? undefined;
+    return { network, init, head, embedding, weightsSource: flags.weights, weightsFormat: file.format, seed: null };
+  }
+  if (widthHint === undefined) throw new UsageError('random weights are sized to the input: its feature count is needed');
+  const kind: CellKind = kindFlag ?? 'lstm';
+  const spec = { kind, inputSize: widthHint, hiddenSize: hiddenSize ?? 8, numLayers: layers ?? 1, bidirectional: flags.bidirectional ?? false };
+  checkRandomSize(spec);
+  const network = randomNetwork({ ...spec, seed: seed ?? 0 });
+  const init = await readInitialState(flags.initialState, network, env, maxInputBytes);
+  return { network, init, head: null, embedding: null, weightsSource: null, weightsFormat: null, seed: seed ?? 0 };
+}
+
+/**
+ * Opens the sequence with the options prepare worked out (the vocabulary, and the width the weights
+ * expect). The default reads the file or stdin named by --input; a caller that holds the rows
+ * already (the viewer's .npy path) passes its own, so they get the same checks.
+ */
+export type InputOpener = (opts: InputOptions) => Promise<InputStream>;
+
+/** Loads the model and opens the input, checking that they fit each other. */
+export async function prepare(flags: PrepareFlags, env: CliEnv, opener?: InputOpener): Promise<Prepared> {
+  let openIt: InputOpener;
+  if (opener !== undefined) {
+    openIt = opener;
+  } else {
+    // yargs reads a lone `-` as an empty string
+    const inputPath = flags.input === undefined || flags.input === '' ? '-' : flags.input;
+    if (inputPath === '-' && !stdinHasData(env)) {
+      throw new UsageError('no input: name a sequence file, or pipe one in (cat x.csv | gatescope run -)');
+    }
+    openIt = (opts) => openSequence(inputPath, opts, env);
+  }
+  cellKindFrom(flags);
+  const inputOpts: InputOptions = inputOptionsFrom(flags);
+  const vocab = await readVocab(flags.vocab, env, inputOpts.maxInputBytes);
+  if (vocab !== undefined) inputOpts.vocab = vocab;
+  randomSizeFlags(flags);
+
+  let model: Model;
+  let input: InputStream;
+  if (flags.weights !== undefined) {
+    model = await loadModel(flags, env, undefined);
+    const { network, embedding } = model;
     if (embedding === null) inputOpts.expectedWidth = network.inputSize;
-    input = await openSequence(inputPath, inputOpts, env);
-    model = {
-      network,
-      init,
-      head,
-      embedding,
-      weightsSource: flags.weights,
-      weightsFormat: file.format,
-      seed: null,
-    };
+    input = await openIt(inputOpts);
     if (embedding !== null && input.vocab === null) {
       input.close();
       throw new InputError(`the weights have an embedding (${embedding.name}); expected text input (--input-format text)`, {
@@ -280,32 +314,17 @@ export async function prepare(flags: PrepareFlags, env: CliEnv): Promise<Prepare
       });
     }
   } else {
-    input = await openSequence(inputPath, inputOpts, env);
-    const kind: CellKind = kindFlag ?? 'lstm';
+    input = await openIt(inputOpts);
     const inputSize = input.featureNames.length;
     if (inputSize === 0) {
       input.close();
       throw new InputError('no features to feed the network', { source: input.source });
     }
-    try {
-      checkRandomSize({ kind, inputSize, hiddenSize: hiddenSize ?? 8, numLayers: layers ?? 1, bidirectional: flags.bidirectional ?? false });
-    } catch (err) {
-      input.close();
-      throw err;
-    }
-    const network = randomNetwork({
-      kind,
-      inputSize,
-      hiddenSize: hiddenSize ?? 8,
-      numLayers: layers ?? 1,
-      bidirectional: flags.bidirectional ?? false,
-      seed: seed ?? 0,
-    });
-    const init = await readInitialState(flags.initialState, network, env, inputOpts.maxInputBytes).catch((err: unknown) => {
-      input.close();
+    const opened = input;
+    model = await loadModel(flags, env, inputSize).catch((err: unknown) => {
+      opened.close();
       throw err;
     });
-    model = { network, init, head: null, embedding: null, weightsSource: null, weightsFormat: null, seed: seed ?? 0 };
   }
 
   const { embedding } = model;

@@ -12,14 +12,12 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { ReadStream } from 'node:tty';
 import type { Argv } from 'yargs';
 import { kernelVariant } from '../../engine/fast/index.js';
-import { InputError } from '../../io/errors.js';
-import { DEFAULT_MAX_INPUT_BYTES } from '../../io/input.js';
+import { DEFAULT_MAX_INPUT_BYTES, type InputStream } from '../../io/input.js';
 import { ingest } from '../../trace/ingest.js';
-import { npyFirstStep, npyRows } from '../../trace/npy-rows.js';
+import { npyRows } from '../../trace/npy-rows.js';
 import { startPass } from '../../trace/pass-host.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
@@ -259,13 +257,12 @@ async function openNpyView(path: string, flags: ViewArgs, env: CliEnv): Promise<
   const bytes = readShared(resolve(env.cwd, path), options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
   if (bytes === null) return null;
   const rows = npyRows(bytes, path, options);
-  // The model, checked against the input exactly as for any other input: prepare() reads a
-  // one-step copy of the file (same header but T = 1), then the rows are read from the file.
-  const head = Readable.from([npyFirstStep(bytes, rows.header, options)]);
-  const { model, input } = await prepare({ ...flags, input: '-', inputFormat: 'npy' }, { ...env, stdin: head, stdinHasData: true }).catch((err: unknown) => {
-    throw err instanceof InputError && err.source === '<stdin>'
-      ? new InputError(err.message, { source: path, line: err.line, column: err.column, tensor: err.tensor, hint: err.hint })
-      : err;
+  // The model, checked against the input exactly as for any other input: prepare() opens it here
+  // as the file's rows under the options it worked out (the width the weights expect, ...), and
+  // the rows are then read from the file.
+  const { model, input } = await prepare({ ...flags, inputFormat: 'npy' }, env, async (opts): Promise<InputStream> => {
+    const checked = npyRows(bytes, path, opts);
+    return { source: path, format: 'npy', featureNames: checked.featureNames, vocab: null, close() {}, async *[Symbol.asyncIterator]() {} };
   });
   input.close();
   const history = flags.history !== undefined ? { maxSteps: flags.history } : { historyBytes: 2 ** 30 };

@@ -1,0 +1,65 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { loadModel, prepare, type InputOpener } from '../../src/cli/load.js';
+import type { CliEnv } from '../../src/cli/env.js';
+import { InputError } from '../../src/io/errors.js';
+import type { InputOptions, InputStream } from '../../src/io/input.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** A terminal on stdin (no data): only an opener can supply the input. */
+function env(): CliEnv {
+  const tty = Object.assign(new PassThrough(), { isTTY: true });
+  return { stdin: tty, stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: ROOT } as unknown as CliEnv;
+}
+
+function rows(featureNames: string[], seen: InputOptions[]): InputOpener {
+  return async (opts) => {
+    seen.push(opts);
+    const stream: InputStream = {
+      source: 'rows.npy',
+      format: 'npy',
+      featureNames,
+      vocab: null,
+      close() {},
+      async *[Symbol.asyncIterator]() {},
+    };
+    return stream;
+  };
+}
+
+describe('prepare with an opener', () => {
+  it('sizes random weights to the opened input, without reading stdin', async () => {
+    const seen: InputOptions[] = [];
+    const { model, input } = await prepare({ hiddenSize: 4, seed: 2 }, env(), rows(['a', 'b', 'c'], seen));
+    expect(model.network.inputSize).toBe(3);
+    expect(model.network.hiddenSize).toBe(4);
+    expect(model.seed).toBe(2);
+    expect(input.source).toBe('rows.npy');
+    expect(seen[0]!.expectedWidth).toBeUndefined();
+  });
+
+  it('tells the opener the width the weights expect', async () => {
+    const seen: InputOptions[] = [];
+    const { model } = await prepare({ weights: 'fixtures/demos/remember/lstm.json' }, env(), rows(['value', 'marker'], seen));
+    expect(seen[0]!.expectedWidth).toBe(model.network.inputSize);
+  });
+
+  it('still refuses an empty input, naming the opener source', async () => {
+    await expect(prepare({}, env(), rows([], []))).rejects.toThrow(InputError);
+    await expect(prepare({}, env(), rows([], []))).rejects.toMatchObject({ source: 'rows.npy' });
+  });
+
+  it('without an opener, a terminal on stdin is no input', async () => {
+    await expect(prepare({}, env())).rejects.toThrow(/no input/);
+  });
+});
+
+describe('loadModel', () => {
+  it('needs the input width for random weights only', async () => {
+    await expect(loadModel({}, env(), undefined)).rejects.toThrow(/feature count/);
+    expect((await loadModel({ cell: 'gru' }, env(), 5)).network.inputSize).toBe(5);
+    const file = await loadModel({ weights: 'fixtures/demos/remember/rnn.json', cell: 'rnn' }, env(), undefined);
+    expect(file.weightsSource).toBe('fixtures/demos/remember/rnn.json');
+  });
+});
