@@ -624,7 +624,9 @@ export function explainLines(f: FrameInput): string[] {
   const { store, session: s, theme, layout: L } = f;
   if (L.explainRows === 0) return [];
   const [title, ...body] = explainText(store, s, L.cols);
-  const lines = [theme.style('title', fit(title!, L.cols)), ...body.map((l) => fit(l, L.cols))];
+  // Too wide: the closing hint goes first (the footer and help say it too), then the label is cut.
+  const head = textWidth(title!) <= L.cols ? title! : title!.replace(/ {3}\(e or Esc closes\)$/, '');
+  const lines = [theme.style('title', fit(head, L.cols)), ...body.map((l) => fit(l, L.cols))];
   if (lines.length <= L.explainRows) return lines;
   // Never cut silently: the last row says there is more.
   return [...lines.slice(0, Math.max(1, L.explainRows - 1)), theme.style('dim', fit(` … ${lines.length - L.explainRows + 1} more lines in a taller window`, L.cols))].slice(0, L.explainRows);

@@ -143,6 +143,15 @@ describe('the frame', () => {
     expect(footer).not.toContain('…');
   });
 
+  it('drops the explain title\'s closing hint before cutting it', () => {
+    const store = makeStore('lstm', 8, 6);
+    const narrow = screen(store, 64, 24, [{ type: 'explain' }]).lines.map(stripAnsi);
+    const title = narrow.find((l) => l.startsWith(' explain unit 0'))!;
+    expect(title).not.toContain('…');
+    expect(title).toContain('row 0');
+    expect(screen(store, 160, 40, [{ type: 'explain' }]).text).toContain('(e or Esc closes)');
+  });
+
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
     expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
