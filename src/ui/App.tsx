@@ -247,7 +247,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
         </>
       )}
       <Box flexGrow={1} />
-      <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.note}|${s.unitTop}|${s.unitRows}|${store.progress}`} />
+      <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.note}|${s.unitTop}|${s.unitRows}|${store.progress}|${s.help}|${s.mode}`} />
     </Box>
   );
 }

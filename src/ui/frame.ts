@@ -683,7 +683,8 @@ export function footerLine(f: FrameInput): string {
     left = ` reading…`;
     style = 'dim';
   }
-  const units = L.scrollbar ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
+  // Only where units are on screen (not over the help or the memory view).
+  const units = L.scrollbar && !s.help && s.mode === 'gates' ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
   const leftW = textWidth(left);
   const room = width - leftW - textWidth(units) - 2;
   const hints = footerHints(f.pair != null ? PAIR_HINTS : HINTS, room);

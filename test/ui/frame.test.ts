@@ -152,6 +152,14 @@ describe('the frame', () => {
     expect(screen(store, 160, 40, [{ type: 'explain' }]).text).toContain('(e or Esc closes)');
   });
 
+  it('shows the units position in the footer only where units are on screen', () => {
+    const store = makeStore('lstm', 64, 10);
+    const footer = (actions: SessionAction[]): string => stripAnsi(screen(store, 120, 30, actions).lines.at(-1)!);
+    expect(footer([])).toMatch(/units 0–\d+ of 64/);
+    expect(footer([{ type: 'help' }])).not.toContain('of 64');
+    expect(footer([{ type: 'memory' }])).not.toContain('of 64');
+  });
+
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
     expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
