@@ -12,7 +12,7 @@
  * Exact, by reverse mode: the Jacobian has only H rows (one per unit of h_{T-1}) but T*(D + 2H)
  * columns, so walking all H rows back through time together (an (H, H) matrix per state, one
  * matrix-matrix product per weight and step: grad/jacobian.ts) gives every column in one pass. The
- * figures equal those of H separate vector backward passes, one seeded with each unit.
+ * figures equal those of H separate vector backward passes, one seeded with each unit, to rounding.
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
