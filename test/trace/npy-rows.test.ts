@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
 import { parseNpyRows } from '../../src/io/npy.js';
-import { npyFirstStep, npyRows } from '../../src/trace/npy-rows.js';
+import { npyRows } from '../../src/trace/npy-rows.js';
 import { f32, f64, i32, npyBytes } from '../io/npy-bytes.js';
 
 /** Every row and label read on demand equals what io's whole-file reader gives. */
@@ -72,20 +72,4 @@ describe('npyRows', () => {
     expect(() => npyRows(npyBytes('<f4', [0, 4], new Uint8Array(0)), 'e.npy')).toThrow('no time steps');
   });
 
-  it('makes a one-step copy that io reads as the first step, same width and names', () => {
-    const cases: [Uint8Array, InputOptions][] = [
-      [npyBytes('<f4', [24], f32(values)), {}],
-      [npyBytes('>f8', [8, 3], f64(values, false)), {}],
-      [npyBytes('<f4', [4, 2, 3], f32(values)), { batchIndex: 1 }],
-      [npyBytes('<f4', [2, 4, 3], f32(values)), { batchIndex: 1, batchFirst: true }],
-      [npyBytes('<i4', [4, 6], i32(values.map(Math.round))), { columns: ['x5', '0'] }],
-    ];
-    for (const [bytes, opts] of cases) {
-      const whole = parseNpyRows(bytes, 'a.npy', opts);
-      const one = parseNpyRows(npyFirstStep(bytes, npyRows(bytes, 'a.npy', opts).header, opts), 'a.npy', opts);
-      expect(one.records.length).toBe(1);
-      expect(one.featureNames).toEqual(whole.featureNames);
-      expect(Array.from(one.records[0]!.values)).toEqual(Array.from(whole.records[0]!.values));
-    }
-  });
 });

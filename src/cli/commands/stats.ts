@@ -10,12 +10,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Argv } from 'yargs';
 import { cellLabel, ShapeError } from '../../engine/index.js';
 import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
 import { DEFAULT_MAX_INPUT_BYTES, type InputRecord, type InputStream } from '../../io/input.js';
-import { npyFirstStep, npyRows, type NpyRows } from '../../trace/npy-rows.js';
+import { npyRows, type NpyRows } from '../../trace/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
@@ -233,11 +232,11 @@ async function openNpy(args: StatsArgs, env: CliEnv): Promise<{ model: Model; ro
     return null;
   }
   const rows = npyRows(bytes, path, options);
-  const head = Readable.from([npyFirstStep(bytes, rows.header, options)]);
-  const { model, input } = await prepare({ ...args, input: '-', inputFormat: 'npy' }, { ...env, stdin: head, stdinHasData: true }).catch((err: unknown) => {
-    throw err instanceof InputError && err.source === '<stdin>'
-      ? new InputError(err.message, { source: path, line: err.line, column: err.column, tensor: err.tensor, hint: err.hint })
-      : err;
+  // The model, checked against the input as for any other input: prepare() opens it as the
+  // file's rows under the options it worked out (the width the weights expect, ...).
+  const { model, input } = await prepare({ ...args, inputFormat: 'npy' }, env, async (opts): Promise<InputStream> => {
+    const checked = npyRows(bytes, path, opts);
+    return { source: path, format: 'npy', featureNames: checked.featureNames, vocab: null, close() {}, async *[Symbol.asyncIterator]() {} };
   });
   input.close();
   return { model, rows, source: path };
