@@ -637,6 +637,17 @@ export function explainLines(f: FrameInput): string[] {
 const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · m memory · f follow · ? help · q quit';
 const PAIR_HINTS = '←/→ step · c switch network · m memory · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · ? help · q quit';
 
+/** The hints for keys that do something here: no Tab with one layer and direction, 1-N for N panels. */
+function hintsFor(f: FrameInput): string {
+  const n = f.panels.length;
+  return (f.pair != null ? PAIR_HINTS : HINTS)
+    .split(' · ')
+    .filter((h) => !(h === 'Tab layer' && f.store.viewCount <= 1 && (f.pair?.stores.every((x) => x.viewCount <= 1) ?? true)))
+    .filter((h) => !(h === '1-6 timeline' && n <= 1))
+    .map((h) => (h === '1-6 timeline' ? `1-${n} timeline` : h))
+    .join(' · ');
+}
+
 /**
  * The key hints in `room` columns: whole hints in order, never one cut in half, and "? help"
  * and "q quit" always last (they lead to every other key); nothing when not even those fit.
@@ -687,7 +698,7 @@ export function footerLine(f: FrameInput): string {
   const units = L.scrollbar && !s.help && s.mode === 'gates' ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
   const leftW = textWidth(left);
   const room = width - leftW - textWidth(units) - 2;
-  const hints = footerHints(f.pair != null ? PAIR_HINTS : HINTS, room);
+  const hints = footerHints(hintsFor(f), room);
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
   const leftText = leftW > width ? fit(left, width) : left;
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);

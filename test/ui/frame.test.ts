@@ -160,6 +160,16 @@ describe('the frame', () => {
     expect(footer([{ type: 'memory' }])).not.toContain('of 64');
   });
 
+  it('hints only keys that do something for this network', () => {
+    const footer = (store: TraceStore): string => stripAnsi(screen(store, 200, 30).lines.at(-1)!);
+    const rnn = footer(makeStore('rnn_tanh', 4, 6));
+    expect(rnn).not.toContain('Tab layer');
+    expect(rnn).not.toMatch(/1-\d timeline/);
+    const gru = footer(makeStore('gru', 4, 6, { layers: 2 }));
+    expect(gru).toContain('Tab layer');
+    expect(gru).toContain('1-4 timeline');
+  });
+
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
     expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
