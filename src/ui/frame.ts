@@ -584,8 +584,12 @@ export function timelineLines(f: FrameInput): string[] {
   // Room to spare: the panels after the chosen one, each under a row naming it and its scale.
   // (A compared network with more units than the layout planned for gets none.)
   const extras = s.H <= L.heatRows ? Math.min(L.extraHeats, panels.length - 1) : 0;
-  for (let k = 1; k <= extras; k++) {
-    const i = (s.timeline + k) % panels.length;
+  // States first (LSTM c and h, GRU h: what the network keeps and says), then the gates, in cell order.
+  const chosenIndex = Math.min(s.timeline, panels.length - 1);
+  const isState = (q: PanelSpec): boolean => q.name === 'c' || q.name === 'h';
+  const others = panels.map((_, i) => i).filter((i) => i !== chosenIndex);
+  const order = [...others.filter((i) => isState(panels[i]!)), ...others.filter((i) => !isState(panels[i]!))];
+  for (const i of order.slice(0, extras)) {
     const q = panels[i]!;
     const qScale = panelScale(store, q, layer, dir);
     const head = `${q.title} · ${scaleText(store, q, layer, dir, width)}`;

@@ -85,9 +85,11 @@ describe('the frame', () => {
     const store = makeStore('lstm', 8, 50);
     const tall = screen(store, 200, 60);
     expect(tall.frame.layout.extraHeats).toBeGreaterThanOrEqual(3);
-    // the chosen panel (f) first, then the next ones in cell order, each named with its scale
+    // the chosen panel (f) first, then the states (c, h), then the other gates, each named with its scale
+    const heads = tall.lines.map(stripAnsi).filter((l) => /^\d[a-z] ── /.test(l)).map((l) => l.slice(0, 2));
+    expect(heads.slice(0, 3)).toEqual(['5c', '6h', '2i']);
+    expect(tall.text).toMatch(/^5c ── cell · ±[\d.]+ = max\|c\| ─/m);
     expect(tall.text).toMatch(/^2i ── input · 0…1 ─/m);
-    expect(tall.text).toMatch(/^3g ── candidate · ±1 ─/m);
     const body = tall.lines.slice(0, -1).map(stripAnsi);
     expect(body.filter((l) => l.trim() === '').length).toBeLessThan(9);
     // the chosen panel moves: the extras follow it
