@@ -581,25 +581,43 @@ export function timelineLines(f: FrameInput): string[] {
       if (L.sparkRows > 1) lines.push(' '.repeat(L.gutter) + down);
     }
   }
-  // Room to spare: the panels after the chosen one, each under a row naming it and its scale.
-  // (A compared network with more units than the layout planned for gets none.)
-  const extras = s.H <= L.heatRows ? Math.min(L.extraHeats, panels.length - 1) : 0;
-  // States first (LSTM c and h, GRU h: what the network keeps and says), then the gates, in cell order.
+  // Room to spare: more heatmaps on the same time axis, each under a row naming it and its scale.
+  // States first (LSTM c and h, GRU h: what the network keeps and says), then, with a compared
+  // network, its hidden state (the remember demo's point: the RNN's h washes out), then the gates.
+  interface Extra {
+    readonly store: TraceStore;
+    readonly panel: PanelSpec;
+    readonly layer: number;
+    readonly dir: number;
+    readonly key: string;
+    readonly title: string;
+  }
   const chosenIndex = Math.min(s.timeline, panels.length - 1);
   const isState = (q: PanelSpec): boolean => q.name === 'c' || q.name === 'h';
-  const others = panels.map((_, i) => i).filter((i) => i !== chosenIndex);
-  const order = [...others.filter((i) => isState(panels[i]!)), ...others.filter((i) => !isState(panels[i]!))];
-  for (const i of order.slice(0, extras)) {
-    const q = panels[i]!;
-    const qScale = panelScale(store, q, layer, dir);
-    const head = `${q.title} · ${scaleText(store, q, layer, dir, width)}`;
+  const own = (i: number): Extra => ({ store, panel: panels[i]!, layer, dir, key: `${i + 1}${panels[i]!.name}`, title: panels[i]!.title });
+  const rest = panels.map((_, i) => i).filter((i) => i !== chosenIndex);
+  const order: Extra[] = rest.filter((i) => isState(panels[i]!)).map(own);
+  const other = f.pair != null && f.session.other !== null ? blocks(f).find((x) => !x.focused) : undefined;
+  const otherPanel = other?.panels.at(-1);
+  if (other !== undefined && otherPanel !== undefined && other.store.network.hiddenSize <= L.heatRows) {
+    const v = viewOf(other.store, other.view);
+    order.splice(1, 0, { store: other.store, panel: otherPanel, layer: v.layer, dir: v.dir, key: otherPanel.name, title: `${networkTitle(other.store.network, other.name)}: ${otherPanel.title}` });
+  }
+  order.push(...rest.filter((i) => !isState(panels[i]!)).map(own));
+  // (A focused network with more units than the layout planned for gets none.)
+  const extras = s.H <= L.heatRows ? Math.min(L.extraHeats, order.length) : 0;
+  for (const x of order.slice(0, extras)) {
+    const q = x.panel;
+    const qScale = panelScale(x.store, q, x.layer, x.dir);
+    const head = `${x.title} · ${scaleText(x.store, q, x.layer, x.dir, width)}`;
     const rule = `── ${head} `;
     const ruleWidth = width * cw;
-    lines.push(theme.style('dim', fit(`${i + 1}${q.name}`, L.gutter) + (textWidth(rule) < ruleWidth ? rule + '─'.repeat(Math.max(0, Math.min(width, s.T - w0) * cw - textWidth(rule))) : fit(rule, ruleWidth))));
-    for (let u = 0; u < s.H; u++) {
+    lines.push(theme.style('dim', fit(x.key, L.gutter) + (textWidth(rule) < ruleWidth ? rule + '─'.repeat(Math.max(0, Math.min(width, s.T - w0) * cw - textWidth(rule))) : fit(rule, ruleWidth))));
+    const H = x.store.network.hiddenSize;
+    for (let u = 0; u < H; u++) {
       const idx = String(u).padStart(L.indexWidth);
       const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
-      if (s.T > 0) store.series(q.name, layer, dir, u, w0, row);
+      if (s.T > 0) x.store.series(q.name, x.layer, x.dir, u, w0, row);
       else row.fill(NaN);
       lines.push(gutter + heatRow(theme, stretch(row, width, cw, wide), q, qScale));
     }

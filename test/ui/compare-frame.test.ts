@@ -92,6 +92,20 @@ describe('two networks on one screen', () => {
     expect(text).toMatch(/^1h /m);
   });
 
+  it("fills a tall window with heatmaps, the compared network's hidden state among the first", () => {
+    const lstm = makeStore('lstm', 8, 50);
+    const rnn = makeStore('rnn_tanh', 8, 50);
+    const heads = (actions: SessionAction[] = []): string[] =>
+      screen(lstm, rnn, 200, 60, actions)
+        .lines.map(stripAnsi)
+        .filter((l) => /^\S+ +── /.test(l))
+        .map((l) => l.replace(/ ·.*$/, ''));
+    expect(screen(lstm, rnn, 200, 60).text).toContain('h  ── RNN(tanh) 2→8 · rnn.json: hidden · ±1 ─');
+    expect(heads().slice(0, 3)).toEqual(['5c ── cell', 'h  ── RNN(tanh) 2→8', '6h ── hidden']);
+    // focused on the RNN, the LSTM's hidden state is the one extra it has
+    expect(heads([{ type: 'focus' }])).toEqual(['h  ── LSTM 2→8']);
+  });
+
   it('opens the memory view of both, on one axis', () => {
     const { text } = screen(lstm, rnn, 160, 50, [{ type: 'memory' }]);
     expect(text).toContain('memory at step 1/50');
