@@ -145,7 +145,8 @@ export function statusLine(f: FrameInput): string {
   if (f.layout.snapshot) {
     // a still picture has no play state
   } else if (s.playing) pieces.push({ alts: [`▶ playing ${sps}/s`, `▶ ${sps}/s`], priority: 7, style: 'accent' });
-  else pieces.push({ alts: [`paused ${sps}/s`, 'paused'], priority: 2 });
+  else if (!s.follow) pieces.push({ alts: [`paused ${sps}/s`, 'paused'], priority: 2 });
+  // (following, the cursor moves with the data: "paused" beside "follow" read as stuck)
   if (s.follow) pieces.push({ alts: ['follow'], priority: 9, style: 'accent' });
   if (s.T > 0) {
     const input = inputStore(f);

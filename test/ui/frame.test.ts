@@ -172,6 +172,14 @@ describe('the frame', () => {
     expect(gru).toContain('1-4 timeline');
   });
 
+  it('says follow rather than paused while following the data', () => {
+    const store = makeStore('lstm', 4, 10);
+    expect(stripAnsi(screen(store, 160, 30).lines[0]!)).toContain('paused');
+    const following = stripAnsi(screen(store, 160, 30, [{ type: 'follow' }]).lines[0]!);
+    expect(following).toContain('follow');
+    expect(following).not.toContain('paused');
+  });
+
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
     expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
