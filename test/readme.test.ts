@@ -24,7 +24,7 @@ describe('README', () => {
     expect(captures.length).toBeGreaterThanOrEqual(2);
     const root = fileURLToPath(new URL('..', import.meta.url));
     for (const [, args, shown] of captures) {
-      const now = execFileSync(process.execPath, ['bin/gatescope.js', ...args!.split(/\s+/)], { cwd: root, encoding: 'utf8' });
+      const now = execFileSync(process.execPath, ['bin/gatescope.js', ...args!.split(/\s+/)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(shown, `README capture of gatescope ${args}`).toBe(now.replace(/\s+$/, ''));
     }
   });
