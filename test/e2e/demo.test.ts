@@ -5,34 +5,17 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const gatescope = `node ${JSON.stringify(join(ROOT, 'bin/gatescope.js'))}`;
-const mods = loadPty();
-const ptyReason = 'reason' in mods ? mods.reason : null;
-
-const sessions: PtySession[] = [];
-function run(command: string): PtySession {
-  if ('reason' in mods) throw new Error(mods.reason);
-  const s = spawnInPty(mods, '/bin/sh', ['-c', command], { cwd: ROOT, cols: 160, rows: 50, env: { COLORTERM: 'truecolor' } });
-  sessions.push(s);
-  return s;
-}
+const shell = ptyShell(ROOT, { cols: 160, rows: 50, env: { COLORTERM: 'truecolor' } });
+const ptyReason = shell.reason;
+const run = (command: string) => shell.run(command);
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
-
-afterEach(() => {
-  for (const s of sessions.splice(0)) {
-    try {
-      s.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 });
 
 describe.skipIf(ptyReason !== null)('the demos in a real terminal', () => {
@@ -50,11 +33,7 @@ describe.skipIf(ptyReason !== null)('the demos in a real terminal', () => {
     await s.waitFor(/RNN\(tanh\) 2→8 · rnn\.json: reaches back 14 steps/);
     s.write('q');
     expect((await s.waitExit()).exitCode).toBe(0);
-    const raw = s.raw();
-    expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
-    expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
-    await s.waitFor(/(^|\s)icanon(\s|$)/m);
-    expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
+    await expectRestored(s);
   });
 
   it('demo sine --live streams one step at a time, following the newest', async () => {

@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
-import { KEYS, loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
+import { KEYS } from '../helpers/pty.js';
+import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/gatescope.js');
@@ -17,44 +18,15 @@ const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
 const T = readFileSync(join(ROOT, INPUT), 'utf8').trim().split('\n').length - 1;
 
-const mods = loadPty();
-const ptyReason = 'reason' in mods ? mods.reason : null;
+const shell = ptyShell(ROOT, { env: { COLORTERM: 'truecolor' } });
+const ptyReason = shell.reason;
 if (ptyReason !== null) console.warn(`e2e viewer tests skipped: ${ptyReason}`);
-
-const sessions: PtySession[] = [];
-function run(command: string, opts: { cols?: number; rows?: number; env?: Record<string, string> } = {}): PtySession {
-  if ('reason' in mods) throw new Error(mods.reason);
-  // sh -c lets a test pipe data in and run `stty -a` after the viewer, in the same terminal.
-  const s = spawnInPty(mods, '/bin/sh', ['-c', command], { cwd: ROOT, cols: opts.cols ?? 120, rows: opts.rows ?? 40, env: { COLORTERM: 'truecolor', ...opts.env } });
-  sessions.push(s);
-  return s;
-}
+const run = shell.run;
 
 const gatescope = `node ${JSON.stringify(BIN)}`;
 
-/** The terminal is back to how a shell expects it. */
-async function expectRestored(s: PtySession): Promise<void> {
-  const raw = s.raw();
-  expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
-  expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
-  expect(s.term.buffer.active.type).toBe('normal');
-  // `stty -a` ran after the viewer in the same terminal: canonical mode and echo are back on.
-  await s.waitFor(/(^|\s)icanon(\s|$)/m);
-  expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
-}
-
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
-
-afterEach(() => {
-  for (const s of sessions.splice(0)) {
-    try {
-      s.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 });
 
 describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {

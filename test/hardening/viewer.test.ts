@@ -7,47 +7,19 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPty, spawnInPty, type PtySession } from '../helpers/pty.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
 import { BIN, requireBuild, ROOT, scratch } from './harness.js';
 
-const mods = loadPty();
-const ptyReason = 'reason' in mods ? mods.reason : null;
+const shell = ptyShell(ROOT);
+const ptyReason = shell.reason;
+const run = (command: string) => shell.run(command);
 const { dir } = scratch('viewer');
 const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
 const gatescope = `node ${JSON.stringify(BIN)}`;
 
-const sessions: PtySession[] = [];
-function run(command: string): PtySession {
-  if ('reason' in mods) throw new Error(mods.reason);
-  const s = spawnInPty(mods, '/bin/sh', ['-c', command], { cwd: ROOT, cols: 120, rows: 40 });
-  sessions.push(s);
-  return s;
-}
-
-/** The program ran `stty -a` after the viewer in the same terminal: modes are back. */
-async function expectRestored(s: PtySession): Promise<void> {
-  const raw = s.raw();
-  expect(raw.lastIndexOf('\u001b[?1049h'), 'the viewer opened the alternate screen').toBeGreaterThan(-1);
-  expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
-  expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
-  expect(s.term.buffer.active.type).toBe('normal');
-  await s.waitFor(/(^|\s)icanon(\s|$)/m);
-  expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
-}
-
 beforeAll(requireBuild);
-
-afterEach(() => {
-  for (const s of sessions.splice(0)) {
-    try {
-      s.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 describe.skipIf(ptyReason !== null)('the viewer restores the terminal', () => {
   it('the check itself sees a terminal left in raw mode', async () => {
