@@ -39,6 +39,20 @@ export function rowLabel(cells: readonly string[]): string {
   return finishLabel(out);
 }
 
+/**
+ * A number read from a binary file, as short as it can be written: a value that is exactly a
+ * float32 (every f2/f4 .npy value) gets the shortest decimal that reads back as the same float32
+ * ("0.1", not the float64 widening "0.10000000149011612"); anything else prints as JavaScript does.
+ */
+export function numberText(v: number): string {
+  if (!Number.isFinite(v) || Math.fround(v) !== v) return String(v);
+  for (let digits = 1; digits < 9; digits++) {
+    const short = Number(v.toPrecision(digits));
+    if (Math.fround(short) === v) return String(short);
+  }
+  return String(Number(v.toPrecision(9)));
+}
+
 function finishLabel(out: string): string {
   if (out.length <= MAX_LABEL && PLAIN.test(out)) return out;
   return visible(out, MAX_LABEL);
@@ -142,7 +156,7 @@ export class RowShaper {
         });
       }
       values[k] = v;
-      if (label.length <= MAX_LABEL) label += (k > 0 ? ', ' : '') + (cells !== null ? cells[i]!.trim() : String(v));
+      if (label.length <= MAX_LABEL) label += (k > 0 ? ', ' : '') + (cells !== null ? cells[i]!.trim() : numberText(v));
     }
     this.steps++;
     return { values, label: finishLabel(label), line };

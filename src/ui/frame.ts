@@ -151,7 +151,7 @@ export function statusLine(f: FrameInput): string {
   if (s.T > 0) {
     const input = inputStore(f);
     const label = input.label(s.cursor);
-    pieces.push({ alts: [input.tokens ? `“${label}”` : compactNumbers(label)], priority: 4 });
+    pieces.push({ alts: [input.tokens ? `“${label}”` : label], priority: 4 });
     const preds = (pair ?? [{ store } as Block]).map((b) => predictionText(b.store, s.cursor));
     if (preds.some((p) => p !== null)) {
       const text = preds.length === 1 ? preds[0]! : preds.map((p) => p ?? '–').join(' vs ');
@@ -186,14 +186,6 @@ export function statusLine(f: FrameInput): string {
     used += sep.length + textWidth(t);
   });
   return line;
-}
-
-/**
- * A label with float noise cut to 7 significant digits, what a float32 holds (a .npy row reads
- * "-0.9532056450843811, 0.6076595187187195"); numbers written with fewer digits stay as written.
- */
-export function compactNumbers(label: string): string {
-  return label.replace(/-?\d+\.\d{8,}(?:e[-+]?\d+)?/gi, (n) => String(Number(Number(n).toPrecision(7))));
 }
 
 /** The head's prediction at step t in words (`ŷ 0.89`, `next “(”`), or null without a head. */
@@ -639,7 +631,7 @@ export function explainText(store: TraceStore, s: Session, cols: number): string
   const H = store.network.hiddenSize;
   if (s.unit >= H) return [` explain ${where}`, ` this network has ${H} units (0–${H - 1}): select one of them (↑/k)`];
   const label = store.label(s.cursor);
-  const title = ` explain ${where} · ${store.tokens ? `“${label}”` : compactNumbers(label)}   (e or Esc closes)`;
+  const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
   return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit)), cols)];
 }
 

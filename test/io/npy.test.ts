@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
 import { halfToNumber, parseNpyHeader, parseNpyRows } from '../../src/io/npy.js';
+import { numberText } from '../../src/io/rows.js';
 import { f32, f64, i32, npyBytes } from './npy-bytes.js';
 
 const rows = (bytes: Uint8Array, opts: InputOptions = {}) => parseNpyRows(bytes, 'x.npy', opts).records.map((r) => [...r.values]);
@@ -104,5 +105,22 @@ describe('halfToNumber', () => {
     expect(halfToNumber(0x7c00)).toBe(Infinity);
     expect(halfToNumber(0x7e00)).toBeNaN();
     expect(halfToNumber(0x3555)).toBeCloseTo(0.33325, 5);
+  });
+});
+
+describe('step labels of binary numbers', () => {
+  it('write a float32 as the shortest decimal that reads back as it, not its float64 widening', () => {
+    const r = parseNpyRows(npyBytes('<f4', [2, 2], f32([0.1, -0.9532056, 1e-7, 3])), 'x.npy');
+    expect(r.records.map((x) => x.label)).toEqual(['0.1, -0.9532056', '1e-7, 3']);
+    const d = parseNpyRows(npyBytes('<f8', [1, 2], f64([0.1, 0.30000000000000004])), 'x.npy');
+    expect(d.records[0]!.label).toBe('0.1, 0.30000000000000004');
+  });
+
+  it('round-trip: every label number reads back as the exact float32', () => {
+    for (const v of [0.1, 1 / 3, -2.5e-30, 123456.789, 16777217, Math.PI]) {
+      const f = Math.fround(v);
+      expect(Math.fround(Number(numberText(f)))).toBe(f);
+      expect(numberText(f).replace(/[-.]|e.*$/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
+    }
   });
 });
