@@ -188,7 +188,7 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
       st.status === 'done'
         ? spanWords(st.result)
         : st.status === 'computing'
-          ? `computing… ${st.passes}/${st.of} backward passes${st.limited ? ` over the last ${steps(st.steps)}` : ''} (exact gradients: one per unit of h)`
+          ? `computing… ${st.passes}/${st.of} rows of ∂h/∂state${st.limited ? ` over the last ${steps(st.steps)}` : ''} (exact gradients, one row per unit of h)`
           : st.status === 'failed'
             ? st.message
             : 'waiting';

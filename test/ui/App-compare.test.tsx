@@ -59,7 +59,7 @@ describe('App: the memory view and a second network', () => {
   it('computes a bigger network in slices, showing progress, and keeps taking keys', async () => {
     const app = mount({ store: store('lstm', 120, 64), colorLevel: 3 });
     await app.press('G', 'm');
-    await vi.waitFor(() => expect(app.screen()).toMatch(/computing… \d+\/64 backward passes/));
+    await vi.waitFor(() => expect(app.screen()).toMatch(/computing… \d+\/64 rows of ∂h\/∂state/));
     await vi.waitFor(() => expect(app.screen()).toMatch(/LSTM 2→64: reaches back \d+ steps?/), { timeout: 15000 });
     // Moving on starts the next step's figures; the view never stops answering.
     await app.press('h');

@@ -113,7 +113,7 @@ describe('the memory view', () => {
   it('shows progress while the figures are computed, and why when there are none', () => {
     const s = store('gru', 10);
     const computing = memoryLines({ networks: [{ store: s, state: { status: 'computing', passes: 3, of: 4, steps: 10, limited: false } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
-    expect(computing.join('\n')).toContain('computing… 3/4 backward passes');
+    expect(computing.join('\n')).toContain('computing… 3/4 rows of ∂h/∂state');
     const failed = memoryLines({ networks: [{ store: s, state: { status: 'failed', message: 'no forward direction' } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
     expect(failed.join('\n')).toContain('no forward direction');
   });
