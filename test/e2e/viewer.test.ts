@@ -18,7 +18,8 @@ const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
 const T = readFileSync(join(ROOT, INPUT), 'utf8').trim().split('\n').length - 1;
 
-const shell = ptyShell(ROOT, { env: { COLORTERM: 'truecolor' } });
+// CI=true as on a CI machine (and in some users' shells): Ink alone would then draw nothing until exit.
+const shell = ptyShell(ROOT, { env: { COLORTERM: 'truecolor', CI: 'true' } });
 const ptyReason = shell.reason;
 if (ptyReason !== null) console.warn(`e2e viewer tests skipped: ${ptyReason}`);
 const run = shell.run;

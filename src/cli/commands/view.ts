@@ -170,6 +170,26 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
   }
 }
 
+/** The variables Ink's `is-in-ci` reads (when Ink is first imported) to decide it is not interactive. */
+const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+
+/**
+ * Imports the Ink viewer as an interactive program. With CI or CONTINUOUS_INTEGRATION set, Ink
+ * draws nothing until it exits (it writes only the last frame, for CI logs): a blank terminal for
+ * a user whose shell exports CI=1, and for every end-to-end test on a CI machine. The viewer only
+ * opens on a terminal, so it is interactive whatever those say: they are hidden while Ink is first
+ * imported and put back afterwards (child processes and workers still see them).
+ */
+export async function importInteractive<T>(processEnv: NodeJS.ProcessEnv, load: () => Promise<T>): Promise<T> {
+  const saved = CI_VARIABLES.map((key) => [key, processEnv[key]] as const);
+  for (const key of CI_VARIABLES) delete processEnv[key];
+  try {
+    return await load();
+  } finally {
+    for (const [key, value] of saved) if (value !== undefined) processEnv[key] = value;
+  }
+}
+
 /** How the trace is filled while the viewer runs. */
 interface Feed {
   /** Fills the trace; resolves when the input is used up (or `signal` aborts). */
@@ -193,7 +213,7 @@ async function interactiveView(
   // Ink's output stage measures text per character; this fast path cuts a frame's cost several
   // times over (see ui/fast-ink). GATESCOPE_FAST_TEXT=0 turns it off, to compare.
   if (env.env['GATESCOPE_FAST_TEXT'] !== '0') await (await import('../../ui/fast-ink/register.js')).registerFastInkText();
-  const { startViewer } = await import('../../ui/run-viewer.js');
+  const { startViewer } = await importInteractive(proc.env, () => import('../../ui/run-viewer.js'));
   const stdout = env.stdout as NodeJS.WriteStream;
   const colorLevel = detectColorLevel(env.env, true, args.color === false);
   const abort = new AbortController();
