@@ -156,7 +156,9 @@ describe.each<KernelVariant>(['simd', 'relaxed-simd'])('fast engine (%s kernels)
     expectSameSteps(whole.slice(-40), runSequence(net, xs).slice(-40), 2e-6);
   });
 
-  it('steps one input at a time exactly as the whole-sequence run', () => {
+  // The LSTM stepper sums W_ih x, W_hh h and the bias in one product (step-plan.ts), the sequence
+  // runner in two: the same float32 values up to the rounding of that order.
+  it('steps one input at a time as the whole-sequence run', () => {
     const net = withExtras(randomNetwork({ kind: 'lstm', inputSize: 4, hiddenSize: 9, numLayers: 2, seed: 2 }), {
       clip: 1.5,
       peephole: true,
@@ -171,7 +173,7 @@ describe.each<KernelVariant>(['simd', 'relaxed-simd'])('fast engine (%s kernels)
     xs.forEach((x, t) => {
       const s = stepper.step(x);
       expect(stepper.t).toBe(t + 1);
-      expectSameSteps([s], [whole[t]!], 0);
+      expectSameSteps([s], [whole[t]!], 1e-6);
       expectSameSteps([s], [reference.step(x)], 2e-6);
     });
   });

@@ -317,6 +317,90 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br $k))))
 
+  ;; One LSTM cell update over hb bytes of units (see cells/lstm.ts): P (4 blocks of hb bytes) holds
+  ;; the pre-activations W_ih x + W_hh h_prev + b on entry and each activation's argument (after
+  ;; peepholes and clip) on exit; G gets the gates, cT the new c from c_prev at cp, hT the new h.
+  ;; peep: 0, or (3 blocks) p_i | p_f | p_o. clip: +inf for none.
+  (func $lstm_cell
+    (param $P i32) (param $G i32) (param $cp i32) (param $cT i32) (param $hT i32) (param $hb i32) (param $peep i32) (param $clip f32)
+    (local $gb i32) (local $u i32) (local $clipping i32) (local $cl v128) (local $ncl v128)
+    (local $ai v128) (local $af v128) (local $ag v128) (local $ao v128) (local $cprev v128) (local $c v128) (local $o v128)
+    (local.set $gb (i32.shl (local.get $hb) (i32.const 2)))
+    (local.set $clipping (f32.lt (local.get $clip) (f32.const inf)))
+    (local.set $cl (f32x4.splat (local.get $clip)))
+    (local.set $ncl (f32x4.neg (local.get $cl)))
+    (if (i32.eqz (local.get $peep))
+      (then
+        ;; gate blocks as whole ranges, then c and h
+        (if (local.get $clipping) (then (call $clip_range (local.get $P) (local.get $gb) (local.get $clip))))
+        (call $sigmoid_range (local.get $G) (local.get $P) (i32.shl (local.get $hb) (i32.const 1)))
+        (call $tanh_range
+          (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1)))
+          (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1)))
+          (local.get $hb))
+        (call $sigmoid_range
+          (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3)))
+          (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3)))
+          (local.get $hb))
+        (local.set $u (i32.const 0))
+        (loop $cell
+          ;; c = f c_prev + i g
+          (v128.store (i32.add (local.get $cT) (local.get $u))
+            (f32x4.add
+              (f32x4.mul
+                (v128.load (i32.add (i32.add (local.get $G) (local.get $hb)) (local.get $u)))
+                (v128.load (i32.add (local.get $cp) (local.get $u))))
+              (f32x4.mul
+                (v128.load (i32.add (local.get $G) (local.get $u)))
+                (v128.load (i32.add (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u))))))
+          (local.set $u (i32.add (local.get $u) (i32.const 16)))
+          (br_if $cell (i32.lt_u (local.get $u) (local.get $hb))))
+        (call $tanh_range (local.get $hT) (local.get $cT) (local.get $hb))
+        (local.set $u (i32.const 0))
+        (loop $out
+          ;; h = o tanh(c)
+          (v128.store (i32.add (local.get $hT) (local.get $u))
+            (f32x4.mul
+              (v128.load (i32.add (local.get $hT) (local.get $u)))
+              (v128.load (i32.add (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)))))
+          (local.set $u (i32.add (local.get $u) (i32.const 16)))
+          (br_if $out (i32.lt_u (local.get $u) (local.get $hb)))))
+      (else
+        ;; peepholes: o depends on the new c, so one fused pass per unit (ONNX models only)
+        (local.set $u (i32.const 0))
+        (loop $unit
+          (local.set $cprev (v128.load (i32.add (local.get $cp) (local.get $u))))
+          (local.set $ai (f32x4.add (v128.load (i32.add (local.get $P) (local.get $u)))
+            (f32x4.mul (v128.load (i32.add (local.get $peep) (local.get $u))) (local.get $cprev))))
+          (local.set $af (f32x4.add (v128.load (i32.add (i32.add (local.get $P) (local.get $hb)) (local.get $u)))
+            (f32x4.mul (v128.load (i32.add (i32.add (local.get $peep) (local.get $hb)) (local.get $u))) (local.get $cprev))))
+          (local.set $ag (v128.load (i32.add (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u))))
+          (local.set $ai (f32x4.pmax (f32x4.pmin (local.get $ai) (local.get $cl)) (local.get $ncl)))
+          (local.set $af (f32x4.pmax (f32x4.pmin (local.get $af) (local.get $cl)) (local.get $ncl)))
+          (local.set $ag (f32x4.pmax (f32x4.pmin (local.get $ag) (local.get $cl)) (local.get $ncl)))
+          (v128.store (i32.add (local.get $P) (local.get $u)) (local.get $ai))
+          (v128.store (i32.add (i32.add (local.get $P) (local.get $hb)) (local.get $u)) (local.get $af))
+          (v128.store (i32.add (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)) (local.get $ag))
+          (local.set $ai (call $sigmoid4 (local.get $ai)))
+          (local.set $af (call $sigmoid4 (local.get $af)))
+          (local.set $ag (call $tanh4 (local.get $ag)))
+          (local.set $c (f32x4.add (f32x4.mul (local.get $af) (local.get $cprev)) (f32x4.mul (local.get $ai) (local.get $ag))))
+          (local.set $ao (f32x4.add (v128.load (i32.add (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)))
+            (f32x4.mul
+              (v128.load (i32.add (i32.add (local.get $peep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)))
+              (local.get $c))))
+          (local.set $ao (f32x4.pmax (f32x4.pmin (local.get $ao) (local.get $cl)) (local.get $ncl)))
+          (v128.store (i32.add (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)) (local.get $ao))
+          (local.set $o (call $sigmoid4 (local.get $ao)))
+          (v128.store (i32.add (local.get $G) (local.get $u)) (local.get $ai))
+          (v128.store (i32.add (i32.add (local.get $G) (local.get $hb)) (local.get $u)) (local.get $af))
+          (v128.store (i32.add (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)) (local.get $ag))
+          (v128.store (i32.add (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)) (local.get $o))
+          (v128.store (i32.add (local.get $cT) (local.get $u)) (local.get $c))
+          (v128.store (i32.add (local.get $hT) (local.get $u)) (f32x4.mul (local.get $o) (call $tanh4 (local.get $c))))
+          (local.set $u (i32.add (local.get $u) (i32.const 16)))
+          (br_if $unit (i32.lt_u (local.get $u) (local.get $hb)))))))
+
   ;; n LSTM steps of one direction (see cells/lstm.ts for the equations).
   ;;   pre (n, 4Hp): on entry the input projection W_ih x_t + b_ih + b_hh; on exit each
   ;;     activation's argument (after peepholes and clip), as the reference engine's `pre`.
@@ -329,16 +413,11 @@
     (param $pre i32) (param $gates i32) (param $cOut i32) (param $hOut i32) (param $hStride i32)
     (param $w i32) (param $npWide i32) (param $np4 i32) (param $H i32) (param $Hp i32)
     (param $hState i32) (param $cState i32) (param $peep i32) (param $clip f32)
-    (local $s i32) (local $t i32) (local $hb i32) (local $gb i32) (local $u i32) (local $clipping i32)
+    (local $s i32) (local $t i32) (local $hb i32) (local $gb i32)
     (local $hp i32) (local $cp i32) (local $P i32) (local $G i32) (local $cT i32) (local $hT i32)
-    (local $cl v128) (local $ncl v128)
-    (local $ai v128) (local $af v128) (local $ag v128) (local $ao v128) (local $cprev v128) (local $c v128) (local $o v128)
     (if (i32.eqz (local.get $n)) (then (return)))
     (local.set $hb (i32.shl (local.get $Hp) (i32.const 2)))
     (local.set $gb (i32.shl (local.get $hb) (i32.const 2)))
-    (local.set $clipping (f32.lt (local.get $clip) (f32.const inf)))
-    (local.set $cl (f32x4.splat (local.get $clip)))
-    (local.set $ncl (f32x4.neg (local.get $cl)))
     (local.set $hp (local.get $hState))
     (local.set $cp (local.get $cState))
     (loop $step
@@ -354,83 +433,70 @@
       (call $gemm (local.get $P) (i32.const 0) (local.get $P) (i32.const 0)
         (local.get $w) (local.get $hp) (i32.const 0) (local.get $H) (i32.const 1)
         (local.get $npWide) (local.get $np4))
-      (if (i32.eqz (local.get $peep))
-        (then
-          ;; gate blocks as whole ranges, then c and h
-          (if (local.get $clipping) (then (call $clip_range (local.get $P) (local.get $gb) (local.get $clip))))
-          (call $sigmoid_range (local.get $G) (local.get $P) (i32.shl (local.get $hb) (i32.const 1)))
-          (call $tanh_range
-            (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1)))
-            (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1)))
-            (local.get $hb))
-          (call $sigmoid_range
-            (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3)))
-            (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3)))
-            (local.get $hb))
-          (local.set $u (i32.const 0))
-          (loop $cell
-            ;; c = f c_prev + i g
-            (v128.store (i32.add (local.get $cT) (local.get $u))
-              (f32x4.add
-                (f32x4.mul
-                  (v128.load (i32.add (i32.add (local.get $G) (local.get $hb)) (local.get $u)))
-                  (v128.load (i32.add (local.get $cp) (local.get $u))))
-                (f32x4.mul
-                  (v128.load (i32.add (local.get $G) (local.get $u)))
-                  (v128.load (i32.add (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u))))))
-            (local.set $u (i32.add (local.get $u) (i32.const 16)))
-            (br_if $cell (i32.lt_u (local.get $u) (local.get $hb))))
-          (call $tanh_range (local.get $hT) (local.get $cT) (local.get $hb))
-          (local.set $u (i32.const 0))
-          (loop $out
-            ;; h = o tanh(c)
-            (v128.store (i32.add (local.get $hT) (local.get $u))
-              (f32x4.mul
-                (v128.load (i32.add (local.get $hT) (local.get $u)))
-                (v128.load (i32.add (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)))))
-            (local.set $u (i32.add (local.get $u) (i32.const 16)))
-            (br_if $out (i32.lt_u (local.get $u) (local.get $hb)))))
-        (else
-          ;; peepholes: o depends on the new c, so one fused pass per unit (ONNX models only)
-          (local.set $u (i32.const 0))
-          (loop $unit
-            (local.set $cprev (v128.load (i32.add (local.get $cp) (local.get $u))))
-            (local.set $ai (f32x4.add (v128.load (i32.add (local.get $P) (local.get $u)))
-              (f32x4.mul (v128.load (i32.add (local.get $peep) (local.get $u))) (local.get $cprev))))
-            (local.set $af (f32x4.add (v128.load (i32.add (i32.add (local.get $P) (local.get $hb)) (local.get $u)))
-              (f32x4.mul (v128.load (i32.add (i32.add (local.get $peep) (local.get $hb)) (local.get $u))) (local.get $cprev))))
-            (local.set $ag (v128.load (i32.add (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u))))
-            (local.set $ai (f32x4.pmax (f32x4.pmin (local.get $ai) (local.get $cl)) (local.get $ncl)))
-            (local.set $af (f32x4.pmax (f32x4.pmin (local.get $af) (local.get $cl)) (local.get $ncl)))
-            (local.set $ag (f32x4.pmax (f32x4.pmin (local.get $ag) (local.get $cl)) (local.get $ncl)))
-            (v128.store (i32.add (local.get $P) (local.get $u)) (local.get $ai))
-            (v128.store (i32.add (i32.add (local.get $P) (local.get $hb)) (local.get $u)) (local.get $af))
-            (v128.store (i32.add (i32.add (local.get $P) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)) (local.get $ag))
-            (local.set $ai (call $sigmoid4 (local.get $ai)))
-            (local.set $af (call $sigmoid4 (local.get $af)))
-            (local.set $ag (call $tanh4 (local.get $ag)))
-            (local.set $c (f32x4.add (f32x4.mul (local.get $af) (local.get $cprev)) (f32x4.mul (local.get $ai) (local.get $ag))))
-            (local.set $ao (f32x4.add (v128.load (i32.add (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)))
-              (f32x4.mul
-                (v128.load (i32.add (i32.add (local.get $peep) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)))
-                (local.get $c))))
-            (local.set $ao (f32x4.pmax (f32x4.pmin (local.get $ao) (local.get $cl)) (local.get $ncl)))
-            (v128.store (i32.add (i32.add (local.get $P) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)) (local.get $ao))
-            (local.set $o (call $sigmoid4 (local.get $ao)))
-            (v128.store (i32.add (local.get $G) (local.get $u)) (local.get $ai))
-            (v128.store (i32.add (i32.add (local.get $G) (local.get $hb)) (local.get $u)) (local.get $af))
-            (v128.store (i32.add (i32.add (local.get $G) (i32.shl (local.get $hb) (i32.const 1))) (local.get $u)) (local.get $ag))
-            (v128.store (i32.add (i32.add (local.get $G) (i32.mul (local.get $hb) (i32.const 3))) (local.get $u)) (local.get $o))
-            (v128.store (i32.add (local.get $cT) (local.get $u)) (local.get $c))
-            (v128.store (i32.add (local.get $hT) (local.get $u)) (f32x4.mul (local.get $o) (call $tanh4 (local.get $c))))
-            (local.set $u (i32.add (local.get $u) (i32.const 16)))
-            (br_if $unit (i32.lt_u (local.get $u) (local.get $hb))))))
+      (call $lstm_cell (local.get $P) (local.get $G) (local.get $cp) (local.get $cT) (local.get $hT) (local.get $hb) (local.get $peep) (local.get $clip))
       (local.set $hp (local.get $hT))
       (local.set $cp (local.get $cT))
       (local.set $s (i32.add (local.get $s) (i32.const 1)))
       (br_if $step (i32.lt_u (local.get $s) (local.get $n))))
     (call $copy16 (local.get $hState) (local.get $hp) (local.get $hb))
     (call $copy16 (local.get $cState) (local.get $cp) (local.get $hb)))
+
+  ;; One LSTM step of units [u0, u0 + count) of one layer, all in one call: the stepper's hot path
+  ;; (one thread computes every unit; two split them). The part's rows of [W_ih | W_hh] (4 gate
+  ;; blocks of hq rows, hq = count rounded up to 4) are panels over the n inputs of z = [x ; h_prev],
+  ;; so the input projection and the recurrence are one matrix-vector product.
+  ;;   z (n floats), bias (4hq): b_ih + b_hh. pre, gates (4hq), cPrev, cOut (hq): the part's own.
+  ;;   hOut (hq): where the new h goes (the next step's z); hCopy: 0, or a second place for it
+  ;;   (the next layer's z). rec: 0, or the layer's float64 record pre (4H) | gates (4H) | h (H) |
+  ;;   c (H), of which this part writes its units.
+  (func (export "lstm_part")
+    (param $z i32) (param $n i32) (param $w i32) (param $npWide i32) (param $np4 i32) (param $bias i32)
+    (param $pre i32) (param $gates i32) (param $cPrev i32) (param $cOut i32) (param $hOut i32) (param $hCopy i32)
+    (param $hq i32) (param $peep i32) (param $clip f32)
+    (param $rec i32) (param $H i32) (param $u0 i32) (param $count i32)
+    (local $hb i32) (local $g i32) (local $H8 i32)
+    (local.set $hb (i32.shl (local.get $hq) (i32.const 2)))
+    (call $gemm (local.get $pre) (i32.const 0) (local.get $bias) (i32.const 0)
+      (local.get $w) (local.get $z) (i32.const 0) (local.get $n) (i32.const 1)
+      (local.get $npWide) (local.get $np4))
+    (call $lstm_cell (local.get $pre) (local.get $gates) (local.get $cPrev) (local.get $cOut) (local.get $hOut) (local.get $hb) (local.get $peep) (local.get $clip))
+    (if (local.get $hCopy) (then (call $copy16 (local.get $hCopy) (local.get $hOut) (local.get $hb))))
+    (if (i32.eqz (local.get $rec)) (then (return)))
+    ;; the record: unit u of gate block g at (g H + u) doubles
+    (local.set $H8 (i32.shl (local.get $H) (i32.const 3)))
+    (local.set $rec (i32.add (local.get $rec) (i32.shl (local.get $u0) (i32.const 3))))
+    (loop $block
+      (call $to_f64 (i32.add (local.get $rec) (i32.mul (local.get $g) (local.get $H8)))
+        (i32.add (local.get $pre) (i32.mul (local.get $g) (local.get $hb))) (local.get $count))
+      (call $to_f64 (i32.add (local.get $rec) (i32.mul (i32.add (local.get $g) (i32.const 4)) (local.get $H8)))
+        (i32.add (local.get $gates) (i32.mul (local.get $g) (local.get $hb))) (local.get $count))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $block (i32.lt_u (local.get $g) (i32.const 4))))
+    (call $to_f64 (i32.add (local.get $rec) (i32.shl (local.get $H8) (i32.const 3))) (local.get $hOut) (local.get $count))
+    (call $to_f64 (i32.add (local.get $rec) (i32.mul (local.get $H8) (i32.const 9))) (local.get $cOut) (local.get $count)))
+
+  ;; dst[k] = src[k] widened to float64, for k in [0, count).
+  (func $to_f64 (param $dst i32) (param $src i32) (param $count i32)
+    (local $end i32) (local $end4 i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $end4 (i32.sub (local.get $end) (i32.and (i32.shl (local.get $count) (i32.const 2)) (i32.const 12))))
+    (block $done4
+      (loop $k4
+        (br_if $done4 (i32.ge_u (local.get $src) (local.get $end4)))
+        (local.set $v (v128.load (local.get $src)))
+        (v128.store offset=0 (local.get $dst) (f64x2.promote_low_f32x4 (local.get $v)))
+        (v128.store offset=16 (local.get $dst)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+        (br $k4)))
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br $k))))
 
   ;; n GRU steps of one direction (see cells/gru.ts).
   ;;   pre (n, 3Hp): on entry W_ih x_t + b_ih, plus b_hh on the r and z rows (b_hn stays apart:

@@ -12,6 +12,7 @@ import { allocStepRecord, createStepper, runSequence, ShapeError, validateNetwor
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
+import { LstmStepPlan, stepPlanFits } from './step-plan.js';
 
 /** Buffers of one direction of one layer for `capacity` steps. Offsets in bytes. */
 interface DirBuffers {
@@ -254,7 +255,8 @@ export function runSequenceFast(
 
 /**
  * createStepper on the fast engine: one step per call, for the viewer and live streams. Only for
- * forward-only networks (ShapeError otherwise, as the reference).
+ * forward-only networks (ShapeError otherwise, as the reference). LSTMs take the fused one-call
+ * step of step-plan.ts; GRU and RNN run one-step stretches of the sequence runner.
  */
 export function createFastStepper(net: Network, init?: InitialState): Stepper {
   if (!fastAvailable()) return createStepper(net, init);
@@ -263,9 +265,29 @@ export function createFastStepper(net: Network, init?: InitialState): Stepper {
     throw new ShapeError('a streaming stepper needs a forward-only network; use runSequence for reverse directions');
   }
   checkInitialState(net, init);
+  let t = 0;
+  if (stepPlanFits(net)) {
+    const plan = new LstmStepPlan(net, 1);
+    const mem = instantiateKernels(plan.bytes);
+    plan.writeWeights(mem);
+    plan.reset(mem, init);
+    const views = plan.stepViews(mem);
+    const L = plan.layers.length;
+    return {
+      get t() {
+        return t;
+      },
+      step(x) {
+        checkInput(net, x, t);
+        plan.setInput(mem, t, x);
+        for (let k = 0; k < L; k++) plan.runPart(mem, t, k, 0);
+        t++;
+        return views;
+      },
+    };
+  }
   const runner = new FastRunner(net, init, 1);
   const out = allocNetworkStep(net);
-  let t = 0;
   return {
     get t() {
       return t;

@@ -1,0 +1,223 @@
+/**
+ * One step at a time for forward LSTMs, the stepper's hot path: per layer and step one kernel
+ * call (kernels.wat's lstm_part) that does the input projection and the recurrence as one
+ * matrix-vector product over z = [x ; h_prev], the cell update, and the float64 record the caller
+ * reads, which lives in the kernels' memory (no copy out).
+ *
+ * A layer's units can be split into parts, each with its own rows of [W_ih | W_hh], biases,
+ * peepholes and c: one thread runs every part in turn, or two threads run one part each on one
+ * shared memory (trace/split-stepper.ts), meeting after every layer. Parts never write what
+ * another part reads in the same step: z and c are double-buffered by the step's parity.
+ *
+ * Layout per layer (byte offsets; padding as in layout.ts: hq and the input width rounded up to 4,
+ * padded rows and columns zero, so padded units stay exactly 0):
+ *   z[2]     (inKp + Hp) floats: the layer's input (x, or the layer below's h) then its own h
+ *   rec      float64 pre (4H) | gates (4H) | h (H) | c (H), the NetworkStep's arrays
+ *   per part w (4 hq rows over inKp + H inputs, in panels), bias (4hq), pre, gates (4hq),
+ *            c[2] (hq), peep (3hq or none)
+ */
+import { layerInputSize } from '../shapes.js';
+import type { InitialState, Network, NetworkStep } from '../types.js';
+import { PANEL_ROWS, type Kernels } from './kernels.js';
+import { Arena, type Panels } from './layout.js';
+
+export interface StepPart {
+  /** First unit and number of units. */
+  readonly u0: number;
+  readonly count: number;
+  /** count rounded up to 4: rows per gate block. */
+  readonly hq: number;
+  readonly w: Panels;
+  readonly bias: number;
+  readonly pre: number;
+  readonly gates: number;
+  readonly c: readonly [number, number];
+  readonly peep: number;
+}
+
+export interface StepLayer {
+  /** Inputs of the layer (D, or H above), and rounded up to 4. */
+  readonly inK: number;
+  readonly inKp: number;
+  readonly z: readonly [number, number];
+  readonly rec: number;
+  readonly parts: readonly StepPart[];
+}
+
+const up4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** True for networks the plan runs: forward-only LSTMs. */
+export function stepPlanFits(net: Network): boolean {
+  return net.kind === 'lstm' && net.directions.length === 1 && net.directions[0] === 'forward';
+}
+
+/** Units of each part: as even as whole vectors allow (every part but the last a multiple of 4). */
+export function splitUnits(H: number, parts: number): { u0: number; count: number }[] {
+  const out: { u0: number; count: number }[] = [];
+  const per = up4(Math.ceil(H / parts));
+  for (let u0 = 0; u0 < H; u0 += per) out.push({ u0, count: Math.min(per, H - u0) });
+  return out;
+}
+
+export class LstmStepPlan {
+  readonly layers: readonly StepLayer[];
+  /** Bytes of kernel memory the plan needs. */
+  readonly bytes: number;
+  /** Bytes reserved for the caller's own use (0 when none asked): e.g. the threads' flags. */
+  readonly extra: number;
+  private readonly H: number;
+  private readonly Hp: number;
+
+  constructor(
+    readonly net: Network,
+    parts: number,
+    extraBytes = 0,
+  ) {
+    if (!stepPlanFits(net)) throw new Error('the step plan runs forward-only LSTMs');
+    const H = net.hiddenSize;
+    this.H = H;
+    this.Hp = up4(H);
+    const arena = new Arena();
+    this.extra = extraBytes > 0 ? arena.alloc(extraBytes) : 0;
+    const units = splitUnits(H, parts);
+    this.layers = Array.from({ length: net.numLayers }, (_, k) => {
+      const inK = layerInputSize(net, k);
+      const inKp = up4(inK);
+      const n = inKp + H;
+      const zBytes = (inKp + this.Hp) * 4;
+      return {
+        inK,
+        inKp,
+        z: [arena.alloc(zBytes), arena.alloc(zBytes)] as const,
+        rec: arena.alloc(10 * H * 8),
+        parts: units.map(({ u0, count }) => {
+          const hq = up4(count);
+          const rows = 4 * hq;
+          const npWide = Math.floor(rows / PANEL_ROWS);
+          return {
+            u0,
+            count,
+            hq,
+            w: { ptr: arena.alloc(rows * n * 4), npWide, np4: (rows - PANEL_ROWS * npWide) / 4, wide: PANEL_ROWS },
+            bias: arena.alloc(rows * 4),
+            pre: arena.alloc(rows * 4),
+            gates: arena.alloc(rows * 4),
+            c: [arena.alloc(hq * 4), arena.alloc(hq * 4)] as const,
+            peep: net.layers[k]![0]!.peephole != null ? arena.alloc(3 * hq * 4) : 0,
+          };
+        }),
+      };
+    });
+    this.bytes = arena.size;
+  }
+
+  /** Writes the weights, biases and peepholes (float32) into `mem`. */
+  writeWeights(mem: Kernels): void {
+    const f32 = mem.f32;
+    const H = this.H;
+    this.layers.forEach((layer, k) => {
+      const p = this.net.layers[k]![0]!;
+      const n = layer.inKp + H;
+      for (const part of layer.parts) {
+        // padded row r of gate block g -> source row g H + u0 + q, or -1
+        const rowOf = (r: number): number => {
+          const q = r % part.hq;
+          return q < part.count ? Math.floor(r / part.hq) * H + part.u0 + q : -1;
+        };
+        let at = part.w.ptr / 4;
+        const panel = (r0: number, width: number): void => {
+          for (let j = 0; j < n; j++) {
+            const fromX = j < layer.inKp;
+            const col = fromX ? j : j - layer.inKp;
+            for (let q = 0; q < width; q++) {
+              const r = rowOf(r0 + q);
+              f32[at++] = r < 0 || (fromX && col >= layer.inK) ? 0 : fromX ? p.wIh[r * layer.inK + col]! : p.wHh[r * H + col]!;
+            }
+          }
+        };
+        let r0 = 0;
+        for (let i = 0; i < part.w.npWide; i++, r0 += PANEL_ROWS) panel(r0, PANEL_ROWS);
+        for (let i = 0; i < part.w.np4; i++, r0 += 4) panel(r0, 4);
+        for (let r = 0; r < 4 * part.hq; r++) {
+          const src = rowOf(r);
+          // summed in float32, as PyTorch does
+          f32[part.bias / 4 + r] = src < 0 ? 0 : Math.fround((p.bIh?.[src] ?? 0) + (p.bHh?.[src] ?? 0));
+        }
+        if (part.peep !== 0) {
+          const P = p.peephole!;
+          for (let g = 0; g < 3; g++) {
+            for (let q = 0; q < part.hq; q++) f32[part.peep / 4 + g * part.hq + q] = q < part.count ? P[g * H + part.u0 + q]! : 0;
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * The state before step 0: h0/c0 (zeros by default) where step 0 reads them. Shapes must have
+   * been checked (layout.ts checkInitialState).
+   */
+  reset(mem: Kernels, init: InitialState | undefined): void {
+    const f32 = mem.f32;
+    const H = this.H;
+    this.layers.forEach((layer, k) => {
+      const h0 = init?.h0?.[k] ?? null;
+      const c0 = init?.c0?.[k] ?? null;
+      for (const z of layer.z) f32.fill(0, z / 4, z / 4 + layer.inKp + this.Hp);
+      for (let u = 0; u < H; u++) f32[layer.z[0] / 4 + layer.inKp + u] = h0 === null ? 0 : h0[u]!;
+      for (const part of layer.parts) {
+        for (const c of part.c) f32.fill(0, c / 4, c / 4 + part.hq);
+        for (let q = 0; q < part.count; q++) f32[part.c[0] / 4 + q] = c0 === null ? 0 : c0[part.u0 + q]!;
+      }
+    });
+  }
+
+  /** Writes x_t where step t reads it. */
+  setInput(mem: Kernels, t: number, x: ArrayLike<number>): void {
+    const z = this.layers[0]!.z;
+    mem.f32.set(x, ((t & 1) === 1 ? z[1] : z[0]) / 4);
+  }
+
+  /** Step t of part `p` of layer k: every layer below must have finished step t. */
+  runPart(mem: Kernels, t: number, k: number, p: number): void {
+    const layer = this.layers[k]!;
+    const part = layer.parts[p]!;
+    const odd = (t & 1) === 1;
+    const next = this.layers[k + 1];
+    const zNow = odd ? layer.z[1] : layer.z[0];
+    const zNext = odd ? layer.z[0] : layer.z[1];
+    const hOut = zNext + (layer.inKp + part.u0) * 4;
+    mem.k.lstm_part(
+      zNow,
+      layer.inKp + this.H,
+      part.w.ptr,
+      part.w.npWide,
+      part.w.np4,
+      part.bias,
+      part.pre,
+      part.gates,
+      odd ? part.c[1] : part.c[0],
+      odd ? part.c[0] : part.c[1],
+      hOut,
+      next === undefined ? 0 : (odd ? next.z[1] : next.z[0]) + part.u0 * 4,
+      part.hq,
+      part.peep,
+      this.net.clip ?? Infinity,
+      layer.rec,
+      this.H,
+      part.u0,
+      part.count,
+    );
+  }
+
+  /** The NetworkStep whose arrays are the records in `mem` (valid until the next step). */
+  stepViews(mem: Kernels): NetworkStep {
+    const H = this.H;
+    const layers = this.layers.map((layer) => {
+      const at = layer.rec / 8;
+      const view = (from: number, len: number): Float64Array => new Float64Array(mem.buffer, (at + from) * 8, len);
+      return [{ pre: view(0, 4 * H), gates: view(4 * H, 4 * H), h: view(8 * H, H), c: view(9 * H, H) }];
+    });
+    return { layers, y: layers[layers.length - 1]![0]!.h };
+  }
+}
