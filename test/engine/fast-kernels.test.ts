@@ -40,9 +40,12 @@ describe('WebAssembly kernels', () => {
     [0, 'sigmoid (range loop)'],
     [2, 'sigmoid (per vector)'],
   ] as const) {
-    it(`${name} is within 1e-7 of the exact value`, () => {
+    // 1/2 + tanh(x/2)/2: tanh's error halved, plus a rounding near 1 (the worst, 1.8e-7, is at x = 12)
+    it(`${name} is within 2e-7 of the exact value, and exactly 0 or 1 far out`, () => {
       const got = activate(act, GRID);
-      GRID.forEach((x, i) => expect(Math.abs(got[i]! - sigmoid(Math.fround(x))), `sigmoid(${x})`).toBeLessThanOrEqual(1e-7));
+      GRID.forEach((x, i) => expect(Math.abs(got[i]! - sigmoid(Math.fround(x))), `sigmoid(${x})`).toBeLessThanOrEqual(2e-7));
+      const far = activate(act, [-16, 16, -50, 50, -Infinity, Infinity]);
+      expect(Array.from(far)).toEqual([0, 1, 0, 1, 0, 1]);
     });
   }
 
@@ -59,12 +62,6 @@ describe('WebAssembly kernels', () => {
       });
     });
   }
-
-  it('exp has a relative error below 3e-7 inside its clamp', () => {
-    const xs = GRID.filter((x) => Math.abs(x) <= 80);
-    const got = activate(4, xs);
-    xs.forEach((x, i) => expect(Math.abs(got[i]! / Math.exp(Math.fround(x)) - 1), `exp(${x})`).toBeLessThan(3e-7));
-  });
 
   it('float32 saturation limits agree with the exact comparison', () => {
     const f = new Float32Array(1);

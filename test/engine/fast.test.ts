@@ -19,6 +19,7 @@ import { kernelVariant, useKernelVariant, type KernelVariant } from '../../src/e
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { tensorFromNested, type Tensor } from '../../src/io/weights/tensor.js';
 import { expectClose } from '../helpers/expect-close.js';
+import { withExtras } from '../helpers/network-extras.js';
 import { referenceCases } from '../helpers/reference.js';
 
 /** Every field of two runs agrees within tol * max(1, |expected|); a failure names the step. */
@@ -42,26 +43,6 @@ function expectSameSteps(actual: readonly NetworkStep[], expected: readonly Netw
     );
     expectClose(actual[t]!.y, e.y, tol * 10, `y[t=${t}, unit={i}]`);
   });
-}
-
-/** A network with some extra features the random initialiser does not make. */
-function withExtras(net: Network, opts: { clip: number | null; peephole: boolean; lbr: boolean; seed: number }): Network {
-  let s = opts.seed;
-  const rand = () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648 - 0.5;
-  };
-  return {
-    ...net,
-    clip: opts.clip,
-    linearBeforeReset: opts.lbr,
-    layers: net.layers.map((dirs) =>
-      dirs.map((p) => ({
-        ...p,
-        peephole: opts.peephole && net.kind === 'lstm' ? Float32Array.from({ length: 3 * net.hiddenSize }, rand) : null,
-      })),
-    ),
-  };
 }
 
 const DIRECTIONS: Record<string, Direction[]> = {

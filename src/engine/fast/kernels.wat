@@ -13,52 +13,19 @@
 ;;        x[j] once (splat) and one weight vector per accumulator (mul + add here; fused
 ;;        multiply-add in the relaxed build).
 ;;
-;; Activations are vectorised float32 approximations: exp from Cephes' expf (range reduction to
-;; |r| <= ln2/2, degree-6 polynomial, 2^n built in the exponent bits), relative error ~1e-7;
-;; sigmoid = 1 / (1 + exp(-x)); tanh a rational function (see $tanh4). Absolute errors stay
-;; below 4e-7, far inside the engine's 1e-5 fidelity tolerance.
+;; Activations are vectorised float32 approximations: tanh a rational function (see $tanh4),
+;; sigmoid(x) = 1/2 + tanh(x/2)/2 (no exp: cheaper than 1 / (1 + exp(-x)), measured). Absolute
+;; errors stay below 4e-7, far inside the engine's 1e-5 fidelity tolerance.
 
 (module
   (import "env" "memory" (memory 1))
 
-  ;; exp(x) for 4 lanes; x is clamped to [-87, 88] so that 2^n stays a normal float.
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $y v128)
-    (local.set $x
-      (f32x4.pmax
-        (f32x4.pmin (local.get $x) (v128.const f32x4 88 88 88 88))
-        (v128.const f32x4 -87 -87 -87 -87)))
-    (local.set $n
-      (f32x4.nearest
-        (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
-    ;; r = x - n ln2, with ln2 split in two so that n * C1 is exact
-    (local.set $r
-      (f32x4.sub
-        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-        (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $y (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    ;; y = y r^2 + r + 1
-    (local.set $y
-      (f32x4.add
-        (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-        (v128.const f32x4 1 1 1 1)))
-    ;; times 2^n: (n + 127) << 23 is the bit pattern of 2^n
-    (f32x4.mul
-      (local.get $y)
-      (i32x4.shl
-        (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127))
-        (i32.const 23))))
-
-  ;; 1 / (1 + exp(-x)): saturates to exactly 0 or 1 without overflow.
+  ;; sigmoid(x) = 1/2 + tanh(x/2)/2: saturates to exactly 0 or 1 (beyond |x| = 15.8), absolute
+  ;; error below 3e-7.
   (func $sigmoid4 (param $x v128) (result v128)
-    (f32x4.div
-      (v128.const f32x4 1 1 1 1)
-      (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+    (f32x4.add
+      (v128.const f32x4 0.5 0.5 0.5 0.5)
+      (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (call $tanh4 (f32x4.mul (local.get $x) (v128.const f32x4 0.5 0.5 0.5 0.5))))))
 
   ;; tanh(x) = x P(x^2) / Q(x^2), the rational minimax approximation Eigen uses for float
   ;; (degree 13 over 6), on x clamped to +-7.905311 where tanh rounds to +-1 in float32: absolute
@@ -201,45 +168,45 @@
   ;; The hot-path activations: whole ranges, with the math written out in the loop rather than called,
   ;; and every constant in a local set before the loop: V8 (Node 20) rebuilds a v128.const with
   ;; three instructions at each use, which inside the loop cost as much as the arithmetic.
-  ;; The formulas are those of $sigmoid4 and $tanh4, except that the sigmoid's round(x log2e) and
-  ;; 2^n come from the 1.5 * 2^23 trick rather than nearest and trunc_sat (fewer instructions, same
-  ;; values).
+  ;; The formulas are those of $sigmoid4 and $tanh4.
 
-  ;; dst[k] = sigmoid(src[k]) over `bytes` (a multiple of 16); dst may be src.
+  ;; dst[k] = sigmoid(src[k]) over `bytes` (a multiple of 16); dst may be src. As $sigmoid4:
+  ;; 1/2 + tanh(x/2)/2 with tanh the rational function of $tanh_range (inlined), which costs
+  ;; about 60% of exp and a reciprocal; exactly 0 and 1 beyond |x| = 15.8 (as tanh is +-1 there).
   (func $sigmoid_range (param $dst i32) (param $src i32) (param $bytes i32)
-    (local $end i32) (local $x v128) (local $t v128) (local $n v128) (local $r v128) (local $y v128)
-    (local $hi v128) (local $lo v128) (local $log2e v128) (local $magic v128) (local $ln2hi v128) (local $ln2lo v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128) (local $one v128)
+    (local $end i32) (local $x v128) (local $z v128) (local $p v128) (local $q v128) (local $half v128)
+    (local $tcl v128) (local $ntcl v128) (local $al13 v128) (local $al11 v128) (local $al9 v128) (local $al7 v128) (local $al5 v128) (local $al3 v128) (local $al1 v128) (local $be6 v128) (local $be4 v128) (local $be2 v128) (local $be0 v128)
     (if (i32.eqz (local.get $bytes)) (then (return)))
-    (local.set $hi (v128.const f32x4 88 88 88 88))
-    (local.set $lo (v128.const f32x4 -87 -87 -87 -87))
-    (local.set $log2e (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
-    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
-    (local.set $ln2hi (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
-    (local.set $ln2lo (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
-    (local.set $p0 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-    (local.set $p1 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
-    (local.set $p2 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
-    (local.set $p3 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
-    (local.set $p4 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
-    (local.set $p5 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
-    (local.set $one (v128.const f32x4 1 1 1 1))
+    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))
+    (local.set $tcl (v128.const f32x4 7.90531110763549805 7.90531110763549805 7.90531110763549805 7.90531110763549805))
+    (local.set $ntcl (v128.const f32x4 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805 -7.90531110763549805))
+    (local.set $al13 (v128.const f32x4 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16 -2.76076847742355e-16))
+    (local.set $al11 (v128.const f32x4 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13 2.00018790482477e-13))
+    (local.set $al9 (v128.const f32x4 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11 -8.60467152213735e-11))
+    (local.set $al7 (v128.const f32x4 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08 5.12229709037114e-08))
+    (local.set $al5 (v128.const f32x4 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05 1.48572235717979e-05))
+    (local.set $al3 (v128.const f32x4 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04 6.37261928875436e-04))
+    (local.set $al1 (v128.const f32x4 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03 4.89352455891786e-03))
+    (local.set $be6 (v128.const f32x4 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06 1.19825839466702e-06))
+    (local.set $be4 (v128.const f32x4 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04 1.18534705686654e-04))
+    (local.set $be2 (v128.const f32x4 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03 2.26843463243900e-03))
+    (local.set $be0 (v128.const f32x4 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03 4.89352518554385e-03))
     (local.set $end (i32.add (local.get $src) (local.get $bytes)))
     (loop $k
-      (local.set $x (f32x4.neg (v128.load (local.get $src))))
-      (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (local.get $hi)) (local.get $lo)))
-      ;; n = round(x log2e): adding 1.5 * 2^23 rounds to an integer and leaves it in the low bits
-      (local.set $t (f32x4.add (f32x4.mul (local.get $x) (local.get $log2e)) (local.get $magic)))
-      (local.set $n (f32x4.sub (local.get $t) (local.get $magic)))
-      (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (local.get $ln2hi))) (f32x4.mul (local.get $n) (local.get $ln2lo))))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $r) (local.get $p0)) (local.get $p1)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p2)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p3)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p4)))
-      (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $r)) (local.get $p5)))
-      (local.set $y (f32x4.add (f32x4.add (f32x4.mul (local.get $y) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (local.get $one)))
-      ;; 2^n from the integer in t's low bits: ((n + 127) << 23), the magic's own bits shift out
-      (local.set $y (f32x4.mul (local.get $y) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
-      (v128.store (local.get $dst) (f32x4.div (local.get $one) (f32x4.add (local.get $one) (local.get $y))))
+      (local.set $x (f32x4.pmax (f32x4.pmin (f32x4.mul (v128.load (local.get $src)) (local.get $half)) (local.get $tcl)) (local.get $ntcl)))
+      (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $z) (local.get $al13)) (local.get $al11)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al9)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al7)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al5)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al3)))
+      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (local.get $al1)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $z) (local.get $be6)) (local.get $be4)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (local.get $be2)))
+      (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $z)) (local.get $be0)))
+      (v128.store (local.get $dst)
+        (f32x4.add (local.get $half)
+          (f32x4.mul (local.get $half) (f32x4.div (f32x4.mul (local.get $x) (local.get $p)) (local.get $q)))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br_if $k (i32.lt_u (local.get $src) (local.get $end)))))
@@ -295,7 +262,7 @@
 
   ;; Vector activations over memory, for tests of the approximations: dst[k] = act(src[k]) for
   ;; k in [0, n), n a multiple of 4. act: 0 sigmoid, 1 tanh (the hot-path range loops),
-  ;; 2 sigmoid, 3 tanh, 4 exp (the per-vector functions of the peephole path).
+  ;; 2 sigmoid, 3 tanh (the per-vector functions of the peephole path).
   (func (export "activate") (param $dst i32) (param $src i32) (param $n i32) (param $act i32)
     (local $end i32)
     (if (i32.eqz (local.get $act))
@@ -309,10 +276,7 @@
         (v128.store (local.get $dst)
           (if (result v128) (i32.eq (local.get $act) (i32.const 2))
             (then (call $sigmoid4 (v128.load (local.get $src))))
-            (else
-              (if (result v128) (i32.eq (local.get $act) (i32.const 3))
-                (then (call $tanh4 (v128.load (local.get $src))))
-                (else (call $exp4 (v128.load (local.get $src))))))))
+            (else (call $tanh4 (v128.load (local.get $src))))))
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
         (br $k))))
