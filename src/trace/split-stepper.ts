@@ -15,6 +15,7 @@
  * Values are the one-thread stepper's up to float32 rounding (a row's products are summed in a
  * different order when it falls in a narrower panel), within 1e-6 of each other.
  */
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { ShapeError, validateNetwork, type Stepper } from '../engine/network.js';
@@ -88,9 +89,12 @@ function compileSharedKernels(): boolean {
   }
 }
 
-/** True where the split stepper can run `net`: a forward-only LSTM and shared-memory kernels. */
+/**
+ * True where the split stepper can run `net`: a forward-only LSTM, shared-memory kernels, and two
+ * cores (on one, each handover would spin until the scheduler switched threads).
+ */
 export function splitStepperFits(net: Network): boolean {
-  return stepPlanFits(net) && compileSharedKernels();
+  return stepPlanFits(net) && availableParallelism() >= 2 && compileSharedKernels();
 }
 
 /**
@@ -101,6 +105,7 @@ export async function createSplitStepper(net: Network, init?: InitialState, opts
   validateNetwork(net);
   if (!stepPlanFits(net)) throw new ShapeError('the split stepper runs forward-only LSTMs');
   checkInitialState(net, init);
+  if (availableParallelism() < 2) throw new Error('the split stepper needs two cores; this machine offers one');
   if (!compileSharedKernels()) throw new Error('the split stepper needs WebAssembly SIMD on shared memory');
   const plan = new LstmStepPlan(net, 2, FLAG_BYTES);
   const mem = instantiateKernels(plan.bytes, true);

@@ -6,7 +6,8 @@
  * Two builds (scripts/build-wasm.mjs): with relaxed SIMD (fused multiply-add in the matrix
  * products, about a fifth faster) where the runtime validates it (Node 22 on; Node 20 with V8's
  * --experimental-wasm-relaxed-simd, which the CLI sets), else plain SIMD. Both compute the same
- * float32 values up to the rounding of a fused multiply-add.
+ * float32 values up to the rounding of a fused multiply-add. Each has a twin importing a shared
+ * memory, for the split stepper's two threads (trace/split-stepper.ts), compiled only when asked.
  *
  * The engine may not import node:* and the project's lib has no DOM types, so WebAssembly is
  * reached through a minimal typed view of globalThis; where it (or SIMD) is missing,
