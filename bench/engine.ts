@@ -6,13 +6,9 @@
  * gatescope computes and keeps every gate, pre-activation, c and h of every step, ORT only the
  * h sequence; the figures are per step all the same.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createStepper, randomNetwork, runSequence, type Network } from '../src/engine/index.js';
 import { chunkSteps, createFastStepper, runSequenceFast } from '../src/engine/fast/index.js';
 import { FastRunner } from '../src/engine/fast/sequence.js';
-import { createSplitStepper, splitStepperFits } from '../src/trace/split-stepper.js';
 import { series, timeMs, timeTurns, type BenchContext, type BenchSection, type Figure } from './lib.js';
 import { inputTensor, loadOrt, ortRun, ortSession, ortSteps } from './ort.js';
 
@@ -95,23 +91,13 @@ export const engineSection: BenchSection = {
       // Made once, as ORT's session is: the turns time the steps, not the set-up (which packs the
       // weights into the kernels' memory; it is timed on its own below).
       const stepper = createFastStepper(net);
-      const splitWorker = pathToFileURL(join(ctx.root, 'dist', 'trace', 'split-worker.js'));
-      const split = existsSync(splitWorker) && splitStepperFits(net) ? await createSplitStepper(net, undefined, { workerUrl: splitWorker }) : null;
-      if (split === null) ctx.log('the split stepper cannot run here (no dist/ build, or no shared-memory SIMD): its row is skipped');
-      const [stepMs, splitMs, ortStepMs] = await timeTurns(turns, [
+      const [stepMs, ortStepMs] = await timeTurns(turns, [
         () => {
           for (const x of stepXs) stepper.step(x);
         },
-        split === null
-          ? null
-          : () => {
-              for (const x of stepXs) split.step(x);
-            },
         stepSession === null ? null : () => ortSteps(ort!, stepSession, net, sx, len.ortStep),
       ]);
-      await split?.close();
       const stepFast = perStep(stepMs!, len.step);
-      const stepSplit = splitMs === null || splitMs === undefined ? null : perStep(splitMs, len.step);
       const ortStep = ortStepMs === null || ortStepMs === undefined ? null : perStep(ortStepMs, len.ortStep);
       const refSteps = stepXs.slice(0, len.ref);
       const stepRef = perStep(
@@ -127,19 +113,7 @@ export const engineSection: BenchSection = {
         { name: `H=${H} one step per call, fast stepper set-up`, value: setup * 1000, unit: 'us', note: 'createFastStepper, once per stream' },
         { name: `H=${H} one step per call, reference TS stepper`, value: stepRef, unit: 'us/step' },
         { name: `H=${H} one step per call, ONNX Runtime`, value: ortStep, unit: 'us/step', note: ortStep === null ? 'not loaded' : undefined },
-        { name: `H=${H} one step per call, ORT / fast`, value: ortStep === null ? null : ortStep / stepFast, unit: 'x faster', note: H <= 128 ? 'one thread; target >= 10' : 'one thread' },
-        {
-          name: `H=${H} one step per call, split stepper (2 threads)`,
-          value: stepSplit,
-          unit: 'us/step',
-          note: stepSplit === null ? 'not run' : `${gflops(stepSplit).toFixed(1)} GFLOP/s`,
-        },
-        {
-          name: `H=${H} one step per call, ORT / split`,
-          value: ortStep === null || stepSplit === null ? null : ortStep / stepSplit,
-          unit: 'x faster',
-          note: H <= 128 ? 'two threads; target >= 10' : 'two threads',
-        },
+        { name: `H=${H} one step per call, ORT / fast`, value: ortStep === null ? null : ortStep / stepFast, unit: 'x faster', note: H <= 128 ? 'target >= 10' : undefined },
       );
     }
     return figures;

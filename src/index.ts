@@ -7,4 +7,3 @@ export * from './io/index.js';
 export { loadWeights, describeWeights, formatWeightsDescription, type WeightsFile, type LoadWeightsOptions } from './io/weights/index.js';
 export { networkFromStateDict, stateDictFromNetwork, type LoadedWeights } from './io/weights/pytorch.js';
 export type { Tensor } from './io/weights/tensor.js';
-export { createSplitStepper, splitStepperFits, type SplitStepper, type SplitStepperOptions } from './trace/split-stepper.js';

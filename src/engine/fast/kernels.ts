@@ -6,29 +6,22 @@
  * Two builds (scripts/build-wasm.mjs): with relaxed SIMD (fused multiply-add in the matrix
  * products, about a fifth faster) where the runtime validates it (Node 22 on; Node 20 with V8's
  * --experimental-wasm-relaxed-simd, which the CLI sets), else plain SIMD. Both compute the same
- * float32 values up to the rounding of a fused multiply-add. Each has a twin importing a shared
- * memory, for the split stepper's two threads (trace/split-stepper.ts), compiled only when asked.
+ * float32 values up to the rounding of a fused multiply-add.
  *
  * The engine may not import node:* and the project's lib has no DOM types, so WebAssembly is
  * reached through a minimal typed view of globalThis; where it (or SIMD) is missing,
  * fastAvailable() is false and callers use the reference engine.
  */
-import {
-  KERNELS_RELAXED_SHARED_WASM_BASE64,
-  KERNELS_RELAXED_WASM_BASE64,
-  KERNELS_SHARED_WASM_BASE64,
-  KERNELS_WASM_BASE64,
-} from './kernels.wasm.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.wasm.js';
 
-/** A WebAssembly.Memory (its buffer a SharedArrayBuffer when shared). */
-export interface WasmMemory {
+interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 }
 
@@ -129,9 +122,6 @@ export interface KernelExports {
 /** An instance and its memory. */
 export interface Kernels {
   readonly k: KernelExports;
-  /** The instance's memory and compiled module (a shared pair can be handed to a worker thread). */
-  readonly memory: WasmMemory;
-  readonly module: object;
   readonly buffer: ArrayBuffer;
   readonly f32: Float32Array;
   readonly i32: Int32Array;
@@ -182,30 +172,6 @@ function kernelModule(): { module: object; variant: KernelVariant } | null {
   return compiled;
 }
 
-let compiledShared: object | null | undefined;
-
-/** The shared-memory twin of the build that runs, or null where shared memory is not available. */
-function sharedKernelModule(): object | null {
-  if (compiledShared !== undefined) return compiledShared;
-  const api = wasmApi();
-  const mod = kernelModule();
-  compiledShared = null;
-  if (api !== null && mod !== null && typeof SharedArrayBuffer === 'function') {
-    try {
-      const bytes = decodeBase64(mod.variant === 'relaxed-simd' ? KERNELS_RELAXED_SHARED_WASM_BASE64 : KERNELS_SHARED_WASM_BASE64);
-      compiledShared = new api.Module(bytes);
-    } catch {
-      compiledShared = null;
-    }
-  }
-  return compiledShared;
-}
-
-/** True when the kernels can run on a shared memory (the split stepper's two threads). */
-export function sharedKernelsAvailable(): boolean {
-  return sharedKernelModule() !== null;
-}
-
 /** True when WebAssembly with SIMD is available, so the fast engine can run. */
 export function fastAvailable(): boolean {
   return kernelModule() !== null;
@@ -224,7 +190,6 @@ export function kernelVariant(): KernelVariant | null {
 export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
   forced = variant;
   compiled = undefined;
-  compiledShared = undefined;
   if (variant !== null && variant !== 'none' && kernelVariant() !== variant) {
     forced = null;
     compiled = undefined;
@@ -235,33 +200,20 @@ export function useKernelVariant(variant: KernelVariant | 'none' | null): void {
 /** Rows of the wide weight panels, the same in both builds (kernels.wat's seven accumulators). */
 export const PANEL_ROWS = 28;
 
-/**
- * A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable.
- * shared: on a shared memory (see sharedKernelsAvailable), which attachKernels can instantiate
- * the same module on in another thread.
- */
-export function instantiateKernels(bytes: number, shared = false): Kernels {
+/** A new instance with `bytes` of memory (rounded up to whole pages). Throws if unavailable. */
+export function instantiateKernels(bytes: number): Kernels {
   const api = wasmApi();
-  const mod = shared ? sharedKernelModule() : (kernelModule()?.module ?? null);
-  if (api === null || mod === null) throw new Error(`WebAssembly SIMD${shared ? ' on shared memory' : ''} is not available`);
+  const mod = kernelModule();
+  if (api === null || mod === null) throw new Error('WebAssembly SIMD is not available');
   if (bytes > MAX_MEMORY_BYTES) {
     throw new RangeError(`the fast engine needs ${Math.ceil(bytes / 2 ** 20)} MiB, more than WebAssembly's 4 GiB`);
   }
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
-  const memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared } : { initial: pages, maximum: pages });
-  return attachKernels(mod, memory);
-}
-
-/** An instance of `module` (from a Kernels) on `memory`: the second thread's view of the same kernels. */
-export function attachKernels(module: object, memory: WasmMemory): Kernels {
-  const api = wasmApi();
-  if (api === null) throw new Error('WebAssembly is not available');
-  const instance = new api.Instance(module, { env: { memory } });
+  const memory = new api.Memory({ initial: pages, maximum: pages });
+  const instance = new api.Instance(mod.module, { env: { memory } });
   const buffer = memory.buffer;
   return {
     k: instance.exports as unknown as KernelExports,
-    memory,
-    module,
     buffer,
     f32: new Float32Array(buffer),
     i32: new Int32Array(buffer),

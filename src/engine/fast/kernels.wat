@@ -406,9 +406,9 @@
     (call $copy16 (local.get $cState) (local.get $cp) (local.get $hb)))
 
   ;; One LSTM step of units [u0, u0 + count) of one layer, all in one call: the stepper's hot path
-  ;; (one thread computes every unit; two split them). The part's rows of [W_ih | W_hh] (4 gate
-  ;; blocks of hq rows, hq = count rounded up to 4) are panels over the n inputs of z = [x ; h_prev],
-  ;; so the input projection and the recurrence are one matrix-vector product.
+  ;; (step-plan.ts runs a whole layer as one part). The part's rows of [W_ih | W_hh] (4 gate blocks
+  ;; of hq rows, hq = count rounded up to 4) are panels over the n inputs of z = [x ; h_prev], so
+  ;; the input projection and the recurrence are one matrix-vector product.
   ;;   z (n floats), bias (4hq): b_ih + b_hh. pre, gates (4hq), cPrev, cOut (hq): the part's own.
   ;;   hOut (hq): where the new h goes (the next step's z); hCopy: 0, or a second place for it
   ;;   (the next layer's z). rec: 0, or the layer's float64 record pre (4H) | gates (4H) | h (H) |

@@ -267,7 +267,7 @@ export function createFastStepper(net: Network, init?: InitialState): Stepper {
   checkInitialState(net, init);
   let t = 0;
   if (stepPlanFits(net)) {
-    const plan = new LstmStepPlan(net, 1);
+    const plan = new LstmStepPlan(net);
     const mem = instantiateKernels(plan.bytes);
     plan.writeWeights(mem);
     plan.reset(mem, init);
@@ -280,7 +280,7 @@ export function createFastStepper(net: Network, init?: InitialState): Stepper {
       step(x) {
         checkInput(net, x, t);
         plan.setInput(mem, t, x);
-        for (let k = 0; k < L; k++) plan.runPart(mem, t, k, 0);
+        for (let k = 0; k < L; k++) plan.runLayer(mem, t, k);
         t++;
         return views;
       },

@@ -2,25 +2,28 @@
  * One step at a time for forward LSTMs, the stepper's hot path: per layer and step one kernel
  * call (kernels.wat's lstm_part) that does the input projection and the recurrence as one
  * matrix-vector product over z = [x ; h_prev], the cell update, and the float64 record the caller
- * reads, which lives in the kernels' memory (no copy out).
+ * reads, which lives in the kernels' memory (no copy out). z and c are double-buffered by the
+ * step's parity: a step reads one and writes the other.
  *
- * A layer's units can be split into parts, each with its own rows of [W_ih | W_hh], biases,
- * peepholes and c: one thread runs every part in turn, or two threads run one part each on one
- * shared memory (trace/split-stepper.ts), meeting after every layer. Parts never write what
- * another part reads in the same step: z and c are double-buffered by the step's parity.
+ * (lstm_part computes a range of units, so a layer could be cut in parts run by two threads on a
+ * shared memory; built and measured, that went from 4.4 to 2.8 us a step at H = 128 at best but
+ * 4 to 7 us typically on a 2-vCPU VM, and a worker woken after a pause costs tens of us, so one
+ * part per layer it is. Each core streams the weights from its L2 at ~95 GB/s: 295 KB at H = 128
+ * is ~3.1 us of the 4.4, whatever the instruction set; a C/AVX2 matvec measured the same.)
  *
- * Layout per layer (byte offsets; padding as in layout.ts: hq and the input width rounded up to 4,
+ * Layout per layer (byte offsets; padding as in layout.ts: Hp and the input width rounded up to 4,
  * padded rows and columns zero, so padded units stay exactly 0):
  *   z[2]     (inKp + Hp) floats: the layer's input (x, or the layer below's h) then its own h
  *   rec      float64 pre (4H) | gates (4H) | h (H) | c (H), the NetworkStep's arrays
- *   per part w (4 hq rows over inKp + H inputs, in panels), bias (4hq), pre, gates (4hq),
- *            c[2] (hq), peep (3hq or none)
+ *   w        4 Hp rows over inKp + H inputs, in panels; bias, pre, gates (4Hp); c[2] (Hp);
+ *            peep (3Hp or none)
  */
 import { layerInputSize } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { PANEL_ROWS, type Kernels } from './kernels.js';
 import { Arena, type Panels } from './layout.js';
 
+/** Where one layer's cell lives (all its units: u0 = 0, count = H). */
 export interface StepPart {
   /** First unit and number of units. */
   readonly u0: number;
@@ -41,7 +44,7 @@ export interface StepLayer {
   readonly inKp: number;
   readonly z: readonly [number, number];
   readonly rec: number;
-  readonly parts: readonly StepPart[];
+  readonly part: StepPart;
 }
 
 const up4 = (n: number): number => Math.ceil(n / 4) * 4;
@@ -51,35 +54,19 @@ export function stepPlanFits(net: Network): boolean {
   return net.kind === 'lstm' && net.directions.length === 1 && net.directions[0] === 'forward';
 }
 
-/** Units of each part: as even as whole vectors allow (every part but the last a multiple of 4). */
-export function splitUnits(H: number, parts: number): { u0: number; count: number }[] {
-  const out: { u0: number; count: number }[] = [];
-  const per = up4(Math.ceil(H / parts));
-  for (let u0 = 0; u0 < H; u0 += per) out.push({ u0, count: Math.min(per, H - u0) });
-  return out;
-}
-
 export class LstmStepPlan {
   readonly layers: readonly StepLayer[];
   /** Bytes of kernel memory the plan needs. */
   readonly bytes: number;
-  /** Bytes reserved for the caller's own use (0 when none asked): e.g. the threads' flags. */
-  readonly extra: number;
   private readonly H: number;
   private readonly Hp: number;
 
-  constructor(
-    readonly net: Network,
-    parts: number,
-    extraBytes = 0,
-  ) {
+  constructor(readonly net: Network) {
     if (!stepPlanFits(net)) throw new Error('the step plan runs forward-only LSTMs');
     const H = net.hiddenSize;
     this.H = H;
     this.Hp = up4(H);
     const arena = new Arena();
-    this.extra = extraBytes > 0 ? arena.alloc(extraBytes) : 0;
-    const units = splitUnits(H, parts);
     this.layers = Array.from({ length: net.numLayers }, (_, k) => {
       const inK = layerInputSize(net, k);
       const inKp = up4(inK);
@@ -90,13 +77,13 @@ export class LstmStepPlan {
         inKp,
         z: [arena.alloc(zBytes), arena.alloc(zBytes)] as const,
         rec: arena.alloc(10 * H * 8),
-        parts: units.map(({ u0, count }) => {
-          const hq = up4(count);
+        part: ((): StepPart => {
+          const hq = this.Hp;
           const rows = 4 * hq;
           const npWide = Math.floor(rows / PANEL_ROWS);
           return {
-            u0,
-            count,
+            u0: 0,
+            count: H,
             hq,
             w: { ptr: arena.alloc(rows * n * 4), npWide, np4: (rows - PANEL_ROWS * npWide) / 4, wide: PANEL_ROWS },
             bias: arena.alloc(rows * 4),
@@ -105,7 +92,7 @@ export class LstmStepPlan {
             c: [arena.alloc(hq * 4), arena.alloc(hq * 4)] as const,
             peep: net.layers[k]![0]!.peephole != null ? arena.alloc(3 * hq * 4) : 0,
           };
-        }),
+        })(),
       };
     });
     this.bytes = arena.size;
@@ -118,7 +105,8 @@ export class LstmStepPlan {
     this.layers.forEach((layer, k) => {
       const p = this.net.layers[k]![0]!;
       const n = layer.inKp + H;
-      for (const part of layer.parts) {
+      {
+        const part = layer.part;
         // padded row r of gate block g -> source row g H + u0 + q, or -1
         const rowOf = (r: number): number => {
           const q = r % part.hq;
@@ -165,7 +153,8 @@ export class LstmStepPlan {
       const c0 = init?.c0?.[k] ?? null;
       for (const z of layer.z) f32.fill(0, z / 4, z / 4 + layer.inKp + this.Hp);
       for (let u = 0; u < H; u++) f32[layer.z[0] / 4 + layer.inKp + u] = h0 === null ? 0 : h0[u]!;
-      for (const part of layer.parts) {
+      {
+        const part = layer.part;
         for (const c of part.c) f32.fill(0, c / 4, c / 4 + part.hq);
         for (let q = 0; q < part.count; q++) f32[part.c[0] / 4 + q] = c0 === null ? 0 : c0[part.u0 + q]!;
       }
@@ -178,10 +167,10 @@ export class LstmStepPlan {
     mem.f32.set(x, ((t & 1) === 1 ? z[1] : z[0]) / 4);
   }
 
-  /** Step t of part `p` of layer k: every layer below must have finished step t. */
-  runPart(mem: Kernels, t: number, k: number, p: number): void {
+  /** Step t of layer k: every layer below must have finished step t. */
+  runLayer(mem: Kernels, t: number, k: number): void {
     const layer = this.layers[k]!;
-    const part = layer.parts[p]!;
+    const part = layer.part;
     const odd = (t & 1) === 1;
     const next = this.layers[k + 1];
     const zNow = odd ? layer.z[1] : layer.z[0];
