@@ -69,6 +69,9 @@ function useTerminalSize(): Size {
   return size;
 }
 
+/** Redraws a second for new data while the cursor stays where the user put it. */
+const BACKGROUND_FPS = 5;
+
 /** Mirrors the trace into the session, at most maxFps times a second. */
 function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: number; done: boolean; received: number; first: number }) => void, maxFps: number): void {
   useEffect(() => {
@@ -157,8 +160,13 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       ...(timeline !== undefined ? { timeline } : {}),
     }),
   );
-  useTraceUpdates(store, dispatch, maxFps);
-  const otherVersion = useStoreVersion(compare, maxFps);
+  // Following, new data is the picture: redraw it as fast as allowed. Otherwise it only moves the
+  // header's counts and the overview, and each redraw costs a whole frame, which a key arriving
+  // meanwhile waits for: measured on a 1M-step file computed in the background, jumps took
+  // 13-50 ms at 30 redraws a second.
+  const dataFps = stored.follow ? maxFps : Math.min(maxFps, BACKGROUND_FPS);
+  useTraceUpdates(store, dispatch, dataFps);
+  const otherVersion = useStoreVersion(compare, dataFps);
   // Keys act on the focused network: its trace and panels are the frame's.
   const focused = stores[stored.focus] ?? store;
   const panels = allPanels[stored.focus] ?? allPanels[0]!;

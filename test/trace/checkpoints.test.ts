@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import { fastAvailable, runSequenceFast } from '../../src/engine/fast/index.js';
-import { widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
+import { defaultBlockSteps, widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
 import { RangeSet } from '../../src/trace/step-rows.js';
 import { TraceStore, type RowSource } from '../../src/trace/trace-store.js';
 
@@ -259,5 +259,17 @@ describe('checkpointed trace store', () => {
     expect(f.inputValues).toBe(keptBlocks * 16 * 2);
     expect(f.labels).toBe(store.length - store.first);
     expect(f.cachedSteps).toBeLessThanOrEqual(3 * 16);
+  });
+});
+
+describe('defaultBlockSteps', () => {
+  it('recomputes about 2 ms a block, and keeps saved states within 64 bytes a step', () => {
+    const lstm = (H: number) => randomNetwork({ kind: 'lstm', inputSize: 16, hiddenSize: H, seed: 0 });
+    // H=64: a fast step costs ~4.7 us (flops and read-out), so 256 steps; its states (512 B) allow 8
+    expect(defaultBlockSteps(lstm(64), 'fast')).toBe(256);
+    // H=512: time alone would say 16, but 4 KB of state a step needs blocks of 64
+    expect(defaultBlockSteps(lstm(512), 'fast')).toBe(64);
+    expect(defaultBlockSteps(lstm(8), 'fast')).toBe(1024);
+    expect(defaultBlockSteps(lstm(64), 'reference')).toBe(32);
   });
 });
