@@ -15,7 +15,8 @@
  */
 import { matVecRows } from '../linalg.js';
 import type { DirectionParams, StepRecord } from '../types.js';
-import { addMatTVec, addOuter, addRange, clipSlope } from './kernels.js';
+import { addMatTVec, addOuter, addRange } from './kernels.js';
+import { gruLocalRLinear, gruLocalROnnx, gruLocalZN } from './local.js';
 import type { CellGradOut } from './types.js';
 
 /**
@@ -35,46 +36,23 @@ export function gruBackward(
   const H = p.hiddenSize;
   const G3 = 3 * H;
   const gates = rec.gates;
-  const pre = rec.pre;
   const da = out.da;
   const dah = out.scratch;
   const uq = 3 * H; // offset of u (or q) in scratch
   const dq = 4 * H; // offset of dq in scratch
   const dhPrev = out.dhPrev;
-  for (let k = 0; k < H; k++) {
-    const z = gates[H + k]!;
-    const n = gates[2 * H + k]!;
-    const dhk = dh[k]!;
-    da[2 * H + k] = dhk * (1 - z) * (1 - n * n) * clipSlope(pre[2 * H + k]!, clip);
-    da[H + k] = dhk * (hPrev[k]! - n) * z * (1 - z) * clipSlope(pre[H + k]!, clip);
-    dhPrev[k] = dhk * z;
-  }
+  gruLocalZN(rec, clip, hPrev, H, 1, dh, da, dhPrev);
   if (linearBeforeReset) {
     matVecRows(dah, uq, p.wHh, hPrev, H, p.bHh, 2 * H, G3);
-    for (let k = 0; k < H; k++) {
-      const r = gates[k]!;
-      const dan = da[2 * H + k]!;
-      da[k] = dan * dah[uq + k]! * r * (1 - r) * clipSlope(pre[k]!, clip);
-      dah[k] = da[k]!;
-      dah[H + k] = da[H + k]!;
-      dah[2 * H + k] = dan * r;
-    }
+    gruLocalRLinear(rec, clip, dah, uq, H, 1, da, dah);
   } else {
     for (let k = 0; k < H; k++) {
       dah[uq + k] = gates[k]! * hPrev[k]!;
       dah[dq + k] = 0;
     }
     // dq = W_hn^T da_n, written into scratch[4H, 5H)
-    const dqView = dah.subarray(dq, dq + H);
-    addMatTVec(dqView, p.wHh, H, da, 2 * H, 2 * H, G3);
-    for (let k = 0; k < H; k++) {
-      const r = gates[k]!;
-      da[k] = dqView[k]! * hPrev[k]! * r * (1 - r) * clipSlope(pre[k]!, clip);
-      dah[k] = da[k]!;
-      dah[H + k] = da[H + k]!;
-      dah[2 * H + k] = da[2 * H + k]!;
-      dhPrev[k] = dhPrev[k]! + dqView[k]! * r;
-    }
+    addMatTVec(dah.subarray(dq, dq + H), p.wHh, H, da, 2 * H, 2 * H, G3);
+    gruLocalROnnx(rec, clip, hPrev, dah, dq, H, 1, da, dah, dhPrev);
   }
   const gr = out.grads;
   if (gr !== null) {

@@ -6,9 +6,9 @@
  * products with W_ih and W_hh become matrix-matrix products that read every weight row once per
  * step instead of once per row of the Jacobian.
  *
- * The elementwise parts use the same operations as the vector passes; the products sum in another
- * order (dot products against transposed weights, kept as float64), so the figures equal those of S
- * separate backwardSequence passes to rounding (about 1e-15 relative).
+ * The elementwise parts are the vector passes' own (./local.ts, with S rows); the products sum in
+ * another order (dot products against transposed weights, kept as float64), so the figures equal
+ * those of S separate backwardSequence passes to rounding (about 1e-15 relative).
  *
  * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
  */
@@ -16,7 +16,7 @@ import { matVecRows } from '../linalg.js';
 import { ShapeError } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
-import { clipSlope } from './kernels.js';
+import { gruLocalRLinear, gruLocalROnnx, gruLocalZN, lstmLocal, rnnLocal } from './local.js';
 
 /**
  * out[s, c] += sum_{r in [rowStart, rowEnd)} a[s, r] * W[r, c]  for s < S, c < cols: the block form
@@ -169,45 +169,10 @@ function lstmBlock(
 ): void {
   const H = p.hiddenSize;
   const G4 = 4 * H;
-  const gates = rec.gates;
-  const pre = rec.pre;
-  const c = rec.c!;
-  const P = p.peephole ?? null;
-  const { dhTot, carryC, dcNode, dcPrev, da } = w;
-  for (let k = 0; k < H; k++) {
-    const i = gates[k]!;
-    const f = gates[H + k]!;
-    const g = gates[2 * H + k]!;
-    const o = gates[3 * H + k]!;
-    const tc = Math.tanh(c[k]!);
-    const cp = cPrev[k]!;
-    const so = clipSlope(pre[3 * H + k]!, clip);
-    const si = clipSlope(pre[k]!, clip);
-    const sf = clipSlope(pre[H + k]!, clip);
-    const sg = clipSlope(pre[2 * H + k]!, clip);
-    for (let s = 0; s < S; s++) {
-      const hk = s * H + k;
-      const ak = s * G4 + k;
-      const dhk = dhTot[hk]!;
-      const dao = dhk * tc * o * (1 - o) * so;
-      let dc = carryC[hk]! + dhk * o * (1 - tc * tc);
-      if (P !== null) dc += dao * P[2 * H + k]!;
-      dcNode[hk] = dc;
-      const dai = dc * g * i * (1 - i) * si;
-      const daf = dc * cp * f * (1 - f) * sf;
-      const dag = dc * i * (1 - g * g) * sg;
-      let dcp = dc * f;
-      if (P !== null) dcp += dai * P[k]! + daf * P[H + k]!;
-      dcPrev[hk] = dcp;
-      da[ak] = dai;
-      da[ak + H] = daf;
-      da[ak + 2 * H] = dag;
-      da[ak + 3 * H] = dao;
-    }
-  }
-  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, G4, da, 0, G4, S);
+  lstmLocal(rec, p.peephole ?? null, clip, cPrev, H, S, w.dhTot, w.carryC, w.da, w.dcNode, w.dcPrev);
+  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, G4, w.da, 0, G4, S);
   w.dhPrev.fill(0);
-  addMatMulT(w.dhPrev, 0, H, wt.hh, G4, da, 0, G4, S);
+  addMatMulT(w.dhPrev, 0, H, wt.hh, G4, w.da, 0, G4, S);
 }
 
 function gruBlock(
@@ -224,56 +189,16 @@ function gruBlock(
 ): void {
   const H = p.hiddenSize;
   const G3 = 3 * H;
-  const gates = rec.gates;
-  const pre = rec.pre;
   const { dhTot, dhPrev, da, dah, dq, u } = w;
-  for (let k = 0; k < H; k++) {
-    const z = gates[H + k]!;
-    const n = gates[2 * H + k]!;
-    const sn = clipSlope(pre[2 * H + k]!, clip);
-    const sz = clipSlope(pre[H + k]!, clip);
-    const hp = hPrev[k]!;
-    for (let s = 0; s < S; s++) {
-      const dhk = dhTot[s * H + k]!;
-      da[s * G3 + 2 * H + k] = dhk * (1 - z) * (1 - n * n) * sn;
-      da[s * G3 + H + k] = dhk * (hp - n) * z * (1 - z) * sz;
-      dhPrev[s * H + k] = dhk * z;
-    }
-  }
+  gruLocalZN(rec, clip, hPrev, H, S, dhTot, da, dhPrev);
   if (linearBeforeReset) {
     // u = W_hn h_prev + b_hn: the same for every row of the block.
     matVecRows(u, 0, p.wHh, hPrev, H, p.bHh, 2 * H, G3);
-    for (let k = 0; k < H; k++) {
-      const r = gates[k]!;
-      const sr = clipSlope(pre[k]!, clip);
-      const uk = u[k]!;
-      for (let s = 0; s < S; s++) {
-        const a = s * G3;
-        const dan = da[a + 2 * H + k]!;
-        const dar = dan * uk * r * (1 - r) * sr;
-        da[a + k] = dar;
-        dah[a + k] = dar;
-        dah[a + H + k] = da[a + H + k]!;
-        dah[a + 2 * H + k] = dan * r;
-      }
-    }
+    gruLocalRLinear(rec, clip, u, 0, H, S, da, dah);
   } else {
     dq.fill(0);
     addMatMulT(dq, 0, H, wt.hh, G3, da, 2 * H, G3, S);
-    for (let k = 0; k < H; k++) {
-      const r = gates[k]!;
-      const sr = clipSlope(pre[k]!, clip);
-      const hp = hPrev[k]!;
-      for (let s = 0; s < S; s++) {
-        const a = s * G3;
-        const dqk = dq[s * H + k]!;
-        const dar = dqk * hp * r * (1 - r) * sr;
-        da[a + k] = dar;
-        dah[a + k] = dar;
-        dah[a + H + k] = da[a + H + k]!;
-        dhPrev[s * H + k] = dhPrev[s * H + k]! + dqk * r;
-      }
-    }
+    gruLocalROnnx(rec, clip, hPrev, dq, 0, H, S, da, dah, dhPrev);
   }
   addMatMulT(dx, dxOffset, p.inputSize, wt.ih, G3, da, 0, G3, S);
   addMatMulT(dhPrev, 0, H, wt.hh, G3, dah, 0, linearBeforeReset ? G3 : 2 * H, S);
@@ -291,17 +216,10 @@ function rnnBlock(
   dxOffset: number,
 ): void {
   const H = p.hiddenSize;
-  const { dhTot, da } = w;
-  for (let k = 0; k < H; k++) {
-    const a = rec.pre[k]!;
-    const h = rec.h[k]!;
-    const slope = relu ? (a > 0 ? 1 : 0) : 1 - h * h;
-    const sc = clipSlope(a, clip);
-    for (let s = 0; s < S; s++) da[s * H + k] = dhTot[s * H + k]! * slope * sc;
-  }
-  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, H, da, 0, H, S);
+  rnnLocal(rec, relu, clip, H, S, w.dhTot, w.da);
+  addMatMulT(dx, dxOffset, p.inputSize, wt.ih, H, w.da, 0, H, S);
   w.dhPrev.fill(0);
-  addMatMulT(w.dhPrev, 0, H, wt.hh, H, da, 0, H, S);
+  addMatMulT(w.dhPrev, 0, H, wt.hh, H, w.da, 0, H, S);
 }
 
 /** Squared Frobenius norms per step, accumulated (+=) by memoryJacobianRows. */

@@ -13,7 +13,8 @@
  * Clipped pre-activations (ONNX clip) pass no gradient where the clip was active.
  */
 import type { DirectionParams, StepRecord } from '../types.js';
-import { addMatTVec, addOuter, addRange, clipSlope } from './kernels.js';
+import { addMatTVec, addOuter, addRange } from './kernels.js';
+import { lstmLocal } from './local.js';
 import type { CellGradOut } from './types.js';
 
 /**
@@ -33,35 +34,10 @@ export function lstmBackward(
 ): void {
   const H = p.hiddenSize;
   const G4 = 4 * H;
-  const gates = rec.gates;
-  const pre = rec.pre;
   const c = rec.c!;
   const da = out.da;
-  const dcPrev = out.dcPrev!;
-  const dcNode = out.dcNode;
   const P = p.peephole ?? null;
-  for (let k = 0; k < H; k++) {
-    const i = gates[k]!;
-    const f = gates[H + k]!;
-    const g = gates[2 * H + k]!;
-    const o = gates[3 * H + k]!;
-    const tc = Math.tanh(c[k]!);
-    const dhk = dh[k]!;
-    const dao = dhk * tc * o * (1 - o) * clipSlope(pre[3 * H + k]!, clip);
-    let dc = dcNext[k]! + dhk * o * (1 - tc * tc);
-    if (P !== null) dc += dao * P[2 * H + k]!;
-    if (dcNode !== null) dcNode[k] = dc;
-    const dai = dc * g * i * (1 - i) * clipSlope(pre[k]!, clip);
-    const daf = dc * cPrev[k]! * f * (1 - f) * clipSlope(pre[H + k]!, clip);
-    const dag = dc * i * (1 - g * g) * clipSlope(pre[2 * H + k]!, clip);
-    let dcp = dc * f;
-    if (P !== null) dcp += dai * P[k]! + daf * P[H + k]!;
-    dcPrev[k] = dcp;
-    da[k] = dai;
-    da[H + k] = daf;
-    da[2 * H + k] = dag;
-    da[3 * H + k] = dao;
-  }
+  lstmLocal(rec, P, clip, cPrev, H, 1, dh, dcNext, da, out.dcNode, out.dcPrev!);
   const gr = out.grads;
   if (gr !== null) {
     addOuter(gr.wIh, p.inputSize, da, 0, x, 0, G4);

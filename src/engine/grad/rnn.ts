@@ -9,7 +9,8 @@
  * act' and W_hh^T at every step, with no additive path around them.
  */
 import type { DirectionParams, StepRecord } from '../types.js';
-import { addMatTVec, addOuter, addRange, clipSlope } from './kernels.js';
+import { addMatTVec, addOuter, addRange } from './kernels.js';
+import { rnnLocal } from './local.js';
 import type { CellGradOut } from './types.js';
 
 /**
@@ -27,12 +28,7 @@ export function rnnBackward(
 ): void {
   const H = p.hiddenSize;
   const da = out.da;
-  for (let k = 0; k < H; k++) {
-    const a = rec.pre[k]!;
-    const h = rec.h[k]!;
-    const slope = nonlinearity === 'tanh' ? 1 - h * h : a > 0 ? 1 : 0;
-    da[k] = dh[k]! * slope * clipSlope(a, clip);
-  }
+  rnnLocal(rec, nonlinearity === 'relu', clip, H, 1, dh, da);
   const gr = out.grads;
   if (gr !== null) {
     addOuter(gr.wIh, p.inputSize, da, 0, x, 0, H);
