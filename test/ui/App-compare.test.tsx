@@ -1,9 +1,7 @@
-import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
-import { App } from '../../src/ui/App.js';
-import { stripAnsi } from '../helpers/ansi.js';
+import { appHarness } from '../helpers/app.js';
 
 function store(kind: CellKind, T = 30, H = 4): TraceStore {
   const net = randomNetwork({ kind, inputSize: 2, hiddenSize: H, seed: 4 });
@@ -14,24 +12,7 @@ function store(kind: CellKind, T = 30, H = 4): TraceStore {
   return s;
 }
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
-
-function mount(props: Parameters<typeof App>[0]) {
-  const r = render(<App {...props} />);
-  cleanup = () => r.unmount();
-  const screen = (): string => stripAnsi(r.lastFrame() ?? '');
-  const press = async (...keys: string[]): Promise<void> => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-  };
-  return { ...r, screen, press };
-}
+const mount = appHarness();
 
 describe('App: the memory view and a second network', () => {
   it('opens the memory view with m and closes it with m', async () => {

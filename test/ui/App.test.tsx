@@ -1,9 +1,7 @@
-import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
-import { App } from '../../src/ui/App.js';
-import { stripAnsi } from '../helpers/ansi.js';
+import { appHarness } from '../helpers/app.js';
 
 const KEY = { right: '\u001b[C', left: '\u001b[D', up: '\u001b[A', down: '\u001b[B', enter: '\r', esc: '\u001b', tab: '\t' };
 
@@ -16,24 +14,10 @@ function store(kind: CellKind = 'lstm', T = 20, opts: { bi?: boolean; layers?: n
   return s;
 }
 
-let cleanup: (() => void) | null = null;
-afterEach(() => {
-  cleanup?.();
-  cleanup = null;
-});
+const mountApp = appHarness();
 
 function mount(s: TraceStore, props: { follow?: boolean; onQuit?: () => void } = {}) {
-  const r = render(<App store={s} colorLevel={3} {...props} />);
-  cleanup = () => r.unmount();
-  const screen = (): string => stripAnsi(r.lastFrame() ?? '');
-  /** Writes keys one event at a time, as a terminal delivers them, letting Ink handle each. */
-  const press = async (...keys: string[]): Promise<void> => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await new Promise((res) => setTimeout(res, 5));
-    }
-  };
-  return { ...r, screen, press };
+  return mountApp({ store: s, colorLevel: 3, ...props });
 }
 
 describe('App', () => {
