@@ -57,18 +57,26 @@ export function withInputOptions<T>(y: Argv<T>) {
     .option('max-input-bytes', { type: 'string', describe: 'refuse a JSON/NPY/text input, state or vocabulary file larger than this [default: 1G]' });
 }
 
+/** The flags of withCellOptions. */
+export interface CellFlags {
+  cell?: (typeof CELL_CHOICES)[number] | undefined;
+  nonlinearity?: 'tanh' | 'relu' | undefined;
+}
+
+/** The flags of withSizeOptions. */
+export interface SizeFlags {
+  hiddenSize?: number | undefined;
+  layers?: number | undefined;
+  bidirectional?: boolean | undefined;
+}
+
 /** The model flags after validation. */
-export interface ModelFlags {
+export interface ModelFlags extends CellFlags, SizeFlags {
   weights?: string | undefined;
   weightsFormat?: WeightsFormat | undefined;
   prefix?: string | undefined;
   node?: string | undefined;
   layout?: 'pytorch' | 'keras' | undefined;
-  cell?: (typeof CELL_CHOICES)[number] | undefined;
-  nonlinearity?: 'tanh' | 'relu' | undefined;
-  hiddenSize?: number | undefined;
-  layers?: number | undefined;
-  bidirectional?: boolean | undefined;
   seed?: number | undefined;
   initialState?: string | undefined;
   maxWeightsBytes?: string | undefined;

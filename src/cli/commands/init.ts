@@ -8,16 +8,11 @@ import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkRandomSize } from '../load.js';
-import { cellKindFrom, CELL_CHOICES, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions } from '../options.js';
+import { cellKindFrom, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions, type CellFlags, type SizeFlags } from '../options.js';
 import { fileSink, stdoutSink } from '../output.js';
 
-export interface InitArgs {
+export interface InitArgs extends CellFlags, SizeFlags {
   inputSize: number;
-  cell?: (typeof CELL_CHOICES)[number] | undefined;
-  nonlinearity?: 'tanh' | 'relu' | undefined;
-  hiddenSize?: number | undefined;
-  layers?: number | undefined;
-  bidirectional?: boolean | undefined;
   bias?: boolean | undefined;
   seed?: number | undefined;
   output?: string | undefined;

@@ -7,17 +7,15 @@ import { describeWeights, formatWeightsDescription } from '../../io/weights/inde
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import { readWeightsFile } from '../load.js';
-import { cellKindFrom, CELL_CHOICES, withWeightsOptions, type ModelFlags } from '../options.js';
+import { cellKindFrom, withWeightsOptions, type CellFlags, type ModelFlags } from '../options.js';
 import { inertJson, stdoutSink } from '../output.js';
 
-export interface InspectArgs {
+export interface InspectArgs extends CellFlags {
   weights: string;
   weightsFormat?: ModelFlags['weightsFormat'];
   prefix?: string | undefined;
   layout?: ModelFlags['layout'];
   node?: string | undefined;
-  cell?: (typeof CELL_CHOICES)[number] | undefined;
-  nonlinearity?: 'tanh' | 'relu' | undefined;
   json?: boolean | undefined;
   maxWeightsBytes?: string | undefined;
 }

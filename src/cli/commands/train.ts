@@ -36,16 +36,11 @@ import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkRandomSize, readTextFile } from '../load.js';
 import { writeFileAtomic } from '../output.js';
-import { cellKindFrom, CELL_CHOICES, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type InputFlags } from '../options.js';
+import { cellKindFrom, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type CellFlags, type InputFlags, type SizeFlags } from '../options.js';
 
-export interface TrainArgs extends InputFlags {
+export interface TrainArgs extends InputFlags, CellFlags, SizeFlags {
   input: string;
   output: string;
-  cell?: (typeof CELL_CHOICES)[number] | undefined;
-  nonlinearity?: 'tanh' | 'relu' | undefined;
-  hiddenSize?: number | undefined;
-  layers?: number | undefined;
-  bidirectional?: boolean | undefined;
   bias?: boolean | undefined;
   task: 'next' | 'target';
   targetColumn?: string | undefined;
