@@ -52,7 +52,7 @@ export interface TraceStoreOptions {
   readonly head?: TraceHead | null;
   /**
    * Steps per block: between checkpoints, per stored chunk and per recomputation (what a jump
-   * costs). @default about 8 ms of engine work, a power of two from 16 to 1024
+   * costs). @default defaultBlockSteps: about 2 ms of engine work, a power of two from 16 to 1024
    */
   readonly chunkSteps?: number;
   /** Longest label kept per step, in characters. @default 40 */
