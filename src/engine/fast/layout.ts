@@ -75,7 +75,8 @@ export interface NetLayout {
   readonly tmp: number;
 }
 
-function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
+/** Panels for `rows` rows over nIn inputs, reserved in `arena`. */
+export function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
   const wide = PANEL_ROWS;
   const npWide = Math.floor(rows / wide);
   return { ptr: arena.alloc(rows * nIn * 4), npWide, np4: (rows - wide * npWide) / 4, wide };
@@ -120,7 +121,7 @@ export function planNetwork(net: Network, arena: Arena): NetLayout {
  * Packs W (rows x cols, row-major) into panels: padded row r maps to source row rowOf(r) (or -1
  * for zeros), input j to source column colOf(j) (or -1).
  */
-function packPanels(
+export function packPanels(
   f32: Float32Array,
   panels: Panels,
   nIn: number,
@@ -144,17 +145,20 @@ function packPanels(
   for (let p = 0; p < panels.np4; p++, r0 += 4) put(r0, 4);
 }
 
+/** Padded row r (gate blocks of Hp rows) -> source row g H + u of gate block g (+ firstGate), or -1 for padding. */
+export function paddedRowOf(H: number, Hp: number, firstGate: number): (r: number) => number {
+  return (r) => {
+    const u = r % Hp;
+    return u < H ? (Math.floor(r / Hp) + firstGate) * H + u : -1;
+  };
+}
+
 /** Writes the weights (float32, as the network holds them) into the planned places. */
 export function writeWeights(layout: NetLayout, mem: Kernels): void {
   const { net, H, Hp, GHp, dirs } = layout;
   const f32 = mem.f32;
   const gru = net.kind === 'gru';
-  // padded row r of gate block g -> source row g H + u
-  const rowFrom = (firstGate: number) => (r: number) => {
-    const g = Math.floor(r / Hp) + firstGate;
-    const u = r % Hp;
-    return u < H ? g * H + u : -1;
-  };
+  const rowFrom = (firstGate: number) => paddedRowOf(H, Hp, firstGate);
   for (const dl of layout.dirLayouts.flat()) {
     const p = net.layers[dl.layer]![dl.dir]!;
     const din = layerInputSize(net, dl.layer);

@@ -21,31 +21,26 @@
  */
 import { layerInputSize } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { PANEL_ROWS, type Kernels } from './kernels.js';
-import { Arena, type Panels } from './layout.js';
+import type { Kernels } from './kernels.js';
+import { allocPanels, Arena, packPanels, paddedRowOf, type Panels } from './layout.js';
 
-/** Where one layer's cell lives (all its units: u0 = 0, count = H). */
-export interface StepPart {
-  /** First unit and number of units. */
-  readonly u0: number;
-  readonly count: number;
-  /** count rounded up to 4: rows per gate block. */
-  readonly hq: number;
+/** Where one layer lives in the kernels' memory. Offsets in bytes. */
+export interface StepLayer {
+  /** Inputs of the layer (D, or H above), and rounded up to 4. */
+  readonly inK: number;
+  readonly inKp: number;
+  /** [x ; h_prev] by the step's parity. */
+  readonly z: readonly [number, number];
+  /** The float64 record: pre (4H) | gates (4H) | h (H) | c (H). */
+  readonly rec: number;
+  /** [W_ih | W_hh]: 4 Hp rows over inKp + H inputs. */
   readonly w: Panels;
+  /** (4Hp) b_ih + b_hh; (4Hp) pre and gates; c by the step's parity (Hp); peepholes (3Hp) or 0. */
   readonly bias: number;
   readonly pre: number;
   readonly gates: number;
   readonly c: readonly [number, number];
   readonly peep: number;
-}
-
-export interface StepLayer {
-  /** Inputs of the layer (D, or H above), and rounded up to 4. */
-  readonly inK: number;
-  readonly inKp: number;
-  readonly z: readonly [number, number];
-  readonly rec: number;
-  readonly part: StepPart;
 }
 
 const up4 = (n: number): number => Math.ceil(n / 4) * 4;
@@ -65,35 +60,25 @@ export class LstmStepPlan {
   constructor(readonly net: Network) {
     if (!stepPlanFits(net)) throw new Error('the step plan runs forward-only LSTMs');
     const H = net.hiddenSize;
+    const Hp = up4(H);
     this.H = H;
-    this.Hp = up4(H);
+    this.Hp = Hp;
     const arena = new Arena();
     this.layers = Array.from({ length: net.numLayers }, (_, k) => {
       const inK = layerInputSize(net, k);
       const inKp = up4(inK);
-      const n = inKp + H;
-      const zBytes = (inKp + this.Hp) * 4;
+      const zBytes = (inKp + Hp) * 4;
       return {
         inK,
         inKp,
         z: [arena.alloc(zBytes), arena.alloc(zBytes)] as const,
         rec: arena.alloc(10 * H * 8),
-        part: ((): StepPart => {
-          const hq = this.Hp;
-          const rows = 4 * hq;
-          const npWide = Math.floor(rows / PANEL_ROWS);
-          return {
-            u0: 0,
-            count: H,
-            hq,
-            w: { ptr: arena.alloc(rows * n * 4), npWide, np4: (rows - PANEL_ROWS * npWide) / 4, wide: PANEL_ROWS },
-            bias: arena.alloc(rows * 4),
-            pre: arena.alloc(rows * 4),
-            gates: arena.alloc(rows * 4),
-            c: [arena.alloc(hq * 4), arena.alloc(hq * 4)] as const,
-            peep: net.layers[k]![0]!.peephole != null ? arena.alloc(3 * hq * 4) : 0,
-          };
-        })(),
+        w: allocPanels(arena, 4 * Hp, inKp + H),
+        bias: arena.alloc(4 * Hp * 4),
+        pre: arena.alloc(4 * Hp * 4),
+        gates: arena.alloc(4 * Hp * 4),
+        c: [arena.alloc(Hp * 4), arena.alloc(Hp * 4)] as const,
+        peep: net.layers[k]![0]!.peephole != null ? arena.alloc(3 * Hp * 4) : 0,
       };
     });
     this.bytes = arena.size;
@@ -102,42 +87,27 @@ export class LstmStepPlan {
   /** Writes the weights, biases and peepholes (float32) into `mem`. */
   writeWeights(mem: Kernels): void {
     const f32 = mem.f32;
-    const H = this.H;
+    const { H, Hp } = this;
+    const rowOf = paddedRowOf(H, Hp, 0);
     this.layers.forEach((layer, k) => {
       const p = this.net.layers[k]![0]!;
-      const n = layer.inKp + H;
-      {
-        const part = layer.part;
-        // padded row r of gate block g -> source row g H + u0 + q, or -1
-        const rowOf = (r: number): number => {
-          const q = r % part.hq;
-          return q < part.count ? Math.floor(r / part.hq) * H + part.u0 + q : -1;
-        };
-        let at = part.w.ptr / 4;
-        const panel = (r0: number, width: number): void => {
-          for (let j = 0; j < n; j++) {
-            const fromX = j < layer.inKp;
-            const col = fromX ? j : j - layer.inKp;
-            for (let q = 0; q < width; q++) {
-              const r = rowOf(r0 + q);
-              f32[at++] = r < 0 || (fromX && col >= layer.inK) ? 0 : fromX ? p.wIh[r * layer.inK + col]! : p.wHh[r * H + col]!;
-            }
-          }
-        };
-        let r0 = 0;
-        for (let i = 0; i < part.w.npWide; i++, r0 += PANEL_ROWS) panel(r0, PANEL_ROWS);
-        for (let i = 0; i < part.w.np4; i++, r0 += 4) panel(r0, 4);
-        for (let r = 0; r < 4 * part.hq; r++) {
-          const src = rowOf(r);
-          // summed in float32, as PyTorch does
-          f32[part.bias / 4 + r] = src < 0 ? 0 : Math.fround((p.bIh?.[src] ?? 0) + (p.bHh?.[src] ?? 0));
-        }
-        if (part.peep !== 0) {
-          const P = p.peephole!;
-          for (let g = 0; g < 3; g++) {
-            for (let q = 0; q < part.hq; q++) f32[part.peep / 4 + g * part.hq + q] = q < part.count ? P[g * H + part.u0 + q]! : 0;
-          }
-        }
+      const { inK, inKp } = layer;
+      // [W_ih | zero padding | W_hh] as one (4H, inKp + H) matrix, packed like every other
+      const n = inKp + H;
+      const wide = new Float32Array(4 * H * n);
+      for (let r = 0; r < 4 * H; r++) {
+        wide.set(p.wIh.subarray(r * inK, (r + 1) * inK), r * n);
+        wide.set(p.wHh.subarray(r * H, (r + 1) * H), r * n + inKp);
+      }
+      packPanels(f32, layer.w, n, wide, n, rowOf, (j) => j);
+      for (let r = 0; r < 4 * Hp; r++) {
+        const src = rowOf(r);
+        // summed in float32, as PyTorch does
+        f32[layer.bias / 4 + r] = src < 0 ? 0 : Math.fround((p.bIh?.[src] ?? 0) + (p.bHh?.[src] ?? 0));
+      }
+      if (layer.peep !== 0) {
+        const P = p.peephole!;
+        for (let g = 0; g < 3; g++) for (let u = 0; u < Hp; u++) f32[layer.peep / 4 + g * Hp + u] = u < H ? P[g * H + u]! : 0;
       }
     });
   }
@@ -148,16 +118,15 @@ export class LstmStepPlan {
    */
   reset(mem: Kernels, init: InitialState | undefined): void {
     const f32 = mem.f32;
-    const H = this.H;
+    const { H, Hp } = this;
     this.layers.forEach((layer, k) => {
       const h0 = init?.h0?.[k] ?? null;
       const c0 = init?.c0?.[k] ?? null;
-      for (const z of layer.z) f32.fill(0, z / 4, z / 4 + layer.inKp + this.Hp);
-      for (let u = 0; u < H; u++) f32[layer.z[0] / 4 + layer.inKp + u] = h0 === null ? 0 : h0[u]!;
-      {
-        const part = layer.part;
-        for (const c of part.c) f32.fill(0, c / 4, c / 4 + part.hq);
-        for (let q = 0; q < part.count; q++) f32[part.c[0] / 4 + q] = c0 === null ? 0 : c0[part.u0 + q]!;
+      for (const z of layer.z) f32.fill(0, z / 4, z / 4 + layer.inKp + Hp);
+      for (const c of layer.c) f32.fill(0, c / 4, c / 4 + Hp);
+      for (let u = 0; u < H; u++) {
+        f32[layer.z[0] / 4 + layer.inKp + u] = h0 === null ? 0 : h0[u]!;
+        f32[layer.c[0] / 4 + u] = c0 === null ? 0 : c0[u]!;
       }
     });
   }
@@ -171,32 +140,30 @@ export class LstmStepPlan {
   /** Step t of layer k: every layer below must have finished step t. */
   runLayer(mem: Kernels, t: number, k: number): void {
     const layer = this.layers[k]!;
-    const part = layer.part;
     const odd = (t & 1) === 1;
     const next = this.layers[k + 1];
     const zNow = odd ? layer.z[1] : layer.z[0];
     const zNext = odd ? layer.z[0] : layer.z[1];
-    const hOut = zNext + (layer.inKp + part.u0) * 4;
     mem.k.lstm_part(
       zNow,
       layer.inKp + this.H,
-      part.w.ptr,
-      part.w.npWide,
-      part.w.np4,
-      part.bias,
-      part.pre,
-      part.gates,
-      odd ? part.c[1] : part.c[0],
-      odd ? part.c[0] : part.c[1],
-      hOut,
-      next === undefined ? 0 : (odd ? next.z[1] : next.z[0]) + part.u0 * 4,
-      part.hq,
-      part.peep,
+      layer.w.ptr,
+      layer.w.npWide,
+      layer.w.np4,
+      layer.bias,
+      layer.pre,
+      layer.gates,
+      odd ? layer.c[1] : layer.c[0],
+      odd ? layer.c[0] : layer.c[1],
+      zNext + layer.inKp * 4,
+      next === undefined ? 0 : odd ? next.z[1] : next.z[0],
+      this.Hp,
+      layer.peep,
       this.net.clip ?? Infinity,
       layer.rec,
       this.H,
-      part.u0,
-      part.count,
+      0,
+      this.H,
     );
   }
 
