@@ -139,25 +139,29 @@ describe.each<KernelVariant>(['simd', 'relaxed-simd'])('fast engine (%s kernels)
 
   // The LSTM stepper sums W_ih x, W_hh h and the bias in one product (step-plan.ts), the sequence
   // runner in two: the same float32 values up to the rounding of that order.
-  it('steps one input at a time as the whole-sequence run', () => {
-    const net = withExtras(randomNetwork({ kind: 'lstm', inputSize: 4, hiddenSize: 9, numLayers: 2, seed: 2 }), {
-      clip: 1.5,
-      peephole: true,
-      lbr: true,
-      seed: 3,
+  // LSTMs step through step-plan.ts, GRU and RNN through one-step stretches of the sequence runner.
+  for (const [kind, extras] of [
+    ['lstm', true],
+    ['lstm', false],
+    ['gru', true],
+    ['rnn_tanh', true],
+  ] as const) {
+    it(`steps one input at a time as the whole-sequence run (${kind}${extras ? (kind === 'lstm' ? ', clip and peepholes' : ', clip') : ''})`, () => {
+      const base = randomNetwork({ kind, inputSize: 4, hiddenSize: 9, numLayers: 2, seed: 2 });
+      const net = extras ? withExtras(base, { clip: 1.5, peephole: true, lbr: true, seed: 3 }) : base;
+      const xs = Array.from({ length: 30 }, (_, t) => [t / 10, -1, Math.sin(t), 0.5]);
+      const init = { h0: [Array(9).fill(0.1), Array(9).fill(-0.2)], ...(kind === 'lstm' ? { c0: [Array(9).fill(0.3), Array(9).fill(0)] } : {}) };
+      const stepper = createFastStepper(net, init);
+      const reference = createStepper(net, init);
+      const whole = runSequenceFast(net, xs, init);
+      xs.forEach((x, t) => {
+        const s = stepper.step(x);
+        expect(stepper.t).toBe(t + 1);
+        expectSameSteps([s], [whole[t]!], 1e-6);
+        expectSameSteps([s], [reference.step(x)], 2e-6);
+      });
     });
-    const xs = Array.from({ length: 30 }, (_, t) => [t / 10, -1, Math.sin(t), 0.5]);
-    const init = { h0: [Array(9).fill(0.1), Array(9).fill(-0.2)], c0: [Array(9).fill(0.3), Array(9).fill(0)] };
-    const stepper = createFastStepper(net, init);
-    const reference = createStepper(net, init);
-    const whole = runSequenceFast(net, xs, init);
-    xs.forEach((x, t) => {
-      const s = stepper.step(x);
-      expect(stepper.t).toBe(t + 1);
-      expectSameSteps([s], [whole[t]!], 1e-6);
-      expectSameSteps([s], [reference.step(x)], 2e-6);
-    });
-  });
+  }
 
   it('refuses what the reference refuses, with the same errors', () => {
     const bidi = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 3, bidirectional: true });
