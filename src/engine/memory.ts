@@ -16,7 +16,7 @@
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
-import { memoryJacobianRows } from './grad/jacobian.js';
+import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { runSequence, ShapeError } from './network.js';
 import type { CellKind, InitialState, Network } from './types.js';
 
@@ -45,15 +45,18 @@ export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], in
   const T = xs.length;
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
-  const isLstm = net.kind === 'lstm';
-  const x2 = new Float64Array(T);
-  const h2 = new Float64Array(T);
-  const c2 = new Float64Array(T);
-  if (T > 0) memoryJacobianRows(net, xs, runSequence(net, xs, init), init, d, 0, net.hiddenSize, { x2, h2, c2 });
+  const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
+  if (T > 0) memoryJacobianRows(net, xs, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq);
+  return profileFromSquares(net.kind, T, sq);
+}
+
+/** The profile from the summed squares of T steps (square roots; c for an LSTM only). */
+export function profileFromSquares(cell: CellKind, T: number, sq: MemorySquares): MemoryProfile {
+  const { x2, h2, c2 } = sq;
   const sensitivity = Array.from({ length: T }, (_, t): MemorySensitivity =>
-    isLstm ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
+    cell === 'lstm' ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
   );
-  return { cell: net.kind, T, sensitivity };
+  return { cell, T, sensitivity };
 }
 
 /**

@@ -15,7 +15,7 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { gateCount, memoryJacobianRows, runSequence, ShapeError, type InitialState, type MemoryProfile, type MemorySensitivity, type Network, type NetworkStep } from '../engine/index.js';
+import { gateCount, memoryJacobianRows, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
@@ -266,19 +266,13 @@ export class MemoryTracker {
   }
 
   private complete(job: Job): void {
-    const lstm = this.store.network.kind === 'lstm';
-    const sensitivity = Array.from({ length: job.xs.length }, (_, t): MemorySensitivity =>
-      lstm
-        ? { t, x: Math.sqrt(job.x2[t]!), h: Math.sqrt(job.h2[t]!), c: Math.sqrt(job.c2[t]!) }
-        : { t, x: Math.sqrt(job.x2[t]!), h: Math.sqrt(job.h2[t]!) },
-    );
     const result: MemoryResult = {
       cursor: job.cursor,
       start: job.start,
       limited: job.limited,
       layer: this.layer,
       dir: this.dir,
-      profile: { cell: this.store.network.kind, T: job.xs.length, sensitivity },
+      profile: profileFromSquares(this.store.network.kind, job.xs.length, job),
     };
     this.cache.set(job.cursor, result);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

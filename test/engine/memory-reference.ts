@@ -5,7 +5,7 @@
 import { backwardSequence } from '../../src/engine/grad/network.js';
 import { runSequence } from '../../src/engine/network.js';
 import type { InitialState, Network } from '../../src/engine/types.js';
-import type { MemoryProfile, MemorySensitivity } from '../../src/engine/memory.js';
+import { profileFromSquares, type MemoryProfile } from '../../src/engine/memory.js';
 
 function sumSquares(v: Float64Array): number {
   let s = 0;
@@ -39,8 +39,5 @@ export function memoryProfileByPasses(net: Network, xs: readonly ArrayLike<numbe
       }
     }
   }
-  const sensitivity = Array.from({ length: T }, (_, t): MemorySensitivity =>
-    isLstm ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
-  );
-  return { cell: net.kind, T, sensitivity };
+  return profileFromSquares(net.kind, T, { x2, h2, c2 });
 }
