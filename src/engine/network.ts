@@ -87,7 +87,8 @@ export function validateNetwork(net: Network): void {
 }
 
 /** Initial (h, c) of layer k, direction index d, as fresh buffers. */
-function initialRow(
+/** Row (layer, d) of init's h0 or c0 as a new array, zeros when absent; ShapeError on a wrong shape. */
+export function initialRow(
   net: Network,
   init: InitialState | undefined,
   which: 'h0' | 'c0',

@@ -4,4 +4,4 @@ export { backwardSequence, allocParamGrads, zeroParamGrads, type BackwardOptions
 export { lstmBackward } from './lstm.js';
 export { gruBackward } from './gru.js';
 export { rnnBackward } from './rnn.js';
-export { memoryJacobianRows, addMatMulT, type MemorySquares } from './jacobian.js';
+export { memoryJacobianRows, type MemorySquares } from './jacobian.js';

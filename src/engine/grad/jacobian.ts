@@ -13,119 +13,11 @@
  * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
  */
 import { matVecRows } from '../linalg.js';
-import { ShapeError } from '../network.js';
+import { initialRow, ShapeError } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
+import { addMatMulT } from './kernels.js';
 import { gruLocalRLinear, gruLocalROnnx, gruLocalZN, lstmLocal, rnnLocal } from './local.js';
-
-/**
- * out[s, c] += sum_{r in [rowStart, rowEnd)} a[s, r] * W[r, c]  for s < S, c < cols: the block form
- * of addMatTVec (A W, accumulated), with W given transposed so that each sum is a dot product of
- * two contiguous rows; two rows of A by four (or two) columns of W at a time, the sums in registers.
- *   out: (S, cols) at outOffset   wT: (cols, rows) W transposed   a: (S, rows)
- */
-export function addMatMulT(
-  out: Float64Array,
-  outOffset: number,
-  cols: number,
-  wT: Float64Array,
-  rows: number,
-  a: Float64Array,
-  rowStart: number,
-  rowEnd: number,
-  S: number,
-): void {
-  let s = 0;
-  for (; s + 1 < S; s += 2) {
-    const a0 = s * rows;
-    const a1 = a0 + rows;
-    const o0 = outOffset + s * cols;
-    const o1 = o0 + cols;
-    let c = 0;
-    for (; c + 3 < cols; c += 4) {
-      const w0 = c * rows;
-      const w1 = w0 + rows;
-      const w2 = w1 + rows;
-      const w3 = w2 + rows;
-      let s00 = 0;
-      let s01 = 0;
-      let s02 = 0;
-      let s03 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      let s12 = 0;
-      let s13 = 0;
-      for (let r = rowStart; r < rowEnd; r++) {
-        const x0 = a[a0 + r]!;
-        const x1 = a[a1 + r]!;
-        const y0 = wT[w0 + r]!;
-        const y1 = wT[w1 + r]!;
-        const y2 = wT[w2 + r]!;
-        const y3 = wT[w3 + r]!;
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s02 += x0 * y2;
-        s03 += x0 * y3;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-        s12 += x1 * y2;
-        s13 += x1 * y3;
-      }
-      out[o0 + c] = out[o0 + c]! + s00;
-      out[o0 + c + 1] = out[o0 + c + 1]! + s01;
-      out[o0 + c + 2] = out[o0 + c + 2]! + s02;
-      out[o0 + c + 3] = out[o0 + c + 3]! + s03;
-      out[o1 + c] = out[o1 + c]! + s10;
-      out[o1 + c + 1] = out[o1 + c + 1]! + s11;
-      out[o1 + c + 2] = out[o1 + c + 2]! + s12;
-      out[o1 + c + 3] = out[o1 + c + 3]! + s13;
-    }
-    for (; c + 1 < cols; c += 2) {
-      const w0 = c * rows;
-      const w1 = w0 + rows;
-      let s00 = 0;
-      let s01 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      for (let r = rowStart; r < rowEnd; r++) {
-        const x0 = a[a0 + r]!;
-        const x1 = a[a1 + r]!;
-        const y0 = wT[w0 + r]!;
-        const y1 = wT[w1 + r]!;
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-      }
-      out[o0 + c] = out[o0 + c]! + s00;
-      out[o0 + c + 1] = out[o0 + c + 1]! + s01;
-      out[o1 + c] = out[o1 + c]! + s10;
-      out[o1 + c + 1] = out[o1 + c + 1]! + s11;
-    }
-    if (c < cols) {
-      const w0 = c * rows;
-      let s00 = 0;
-      let s10 = 0;
-      for (let r = rowStart; r < rowEnd; r++) {
-        const y0 = wT[w0 + r]!;
-        s00 += a[a0 + r]! * y0;
-        s10 += a[a1 + r]! * y0;
-      }
-      out[o0 + c] = out[o0 + c]! + s00;
-      out[o1 + c] = out[o1 + c]! + s10;
-    }
-  }
-  if (s < S) {
-    const a0 = s * rows;
-    const o0 = outOffset + s * cols;
-    for (let c = 0; c < cols; c++) {
-      const w0 = c * rows;
-      let s00 = 0;
-      for (let r = rowStart; r < rowEnd; r++) s00 += a[a0 + r]! * wT[w0 + r]!;
-      out[o0 + c] = out[o0 + c]! + s00;
-    }
-  }
-}
 
 /** W: (rows, cols) float32 -> W^T: (cols, rows) float64. */
 function transpose(w: Float32Array, rows: number, cols: number): Float64Array {
@@ -279,12 +171,6 @@ export function memoryJacobianRows(
     u: new Float64Array(3 * H),
   };
   const zero = new Float64Array(H);
-  const initRow = (rows: readonly (ArrayLike<number> | null | undefined)[] | null | undefined, row: number): ArrayLike<number> => {
-    const v = rows?.[row];
-    if (v == null) return zero;
-    if (v.length !== H) throw new ShapeError(`memory: initial state row ${row}: expected ${H} values, got ${v.length}`);
-    return Float64Array.from(v);
-  };
 
   // dOut: (T, S, wOut) the gradient reaching layer k's output; null for the top layer, whose only
   // source is the seed at h_{T-1}.
@@ -300,9 +186,8 @@ export function memoryJacobianRows(
       const reverse = net.directions[d] === 'reverse';
       const p = net.layers[k]![d]!;
       const wt: WeightsT = { ih: transpose(p.wIh, G * H, din), hh: transpose(p.wHh, G * H, H) };
-      const row = k * dirs + d;
-      const h0 = initRow(init?.h0, row);
-      const c0 = isLstm ? initRow(init?.c0, row) : zero;
+      const h0 = initialRow(net, init, 'h0', k, d);
+      const c0 = isLstm ? initialRow(net, init, 'c0', k, d) : zero;
       w.carryH.fill(0);
       w.carryC.fill(0);
       if (top) for (let s = 0; s < S; s++) w.carryH[s * H + unitStart + s] = 1;

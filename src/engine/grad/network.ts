@@ -10,7 +10,7 @@
  */
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { ShapeError } from '../network.js';
+import { initialRow, ShapeError } from '../network.js';
 import { gruBackward } from './gru.js';
 import { lstmBackward } from './lstm.js';
 import { rnnBackward } from './rnn.js';
@@ -150,16 +150,10 @@ export function backwardSequence(
     da: new Float64Array(G * H),
     scratch: new Float64Array(2 * G * H),
   };
-  const zero = new Float64Array(H);
   const dhTot = new Float64Array(H);
   const carryH = new Float64Array(H);
   const carryC = new Float64Array(H);
   const layerInput = new Float64Array(H * dirs);
-  const initRow = (which: 'h0' | 'c0', k: number, d: number): Float64Array => {
-    const row = rowOf(init?.[which], k * dirs + d, L * dirs, H, which);
-    if (row === null) return zero;
-    return Float64Array.from(row);
-  };
 
   for (let k = L - 1; k >= 0; k--) {
     const din = layerInputSize(net, k);
@@ -169,8 +163,8 @@ export function backwardSequence(
       const p = net.layers[k]![d]!;
       const row = k * dirs + d;
       out.grads = params === null ? null : params[k]![d]!;
-      const h0 = initRow('h0', k, d);
-      const c0 = isLstm ? initRow('c0', k, d) : null;
+      const h0 = initialRow(net, init, 'h0', k, d);
+      const c0 = isLstm ? initialRow(net, init, 'c0', k, d) : null;
       carryH.fill(0);
       carryC.fill(0);
       const dhNRow = rowOf(opts.dhN, row, L * dirs, H, 'dhN');
