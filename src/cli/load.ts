@@ -327,22 +327,26 @@ export async function prepare(flags: PrepareFlags, env: CliEnv, opener?: InputOp
     });
   }
 
-  const { embedding } = model;
-  const D = model.network.inputSize;
-  const toX =
-    embedding === null
-      ? (r: InputRecord) => r.values
-      : (r: InputRecord) => {
-          const token = r.token ?? -1;
-          if (token < 0 || token >= embedding.vocabSize) {
-            throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${embedding.vocabSize} rows`, {
-              source: input.source,
-              line: r.line,
-            });
-          }
-          return Float64Array.from(embedding.weight.subarray(token * D, (token + 1) * D));
-        };
-  return { model, input, toX };
+  return { model, input, toX: recordToX(model.embedding, input.source, model.network.inputSize) };
+}
+
+/**
+ * The network input for a record: its values, or (with an embedding) its token's row, a token
+ * outside the embedding being an error at `source`.
+ */
+export function recordToX(embedding: Embedding | null, source: string, inputSize: number): (record: InputRecord) => Float64Array {
+  if (embedding === null) return (r) => r.values;
+  const D = inputSize;
+  return (r) => {
+    const token = r.token ?? -1;
+    if (token < 0 || token >= embedding.vocabSize) {
+      throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${embedding.vocabSize} rows`, {
+        source,
+        line: r.line,
+      });
+    }
+    return Float64Array.from(embedding.weight.subarray(token * D, (token + 1) * D));
+  };
 }
 
 /** head(y): the prediction at one step. */

@@ -10,14 +10,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from 'yargs';
 import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
-import { TraceStore, type TraceHead, type TraceStoreOptions } from '../trace/trace-store.js';
+import { TraceStore, type TraceStoreOptions } from '../trace/trace-store.js';
 import { panelsFor } from '../ui/panels.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
-import { readWeightsFile, type Model } from './load.js';
+import { loadModel, recordToX, type Model } from './load.js';
+import type { ModelFlags } from './options.js';
 
-export interface ViewExtraFlags {
+/** The flags that say how to read a weights file: the compared one is read under them too. */
+type CompareReadFlags = Pick<ModelFlags, 'maxWeightsBytes' | 'weightsFormat' | 'layout' | 'node'>;
+
+export interface ViewExtraFlags extends CompareReadFlags {
   compare?: string | undefined;
   memory?: boolean | undefined;
   unit?: number | undefined;
@@ -80,39 +84,23 @@ export interface ViewExtras {
   settle(first: TraceStore): void;
 }
 
-const EMBEDDINGS = ['embedding.weight', 'encoder.weight', 'embed.weight'];
-
-/** The compared network: its weights, its own head and (text input) its own embedding. */
-async function loadCompare(path: string, main: Model, env: CliEnv) {
-  const file = await readWeightsFile(path, {}, env);
-  const net = file.network;
-  const yWidth = net.hiddenSize * net.directions.length;
-  const w = file.extra.get('head.weight');
-  const b = file.extra.get('head.bias') ?? null;
-  let head: TraceHead | null = null;
-  if (w !== undefined) {
-    if (w.shape.length !== 2 || w.shape[1] !== yWidth) {
-      throw new InputError(`expected [outputs, ${yWidth}] (outputs x H*directions), got [${w.shape.join(', ')}]`, { source: path, tensor: 'head.weight' });
-    }
-    if (b !== null && (b.shape.length !== 1 || b.shape[0] !== w.shape[0])) {
-      throw new InputError(`expected [${w.shape[0]}], got [${b.shape.join(', ')}]`, { source: path, tensor: 'head.bias' });
-    }
-    head = { weight: w.data, bias: b?.data ?? null, outSize: w.shape[0]! };
-  }
-  let embedding: { weight: Float32Array; rows: number } | null = null;
-  for (const name of EMBEDDINGS) {
-    const t = file.extra.get(name);
-    if (t === undefined || main.embedding === null) continue;
-    if (t.shape.length !== 2 || t.shape[1] !== net.inputSize) {
-      throw new InputError(`expected [vocabulary, ${net.inputSize}] (the network's input size), got [${t.shape.join(', ')}]`, { source: path, tensor: name });
-    }
-    embedding = { weight: t.data, rows: t.shape[0]! };
-    break;
-  }
+/**
+ * The compared network, loaded as --weights is (its head, its initial state, the same size limit
+ * and format flags), and its input for a record: its own embedding's row when both networks take
+ * text; otherwise the first network's input, which must then be as wide.
+ */
+async function loadCompare(path: string, flags: CompareReadFlags, main: Model, env: CliEnv) {
+  const { maxWeightsBytes, weightsFormat, layout, node } = flags;
+  const model = await loadModel({ weights: path, maxWeightsBytes, weightsFormat, layout, node }, env, undefined);
+  const net = model.network;
+  // The first network takes values, not tokens: an embedding of the compared one goes unused.
+  const embedding = main.embedding === null ? null : model.embedding;
   if (embedding === null && net.inputSize !== main.network.inputSize) {
     throw new InputError(`takes ${net.inputSize} inputs per step, the first network ${main.network.inputSize}: --compare needs the same input`, { source: path });
   }
-  return { network: net, init: file.initialState ?? undefined, head, embedding };
+  const own = embedding === null ? null : recordToX(embedding, path, net.inputSize);
+  const toX = own === null ? (_r: InputRecord, x: Float64Array) => x : (r: InputRecord) => own(r);
+  return { model, toX };
 }
 
 /**
@@ -137,30 +125,20 @@ export async function prepareExtras(
   const timeline = panel !== undefined ? panelIndex(panel, main.network.kind) : undefined;
   const mainName = main.weightsSource !== null ? shortName(main.weightsSource) : main.seed !== null ? `random weights, seed ${main.seed}` : undefined;
   let compare: TraceStore | null = null;
-  let otherX: ((r: InputRecord, x: Float64Array) => ArrayLike<number>) | null = null;
+  let otherX: ((r: InputRecord, x: Float64Array) => Float64Array) | null = null;
   if (comparePath !== undefined) {
-    const other = await loadCompare(comparePath, main, env);
-    compare = new TraceStore(other.network, {
+    const other = await loadCompare(comparePath, flags, main, env);
+    const head = other.model.head;
+    compare = new TraceStore(other.model.network, {
       source: store.source,
       featureNames: store.featureNames,
-      init: other.init,
-      head: other.head,
+      init: other.model.init,
+      head,
       tokens: store.tokens,
-      classNames: store.classNames !== null && other.head !== null && other.head.outSize === store.classNames.length ? store.classNames : null,
+      classNames: store.classNames !== null && head !== null && head.outSize === store.classNames.length ? store.classNames : null,
       ...history,
     });
-    const emb = other.embedding;
-    const D = other.network.inputSize;
-    otherX =
-      emb === null
-        ? (_r, x) => x
-        : (r) => {
-            const token = r.token ?? -1;
-            if (token < 0 || token >= emb.rows) {
-              throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${emb.rows} rows`, { source: comparePath, line: r.line });
-            }
-            return emb.weight.subarray(token * D, (token + 1) * D);
-          };
+    otherX = other.toX;
   }
   const live = launch.live;
   const twin = compare;

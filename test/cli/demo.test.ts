@@ -75,6 +75,13 @@ describe('gatescope demo', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('RNN(tanh) 2→8 · rnn.json vs LSTM 2→8 · lstm.json');
   });
+
+  it('reads the --compare file under the same --max-weights-bytes as --weights', async () => {
+    // rnn.json is about 1.4 KB, lstm.json about 4.7 KB: only the compared file is over 2 KiB
+    const r = await runCli(['fixtures/demos/remember/input.csv', '-w', 'fixtures/demos/remember/rnn.json', '--compare', 'fixtures/demos/remember/lstm.json', '--max-weights-bytes', '2K']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/remember\/lstm\.json: the file is \d+ bytes, more than the 2 KiB limit \(raise it with --max-weights-bytes\)/);
+  });
 });
 
 describe('what the demos point at', () => {
