@@ -116,10 +116,19 @@ export interface NpyLayout {
 
 /**
  * The sequence inside a checked header: (T,), (T, D), or one sequence of a batch (T, B, D) /
- * (B, T, D) chosen by --batch-index and --batch-first.
+ * (B, T, D) chosen by --batch-index and --batch-first. Steps without features are refused (an
+ * empty sequence is left to the caller); the width against the weights is the RowShaper's check
+ * at the first row.
  */
 export function npyLayout(h: NpyHeader, source: string, opts: InputOptions): NpyLayout {
-  const shape = h.shape;
+  const layout = sequenceLayout(h.shape, source, opts);
+  if (layout.T > 0 && layout.D === 0) {
+    throw new InputError(`(${h.shape.join(', ')}) has no features`, { source, tensor: 'header.shape' });
+  }
+  return layout;
+}
+
+function sequenceLayout(shape: readonly number[], source: string, opts: InputOptions): NpyLayout {
   const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
   if (shape.length === 1) return { T: shape[0]!, D: 1, base: 0, tStride: 1 };
   if (shape.length === 2) return { T: shape[0]!, D: shape[1]!, base: 0, tStride: shape[1]! };
@@ -139,14 +148,8 @@ export function npyLayout(h: NpyHeader, source: string, opts: InputOptions): Npy
 
 export function parseNpyRows(bytes: Uint8Array, source: string, opts: InputOptions = {}): ParsedRows {
   const h = parseNpyHeader(bytes, source, opts.maxValues ?? DEFAULT_MAX_VALUES);
-  const shape = h.shape;
-  const err = (message: string, tensor: string, hint?: string) => new InputError(message, { source, tensor, hint });
   const { T, D, base, tStride } = npyLayout(h, source, opts);
   if (T === 0) return { featureNames: defaultFeatureNames(D), records: [] };
-  if (D === 0) throw err(`(${shape.join(', ')}) has no features`, 'header.shape');
-  if (opts.expectedWidth !== undefined && opts.columns === undefined && D !== opts.expectedWidth) {
-    throw err(`expected ${opts.expectedWidth} features (the weights' input size), got ${D}`, 'header.shape', D > opts.expectedWidth ? 'pick features with --columns' : undefined);
-  }
   const shaper = new RowShaper(source, defaultFeatureNames(D), { ...opts, namesPlace: { tensor: 'header.shape' } });
   const read = npyItemReader(bytes, h);
   const raw = new Float64Array(D);

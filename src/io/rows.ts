@@ -53,6 +53,13 @@ export function numberText(v: number): string {
   return String(Number(v.toPrecision(9)));
 }
 
+/** The label of a row of numbers (the selected features), as a RowShaper writes it when there are no cells. */
+export function numbersLabel(values: ArrayLike<number>): string {
+  let out = '';
+  for (let i = 0; i < values.length && out.length <= MAX_LABEL; i++) out += (i > 0 ? ', ' : '') + numberText(values[i]!);
+  return finishLabel(out);
+}
+
 function finishLabel(out: string): string {
   if (out.length <= MAX_LABEL && PLAIN.test(out)) return out;
   return visible(out, MAX_LABEL);
@@ -63,6 +70,18 @@ export interface Place {
   readonly line?: number | undefined;
   readonly column?: number | undefined;
   readonly tensor?: string | undefined;
+}
+
+/** The error for a NaN or infinite value at step t (counted from 0) when non-finite values are not allowed. */
+export function nonFiniteError(v: number, t: number, feature: string, source: string, place: Place): InputError {
+  const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return new InputError(`${what} at t=${t} (feature ${visible(feature)}): expected a finite number`, {
+    source,
+    line: place.line,
+    column: place.column,
+    tensor: place.tensor,
+    hint: 'pass --allow-nan to accept it',
+  });
 }
 
 export interface RowShaperOptions extends InputOptions {
@@ -144,22 +163,12 @@ export class RowShaper {
     for (let k = 0; k < width; k++) {
       const i = this.pick === null ? k : this.pick[k]!;
       const v = raw[i]!;
-      if (!this.allowNonFinite && !Number.isFinite(v)) {
-        const p = placeOf(i);
-        const what = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-        throw new InputError(`${what} at t=${this.steps} (feature ${visible(this.featureNames[k]!)}): expected a finite number`, {
-          source: this.source,
-          line: p.line,
-          column: p.column,
-          tensor: p.tensor,
-          hint: 'pass --allow-nan to accept it',
-        });
-      }
+      if (!this.allowNonFinite && !Number.isFinite(v)) throw nonFiniteError(v, this.steps, this.featureNames[k]!, this.source, placeOf(i));
       values[k] = v;
-      if (label.length <= MAX_LABEL) label += (k > 0 ? ', ' : '') + (cells !== null ? cells[i]!.trim() : numberText(v));
+      if (cells !== null && label.length <= MAX_LABEL) label += (k > 0 ? ', ' : '') + cells[i]!.trim();
     }
     this.steps++;
-    return { values, label: finishLabel(label), line };
+    return { values, label: cells !== null ? finishLabel(label) : numbersLabel(values), line };
   }
 }
 

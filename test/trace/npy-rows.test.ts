@@ -70,6 +70,7 @@ describe('npyRows', () => {
       expect(() => npyRows(opts.batchIndex !== undefined ? npyBytes('<f4', [4, 2, 3], f32(values)) : bytes, 'a.npy', opts)).toThrow((ioErr as InputError).message);
     }
     expect(() => npyRows(npyBytes('<f4', [0, 4], new Uint8Array(0)), 'e.npy')).toThrow('no time steps');
+    expect(() => npyRows(npyBytes('<f4', [3, 0], new Uint8Array(0)), 'z.npy')).toThrow('(3, 0) has no features');
   });
 
 });
