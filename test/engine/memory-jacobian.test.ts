@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, type CellKind, type InitialState, type Network } from '../../src/engine/index.js';
 import { memoryJacobianRows } from '../../src/engine/grad/jacobian.js';
 import { memoryProfile } from '../../src/engine/memory.js';
+import { withExtras } from '../helpers/network-extras.js';
 import { memoryProfileByPasses } from './memory-reference.js';
 
 const KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
@@ -25,15 +26,7 @@ interface Variant {
 function build(v: Variant): { net: Network; xs: Float64Array[]; init: InitialState | undefined } {
   const base = randomNetwork({ kind: v.kind, inputSize: v.D, hiddenSize: v.H, numLayers: v.layers, bidirectional: v.bidirectional, bias: v.bias, seed: v.seed });
   const rng = createRng(v.seed + 7);
-  const peep = v.peepholes && v.kind === 'lstm';
-  const net: Network = {
-    ...base,
-    clip: v.clip ? 0.6 : null,
-    linearBeforeReset: v.kind === 'gru' ? !v.onnxGru : base.linearBeforeReset,
-    layers: peep
-      ? base.layers.map((dirs) => dirs.map((p) => ({ ...p, peephole: Float32Array.from({ length: 3 * v.H }, () => rng.uniform(-0.5, 0.5)) })))
-      : base.layers,
-  };
+  const net = withExtras(base, { clip: v.clip ? 0.6 : null, peephole: v.peepholes, lbr: !v.onnxGru, seed: v.seed });
   const xs = Array.from({ length: v.T }, () => Float64Array.from({ length: v.D }, () => rng.uniform(-2, 2)));
   const rows = v.layers * net.directions.length;
   const rowsOf = (): Float64Array[] => Array.from({ length: rows }, () => Float64Array.from({ length: v.H }, () => rng.uniform(-0.8, 0.8)));
