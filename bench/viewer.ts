@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import { median, series, writeNpy, type BenchContext, type BenchSection, type Figure } from './lib.js';
 import { loadPty, PtyViewer } from './viewer-pty.js';
 
@@ -157,21 +157,8 @@ async function measureBig(v: PtyViewer): Promise<BigRun> {
   return { firstFrameMs: first - v.started, allStepsMs: all - v.started, jumps, jumpsWhileComputing, rssMiB };
 }
 
-/** viewer-frames.ts as a script to run in a child. */
-async function framesScript(ctx: BenchContext): Promise<string> {
-  const out = join(ctx.root, 'node_modules', '.cache', 'gatescope-bench', 'viewer-frames.mjs');
-  await build({
-    entryPoints: [join(ctx.root, 'bench', 'viewer-frames.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  return out;
-}
+/** viewer-frames.ts as a script to run in a child: scripts/bench.mjs builds it beside this bundle. */
+const framesScript = (): string => fileURLToPath(new URL('./viewer-frames.mjs', import.meta.url));
 
 /** Frame build time and bytes per frame inside the process (viewer-frames.ts in a child). */
 function frames(ctx: BenchContext, script: string, H: number): { renderMs: number[]; bytes: number[]; keyMs: number[] } | { error: string } {
@@ -189,7 +176,7 @@ export const viewerSection: BenchSection = {
   name: `viewer (built binary in a pty, ${COLS}x${ROWS}; LSTM D=${D})`,
   async run(ctx: BenchContext): Promise<Figure[]> {
     const figures: Figure[] = [];
-    const script = await framesScript(ctx);
+    const script = framesScript();
     for (const H of [64, 512]) {
       ctx.log(`frames in process, H=${H}`);
       const f = frames(ctx, script, H);
