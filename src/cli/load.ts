@@ -2,8 +2,9 @@
  * From flags to a ready model and an open input: the weights file (or seeded random weights sized
  * to the input), the initial state, the optional linear head and embedding, and the sequence.
  */
+import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
@@ -11,6 +12,7 @@ import { DEFAULT_MAX_INPUT_BYTES, MAX_TEXT_CHARS, type InputOptions, type InputR
 import { formatBytes } from '../io/lines.js';
 import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
+import { npyRows, type NpyRows } from '../trace/npy-rows.js';
 import { detectWeightsFormat, loadWeights, type WeightsFile } from '../io/weights/index.js';
 import type { Tensor } from '../io/weights/tensor.js';
 import { stdinHasData, type CliEnv } from './env.js';
@@ -359,4 +361,51 @@ export function applyHead(head: LinearHead, y: Float64Array): Float64Array {
     out[o] = s;
   }
   return out;
+}
+
+/** An .npy input held as bytes, with the model checked against it (see openNpyModel). */
+export interface NpyModel {
+  readonly model: Model;
+  /** The file's bytes, as `read` returned them. */
+  readonly bytes: Uint8Array;
+  /** Its rows, read under `options`. */
+  readonly rows: NpyRows;
+  readonly options: InputOptions;
+}
+
+/**
+ * An .npy file without io's records, as the viewer and stats read long files (trace/npy-rows.ts):
+ * the rows straight from the file's bytes, with io's checks and messages. `read` gets the resolved
+ * path and the size of a regular file and returns its bytes (the viewer's are shared with a worker).
+ * The model is loaded and checked against the input exactly as for any other input: prepare()
+ * opens it as the file's rows under the options it worked out (the width the weights expect, ...).
+ * Null, before anything is read, when the input is not an .npy (by --input-format or extension),
+ * not a regular file (missing, a FIFO, a directory), or over --max-input-bytes: the general path
+ * then reads it and reports what is wrong.
+ */
+export async function openNpyModel(
+  path: string,
+  flags: PrepareFlags,
+  env: CliEnv,
+  read: (file: string, size: number) => Uint8Array,
+): Promise<NpyModel | null> {
+  if (path === '' || path === '-') return null;
+  if (flags.inputFormat !== undefined ? flags.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
+  const options = inputOptionsFrom(flags);
+  let bytes: Uint8Array;
+  try {
+    const full = resolve(env.cwd, path);
+    const st = statSync(full);
+    if (!st.isFile() || st.size > (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return null;
+    bytes = read(full, st.size);
+  } catch {
+    return null;
+  }
+  const rows = npyRows(bytes, path, options);
+  const { model, input } = await prepare({ ...flags, inputFormat: 'npy' }, env, async (opts): Promise<InputStream> => {
+    const checked = npyRows(bytes, path, opts);
+    return { source: path, format: 'npy', featureNames: checked.featureNames, vocab: null, close() {}, async *[Symbol.asyncIterator]() {} };
+  });
+  input.close();
+  return { model, bytes, rows, options };
 }

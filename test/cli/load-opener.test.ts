@@ -1,6 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadModel, prepare, type InputOpener } from '../../src/cli/load.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, openNpyModel, prepare, type InputOpener } from '../../src/cli/load.js';
 import type { CliEnv } from '../../src/cli/env.js';
 import { InputError } from '../../src/io/errors.js';
 import type { InputOptions, InputStream } from '../../src/io/input.js';
@@ -61,5 +65,29 @@ describe('loadModel', () => {
     expect((await loadModel({ cell: 'gru' }, env(), 5)).network.inputSize).toBe(5);
     const file = await loadModel({ weights: 'fixtures/demos/remember/rnn.json', cell: 'rnn' }, env(), undefined);
     expect(file.weightsSource).toBe('fixtures/demos/remember/rnn.json');
+  });
+});
+
+describe('openNpyModel', () => {
+  const read = (file: string): Uint8Array => readFileSync(file);
+
+  it('loads the model against the rows of a regular .npy file', async () => {
+    const npy = await openNpyModel('fixtures/inputs/series-f4.npy', { hiddenSize: 3 }, env(), read);
+    expect(npy).not.toBeNull();
+    expect(npy!.model.network.inputSize).toBe(npy!.rows.featureNames.length);
+    expect(npy!.bytes.length).toBeGreaterThan(0);
+  });
+
+  it('leaves to the general path what it does not read: another format, a missing file, a FIFO, too many bytes', async () => {
+    const never = (): Uint8Array => {
+      throw new Error('read');
+    };
+    expect(await openNpyModel('fixtures/inputs/series.csv', {}, env(), never)).toBeNull();
+    expect(await openNpyModel('-', {}, env(), never)).toBeNull();
+    expect(await openNpyModel('fixtures/inputs/missing.npy', {}, env(), never)).toBeNull();
+    const fifo = join(mkdtempSync(join(tmpdir(), 'gatescope-')), 'pipe.npy');
+    execFileSync('mkfifo', [fifo]);
+    expect(await openNpyModel(fifo, {}, env(), never)).toBeNull();
+    expect(await openNpyModel('fixtures/inputs/series-f4.npy', { maxInputBytes: '16' }, env(), never)).toBeNull();
   });
 });

@@ -8,19 +8,18 @@
  * and, between stacked layers, one layer's outputs (T x directions x H float32). A long
  * bidirectional sequence runs its two directions on two worker threads (stats-threads.ts).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { cellLabel, ShapeError } from '../../engine/index.js';
 import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
-import { DEFAULT_MAX_INPUT_BYTES, type InputRecord, type InputStream } from '../../io/input.js';
-import { npyRows, type NpyRows } from '../../trace/npy-rows.js';
+import type { InputRecord, InputStream } from '../../io/input.js';
+import type { NpyRows } from '../../trace/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
-import { prepare, type Model, type PrepareFlags } from '../load.js';
-import { inputOptionsFrom, withInputOptions, withModelOptions } from '../options.js';
+import { openNpyModel, prepare, type Model, type PrepareFlags } from '../load.js';
+import { withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
 
@@ -211,45 +210,16 @@ async function computeStats(args: StatsArgs, model: Model, from: StepSource): Pr
   return session.finish();
 }
 
-/**
- * An .npy file without io's records, as the viewer reads long files (trace/npy-rows.ts): the
- * rows straight from the file's bytes, with io's checks and messages; the model is loaded and
- * checked against a one-step copy of the file. Null when the input is not a regular .npy file
- * within the size limit: the general path then reads it (and reports what is wrong).
- */
-async function openNpy(args: StatsArgs, env: CliEnv): Promise<{ model: Model; rows: NpyRows; source: string } | null> {
-  const path = args.input;
-  if (path === undefined || path === '' || path === '-') return null;
-  if (args.inputFormat !== undefined ? args.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
-  const options = inputOptionsFrom(args);
-  let bytes: Uint8Array;
-  try {
-    const full = resolve(env.cwd, path);
-    const st = statSync(full);
-    if (!st.isFile() || st.size > (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return null;
-    bytes = readFileSync(full);
-  } catch {
-    return null;
-  }
-  const rows = npyRows(bytes, path, options);
-  // The model, checked against the input as for any other input: prepare() opens it as the
-  // file's rows under the options it worked out (the width the weights expect, ...).
-  const { model, input } = await prepare({ ...args, inputFormat: 'npy' }, env, async (opts): Promise<InputStream> => {
-    const checked = npyRows(bytes, path, opts);
-    return { source: path, format: 'npy', featureNames: checked.featureNames, vocab: null, close() {}, async *[Symbol.asyncIterator]() {} };
-  });
-  input.close();
-  return { model, rows, source: path };
-}
-
 export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
-  const npy = await openNpy(args, env);
+  // A long .npy is read as rows straight from its bytes; anything else (or stdin) as records.
+  const path = args.input ?? '';
+  const npy = await openNpyModel(path, args, env, (file) => readFileSync(file));
   const prepared = npy === null ? await prepare(args, env) : null;
   const model = npy?.model ?? prepared!.model;
   const from: StepSource =
-    npy !== null ? { kind: 'npy', rows: npy.rows, source: npy.source } : { kind: 'records', input: prepared!.input, toX: prepared!.toX };
-  const source = npy?.source ?? prepared!.input.source;
+    npy !== null ? { kind: 'npy', rows: npy.rows, source: path } : { kind: 'records', input: prepared!.input, toX: prepared!.toX };
+  const source = npy !== null ? path : prepared!.input.source;
   let stats: SequenceStats;
   try {
     stats = await computeStats(args, model, from);

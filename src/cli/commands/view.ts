@@ -10,14 +10,11 @@
  * The terminal is restored (raw mode off, cursor shown, alternate screen left) on q, Ctrl-C,
  * SIGTERM, SIGHUP, SIGINT and on a crash.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import type { Argv } from 'yargs';
 import { kernelVariant } from '../../engine/fast/index.js';
-import { DEFAULT_MAX_INPUT_BYTES, type InputStream } from '../../io/input.js';
 import { ingest } from '../../trace/ingest.js';
-import { npyRows } from '../../trace/npy-rows.js';
 import { startPass } from '../../trace/pass-host.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
@@ -26,8 +23,8 @@ import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
 import { describeError, EXIT, UsageError } from '../errors.js';
 import { stdoutSink } from '../output.js';
-import { prepare, type PrepareFlags } from '../load.js';
-import { inputOptionsFrom, positiveInt, withInputOptions, withModelOptions } from '../options.js';
+import { openNpyModel, prepare, type PrepareFlags } from '../load.js';
+import { positiveInt, withInputOptions, withModelOptions } from '../options.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { NO_LAUNCH, prepareExtras, withViewExtras, type Launch, type ViewExtraFlags, type ViewExtras } from '../view-extras.js';
 
@@ -268,44 +265,34 @@ async function interactiveView(
  * The interactive viewer of an .npy file without reading it into records: the bytes are kept (in
  * memory shared with a worker thread) and read back as rows on demand; the first block is computed
  * at once, the rest by the worker, with checkpoints the viewer recomputes the steps on screen
- * from. Memory stays about the file's size whatever the length. Returns null when the input is not
- * a regular .npy file within the size limit: the general path then reads it (and reports errors).
+ * from. Memory stays about the file's size whatever the length, so the whole file is kept: with
+ * --history, or when the input is not a regular .npy file within the size limit, this returns null
+ * and the general path reads it (and reports errors).
  */
 async function openNpyView(path: string, flags: ViewArgs, env: CliEnv): Promise<{ store: TraceStore; feed: Feed; extras: ViewExtras } | null> {
-  if (flags.inputFormat !== undefined ? flags.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
-  const options = inputOptionsFrom(flags);
-  const bytes = readShared(resolve(env.cwd, path), options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
-  if (bytes === null) return null;
-  const rows = npyRows(bytes, path, options);
-  // The model, checked against the input exactly as for any other input: prepare() opens it here
-  // as the file's rows under the options it worked out (the width the weights expect, ...), and
-  // the rows are then read from the file.
-  const { model, input } = await prepare({ ...flags, inputFormat: 'npy' }, env, async (opts): Promise<InputStream> => {
-    const checked = npyRows(bytes, path, opts);
-    return { source: path, format: 'npy', featureNames: checked.featureNames, vocab: null, close() {}, async *[Symbol.asyncIterator]() {} };
-  });
-  input.close();
-  const history = flags.history !== undefined ? { maxSteps: flags.history } : { historyBytes: 2 ** 30 };
+  if (flags.history !== undefined) return null;
+  const npy = await openNpyModel(path, flags, env, readShared);
+  if (npy === null) return null;
+  const { model, bytes, rows, options } = npy;
   const store = new TraceStore(model.network, { source: path, featureNames: rows.featureNames, init: model.init, head: model.head, rows });
-  const extras = await prepareExtras(flags, model, store, history, NO_LAUNCH, env);
+  // No --compare here (the caller's condition): the history only matters for a compared trace.
+  const extras = await prepareExtras(flags, model, store, { historyBytes: 2 ** 30 }, NO_LAUNCH, env);
   const pass = startPass(store, { kind: 'npy', bytes, source: path, options }, { kernelVariant: kernelVariant() });
   return { store, extras, feed: { run: () => pass.done, close: () => pass.stop() } };
 }
 
-/** A regular file's bytes in memory a worker thread can share, or null (not a regular file, or too big). */
-function readShared(path: string, maxBytes: number): Uint8Array | null {
+/** A regular file's `size` bytes in memory a worker thread can share. */
+function readShared(path: string, size: number): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) return null;
-    const bytes = new Uint8Array(new SharedArrayBuffer(st.size));
+    const bytes = new Uint8Array(new SharedArrayBuffer(size));
     let at = 0;
-    while (at < st.size) {
-      const n = readSync(fd, bytes, at, st.size - at, at);
+    while (at < size) {
+      const n = readSync(fd, bytes, at, size - at, at);
       if (n === 0) break;
       at += n;
     }
-    return at === st.size ? bytes : bytes.subarray(0, at);
+    return at === size ? bytes : bytes.subarray(0, at);
   } finally {
     closeSync(fd);
   }
