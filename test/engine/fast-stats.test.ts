@@ -164,9 +164,13 @@ describe('sequence statistics', () => {
     }
   });
 
-  it('refuses an input of the wrong width', () => {
+  it('refuses an input of the wrong width, and fewer rows than announced (streaming or whole)', () => {
     const session = createStatsSession(randomNetwork({ kind: 'gru', inputSize: 3, hiddenSize: 2 }));
     expect(() => session.push([1, 2])).toThrow(ShapeError);
+    for (const bidirectional of [false, true]) {
+      const s = createStatsSession(randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 2, bidirectional }));
+      expect(() => s.pushRows(new Float32Array(5), 2)).toThrow('inputs at t=0: expected 2 rows of 3 features, got 5 values');
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * Statistics of a whole sequence (stats.ts) at the fast engine's speed: inputs are pushed one
- * step at a time, and the kernels accumulate each chunk's values straight from their float32
- * buffers (stats_acc), so no step is ever copied out.
+ * Statistics of a whole sequence (stats.ts) at the fast engine's speed: inputs are pushed a step
+ * or a block of rows at a time, and the kernels accumulate each chunk's values straight from their
+ * float32 buffers (stats_acc), so no step is ever copied out.
  *
  * Memory: a forward-only network streams in chunks, in constant memory whatever the length. A
  * network with a reverse direction needs the whole input first: it keeps the inputs (T * D
@@ -10,7 +10,7 @@
  * Without WebAssembly SIMD it runs the reference engine with StatsAccumulator.
  */
 import { createStepper, runSequence, ShapeError, validateNetwork } from '../network.js';
-import { STATE_NAMES } from '../shapes.js';
+import { layerInputSize, STATE_NAMES } from '../shapes.js';
 import type { InitialState, Network } from '../types.js';
 import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
@@ -190,6 +190,7 @@ function referenceSession(net: Network, init: InitialState | undefined): StatsSe
       else xs.push(Float64Array.from(x));
     },
     pushRows(rows, n) {
+      checkRows(net, rows, n, this.t);
       const D = net.inputSize;
       for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
     },
@@ -198,6 +199,13 @@ function referenceSession(net: Network, init: InitialState | undefined): StatsSe
       return acc.result();
     },
   };
+}
+
+/** n rows of D values at the start of `rows`, from step t on. */
+function checkRows(net: Network, rows: Float32Array, n: number, t: number): void {
+  if (!Number.isInteger(n) || n < 0 || rows.length < n * net.inputSize) {
+    throw new ShapeError(`inputs at t=${t}: expected ${n} rows of ${net.inputSize} features, got ${rows.length} values`);
+  }
 }
 
 function checkInput(net: Network, x: ArrayLike<number>, t: number): void {
@@ -212,8 +220,7 @@ function streamingSession(net: Network, init: InitialState | undefined): StatsSe
   const runner = new FastRunner(net, init, cap, KernelStats.bytes(net));
   const { layout } = runner;
   const stats = new KernelStats(layout, runner.mem, runner.extra);
-  const { GHp, Hp } = layout;
-  const names = STATE_NAMES[net.kind];
+  const { Hp } = layout;
   let pending = 0;
   let t = 0;
   const flush = () => {
@@ -221,17 +228,7 @@ function streamingSession(net: Network, init: InitialState | undefined): StatsSe
     runner.run(pending);
     for (let k = 0; k < net.numLayers; k++) {
       const b = runner.bufs[k]![0]!;
-      stats.add(
-        k,
-        0,
-        pending,
-        (state) => {
-          if (state === 'h') return { at: runner.y[k]!, stride: Hp * 4 };
-          if (state === 'c') return { at: b.c, stride: Hp * 4 };
-          return { at: b.gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
-        },
-        k === 0,
-      );
+      stats.add(k, 0, pending, chunkSource(net, layout, b.gates, b.c, runner.y[k]!, Hp * 4), k === 0);
     }
     pending = 0;
   };
@@ -247,11 +244,12 @@ function streamingSession(net: Network, init: InitialState | undefined): StatsSe
       if (pending === cap) flush();
     },
     pushRows(rows, n) {
+      checkRows(net, rows, n, t);
       // straight into the runner's input rows, as many as fit before each flush
       const D = net.inputSize;
       for (let i = 0; i < n; ) {
         const m = Math.min(n - i, cap - pending);
-        runner.mem.f32.set(rows.subarray(i * D, (i + m) * D), runner.x / 4 + pending * D);
+        runner.setInput(pending, rows.subarray(i * D, (i + m) * D));
         pending += m;
         t += m;
         i += m;
@@ -285,6 +283,7 @@ function wholeSession(net: Network, init: InitialState | undefined): StatsSessio
       t++;
     },
     pushRows(rows, n) {
+      checkRows(net, rows, n, t);
       for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
     },
     finish() {
@@ -293,22 +292,52 @@ function wholeSession(net: Network, init: InitialState | undefined): StatsSessio
   };
 }
 
+/** Buffers of one chunk of steps of one direction (byte offsets), and the steps per chunk. */
+interface ChunkBuffers {
+  readonly Tc: number;
+  readonly pre: number;
+  readonly gates: number;
+  readonly c: number;
+  readonly hChunk: number;
+  readonly accBase: number;
+}
+
+/** Reserves a direction's chunk buffers and the statistics' accumulators in `arena`. */
+function chunkBuffers(arena: Arena, net: Network, layout: NetLayout): ChunkBuffers {
+  const { Hp, GHp } = layout;
+  const Tc = Math.max(16, Math.min(1024, Math.floor(262144 / ((2 * GHp + 2 * Hp) * 4))));
+  return {
+    Tc,
+    pre: arena.alloc(Tc * GHp * 4),
+    gates: arena.alloc(Tc * GHp * 4),
+    c: arena.alloc(Tc * Hp * 4),
+    hChunk: arena.alloc(Tc * Hp * 4),
+    accBase: arena.alloc(KernelStats.bytes(net)),
+  };
+}
+
+/** Where each state of a chunk is, for KernelStats.add: h at (h, hStride), c and the gates in their chunk buffers. */
+function chunkSource(net: Network, layout: NetLayout, gates: number, c: number, h: number, hStride: number): (state: string) => ValueSource {
+  const names = STATE_NAMES[net.kind];
+  const { Hp, GHp } = layout;
+  return (state) => {
+    if (state === 'h') return { at: h, stride: hStride };
+    if (state === 'c') return { at: c, stride: Hp * 4 };
+    return { at: gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
+  };
+}
+
 function layerwiseStats(net: Network, init: InitialState | undefined, blocks: readonly Float32Array[], T: number): SequenceStats {
   const arena = new Arena();
   const layout = planNetwork(net, arena);
-  const { Hp, GHp, dirs } = layout;
+  const { Hp, dirs } = layout;
   const L = net.numLayers;
   const D = net.inputSize;
   const yRow = dirs * Hp * 4;
   const x = arena.alloc(T * D * 4);
   const ya = L > 1 ? arena.alloc(T * yRow) : 0;
   const yb = L > 2 ? arena.alloc(T * yRow) : 0;
-  const Tc = Math.max(16, Math.min(1024, Math.floor(262144 / ((2 * GHp + 2 * Hp) * 4))));
-  const pre = arena.alloc(Tc * GHp * 4);
-  const gates = arena.alloc(Tc * GHp * 4);
-  const c = arena.alloc(Tc * Hp * 4);
-  const hChunk = arena.alloc(Tc * Hp * 4);
-  const accBase = arena.alloc(KernelStats.bytes(net));
+  const { Tc, pre, gates, c, hChunk, accBase } = chunkBuffers(arena, net, layout);
   const mem = instantiateKernels(arena.size);
   writeWeights(layout, mem);
   blocks.forEach((b, i) => {
@@ -316,7 +345,6 @@ function layerwiseStats(net: Network, init: InitialState | undefined, blocks: re
     mem.f32.set(b.subarray(0, rows * D), x / 4 + i * BLOCK_ROWS * D);
   });
   const stats = new KernelStats(layout, mem, accBase);
-  const names = STATE_NAMES[net.kind];
   for (let k = 0; k < L; k++) {
     const input = k === 0 ? x : (k - 1) % 2 === 0 ? ya : yb;
     const inStride = k === 0 ? D * 4 : yRow;
@@ -331,17 +359,7 @@ function layerwiseStats(net: Network, init: InitialState | undefined, blocks: re
         const h = output === 0 ? hChunk : output + t0 * yRow + d * Hp * 4;
         const hStride = output === 0 ? Hp * 4 : yRow;
         runStretch(layout, mem, dl, { n, x: input + t0 * inStride, xStride: inStride, pre, gates, c, h, hStride });
-        stats.add(
-          k,
-          d,
-          n,
-          (state) => {
-            if (state === 'h') return { at: h, stride: hStride };
-            if (state === 'c') return { at: c, stride: Hp * 4 };
-            return { at: gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
-          },
-          k === 0 && d === 0,
-        );
+        stats.add(k, d, n, chunkSource(net, layout, gates, c, h, hStride), k === 0 && d === 0);
         done += n;
       }
     }
@@ -390,17 +408,13 @@ export function runDirectionStats(
   checkInitialState(net, init);
   const arena = new Arena();
   const layout = planNetwork(net, arena);
-  const { H, Hp, GHp } = layout;
-  const dl = layout.dirLayouts[layer]![dir]!;
-  const din = layer === 0 ? net.inputSize : layout.dirs * H;
+  const { H, Hp } = layout;
+  const dl = layout.dirLayouts[layer]?.[dir];
+  if (dl === undefined) throw new ShapeError(`no direction ${dir} of layer ${layer} in a network of ${net.numLayers} x ${layout.dirs}`);
+  const din = layerInputSize(net, layer);
   if (input.length < T * din) throw new ShapeError(`layer ${layer} input: expected ${T} x ${din} values, got ${input.length}`);
-  const Tc = Math.max(16, Math.min(1024, Math.floor(262144 / ((2 * GHp + 2 * Hp) * 4))));
   const x = arena.alloc(T * dl.nIn * 4);
-  const pre = arena.alloc(Tc * GHp * 4);
-  const gates = arena.alloc(Tc * GHp * 4);
-  const c = arena.alloc(Tc * Hp * 4);
-  const hChunk = arena.alloc(Tc * Hp * 4);
-  const accBase = arena.alloc(KernelStats.bytes(net));
+  const { Tc, pre, gates, c, hChunk, accBase } = chunkBuffers(arena, net, layout);
   const mem = instantiateKernels(arena.size);
   writeWeights(layout, mem);
   const x32 = x / 4;
@@ -419,17 +433,7 @@ export function runDirectionStats(
     const n = Math.min(Tc, T - done);
     const t0 = dl.reverse ? T - done - n : done;
     runStretch(layout, mem, dl, { n, x: x + t0 * dl.nIn * 4, xStride: dl.nIn * 4, pre, gates, c, h: hChunk, hStride: Hp * 4 });
-    stats.add(
-      layer,
-      dir,
-      n,
-      (state) => {
-        if (state === 'h') return { at: hChunk, stride: Hp * 4 };
-        if (state === 'c') return { at: c, stride: Hp * 4 };
-        return { at: gates + names.indexOf(state) * Hp * 4, stride: GHp * 4 };
-      },
-      true,
-    );
+    stats.add(layer, dir, n, chunkSource(net, layout, gates, c, hChunk, Hp * 4), true);
     if (h !== null) for (let i = 0; i < n; i++) h.set(mem.f32.subarray(hChunk / 4 + i * Hp, hChunk / 4 + i * Hp + H), (t0 + i) * H);
     done += n;
   }

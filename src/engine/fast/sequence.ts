@@ -84,7 +84,7 @@ export class FastRunner {
     for (const dl of this.layout.dirLayouts.flat()) resetState(this.layout, this.mem, dl, this.init);
   }
 
-  /** Writes x as input row t. */
+  /** Writes x as input row t (and the rows after it when x holds several). */
   setInput(t: number, x: ArrayLike<number>): void {
     this.mem.f32.set(x, this.x / 4 + t * this.net.inputSize);
   }
