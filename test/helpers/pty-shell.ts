@@ -57,6 +57,8 @@ export async function expectRestored(s: PtySession): Promise<void> {
   expect(raw.lastIndexOf('\u001b[?1049l'), 'alternate screen left').toBeGreaterThan(raw.lastIndexOf('\u001b[?1049h'));
   expect(raw.lastIndexOf('\u001b[?25h'), 'cursor shown').toBeGreaterThan(raw.lastIndexOf('\u001b[?25l'));
   expect(s.term.buffer.active.type).toBe('normal');
-  await s.waitFor(/(^|\s)icanon(\s|$)/m);
-  expect(s.screen()).not.toMatch(/-icanon|-echo\b/);
+  // stty's output, whichever way the modes are set
+  await s.waitFor(/(^|\s)-?icanon(\s|$)/m);
+  await s.waitFor(/(^|\s)-?echo(\s|$)/m);
+  expect(s.screen(), 'canonical mode and echo back on').not.toMatch(/-icanon|-echo\b/);
 }
