@@ -8,7 +8,7 @@ import { extname, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
-import { DEFAULT_MAX_INPUT_BYTES, MAX_TEXT_CHARS, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
+import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
 import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
@@ -129,14 +129,10 @@ export async function readWholeFile(path: string, env: CliEnv, limit: ReadLimit)
   }
 }
 
-
-/** A small text file (initial state, vocabulary) under --max-input-bytes. */
-export async function readTextFile(path: string, env: CliEnv, maxBytes: number | undefined): Promise<string> {
+/** A small text file (`what`: an initial state, a vocabulary) under --max-input-bytes. */
+export async function readTextFile(path: string, env: CliEnv, maxBytes: number | undefined, what: string): Promise<string> {
   const bytes = await readWholeFile(path, env, { maxBytes: maxBytes ?? DEFAULT_MAX_INPUT_BYTES, flag: '--max-input-bytes' });
-  if (bytes.length > MAX_TEXT_CHARS) {
-    throw new InputError(`the file is ${formatBytes(bytes.length)}, more text than can be read whole`, { source: path });
-  }
-  return new TextDecoder('utf-8').decode(bytes);
+  return decodeWholeText(bytes, path, what);
 }
 
 /** Reads a weights file named by the user (relative to the working directory). */
@@ -195,12 +191,12 @@ function tensorEmbedding(file: WeightsFile, source: string, inputSize: number): 
 
 async function readInitialState(path: string | undefined, network: Network, env: CliEnv, maxBytes: number | undefined): Promise<InitialState | undefined> {
   if (path === undefined) return undefined;
-  return parseInitialState(await readTextFile(path, env, maxBytes), path, network);
+  return parseInitialState(await readTextFile(path, env, maxBytes, 'an initial state'), path, network);
 }
 
 async function readVocab(path: string | undefined, env: CliEnv, maxBytes: number | undefined): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  return parseVocab(await readTextFile(path, env, maxBytes), path);
+  return parseVocab(await readTextFile(path, env, maxBytes, 'a vocabulary'), path);
 }
 
 /** Opens the sequence; a read error without a path (EISDIR) gets the one the user wrote. */

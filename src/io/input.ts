@@ -3,6 +3,8 @@
  * a row of D numbers (features). Readers for each format live beside this file; read-input.ts is the
  * only one that touches files or streams.
  */
+import { InputError } from './errors.js';
+import { formatBytes } from './lines.js';
 
 export type InputFormat = 'csv' | 'tsv' | 'ws' | 'json' | 'ndjson' | 'npy' | 'text';
 
@@ -22,6 +24,21 @@ export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
  * read whole (JSON, text, a JSON state_dict) beyond it cannot be decoded, whatever the byte limit.
  */
 export const MAX_TEXT_CHARS = 2 ** 29 - 24;
+
+/**
+ * Bytes read whole as UTF-8 text, refused past MAX_TEXT_CHARS with one message for every caller:
+ * without the check, a 600 MB JSON file under the byte limits ends in V8's internal error.
+ * `what` names the text ("json input", "a JSON weights file"); `hint` says what to do instead.
+ */
+export function decodeWholeText(bytes: Uint8Array, source: string, what: string, hint?: string): string {
+  if (bytes.length > MAX_TEXT_CHARS) {
+    throw new InputError(`${what} of ${formatBytes(bytes.length)} is more text than can be read whole, about 512 MiB at most`, {
+      source,
+      ...(hint !== undefined ? { hint } : {}),
+    });
+  }
+  return new TextDecoder('utf-8').decode(bytes);
+}
 
 /** 2^27 numbers (1 GiB as float64): the most values a whole-read input (npy, json) may hold. */
 export const DEFAULT_MAX_VALUES = 2 ** 27;

@@ -8,8 +8,8 @@ import { createCsvParser } from './csv.js';
 import { enoughToSniff, formatFromName, sniffFormat } from './detect.js';
 import { InputError } from './errors.js';
 import {
+  decodeWholeText,
   DEFAULT_MAX_INPUT_BYTES,
-  MAX_TEXT_CHARS,
   type ChunkParser,
   type InputFormat,
   type InputOptions,
@@ -76,9 +76,9 @@ function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts
     case 'npy':
       return { ...parseNpyRows(bytes, source, opts), vocab: null };
     case 'json':
-      return { ...parseJsonInput(decode(bytes, source, format), source, opts), vocab: null };
+      return { ...parseJsonInput(decodeText(bytes, source, format), source, opts), vocab: null };
     case 'text': {
-      const t = parseTextInput(decode(bytes, source, format), source, opts);
+      const t = parseTextInput(decodeText(bytes, source, format), source, opts);
       return { featureNames: t.featureNames, vocab: t.vocab, records: t.records };
     }
     default: {
@@ -90,15 +90,9 @@ function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts
   }
 }
 
-function decode(bytes: Uint8Array, source: string, format: InputFormat): string {
-  // V8 cannot hold a longer string: without this, a 600 MB JSON input ends in an internal error.
-  if (bytes.length > MAX_TEXT_CHARS) {
-    throw new InputError(`${format} input of ${formatBytes(bytes.length)} is more text than can be read whole (about 512 MiB)`, {
-      source,
-      hint: 'stream it as CSV or NDJSON',
-    });
-  }
-  return new TextDecoder('utf-8').decode(bytes);
+/** A JSON or text input as text (V8 cannot hold one over about 512 MiB: stream it instead). */
+function decodeText(bytes: Uint8Array, source: string, format: InputFormat): string {
+  return decodeWholeText(bytes, source, `${format} input`, 'stream it as CSV or NDJSON');
 }
 
 /**

@@ -11,7 +11,7 @@ import onnxProto from 'onnx-proto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
-import { MAX_TEXT_CHARS } from '../../src/io/input.js';
+import { decodeWholeText, MAX_TEXT_CHARS } from '../../src/io/input.js';
 import { parseInputBytes } from '../../src/io/read-input.js';
 import { loadWeights } from '../../src/io/weights/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -182,7 +182,7 @@ describe('text longer than V8 can hold (about 512 MiB)', () => {
 
   it('refuses a JSON or text input read whole, by name', () => {
     for (const format of ['json', 'text'] as const) {
-      expect(() => parseInputBytes(huge(), 'big.json', { format })).toThrow(new RegExp(`^${format} input of \\d+ bytes is more text than can be read whole`));
+      expect(() => parseInputBytes(huge(), 'big.json', { format })).toThrow(new RegExp(`^${format} input of \\d+ bytes is more text than can be read whole, about 512 MiB at most$`));
       expect(() => parseInputBytes(huge(), 'big.json', { format })).toThrow(InputError);
     }
   });
@@ -195,7 +195,12 @@ describe('text longer than V8 can hold (about 512 MiB)', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).format()).toMatch(/^big\.json: a JSON weights file of \d+ bytes is more text than can be read whole \(save large weights as safetensors\)$/);
+    expect((err as InputError).format()).toMatch(/^big\.json: a JSON weights file of \d+ bytes is more text than can be read whole, about 512 MiB at most \(save large weights as safetensors\)$/);
+  });
+
+  it('refuses an initial state or vocabulary the same way (one check, decodeWholeText)', () => {
+    expect(() => decodeWholeText(huge(), 'vocab.txt', 'a vocabulary')).toThrow(/^a vocabulary of \d+ bytes is more text than can be read whole, about 512 MiB at most$/);
+    expect(decodeWholeText(new TextEncoder().encode('\ufeffok'), 'vocab.txt', 'a vocabulary')).toBe('ok');
   });
 });
 

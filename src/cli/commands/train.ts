@@ -118,7 +118,7 @@ function resolveIndex(name: string, names: readonly string[], source: string): n
 /** The same vocabulary format `run` and the viewer read (and `formatVocab` writes), size-limited. */
 async function readVocabFile(path: string | undefined, env: CliEnv, maxBytes: number | undefined): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  return parseVocab(await readTextFile(path, env, maxBytes), path);
+  return parseVocab(await readTextFile(path, env, maxBytes, 'a vocabulary'), path);
 }
 
 /** Most weights trained at once (2^24, some 600 MB with the optimiser's state). */

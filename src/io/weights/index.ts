@@ -12,7 +12,7 @@
  */
 import type { CellKind, InitialState } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
-import { MAX_TEXT_CHARS } from '../input.js';
+import { decodeWholeText } from '../input.js';
 import { looksLikeKeras, networkFromKeras } from './keras.js';
 import { loadOnnx, looksLikeOnnx } from './onnx.js';
 import { networkFromStateDict, type LoadedWeights } from './pytorch.js';
@@ -121,14 +121,8 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
     }
     case 'pytorch-json':
     case 'keras-json': {
-      // V8 cannot hold a longer string; say so rather than fail inside the decoder.
-      if (bytes.length > MAX_TEXT_CHARS) {
-        throw new InputError(`a JSON weights file of ${bytes.length} bytes is more text than can be read whole`, {
-          source,
-          hint: 'save large weights as safetensors',
-        });
-      }
-      const tensors = parseStateDictJson(new TextDecoder().decode(bytes), source);
+      const text = decodeWholeText(bytes, source, 'a JSON weights file', 'save large weights as safetensors');
+      const tensors = parseStateDictJson(text, source);
       const infos = [...tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype ?? 'json' }));
       // A forced format also fixes the naming; detection leaves it to the names.
       const layout = opts.layout ?? (opts.format === 'keras-json' ? 'keras' : opts.format === 'pytorch-json' ? 'pytorch' : undefined);
