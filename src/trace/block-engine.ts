@@ -15,7 +15,6 @@
  */
 import { allocStepRecord, cellStep, GATE_NAMES, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
 import { fastAvailable } from '../engine/fast/index.js';
-import { runStretch } from '../engine/fast/layout.js';
 import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
 import type { RangeSet } from './step-rows.js';
 
@@ -156,28 +155,21 @@ class FastBlockEngine implements BlockEngine {
     return fillInitial(this.network, this.init, this.newState()) as Float32Array;
   }
 
-  private dirLayout(v: number) {
-    const dirs = this.network.directions.length;
-    return this.runner.layout.dirLayouts[Math.floor(v / dirs)]![v % dirs]!;
-  }
-
   setView(v: number, state: StateArray): void {
-    const dl = this.dirLayout(v);
+    const dirs = this.network.directions.length;
     const H = this.network.hiddenSize;
-    const f32 = this.runner.mem.f32;
     const at = v * this.stateStride;
-    // Padded units (H..Hp) stay 0: they always are, for every cell kind (see engine/fast/layout.ts).
-    for (let u = 0; u < H; u++) f32[dl.hState / 4 + u] = state[at + u]!;
-    if (this.network.kind === 'lstm') for (let u = 0; u < H; u++) f32[dl.cState / 4 + u] = state[at + H + u]!;
+    const lstm = this.network.kind === 'lstm';
+    this.runner.setState(Math.floor(v / dirs), v % dirs, state.subarray(at, at + H), lstm ? state.subarray(at + H, at + 2 * H) : null);
   }
 
   getView(v: number, state: StateArray): void {
-    const dl = this.dirLayout(v);
+    const dirs = this.network.directions.length;
     const H = this.network.hiddenSize;
-    const f32 = this.runner.mem.f32;
     const at = v * this.stateStride;
-    for (let u = 0; u < H; u++) state[at + u] = f32[dl.hState / 4 + u]!;
-    if (this.network.kind === 'lstm') for (let u = 0; u < H; u++) state[at + H + u] = f32[dl.cState / 4 + u]!;
+    const { h, c } = this.runner.stateViews(Math.floor(v / dirs), v % dirs);
+    state.set(h, at);
+    if (c !== null) state.set(c, at + H);
   }
 
   setInput(i: number, x: ArrayLike<number>): void {
@@ -186,25 +178,8 @@ class FastBlockEngine implements BlockEngine {
 
   run(n: number, views: readonly number[]): void {
     if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
-    const r = this.runner;
-    const { Hp, dirs, dirLayouts } = r.layout;
-    const D = this.network.inputSize;
-    const yStride = dirs * Hp * 4;
-    for (const v of views) {
-      const k = Math.floor(v / dirs);
-      const d = v % dirs;
-      const b = r.bufs[k]![d]!;
-      runStretch(r.layout, r.mem, dirLayouts[k]![d]!, {
-        n,
-        x: k === 0 ? r.x : r.y[k - 1]!,
-        xStride: k === 0 ? D * 4 : yStride,
-        pre: b.pre,
-        gates: b.gates,
-        c: b.c,
-        h: r.y[k]! + d * Hp * 4,
-        hStride: yStride,
-      });
-    }
+    const dirs = this.network.directions.length;
+    for (const v of views) this.runner.runView(n, Math.floor(v / dirs), v % dirs);
   }
 
   step(i: number): NetworkStep {
@@ -224,7 +199,7 @@ class FastBlockEngine implements BlockEngine {
     for (let s = 0; s < names.length; s++) {
       const name = names[s]!;
       const slot = ranges.slot(v, s);
-      if (name === 'h') widenStrided(ranges, slot, f32, (r.y[k]! + d * Hp * 4) / 4, dirs * Hp, n, H);
+      if (name === 'h') widenStrided(ranges, slot, f32, r.hAt(k, d) / 4, dirs * Hp, n, H);
       else if (name === 'c') widenStrided(ranges, slot, f32, b.c / 4, Hp, n, H);
       else widenStrided(ranges, slot, f32, b.gates / 4 + gates.indexOf(name) * Hp, GHp, n, H);
     }

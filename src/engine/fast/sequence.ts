@@ -40,8 +40,9 @@ export function chunkSteps(net: Network): number {
 /**
  * A network in the kernels' memory with room for `capacity` steps of every layer and direction.
  * run(n) computes the n steps whose inputs are in rows 0..n-1, carrying the running states over
- * from the previous run (for forward directions; a reverse direction must get the whole sequence
- * in one run).
+ * from the previous run: a forward direction continues the sequence; a reverse one continues it
+ * backwards, so its runs must come from the end (or start from a state set with setState, as the
+ * trace's block engine does from saved states).
  */
 export class FastRunner {
   readonly layout: NetLayout;
@@ -91,25 +92,49 @@ export class FastRunner {
 
   /** Computes steps 0..n-1 of the rows in the buffers, every layer and direction. */
   run(n: number): void {
-    const { Hp, dirs, dirLayouts } = this.layout;
+    const { dirLayouts } = this.layout;
+    for (let k = 0; k < dirLayouts.length; k++) for (let d = 0; d < dirLayouts[k]!.length; d++) this.runView(n, k, d);
+  }
+
+  /**
+   * Computes rows 0..n-1 through direction d of layer k alone (the layer below must have run
+   * them), carrying its running state over; a reverse direction walks them from n-1 down to 0.
+   */
+  runView(n: number, k: number, d: number): void {
+    const { Hp, dirs } = this.layout;
     const D = this.net.inputSize;
     const yStride = dirs * Hp * 4;
-    for (let k = 0; k < dirLayouts.length; k++) {
-      const dls = dirLayouts[k]!;
-      for (let d = 0; d < dls.length; d++) {
-        const b = this.bufs[k]![d]!;
-        runStretch(this.layout, this.mem, dls[d]!, {
-          n,
-          x: k === 0 ? this.x : this.y[k - 1]!,
-          xStride: k === 0 ? D * 4 : yStride,
-          pre: b.pre,
-          gates: b.gates,
-          c: b.c,
-          h: this.y[k]! + d * Hp * 4,
-          hStride: yStride,
-        });
-      }
-    }
+    const b = this.bufs[k]![d]!;
+    runStretch(this.layout, this.mem, this.layout.dirLayouts[k]![d]!, {
+      n,
+      x: k === 0 ? this.x : this.y[k - 1]!,
+      xStride: k === 0 ? D * 4 : yStride,
+      pre: b.pre,
+      gates: b.gates,
+      c: b.c,
+      h: this.hAt(k, d),
+      hStride: yStride,
+    });
+  }
+
+  /** Byte offset of row 0's h of direction d of layer k (rows are dirs * Hp floats apart). */
+  hAt(k: number, d: number): number {
+    return this.y[k]! + d * this.layout.Hp * 4;
+  }
+
+  /** Sets direction d of layer k's running h (and c) from `h`, `c` (H values each; padded units stay 0). */
+  setState(k: number, d: number, h: ArrayLike<number>, c: ArrayLike<number> | null): void {
+    const dl = this.layout.dirLayouts[k]![d]!;
+    this.mem.f32.set(h, dl.hState / 4);
+    if (c !== null) this.mem.f32.set(c, dl.cState / 4);
+  }
+
+  /** Views of direction d of layer k's running h and (LSTM) c, H values each. */
+  stateViews(k: number, d: number): { h: Float32Array; c: Float32Array | null } {
+    const dl = this.layout.dirLayouts[k]![d]!;
+    const H = this.net.hiddenSize;
+    const f32 = this.mem.f32;
+    return { h: f32.subarray(dl.hState / 4, dl.hState / 4 + H), c: this.net.kind === 'lstm' ? f32.subarray(dl.cState / 4, dl.cState / 4 + H) : null };
   }
 
   /** Per row t: views of its pre, gates, h, c for every layer and direction, made once (H = Hp). */
@@ -128,7 +153,7 @@ export class FastRunner {
         v.push(f32.subarray(pre, pre + G * H));
         const gates = b.gates / 4 + t * GHp;
         if (b.gates !== 0) v.push(f32.subarray(gates, gates + G * H));
-        const h = (this.y[k]! + d * Hp * 4) / 4 + t * dirs * Hp;
+        const h = this.hAt(k, d) / 4 + t * dirs * Hp;
         v.push(f32.subarray(h, h + H));
         const c = b.c / 4 + t * Hp;
         if (b.c !== 0) v.push(f32.subarray(c, c + H));
@@ -164,7 +189,7 @@ export class FastRunner {
         for (let d = 0; d < dirs; d++) {
           const rec = out.layers[k]![d]!;
           const b = this.bufs[k]![d]!;
-          const h = (this.y[k]! + d * Hp * 4) / 4 + t * dirs * Hp;
+          const h = this.hAt(k, d) / 4 + t * dirs * Hp;
           copyBlocks(rec.pre, f32, b.pre / 4 + t * GHp, G, H, Hp);
           copyBlocks(rec.h, f32, h, 1, H, Hp);
           if (!rnn) copyBlocks(rec.gates, f32, b.gates / 4 + t * GHp, G, H, Hp);
