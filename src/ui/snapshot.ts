@@ -9,7 +9,7 @@ import { widestText } from './format.js';
 import { composeFrame, type NetworkPair } from './frame.js';
 import { computeLayout, MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
-import { initialSession, reduce } from './session.js';
+import { initialSession } from './session.js';
 import { createTheme } from './theme.js';
 
 export interface SnapshotOptions {
@@ -39,7 +39,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
   const H = Math.max(net.hiddenSize, compare?.network.hiddenSize ?? 0);
   const cols = Math.max(MIN_COLS, opts.cols ?? 120);
   const T = store.length;
-  let session = initialSession({
+  const initial = initialSession({
     H,
     views: store.viewCount,
     panels: panels.length,
@@ -49,11 +49,11 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     unitRows: H,
     compare: compare === null ? null : { views: compare.viewCount, panels: otherPanels!.length },
     mode: opts.memory === true ? 'memory' : 'gates',
+    ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
+    ...(opts.timeline !== undefined ? { timeline: opts.timeline } : {}),
   });
   const view = Math.max(0, Math.min(store.viewCount - 1, opts.view ?? 0));
-  const timeline = Math.max(0, Math.min(panels.length - 1, opts.timeline ?? 0));
-  session = { ...session, view, timeline, first: store.first, cursor: Math.max(store.first, session.cursor) };
-  if (opts.unit !== undefined) session = reduce(session, { type: 'unit', delta: opts.unit });
+  const session = { ...initial, view, first: store.first, cursor: Math.max(store.first, initial.cursor) };
   const layout = computeLayout({
     cols,
     rows: 0,
@@ -62,7 +62,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     D: net.inputSize,
     xNameWidth: widestText(store.featureNames, 1),
     explainRows: 0,
-    signedSpark: panels[timeline]!.scale !== 'unit',
+    signedSpark: panels[session.timeline]!.scale !== 'unit',
     tokenRow: store.tokens,
     snapshot: true,
     compare: otherPanels === null ? null : { panels: otherPanels.length, focus: 0 },
