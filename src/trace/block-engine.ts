@@ -335,8 +335,14 @@ export function engineKindFor(prefer: EngineKind): EngineKind {
   return prefer === 'fast' && fastAvailable() ? 'fast' : 'reference';
 }
 
-/** The fast engine where WebAssembly SIMD runs, unless the reference is asked for. */
-export function createBlockEngine(net: Network, init: InitialState | undefined, capacity: number, prefer: EngineKind = 'fast'): BlockEngine {
+/**
+ * The engine for blocks of `blockSteps` steps: the fast one where WebAssembly SIMD runs, unless the
+ * reference is asked for. A reverse direction walks a block backwards in one run, so a network
+ * with one runs whole blocks; forward-only runs use cache-sized chunks.
+ */
+export function createBlockEngine(net: Network, init: InitialState | undefined, blockSteps: number, prefer: EngineKind = 'fast'): BlockEngine {
+  const forwardOnly = net.directions.every((d) => d === 'forward');
+  const capacity = forwardOnly ? runCapacity(net, blockSteps) : blockSteps;
   if (engineKindFor(prefer) === 'fast') return new FastBlockEngine(net, init, capacity);
   return new ReferenceBlockEngine(net, init, capacity);
 }
@@ -374,6 +380,6 @@ export function defaultBlockSteps(net: Network, kind: EngineKind): number {
 }
 
 /** Rows per engine run: the fast engine's cache-friendly chunk, at most a block. */
-export function runCapacity(net: Network, blockSteps: number): number {
+function runCapacity(net: Network, blockSteps: number): number {
   return Math.max(1, Math.min(blockSteps, chunkSteps(net)));
 }

@@ -97,8 +97,7 @@ export function startPass(store: TraceStore, job: NpyJob, opts: PassHostOptions 
   };
 
   // What the first frame shows: the first block, now (a reverse direction has to wait for the pass).
-  const forwardOnly = store.network.directions.every((d) => d === 'forward');
-  if (forwardOnly) {
+  if (store.streaming) {
     local.next();
     store.receivePass(local.update());
     if (local.done) finish();

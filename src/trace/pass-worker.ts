@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { kernelVariant, useKernelVariant } from '../engine/fast/kernels.js';
-import { createBlockEngine, runCapacity } from './block-engine.js';
+import { createBlockEngine } from './block-engine.js';
 import { npyRows } from './npy-rows.js';
 import { SequencePass } from './pass.js';
 import type { PassWorkerData, WorkerMessage } from './pass-host.js';
@@ -21,8 +21,7 @@ function post(msg: WorkerMessage): void {
 function run(data: PassWorkerData): void {
   if (data.engine === 'fast' && data.kernelVariant !== null && kernelVariant() !== data.kernelVariant) useKernelVariant(data.kernelVariant);
   const net = data.network;
-  const streaming = net.directions.every((d) => d === 'forward');
-  const engine = createBlockEngine(net, data.init, streaming ? runCapacity(net, data.blockSteps) : data.blockSteps, data.engine);
+  const engine = createBlockEngine(net, data.init, data.blockSteps, data.engine);
   // The checkpoints must come from the same arithmetic as the main thread's recomputation.
   if (engine.kind !== data.engine || (engine.kind === 'fast' && kernelVariant() !== data.kernelVariant)) {
     post({ type: 'fatal', message: `the worker runs the ${engine.kind} engine (${kernelVariant() ?? 'no SIMD'}), the viewer ${data.engine} (${data.kernelVariant ?? 'no SIMD'})` });

@@ -26,7 +26,7 @@
  */
 import { ShapeError, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
 import { visible } from '../io/errors.js';
-import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, runCapacity, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
+import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
 import { SequencePass, type PassUpdate, type ReadRows } from './pass.js';
 import { RangeSet, StepRows, type TraceHead, type ValueRange } from './step-rows.js';
 
@@ -177,8 +177,7 @@ export class TraceStore {
     const kind = engineKindFor(prefer);
     this.blockSteps = Math.max(1, opts.chunkSteps ?? defaultBlockSteps(network, kind));
     const K = this.blockSteps;
-    // A reverse direction walks a block backwards in one run; forward-only runs use cache-sized chunks.
-    this.engine = createBlockEngine(network, opts.init, this.streaming ? runCapacity(network, K) : K, kind);
+    this.engine = createBlockEngine(network, opts.init, K, kind);
     this.ranges = this.rows.newRanges();
     this.xBuf = new Float32Array(K * this.D);
     this.oneRow = new Float32Array(this.D);
@@ -346,11 +345,12 @@ export class TraceStore {
   }
 
   /**
-   * A full pass over `length` steps with this store's network, engine kind and block size: the
-   * one a worker runs (with its own engine) must be configured the same for the checkpoints to fit.
+   * A full pass over `length` steps with this store's engine and block size. (A worker's pass makes
+   * its engine with createBlockEngine from the same network, block size and engine kind, so that its
+   * checkpoints fit: pass-worker.ts.)
    */
-  newPass(length: number, read: ReadRows, engine: BlockEngine = this.engine): SequencePass {
-    return new SequencePass({ engine, rows: this.rows, length, blockSteps: this.blockSteps, read });
+  newPass(length: number, read: ReadRows): SequencePass {
+    return new SequencePass({ engine: this.engine, rows: this.rows, length, blockSteps: this.blockSteps, read });
   }
 
   /** A pass over this store's RowSource, on this thread (the first block on screen, or no worker). */
