@@ -11,7 +11,7 @@ import { ColourRuns, divBar, divSpark, seqBar, seqSpark } from './bars.js';
 import { explainBody, wrapExplain } from './explain-text.js';
 import { fit, fmtNum, fmtSigned, fmtUnit, textWidth } from './format.js';
 import { helpLines } from './help-text.js';
-import type { Layout } from './layout.js';
+import { PAIR_GAP, type Layout } from './layout.js';
 import { memoryLines, memorySnapshotRows, type MemoryNetwork } from './memory-frame.js';
 import { networkLabel, networkTitle } from './networks.js';
 import { saturationMark, type PanelSpec } from './panels.js';
@@ -317,8 +317,8 @@ function scrollGlyph(H: number, unitTop: number, rows: number, r: number): strin
   return r >= start && r < end ? '┃' : '│';
 }
 
-/** The divider between two networks side by side (PAIR_GAP columns). */
-const DIVIDER = ' ┃';
+/** The divider between two networks side by side: a space and a bar, PAIR_GAP columns. */
+const DIVIDER = `${' '.repeat(PAIR_GAP - 1)}┃`;
 
 /**
  * One grid row of a block's panels: the title row then one row per unit, without the gutter.

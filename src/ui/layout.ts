@@ -108,13 +108,6 @@ export interface Layout {
   readonly pair: PairLayout;
   /** Rows naming the networks above their grids: 1 per grid shown (0 for one network). */
   readonly nameRows: number;
-  /**
-   * Grid rows of the first network ('below': the second's follow; 'focused': all of them when the
-   * first is focused, else 0). For one network or 'beside', equal to gridRows.
-   */
-  readonly gridRowsFirst: number;
-  /** Panels of the first network in each 'beside' row; its divider follows. */
-  readonly panelsFirst: number;
 }
 
 function digits(n: number): number {
@@ -140,8 +133,6 @@ export function computeLayout(input: LayoutInput): Layout {
     tooSmall: why,
     pair: null,
     nameRows: 0,
-    gridRowsFirst: 0,
-    panelsFirst: 0,
     panelCols: 0,
     gridRows: 0,
     half: 0,
@@ -177,25 +168,22 @@ export function computeLayout(input: LayoutInput): Layout {
     pair: PairLayout;
     panelCols: number;
     gridRows: number;
-    gridRowsFirst: number;
-    panelsFirst: number;
     half: number;
     nameRows: number;
   }
   const arrangements: Arrangement[] = [];
   if (cmp === null) {
     const g = gridOf(panels);
-    arrangements.push({ pair: null, ...g, gridRowsFirst: g.gridRows, panelsFirst: panels, nameRows: 0 });
+    arrangements.push({ pair: null, ...g, nameRows: 0 });
   } else {
     const both = panels + cmp.panels;
     if (Math.floor((usable - PAIR_GAP) / minPanel) >= both) {
-      arrangements.push({ pair: 'beside', panelCols: both, gridRows: 1, gridRowsFirst: 1, panelsFirst: panels, half: sideBySide(both, usable - PAIR_GAP), nameRows: 1 });
+      arrangements.push({ pair: 'beside', panelCols: both, gridRows: 1, half: sideBySide(both, usable - PAIR_GAP), nameRows: 1 });
     }
     const g = gridOf(Math.max(panels, cmp.panels));
-    const first = Math.ceil(panels / g.panelCols);
-    arrangements.push({ pair: 'below', panelCols: g.panelCols, gridRows: first + Math.ceil(cmp.panels / g.panelCols), gridRowsFirst: first, panelsFirst: panels, half: g.half, nameRows: 2 });
+    arrangements.push({ pair: 'below', panelCols: g.panelCols, gridRows: Math.ceil(panels / g.panelCols) + Math.ceil(cmp.panels / g.panelCols), half: g.half, nameRows: 2 });
     const focused = gridOf(cmp.focus === 0 ? panels : cmp.panels);
-    arrangements.push({ pair: 'focused', ...focused, gridRowsFirst: cmp.focus === 0 ? focused.gridRows : 0, panelsFirst: panels, nameRows: 1 });
+    arrangements.push({ pair: 'focused', ...focused, nameRows: 1 });
   }
   const narrow = (a: Arrangement) => a.half < MIN_HALF;
   if (arrangements.every(narrow)) return tooSmall(`terminal too narrow (${cols} columns): ${need}`);
@@ -214,8 +202,6 @@ export function computeLayout(input: LayoutInput): Layout {
     panelWidth: PANEL_CHROME + 2 * a.half + 1,
     pair: a.pair,
     nameRows: a.nameRows,
-    gridRowsFirst: a.gridRowsFirst,
-    panelsFirst: a.panelsFirst,
   });
 
   if (snapshot) {
