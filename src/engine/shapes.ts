@@ -29,6 +29,19 @@ export function layerInputSize(spec: NetworkSpec, layer: number): number {
   return layer === 0 ? spec.inputSize : spec.hiddenSize * spec.directions.length;
 }
 
+/**
+ * Floating-point operations of one step of every layer and direction: the products with W_ih and
+ * W_hh, a multiply-add counting 2 (activations not counted). A backward step's multiply-adds are
+ * about twice the forward's, so this number is also a backward step's multiply-adds.
+ */
+export function flopsPerStep(spec: NetworkSpec): number {
+  const G = gateCount(spec.kind);
+  const dirs = spec.directions.length;
+  let f = 0;
+  for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * G * spec.hiddenSize * (layerInputSize(spec, k) + spec.hiddenSize);
+  return f;
+}
+
 /** PyTorch's tensor name: `weight_ih_l0`, `bias_hh_l1_reverse`, ... */
 export function tensorName(
   base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh',

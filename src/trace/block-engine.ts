@@ -13,7 +13,7 @@
  * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
  * `stateStride` values per view.
  */
-import { allocStepRecord, cellStep, GATE_NAMES, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
+import { allocStepRecord, cellStep, flopsPerStep, GATE_NAMES, gateCount, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
 import { fastAvailable } from '../engine/fast/index.js';
 import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
 import type { RangeSet } from './step-rows.js';
@@ -347,16 +347,6 @@ export function createBlockEngine(net: Network, init: InitialState | undefined, 
   return new ReferenceBlockEngine(net, init, capacity);
 }
 
-/** Floating-point operations of one step of every layer and direction (multiply-adds count 2). */
-export function flopsPerStep(net: Network): number {
-  const G = net.kind === 'lstm' ? 4 : net.kind === 'gru' ? 3 : 1;
-  const H = net.hiddenSize;
-  const dirs = net.directions.length;
-  let f = 0;
-  for (let k = 0; k < net.numLayers; k++) f += dirs * 2 * G * H * ((k === 0 ? net.inputSize : dirs * H) + H);
-  return f;
-}
-
 /** Bytes of saved state per step at most, whatever H: 64 MB of states for a million steps. */
 const STATE_BYTES_PER_STEP = 64;
 
@@ -370,7 +360,7 @@ const STATE_BYTES_PER_STEP = 64;
 export function defaultBlockSteps(net: Network, kind: EngineKind): number {
   const flopsPerSecond = kind === 'fast' ? 12e9 : 1e9;
   // reading a step back out (every state and pre-activation) costs about as much as 2 ns a value
-  const G = net.kind === 'lstm' ? 4 : net.kind === 'gru' ? 3 : 1;
+  const G = gateCount(net.kind);
   const values = net.numLayers * net.directions.length * (2 * G + 2) * net.hiddenSize;
   const perStep = flopsPerStep(net) / flopsPerSecond + values * 2e-9;
   const byTime = 2 ** Math.floor(Math.log2(Math.max(1, 2e-3 / perStep)));

@@ -15,13 +15,13 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { gateCount, memoryJacobianRows, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { flopsPerStep, memoryJacobianRows, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
 export const MEMORY_MAX_WINDOW = 200;
 /**
- * Multiply-adds one row of the Jacobian may cost over the window (backwardStepCost per step): a
+ * Multiply-adds one row of the Jacobian may cost over the window (flopsPerStep per step: a backward step's multiply-adds): a
  * block of one row runs near 1 GMAC/s, so the smallest slice stays near 35 ms, and rows in a full
  * block near 2.4 GMAC/s (measured, H = 64 and 256 LSTM), so a whole job takes less time than the
  * former one-pass-per-row measure (0.5 GMAC/s, budget 1.2e7) did over a third of the steps.
@@ -70,22 +70,9 @@ export interface MemoryTrackerOptions {
   readonly cacheSize?: number;
 }
 
-/** Multiply-adds of one step of one backward pass through every layer (about twice the forward's). */
-export function backwardStepCost(net: Network): number {
-  const G = gateCount(net.kind);
-  const H = net.hiddenSize;
-  const dirs = net.directions.length;
-  let cost = 0;
-  for (let k = 0; k < net.numLayers; k++) {
-    const din = k === 0 ? net.inputSize : H * dirs;
-    cost += dirs * 2 * G * H * (din + H);
-  }
-  return cost;
-}
-
 /** Steps measured back from the cursor (the cursor included) for a network, before the history's start is applied. */
 export function memoryWindow(net: Network, maxWindow = MEMORY_MAX_WINDOW, passBudget = MEMORY_PASS_BUDGET): number {
-  const byCost = Math.floor(passBudget / Math.max(1, backwardStepCost(net)));
+  const byCost = Math.floor(passBudget / Math.max(1, flopsPerStep(net)));
   return Math.max(1, Math.min(maxWindow, Math.max(MEMORY_MIN_WINDOW, byCost)));
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, memoryProfile, randomNetwork, type CellKind, type Network } from '../../src/engine/index.js';
-import { backwardStepCost, MEMORY_PASS_BUDGET, memoryWindow, MemoryTracker, type MemoryState } from '../../src/trace/memory-view.js';
+import { flopsPerStep } from '../../src/engine/index.js';
+import { MEMORY_PASS_BUDGET, memoryWindow, MemoryTracker, type MemoryState } from '../../src/trace/memory-view.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { expectClose } from '../helpers/expect-close.js';
 
@@ -115,7 +116,7 @@ describe('MemoryTracker', () => {
     const big = randomNetwork({ kind: 'lstm', inputSize: 4, hiddenSize: 256, seed: 1 });
     expect(memoryWindow(small)).toBe(200);
     expect(memoryWindow(big)).toBeLessThan(200);
-    expect(memoryWindow(big) * backwardStepCost(big)).toBeLessThanOrEqual(MEMORY_PASS_BUDGET);
+    expect(memoryWindow(big) * flopsPerStep(big)).toBeLessThanOrEqual(MEMORY_PASS_BUDGET);
     expect(memoryWindow(big)).toBeGreaterThanOrEqual(4);
   });
 });
