@@ -50,8 +50,11 @@ export function panelIndex(panel: string, kind: Model['network']['kind']): numbe
 
 /** What the viewer and the plain-text view take from the extras (spread into their options). */
 export interface ViewOptionsExtra {
+  /** The compared network's trace, or null. */
   readonly compare: TraceStore | null;
+  /** Names of the networks (weights files), first then compared. */
   readonly names: readonly (string | undefined)[];
+  /** Open on the memory view. */
   readonly memory: boolean;
   /** Selected unit, 0-based. */
   readonly unit?: number;
@@ -69,12 +72,7 @@ export interface Launch {
 export const NO_LAUNCH: Launch = { demo: null, live: null };
 
 export interface ViewExtras {
-  /** The compared network's trace, or null. */
-  readonly compare: TraceStore | null;
-  /** Names of the networks (weights files), first then compared. */
-  readonly names: readonly (string | undefined)[];
-  readonly memory: boolean;
-  /** Everything above and the start selection, as viewer and snapshot options. */
+  /** The compared network, the names, the memory view and the start selection, as viewer and snapshot options. */
   readonly view: ViewOptionsExtra;
   /** Start on the newest step and stay there (a live feed). */
   readonly follow: boolean;
@@ -146,9 +144,6 @@ export async function prepareExtras(
   const names = compare === null ? [mainName] : [mainName, shortName(comparePath!)];
   const memory = flags.memory === true;
   return {
-    compare,
-    names,
-    memory,
     view: { compare, names, memory, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
     follow: live !== null,
     feed: (input, toX) => {
