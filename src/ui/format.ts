@@ -101,7 +101,6 @@ function isZeroWidth(cp: number): boolean {
   );
 }
 
-/** Terminal columns of plain text (no escapes): wide CJK/emoji count 2, combining marks 0. */
 /** The widest of some texts (at least `min`), by a loop: spreading 10^6 names into Math.max overflows the stack. */
 export function widestText(texts: readonly string[], min = 0): number {
   let w = min;
@@ -109,6 +108,7 @@ export function widestText(texts: readonly string[], min = 0): number {
   return w;
 }
 
+/** Terminal columns of plain text (no escapes): wide CJK/emoji count 2, combining marks 0. */
 export function textWidth(text: string): number {
   let w = 0;
   for (let i = 0; i < text.length; i++) {
