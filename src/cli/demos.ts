@@ -29,8 +29,6 @@ export interface Demo {
   readonly compare: string | null;
   /** Paths as the manifest writes them (relative to fixtures/demos/), for titles. */
   readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null };
-  /** Sensible to stream one step at a time (`--live`). */
-  readonly live: boolean;
   /** What the viewer selects at the start: the unit to look at and the panel for the timeline. */
   readonly select: { readonly unit: number; readonly panel: string } | null;
 }
@@ -43,7 +41,7 @@ type Results = Readonly<Record<string, number>>;
  * they exist (fixtures/demos/README.md says how they were measured); `select` is what the viewer
  * selects at the start. remember's unit 2 is a fact of the bundled weights, checked by a test.
  */
-const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look: string; live?: boolean; select?: { unit: number; panel: string } }>> = {
+const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look: string; select?: { unit: number; panel: string } }>> = {
   remember: (r, twin) => ({
     look:
       "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays near 1 (0.87-0.99), so its " +
@@ -53,7 +51,6 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look
   }),
   sine: () => ({
     look: 'the head predicts the next value (ŷ in the status line). Try --live: steps arrive one at a time, like a sensor; m shows the memory fading in a straight line.',
-    live: true,
   }),
   brackets: (r) => {
     const unit = r['depthUnit'];
@@ -118,7 +115,6 @@ export function listDemos(): readonly Demo[] {
       vocab: vocab === null ? null : abs(vocab),
       compare: compare === null ? null : abs(compare),
       files: { weights, input, compare },
-      live: hint?.live ?? false,
       select: hint?.select ?? null,
     };
   });
