@@ -1,7 +1,8 @@
 /**
  * One step of every layer and direction as a float32 row, and the running value ranges of every
- * traced quantity. Shared by the trace store (rows of the blocks it holds) and the full pass (which
- * only widens the ranges), so both read a step the same way.
+ * traced quantity: the trace store writes the rows of the blocks it holds (widening the ranges as
+ * it steps a live stream); the full pass widens the ranges straight from the engine's buffers
+ * (BlockEngine.widenRun) with the same rule.
  *
  * Row layout: for each view v = layer * dirs + dir, the traced states of the cell (STATE_NAMES, H
  * each: LSTM i f g o c h, GRU r z n h, RNN h) then its pre-activations (G*H, engine gate order);
@@ -148,29 +149,27 @@ export class StepRows {
     return this.pred;
   }
 
-  /** Writes a step of the views `views` (all by default) into `out` at `base`, widening `ranges` if given. */
-  write(step: NetworkStep, out: Float32Array | null, base: number, ranges: RangeSet | null, views: readonly number[] | null = null, withPrediction = true): void {
+  /** Writes a step of every view into `out` at `base`, widening `ranges` if given. */
+  write(step: NetworkStep, out: Float32Array, base: number, ranges: RangeSet | null): void {
     const dirs = this.network.directions.length;
     const H = this.H;
     const S = this.stateNames.length;
-    const count = views === null ? this.views : views.length;
-    for (let i = 0; i < count; i++) {
-      const v = views === null ? i : views[i]!;
+    for (let v = 0; v < this.views; v++) {
       const rec = step.layers[Math.floor(v / dirs)]![v % dirs]!;
       let off = base + v * this.blockWidth;
       for (let s = 0; s < S; s++) {
         const src = this.source(rec, s);
-        if (out !== null) for (let u = 0; u < H; u++) out[off + u] = src[u]!;
+        for (let u = 0; u < H; u++) out[off + u] = src[u]!;
         if (ranges !== null) ranges.widen(ranges.slot(v, s), src, 0, H);
         off += H;
       }
       const pre = rec.pre;
-      if (out !== null) for (let j = 0; j < pre.length; j++) out[off + j] = pre[j]!;
+      for (let j = 0; j < pre.length; j++) out[off + j] = pre[j]!;
       if (ranges !== null) ranges.widen(ranges.slot(v, S), pre, 0, pre.length);
     }
-    if (withPrediction && this.head !== null) {
+    if (this.head !== null) {
       const p = this.prediction(step)!;
-      if (out !== null) for (let o = 0; o < this.outSize; o++) out[base + this.predOffset + o] = p[o]!;
+      for (let o = 0; o < this.outSize; o++) out[base + this.predOffset + o] = p[o]!;
       if (ranges !== null) ranges.widen(ranges.predSlot, p, 0, this.outSize);
     }
   }
