@@ -57,6 +57,8 @@ export class SequencePass {
   private readonly blocks: number;
   private readonly forwardOnly: boolean;
   private readonly views: number;
+  /** Every view in order, as the engine runs them. */
+  private readonly viewList: readonly number[];
   private readonly D: number;
   private readonly xBuf: Float32Array;
   /** Checkpoints, per block (complete for views swept so far). */
@@ -86,6 +88,7 @@ export class SequencePass {
       throw new RangeError(`a network with a reverse direction needs runs of a whole block (${this.K} steps), not ${opts.engine.capacity}`);
     }
     this.views = net.numLayers * net.directions.length;
+    this.viewList = allViews(net);
     this.D = net.inputSize;
     this.xBuf = new Float32Array(this.K * this.D);
     this.ranges = opts.rows.newRanges();
@@ -101,11 +104,6 @@ export class SequencePass {
   /** Complete steps so far. */
   get upTo(): number {
     return this.complete;
-  }
-
-  /** Whether the state each view starts block c from is known (for every view). */
-  checkpoint(c: number): StateArray | undefined {
-    return this.forwardOnly || this.finished ? this.states[c] : undefined;
   }
 
   /** What changed since the last call. */
@@ -164,12 +162,11 @@ export class SequencePass {
     this.fresh.push({ block: c, state });
     const n = this.load(c);
     const cap = this.engine.capacity;
-    const views = allViews(this.engine.network);
     for (let i0 = 0; i0 < n; i0 += cap) {
       const m = Math.min(cap, n - i0);
       for (let i = 0; i < m; i++) this.engine.setInput(i, this.xBuf.subarray((i0 + i) * this.D, (i0 + i + 1) * this.D));
-      this.engine.run(m, views);
-      for (const v of views) this.engine.widenRun(m, v, this.ranges);
+      this.engine.run(m, this.viewList);
+      for (const v of this.viewList) this.engine.widenRun(m, v, this.ranges);
       if (this.rows.head !== null) for (let i = 0; i < m; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.step(i))!, 0, this.rows.outSize);
     }
     this.ranges.widen(this.ranges.xSlot, this.xBuf, 0, n * this.D);
