@@ -183,7 +183,7 @@ export class TraceStore {
     this.oneRow = new Float32Array(this.D);
     const blockBytes = K * this.rows.width * 4;
     this.maxCached = Math.max(3, Math.floor((opts.cacheBytes ?? DEFAULT_CACHE_BYTES) / blockBytes));
-    const stateBytes = this.views * this.engine.stateStride * (this.engine.kind === 'fast' ? 4 : 8);
+    const stateBytes = this.engine.newState().byteLength;
     const perStep = this.D * 4 + 24 + this.maxLabelLength + stateBytes / K;
     this.maxSteps = Math.max(2 * K, opts.maxSteps ?? Math.floor((opts.historyBytes ?? DEFAULT_HISTORY_BYTES) / perStep));
     const classes = opts.classNames ?? null;
