@@ -167,17 +167,26 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
   }
 }
 
-/** The variables Ink's `is-in-ci` reads (when Ink is first imported) to decide it is not interactive. */
+/**
+ * The variables Ink's `is-in-ci` reads (when Ink is first imported) to decide it is not
+ * interactive: a copy of that package's list, to follow if it changes.
+ */
 const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
 
 /**
- * Imports the Ink viewer as an interactive program. With CI or CONTINUOUS_INTEGRATION set, Ink
- * draws nothing until it exits (it writes only the last frame, for CI logs): a blank terminal for
- * a user whose shell exports CI=1, and for every end-to-end test on a CI machine. The viewer only
- * opens on a terminal, so it is interactive whatever those say: they are hidden while Ink is first
- * imported and put back afterwards (child processes and workers still see them).
+ * Imports the Ink viewer as an interactive program, in this process's own environment (the one
+ * `is-in-ci` and React read, whatever env a caller injected):
+ * - React reads NODE_ENV when it is first imported: development mode costs several times more per
+ *   frame, so it is set to production unless the user set it.
+ * - With CI or CONTINUOUS_INTEGRATION set, Ink draws nothing until it exits (it writes only the
+ *   last frame, for CI logs): a blank terminal for a user whose shell exports CI=1, and for every
+ *   end-to-end test on a CI machine. The viewer only opens on a terminal, so it is interactive
+ *   whatever those say: they are hidden while Ink is first imported and put back afterwards (child
+ *   processes and workers still see them).
  */
-export async function importInteractive<T>(processEnv: NodeJS.ProcessEnv, load: () => Promise<T>): Promise<T> {
+export async function importInteractive<T>(load: () => Promise<T>): Promise<T> {
+  const processEnv = process.env;
+  processEnv['NODE_ENV'] ??= 'production';
   const saved = CI_VARIABLES.map((key) => [key, processEnv[key]] as const);
   for (const key of CI_VARIABLES) delete processEnv[key];
   try {
@@ -205,12 +214,10 @@ async function interactiveView(
   extras: ViewExtras,
 ): Promise<number> {
   const proc = env.process ?? process;
-  // React reads NODE_ENV when it is first imported: development mode costs several times more per frame.
-  proc.env['NODE_ENV'] ??= 'production';
   // Ink's output stage measures text per character; this fast path cuts a frame's cost several
   // times over (see ui/fast-ink). GATESCOPE_FAST_TEXT=0 turns it off, to compare.
   if (env.env['GATESCOPE_FAST_TEXT'] !== '0') await (await import('../../ui/fast-ink/register.js')).registerFastInkText();
-  const { startViewer } = await importInteractive(proc.env, () => import('../../ui/run-viewer.js'));
+  const { startViewer } = await importInteractive(() => import('../../ui/run-viewer.js'));
   const stdout = env.stdout as NodeJS.WriteStream;
   const colorLevel = detectColorLevel(env.env, true, args.color === false);
   const abort = new AbortController();
