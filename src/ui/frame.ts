@@ -248,10 +248,11 @@ export function xStrip(f: FrameInput): string[] {
 function scaleTexts(store: TraceStore, p: PanelSpec, layer: number, dir: number): string[] {
   if (p.scale === 'unit') return ['0…1'];
   if (p.scale === 'tanh') return ['±1'];
-  const m = fmtNum(store.range(p.name, layer, dir).maxAbs);
-  const short = roundUp2(store.range(p.name, layer, dir).maxAbs);
+  const maxAbs = store.range(p.name, layer, dir).maxAbs;
+  const m = fmtNum(maxAbs);
+  const short = roundUp2(maxAbs);
   // The last, like the fixed scales' "±1", only beside the panel's words (see panelTitle).
-  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${roundUp2(store.range(p.name, layer, dir).maxAbs, 4)}`, `|${p.name}|≤${short}`, `±${short}`];
+  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${roundUp2(maxAbs, 4)}`, `|${p.name}|≤${short}`, `±${short}`];
 }
 
 /** m rounded up to `digits` significant digits, so a bound said briefly is still a bound (0.8628 -> 0.87). */
@@ -649,14 +650,16 @@ export function explainLines(f: FrameInput): string[] {
 
 // ---- footer, help, too small ----------------------------------------------------------------
 
-const HINTS = '←/→ step · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · m memory · f follow · ? help · q quit';
-const PAIR_HINTS = '←/→ step · c switch network · m memory · space play · ↑/↓ unit · Tab layer · 1-6 timeline · e explain · ? help · q quit';
+/** The key hints, most useful first: the footer keeps them in this order while they fit. */
+const HINTS = ['←/→ step', 'space play', '↑/↓ unit', 'Tab layer', '1-6 timeline', 'e explain', 'm memory', 'f follow', '? help', 'q quit'];
+/** With two networks, switching between them and the memory view come right after stepping. */
+const PAIR_FIRST = ['c switch network', 'm memory'];
+const PAIR_HINTS = [HINTS[0]!, ...PAIR_FIRST, ...HINTS.slice(1).filter((h) => !PAIR_FIRST.includes(h))];
 
 /** The hints for keys that do something here: no Tab with one layer and direction, 1-N for N panels. */
 function hintsFor(f: FrameInput): string {
   const n = f.panels.length;
   return (f.pair != null ? PAIR_HINTS : HINTS)
-    .split(' · ')
     .filter((h) => !(h === 'Tab layer' && f.store.viewCount <= 1 && (f.pair?.stores.every((x) => x.viewCount <= 1) ?? true)))
     .filter((h) => !(h === '1-6 timeline' && n <= 1))
     .map((h) => (h === '1-6 timeline' ? `1-${n} timeline` : h))

@@ -99,7 +99,6 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
     const demo = findDemo(DEFAULT_DEMO);
     return handler({ ...args, ...demoFlags(demo) }, env, { demo, live: null });
   }
-  const flags: ViewArgs = args;
   const dataOnStdin = launch.demo === null && (named === null || named === '-');
 
   // Keys first: with no terminal to read them from, fail before reading an endless pipe.
@@ -109,10 +108,10 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
   try {
     // A long .npy: the first frame at once, the rest computed by a worker (see openNpyView).
     if (keys !== null && named !== null && named !== '-' && args.compare === undefined && launch.demo === null) {
-      const npy = await openNpyView(named, flags, env);
+      const npy = await openNpyView(named, args, env);
       if (npy !== null) return await interactiveView(npy.store, npy.feed, keys, false, args, env, npy.extras);
     }
-    const { model, input, toX } = await prepare(flags, env);
+    const { model, input, toX } = await prepare(args, env);
     const D = model.network.inputSize;
     const featureNames = model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : input.featureNames;
     // A file is shown whole up to 1 GiB of history; a pipe may never end, so it keeps less.
@@ -127,7 +126,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
       ...history,
     });
-    const extras = await prepareExtras(flags, model, store, history, launch, env).catch((err: unknown) => {
+    const extras = await prepareExtras(args, model, store, history, launch, env).catch((err: unknown) => {
       input.close();
       throw err;
     });
