@@ -596,17 +596,12 @@ export class TraceStore {
     const tp = reverse ? t + 1 : t - 1;
     if (tp >= this.first && tp < this.count) return this.state(name, layer, dir, tp);
     if (name === 'c' && this.network.kind !== 'lstm') return new Float64Array(this.H);
-    if (!reverse) {
-      // t is the first step held: its block starts from the checkpoint (the initial state at step 0)
-      const ck = this.checkpoints[Math.floor(t / this.blockSteps)]!;
-      const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H);
-      return Float64Array.from(ck.subarray(at, at + this.H));
-    }
-    const rows = name === 'h' ? this.init?.h0 : this.init?.c0;
-    const out = new Float64Array(this.H);
-    const row = rows?.[view];
-    if (row != null) for (let u = 0; u < this.H; u++) out[u] = row[u]!;
-    return out;
+    // At an edge of what is held, the view starts t's block from its checkpoint: the initial state
+    // at step 0 (forward) or at the last step (reverse), else the state at a dropped block's end
+    // (pass.ts), as the engine holds it.
+    const ck = this.checkpoints[Math.floor(t / this.blockSteps)]!;
+    const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H);
+    return Float64Array.from(ck.subarray(at, at + this.H));
   }
 
   /** What layer k received at step t: x_t for layer 0, else the layer below's [forward h | reverse h]. */
