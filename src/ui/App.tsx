@@ -72,15 +72,19 @@ function useTerminalSize(): Size {
 /** Redraws a second for new data while the cursor stays where the user put it. */
 const BACKGROUND_FPS = 5;
 
-/** Mirrors the trace into the session, at most maxFps times a second. */
-function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: number; done: boolean; received: number; first: number }) => void, maxFps: number): void {
+/**
+ * Calls `update` with `store` at once and then whenever it changes, at most maxFps times a second:
+ * a burst of appends is one call. `update` must be stable (a dispatch, a state setter).
+ */
+function useThrottledTrace(store: TraceStore | null, maxFps: number, update: (store: TraceStore) => void): void {
   useEffect(() => {
+    if (store === null) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let last = 0;
     const flush = (): void => {
       timer = null;
       last = performance.now();
-      dispatch({ type: 'data', T: store.length, done: store.status !== 'reading', received: store.length + store.pending, first: store.first });
+      update(store);
     };
     const off = store.subscribe(() => {
       if (timer !== null) return;
@@ -91,28 +95,30 @@ function useTraceUpdates(store: TraceStore, dispatch: (a: { type: 'data'; T: num
       off();
       if (timer !== null) clearTimeout(timer);
     };
-  }, [store, dispatch, maxFps]);
+  }, [store, maxFps, update]);
 }
+
+type DataAction = { type: 'data'; T: number; done: boolean; received: number; first: number };
+
+/** Mirrors the trace into the session, at most maxFps times a second. */
+function useTraceUpdates(store: TraceStore, dispatch: (a: DataAction) => void, maxFps: number): void {
+  const update = useCallback(
+    (st: TraceStore) => dispatch({ type: 'data', T: st.length, done: st.status !== 'reading', received: st.length + st.pending, first: st.first }),
+    [dispatch],
+  );
+  useThrottledTrace(store, maxFps, update);
+}
+
+const versionOf = (store: TraceStore | null): string => (store === null ? '' : `${store.length}|${store.first}|${store.status}`);
 
 /**
  * A version string of a trace that changes when it grows or ends, at most maxFps times a second:
  * the compared network's steps arrive a moment after the first's, and must redraw too.
  */
 function useStoreVersion(store: TraceStore | null, maxFps: number): string {
-  const read = (): string => (store === null ? '' : `${store.length}|${store.first}|${store.status}`);
-  const [version, setVersion] = useState(read);
-  useEffect(() => {
-    if (store === null) return;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const off = store.subscribe(() => {
-      if (timer === null) timer = setTimeout(() => ((timer = null), setVersion(read())), 1000 / maxFps);
-    });
-    setVersion(read());
-    return () => {
-      off();
-      if (timer !== null) clearTimeout(timer);
-    };
-  }, [store, maxFps]);
+  const [version, setVersion] = useState(() => versionOf(store));
+  const update = useCallback((st: TraceStore) => setVersion(versionOf(st)), []);
+  useThrottledTrace(store, maxFps, update);
   return version;
 }
 
