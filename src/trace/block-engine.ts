@@ -48,6 +48,8 @@ export interface BlockEngine {
   run(n: number, views: readonly number[]): void;
   /** What row i of the last run computed, in every view that ran (buffers reused by the next call). */
   step(i: number): NetworkStep;
+  /** The last layer's output y (its directions' h) at row i of the last run (a buffer reused by the next call). */
+  output(i: number): Float64Array;
   /**
    * Widens `ranges` by view v's states and pre-activations over rows 0..n-1 of the last run,
    * straight from the engine's buffers (the full pass reads every step this way: a step read out
@@ -185,6 +187,19 @@ class FastBlockEngine implements BlockEngine {
   step(i: number): NetworkStep {
     this.runner.read(i, this.out);
     return this.out;
+  }
+
+  output(i: number): Float64Array {
+    const r = this.runner;
+    const { H, Hp, dirs } = r.layout;
+    const L = this.network.numLayers;
+    const f32 = r.mem.f32;
+    const y = this.out.y;
+    for (let d = 0; d < dirs; d++) {
+      const at = r.hAt(L - 1, d) / 4 + i * dirs * Hp;
+      y.set(f32.subarray(at, at + H), d * H);
+    }
+    return y;
   }
 
   widenRun(n: number, v: number, ranges: RangeSet): void {
@@ -327,6 +342,10 @@ class ReferenceBlockEngine implements BlockEngine {
     const H = this.network.hiddenSize;
     for (let d = 0; d < last.length; d++) s.y.set(last[d]!.h, d * H);
     return s;
+  }
+
+  output(i: number): Float64Array {
+    return this.step(i).y;
   }
 }
 

@@ -167,7 +167,7 @@ export class SequencePass {
       for (let i = 0; i < m; i++) this.engine.setInput(i, this.xBuf.subarray((i0 + i) * this.D, (i0 + i + 1) * this.D));
       this.engine.run(m, this.viewList);
       for (const v of this.viewList) this.engine.widenRun(m, v, this.ranges);
-      if (this.rows.head !== null) for (let i = 0; i < m; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.step(i))!, 0, this.rows.outSize);
+      if (this.rows.head !== null) for (let i = 0; i < m; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.output(i))!, 0, this.rows.outSize);
     }
     this.ranges.widen(this.ranges.xSlot, this.xBuf, 0, n * this.D);
     this.complete = c * this.K + n;
@@ -209,7 +209,7 @@ export class SequencePass {
       this.engine.run(n, runViews);
       this.engine.getView(v, this.running);
       this.engine.widenRun(n, v, this.ranges);
-      if (last && this.rows.head !== null) for (let i = 0; i < n; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.step(i))!, 0, this.rows.outSize);
+      if (last && this.rows.head !== null) for (let i = 0; i < n; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.output(i))!, 0, this.rows.outSize);
       if (v === 0) this.ranges.widen(this.ranges.xSlot, this.xBuf, 0, n * this.D);
     }
     this.blockDone++;

@@ -135,11 +135,10 @@ export class StepRows {
     return src === -1 ? rec.h : src === -2 ? rec.c! : rec.gates.subarray(src * H, (src + 1) * H);
   }
 
-  /** The head's prediction for a step, or null without a head (a buffer reused by the next call). */
-  prediction(step: NetworkStep): Float64Array | null {
+  /** The head's prediction from a step's output y, or null without a head (a buffer reused by the next call). */
+  prediction(y: Float64Array): Float64Array | null {
     const head = this.head;
     if (head === null) return null;
-    const y = step.y;
     const n = y.length;
     for (let o = 0; o < this.outSize; o++) {
       let s = head.bias === null ? 0 : head.bias[o]!;
@@ -168,7 +167,7 @@ export class StepRows {
       if (ranges !== null) ranges.widen(ranges.slot(v, S), pre, 0, pre.length);
     }
     if (this.head !== null) {
-      const p = this.prediction(step)!;
+      const p = this.prediction(step.y)!;
       for (let o = 0; o < this.outSize; o++) out[base + this.predOffset + o] = p[o]!;
       if (ranges !== null) ranges.widen(ranges.predSlot, p, 0, this.outSize);
     }

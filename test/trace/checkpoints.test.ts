@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import { fastAvailable, runSequenceFast } from '../../src/engine/fast/index.js';
-import { defaultBlockSteps, widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
+import { allViews, createBlockEngine, defaultBlockSteps, widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
 import { RangeSet } from '../../src/trace/step-rows.js';
 import { TraceStore, type RowSource } from '../../src/trace/trace-store.js';
 
@@ -272,4 +272,21 @@ describe('defaultBlockSteps', () => {
     expect(defaultBlockSteps(lstm(8), 'fast')).toBe(1024);
     expect(defaultBlockSteps(lstm(64), 'reference')).toBe(32);
   });
+});
+
+describe('BlockEngine.output', () => {
+  for (const kind of ['fast', 'reference'] as const) {
+    it(`is the last layer's y of each row, as step() gives it (${kind} engine)`, () => {
+      const net = randomNetwork({ kind: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, seed: 6 });
+      const engine = createBlockEngine(net, undefined, 8, kind);
+      const rng = createRng(2);
+      for (let i = 0; i < 8; i++) engine.setInput(i, [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+      engine.run(8, allViews(net));
+      for (let i = 0; i < 8; i++) {
+        const y = Array.from(engine.output(i));
+        expect(y).toEqual(Array.from(engine.step(i).y));
+        expect(y.some((v) => v !== 0)).toBe(true);
+      }
+    });
+  }
 });
