@@ -189,10 +189,11 @@ describe('checkpointed trace store', () => {
       const xs = sequence(90, 3, 6);
       xs[40]![1] = 3e38;
       xs[41]![2] = -3e38;
-      const stepped = new TraceStore(net, { source: 'm', chunkSteps: 8, engine });
+      const head = { weight: Float32Array.from({ length: 14 }, (_, i) => Math.sin(i)), bias: Float32Array.from([0.1, -0.2]), outSize: 2 };
+      const stepped = new TraceStore(net, { source: 'm', chunkSteps: 8, engine, head });
       xs.forEach((x) => stepped.append(x, ''));
       stepped.finish();
-      const passed = new TraceStore(net, { source: 'm', chunkSteps: 8, engine, rows: rowSource(xs, 3) });
+      const passed = new TraceStore(net, { source: 'm', chunkSteps: 8, engine, head, rows: rowSource(xs, 3) });
       const pass = passed.sourcePass();
       while (pass.next());
       passed.receivePass(pass.update());
@@ -200,6 +201,8 @@ describe('checkpointed trace store', () => {
         for (const name of [...STATE_NAMES.lstm, 'pre']) expect(passed.range(name, k, 0)).toEqual(stepped.range(name, k, 0));
       }
       expect(passed.inputRange()).toEqual(stepped.inputRange());
+      expect(passed.predictionRange()).toEqual(stepped.predictionRange());
+      expect(passed.predictionRange().maxAbs).toBeGreaterThan(0);
     });
   }
 
