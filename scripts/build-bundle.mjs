@@ -27,7 +27,7 @@ import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
-export const OUT = join(ROOT, 'dist', 'bundle');
+const OUT = join(ROOT, 'dist', 'bundle');
 
 /** Modules whose `import.meta.url` must stay the bundle's own: they start a bundled sibling. */
 const OWN_URL = new Set([join(SRC, 'trace', 'pass-host.ts')]);
@@ -95,7 +95,6 @@ const gatescopePlugin = {
   },
 };
 
-/** Builds the bundle; returns esbuild's metafile (inputs and outputs). */
 /**
  * Writes the output without ever showing a half-written or missing file to a gatescope that runs
  * meanwhile (another build while a viewer opens): unchanged files are left alone, changed ones
@@ -130,7 +129,8 @@ function writeOutput(files) {
   }
 }
 
-export async function bundle({ metafile = false } = {}) {
+/** Builds the bundle into dist/bundle/. */
+async function bundle() {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { gatescope: 'gatescope:entry', 'pass-worker': join(SRC, 'trace', 'pass-worker.ts') },
@@ -150,15 +150,11 @@ export async function bundle({ metafile = false } = {}) {
     // CommonJS packages inlined in an ES module still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __gsCreateRequire } from 'node:module'; const require = __gsCreateRequire(import.meta.url);" },
     plugins: [gatescopePlugin],
-    metafile,
     write: false,
     logLevel: 'warning',
     legalComments: 'none',
   });
   writeOutput(result.outputFiles);
-  return result.metafile ?? null;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await bundle();
-}
+await bundle();
