@@ -5,23 +5,9 @@
  * the terminal would show it, not when a byte left the process.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { IPty } from 'node-pty';
 import type { Terminal } from '@xterm/headless';
-
-const require = createRequire(import.meta.url);
-
-type PtyModule = typeof import('node-pty');
-type XtermModule = typeof import('@xterm/headless');
-
-/** node-pty and @xterm/headless, or why not. */
-export function loadPty(): { pty: PtyModule; xterm: XtermModule } | { reason: string } {
-  try {
-    return { pty: require('node-pty') as PtyModule, xterm: require('@xterm/headless') as XtermModule };
-  } catch (err) {
-    return { reason: `node-pty cannot load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
-  }
-}
+import type { PtyModules } from '../test/helpers/pty.js';
 
 interface Waiter {
   readonly test: () => boolean;
@@ -38,7 +24,7 @@ export class PtyViewer {
   private waiters: Waiter[] = [];
   private exitCode: number | null = null;
 
-  constructor(mods: { pty: PtyModule; xterm: XtermModule }, args: string[], opts: { cols: number; rows: number; cwd: string; env?: Record<string, string> }) {
+  constructor(mods: PtyModules, args: string[], opts: { cols: number; rows: number; cwd: string; env?: Record<string, string> }) {
     this.term = new mods.xterm.Terminal({ cols: opts.cols, rows: opts.rows, allowProposedApi: true, scrollback: 0 });
     this.started = performance.now();
     this.proc = mods.pty.spawn(process.execPath, args, {

@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, series, writeNpy, type BenchContext, type BenchSection, type Figure } from './lib.js';
-import { loadPty, PtyViewer } from './viewer-pty.js';
+import { loadPty, type PtyModules } from '../test/helpers/pty.js';
+import { PtyViewer } from './viewer-pty.js';
 
 const COLS = 200;
 const ROWS = 60;
@@ -35,9 +36,7 @@ function writeCsv(path: string, T: number): void {
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
-type Mods = Exclude<ReturnType<typeof loadPty>, { reason: string }>;
-
-function viewer(mods: Mods, ctx: BenchContext, args: string[], env: Record<string, string> = {}): PtyViewer {
+function viewer(mods: PtyModules, ctx: BenchContext, args: string[], env: Record<string, string> = {}): PtyViewer {
   return new PtyViewer(mods, [join(ctx.root, 'bin', 'gatescope.js'), ...args], { cols: COLS, rows: ROWS, cwd: ctx.root, env });
 }
 
@@ -46,7 +45,7 @@ function viewer(mods: Mods, ctx: BenchContext, args: string[], env: Record<strin
  * two rows of the grid and the sparkline), median of n presses each. `bundle` '0' runs the
  * unbundled CLI, whose Ink writes whole frames; the bundle writes changed lines only.
  */
-async function keyBytes(mods: Mods, ctx: BenchContext, csv: string, bundle: '0' | '1', n: number): Promise<{ right: number; down: number }> {
+async function keyBytes(mods: PtyModules, ctx: BenchContext, csv: string, bundle: '0' | '1', n: number): Promise<{ right: number; down: number }> {
   const v = viewer(mods, ctx, [csv, '--hidden-size', '64'], { GATESCOPE_BUNDLE: bundle });
   const per = async (key: string): Promise<number> => {
     const sizes: number[] = [];
@@ -73,7 +72,7 @@ async function keyBytes(mods: Mods, ctx: BenchContext, csv: string, bundle: '0' 
 }
 
 /** Spawn to the first frame (the status line with the step), median of reps. */
-async function coldStart(mods: Mods, ctx: BenchContext, csv: string): Promise<number> {
+async function coldStart(mods: PtyModules, ctx: BenchContext, csv: string): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r < Math.max(3, ctx.reps); r++) {
     const v = viewer(mods, ctx, [csv, '--hidden-size', '64']);
@@ -88,7 +87,7 @@ async function coldStart(mods: Mods, ctx: BenchContext, csv: string): Promise<nu
 }
 
 /** → pressed `n` times, each time to the new step number on screen (keyBytes measures the bytes). */
-async function keyLatency(mods: Mods, ctx: BenchContext, csv: string, n: number): Promise<number[]> {
+async function keyLatency(mods: PtyModules, ctx: BenchContext, csv: string, n: number): Promise<number[]> {
   const v = viewer(mods, ctx, [csv, '--hidden-size', '64']);
   const times: number[] = [];
   try {
@@ -118,7 +117,7 @@ interface BigRun {
 }
 
 /** The 1M-step .npy: first frame, the whole pass, jumps (while computing and after), peak RSS. */
-async function bigSequence(mods: Mods, ctx: BenchContext, npy: string): Promise<BigRun> {
+async function bigSequence(mods: PtyModules, ctx: BenchContext, npy: string): Promise<BigRun> {
   const v = viewer(mods, ctx, [npy, '--hidden-size', '64']);
   try {
     return await measureBig(v);

@@ -9,11 +9,16 @@ import type { Terminal as XTerminal } from '@xterm/headless';
 
 const require = createRequire(import.meta.url);
 
-type PtyModule = typeof import('node-pty');
-type XtermModule = typeof import('@xterm/headless');
+export type PtyModule = typeof import('node-pty');
+export type XtermModule = typeof import('@xterm/headless');
+/** The two modules a pseudo-terminal session needs. */
+export interface PtyModules {
+  readonly pty: PtyModule;
+  readonly xterm: XtermModule;
+}
 
-/** node-pty, or the reason it cannot be used here (a missing native build). */
-export function loadPty(): { pty: PtyModule; xterm: XtermModule } | { reason: string } {
+/** node-pty, or the reason it cannot be used here (a missing native build). Also used by bench/viewer-pty.ts. */
+export function loadPty(): PtyModules | { reason: string } {
   try {
     const pty = require('node-pty') as PtyModule;
     const xterm = require('@xterm/headless') as XtermModule;
@@ -52,7 +57,7 @@ export interface SpawnOptions {
   readonly env?: Record<string, string>;
 }
 
-export function spawnInPty(mods: { pty: PtyModule; xterm: XtermModule }, file: string, args: string[], opts: SpawnOptions = {}): PtySession {
+export function spawnInPty(mods: PtyModules, file: string, args: string[], opts: SpawnOptions = {}): PtySession {
   const cols = opts.cols ?? 120;
   const rows = opts.rows ?? 40;
   const term = new mods.xterm.Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
