@@ -46,7 +46,7 @@ export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], in
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
-  if (T > 0) memoryJacobianRows(net, xs, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq);
+  if (T > 0) memoryJacobianRows(net, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq);
   return profileFromSquares(net.kind, T, sq);
 }
 

@@ -247,7 +247,7 @@ export class MemoryTracker {
   private pass(job: Job): void {
     const net = this.store.network;
     const end = Math.min(net.hiddenSize, job.next + job.block);
-    memoryJacobianRows(net, job.xs, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
+    memoryJacobianRows(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
     if (job.next >= net.hiddenSize) this.complete(job);
   }

@@ -90,9 +90,9 @@ describe('memoryProfile by one block pass', () => {
     const steps = runSequence(net, xs, init);
     const sums = () => ({ x2: new Float64Array(10), h2: new Float64Array(10), c2: new Float64Array(10) });
     const whole = sums();
-    memoryJacobianRows(net, xs, steps, init, 0, 0, 7, whole);
+    memoryJacobianRows(net, steps, init, 0, 0, 7, whole);
     const parts = sums();
-    for (const [a, b] of [[0, 1], [1, 4], [4, 4], [4, 7]] as const) memoryJacobianRows(net, xs, steps, init, 0, a, b, parts);
+    for (const [a, b] of [[0, 1], [1, 4], [4, 4], [4, 7]] as const) memoryJacobianRows(net, steps, init, 0, a, b, parts);
     expect(parts).toEqual(whole);
   });
 
@@ -100,7 +100,7 @@ describe('memoryProfile by one block pass', () => {
     const { net, xs } = build({ kind: 'gru', layers: 1, bidirectional: true, H: 3, D: 2, T: 2, seed: 5, withInit: false, clip: false, onnxGru: false, peepholes: false, bias: true });
     const steps = runSequence(net, xs);
     const sq = { x2: new Float64Array(2), h2: new Float64Array(2), c2: new Float64Array(2) };
-    expect(() => memoryJacobianRows(net, xs, steps, undefined, 0, 2, 4, sq)).toThrow(/units/);
-    expect(() => memoryJacobianRows(net, xs, steps, undefined, 1, 0, 3, sq)).toThrow(/forward/);
+    expect(() => memoryJacobianRows(net, steps, undefined, 0, 2, 4, sq)).toThrow(/units/);
+    expect(() => memoryJacobianRows(net, steps, undefined, 1, 0, 3, sq)).toThrow(/forward/);
   });
 });

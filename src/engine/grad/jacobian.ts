@@ -127,13 +127,13 @@ export interface MemorySquares {
 /**
  * Adds to `sq` the squares of rows [unitStart, unitEnd) of d h_{T-1} / d(x_t, h_t, c_t), h being the
  * final hidden state of the last layer's direction `dir` (a forward one), in one block pass.
- *   xs: (T, D) the inputs; steps: runSequence(net, xs, init); init: the forward run's initial state.
+ *   steps: the T records of the forward run (runSequence(net, xs, init)); init: its initial state.
+ * (The inputs themselves are not needed: every derivative is read off the records.)
  * Each row's figures do not depend on the block it is in, so consecutive blocks in ascending order
  * give exactly the sums of one block over them all.
  */
 export function memoryJacobianRows(
   net: Network,
-  xs: readonly ArrayLike<number>[],
   steps: readonly NetworkStep[],
   init: InitialState | undefined,
   dir: number,
@@ -141,7 +141,7 @@ export function memoryJacobianRows(
   unitEnd: number,
   sq: MemorySquares,
 ): void {
-  const T = xs.length;
+  const T = steps.length;
   const L = net.numLayers;
   const H = net.hiddenSize;
   const G = gateCount(net.kind);
@@ -149,7 +149,6 @@ export function memoryJacobianRows(
   const isLstm = net.kind === 'lstm';
   const clip = net.clip ?? null;
   const lbr = net.linearBeforeReset ?? true;
-  if (steps.length !== T) throw new ShapeError(`memory: ${T} inputs but ${steps.length} forward steps`);
   if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
   if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= H)) {
     throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${H})`);
