@@ -207,6 +207,48 @@ export function createStepper(net: Network, init?: InitialState): Stepper {
 }
 
 /**
+ * Runs direction d of layer k over the records steps[0..T) (a reverse direction from T-1 down) from
+ * the state h0, c0, writing each step's record: layer 0 reads xAt(t), a layer above the records of
+ * the layer below ([forward h | reverse h], which must be written). Returns the state after the
+ * walk (h0, c0 themselves when T = 0). scratch: (3H); layerInput: (dirs * H) work space.
+ */
+export function runDirection(
+  net: Network,
+  k: number,
+  d: number,
+  steps: readonly NetworkStep[],
+  T: number,
+  xAt: (t: number) => ArrayLike<number>,
+  h0: Float64Array,
+  c0: Float64Array | null,
+  scratch: Float64Array,
+  layerInput: Float64Array,
+): { h: Float64Array; c: Float64Array | null } {
+  const H = net.hiddenSize;
+  const dirs = net.directions.length;
+  const reverse = net.directions[d] === 'reverse';
+  const p = net.layers[k]![d]!;
+  let hPrev = h0;
+  let cPrev = c0;
+  for (let n = 0; n < T; n++) {
+    const t = reverse ? T - 1 - n : n;
+    let input: ArrayLike<number>;
+    if (k === 0) {
+      input = xAt(t);
+    } else {
+      const below = steps[t]!.layers[k - 1]!;
+      for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * H);
+      input = layerInput;
+    }
+    const rec = steps[t]!.layers[k]![d]!;
+    cellStep(net, p, input, hPrev, cPrev, scratch, rec);
+    hPrev = rec.h;
+    cPrev = rec.c;
+  }
+  return { h: hPrev, c: cPrev };
+}
+
+/**
  * Runs the whole sequence through every layer and direction and returns one record per step.
  *   xs: (T, D)
  */
@@ -220,27 +262,11 @@ export function runSequence(net: Network, xs: readonly ArrayLike<number>[], init
   const steps = Array.from({ length: T }, () => allocNetworkStep(net));
   const scratch = new Float64Array(3 * H);
   const layerInput = new Float64Array(H * dirs);
+  const xAt = (t: number): ArrayLike<number> => xs[t]!;
   for (let k = 0; k < L; k++) {
     for (let d = 0; d < dirs; d++) {
-      const reverse = net.directions[d] === 'reverse';
-      const p = net.layers[k]![d]!;
-      let hPrev = initialRow(net, init, 'h0', k, d);
-      let cPrev: Float64Array | null = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
-      for (let n = 0; n < T; n++) {
-        const t = reverse ? T - 1 - n : n;
-        let input: ArrayLike<number>;
-        if (k === 0) {
-          input = xs[t]!;
-        } else {
-          const below = steps[t]!.layers[k - 1]!;
-          for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * H);
-          input = layerInput;
-        }
-        const rec = steps[t]!.layers[k]![d]!;
-        cellStep(net, p, input, hPrev, cPrev, scratch, rec);
-        hPrev = rec.h;
-        cPrev = rec.c;
-      }
+      const c0 = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
+      runDirection(net, k, d, steps, T, xAt, initialRow(net, init, 'h0', k, d), c0, scratch, layerInput);
     }
   }
   for (const step of steps) {

@@ -13,7 +13,7 @@
  * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
  * `stateStride` values per view.
  */
-import { allocStepRecord, cellStep, flopsPerStep, GATE_NAMES, gateCount, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
+import { allocStepRecord, flopsPerStep, runDirection, GATE_NAMES, gateCount, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
 import { fastAvailable } from '../engine/fast/index.js';
 import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
 import type { RangeSet } from './step-rows.js';
@@ -286,36 +286,15 @@ class ReferenceBlockEngine implements BlockEngine {
   run(n: number, views: readonly number[]): void {
     if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
     const net = this.network;
-    const H = net.hiddenSize;
     const D = net.inputSize;
     const dirs = net.directions.length;
+    const xAt = (i: number): ArrayLike<number> => this.x.subarray(i * D, (i + 1) * D);
     for (const v of views) {
-      const k = Math.floor(v / dirs);
-      const d = v % dirs;
-      const reverse = net.directions[d] === 'reverse';
-      const p = net.layers[k]![d]!;
       const hState = this.h[v]!;
       const cState = this.c[v]!;
-      let hPrev: Float64Array = hState;
-      let cPrev: Float64Array | null = cState;
-      for (let m = 0; m < n; m++) {
-        const i = reverse ? n - 1 - m : m;
-        let input: ArrayLike<number>;
-        if (k === 0) input = this.x.subarray(i * D, (i + 1) * D);
-        else {
-          const below = this.steps[i]!.layers[k - 1]!;
-          for (let e = 0; e < dirs; e++) this.layerIn.set(below[e]!.h, e * H);
-          input = this.layerIn;
-        }
-        const rec = this.steps[i]!.layers[k]![d]!;
-        cellStep(net, p, input, hPrev, cPrev, this.scratch, rec);
-        hPrev = rec.h;
-        cPrev = rec.c;
-      }
-      if (n > 0) {
-        hState.set(hPrev);
-        if (cState !== null) cState.set(cPrev!);
-      }
+      const last = runDirection(net, Math.floor(v / dirs), v % dirs, this.steps, n, xAt, hState, cState, this.scratch, this.layerIn);
+      hState.set(last.h);
+      if (cState !== null) cState.set(last.c!);
     }
   }
 
