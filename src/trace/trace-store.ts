@@ -473,8 +473,13 @@ export class TraceStore {
 
   // ---- reading ---------------------------------------------------------------------------
 
+  /** Whether step t is held (computed, and not dropped from a bounded history). */
+  holds(t: number): boolean {
+    return Number.isInteger(t) && t >= this.first && t < this.count;
+  }
+
   private checkStep(t: number): void {
-    if (!Number.isInteger(t) || t < this.first || t >= this.count) {
+    if (!this.holds(t)) {
       throw new RangeError(`step ${t} is outside ${this.first}..${this.count - 1}`);
     }
   }

@@ -204,7 +204,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const xNameWidth = useMemo(() => widestText(store.featureNames, 1), [store]);
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
   // The explain panel's length depends on its numbers and the width: count its lines first.
-  const explainRows = stored.explain && stored.mode === 'gates' && stored.cursor >= focused.first && stored.cursor < focused.length ? explainText(focused, stored, size.cols).length : 0;
+  const explainRows = stored.explain && stored.mode === 'gates' ? explainText(focused, stored, size.cols).length : 0;
   const layout = useMemo(
     () =>
       computeLayout({
@@ -254,7 +254,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
           ) : (
             <>
               <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
-              {s.explain && s.cursor >= focused.first && s.cursor < focused.length ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
+              {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
               <Timeline frame={frame} memoKey={`${at}|${units}`} />
             </>
           )}

@@ -631,6 +631,7 @@ export function explainText(store: TraceStore, s: Session, cols: number): string
   if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
   const H = store.network.hiddenSize;
   if (s.unit >= H) return [` explain ${where}`, ` this network has ${H} units (0–${H - 1}): select one of them (↑/k)`];
+  if (!store.holds(s.cursor)) return [` explain ${where}`, s.cursor < store.first ? ' this step is no longer held (see --history)' : ' this step is not computed yet'];
   const label = store.label(s.cursor);
   const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
   return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit)), cols)];
