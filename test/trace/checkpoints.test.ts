@@ -4,6 +4,7 @@ import { fastAvailable, runSequenceFast } from '../../src/engine/fast/index.js';
 import { allViews, createBlockEngine, defaultBlockSteps, widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
 import { RangeSet } from '../../src/trace/step-rows.js';
 import { TraceStore, type RowSource } from '../../src/trace/trace-store.js';
+import { stateOf } from '../helpers/step-state.js';
 
 /** (T, D) inputs already rounded to float32, as the store keeps them. */
 function sequence(T: number, D: number, seed = 1): Float64Array[] {
@@ -14,15 +15,6 @@ function sequence(T: number, D: number, seed = 1): Float64Array[] {
 /** The whole sequence in one run of the same engine: what recomputation must reproduce bit for bit. */
 function fullRun(engine: EngineKind, net: Network, xs: Float64Array[]): NetworkStep[] {
   return engine === 'fast' ? runSequenceFast(net, xs) : runSequence(net, xs);
-}
-
-function stateOf(net: Network, step: NetworkStep, name: string, k: number, d: number): Float64Array {
-  const rec = step.layers[k]![d]!;
-  if (name === 'h') return rec.h;
-  if (name === 'c') return rec.c!;
-  const H = net.hiddenSize;
-  const gi = (net.kind === 'lstm' ? ['i', 'f', 'g', 'o'] : ['r', 'z', 'n']).indexOf(name);
-  return rec.gates.subarray(gi * H, (gi + 1) * H);
 }
 
 /**

@@ -4,6 +4,7 @@ import { InputError } from '../../src/io/errors.js';
 import { ingest, type TraceRecord } from '../../src/trace/ingest.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { expectClose } from '../helpers/expect-close.js';
+import { stateOf } from '../helpers/step-state.js';
 
 function sequence(T: number, D: number, seed = 1): Float64Array[] {
   const rng = createRng(seed);
@@ -13,15 +14,6 @@ function sequence(T: number, D: number, seed = 1): Float64Array[] {
 function fill(store: TraceStore, xs: Float64Array[]): void {
   xs.forEach((x, t) => store.append(x, `step ${t}`));
   store.finish();
-}
-
-function stateOf(net: Network, step: ReturnType<typeof runSequence>[number], name: string, k: number, d: number): Float64Array {
-  const rec = step.layers[k]![d]!;
-  if (name === 'h') return rec.h;
-  if (name === 'c') return rec.c!;
-  const H = net.hiddenSize;
-  const gi = (net.kind === 'lstm' ? ['i', 'f', 'g', 'o'] : ['r', 'z', 'n']).indexOf(name);
-  return rec.gates.subarray(gi * H, (gi + 1) * H);
 }
 
 describe('TraceStore', () => {
