@@ -2,6 +2,7 @@
 export * from './types.js';
 export * from './shapes.js';
 export * from './activations.js';
+export * from './softmax.js';
 export * from './network.js';
 export * from './init.js';
 export * from './random.js';
