@@ -68,6 +68,7 @@ export function createCsvParser(source: string, opts: InputOptions & { format?: 
     }
     const raw = new Float64Array(fields.length);
     for (let i = 0; i < fields.length; i++) {
+      if (!shaper.uses(i)) continue;
       const v = parseNumberCell(fields[i]!);
       if (v === null) throw notANumber(fields[i]!, source, line, i + 1);
       raw[i] = v;

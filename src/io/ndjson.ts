@@ -67,6 +67,7 @@ export function createNdjsonParser(source: string, opts: InputOptions = {}): Chu
       const row = v as unknown[];
       if (row.length !== names.length) throw new InputError(`expected ${names.length} fields, got ${row.length}`, { source, line: l.number });
       for (let i = 0; i < row.length; i++) {
+        if (!s.uses(i)) continue;
         if (typeof row[i] !== 'number') fail(`expected a number, got ${kindOf(row[i])}`, [i]);
         raw[i] = row[i] as number;
       }
@@ -77,6 +78,7 @@ export function createNdjsonParser(source: string, opts: InputOptions = {}): Chu
         const name = names[i]!;
         if (!Object.hasOwn(obj, name)) fail(`missing feature "${visible(name)}"`, [], `features: ${listNames(names)}`);
         const x = obj[name];
+        if (!s.uses(i)) continue;
         if (typeof x !== 'number') fail(`expected a number, got ${kindOf(x)}`, [name]);
         raw[i] = x as number;
       }

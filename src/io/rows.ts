@@ -99,6 +99,7 @@ export class RowShaper {
   /** Columns per raw row. */
   readonly rawWidth: number;
   private readonly pick: readonly number[] | null;
+  private readonly pickSet: ReadonlySet<number> | null;
   private readonly source: string;
   private readonly allowNonFinite: boolean;
   private readonly expectedWidth: number | undefined;
@@ -112,9 +113,11 @@ export class RowShaper {
     if (opts.columns !== undefined && opts.columns.length > 0) {
       const pick = opts.columns.map((c) => resolveColumn(c, names, source, opts.namesPlace));
       this.pick = pick;
+      this.pickSet = new Set(pick);
       this.featureNames = pick.map((i) => names[i]!);
     } else {
       this.pick = null;
+      this.pickSet = null;
       this.featureNames = names;
     }
   }
@@ -132,6 +135,14 @@ export class RowShaper {
     const v = this.slab.subarray(this.slabAt, this.slabAt + width);
     this.slabAt += width;
     return v;
+  }
+
+  /**
+   * Whether raw column i feeds a feature: a column --columns does not pick (a timestamp beside the
+   * numbers) is never parsed, so it may hold anything.
+   */
+  uses(i: number): boolean {
+    return this.pick === null || this.pickSet!.has(i);
   }
 
   /** Records made so far. */

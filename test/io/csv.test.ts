@@ -101,6 +101,16 @@ describe('createCsvParser', () => {
     expect(rows(parseAll('a,b\n1,nan\n', { columns: ['a'] }).records)).toEqual([[1]]);
   });
 
+  it('skips a non-numeric column that --columns does not pick (a timestamp)', () => {
+    const text = 'time,sin,cos\n2024-01-01T00:00,0,1\n2024-01-02T00:00,0.5,0.9\n';
+    const { records, names } = parseAll(text, { columns: ['sin', 'cos'] });
+    expect(names).toEqual(['sin', 'cos']);
+    expect(rows(records)).toEqual([[0, 1], [0.5, 0.9]]);
+    expect(records[0]!.label).toBe('0, 1');
+    // picked, it is still an error naming its line and column
+    expect(errorOf(() => parseAll(text, { columns: ['time', 'sin'] }))).toBe('x.csv:2:1: expected a number, got "2024-01-01T00:00"');
+  });
+
   it('refuses a line longer than maxLineBytes before it ends', () => {
     const p = createCsvParser('x.csv', { maxLineBytes: 10 });
     p.push('1,2\n');

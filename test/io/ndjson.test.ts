@@ -29,6 +29,11 @@ describe('createNdjsonParser', () => {
     expect(rows(parseAll('1\n2.5\n').records)).toEqual([[1], [2.5]]);
   });
 
+  it('skips a non-numeric field that --columns does not pick', () => {
+    expect(rows(parseAll('{"time": "2024-01-01", "u": 1}\n{"time": "2024-01-02", "u": 2}\n', { columns: ['u'] }).records)).toEqual([[1], [2]]);
+    expect(rows(parseAll('["a", 1]\n["b", 2]\n', { columns: ['1'] }).records)).toEqual([[1], [2]]);
+  });
+
   it('picks columns by name', () => {
     expect(rows(parseAll('{"u": 1, "v": 2}\n', { columns: ['v'] }).records)).toEqual([[2]]);
     expect(bad('{"u": 1}\n', { columns: ['w'] })).toBe('x.ndjson:1: unknown column "w"; available: u');
