@@ -49,7 +49,7 @@ export function withInputOptions<T>(y: Argv<T>) {
     .option('columns', { type: 'string', describe: 'features to use, by header name or 0-based index: a,c or 0,2' })
     .option('header', { type: 'boolean', describe: 'the first CSV row is a header (default: detected)' })
     .option('batch-index', { type: 'number', describe: 'which sequence of a batched .npy [T,B,D] / [B,T,D] to show [default: 0]' })
-    .option('batch-first', { type: 'boolean', describe: 'a 3-d .npy is [B, T, D] rather than [T, B, D]' })
+    .option('batch-first', { type: 'boolean', describe: 'a 3-d .npy is [B, T, D]; --no-batch-first: [T, B, D] (needed when both dimensions exceed 1)' })
     .option('tokens', { type: 'string', choices: ['chars', 'words'] as const, describe: 'text input: one step per character or per word' })
     .option('vocab', { type: 'string', describe: 'text input: vocabulary file, one token per line' })
     .option('allow-nan', { type: 'boolean', describe: 'accept NaN and Inf in the input instead of stopping' })

@@ -55,7 +55,10 @@ export interface InputOptions {
   header?: boolean;
   /** Which sequence of a batched 3-d .npy to read. @default 0 */
   batchIndex?: number;
-  /** A 3-d .npy is [B, T, D] (true) rather than [T, B, D] (PyTorch's default, false). @default false */
+  /**
+   * A 3-d .npy is [B, T, D] (true) or [T, B, D] (PyTorch's default, false).
+   * @default from the shape when one of its first two dimensions is 1 (that one is the batch); otherwise an error
+   */
   batchFirst?: boolean;
   /** Text input: one step per character (code point) or per whitespace-separated word. @default 'chars' */
   tokens?: 'chars' | 'words';

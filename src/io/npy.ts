@@ -5,8 +5,11 @@
  * Everything the header claims is checked (keys, dtype, order, shape x itemsize == bytes present)
  * before a single output value is allocated.
  *
- * Shapes: (T,) one feature; (T, D); (T, B, D), or (B, T, D) with batchFirst, of which the sequence
- * `batchIndex` is read. dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64 in either byte order.
+ * Shapes: (T,) one feature; (T, D); (T, B, D) with batchFirst false, or (B, T, D) with batchFirst
+ * true, of which the sequence `batchIndex` is read. Without batchFirst a 3-d shape is read only when
+ * the file itself tells: (n, 1, D) is (T, B=1, D), (1, n, D) is (B=1, T, D) (a one-step sequence in
+ * a batch is never what np.save of a single sequence meant); (a, b, D) with a, b > 1 could be
+ * either and is refused, naming both readings. dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64 in either byte order.
  */
 import { InputError, visible } from './errors.js';
 import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions, type InputRecord } from './input.js';
@@ -133,13 +136,21 @@ function sequenceLayout(shape: readonly number[], source: string, opts: InputOpt
   if (shape.length === 1) return { T: shape[0]!, D: 1, base: 0, tStride: 1 };
   if (shape.length === 2) return { T: shape[0]!, D: shape[1]!, base: 0, tStride: shape[1]! };
   if (shape.length === 3) {
-    const batchFirst = opts.batchFirst === true;
+    const [d0, d1, d2] = shape as [number, number, number];
+    if (opts.batchFirst === undefined && d0 > 1 && d1 > 1) {
+      throw err(
+        `(${d0}, ${d1}, ${d2}) is either ${d0} steps of a batch of ${d1} (T, B, D) or ${d0} sequences of ${d1} steps (B, T, D)`,
+        'header.shape',
+        'pass --no-batch-first for (T, B, D), PyTorch\'s default, or --batch-first for (B, T, D)',
+      );
+    }
+    const batchFirst = opts.batchFirst ?? (d0 === 1 && d1 > 1);
     const B = batchFirst ? shape[0]! : shape[1]!;
     const T = batchFirst ? shape[1]! : shape[0]!;
     const D = shape[2]!;
     const b = opts.batchIndex ?? 0;
     if (b >= B) {
-      throw err(`batch index ${b} is out of range: the batch has ${B} sequence${B === 1 ? '' : 's'}`, 'header.shape', batchFirst ? 'shape read as (B, T, D)' : 'shape read as (T, B, D); pass --batch-first for (B, T, D)');
+      throw err(`batch index ${b} is out of range: the batch has ${B} sequence${B === 1 ? '' : 's'}`, 'header.shape', batchFirst ? 'shape read as (B, T, D)' : 'shape read as (T, B, D)');
     }
     return batchFirst ? { T, D, base: b * T * D, tStride: D } : { T, D, base: b * D, tStride: B * D };
   }

@@ -28,7 +28,7 @@ const cases: [string, InputOptions, string, string[]][] = [
   ['series-f4.npy', {}, 'npy', ['x0', 'x1', 'x2']],
   ['series-f2.npy', {}, 'npy', ['x0', 'x1', 'x2']],
   ['series-f8-big-endian.npy', {}, 'npy', ['x0', 'x1', 'x2']],
-  ['series-batch-tbd.npy', { batchIndex: 1 }, 'npy', ['x0', 'x1', 'x2']],
+  ['series-batch-tbd.npy', { batchIndex: 1, batchFirst: false }, 'npy', ['x0', 'x1', 'x2']],
   ['series-batch-btd.npy', { batchIndex: 1, batchFirst: true }, 'npy', ['x0', 'x1', 'x2']],
 ];
 

@@ -40,11 +40,28 @@ describe('parseNpyRows', () => {
   it('picks one sequence of a (T, B, D) or (B, T, D) batch', () => {
     // (T=2, B=2, D=1): t0 = [b0: 1, b1: 2], t1 = [b0: 3, b1: 4]
     const tbd = npyBytes('<f8', [2, 2, 1], f64([1, 2, 3, 4]));
-    expect(rows(tbd)).toEqual([[1], [3]]);
-    expect(rows(tbd, { batchIndex: 1 })).toEqual([[2], [4]]);
+    expect(rows(tbd, { batchFirst: false })).toEqual([[1], [3]]);
+    expect(rows(tbd, { batchFirst: false, batchIndex: 1 })).toEqual([[2], [4]]);
     // As (B=2, T=2, D=1): b0 = [1, 2], b1 = [3, 4]
     expect(rows(tbd, { batchFirst: true, batchIndex: 1 })).toEqual([[3], [4]]);
-    expect(bad(tbd, { batchIndex: 2 })).toBe('x.npy: header.shape: batch index 2 is out of range: the batch has 2 sequences (shape read as (T, B, D); pass --batch-first for (B, T, D))');
+    expect(bad(tbd, { batchFirst: false, batchIndex: 2 })).toBe('x.npy: header.shape: batch index 2 is out of range: the batch has 2 sequences (shape read as (T, B, D))');
+  });
+
+  it('refuses a 3-d shape that reads both ways, naming both readings and the flags', () => {
+    const msg =
+      'x.npy: header.shape: (3, 2, 1) is either 3 steps of a batch of 2 (T, B, D) or 3 sequences of 2 steps (B, T, D) ' +
+      "(pass --no-batch-first for (T, B, D), PyTorch's default, or --batch-first for (B, T, D))";
+    expect(bad(npyBytes('<f8', [3, 2, 1], f64([1, 2, 3, 4, 5, 6])))).toBe(msg);
+    expect(bad(npyBytes('<f8', [3, 2, 1], f64([1, 2, 3, 4, 5, 6])), { batchIndex: 1 })).toBe(msg);
+  });
+
+  it('reads a batch of one from the shape: the dimension of size 1 is the batch', () => {
+    // (T=3, B=1, D=1) and (B=1, T=3, D=1) are both the sequence 1, 2, 3
+    expect(rows(npyBytes('<f8', [3, 1, 1], f64([1, 2, 3])))).toEqual([[1], [2], [3]]);
+    expect(rows(npyBytes('<f8', [1, 3, 1], f64([1, 2, 3])))).toEqual([[1], [2], [3]]);
+    expect(rows(npyBytes('<f8', [1, 1, 2], f64([1, 2])))).toEqual([[1, 2]]);
+    // a flag still wins: (1, 3, 1) as (T=1, B=3) is one step of the first sequence
+    expect(rows(npyBytes('<f8', [1, 3, 1], f64([1, 2, 3])), { batchFirst: false })).toEqual([[1]]);
   });
 
   it('refuses Fortran order when it matters', () => {

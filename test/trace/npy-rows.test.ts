@@ -37,7 +37,7 @@ describe('npyRows', () => {
     expectSameAsIo(npyBytes('<f4', [24], f32(values)));
     expectSameAsIo(npyBytes('<i4', [4, 6], i32(values.map(Math.round))));
     for (const batchIndex of [0, 1]) {
-      expectSameAsIo(npyBytes('<f4', [4, 2, 3], f32(values)), { batchIndex });
+      expectSameAsIo(npyBytes('<f4', [4, 2, 3], f32(values)), { batchIndex, batchFirst: false });
       expectSameAsIo(npyBytes('<f4', [2, 4, 3], f32(values)), { batchIndex, batchFirst: true });
     }
   });
@@ -59,7 +59,7 @@ describe('npyRows', () => {
 
   it('refuses what io refuses, with the same errors', () => {
     const bytes = npyBytes('<f4', [6, 4], f32(values));
-    for (const opts of [{ expectedWidth: 3 }, { columns: ['nope'] }, { batchIndex: 2 }] as InputOptions[]) {
+    for (const opts of [{ expectedWidth: 3 }, { columns: ['nope'] }, { batchIndex: 2, batchFirst: false }] as InputOptions[]) {
       let ioErr: unknown = null;
       try {
         parseNpyRows(opts.batchIndex !== undefined ? npyBytes('<f4', [4, 2, 3], f32(values)) : bytes, 'a.npy', opts);
