@@ -102,6 +102,8 @@ export interface InputStream extends AsyncIterable<InputRecord> {
   readonly featureNames: readonly string[];
   /** Text input only: the vocabulary (index = one-hot position). */
   readonly vocab: readonly string[] | null;
+  /** What the reader assumed, for stderr (text: tokens read as the vocabulary's `<unk>`). */
+  readonly notes?: readonly string[];
   /** Stop reading early: destroys the underlying stream. Iteration then ends. */
   close(): void;
 }
@@ -113,6 +115,8 @@ export interface InputSeries {
   readonly featureNames: readonly string[];
   readonly vocab: readonly string[] | null;
   readonly records: readonly InputRecord[];
+  /** What the reader assumed, for stderr. */
+  readonly notes?: readonly string[];
 }
 
 /**

@@ -21,7 +21,7 @@ import { parseJsonInput } from './json.js';
 import { formatBytes } from './lines.js';
 import { createNdjsonParser } from './ndjson.js';
 import { parseNpyRows } from './npy.js';
-import { parseTextInput } from './text.js';
+import { parseTextInput, unknownTokensNote } from './text.js';
 
 const LINE_FORMATS: ReadonlySet<InputFormat> = new Set(['csv', 'tsv', 'ws', 'ndjson']);
 
@@ -64,11 +64,12 @@ interface Parsed {
   featureNames: readonly string[];
   vocab: readonly string[] | null;
   records: InputRecord[];
+  notes?: readonly string[];
 }
 
 function finish(source: string, format: InputFormat, p: Parsed): InputSeries {
   if (p.records.length === 0) throw noTimeSteps(source);
-  return { source, format, featureNames: p.featureNames, vocab: p.vocab, records: p.records };
+  return { source, format, featureNames: p.featureNames, vocab: p.vocab, records: p.records, ...(p.notes ? { notes: p.notes } : {}) };
 }
 
 function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts: InputOptions): Parsed {
@@ -79,7 +80,7 @@ function parseWhole(format: InputFormat, bytes: Uint8Array, source: string, opts
       return { ...parseJsonInput(decodeText(bytes, source, format), source, opts), vocab: null };
     case 'text': {
       const t = parseTextInput(decodeText(bytes, source, format), source, opts);
-      return { featureNames: t.featureNames, vocab: t.vocab, records: t.records };
+      return { featureNames: t.featureNames, vocab: t.vocab, records: t.records, ...(t.unknown ? { notes: [unknownTokensNote(t.unknown, source)] } : {}) };
     }
     default: {
       const parser = createChunkParser(format, source, opts);
@@ -290,6 +291,7 @@ function streamOf(series: InputSeries, onClose: () => void): InputStream {
     format: series.format,
     featureNames: series.featureNames,
     vocab: series.vocab,
+    ...(series.notes ? { notes: series.notes } : {}),
     close() {
       closed = true;
       onClose();
@@ -320,5 +322,5 @@ export async function readInput(path: string, opts: InputOptions, stdin: NodeJS.
   const input = await openInput(path, opts, stdin);
   const records: InputRecord[] = [];
   for await (const r of input) records.push(r);
-  return { source: input.source, format: input.format, featureNames: input.featureNames, vocab: input.vocab, records };
+  return { source: input.source, format: input.format, featureNames: input.featureNames, vocab: input.vocab, records, ...(input.notes ? { notes: input.notes } : {}) };
 }
