@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
-import { InputError } from '../io/errors.js';
+import { InputError, visible } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
@@ -14,27 +14,13 @@ import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
 import { npyRows, type NpyRows } from '../trace/npy-rows.js';
 import { detectWeightsFormat, loadWeights, type WeightsFile } from '../io/weights/index.js';
-import type { Tensor } from '../io/weights/tensor.js';
+import { findParts, recordToX, type Embedding, type LinearHead } from '../io/weights/parts.js';
 import { stdinHasData, type CliEnv } from './env.js';
 import { UsageError, withPath } from './errors.js';
 import { byteSize, cellKindFrom, inputOptionsFrom, nonNegativeInt, positiveInt, type InputFlags, type ModelFlags } from './options.js';
 
-/** A linear read-out on the last layer's output y_t: pred = W y + b. */
-export interface LinearHead {
-  /** (O, H*dirs) */
-  readonly weight: Float32Array;
-  /** (O) */
-  readonly bias: Float32Array | null;
-  readonly outSize: number;
-}
-
-/** A token embedding for text input: x_t = weight[token]. */
-export interface Embedding {
-  /** (V, D) */
-  readonly weight: Float32Array;
-  readonly vocabSize: number;
-  readonly name: string;
-}
+export type { Embedding, LinearHead } from '../io/weights/parts.js';
+export { applyHead, recordToX } from '../io/weights/parts.js';
 
 export interface Model {
   readonly network: Network;
@@ -46,6 +32,8 @@ export interface Model {
   readonly weightsFormat: string | null;
   /** The seed of random weights, or null when they came from a file. */
   readonly seed: number | null;
+  /** What was assumed about the file (which tensors are the head and the embedding), for stderr. */
+  readonly notes: readonly string[];
 }
 
 export interface Prepared {
@@ -158,37 +146,6 @@ export async function readWeightsFile(path: string, flags: ModelFlags, env: CliE
   return file;
 }
 
-function tensorHead(file: WeightsFile, source: string, yWidth: number): LinearHead | null {
-  const w = file.extra.get('head.weight');
-  if (w === undefined) return null;
-  const b = file.extra.get('head.bias') ?? null;
-  if (w.shape.length !== 2 || w.shape[1] !== yWidth) {
-    throw new InputError(`expected [outputs, ${yWidth}] (outputs x H*directions), got [${w.shape.join(', ')}]`, {
-      source,
-      tensor: 'head.weight',
-    });
-  }
-  if (b !== null && (b.shape.length !== 1 || b.shape[0] !== w.shape[0])) {
-    throw new InputError(`expected [${w.shape[0]}], got [${b.shape.join(', ')}]`, { source, tensor: 'head.bias' });
-  }
-  return { weight: w.data, bias: b?.data ?? null, outSize: w.shape[0]! };
-}
-
-function tensorEmbedding(file: WeightsFile, source: string, inputSize: number): Embedding | null {
-  for (const name of ['embedding.weight', 'encoder.weight', 'embed.weight']) {
-    const t: Tensor | undefined = file.extra.get(name);
-    if (t === undefined) continue;
-    if (t.shape.length !== 2 || t.shape[1] !== inputSize) {
-      throw new InputError(`expected [vocabulary, ${inputSize}] (the network's input size), got [${t.shape.join(', ')}]`, {
-        source,
-        tensor: name,
-      });
-    }
-    return { weight: t.data, vocabSize: t.shape[0]!, name };
-  }
-  return null;
-}
-
 async function readInitialState(path: string | undefined, network: Network, env: CliEnv, maxBytes: number | undefined): Promise<InitialState | undefined> {
   if (path === undefined) return undefined;
   return parseInitialState(await readTextFile(path, env, maxBytes, 'an initial state'), path, network);
@@ -258,10 +215,14 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
     }
     const file = await readWeightsFile(flags.weights, flags, env);
     const network = file.network;
-    const embedding = tensorEmbedding(file, flags.weights, network.inputSize);
-    const head = tensorHead(file, flags.weights, network.hiddenSize * network.directions.length);
+    const parts = findParts(file.extra, network, { source: flags.weights, head: flags.head, embedding: flags.embedding, tokens: flags.vocab !== undefined });
+    if (parts.ambiguity !== null) throw new InputError(parts.ambiguity.message, { source: flags.weights, hint: parts.ambiguity.hint });
     const init = (await readInitialState(flags.initialState, network, env, maxInputBytes)) ?? file.initialState ?? undefined;
-    return { network, init, head, embedding, weightsSource: flags.weights, weightsFormat: file.format, seed: null };
+    const { head, embedding, notes } = parts;
+    return { network, init, head, embedding, weightsSource: flags.weights, weightsFormat: file.format, seed: null, notes };
+  }
+  for (const [flag, v] of [['--head', flags.head], ['--embedding', flags.embedding]] as const) {
+    if (v !== undefined) throw new UsageError(`${flag} names a tensor of a weights file; it needs --weights`);
   }
   if (widthHint === undefined) throw new UsageError('random weights are sized to the input: its feature count is needed');
   const kind: CellKind = kindFlag ?? 'lstm';
@@ -269,7 +230,7 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
   checkRandomSize(spec);
   const network = randomNetwork({ ...spec, seed: seed ?? 0 });
   const init = await readInitialState(flags.initialState, network, env, maxInputBytes);
-  return { network, init, head: null, embedding: null, weightsSource: null, weightsFormat: null, seed: seed ?? 0 };
+  return { network, init, head: null, embedding: null, weightsSource: null, weightsFormat: null, seed: seed ?? 0, notes: [] };
 }
 
 /**
@@ -304,12 +265,21 @@ export async function prepare(flags: PrepareFlags, env: CliEnv, opener?: InputOp
     model = await loadModel(flags, env, undefined);
     const { network, embedding } = model;
     if (embedding === null) inputOpts.expectedWidth = network.inputSize;
+    if (embedding !== null && vocab !== undefined) checkVocabSize(vocab, flags.vocab!, embedding, flags.weights);
     input = await openIt(inputOpts);
     if (embedding !== null && input.vocab === null) {
       input.close();
-      throw new InputError(`the weights have an embedding (${embedding.name}); expected text input (--input-format text)`, {
+      throw new InputError(`the weights have an embedding (${visible(embedding.name)}); expected text input (--input-format text)`, {
         source: input.source,
+        hint: 'if that tensor is not an embedding, pass --embedding none',
       });
+    }
+    if (embedding !== null && vocab === undefined) {
+      input.close();
+      throw new InputError(
+        `text input into a model with an embedding (${visible(embedding.name)}, ${embedding.vocabSize} rows) needs the vocabulary it was trained with: a vocabulary built from the text's first-seen order would map tokens to the wrong rows`,
+        { source: input.source, hint: 'pass --vocab FILE: a JSON list, a {token: index} dict, {"itos": [...]}, or one token per line' },
+      );
     }
   } else {
     input = await openIt(inputOpts);
@@ -325,38 +295,22 @@ export async function prepare(flags: PrepareFlags, env: CliEnv, opener?: InputOp
     });
   }
 
+  writeNotes(env, [...model.notes, ...(input.notes ?? [])]);
   return { model, input, toX: recordToX(model.embedding, input.source, model.network.inputSize) };
 }
 
-/**
- * The network input for a record: its values, or (with an embedding) its token's row, a token
- * outside the embedding being an error at `source`.
- */
-export function recordToX(embedding: Embedding | null, source: string, inputSize: number): (record: InputRecord) => Float64Array {
-  if (embedding === null) return (r) => r.values;
-  const D = inputSize;
-  return (r) => {
-    const token = r.token ?? -1;
-    if (token < 0 || token >= embedding.vocabSize) {
-      throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${embedding.vocabSize} rows`, {
-        source,
-        line: r.line,
-      });
-    }
-    return Float64Array.from(embedding.weight.subarray(token * D, (token + 1) * D));
-  };
+/** What the loader assumed, one `gatescope: note:` line each on stderr (file text made visible where it was read). */
+export function writeNotes(env: CliEnv, notes: readonly string[]): void {
+  for (const n of notes) env.stderr.write(`gatescope: note: ${n}\n`);
 }
 
-/** head(y): the prediction at one step. */
-export function applyHead(head: LinearHead, y: Float64Array): Float64Array {
-  const out = new Float64Array(head.outSize);
-  const n = y.length;
-  for (let o = 0; o < head.outSize; o++) {
-    let s = head.bias === null ? 0 : head.bias[o]!;
-    for (let j = 0; j < n; j++) s += head.weight[o * n + j]! * y[j]!;
-    out[o] = s;
-  }
-  return out;
+/** A vocabulary must have one token per embedding row: any other size maps tokens to the wrong rows. */
+function checkVocabSize(vocab: readonly string[], vocabPath: string, embedding: Embedding, weightsPath: string): void {
+  if (vocab.length === embedding.vocabSize) return;
+  throw new InputError(
+    `the vocabulary has ${vocab.length} tokens but the embedding ${visible(embedding.name)} in ${visible(weightsPath)} has ${embedding.vocabSize} rows`,
+    { source: vocabPath, hint: 'pass the vocabulary the model was trained with' },
+  );
 }
 
 /** An .npy input held as bytes, with the model checked against it (see openNpyModel). */

@@ -33,6 +33,8 @@ export function withWeightsOptions<T>(y: Argv<T>) {
     .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
     .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
     .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
+    .option('head', { type: 'string', describe: 'the Linear after the recurrent module, by module or tensor name (fc, decoder.weight), or none [default: found from the shapes]' })
+    .option('embedding', { type: 'string', describe: 'the token embedding, by module or tensor name (embed, encoder.embedding), or none [default: found from the shapes]' })
     .option('max-weights-bytes', { type: 'string', describe: 'refuse a weights file larger than this (e.g. 2G) [default: 1G]' });
 }
 
@@ -77,6 +79,10 @@ export interface ModelFlags extends CellFlags, SizeFlags {
   prefix?: string | undefined;
   node?: string | undefined;
   layout?: 'pytorch' | 'keras' | undefined;
+  /** --head: the Linear head by module or tensor name, or 'none'. */
+  head?: string | undefined;
+  /** --embedding: the token embedding by module or tensor name, or 'none'. */
+  embedding?: string | undefined;
   seed?: number | undefined;
   initialState?: string | undefined;
   maxWeightsBytes?: string | undefined;

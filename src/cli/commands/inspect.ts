@@ -1,6 +1,7 @@
 /**
  * `gatescope inspect WEIGHTS`: what a weights file holds (format, cell, sizes, every tensor with its
- * dtype, shape and role, what is not used, metadata), without running anything.
+ * dtype, shape and role, which tensors run/stats/view take as the head and the embedding and why,
+ * what is not used, metadata), without running anything.
  */
 import type { Argv } from 'yargs';
 import { describeWeights, formatWeightsDescription } from '../../io/weights/index.js';
@@ -16,12 +17,14 @@ export interface InspectArgs extends CellFlags {
   prefix?: string | undefined;
   layout?: ModelFlags['layout'];
   node?: string | undefined;
+  head?: string | undefined;
+  embedding?: string | undefined;
   json?: boolean | undefined;
   maxWeightsBytes?: string | undefined;
 }
 
 export const command = 'inspect <weights>';
-export const describe = 'describe a weights file: format, cell, sizes, tensors, what is not used';
+export const describe = 'describe a weights file: format, cell, sizes, tensors, which are the head and the embedding, what is not used';
 
 export function builder<T>(y: Argv<T>) {
   return withWeightsOptions(y)
@@ -43,7 +46,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
   };
   cellKindFrom(flags); // validates --nonlinearity against --cell before reading anything
   const file = await readWeightsFile(args.weights, flags, env);
-  const desc = describeWeights(file);
+  const desc = describeWeights(file, { source: args.weights, head: args.head, embedding: args.embedding });
   const text = args.json === true ? `${inertJson(desc, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
   const sink = stdoutSink(env);
   try {

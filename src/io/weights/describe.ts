@@ -5,6 +5,7 @@
 import { cellLabel, type CellKind, type Direction } from '../../engine/index.js';
 import { visible } from '../errors.js';
 import type { WeightsFile, WeightsFormat, WeightsLayout } from './index.js';
+import { findParts, type ModelParts } from './parts.js';
 import { elementCount, shapeText, type TensorInfo } from './tensor.js';
 
 export interface WeightsDescription {
@@ -35,10 +36,54 @@ export interface WeightsDescription {
   readonly metadata: readonly (readonly [string, string])[];
   /** Which initial states the file stores. */
   readonly initialState: { readonly h0: boolean; readonly c0: boolean };
+  /** The head and the embedding the commands take (see parts.ts), and why. */
+  readonly head: { readonly tensor: string; readonly bias: string | null; readonly outputs: number } | null;
+  readonly embedding: { readonly tensor: string; readonly vocabulary: number } | null;
+  /** `head: fc.weight [12, 8] + fc.bias: the only Linear ...`, `embedding: ...`, `no head: ...`. */
+  readonly parts: readonly string[];
+  /** What the shapes cannot decide, with the flags that do; null when nothing. */
+  readonly ambiguity: string | null;
   readonly notes: readonly string[];
 }
 
-export function describeWeights(file: WeightsFile): WeightsDescription {
+/** --head / --embedding as inspect takes them. */
+export interface DescribeOptions {
+  /** File name for messages about --head / --embedding. */
+  readonly source?: string | undefined;
+  readonly head?: string | undefined;
+  readonly embedding?: string | undefined;
+}
+
+/**
+ * `extra, as fc.weight (transposed)` (ONNX's MatMul weight), `head.weight (transposed)` (a Keras
+ * Dense kernel): the name under which a tensor was handed to the commands, when it is not its own.
+ */
+const ALIAS = /^(?:extra, as )?(\S+\.(?:weight|bias))( \(transposed\))?$/;
+
+/** Each tensor's role with the head and the embedding named, and the names left unused. */
+function partRoles(file: WeightsFile, parts: ModelParts): { tensors: TensorInfo[]; ignored: string[] } {
+  const used = new Set<string>();
+  const tensors = file.tensors.map((info) => {
+    const direct = parts.roles.get(info.name);
+    if (direct !== undefined) {
+      if (!direct.startsWith('not used')) used.add(info.name);
+      return { ...info, role: direct };
+    }
+    const alias = info.role === undefined ? null : ALIAS.exec(info.role);
+    if (alias !== null && alias[1] !== info.name) {
+      const role = parts.roles.get(alias[1]!);
+      if (role === undefined || role.startsWith('not used')) return { ...info, role: role ?? 'not used' };
+      used.add(info.name);
+      return { ...info, role: `${role} [as ${alias[1]}${alias[2] !== undefined ? ', transposed' : ''}]` };
+    }
+    return info.role === 'extra' ? { ...info, role: 'not used' } : info;
+  });
+  return { tensors, ignored: file.ignored.filter((n) => !used.has(n)) };
+}
+
+export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): WeightsDescription {
+  const parts = findParts(file.extra, file.network, { source: opts.source ?? '<weights>', head: opts.head, embedding: opts.embedding });
+  const { tensors, ignored } = partRoles(file, parts);
   const net = file.network;
   let parameterCount = 0;
   let peepholes = false;
@@ -62,12 +107,16 @@ export function describeWeights(file: WeightsFile): WeightsDescription {
     peepholes,
     prefix: file.prefix,
     modules: file.modules,
-    tensors: file.tensors,
+    tensors,
     parameterCount,
     fileValueCount: file.tensors.reduce((n, t) => n + elementCount(t.shape), 0),
-    ignored: file.ignored,
+    ignored,
     metadata: [...file.metadata],
     initialState: { h0: file.initialState?.h0 != null, c0: file.initialState?.c0 != null },
+    head: parts.head === null ? null : { tensor: parts.head.name, bias: parts.head.biasName, outputs: parts.head.outSize },
+    embedding: parts.embedding === null ? null : { tensor: parts.embedding.name, vocabulary: parts.embedding.vocabSize },
+    parts: parts.explain,
+    ambiguity: parts.ambiguity === null ? null : `${parts.ambiguity.message} (${parts.ambiguity.hint})`,
     notes: file.notes,
   };
 }
@@ -122,6 +171,11 @@ export function formatWeightsDescription(d: WeightsDescription): string {
     );
   }
   if (d.tensors.length > shown.length) lines.push(`  ... and ${d.tensors.length - shown.length} more`);
+  for (const p of d.parts) {
+    const at = p.indexOf(': ');
+    row(p.slice(0, at), p.slice(at + 2));
+  }
+  if (d.ambiguity !== null) row('parts', `cannot tell: ${d.ambiguity}`);
   if (d.ignored.length > 0) {
     const list = d.ignored.slice(0, 20).map((n) => visible(n, 48));
     if (d.ignored.length > 20) list.push(`... ${d.ignored.length - 20} more`);

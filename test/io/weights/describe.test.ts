@@ -22,7 +22,10 @@ describe('describeWeights', () => {
       clip: null,
       peepholes: false,
       prefix: 'lstm.',
-      ignored: ['embedding.weight', 'head.weight', 'head.bias'],
+      ignored: [],
+      head: { tensor: 'head.weight', bias: 'head.bias', outputs: 2 },
+      embedding: { tensor: 'embedding.weight', vocabulary: 5 },
+      ambiguity: null,
       metadata: [['format', 'pt']],
       initialState: { h0: false, c0: false },
     });
@@ -51,8 +54,41 @@ describe('describeWeights', () => {
     expect(lines[2]).toBe('parameters  736 as the engine holds them (the file: 769 values in 19 tensors)');
     expect(lines[3]).toBe('tensors');
     expect(lines).toContain('  lstm.weight_hh_l1_reverse  F32  [16, 4]  weight_hh_l1_reverse');
-    expect(lines).toContain('not used    embedding.weight, head.weight, head.bias');
+    // the head and the embedding that run, stats and the viewer use are not "not used" (issue 13)
+    expect(lines.some((l) => l.startsWith('not used'))).toBe(false);
+    expect(lines).toContain('  head.weight                F32  [2, 8]   head: 2 outputs');
+    expect(lines).toContain('  head.bias                  F32  [2]      head bias');
+    expect(lines).toContain('  embedding.weight           F32  [5, 3]   embedding: 5 tokens');
+    expect(lines).toContain("head        head.weight [2, 8] + head.bias: the only Linear taking the LSTM's 8 outputs");
+    expect(lines).toContain("embedding   embedding.weight [5, 3]: the only table of rows of 3 (the LSTM's input size) without a bias");
     expect(lines).toContain('metadata    format = pt');
+  });
+
+  it("names the ONNX MatMul head and the Keras Dense head as used, under the name run takes them by", () => {
+    const onnx = formatWeightsDescription(describeWeights(load('lstm_2l_bidir.onnx'))).split('\n');
+    expect(onnx).toContain('  onnx::MatMul_433  FLOAT  [8, 2]      head: 2 outputs [as head.weight, transposed]');
+    expect(onnx).toContain('  head.bias         FLOAT  [2]         head bias');
+    expect(onnx.some((l) => l.startsWith('not used'))).toBe(false);
+    const keras = describeWeights(load('keras_lstm_2l_bidir.json'));
+    expect(keras.tensors.find((t) => t.name === 'dense/kernel:0')?.role).toBe('head: 2 outputs [as head.weight, transposed]');
+    expect(keras.tensors.find((t) => t.name === 'dense/bias:0')?.role).toBe('head bias [as head.bias]');
+    expect(keras.ignored).toEqual([]);
+    expect(keras.head).toEqual({ tensor: 'head.weight', bias: 'head.bias', outputs: 2 });
+  });
+
+  it('lists what the shapes cannot decide, and what the flags pick', () => {
+    const doc = JSON.stringify({
+      weight_ih_l0: [[1, 2]], weight_hh_l0: [[1]], 'a.weight': [[1]], 'a.bias': [0], 'b.weight': [[2]], 'b.bias': [0],
+    });
+    const f = loadWeights(new TextEncoder().encode(doc), { source: 'two.json', kind: 'rnn_tanh' });
+    const d = describeWeights(f);
+    expect(d.head).toBeNull();
+    expect(d.ambiguity).toBe("2 Linear layers take the RNN(tanh)'s 1 outputs: a.weight [1, 1], b.weight [1, 1] (name the head with --head a (or --head none))");
+    expect(formatWeightsDescription(d)).toContain("parts       cannot tell: 2 Linear layers take the RNN(tanh)'s 1 outputs");
+    expect(formatWeightsDescription(d)).toContain('not used    a.weight, a.bias, b.weight, b.bias');
+    const picked = describeWeights(f, { head: 'b' });
+    expect(picked.head).toEqual({ tensor: 'b.weight', bias: 'b.bias', outputs: 1 });
+    expect(picked.ignored).toEqual(['a.weight', 'a.bias']);
   });
 
   it('formats ONNX nodes, options and notes', () => {
