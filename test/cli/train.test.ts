@@ -32,7 +32,7 @@ describe('gatescope train', () => {
     // run shows the head's prediction per step
     const run = await runCli(['run', sine, '--weights', a, '--format', 'json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).meta.head).toEqual({ outputs: 2 });
+    expect(JSON.parse(run.stdout).meta.head).toMatchObject({ outputs: 2, tensor: 'head.weight', bias: 'head.bias', topK: 0 });
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

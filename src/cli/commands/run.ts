@@ -10,11 +10,11 @@ import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
-import { csvHeader, csvRow, stepObject } from '../trace-format.js';
+import { csvHeader, csvRow, NO_READOUT, stepObject, type Readout } from '../trace-format.js';
 
 export const RUN_FORMATS = ['ndjson', 'json', 'csv'] as const;
 export type RunFormat = (typeof RUN_FORMATS)[number];
@@ -22,7 +22,11 @@ export type RunFormat = (typeof RUN_FORMATS)[number];
 export interface RunArgs extends PrepareFlags {
   format: RunFormat;
   output?: string | undefined;
+  topK?: number | undefined;
 }
+
+/** Guesses written per step for a classifier or language model unless --top-k says otherwise. */
+export const DEFAULT_TOP_K = 5;
 
 export const command = 'run [input]';
 export const describe = 'compute every gate and state and write the trace (NDJSON, JSON or CSV)';
@@ -32,6 +36,10 @@ export function builder<T>(y: Argv<T>) {
     .positional('input', { type: 'string', describe: 'sequence file, or - for stdin (default: stdin)' })
     .option('format', { alias: 'f', type: 'string', choices: RUN_FORMATS, default: 'ndjson' as RunFormat, describe: 'output format' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .option('top-k', {
+      type: 'number',
+      describe: `beside the head's raw output, its softmax probabilities and the N most probable outputs per step (0: none) [default: ${DEFAULT_TOP_K} for text input, else 0]`,
+    })
     .example('$0 run data.csv --weights lstm.json', 'NDJSON, one line per time step')
     .example('tail -f sensor.csv | $0 run --weights m.json -', 'a step per line as it arrives')
     .example('$0 run data.csv --format csv -o trace.csv', 'a table for pandas.read_csv');
@@ -43,20 +51,47 @@ interface Writer {
   end(T: number, last: NetworkStep[] | null): string | null;
 }
 
-function makeWriter(format: RunFormat, model: Model, source: string): Writer {
+/**
+ * Probabilities and top-k: asked with --top-k, or by default for text input (a classifier or a
+ * language model reads tokens; a regressor's outputs are no distribution). Tokens name the outputs
+ * when the head has one per vocabulary token.
+ */
+export function readoutFor(args: Pick<RunArgs, 'topK'>, model: Model, vocab: readonly string[] | null): Readout {
+  const asked = positiveOrZero(args.topK);
+  const head = model.head;
+  if (head === null) {
+    if (asked !== undefined && asked > 0) throw new UsageError('--top-k needs a head: the weights have no Linear after the recurrent module');
+    return NO_READOUT;
+  }
+  if (asked !== undefined && asked > 0 && head.outSize === 1) {
+    throw new UsageError('--top-k: the head has one output, and a softmax over one output is always 1 (a one-logit binary classifier uses a sigmoid)');
+  }
+  const k = asked ?? (vocab !== null && head.outSize > 1 ? DEFAULT_TOP_K : 0);
+  return { topK: k, classNames: vocab !== null && head.outSize === vocab.length ? vocab : null };
+}
+
+function positiveOrZero(v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0 || v > 1 << 20) throw new UsageError(`--top-k must be a whole number from 0 to ${1 << 20}, got ${v}`);
+  return v;
+}
+
+function makeWriter(format: RunFormat, model: Model, source: string, readout: Readout): Writer {
   const net = model.network;
   const predSize = model.head?.outSize ?? 0;
+  // Tokens are text from the vocabulary file: written inert, as every other file-supplied string.
+  const json = readout.classNames !== null && readout.topK > 0 ? (v: unknown) => inertJson(v) : (v: unknown) => JSON.stringify(v);
   switch (format) {
     case 'ndjson':
       return {
         begin: () => null,
-        step: (t, x, s, pred) => `${JSON.stringify(stepObject(net, t, x, s, pred))}\n`,
+        step: (t, x, s, pred) => `${json(stepObject(net, t, x, s, pred, readout))}\n`,
         end: () => null,
       };
     case 'csv':
       return {
-        begin: (names) => `${csvHeader(net, names, predSize)}\n`,
-        step: (t, x, s, pred) => `${csvRow(net, t, x, s, pred)}\n`,
+        begin: () => `${csvHeader(net, predSize, readout)}\n`,
+        step: (t, x, s, pred) => `${csvRow(net, t, x, s, pred, readout)}\n`,
         end: () => null,
       };
     case 'json': {
@@ -74,13 +109,18 @@ function makeWriter(format: RunFormat, model: Model, source: string): Writer {
             weights: model.weightsSource,
             weightsFormat: model.weightsFormat,
             seed: model.seed,
-            features: names,
-            head: model.head === null ? null : { outputs: model.head.outSize },
+            // the network's input: an embedding model's x is the token's row, not the vocabulary
+            features: model.embedding !== null ? Array.from({ length: net.inputSize }, (_, j) => `e${j}`) : names,
+            embedding: model.embedding === null ? null : { tensor: model.embedding.name, vocabulary: model.embedding.vocabSize },
+            head:
+              model.head === null
+                ? null
+                : { outputs: model.head.outSize, tensor: model.head.name, bias: model.head.biasName, topK: readout.topK, classes: readout.classNames },
           };
           return `{"meta":${inertJson(meta)},\n"steps":[\n`;
         },
         step: (t, x, s, pred) => {
-          const text = `${first ? '' : ',\n'}${JSON.stringify(stepObject(net, t, x, s, pred))}`;
+          const text = `${first ? '' : ',\n'}${json(stepObject(net, t, x, s, pred, readout))}`;
           first = false;
           return text;
         },
@@ -100,10 +140,18 @@ function makeWriter(format: RunFormat, model: Model, source: string): Writer {
 
 export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
+  positiveOrZero(args.topK);
   const { model, input, toX } = await prepare(args, env);
   const net = model.network;
+  let readout: Readout;
+  try {
+    readout = readoutFor(args, model, input.vocab);
+  } catch (err) {
+    input.close();
+    throw err;
+  }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  const writer = makeWriter(args.format, model, input.source);
+  const writer = makeWriter(args.format, model, input.source, readout);
   const pred = (s: NetworkStep): Float64Array | null => (model.head === null ? null : applyHead(model.head, s.y));
   try {
     const head = writer.begin(input.featureNames);
