@@ -246,7 +246,7 @@ export function findParts(extra: ReadonlyMap<string, Tensor>, net: Network, opts
   if (head !== null) {
     const biased = head.bias !== null;
     headPart = { weight: head.w.data, bias: head.bias?.data ?? null, outSize: rows(head), inSize: Y, name: head.name, biasName: head.biasName };
-    roles.set(head.name, `head: ${rows(head)} outputs`);
+    roles.set(head.name, `head: ${rows(head)} output${rows(head) === 1 ? '' : 's'}`);
     if (biased) roles.set(head.biasName!, `head bias`);
     explain.push(`head: ${desc(head)}${biased ? ` + ${visible(head.biasName!)}` : ', no bias'}: ${headWhy}`);
     if (head.module !== 'head' && opts.head === undefined) notes.push(explain[explain.length - 1]!);
