@@ -50,6 +50,7 @@ describe('gatescope inspect', () => {
       expect(lines.some((l) => l.startsWith(head))).toBe(true);
       if (embedding !== null) expect(lines.some((l) => l.startsWith(`${embedding}: the only table of rows of`))).toBe(true);
       else expect(lines.some((l) => l.startsWith('embedding'))).toBe(false);
+      expect(lines.some((l) => l.startsWith('recurrent   ') && l.endsWith('...: the only module with PyTorch recurrent names'))).toBe(true);
       // nothing the commands use is "not used"
       expect(lines.some((l) => l.startsWith('not used'))).toBe(false);
     });
@@ -64,7 +65,8 @@ describe('gatescope inspect', () => {
     });
 
     it('and --head / --embedding change the answer as they change the run', async () => {
-      const res = await runCli(['inspect', join(models, 'char_lm.json'), '--head', 'none', '--embedding', 'none']);
+      const res = await runCli(['inspect', join(models, 'char_lm.json'), '--head', 'none', '--embedding', 'none', '--prefix', 'lstm.']);
+    expect(res.stdout).toContain('recurrent   lstm.weight_ih_l0, lstm.weight_hh_l0, ...: chosen with --prefix');
       expect(res.stdout).toContain('not used    embed.weight, fc.weight, fc.bias');
       expect(res.stdout).not.toMatch(/^head /m);
       const bad = await runCli(['inspect', join(models, 'char_lm.json'), '--head', 'decoder']);

@@ -46,7 +46,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
   };
   cellKindFrom(flags); // validates --nonlinearity against --cell before reading anything
   const file = await readWeightsFile(args.weights, flags, env);
-  const desc = describeWeights(file, { source: args.weights, head: args.head, embedding: args.embedding });
+  const desc = describeWeights(file, { source: args.weights, prefixGiven: args.prefix !== undefined, head: args.head, embedding: args.embedding });
   const text = args.json === true ? `${inertJson(desc, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
   const sink = stdoutSink(env);
   try {

@@ -24,6 +24,8 @@ export interface WeightsDescription {
   readonly peepholes: boolean;
   /** PyTorch module prefix ('' when none). */
   readonly prefix: string;
+  /** Which tensors are the recurrent module, and why (PyTorch names; ONNX and Keras list `modules`). */
+  readonly recurrent: string | null;
   /** ONNX nodes or Keras layers, bottom first. */
   readonly modules: readonly string[];
   /** Every tensor in the file. */
@@ -50,6 +52,8 @@ export interface WeightsDescription {
 export interface DescribeOptions {
   /** File name for messages about --head / --embedding. */
   readonly source?: string | undefined;
+  /** Whether --prefix chose the recurrent module. */
+  readonly prefixGiven?: boolean | undefined;
   readonly head?: string | undefined;
   readonly embedding?: string | undefined;
 }
@@ -106,6 +110,12 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
     clip: net.clip ?? null,
     peepholes,
     prefix: file.prefix,
+    recurrent:
+      file.layout !== 'pytorch'
+        ? null
+        : `${visible(file.prefix)}weight_ih_l0, ${visible(file.prefix)}weight_hh_l0, ...: ${
+            opts.prefixGiven === true ? 'chosen with --prefix' : 'the only module with PyTorch recurrent names'
+          }`,
     modules: file.modules,
     tensors,
     parameterCount,
@@ -155,6 +165,7 @@ export function formatWeightsDescription(d: WeightsDescription): string {
   if (d.peepholes) parts.push('peepholes');
   if (d.clip !== null) parts.push(`clip ${d.clip}`);
   row('network', parts.join(', '));
+  if (d.recurrent !== null) row('recurrent', d.recurrent);
   row('parameters', `${d.parameterCount} as the engine holds them (the file: ${d.fileValueCount} values in ${d.tensors.length} tensors)`);
   if (d.initialState.h0 || d.initialState.c0) {
     row('init state', [d.initialState.h0 ? 'h0' : '', d.initialState.c0 ? 'c0' : ''].filter(Boolean).join(', ') + ' stored in the file');

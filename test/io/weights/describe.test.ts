@@ -51,8 +51,9 @@ describe('describeWeights', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('format      safetensors, PyTorch names, prefix "lstm."');
     expect(lines[1]).toBe('network     LSTM, input 3, hidden 4, 2 layers, bidirectional, bias');
-    expect(lines[2]).toBe('parameters  736 as the engine holds them (the file: 769 values in 19 tensors)');
-    expect(lines[3]).toBe('tensors');
+    expect(lines[2]).toBe('recurrent   lstm.weight_ih_l0, lstm.weight_hh_l0, ...: the only module with PyTorch recurrent names');
+    expect(lines[3]).toBe('parameters  736 as the engine holds them (the file: 769 values in 19 tensors)');
+    expect(lines[4]).toBe('tensors');
     expect(lines).toContain('  lstm.weight_hh_l1_reverse  F32  [16, 4]  weight_hh_l1_reverse');
     // the head and the embedding that run, stats and the viewer use are not "not used" (issue 13)
     expect(lines.some((l) => l.startsWith('not used'))).toBe(false);
