@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
-import { InputError } from '../io/errors.js';
+import { InputError, visible } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
@@ -273,6 +273,8 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
       if (flags[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} sets up random weights; it cannot be used with --weights`);
     }
     const file = await readWeightsFile(flags.weights, flags, env);
+    // What the reader assumed or left out (a weights-only Keras file's activation, ...), said once
+    for (const note of file.notes) env.stderr.write(`gatescope: note: ${visible(flags.weights, 200)}: ${note}\n`);
     const network = file.network;
     const embedding = tensorEmbedding(file, flags.weights, network.inputSize);
     const head = tensorHead(file, flags.weights, network.hiddenSize * network.directions.length);

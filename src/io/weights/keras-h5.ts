@@ -38,6 +38,7 @@ export interface KerasFile {
 }
 
 const CELL_VARS = ['kernel', 'recurrent_kernel', 'bias'];
+const WEIGHT_LEAVES = new Set(['kernel', 'recurrent_kernel', 'bias', 'embeddings']);
 
 /**
  * The Keras model in an open HDF5 file. `config` is the model config from elsewhere (a .keras
@@ -112,7 +113,7 @@ function legacyEntries(f: Hdf5Reader, base: string, layerNames: readonly string[
       const leaf = segs.pop()!.replace(/:\d+$/, '');
       const dirSeg = segs.find((s) => s !== layer && /^(forward|backward)_/.test(s));
       const direction = dirSeg === undefined ? null : dirSeg.startsWith('forward_') ? 'forward' : 'backward';
-      read(f, path, name, infos, (tensor) => entries.push({ layer, direction, leaf, path: name, tensor }));
+      read(f, path, name, infos, WEIGHT_LEAVES.has(leaf), (tensor) => entries.push({ layer, direction, leaf, path: name, tensor }));
     }
   }
   return { entries, infos };
@@ -131,7 +132,7 @@ function keras3Entries(f: Hdf5Reader, root: string, byKey: Map<string, KerasLaye
       if (n !== String(i)) throw new InputError(`expected datasets 0, 1, 2, ... in ${v.slice(1)}, got ${JSON.stringify(n)}`, { source, tensor: join(v, n).slice(1) });
       const p = join(v, n);
       if (f.kind(p) !== 'dataset') throw new InputError('missing dataset', { source, tensor: p.slice(1) });
-      read(f, p, p.slice(1), infos, (tensor) => entries.push({ layer, direction, leaf: names[i] ?? `var_${i}`, path: p.slice(1), tensor }));
+      read(f, p, p.slice(1), infos, names[i] !== undefined, (tensor) => entries.push({ layer, direction, leaf: names[i] ?? `var_${i}`, path: p.slice(1), tensor }));
     }
   };
   for (const key of keys) {
@@ -150,11 +151,15 @@ function keras3Entries(f: Hdf5Reader, root: string, byKey: Map<string, KerasLaye
   return { entries, infos };
 }
 
-/** Reads a float dataset into `add`, and lists every dataset (a non-float one as not used). */
-function read(f: Hdf5Reader, path: string, name: string, infos: TensorInfo[], add: (t: ReturnType<Hdf5Reader['readFloat']>) => void): void {
+/**
+ * Reads a float dataset into `add`, and lists every dataset. A weight the network needs (`required`:
+ * a kernel, bias, ...) must be float (readFloat names the dtype otherwise); any other non-float one
+ * (a Dropout's seed) is listed as not used.
+ */
+function read(f: Hdf5Reader, path: string, name: string, infos: TensorInfo[], required: boolean, add: (t: ReturnType<Hdf5Reader['readFloat']>) => void): void {
   const info = f.info(path);
   infos.push({ name, shape: info.shape, dtype: info.dtype });
-  if ((FLOAT_DTYPES as readonly string[]).includes(info.dtype)) add(f.readFloat(path, name));
+  if (required || (FLOAT_DTYPES as readonly string[]).includes(info.dtype)) add(f.readFloat(path, name));
 }
 
 function withRoles(infos: TensorInfo[], w: KerasModelWeights): TensorInfo[] {

@@ -177,7 +177,7 @@ function plan(layers: readonly KerasLayerConfig[], source: string, keyOf: (l: Ke
         if (act !== 'tanh' && act !== 'relu') refuse(r.layer, `activation ${JSON.stringify(act)}: gatescope runs a SimpleRNN with tanh or relu`);
         here = act === 'relu' ? 'rnn_relu' : 'rnn_tanh';
       } else {
-        if (act !== 'tanh') refuse(r.layer, `activation ${JSON.stringify(act)}: gatescope runs an ${c.className} with tanh only`);
+        if (act !== 'tanh') refuse(r.layer, `activation ${JSON.stringify(act)}: gatescope runs ${c.className === 'LSTM' ? 'an' : 'a'} ${c.className} with tanh only`);
         const rec = cfg.recurrent_activation ?? 'sigmoid';
         if (rec !== 'sigmoid') {
           refuse(r.layer, `recurrent_activation ${JSON.stringify(rec)}: gatescope's gates are the logistic sigmoid (Keras 2.3+ default)`);
@@ -289,7 +289,16 @@ export function networkFromKerasModel(
     throw new InputError(`the model config says ${cellLabel(p.kind)}, not a ${cellLabel(opts.kind)} as --cell says`, { source });
   }
   if (p !== null) kind = p.kind;
-  const k = networkFromKeras(use, { source, prefix: opts.prefix, kind });
+  let k: KerasWeights;
+  try {
+    k = networkFromKeras(use, { source, prefix: opts.prefix, kind });
+  } catch (err) {
+    // name the tensor as the file has it, not by the name keras.ts was given
+    const e = err instanceof InputError && err.tensor !== undefined ? byName.get(err.tensor) : undefined;
+    if (e === undefined) throw err;
+    const ie = err as InputError;
+    throw new InputError(ie.message, { source: ie.source, tensor: e.path, ...(ie.hint !== undefined ? { hint: ie.hint } : {}) });
+  }
   let network = k.network;
   if (p !== null) {
     if (network.kind === 'gru' && p.resetAfter !== null && network.bias && network.linearBeforeReset !== p.resetAfter) {
