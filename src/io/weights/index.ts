@@ -19,7 +19,8 @@
 import type { CellKind, InitialState } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
 import { decodeWholeText } from '../input.js';
-import { hdf5IsReady, hdf5Ready, looksLikeHdf5, withHdf5 } from './hdf5.js';
+import { hdf5IsReady, looksLikeHdf5, withHdf5 } from './hdf5.js';
+import { kerasFromHdf5Isolated, type Hdf5Limits } from './hdf5-isolated.js';
 import { looksLikeKeras, networkFromKeras } from './keras.js';
 import { kerasFromHdf5, type KerasFile } from './keras-h5.js';
 import { networkFromKerasModel, kerasConfigLayers, type KerasEntry } from './keras-model.js';
@@ -61,6 +62,8 @@ export interface LoadWeightsAsyncOptions extends LoadWeightsOptions {
    * checked to stay inside the folder (no `..`, not absolute). The caller bounds the bytes.
    */
   readSibling?: ((path: string) => Promise<Uint8Array>) | undefined;
+  /** The HDF5 reader's worker thread and time limit (hdf5-isolated.ts). */
+  hdf5?: Hdf5Limits | undefined;
 }
 
 export interface WeightsFile extends LoadedWeights {
@@ -131,7 +134,12 @@ export function loadWeights(bytes: Uint8Array, opts: LoadWeightsOptions): Weight
 export async function loadWeightsAsync(bytes: Uint8Array, opts: LoadWeightsAsyncOptions): Promise<WeightsFile> {
   try {
     const format = opts.format ?? detectWeightsFormat(bytes, opts.source);
-    if (format === 'keras-h5' || format === 'keras-v3') await hdf5Ready();
+    if (format === 'keras-h5' || format === 'keras-v3') {
+      // the HDF5 library runs in a worker thread under a time limit
+      const { config, metadata, h5 } = kerasContainer(format, bytes, opts.source);
+      const k = await kerasFromHdf5Isolated(h5, config, { source: opts.source, prefix: opts.prefix, kind: opts.kind }, opts.hdf5);
+      return kerasWeightsFile(format, k, new Map([...k.metadata, ...metadata]), opts);
+    }
     let shards = opts.shards;
     if (shards === undefined && (format === 'tfjs' || format === 'pytorch-json' || format === 'keras-json')) {
       const model = tfjsModelOf(bytes, opts, format === 'tfjs');
@@ -173,16 +181,8 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
   switch (format) {
     case 'keras-h5':
     case 'keras-v3': {
-      if (!hdf5IsReady()) throw new Error(`${format} needs the HDF5 reader: use loadWeightsAsync (or await it once first)`);
-      let config: unknown;
-      let metadata = new Map<string, string>();
-      let h5 = bytes;
-      if (format === 'keras-v3') {
-        const z = readKerasZip(bytes, source);
-        config = z.config;
-        metadata = z.metadata;
-        h5 = z.weights;
-      }
+      if (!hdf5IsReady()) throw new Error(`${format} needs the HDF5 reader: use loadWeightsAsync (or await hdf5Ready() once first)`);
+      const { config, metadata, h5 } = kerasContainer(format, bytes, source);
       const k = withHdf5(h5, source, (f) => kerasFromHdf5(f, config, opts));
       return kerasWeightsFile(format, k, new Map([...k.metadata, ...metadata]), opts);
     }
@@ -224,6 +224,13 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
       return fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
     }
   }
+}
+
+/** The HDF5 bytes of a .h5 or .keras file, with a .keras file's config and metadata. */
+function kerasContainer(format: 'keras-h5' | 'keras-v3', bytes: Uint8Array, source: string): { config: unknown; metadata: Map<string, string>; h5: Uint8Array } {
+  if (format === 'keras-h5') return { config: undefined, metadata: new Map(), h5: bytes };
+  const z = readKerasZip(bytes, source);
+  return { config: z.config, metadata: z.metadata, h5: z.weights };
 }
 
 function loadTfjs(model: TfjsModel, opts: LoadWeightsOptions): WeightsFile {
