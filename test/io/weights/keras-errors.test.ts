@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/io/errors.js';
 import { hdf5Ready } from '../../../src/io/weights/hdf5.js';
@@ -153,6 +154,28 @@ describe('damaged .keras zips', () => {
     bad[at] = bad[at]! ^ 0xff;
     const e = await loadError(bad, { source: 'm.keras' });
     expect(e.format()).toBe('m.keras: model.weights.h5: CRC-32 mismatch (a damaged zip)');
+  });
+
+  it('refuses an entry that claims more than deflate can give, before inflating (a zip bomb)', async () => {
+    const z = zipSync({ 'metadata.json': strToU8('{}'), 'config.json': strToU8('{}'), 'model.weights.h5': new Uint8Array(1 << 20) }, { level: 9 });
+    // the directory's uncompressed size of model.weights.h5 -> 3 GB
+    let at = z.length - 22;
+    while (!(z[at] === 0x50 && z[at + 1] === 0x4b && z[at + 2] === 0x05 && z[at + 3] === 0x06)) at--;
+    const view = new DataView(z.buffer);
+    let cd = view.getUint32(at + 16, true);
+    for (;;) {
+      const nameLength = view.getUint16(cd + 28, true);
+      const name = new TextDecoder().decode(z.subarray(cd + 46, cd + 46 + nameLength));
+      if (name === 'model.weights.h5') break;
+      cd += 46 + nameLength + view.getUint16(cd + 30, true) + view.getUint16(cd + 32, true);
+    }
+    view.setUint32(cd + 24, 3e9, true);
+    const e = await loadError(z, { source: 'bomb.keras' });
+    expect(e.format()).toMatch(/^bomb\.keras: model\.weights\.h5: declares 3000000000 bytes from \d+ compressed, more than deflate can give \(a damaged zip or a zip bomb\)$/);
+    // and an honest deflated zip of a real model reads
+    const real = unzipSync(zip);
+    const ok = await loadWeightsAsync(zipSync(real, { level: 6 }), { source: 'deflated.keras' });
+    expect(ok.network.kind).toBe('rnn_relu');
   });
 
   it('leaves other zips (a PyTorch .pt) to the other readers', () => {
