@@ -181,7 +181,9 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
   switch (format) {
     case 'keras-h5':
     case 'keras-v3': {
-      if (!hdf5IsReady()) throw new Error(`${format} needs the HDF5 reader: use loadWeightsAsync (or await hdf5Ready() once first)`);
+      if (!hdf5IsReady()) {
+        throw new InputError('a Keras HDF5 file: its reader (WebAssembly) starts asynchronously', { source, hint: 'read it with loadWeightsAsync' });
+      }
       const { config, metadata, h5 } = kerasContainer(format, bytes, source);
       const k = withHdf5(h5, source, (f) => kerasFromHdf5(f, config, opts));
       return kerasWeightsFile(format, k, new Map([...k.metadata, ...metadata]), opts);
