@@ -139,6 +139,45 @@ describe('damaged HDF5', () => {
   });
 });
 
+describe('layouts Keras writes in rarer cases', () => {
+  /** One LSTM (D=3, H=2) and a Dense(1) head in a tf.keras save_weights file. */
+  const build = (chunked: boolean, names: (layer: string, w: string) => string) =>
+    makeH5((f) => {
+      if (chunked) {
+        // save_attributes_to_hdf5_group splits lists longer than 64 KB into name0, name1, ...
+        f.create_attribute('layer_names0', ['lstm']);
+        f.create_attribute('layer_names1', ['dense']);
+      } else {
+        f.create_attribute('layer_names', ['lstm', 'dense']);
+      }
+      const g = f.create_group('lstm');
+      const ws = ['kernel', 'recurrent_kernel', 'bias'].map((w) => names('lstm', w));
+      g.create_attribute('weight_names', ws);
+      dataset(g, ws[0]!, Float32Array.from({ length: 24 }, (_, i) => i / 24), [3, 8]);
+      dataset(g, ws[1]!, Float32Array.from({ length: 16 }, (_, i) => -i / 16), [2, 8]);
+      dataset(g, ws[2]!, f32(8, 0.5), [8]);
+      const d = f.create_group('dense');
+      const dn = ['kernel', 'bias'].map((w) => names('dense', w));
+      d.create_attribute('weight_names', dn);
+      dataset(d, dn[0]!, f32(2, 0.25), [2, 1]);
+      dataset(d, dn[1]!, f32(1, -1), [1]);
+    });
+
+  it('reads layer_names split into chunks and Keras 3 legacy .h5 weight paths as tf.keras names', async () => {
+    const tfKeras = await loadWeightsAsync(build(false, (l, w) => (l === 'lstm' ? `lstm/lstm_cell/${w}:0` : `dense/${w}:0`)), { source: 'a.h5' });
+    const chunked = await loadWeightsAsync(build(true, (l, w) => (l === 'lstm' ? `lstm/lstm_cell/${w}:0` : `dense/${w}:0`)), { source: 'b.h5' });
+    // Keras 3's legacy_h5_format names weights by their path: sequential/lstm/lstm_cell/kernel
+    const keras3 = await loadWeightsAsync(build(false, (l, w) => (l === 'lstm' ? `sequential/lstm/lstm_cell/${w}` : `sequential/dense/${w}`)), { source: 'c.h5' });
+    for (const other of [chunked, keras3]) {
+      expect(other.network).toEqual(tfKeras.network);
+      expect(other.extra.get('head.weight')).toEqual(tfKeras.extra.get('head.weight'));
+      expect(other.extra.get('head.bias')?.data).toEqual(Float32Array.of(-1));
+    }
+    // weight_ih row 0 (gate i, unit 0), column 1 (input 1) is the kernel's [1][0]: flat index 8
+    expect(tfKeras.network.layers[0]![0]!.wIh[1]).toBeCloseTo(8 / 24, 7);
+  });
+});
+
 describe('damaged .keras zips', () => {
   const zip = fixture('simple_rnn_relu.keras');
 
