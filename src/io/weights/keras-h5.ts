@@ -20,6 +20,7 @@
  *   /layers/bidirectional/forward_layer/cell/vars/0..2, /layers/bidirectional/backward_layer/...
  *   /layers/dense/vars/0, 1                 kernel, bias
  *   /layers/embedding/vars/0                embeddings
+ *   /layers/time_distributed/layer/vars/0, 1  a TimeDistributed(Dense)'s kernel, bias
  *   /optimizer/vars/...                     not read
  *
  *   A layer's key is its class name in snake_case with `_1`, `_2` for repeats (not its name);
@@ -141,6 +142,9 @@ function keras3Entries(f: Hdf5Reader, root: string, byKey: Map<string, KerasLaye
     const own = cls === 'Embedding' || (cls === undefined && /^embedding(_\d+)?$/.test(key)) ? ['embeddings'] : cls === 'Dense' || (cls === undefined && /^dense(_\d+)?$/.test(key)) ? ['kernel', 'bias'] : [];
     vars(base, key, null, own);
     if (f.kind(join(base, 'cell')) === 'group') vars(join(base, 'cell'), key, null, CELL_VARS);
+    // TimeDistributed keeps the layer it wraps in `layer` (a Dense: kernel, bias)
+    const td = cls === 'TimeDistributed' || (cls === undefined && /^time_distributed(_\d+)?$/.test(key));
+    if (td && f.kind(join(base, 'layer')) === 'group') vars(join(base, 'layer'), key, null, ['kernel', 'bias']);
     for (const [half, direction] of [['forward_layer', 'forward'], ['backward_layer', 'backward']] as const) {
       const h = join(base, half);
       if (f.kind(h) !== 'group') continue;

@@ -10,7 +10,7 @@
  *   go_backwards          one layer only: our reverse direction (refused when layers stack on it)
  *   Bidirectional         merge_mode concat only (our output is [forward h | reverse h])
  *   return_sequences      False on the last layer: the Dense head reads only the last step (a note)
- *   Dense after the RNN   the linear head (`head.weight` / `head.bias`); a non-linear activation
+ *   Dense after the RNN   the linear head (`head.weight` / `head.bias`), also as TimeDistributed(Dense); a non-linear activation
  *                         is not applied (a note); several Dense layers are no single linear head
  *   Embedding before it   `embedding.weight`; mask_zero noted
  *
@@ -212,12 +212,14 @@ function plan(layers: readonly KerasLayerConfig[], source: string, keyOf: (l: Ke
 
   // The head: one Dense after the recurrent layers (pass-through layers aside).
   let head: KerasLayerConfig | null = null;
-  const dense = after.filter((l) => l.className === 'Dense');
-  const others = after.filter((l) => l.className !== 'Dense');
+  // TimeDistributed(Dense) is the same per-step head
+  const isDense = (l: KerasLayerConfig): boolean => l.className === 'Dense' || (l.className === 'TimeDistributed' && wrapped(l)?.className === 'Dense');
+  const dense = after.filter(isDense);
+  const others = after.filter((l) => !isDense(l));
   if (dense.length === 1 && after[0] === dense[0]) {
     head = dense[0]!;
-    const act = head.config.activation ?? 'linear';
-    if (act !== 'linear') notes.push(`Dense ${JSON.stringify(visible(head.name))} has activation ${JSON.stringify(act)}: pred is its input to ${JSON.stringify(act)} (the head is linear)`);
+    const act = (head.className === 'TimeDistributed' ? wrapped(head)!.config : head.config).activation ?? 'linear';
+    if (act !== 'linear') notes.push(`${head.className === 'TimeDistributed' ? 'TimeDistributed(Dense)' : 'Dense'} ${JSON.stringify(visible(head.name))} has activation ${JSON.stringify(act)}: pred is its input to ${JSON.stringify(act)} (the head is linear)`);
     const lastCfg = recurrent.at(-1)!.cells[0]!.config;
     if (lastCfg.return_sequences !== true) {
       notes.push(`return_sequences=False: the model's Dense reads only the last step; pred at earlier steps is what it would read there`);
@@ -237,6 +239,13 @@ function plan(layers: readonly KerasLayerConfig[], source: string, keyOf: (l: Ke
     embedding: embedding === null ? null : keyOf(embedding),
     notes,
   };
+}
+
+/** The layer a wrapper (TimeDistributed) holds, or null. */
+function wrapped(l: KerasLayerConfig): KerasLayerConfig | null {
+  const inner = l.config.layer;
+  if (!isObject(inner) || typeof inner.class_name !== 'string' || !isObject(inner.config)) return null;
+  return { name: typeof inner.config.name === 'string' ? inner.config.name : l.name, className: inner.class_name, config: inner.config };
 }
 
 function innerLayer(l: KerasLayerConfig, field: string, source: string): KerasLayerConfig {

@@ -178,6 +178,54 @@ describe('layouts Keras writes in rarer cases', () => {
   });
 });
 
+describe('a TimeDistributed(Dense) head', () => {
+  it('is the linear head, in a Keras 2 full save and a Keras 3 weights file', async () => {
+    const lstm = (g: H5Group, names: string[]) => {
+      dataset(g, names[0]!, f32(24), [3, 8]);
+      dataset(g, names[1]!, f32(16), [2, 8]);
+      dataset(g, names[2]!, f32(8), [8]);
+    };
+    const keras2 = makeH5((f) => {
+      f.create_attribute(
+        'model_config',
+        JSON.stringify({
+          class_name: 'Sequential',
+          config: {
+            layers: [
+              { class_name: 'LSTM', config: { name: 'lstm', units: 2, return_sequences: true } },
+              { class_name: 'TimeDistributed', config: { name: 'time_distributed', layer: { class_name: 'Dense', config: { name: 'dense', units: 1, activation: 'sigmoid' } } } },
+            ],
+          },
+        }),
+      );
+      const mw = f.create_group('model_weights');
+      mw.create_attribute('layer_names', ['lstm', 'time_distributed']);
+      const g = mw.create_group('lstm');
+      const names = ['lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0'];
+      g.create_attribute('weight_names', names);
+      lstm(g, names);
+      const t = mw.create_group('time_distributed');
+      t.create_attribute('weight_names', ['time_distributed/kernel:0', 'time_distributed/bias:0']);
+      dataset(t, 'time_distributed/kernel:0', f32(2, 0.5), [2, 1]);
+      dataset(t, 'time_distributed/bias:0', f32(1, 0.25), [1]);
+    });
+    const a = await loadWeightsAsync(keras2, { source: 'td.h5' });
+    expect(a.extra.get('head.weight')?.shape).toEqual([1, 2]);
+    expect(a.notes).toContain('TimeDistributed(Dense) "time_distributed" has activation "sigmoid": pred is its input to "sigmoid" (the head is linear)');
+    const keras3 = makeH5((f) => {
+      const layers = f.create_group('layers');
+      const cell = layers.create_group('lstm').create_group('cell').create_group('vars');
+      lstm(cell, ['0', '1', '2']);
+      const td = layers.create_group('time_distributed').create_group('layer').create_group('vars');
+      dataset(td, '0', f32(2, 0.5), [2, 1]);
+      dataset(td, '1', f32(1, 0.25), [1]);
+    });
+    const b = await loadWeightsAsync(keras3, { source: 'td.weights.h5' });
+    expect(b.extra.get('head.weight')?.data).toEqual(Float32Array.of(0.5, 0.5));
+    expect(b.extra.get('head.bias')?.data).toEqual(Float32Array.of(0.25));
+  });
+});
+
 describe('damaged .keras zips', () => {
   const zip = fixture('simple_rnn_relu.keras');
 
