@@ -4,6 +4,6 @@
  */
 export * from './engine/index.js';
 export * from './io/index.js';
-export { loadWeights, describeWeights, formatWeightsDescription, type WeightsFile, type LoadWeightsOptions } from './io/weights/index.js';
+export { loadWeights, loadWeightsAsync, describeWeights, formatWeightsDescription, type WeightsFile, type LoadWeightsOptions, type LoadWeightsAsyncOptions } from './io/weights/index.js';
 export { networkFromStateDict, stateDictFromNetwork, type LoadedWeights } from './io/weights/pytorch.js';
 export type { Tensor } from './io/weights/tensor.js';

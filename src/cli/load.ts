@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError, visible } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
@@ -13,7 +13,7 @@ import { formatBytes } from '../io/lines.js';
 import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
 import { npyRows, type NpyRows } from '../trace/npy-rows.js';
-import { detectWeightsFormat, loadWeights, type WeightsFile } from '../io/weights/index.js';
+import { detectWeightsFormat, loadWeightsAsync, type WeightsFile } from '../io/weights/index.js';
 import { findParts, recordToX, type Embedding, type LinearHead } from '../io/weights/parts.js';
 import { stdinHasData, type CliEnv } from './env.js';
 import { UsageError, withPath } from './errors.js';
@@ -132,8 +132,24 @@ export async function readWeightsFile(path: string, flags: ModelFlags, env: CliE
   const bytes = await readWholeFile(path, env, { maxBytes, flag: '--max-weights-bytes', ...(early ? { early } : {}) });
   // `--cell rnn` alone accepts either nonlinearity from a file that states it (ONNX, Keras)
   const anyRnn = flags.cell === 'rnn' && flags.nonlinearity === undefined;
-  const file = loadWeights(bytes, {
+  // TF.js shards: files beside the weights file, all of them together under the same limit
+  let budget = maxBytes - bytes.length;
+  const readSibling = async (name: string): Promise<Uint8Array> => {
+    const folder = dirname(resolve(env.cwd, path));
+    const full = resolve(folder, name);
+    const rel = relative(folder, full);
+    // io has refused `..` and absolute names already; this keeps the promise whatever it let by
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new InputError(`shard path ${JSON.stringify(name)} leaves the model's folder`, { source: path });
+    }
+    const shown = join(dirname(path), name);
+    const shard = await readWholeFile(shown, env, { maxBytes: Math.max(0, budget), flag: '--max-weights-bytes (model.json and its shards together)' });
+    budget -= shard.length;
+    return shard;
+  };
+  const file = await loadWeightsAsync(bytes, {
     source: path,
+    readSibling,
     prefix: flags.prefix,
     kind: anyRnn ? undefined : cellKindFrom(flags),
     format: flags.weightsFormat,
@@ -214,6 +230,8 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
       if (flags[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} sets up random weights; it cannot be used with --weights`);
     }
     const file = await readWeightsFile(flags.weights, flags, env);
+    // What the reader assumed or left out (a weights-only Keras file's activation, ...), said once
+    for (const note of file.notes) env.stderr.write(`gatescope: note: ${visible(flags.weights, 200)}: ${note}\n`);
     const network = file.network;
     const parts = findParts(file.extra, network, { source: flags.weights, head: flags.head, embedding: flags.embedding, tokens: flags.vocab !== undefined });
     if (parts.ambiguity !== null) throw new InputError(parts.ambiguity.message, { source: flags.weights, hint: parts.ambiguity.hint });

@@ -16,6 +16,7 @@ const WEIGHTS = join(ROOT, 'fixtures', 'demos', 'remember', 'lstm.json');
 const dir = mkdtempSync(join(tmpdir(), 'gs-bundle-'));
 const csv = join(dir, 'x.csv');
 writeFileSync(csv, 'a,b\n1,2\n0.5,-1\n3,0.25\n');
+writeFileSync(join(dir, 'x3.csv'), 'a,b,c\n1,2,3\n0.5,-1,0\n');
 
 /** Runs the bundled CLI with output to a pipe, logging every module it resolves. */
 function bundledImports(args: string[]): { urls: string[]; stdout: string } {
@@ -59,6 +60,9 @@ describe('the bundle', () => {
     ['run', ['run', csv, '--cell', 'gru']],
     ['stats', ['stats', csv, '--hidden-size', '4']],
     ['inspect', ['inspect', WEIGHTS]],
+    // the HDF5 reader (h5wasm) runs in its worker thread, from dist/io beside the bundle
+    ['inspect of a Keras .h5', ['inspect', join(ROOT, 'fixtures', 'weights', 'keras', 'lstm_dense.h5')]],
+    ['run on a .keras file', ['run', csv.replace('x.csv', 'x3.csv'), '--weights', join(ROOT, 'fixtures', 'weights', 'keras', 'simple_rnn_relu.keras')]],
     ['snapshot', [csv, '--hidden-size', '3']],
   ];
   for (const [name, args] of headless) {

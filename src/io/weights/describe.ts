@@ -136,6 +136,9 @@ const FORMAT_LABEL: Readonly<Record<WeightsFormat, string>> = {
   'keras-json': 'Keras weights (JSON)',
   safetensors: 'safetensors',
   onnx: 'ONNX',
+  'keras-h5': 'Keras HDF5 (.h5)',
+  'keras-v3': 'Keras 3 (.keras)',
+  tfjs: 'TensorFlow.js layers model',
 };
 
 /** At most this many tensor rows; a file with a large head or many layers still prints in a screen. */

@@ -5,6 +5,12 @@
  *   onnx          a protobuf ModelProto (first byte a field tag such as 0x08 ir_version)   onnx.ts
  *   pytorch-json  `{` with PyTorch names (weight_ih_l0, ...)                               state-dict-json.ts
  *   keras-json    `{` with Keras names (kernel, recurrent_kernel, bias)                   keras.ts
+ *   keras-h5      the HDF5 signature \x89HDF\r\n\x1a\n (Keras 2 .h5, Keras 3 .weights.h5)     keras-h5.ts
+ *   keras-v3      a zip (PK\x03\x04) with config.json and model.weights.h5 (.keras)         keras-zip.ts
+ *   tfjs          `{` with a weightsManifest list (TF.js model.json; shards beside it)     tfjs.ts
+ *
+ * The HDF5 reader (WebAssembly) starts asynchronously and TF.js shards are other files, so those
+ * formats need loadWeightsAsync (or, synchronously, a started reader / the shards given in `shards`).
  *
  * The containers (JSON, safetensors) deliver named tensors; the naming (PyTorch or Keras, found from
  * the names or forced with `layout`) decides how they map onto the engine. ONNX maps its own node.
@@ -13,16 +19,22 @@
 import type { CellKind, InitialState } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
 import { decodeWholeText } from '../input.js';
+import { hdf5IsReady, looksLikeHdf5, withHdf5 } from './hdf5.js';
+import { kerasFromHdf5Isolated, type Hdf5Limits } from './hdf5-isolated.js';
 import { looksLikeKeras, networkFromKeras } from './keras.js';
+import { kerasFromHdf5, type KerasFile } from './keras-h5.js';
+import { networkFromKerasModel, kerasConfigLayers, type KerasEntry } from './keras-model.js';
+import { looksLikeKerasZip, readKerasZip } from './keras-zip.js';
+import { looksLikeTfjs, mayBeTfjs, parseTfjsModel, tfjsShardPaths, tfjsTensors, type TfjsModel } from './tfjs.js';
 import { loadOnnx, looksLikeOnnx } from './onnx.js';
 import { networkFromStateDict, type LoadedWeights } from './pytorch.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
-import { parseStateDictJson } from './state-dict-json.js';
+import { jsonSyntaxError, parseStateDictJson } from './state-dict-json.js';
 import { FLOAT_DTYPES, type Tensor, type TensorInfo } from './tensor.js';
 
-export type WeightsFormat = 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json';
+export type WeightsFormat = 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | 'keras-h5' | 'keras-v3' | 'tfjs';
 
-export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch-json', 'safetensors', 'onnx', 'keras-json'];
+export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch-json', 'safetensors', 'onnx', 'keras-json', 'keras-h5', 'keras-v3', 'tfjs'];
 
 /** How tensor names map onto the engine. */
 export type WeightsLayout = 'pytorch' | 'keras' | 'onnx';
@@ -40,6 +52,18 @@ export interface LoadWeightsOptions {
   node?: string | undefined;
   /** --layout: read a JSON or safetensors file's names as Keras's (`keras`) or PyTorch's. */
   layout?: 'pytorch' | 'keras' | undefined;
+  /** TF.js: the shards, by their manifest path (loadWeightsAsync fills this through readSibling). */
+  shards?: ReadonlyMap<string, Uint8Array> | undefined;
+}
+
+export interface LoadWeightsAsyncOptions extends LoadWeightsOptions {
+  /**
+   * Reads a file beside the weights file (a TF.js shard) by its manifest path, which has been
+   * checked to stay inside the folder (no `..`, not absolute). The caller bounds the bytes.
+   */
+  readSibling?: ((path: string) => Promise<Uint8Array>) | undefined;
+  /** The HDF5 reader's worker thread and time limit (hdf5-isolated.ts). */
+  hdf5?: Hdf5Limits | undefined;
 }
 
 export interface WeightsFile extends LoadedWeights {
@@ -58,7 +82,10 @@ export interface WeightsFile extends LoadedWeights {
 }
 
 /** Which format the bytes are, from their content. */
-export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch-json' | 'safetensors' | 'onnx' {
+export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-h5' | 'keras-v3' {
+  if (looksLikeHdf5(bytes)) return 'keras-h5';
+  const zip = detectZip(bytes);
+  if (zip !== null) return zip;
   // safetensors first: its length's low byte may itself be `{` (0x7b), but a JSON text has no NULs.
   if (looksLikeSafetensors(bytes)) return 'safetensors';
   let i = 0;
@@ -72,6 +99,14 @@ export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch
   });
 }
 
+/**
+ * Which zip-based format the bytes are, or null (not a zip, or a zip no reader claims: the
+ * error's hint then names it).
+ */
+function detectZip(bytes: Uint8Array): 'keras-v3' | null {
+  return looksLikeKerasZip(bytes) ? 'keras-v3' : null;
+}
+
 /** Names what a common unsupported file is, so the hint can say how to convert it. */
 function formatHint(bytes: Uint8Array): string {
   const starts = (...b: number[]): boolean => b.every((v, k) => bytes[k] === v);
@@ -79,7 +114,6 @@ function formatHint(bytes: Uint8Array): string {
     return 'this looks like a PyTorch .pt/.pth zip; save it with safetensors.torch.save_file(model.state_dict(), path)';
   }
   if (starts(0x80)) return 'this looks like a pickle; save it with safetensors.torch.save_file(model.state_dict(), path)';
-  if (starts(0x89, 0x48, 0x44, 0x46)) return 'this looks like a Keras .h5 file; save {w.name: w.numpy().tolist()} as JSON';
   if (bytes.length === 0) return 'the file is empty';
   return 'see `gatescope --help` for the weights formats';
 }
@@ -93,10 +127,69 @@ export function loadWeights(bytes: Uint8Array, opts: LoadWeightsOptions): Weight
   }
 }
 
+/**
+ * loadWeights for every format: starts the HDF5 reader when the bytes are HDF5 or a .keras zip,
+ * and reads a TF.js model's shards through `readSibling`.
+ */
+export async function loadWeightsAsync(bytes: Uint8Array, opts: LoadWeightsAsyncOptions): Promise<WeightsFile> {
+  try {
+    const format = opts.format ?? detectWeightsFormat(bytes, opts.source);
+    if (format === 'keras-h5' || format === 'keras-v3') {
+      // the HDF5 library runs in a worker thread under a time limit
+      const { config, metadata, h5 } = kerasContainer(format, bytes, opts.source);
+      const k = await kerasFromHdf5Isolated(h5, config, { source: opts.source, prefix: opts.prefix, kind: opts.kind }, opts.hdf5);
+      return kerasWeightsFile(format, k, new Map([...k.metadata, ...metadata]), opts);
+    }
+    let shards = opts.shards;
+    if (shards === undefined && (format === 'tfjs' || format === 'pytorch-json' || format === 'keras-json')) {
+      const model = tfjsModelOf(bytes, opts, format === 'tfjs');
+      if (model !== null) {
+        if (opts.readSibling === undefined) throw new InputError('a TF.js model.json: its weight shards are separate files, and no way to read them was given', { source: opts.source });
+        const read = new Map<string, Uint8Array>();
+        for (const p of tfjsShardPaths(model)) read.set(p, await opts.readSibling(p));
+        shards = read;
+      }
+    }
+    return loadWeights(bytes, { ...opts, shards });
+  } catch (err) {
+    if (err instanceof InputError) throw visibleError(err);
+    throw err;
+  }
+}
+
+/** The TF.js model in a JSON weights file, or null when it is not one (unless `forced`). */
+function tfjsModelOf(bytes: Uint8Array, opts: LoadWeightsOptions, forced: boolean): TfjsModel | null {
+  const text = decodeWholeText(bytes, opts.source, 'a JSON weights file', 'save large weights as safetensors');
+  if (!forced && !mayBeTfjs(text)) return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    if (!forced) return null; // the state-dict reader reports the syntax error with line and column
+    throw jsonSyntaxError(text, err, opts.source);
+  }
+  if (!looksLikeTfjs(doc)) {
+    if (forced) throw new InputError('expected a TF.js model.json (an object with a weightsManifest list)', { source: opts.source, tensor: 'weightsManifest' });
+    return null;
+  }
+  return parseTfjsModel(doc, opts.source);
+}
+
 function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
   const { source } = opts;
   const format = opts.format ?? detectWeightsFormat(bytes, source);
   switch (format) {
+    case 'keras-h5':
+    case 'keras-v3': {
+      if (!hdf5IsReady()) {
+        throw new InputError('a Keras HDF5 file: its reader (WebAssembly) starts asynchronously', { source, hint: 'read it with loadWeightsAsync' });
+      }
+      const { config, metadata, h5 } = kerasContainer(format, bytes, source);
+      const k = withHdf5(h5, source, (f) => kerasFromHdf5(f, config, opts));
+      return kerasWeightsFile(format, k, new Map([...k.metadata, ...metadata]), opts);
+    }
+    case 'tfjs':
+      return loadTfjs(tfjsModelOf(bytes, opts, true)!, opts);
     case 'onnx': {
       const o = loadOnnx(bytes, opts);
       if (opts.prefix !== undefined) o.notes.push('--prefix does not apply to ONNX (choose a node with --node)');
@@ -121,6 +214,10 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
     }
     case 'pytorch-json':
     case 'keras-json': {
+      if (opts.format === undefined) {
+        const model = tfjsModelOf(bytes, opts, false);
+        if (model !== null) return loadTfjs(model, opts);
+      }
       const text = decodeWholeText(bytes, source, 'a JSON weights file', 'save large weights as safetensors');
       const tensors = parseStateDictJson(text, source);
       const infos = [...tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype ?? 'json' }));
@@ -129,6 +226,57 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
       return fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
     }
   }
+}
+
+/** The HDF5 bytes of a .h5 or .keras file, with a .keras file's config and metadata. */
+function kerasContainer(format: 'keras-h5' | 'keras-v3', bytes: Uint8Array, source: string): { config: unknown; metadata: Map<string, string>; h5: Uint8Array } {
+  if (format === 'keras-h5') return { config: undefined, metadata: new Map(), h5: bytes };
+  const z = readKerasZip(bytes, source);
+  return { config: z.config, metadata: z.metadata, h5: z.weights };
+}
+
+function loadTfjs(model: TfjsModel, opts: LoadWeightsOptions): WeightsFile {
+  const { source } = opts;
+  if (opts.shards === undefined) {
+    throw new InputError('a TF.js model.json: its weight shards are separate files; read it with loadWeightsAsync and readSibling', { source });
+  }
+  const { tensors, infos, notes } = tfjsTensors(model, opts.shards, source);
+  const layers = model.topology === undefined ? null : kerasConfigLayers(model.topology, source, 'modelTopology');
+  const entries: KerasEntry[] = [];
+  for (const [name, tensor] of tensors) {
+    const segs = name.split('/');
+    const leaf = segs.pop()!.replace(/:\d+$/, '');
+    const layer = segs[0] ?? '';
+    const dirSeg = segs.slice(1).find((s) => /^(forward|backward)_/.test(s));
+    entries.push({ layer, direction: dirSeg === undefined ? null : dirSeg.startsWith('forward_') ? 'forward' : 'backward', leaf, path: name, tensor });
+  }
+  const weights = networkFromKerasModel(entries, layers, opts);
+  const k: KerasFile = {
+    weights,
+    infos: infos.map((i) => ({ ...i, role: weights.roles.get(i.name) ?? (weights.extra.has(i.name) ? 'extra' : 'not used') })),
+    metadata: model.metadata,
+    notes: [...notes, ...(layers === null ? ['no modelTopology: the layer types come from the weights alone'] : [])],
+  };
+  return kerasWeightsFile('tfjs', k, model.metadata, opts);
+}
+
+function kerasWeightsFile(format: 'keras-h5' | 'keras-v3' | 'tfjs', k: KerasFile, metadata: ReadonlyMap<string, string>, opts: LoadWeightsOptions): WeightsFile {
+  const notes = [...k.notes, ...k.weights.notes];
+  if (opts.node !== undefined) notes.push('--node applies to ONNX only; ignored');
+  if (opts.layout === 'pytorch') notes.push('--layout pytorch does not apply: the file is Keras');
+  return {
+    format,
+    layout: 'keras',
+    network: k.weights.network,
+    prefix: '',
+    extra: k.weights.extra,
+    ignored: k.weights.ignored,
+    tensors: k.infos,
+    metadata,
+    initialState: null,
+    modules: k.weights.layers,
+    notes,
+  };
 }
 
 /** A container's named tensors through the PyTorch or the Keras name map. */

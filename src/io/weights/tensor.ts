@@ -142,7 +142,7 @@ export function decodeFloats(
         v = view.getFloat64(k * 8, true);
         break;
     }
-    out[k] = finiteFloat32(v, name, indexPath(shape, k), source);
+    out[k] = finiteFloat32(v, name, shape, k, source);
   }
   return out;
 }
@@ -150,13 +150,15 @@ export function decodeFloats(
 /** Numbers (protobuf float_data / double_data) to float32, finite-checked like decodeFloats. */
 export function floatsFromNumbers(values: ArrayLike<number>, shape: readonly number[], name: string, source: string): Float32Array {
   const out = new Float32Array(values.length);
-  for (let k = 0; k < values.length; k++) out[k] = finiteFloat32(values[k]!, name, indexPath(shape, k), source);
+  for (let k = 0; k < values.length; k++) out[k] = finiteFloat32(values[k]!, name, shape, k, source);
   return out;
 }
 
-function finiteFloat32(v: number, name: string, path: string, source: string): number {
+/** `at` is the index path, or the shape and flat index to make it from (only on failure: it costs a string per value). */
+function finiteFloat32(v: number, name: string, at: string | readonly number[], k: number, source: string): number {
   const f = Math.fround(v);
   if (!Number.isFinite(f)) {
+    const path = typeof at === 'string' ? at : indexPath(at, k);
     throw new InputError(`${name}${path} is ${v}, not a finite float32 number`, { source, tensor: name });
   }
   return f;
@@ -199,7 +201,7 @@ export function tensorFromNested(value: unknown, name: string, source: string): 
   let at = 0;
   const fill = (v: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
-      data[at++] = finiteFloat32(v as number, name, path, source);
+      data[at++] = finiteFloat32(v as number, name, path, 0, source);
       return;
     }
     const arr = v as unknown[];
