@@ -102,7 +102,7 @@ describe('gatescope inspect on Keras and TF.js files', () => {
   const want: Record<string, RegExp> = {
     'lstm_dense.h5': /^format {6}Keras HDF5 \(\.h5\), Keras names\nlayers {6}"lstm"\nnetwork {5}LSTM, input 3, hidden 4, 1 layer, forward, bias\n/,
     'gru_bidir_2l.h5': /^format {6}Keras HDF5 \(\.h5\), Keras names\nlayers {6}"bidirectional", "bidirectional_1"\nnetwork {5}GRU, input 3, hidden 4, 2 layers, bidirectional, bias, linear_before_reset 1\n/,
-    'embed_gru.h5': /network {5}GRU, input 3, hidden 4, 1 layer, forward, bias, linear_before_reset 0\n[\s\S]*embeddings:0 +F32 +\[10, 3\] +embedding\.weight/,
+    'embed_gru.h5': /network {5}GRU, input 3, hidden 4, 1 layer, forward, bias, linear_before_reset 0\n[\s\S]*embeddings:0 +F32 +\[10, 3\] +embedding: 10 tokens \[as embedding\.weight\]/,
     'simple_rnn_relu.keras': /^format {6}Keras 3 \(\.keras\), Keras names\nlayers {6}"simple_rnn"\nnetwork {5}RNN\(relu\), input 3, hidden 4/,
     'lstm_backwards.keras': /network {5}LSTM, input 3, hidden 4, 1 layer, reverse only, bias\n/,
     'lstm_bidir.weights.h5': /layers\/bidirectional\/backward_layer\/cell\/vars\/0 +F32 +\[3, 16\] +weight_ih_l0_reverse \(transposed\)/,
