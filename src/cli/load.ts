@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
-import { InputError } from '../io/errors.js';
+import { InputError, visible } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
 import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { formatBytes } from '../io/lines.js';
@@ -151,6 +151,8 @@ export async function readWeightsFile(path: string, flags: ModelFlags, env: CliE
     format: flags.weightsFormat,
     node: flags.node,
     layout: flags.layout,
+    checkpointKey: flags.checkpointKey,
+    maxTensorBytes: maxBytes,
   });
   if (anyRnn && file.network.kind !== 'rnn_tanh' && file.network.kind !== 'rnn_relu') {
     throw new InputError(`the weights are a ${cellLabel(file.network.kind)}, not an RNN as --cell says`, { source: path });
@@ -257,6 +259,8 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
       if (flags[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} sets up random weights; it cannot be used with --weights`);
     }
     const file = await readWeightsFile(flags.weights, flags, env);
+    // What the loader assumed or chose (the checkpoint key taken, tanh for an RNN) is said, never silent.
+    for (const note of file.notes) env.stderr.write(`gatescope: note: ${flags.weights}: ${visible(note, 200)}\n`);
     const network = file.network;
     const embedding = tensorEmbedding(file, flags.weights, network.inputSize);
     const head = tensorHead(file, flags.weights, network.hiddenSize * network.directions.length);

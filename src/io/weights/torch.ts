@@ -28,7 +28,7 @@
  */
 import { cellLabel, gateCount, type CellKind, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
-import { PyInstance, typeName, unpickle, type PickleHooks, type PyGlobal } from './pickle.js';
+import { PyBytes, PyInstance, typeName, unpickle, type PickleHooks, type PyGlobal } from './pickle.js';
 import { decodeFloats, DTYPE_SIZE, MAX_ELEMENTS, MAX_RANK, shapeText, type FloatDtype, type Tensor, type TensorInfo } from './tensor.js';
 import { looksLikeZip, readZipEntries, zipEntryBytes } from './zip.js';
 
@@ -119,7 +119,8 @@ type Marker =
   | { readonly kind: 'dtype'; readonly storage: string }
   | { readonly kind: 'size' }
   | { readonly kind: 'device' }
-  | { readonly kind: 'reconstructor' };
+  | { readonly kind: 'reconstructor' }
+  | { readonly kind: 'latin1-bytes' };
 
 /** The class of a placeholder the pickle may construct. */
 interface PlaceholderClass extends PyGlobal {
@@ -404,6 +405,10 @@ function resolveGlobal(module: string, name: string, source: string, what: strin
     case 'torch.storage._UntypedStorage':
     case 'torch.ByteStorage':
       return { kind: 'storage-type', storage: 'ByteStorage' } satisfies Marker;
+    case '_codecs.encode': // how protocol 2 writes bytes (a numpy scalar's): encode(str, 'latin1')
+      return { kind: 'latin1-bytes' } satisfies Marker;
+    case 'argparse.Namespace': // training scripts save their args next to the weights
+      return { kind: 'global', module, name, placeholder: true } satisfies PlaceholderClass;
     case 'copy_reg._reconstructor':
     case 'copyreg._reconstructor':
       return { kind: 'reconstructor' } satisfies Marker;
@@ -461,6 +466,13 @@ function torchHooks(source: string, what: string, persistentLoad: (pid: unknown)
           const [cls] = args;
           if (!isPlaceholderClass(cls)) return fail(`copyreg._reconstructor of ${typeName(cls)}, not a class`);
           return new PyInstance(cls, []);
+        }
+        case 'latin1-bytes': {
+          const [text, encoding] = args;
+          if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) return fail('_codecs.encode of something other than (str, "latin1")');
+          const b = new Uint8Array(text.length);
+          for (let k = 0; k < text.length; k++) b[k] = text.charCodeAt(k) & 0xff;
+          return new PyBytes(b);
         }
         case 'rebuild-tensor':
           return rebuildTensor(callable.version, args, fail);
@@ -633,7 +645,6 @@ function take(value: unknown, container: 'zip' | 'legacy', bigEndian: boolean, o
     refs = flat.refs;
     modules = flat.modules;
     saved = 'module';
-    notes.push(`a whole module (${chosen.cls.module}.${chosen.cls.name}), read as data: its tensors named as its state_dict() would name them`);
   } else {
     refs = stateDictOf(chosen)!;
     saved = 'state_dict';
