@@ -28,6 +28,7 @@ import {
   moduleText,
   readTorchFile,
   recordedKind,
+  SAVE_HINT,
   type TorchModuleInfo,
 } from './torch.js';
 import { looksLikeZip, readZipEntries } from './zip.js';
@@ -97,7 +98,7 @@ export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] === 0x7b /* { */) return 'pytorch-json';
   if (looksLikeOnnx(bytes)) return 'onnx';
-  throw new InputError('unrecognised weights format: expected safetensors, ONNX, or a state_dict as JSON', {
+  throw new InputError('unrecognised weights format: expected a torch.save file (.pt, .pth, .bin), safetensors, ONNX, or a state_dict as JSON', {
     source,
     hint: formatHint(bytes),
   });
@@ -121,8 +122,8 @@ function detectTorchZip(bytes: Uint8Array): boolean {
 /** Names what a common unsupported file is, so the hint can say how to convert it. */
 function formatHint(bytes: Uint8Array): string {
   const starts = (...b: number[]): boolean => b.every((v, k) => bytes[k] === v);
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a zip without a torch data.pkl; see `gatescope --help` for the weights formats';
-  if (starts(0x80)) return 'a pickle of protocol 0 or 1 is not what torch.save writes; save it with torch.save(model.state_dict(), path)';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return `a zip, but not a torch.save file (no data.pkl); from PyTorch, ${SAVE_HINT}`;
+  if (starts(0x80)) return `a pickle of a protocol torch.save does not write; ${SAVE_HINT}`;
   if (starts(0x89, 0x48, 0x44, 0x46)) return 'this looks like a Keras .h5 file; save {w.name: w.numpy().tolist()} as JSON';
   if (bytes.length === 0) return 'the file is empty';
   return 'see `gatescope --help` for the weights formats';
@@ -168,11 +169,13 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
     case 'pytorch-json':
     case 'keras-json': {
       const text = decodeWholeText(bytes, source, 'a JSON weights file', 'save large weights as safetensors');
-      const tensors = parseStateDictJson(text, source);
+      const chosen: string[] = [];
+      const tensors = parseStateDictJson(text, source, chosen);
       const infos = [...tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype ?? 'json' }));
       // A forced format also fixes the naming; detection leaves it to the names.
       const layout = opts.layout ?? (opts.format === 'keras-json' ? 'keras' : opts.format === 'pytorch-json' ? 'pytorch' : undefined);
-      return fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
+      const file = fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
+      return chosen.length > 0 ? { ...file, notes: [...chosen, ...file.notes] } : file;
     }
   }
 }

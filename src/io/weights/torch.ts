@@ -279,7 +279,7 @@ function readLegacy(bytes: Uint8Array, opts: TorchOptions): TorchFile {
   if (magic.value !== LEGACY_MAGIC) {
     throw new InputError('a pickle that is not a torch.save file (no torch magic number)', {
       source,
-      hint: 'gatescope reads pickles written by torch.save only',
+      hint: `gatescope reads pickles written by torch.save only; ${SAVE_HINT}`,
     });
   }
   const protocol = unpickle(bytes, magic.end, plain('the protocol pickle'));
@@ -372,7 +372,7 @@ function resolveGlobal(module: string, name: string, source: string, what: strin
   const refuse = (): never => {
     throw new InputError(`${what}: refuses global ${full}: a torch file has no reason to name it, and nothing in it is run`, {
       source,
-      hint: 'if this is your own file, save the state_dict: torch.save(model.state_dict(), path)',
+      hint: `if this is your own file, ${SAVE_HINT}`,
     });
   };
   if (module.length > 200 || name.length > 200 || !/^[A-Za-z_][\w.]*$/.test(module) || !/^[A-Za-z_]\w*$/.test(name)) {
@@ -653,7 +653,9 @@ function take(value: unknown, container: 'zip' | 'legacy', bigEndian: boolean, o
   return { container, tensors, infos, checkpointKey, saved, modules, notes };
 }
 
-const SAVE_HINT = "save the model's state_dict: torch.save(model.state_dict(), path), or ckpt['model_state_dict']";
+/** What works, for files that hold something else: the state_dict itself, or the JSON route. */
+export const SAVE_HINT =
+  "save the state_dict: torch.save(model.state_dict(), path) (from a checkpoint: ckpt['model_state_dict']), or as JSON: json.dump({k: v.tolist() for k, v in sd.items()}, f)";
 
 const FLOAT_STORAGE: Readonly<Record<string, FloatDtype>> = { FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16' };
 
