@@ -123,9 +123,16 @@ export function decodeFloats(
       { source, tensor: name },
     );
   }
+  const out = new Float32Array(count);
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    // The common case, one copy: the bytes as float32 (copied first when not 4-byte aligned).
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    out.set(new Float32Array(aligned.buffer, aligned.byteOffset, count));
+    for (let k = 0; k < count; k++) if (!Number.isFinite(out[k]!)) finiteFloat32(out[k]!, name, indexPath(shape, k), source);
+    return out;
+  }
   // DataView: the bytes may sit at any offset of the file buffer (no alignment guarantee).
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
     let v: number;
     switch (dtype) {
@@ -142,15 +149,23 @@ export function decodeFloats(
         v = view.getFloat64(k * 8, true);
         break;
     }
-    out[k] = finiteFloat32(v, name, indexPath(shape, k), source);
+    const f = Math.fround(v);
+    // The index path is only worked out for the message (a string per element would dominate the load).
+    out[k] = Number.isFinite(f) ? f : finiteFloat32(v, name, indexPath(shape, k), source);
   }
   return out;
 }
 
+/** Whether this machine stores a float32 little-endian (every platform Node runs on, in practice). */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+
 /** Numbers (protobuf float_data / double_data) to float32, finite-checked like decodeFloats. */
 export function floatsFromNumbers(values: ArrayLike<number>, shape: readonly number[], name: string, source: string): Float32Array {
   const out = new Float32Array(values.length);
-  for (let k = 0; k < values.length; k++) out[k] = finiteFloat32(values[k]!, name, indexPath(shape, k), source);
+  for (let k = 0; k < values.length; k++) {
+    const f = Math.fround(values[k]!);
+    out[k] = Number.isFinite(f) ? f : finiteFloat32(values[k]!, name, indexPath(shape, k), source);
+  }
   return out;
 }
 

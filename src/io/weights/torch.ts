@@ -223,6 +223,12 @@ function readZip(bytes: Uint8Array, opts: TorchOptions): TorchFile {
   if (pkls.length > 1) throw new InputError(`a zip with ${pkls.length} data.pkl entries; torch.save writes one`, { source });
   const pklName = pkls[0]!;
   const dir = pklName.slice(0, pklName.length - 'data.pkl'.length);
+  if (entries.has(`${dir}constants.pkl`) || [...entries.keys()].some((n) => n.startsWith(`${dir}code/`))) {
+    throw new InputError('a TorchScript archive (torch.jit.save), not a torch.save file', {
+      source,
+      hint: `load it with torch.jit.load, then ${SAVE_HINT}`,
+    });
+  }
   if (dir.split('/').length - 1 > MAX_ARCHIVE_DEPTH) throw new InputError('data.pkl nested too deep', { source });
   const orderEntry = entries.get(`${dir}byteorder`);
   let bigEndian = false;
@@ -488,8 +494,13 @@ function torchHooks(source: string, what: string, persistentLoad: (pid: unknown)
     },
     build(target, state) {
       if (target instanceof PyInstance) {
-        if (target.state instanceof Map && state instanceof Map) for (const [k, v] of state) target.state.set(k, v);
-        else target.state = state;
+        // (state, slotstate) from an object with __slots__: both dicts (or None) merge into one
+        let incoming = state;
+        if (Array.isArray(state) && state.length === 2 && state.every((x) => x === null || x instanceof Map)) {
+          incoming = new Map([...((state[0] as Map<unknown, unknown> | null) ?? []), ...((state[1] as Map<unknown, unknown> | null) ?? [])]);
+        }
+        if (target.state instanceof Map && incoming instanceof Map) for (const [k, v] of incoming) target.state.set(k, v);
+        else target.state = incoming;
         return;
       }
       // OrderedDict's __reduce__ gives state_dict's `_metadata` attribute; a tensor's state (requires_grad extras)
@@ -655,7 +666,7 @@ function take(value: unknown, container: 'zip' | 'legacy', bigEndian: boolean, o
 
 /** What works, for files that hold something else: the state_dict itself, or the JSON route. */
 export const SAVE_HINT =
-  "save the state_dict: torch.save(model.state_dict(), path) (from a checkpoint: ckpt['model_state_dict']), or as JSON: json.dump({k: v.tolist() for k, v in sd.items()}, f)";
+  "save model.state_dict() (from a checkpoint: ckpt['model_state_dict']) with torch.save, or as JSON: json.dump({k: v.tolist() for k, v in sd.items()}, f)";
 
 const FLOAT_STORAGE: Readonly<Record<string, FloatDtype>> = { FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16' };
 
