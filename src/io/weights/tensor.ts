@@ -126,7 +126,7 @@ export function decodeFloats(
   const out = new Float32Array(count);
   if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
     // The common case, one copy: the bytes as float32 (copied first when not 4-byte aligned).
-    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes); // (a Buffer's slice() would not copy)
     out.set(new Float32Array(aligned.buffer, aligned.byteOffset, count));
     for (let k = 0; k < count; k++) if (!Number.isFinite(out[k]!)) finiteFloat32(out[k]!, name, indexPath(shape, k), source);
     return out;
