@@ -45,6 +45,10 @@ describe('gatescope run on torch.save files, as saved', () => {
     expect((await runModel('relu_rnn_module')).stderr).toBe('');
   });
 
+  it('word_lm.pt: the whole module (pytorch/examples), its encoder embedding fed by the vocabulary', async () => {
+    expect((await runModel('word_lm')).stderr).toBe('');
+  });
+
   it('relu_rnn_state.pt --nonlinearity relu', async () => {
     expect((await runModel('relu_rnn_state')).stderr).toBe('');
   });
