@@ -175,6 +175,34 @@ describe('random pickles in torch containers', () => {
   });
 });
 
+describe('random tensor metadata in a well-formed state_dict', () => {
+  const int = (n: number): number[] => [0x4a, ...u32(n)];
+  const tensor = fc.record({
+    name: fc.constantFrom('weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'weight_ih_l0_reverse', 'weight_ih_l1', 'head.weight', 'x'),
+    storage: fc.constantFrom('FloatStorage', 'HalfStorage', 'BFloat16Storage', 'DoubleStorage', 'LongStorage', 'BoolStorage'),
+    key: fc.constantFrom('0', '1'),
+    numel: fc.integer({ min: 0, max: 40 }),
+    offset: fc.integer({ min: 0, max: 45 }),
+    size: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 3 }),
+    stride: fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 3 }),
+  });
+  it('offsets, sizes, strides, storage sizes and dtypes: a network or an InputError', () => {
+    fc.assert(
+      fc.property(fc.array(tensor, { maxLength: 5 }), fc.uint8Array({ maxLength: 320 }), (ts, storage) => {
+        const pkl: number[] = [0x80, 0x02, 0x7d, 0x28];
+        for (const t of ts) {
+          pkl.push(...str(t.name), ...global('torch._utils', '_rebuild_tensor_v2'), 0x28);
+          pkl.push(0x28, ...str('storage'), ...global('torch', t.storage), ...str(t.key), ...str('cpu'), ...int(t.numel), 0x74, 0x51);
+          pkl.push(...int(t.offset), 0x28, ...t.size.flatMap(int), 0x74, 0x28, ...t.stride.flatMap(int), 0x74, 0x89, 0x7d, 0x74, 0x52);
+        }
+        pkl.push(0x75, 0x2e);
+        check(torchZip(Uint8Array.from(pkl), storage));
+      }),
+      fuzzParams(500, 9),
+    );
+  });
+});
+
 describe('bounds', () => {
   it('a stack past its ceiling is an InputError, not an out-of-memory', () => {
     const pkl = new Uint8Array(4 + MAX_STACK + 1).fill(0x32);
