@@ -184,6 +184,7 @@ export const DEFAULT_MAX_TENSOR_BYTES = 2 ** 30;
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const MAX_MODULE_DEPTH = 64;
+const MAX_MODULE_VISITS = 100_000;
 const MAX_ARCHIVE_DEPTH = 4;
 
 /** True when the bytes are a zip that holds a torch `data.pkl`. */
@@ -558,15 +559,22 @@ function holdsRecurrent(names: Iterable<string>): boolean {
 function flattenModule(root: PyInstance, source: string): { refs: Map<string, TensorRef>; modules: TorchModuleInfo[] } {
   const refs = new Map<string, TensorRef>();
   const modules: TorchModuleInfo[] = [];
-  const seen = new Set<PyInstance>();
+  // A module used twice is named under both paths, as state_dict() names it; one that contains
+  // itself is refused (state_dict() would recurse for ever), and sharing cannot multiply the walk.
+  const ancestors = new Set<PyInstance>();
+  const described = new Set<PyInstance>();
+  let visits = 0;
   const walk = (m: PyInstance, path: string, depth: number): void => {
     if (depth > MAX_MODULE_DEPTH) throw new InputError(`modules nested more than ${MAX_MODULE_DEPTH} deep`, { source, tensor: path });
-    if (seen.has(m)) return; // a module shared or looped: named once, where first met (as state_dict does)
-    seen.add(m);
+    if (ancestors.has(m)) throw new InputError('a module that contains itself', { source, tensor: path });
+    if (++visits > MAX_MODULE_VISITS) throw new InputError(`more than ${MAX_MODULE_VISITS} modules (shared submodules counted at each use)`, { source });
+    ancestors.add(m);
     const state = m.state as Map<unknown, unknown>;
     const prefix = path === '' ? '' : `${path}.`;
     const className = `${m.cls.module}.${m.cls.name}`;
-    if (state.has('_flat_weights_names') || state.has('mode') || /^(LSTM|GRU|RNN)(Cell)?$/.test(m.cls.name)) {
+    // attributes once per module, at its first path (as named_modules() lists it)
+    if (!described.has(m) && (state.has('_flat_weights_names') || state.has('mode') || /^(LSTM|GRU|RNN)(Cell)?$/.test(m.cls.name))) {
+      described.add(m);
       const attributes = new Map<string, string | number | boolean>();
       for (const a of ['mode', 'input_size', 'hidden_size', 'num_layers', 'bias', 'batch_first', 'dropout', 'bidirectional', 'proj_size', 'nonlinearity']) {
         const v = state.get(a);
@@ -593,6 +601,7 @@ function flattenModule(root: PyInstance, source: string): { refs: Map<string, Te
         walk(sub, prefix + name, depth + 1);
       }
     }
+    ancestors.delete(m);
   };
   walk(root, '', 0);
   return { refs, modules };

@@ -222,6 +222,24 @@ describe('bounds', () => {
     expect(() => loadWeights(torchZip(pkl, new Uint8Array()), { source: 'deep.pt' })).toThrow(/nested more than 64 deep/);
   });
 
+  it('a module that contains itself, and sharing that would multiply the walk, are refused', () => {
+    // m = Net(); m.__dict__ = {_parameters: {}, _modules: {'a': m}}
+    const self = Uint8Array.from([
+      0x80, 0x02, ...global('__main__', 'Net'), 0x29, 0x81, 0x71, 0,
+      0x7d, 0x28, ...str('_parameters'), 0x7d, ...str('_modules'), 0x7d, ...str('a'), 0x68, 0, 0x73, 0x75, 0x62, 0x2e,
+    ]);
+    expect(() => loadWeights(torchZip(self, new Uint8Array()), { source: 's.pt' })).toThrow(/a module that contains itself/);
+    // each level's _modules = {'x': child, 'y': child}: 2^30 paths from 30 objects
+    let body: number[] = [];
+    for (let k = 0; k < 30; k++) {
+      const child = k === 0 ? [] : [...str('x'), 0x68, k - 1, ...str('y'), 0x68, k - 1];
+      body = [...body, ...global('__main__', 'Net'), 0x29, 0x81, 0x7d, 0x28, ...str('_parameters'), 0x7d, ...str('_modules'), 0x7d,
+        ...(child.length ? [0x28, ...child, 0x75] : []), 0x75, 0x62, 0x71, k, 0x30];
+    }
+    const shared = Uint8Array.from([0x80, 0x02, ...body, 0x68, 29, 0x2e]);
+    expect(() => loadWeights(torchZip(shared, new Uint8Array()), { source: 'w.pt' })).toThrow(/more than 100000 modules/);
+  });
+
   it('a view reaching past its storage is refused naming the tensor', () => {
     // {'weight_ih_l0': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 2), 0, (1000000,), (1,), False, OrderedDict())}
     const pkl = Uint8Array.from([
