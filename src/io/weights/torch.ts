@@ -377,6 +377,13 @@ function isPlaceholderClass(v: unknown): v is PlaceholderClass {
 function resolveGlobal(module: string, name: string, source: string, what: string): unknown {
   const full = `${module}.${name}`;
   const refuse = (): never => {
+    if (module === 'torch' || module.startsWith('torch.')) {
+      // torch's own, but not a dense tensor, a storage or a module (sparse, quantized, nested tensors, ...)
+      throw new InputError(`${what}: global ${full} is not one gatescope reads (dense tensors, storages, modules; nothing is run)`, {
+        source,
+        hint: SAVE_HINT,
+      });
+    }
     throw new InputError(`${what}: refuses global ${full}: a torch file has no reason to name it, and nothing in it is run`, {
       source,
       hint: `if this is your own file, ${SAVE_HINT}`,

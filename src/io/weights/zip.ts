@@ -7,8 +7,9 @@
  *   central dir   PK\x01\x02 per entry: method, sizes, local header offset (zip64 extra when 0xffffffff)
  *   end record    PK\x05\x06 (and PK\x06\x06 + locator PK\x06\x07 for zip64)
  *
- * Why no npm zip reader (fflate, yauzl): torch never compresses, and fflate's `unzipSync` copies
- * every entry out of the buffer; reading the directory is a hundred lines with every offset checked.
+ * Why no npm zip reader (fflate 0.8, yauzl): torch never compresses; fflate's `unzipSync` hands back
+ * each entry as an array of its own (a second copy of a large checkpoint) and yauzl reads through
+ * file descriptors and streams; the directory is a hundred lines here with every offset checked.
  * A DEFLATEd entry (a .pt re-zipped by hand) is refused with what to do instead.
  */
 import { InputError } from '../errors.js';
