@@ -9,6 +9,7 @@ import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
 import { memorySection } from './memory.js';
 import { statsProcessSection, statsThreadsSection } from './stats-process.js';
+import { torchLoadSection } from './torch-load.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, torchLoadSection];

@@ -155,6 +155,8 @@ export async function readWeightsFile(path: string, flags: ModelFlags, env: CliE
     format: flags.weightsFormat,
     node: flags.node,
     layout: flags.layout,
+    checkpointKey: flags.checkpointKey,
+    maxTensorBytes: maxBytes,
   });
   if (anyRnn && file.network.kind !== 'rnn_tanh' && file.network.kind !== 'rnn_relu') {
     throw new InputError(`the weights are a ${cellLabel(file.network.kind)}, not an RNN as --cell says`, { source: path });
@@ -230,8 +232,8 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
       if (flags[key] !== undefined) throw new UsageError(`${FLAG_NAMES[key]} sets up random weights; it cannot be used with --weights`);
     }
     const file = await readWeightsFile(flags.weights, flags, env);
-    // What the reader assumed or left out (a weights-only Keras file's activation, ...), said once
-    for (const note of file.notes) env.stderr.write(`gatescope: note: ${visible(flags.weights, 200)}: ${note}\n`);
+    // What the reader assumed or chose (a Keras file's activation, the checkpoint key taken, tanh for an RNN), said once
+    for (const note of file.notes) env.stderr.write(`gatescope: note: ${visible(flags.weights, 200)}: ${visible(note, 400)}\n`);
     const network = file.network;
     const parts = findParts(file.extra, network, { source: flags.weights, head: flags.head, embedding: flags.embedding, tokens: flags.vocab !== undefined });
     if (parts.ambiguity !== null) throw new InputError(parts.ambiguity.message, { source: flags.weights, hint: parts.ambiguity.hint });

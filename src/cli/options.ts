@@ -31,6 +31,7 @@ export function withWeightsOptions<T>(y: Argv<T>) {
   return withCellOptions(y, 'random weights; checked against a weights file')
     .option('weights-format', { type: 'string', choices: WEIGHTS_FORMATS, describe: 'force the weights format instead of detecting it' })
     .option('prefix', { type: 'string', describe: 'module prefix in a whole-model state_dict, e.g. "lstm."' })
+    .option('checkpoint-key', { type: 'string', describe: 'which entry of a torch checkpoint dict holds the model, e.g. "model_state_dict"' })
     .option('layout', { type: 'string', choices: ['pytorch', 'keras'] as const, describe: 'read tensor names as PyTorch\'s or Keras\'s (default: detected)' })
     .option('node', { type: 'string', describe: 'ONNX node name when the graph has several recurrent nodes' })
     .option('head', { type: 'string', describe: 'the Linear after the recurrent module, by module or tensor name (fc, decoder.weight), or none [default: found from the shapes]' })
@@ -40,7 +41,7 @@ export function withWeightsOptions<T>(y: Argv<T>) {
 
 export function withModelOptions<T>(y: Argv<T>) {
   return withSizeOptions(withWeightsOptions(y), 8, ' for random weights')
-    .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
+    .option('weights', { alias: 'w', type: 'string', describe: 'weights file (PyTorch .pt/.pth/.bin or state_dict JSON, safetensors, ONNX, Keras JSON)' })
     .option('seed', { type: 'number', describe: 'seed of the random weights [default: 0]' })
     .option('initial-state', { type: 'string', describe: 'JSON {"h0": [[...]], "c0": [[...]]}, rows l0 fwd, l0 rev, l1 fwd, ...' });
 }
@@ -77,6 +78,7 @@ export interface ModelFlags extends CellFlags, SizeFlags {
   weights?: string | undefined;
   weightsFormat?: WeightsFormat | undefined;
   prefix?: string | undefined;
+  checkpointKey?: string | undefined;
   node?: string | undefined;
   layout?: 'pytorch' | 'keras' | undefined;
   /** --head: the Linear head by module or tensor name, or 'none'. */

@@ -92,7 +92,7 @@ describe('nesting', () => {
   it('refuses a weights JSON nested 4*10^6 deep without building it', async () => {
     const r = await runChild(['run', csv, '-w', file('deep-w.json', `{"a":${nested(4e6)}}`)]);
     expect(r.code, r.stderr).toBe(1);
-    expectOneLine(r.stderr, /deep-w\.json:1:15: JSON nested deeper than 10 levels/);
+    expectOneLine(r.stderr, /deep-w\.json:1:21: JSON nested deeper than 16 levels/);
     expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
   });
 

@@ -15,6 +15,7 @@ export interface InspectArgs extends CellFlags {
   weights: string;
   weightsFormat?: ModelFlags['weightsFormat'];
   prefix?: string | undefined;
+  checkpointKey?: string | undefined;
   layout?: ModelFlags['layout'];
   node?: string | undefined;
   head?: string | undefined;
@@ -28,7 +29,7 @@ export const describe = 'describe a weights file: format, cell, sizes, tensors, 
 
 export function builder<T>(y: Argv<T>) {
   return withWeightsOptions(y)
-    .positional('weights', { type: 'string', demandOption: true, describe: 'weights file (PyTorch state_dict JSON, safetensors, ONNX, Keras JSON)' })
+    .positional('weights', { type: 'string', demandOption: true, describe: 'weights file (PyTorch .pt/.pth/.bin or state_dict JSON, safetensors, ONNX, Keras JSON)' })
     .option('json', { type: 'boolean', describe: 'print the description as JSON' })
     .example('$0 inspect model.safetensors', 'cell, sizes and every tensor')
     .example('$0 inspect model.onnx --node lstm_2', 'one of several recurrent nodes');
@@ -38,6 +39,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
   const flags: ModelFlags = {
     weightsFormat: args.weightsFormat,
     prefix: args.prefix,
+    checkpointKey: args.checkpointKey,
     layout: args.layout,
     node: args.node,
     cell: args.cell,

@@ -4,8 +4,9 @@
  */
 import { cellLabel, type CellKind, type Direction } from '../../engine/index.js';
 import { visible } from '../errors.js';
-import type { WeightsFile, WeightsFormat, WeightsLayout } from './index.js';
+import type { TorchSaved, WeightsFile, WeightsFormat, WeightsLayout } from './index.js';
 import { findParts, type ModelParts } from './parts.js';
+import { moduleText } from './torch.js';
 import { elementCount, shapeText, type TensorInfo } from './tensor.js';
 
 export interface WeightsDescription {
@@ -46,6 +47,13 @@ export interface WeightsDescription {
   /** What the shapes cannot decide, with the flags that do; null when nothing. */
   readonly ambiguity: string | null;
   readonly notes: readonly string[];
+  /** torch.save files: zip or legacy, state_dict or module, the checkpoint key, the modules' attributes. */
+  readonly torch: {
+    readonly container: TorchSaved['container'];
+    readonly saved: TorchSaved['saved'];
+    readonly checkpointKey: string | null;
+    readonly modules: readonly { readonly path: string; readonly className: string; readonly attributes: Readonly<Record<string, string | number | boolean>> }[];
+  } | null;
 }
 
 /** --head / --embedding as inspect takes them. */
@@ -128,10 +136,20 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
     parts: parts.explain,
     ambiguity: parts.ambiguity === null ? null : `${parts.ambiguity.message} (${parts.ambiguity.hint})`,
     notes: file.notes,
+    torch:
+      file.torch === undefined
+        ? null
+        : {
+            container: file.torch.container,
+            saved: file.torch.saved,
+            checkpointKey: file.torch.checkpointKey,
+            modules: file.torch.modules.map((m) => ({ path: m.path, className: m.className, attributes: Object.fromEntries(m.attributes) })),
+          },
   };
 }
 
 const FORMAT_LABEL: Readonly<Record<WeightsFormat, string>> = {
+  pytorch: 'PyTorch torch.save',
   'pytorch-json': 'PyTorch state_dict (JSON)',
   'keras-json': 'Keras weights (JSON)',
   safetensors: 'safetensors',
@@ -153,6 +171,12 @@ export function formatWeightsDescription(d: WeightsDescription): string {
   let fmt = `${FORMAT_LABEL[d.format]}, ${names}`;
   if (d.prefix !== '') fmt += `, prefix ${JSON.stringify(visible(d.prefix))}`;
   row('format', fmt);
+  if (d.torch !== null) {
+    const what = d.torch.saved === 'module' ? 'the whole module (torch.save(model))' : 'a state_dict';
+    const where = d.torch.checkpointKey !== null ? ` in checkpoint[${JSON.stringify(visible(d.torch.checkpointKey))}]` : '';
+    row('saved', `${what}${where}, ${d.torch.container === 'zip' ? 'zip' : 'legacy (non-zip)'} format`);
+    for (const m of d.torch.modules) row('module', visible(moduleText({ ...m, attributes: new Map(Object.entries(m.attributes)) }), 200));
+  }
   if (d.modules.length > 0) row(d.layout === 'onnx' ? 'nodes' : 'layers', d.modules.map((m) => JSON.stringify(visible(m))).join(', '));
   const dirText =
     d.directions.length === 2 ? 'bidirectional' : d.directions[0] === 'reverse' ? 'reverse only' : 'forward';

@@ -5,6 +5,7 @@
  *   onnx          a protobuf ModelProto (first byte a field tag such as 0x08 ir_version)   onnx.ts
  *   pytorch-json  `{` with PyTorch names (weight_ih_l0, ...)                               state-dict-json.ts
  *   keras-json    `{` with Keras names (kernel, recurrent_kernel, bias)                   keras.ts
+ *   pytorch       torch.save: a zip holding <archive>/data.pkl, or a legacy pickle (\x80\x02)  torch.ts
  *   keras-h5      the HDF5 signature \x89HDF\r\n\x1a\n (Keras 2 .h5, Keras 3 .weights.h5)     keras-h5.ts
  *   keras-v3      a zip (PK\x03\x04) with config.json and model.weights.h5 (.keras)         keras-zip.ts
  *   tfjs          `{` with a weightsManifest list (TF.js model.json; shards beside it)     tfjs.ts
@@ -16,7 +17,7 @@
  * the names or forced with `layout`) decides how they map onto the engine. ONNX maps its own node.
  * Every InputError leaving here has file-supplied text made visible (no terminal escapes).
  */
-import type { CellKind, InitialState } from '../../engine/index.js';
+import { cellLabel, type CellKind, type InitialState } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
 import { decodeWholeText } from '../input.js';
 import { hdf5IsReady, looksLikeHdf5, withHdf5 } from './hdf5.js';
@@ -27,14 +28,26 @@ import { networkFromKerasModel, kerasConfigLayers, type KerasEntry } from './ker
 import { looksLikeKerasZip, readKerasZip } from './keras-zip.js';
 import { looksLikeTfjs, mayBeTfjs, parseTfjsModel, tfjsShardPaths, tfjsTensors, type TfjsModel } from './tfjs.js';
 import { loadOnnx, looksLikeOnnx } from './onnx.js';
-import { networkFromStateDict, type LoadedWeights } from './pytorch.js';
+import { networkFromStateDict, recurrentPrefixes, type LoadedWeights } from './pytorch.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
 import { jsonSyntaxError, parseStateDictJson } from './state-dict-json.js';
 import { FLOAT_DTYPES, type Tensor, type TensorInfo } from './tensor.js';
+import {
+  checkModuleAttributes,
+  looksLikePickle,
+  looksLikeTorchZip,
+  moduleAt,
+  moduleText,
+  readTorchFile,
+  recordedKind,
+  SAVE_HINT,
+  type TorchModuleInfo,
+} from './torch.js';
+import { looksLikeZip, readZipEntries } from './zip.js';
 
-export type WeightsFormat = 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | 'keras-h5' | 'keras-v3' | 'tfjs';
+export type WeightsFormat = 'pytorch' | 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | 'keras-h5' | 'keras-v3' | 'tfjs';
 
-export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch-json', 'safetensors', 'onnx', 'keras-json', 'keras-h5', 'keras-v3', 'tfjs'];
+export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch', 'pytorch-json', 'safetensors', 'onnx', 'keras-json', 'keras-h5', 'keras-v3', 'tfjs'];
 
 /** How tensor names map onto the engine. */
 export type WeightsLayout = 'pytorch' | 'keras' | 'onnx';
@@ -52,6 +65,10 @@ export interface LoadWeightsOptions {
   node?: string | undefined;
   /** --layout: read a JSON or safetensors file's names as Keras's (`keras`) or PyTorch's. */
   layout?: 'pytorch' | 'keras' | undefined;
+  /** --checkpoint-key: which entry of a torch checkpoint dict holds the model. */
+  checkpointKey?: string | undefined;
+  /** Most bytes the tensors of a torch file may decode to (float32); --max-weights-bytes. */
+  maxTensorBytes?: number | undefined;
   /** TF.js: the shards, by their manifest path (loadWeightsAsync fills this through readSibling). */
   shards?: ReadonlyMap<string, Uint8Array> | undefined;
 }
@@ -64,6 +81,17 @@ export interface LoadWeightsAsyncOptions extends LoadWeightsOptions {
   readSibling?: ((path: string) => Promise<Uint8Array>) | undefined;
   /** The HDF5 reader's worker thread and time limit (hdf5-isolated.ts). */
   hdf5?: Hdf5Limits | undefined;
+}
+
+/** What a torch.save file was, for inspect. */
+export interface TorchSaved {
+  readonly container: 'zip' | 'legacy';
+  /** A state_dict, or the whole module (torch.save(model)). */
+  readonly saved: 'state_dict' | 'module';
+  /** The checkpoint dict's key the model came from, or null. */
+  readonly checkpointKey: string | null;
+  /** The recurrent modules' recorded attributes (whole-module saves). */
+  readonly modules: readonly TorchModuleInfo[];
 }
 
 export interface WeightsFile extends LoadedWeights {
@@ -79,11 +107,15 @@ export interface WeightsFile extends LoadedWeights {
   readonly modules: readonly string[];
   /** Things worth telling the user that are not errors (ONNX layout, ignored sequence_lens, ...). */
   readonly notes: readonly string[];
+  /** torch.save files only. */
+  readonly torch?: TorchSaved;
 }
 
 /** Which format the bytes are, from their content. */
-export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-h5' | 'keras-v3' {
+export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch' | 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-h5' | 'keras-v3' {
   if (looksLikeHdf5(bytes)) return 'keras-h5';
+  if (detectTorchZip(bytes)) return 'pytorch';
+  if (looksLikePickle(bytes)) return 'pytorch';
   const zip = detectZip(bytes);
   if (zip !== null) return zip;
   // safetensors first: its length's low byte may itself be `{` (0x7b), but a JSON text has no NULs.
@@ -93,7 +125,7 @@ export function detectWeightsFormat(bytes: Uint8Array, source: string): 'pytorch
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] === 0x7b /* { */) return 'pytorch-json';
   if (looksLikeOnnx(bytes)) return 'onnx';
-  throw new InputError('unrecognised weights format: expected safetensors, ONNX, or a state_dict as JSON', {
+  throw new InputError('unrecognised weights format: expected a torch.save file (.pt, .pth, .bin), safetensors, ONNX, or a state_dict as JSON', {
     source,
     hint: formatHint(bytes),
   });
@@ -107,13 +139,26 @@ function detectZip(bytes: Uint8Array): 'keras-v3' | null {
   return looksLikeKerasZip(bytes) ? 'keras-v3' : null;
 }
 
+/**
+ * A zip is a torch.save file when one of its entries is `<archive>/data.pkl`. The whole file gives
+ * the central directory; the first few kilobytes (early detection) give the first local header,
+ * which torch always writes for data.pkl.
+ */
+function detectTorchZip(bytes: Uint8Array): boolean {
+  if (!looksLikeZip(bytes)) return false;
+  if (looksLikeTorchZip(bytes)) return true;
+  try {
+    return [...readZipEntries(bytes, '').keys()].some((n) => /(^|\/)data\.pkl$/.test(n));
+  } catch {
+    return false;
+  }
+}
+
 /** Names what a common unsupported file is, so the hint can say how to convert it. */
 function formatHint(bytes: Uint8Array): string {
   const starts = (...b: number[]): boolean => b.every((v, k) => bytes[k] === v);
-  if (starts(0x50, 0x4b, 0x03, 0x04)) {
-    return 'this looks like a PyTorch .pt/.pth zip; save it with safetensors.torch.save_file(model.state_dict(), path)';
-  }
-  if (starts(0x80)) return 'this looks like a pickle; save it with safetensors.torch.save_file(model.state_dict(), path)';
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return `a zip, but not a torch.save file (no data.pkl); from PyTorch, ${SAVE_HINT}`;
+  if (starts(0x80)) return `a pickle of a protocol torch.save does not write; ${SAVE_HINT}`;
   if (bytes.length === 0) return 'the file is empty';
   return 'see `gatescope --help` for the weights formats';
 }
@@ -190,6 +235,8 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
     }
     case 'tfjs':
       return loadTfjs(tfjsModelOf(bytes, opts, true)!, opts);
+    case 'pytorch':
+      return loadTorch(bytes, opts);
     case 'onnx': {
       const o = loadOnnx(bytes, opts);
       if (opts.prefix !== undefined) o.notes.push('--prefix does not apply to ONNX (choose a node with --node)');
@@ -219,11 +266,13 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
         if (model !== null) return loadTfjs(model, opts);
       }
       const text = decodeWholeText(bytes, source, 'a JSON weights file', 'save large weights as safetensors');
-      const tensors = parseStateDictJson(text, source);
+      const chosen: string[] = [];
+      const tensors = parseStateDictJson(text, source, chosen);
       const infos = [...tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype ?? 'json' }));
       // A forced format also fixes the naming; detection leaves it to the names.
       const layout = opts.layout ?? (opts.format === 'keras-json' ? 'keras' : opts.format === 'pytorch-json' ? 'pytorch' : undefined);
-      return fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
+      const file = fromTensors(format, tensors, infos, new Map(), { ...opts, layout });
+      return chosen.length > 0 ? { ...file, notes: [...chosen, ...file.notes] } : file;
     }
   }
 }
@@ -279,9 +328,40 @@ function kerasWeightsFile(format: 'keras-h5' | 'keras-v3' | 'tfjs', k: KerasFile
   };
 }
 
+/**
+ * A torch.save file: the model's tensors through the PyTorch name map, with what a whole module
+ * records (an RNN's nonlinearity) passed in as the cell kind and its sizes checked against the tensors.
+ */
+function loadTorch(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
+  const { source } = opts;
+  const pt = readTorchFile(bytes, { source, checkpointKey: opts.checkpointKey, maxTensorBytes: opts.maxTensorBytes });
+  const prefixes = recurrentPrefixes(pt.tensors.keys());
+  const prefix = opts.prefix ?? (prefixes.length === 1 ? prefixes[0]! : undefined);
+  const module = prefix !== undefined ? moduleAt(pt.modules, prefix) : undefined;
+  const recorded = module !== undefined ? recordedKind(module) : undefined;
+  let kind = opts.kind;
+  if (recorded !== undefined) {
+    if (opts.kind !== undefined && opts.kind !== recorded) {
+      throw new InputError(
+        `the file records ${module!.path || 'the module'} as ${cellLabel(recorded)} (${moduleText(module!)}), but --cell/--nonlinearity say ${cellLabel(opts.kind)}`,
+        { source, hint: 'leave out --cell/--nonlinearity to use what the file records' },
+      );
+    }
+    kind = recorded;
+  }
+  const file = fromTensors('pytorch', pt.tensors, pt.infos, new Map(), { ...opts, kind, layout: 'pytorch', format: 'pytorch' });
+  if (module !== undefined) checkModuleAttributes(file.network, module, file.prefix, pt.tensors, source);
+  const notes = [...pt.notes, ...file.notes];
+  if (file.network.kind === 'rnn_tanh' && recorded === undefined && opts.kind === undefined) {
+    notes.push('a state_dict cannot record an RNN\'s nonlinearity: assumed tanh (say --nonlinearity relu if it is ReLU)');
+  }
+  const torch: TorchSaved = { container: pt.container, saved: pt.saved, checkpointKey: pt.checkpointKey, modules: pt.modules };
+  return { ...file, notes, torch };
+}
+
 /** A container's named tensors through the PyTorch or the Keras name map. */
 function fromTensors(
-  container: 'pytorch-json' | 'keras-json' | 'safetensors',
+  container: 'pytorch' | 'pytorch-json' | 'keras-json' | 'safetensors',
   tensors: ReadonlyMap<string, Tensor>,
   infos: readonly TensorInfo[],
   metadata: ReadonlyMap<string, string>,

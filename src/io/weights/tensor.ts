@@ -123,9 +123,16 @@ export function decodeFloats(
       { source, tensor: name },
     );
   }
+  const out = new Float32Array(count);
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    // The common case, one copy: the bytes as float32 (copied first when not 4-byte aligned).
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes); // (a Buffer's slice() would not copy)
+    out.set(new Float32Array(aligned.buffer, aligned.byteOffset, count));
+    for (let k = 0; k < count; k++) if (!Number.isFinite(out[k]!)) finiteFloat32(out[k]!, name, shape, k, source);
+    return out;
+  }
   // DataView: the bytes may sit at any offset of the file buffer (no alignment guarantee).
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
   for (let k = 0; k < count; k++) {
     let v: number;
     switch (dtype) {
@@ -146,6 +153,9 @@ export function decodeFloats(
   }
   return out;
 }
+
+/** Whether this machine stores a float32 little-endian (every platform Node runs on, in practice). */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
 /** Numbers (protobuf float_data / double_data) to float32, finite-checked like decodeFloats. */
 export function floatsFromNumbers(values: ArrayLike<number>, shape: readonly number[], name: string, source: string): Float32Array {

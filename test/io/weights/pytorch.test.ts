@@ -110,7 +110,7 @@ describe('format detection', () => {
   it('tells the user what an unsupported file looks like', () => {
     const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0]);
     expect(errorOf(() => loadWeights(zip, { source: 'm.pt' })).format()).toMatch(
-      /^m\.pt: unrecognised weights format: .*\(this looks like a PyTorch \.pt\/\.pth zip; save it with safetensors/,
+      /^m\.pt: unrecognised weights format: .*\(a zip, but not a torch\.save file \(no data\.pkl\); from PyTorch, save model\.state_dict\(\) .*json\.dump/,
     );
     expect(errorOf(() => loadWeights(new Uint8Array(0), { source: 'e' })).hint).toBe('the file is empty');
   });
