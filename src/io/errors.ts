@@ -46,15 +46,36 @@ export class InputError extends Error {
   }
 }
 
-/** Makes a value safe to quote in a one-line message: control characters become visible escapes. */
+/**
+ * Characters that draw nothing but change what a name means or how it is laid out: zero-width
+ * space/joiners and direction marks (U+200B-U+200F), the Arabic letter mark (U+061C), the Mongolian
+ * vowel separator (U+180E), word joiner and invisible operators (U+2060-U+2064), the deprecated
+ * format controls (U+206A-U+206F) and the byte-order mark / zero-width no-break space (U+FEFF).
+ * Two header names that differ only by one of them must look different.
+ */
+function isInvisible(code: number): boolean {
+  return (
+    (code >= 0x200b && code <= 0x200f) ||
+    code === 0x061c ||
+    code === 0x180e ||
+    (code >= 0x2060 && code <= 0x2064) ||
+    (code >= 0x206a && code <= 0x206f) ||
+    code === 0xfeff
+  );
+}
+
+/**
+ * Makes a value safe to quote in a one-line message: control characters become visible escapes,
+ * and so do bidirectional overrides and invisible characters (`\u202e`, `\u200b`, `\ufeff`).
+ */
 export function visible(text: string, maxLength = 40): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
     if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
       out += code === 0x1b ? '\\e' : code === 0x0a ? '\\n' : code === 0x09 ? '\\t' : code === 0x0d ? '\\r' : `\\x${code.toString(16).padStart(2, '0')}`;
-    } else if (code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
-      out += `\\u${code.toString(16)}`;
+    } else if (code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || isInvisible(code)) {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else {
       out += ch;
     }
