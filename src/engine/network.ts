@@ -20,6 +20,20 @@ export class ShapeError extends Error {
   }
 }
 
+/**
+ * A run too large for the engine to hold (WebAssembly's 4 GiB): bad data for its size, not a bug.
+ * `bytes` is what it would have needed.
+ */
+export class CapacityError extends Error {
+  constructor(
+    message: string,
+    readonly bytes: number,
+  ) {
+    super(message);
+    this.name = 'CapacityError';
+  }
+}
+
 /** Fresh zeroed buffers for one direction's step. */
 export function allocStepRecord(kind: Network['kind'], hiddenSize: number): StepRecord {
   const gh = gateCount(kind) * hiddenSize;
