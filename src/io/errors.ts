@@ -69,17 +69,35 @@ function isInvisible(code: number): boolean {
  * and so do bidirectional overrides and invisible characters (`\u202e`, `\u200b`, `\ufeff`).
  */
 export function visible(text: string, maxLength = 40): string {
-  let out = '';
+  if (text.length <= maxLength && !NEEDS_ESCAPE.test(text)) return text;
+  // Pieces joined once: `out += ch` would build a rope of one node per character (about 450 bytes
+  // for a 25-character label, where the flat string takes 60), and the viewer keeps a label per step.
+  const parts: string[] = [];
+  let length = 0;
   for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
-      out += code === 0x1b ? '\\e' : code === 0x0a ? '\\n' : code === 0x09 ? '\\t' : code === 0x0d ? '\\r' : `\\x${code.toString(16).padStart(2, '0')}`;
-    } else if (code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || isInvisible(code)) {
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-    } else {
-      out += ch;
+    const piece = escapeOf(ch);
+    if (length + piece.length > maxLength) {
+      parts.push(piece.slice(0, maxLength - length), '…');
+      return parts.join('');
     }
-    if (out.length > maxLength) return `${out.slice(0, maxLength)}…`;
+    parts.push(piece);
+    length += piece.length;
   }
-  return out;
+  return parts.join('');
 }
+
+/** What visible() shows for one character: itself, or an escape. */
+function escapeOf(ch: string): string {
+  const code = ch.codePointAt(0)!;
+  if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
+    return code === 0x1b ? '\\e' : code === 0x0a ? '\\n' : code === 0x09 ? '\\t' : code === 0x0d ? '\\r' : `\\x${code.toString(16).padStart(2, '0')}`;
+  }
+  if (code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || isInvisible(code)) {
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return ch;
+}
+
+/** Any character that escapeOf changes. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;

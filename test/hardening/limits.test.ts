@@ -259,6 +259,17 @@ describe('commands that hold every step: --max-memory', () => {
   });
 });
 
+describe('the viewer\'s history is what its budget counts', () => {
+  // The viewer keeps a label per step (made visible by the store). visible() built them with `+=`
+  // per character: a rope of about 450 bytes for a 25-character label, 7x what the history's byte
+  // budget counted, so an endless pipe grew far past it (238 -> 445 MiB in 55 s and on).
+  it('visible() returns flat strings: 200,000 labels hold well under 100 bytes each', () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', join(ROOT, 'test/hardening/label-heap.mjs')], { encoding: 'utf8' });
+    const perLabel = Number(out.split(' ')[0]);
+    expect(perLabel).toBeLessThan(100);
+  });
+});
+
 describe('run streams in bounded memory', () => {
   // The child generates its own stdin and weighs its heap after GC at a tenth and at the end of the
   // stream: a reader that kept records or an output that ignored backpressure would grow by tens
