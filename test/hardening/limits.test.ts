@@ -241,6 +241,15 @@ describe('commands that hold every step: --max-memory', () => {
     expect(r.peakKiB).toBeLessThan(64 * 1024 + SMALL_PEAK_KIB);
   });
 
+  it('the viewer of a network with a reverse direction on a stream past its history: exit 1, not held whole', async () => {
+    // It waits for the end to compute anything, so it cannot drop old steps: `yes | gatescope -
+    // --bidirectional` grew without bound. Refused at the history's bound (--history, or its bytes).
+    const r = await runChild(['-', '--input-format', 'csv', '--bidirectional', '--hidden-size', '2', '--history', '5000'], { gen: 'csv:200000', timeout: 60000 });
+    expect(r.code, r.stderr).toBe(1);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:5001: a network with a reverse direction needs the whole input first: more than 5000 steps is past the history \(raise --history/);
+    expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
+  });
+
   it('runs what fits, and a bad --max-memory is a usage error', async () => {
     const csv = scratch('budget').file('b.csv', '1,2\n3,4\n5,6\n');
     const ok = await runCli(['run', csv, '--bidirectional', '--hidden-size', '2', '--max-memory', '1M']);
