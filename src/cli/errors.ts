@@ -7,7 +7,7 @@
  *   70 internal error (a bug: please report it)
  *   130 interrupted (Ctrl-C) / 143 terminated (SIGTERM)
  */
-import { ShapeError } from '../engine/index.js';
+import { CapacityError, ShapeError } from '../engine/index.js';
 import { InputError, visible } from '../io/errors.js';
 
 export const EXIT = { ok: 0, data: 1, usage: 2, internal: 70, interrupted: 130, terminated: 143 } as const;
@@ -37,11 +37,18 @@ export function withPath(err: unknown, path: string): unknown {
   return err;
 }
 
+/** The longest error line printed (the rest is cut with …): quoted text is already cut shorter. */
+const LINE = 2000;
+
 /** The one line printed for an error, and its exit code. */
 export function describeError(err: unknown, debug: boolean): { message: string; code: number } {
-  if (err instanceof InputError) return { message: err.format(), code: EXIT.data };
-  if (err instanceof ShapeError) return { message: err.message, code: EXIT.data };
-  if (err instanceof UsageError) return { message: `${err.message} (see gatescope --help)`, code: EXIT.usage };
+  // Whoever built the message should have quoted input through visible() already; the line is
+  // passed through it once more, so that one that did not still cannot reach the terminal raw.
+  if (err instanceof InputError) return { message: visible(err.format(), LINE), code: EXIT.data };
+  if (err instanceof ShapeError) return { message: visible(err.message, LINE), code: EXIT.data };
+  // Too large for the engine is a property of the data, exit 1 like every other size limit.
+  if (err instanceof CapacityError) return { message: visible(err.message, LINE), code: EXIT.data };
+  if (err instanceof UsageError) return { message: `${visible(err.message, LINE)} (see gatescope --help)`, code: EXIT.usage };
   const sys = err as NodeJS.ErrnoException | null;
   if (sys && typeof sys === 'object' && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
     const path = sys.path !== undefined ? `${visible(sys.path, 200)}: ` : '';

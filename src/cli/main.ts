@@ -53,6 +53,26 @@ function withRest<A extends object>(args: A, key: string): A {
   return { ...args, [key]: words[0] };
 }
 
+/**
+ * One line for a yargs usage error. Its messages quote argv (an unknown flag, a value outside its
+ * choices, a file name a shell glob produced) raw: all of it goes through visible(). "Invalid
+ * values:" puts what matters on the lines below it; they become `--cell "foo" is not one of
+ * "lstm", "gru", "rnn"`.
+ */
+export function usageLine(message: string): string {
+  const lines = message.split('\n');
+  if (lines[0]?.trim() === 'Invalid values:' && lines.length > 1) {
+    const parts = lines.slice(1).map((line) => {
+      const m = /^\s*Argument: (.*?), Given: (.*), Choices: (.*)$/.exec(line);
+      if (m === null) return visible(line.trim(), 300);
+      const flag = m[1]!.length === 1 ? `-${m[1]}` : `--${m[1]}`;
+      return `${visible(flag, 80)} ${visible(m[2]!, 120)} is not one of ${visible(m[3]!, 300)}`;
+    });
+    return parts.join('; ');
+  }
+  return visible(lines[0] ?? '', 300);
+}
+
 export async function main(argv: readonly string[], env: CliEnv): Promise<number> {
   // Errors on our own stdout/stderr that arrive after a write returned (a full disk under
   // `--help > file`, a reader of stderr that went away) become exit codes, never a crash. The
@@ -83,8 +103,7 @@ export async function main(argv: readonly string[], env: CliEnv): Promise<number
     parser.parse([...argv], {}, (error, _args, output) => res({ error: error ?? null, output: output ?? '' }));
   });
   if (parsed.error !== null) {
-    const first = parsed.error.message.split('\n')[0];
-    env.stderr.write(`gatescope: ${first} (see gatescope --help)\n`);
+    env.stderr.write(`gatescope: ${usageLine(parsed.error.message)} (see gatescope --help)\n`);
     return EXIT.usage;
   }
   try {

@@ -7,6 +7,7 @@ import type { CellKind } from '../engine/index.js';
 import type { InputFormat, InputOptions } from '../io/input.js';
 import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
+import { visible } from '../io/errors.js';
 
 export const CELL_CHOICES = ['lstm', 'gru', 'rnn'] as const;
 export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
@@ -131,7 +132,7 @@ export function byteSize(name: string, value: string | number | undefined): numb
   const m = /^\s*(\d+)\s*([KMG]?)(?:i?B)?\s*$/i.exec(String(value));
   const n = m ? Number(m[1]) * UNITS[m[2]!.toUpperCase()]! : NaN;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_BYTE_LIMIT) {
-    throw new UsageError(`--${name} must be a size in bytes such as 65536, 64K, 16M or 2G, got ${JSON.stringify(String(value))}`);
+    throw new UsageError(`--${name} must be a size in bytes such as 65536, 64K, 16M or 2G, got "${visible(String(value), 40)}"`);
   }
   return n;
 }
@@ -152,7 +153,7 @@ export function inputOptionsFrom(flags: InputFlags): InputOptions {
   if (flags.inputFormat !== undefined) opts.format = flags.inputFormat;
   if (flags.columns !== undefined) {
     const cols = flags.columns.split(',').map((c) => c.trim());
-    if (cols.some((c) => c === '')) throw new UsageError(`--columns has an empty name: "${flags.columns}"`);
+    if (cols.some((c) => c === '')) throw new UsageError(`--columns has an empty name: "${visible(flags.columns, 80)}"`);
     opts.columns = cols;
   }
   if (flags.header !== undefined) opts.header = flags.header;

@@ -12,8 +12,14 @@
  *                               renaming over it would replace /dev/null with a plain file
  *   a directory                 an error naming it
  * Every error names PATH as the user wrote it, never the temporary file.
+ *
+ * Nothing is renamed until the file is known to be whole: every write error, including one that
+ * arrives only when the last buffered chunk is flushed at end() or at the fsync before close (a
+ * full disk, a quota), fails the sink and leaves the old file as it was. The temporary file is
+ * `.NAME.gatescope-PID-TIME.tmp`; one left by a process that was killed outright (SIGKILL, a power
+ * cut) is removed the next time gatescope writes into that folder, once its PID is gone.
  */
-import { createWriteStream, lstatSync, realpathSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, realpathSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
 import { chmod, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CliEnv } from './env.js';
@@ -128,7 +134,7 @@ function targetOf(path: string, env: CliEnv): Target {
 const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * A file sink: `.name.<pid>.<time>.tmp` beside the target, renamed into place on finish (see the
+ * A file sink: `.name.gatescope-<pid>-<time>.tmp` beside the target, renamed into place on finish (see the
  * table at the top for links and special files). A target that cannot be written (a directory, a
  * missing folder) fails at the first write.
  */
@@ -140,10 +146,17 @@ export function fileSink(path: string, env: CliEnv): Sink {
     // Reported at the first write, where the caller's cleanup (closing the input) runs.
     return failedSink(err);
   }
-  const temp =
-    // The name is cut so that the suffix cannot push a long (but legal) name past NAME_MAX.
-    target.kind === 'atomic' ? join(dirname(target.file), `.${basename(target.file).slice(0, 200)}.${process.pid}.${Date.now()}.tmp`) : null;
-  const stream: WriteStream = createWriteStream(temp ?? target.file, { flags: temp !== null ? 'wx' : 'w' });
+  const temp = target.kind === 'atomic' ? join(dirname(target.file), tempName(basename(target.file), process.pid, Date.now())) : null;
+  if (temp !== null) removeStaleTemps(dirname(temp), process.pid);
+  // flush: the data is fsynced before close, so that a file system that reports a full disk only
+  // then (NFS, quotas) still fails the write before the rename.
+  const stream: WriteStream = createWriteStream(temp ?? target.file, { flags: temp !== null ? 'wx' : 'w', flush: temp !== null });
+  // Every error of the stream, whenever it comes: checked once more right before the rename.
+  let streamError: unknown = null;
+  stream.on('error', (err) => {
+    streamError ??= err;
+  });
+  const closed = new Promise<void>((res) => stream.once('close', () => res()));
 
   // Killed mid-write (Ctrl-C, SIGTERM, a closed terminal) with nobody else handling the signal: drop
   // the temp file, then die of the same signal as we would have.
@@ -180,10 +193,15 @@ export function fileSink(path: string, env: CliEnv): Sink {
     path,
     async () => {
       await opened;
-      await new Promise<void>((res, rej) => {
-        stream.once('error', (err) => rej(withPath(err, path)));
-        stream.end(() => res());
-      });
+      // end() flushes what is still buffered: its errors (ENOSPC on the last chunk) are reported
+      // by 'error' and the end callback alike, and the fsync's only by 'error' before 'close'.
+      stream.end();
+      await closed;
+      if (streamError !== null) {
+        if (temp !== null) await unlink(temp).catch(() => {});
+        release();
+        throw withPath(streamError, path);
+      }
       if (temp !== null && target.kind === 'atomic') {
         try {
           if (target.mode !== null) await chmod(temp, target.mode);
@@ -213,6 +231,48 @@ export function fileSink(path: string, env: CliEnv): Sink {
     finish: sink.finish,
     abort: sink.abort,
   };
+}
+
+/** The temporary file's name; cut so that the suffix cannot push a long (but legal) name past NAME_MAX. */
+function tempName(base: string, pid: number, time: number): string {
+  return `.${base.slice(0, 200)}.gatescope-${pid}-${time}.tmp`;
+}
+
+const TEMP_NAME = /^\..*\.gatescope-(\d+)-\d+\.tmp$/;
+
+/** True unless no process has this PID (kill(pid, 0) fails with ESRCH). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temporary files of writers that died without cleaning up (SIGKILL cannot be caught):
+ * only names of our own pattern, only when their PID no longer runs. Best effort: a folder that
+ * cannot be listed is the write's own error to report.
+ */
+function removeStaleTemps(folder: string, self: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === self || pidAlive(pid)) continue;
+    try {
+      unlinkSync(join(folder, name));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }
 
 function failedSink(err: unknown): Sink {

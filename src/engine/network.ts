@@ -20,6 +20,20 @@ export class ShapeError extends Error {
   }
 }
 
+/**
+ * A run too large for the engine to hold (WebAssembly's 4 GiB): bad data for its size, not a bug.
+ * `bytes` is what it would have needed.
+ */
+export class CapacityError extends Error {
+  constructor(
+    message: string,
+    readonly bytes: number,
+  ) {
+    super(message);
+    this.name = 'CapacityError';
+  }
+}
+
 /** Fresh zeroed buffers for one direction's step. */
 export function allocStepRecord(kind: Network['kind'], hiddenSize: number): StepRecord {
   const gh = gateCount(kind) * hiddenSize;
@@ -224,6 +238,35 @@ export function runDirection(
   scratch: Float64Array,
   layerInput: Float64Array,
 ): { h: Float64Array; c: Float64Array | null } {
+  return toEnd(runDirectionSteps(net, k, d, steps, T, xAt, h0, c0, scratch, layerInput));
+}
+
+/**
+ * Runs a generator of the `...Steps` kind to its end and returns its result. Those generators
+ * yield after every time step, so that a caller with a clock can pause long work between steps
+ * (train's Ctrl-C is heard within a step, not at the end of an epoch); the plain functions run
+ * them through this at once.
+ */
+export function toEnd<R>(gen: Generator<void, R>): R {
+  for (;;) {
+    const r = gen.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/** runDirection, yielding after each step. */
+export function* runDirectionSteps(
+  net: Network,
+  k: number,
+  d: number,
+  steps: readonly NetworkStep[],
+  T: number,
+  xAt: (t: number) => ArrayLike<number>,
+  h0: Float64Array,
+  c0: Float64Array | null,
+  scratch: Float64Array,
+  layerInput: Float64Array,
+): Generator<void, { h: Float64Array; c: Float64Array | null }> {
   const H = net.hiddenSize;
   const dirs = net.directions.length;
   const reverse = net.directions[d] === 'reverse';
@@ -244,6 +287,7 @@ export function runDirection(
     cellStep(net, p, input, hPrev, cPrev, scratch, rec);
     hPrev = rec.h;
     cPrev = rec.c;
+    yield;
   }
   return { h: hPrev, c: cPrev };
 }
@@ -253,6 +297,11 @@ export function runDirection(
  *   xs: (T, D)
  */
 export function runSequence(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): NetworkStep[] {
+  return toEnd(runSequenceSteps(net, xs, init));
+}
+
+/** runSequence, yielding after each step of each layer and direction (see toEnd). */
+export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): Generator<void, NetworkStep[]> {
   validateNetwork(net);
   const T = xs.length;
   const L = net.numLayers;
@@ -266,7 +315,7 @@ export function runSequence(net: Network, xs: readonly ArrayLike<number>[], init
   for (let k = 0; k < L; k++) {
     for (let d = 0; d < dirs; d++) {
       const c0 = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
-      runDirection(net, k, d, steps, T, xAt, initialRow(net, init, 'h0', k, d), c0, scratch, layerInput);
+      yield* runDirectionSteps(net, k, d, steps, T, xAt, initialRow(net, init, 'h0', k, d), c0, scratch, layerInput);
     }
   }
   for (const step of steps) {

@@ -42,6 +42,15 @@ export async function ingest(store: TraceStore, input: AsyncIterable<TraceRecord
   try {
     for await (const record of input) {
       if (opts.signal?.aborted) return n;
+      if (!store.streaming && n >= store.maxSteps) {
+        // A reverse direction computes nothing until the input ends, so nothing can be dropped:
+        // an endless pipe must be refused at the history's bound, not held until memory runs out.
+        throw new InputError(`a network with a reverse direction needs the whole input first: more than ${store.maxSteps} steps is past the history`, {
+          source: store.source,
+          line: record.line,
+          hint: 'raise --history, cut the input, or use gatescope stats, which streams any length',
+        });
+      }
       store.append(toX(record), record.label);
       n++;
       if (now() - sliceStart >= sliceMs) {

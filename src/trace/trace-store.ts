@@ -126,7 +126,8 @@ export class TraceStore {
   private readonly engine: BlockEngine;
   private readonly allViewList: readonly number[];
   private readonly maxLabelLength: number;
-  private readonly maxSteps: number;
+  /** Most steps kept (`maxSteps`, or what fits in `historyBytes`); a store that waits for the end (a reverse direction) is fed at most this many (ingest.ts). */
+  readonly maxSteps: number;
   private readonly ranges: RangeSet;
   private readonly listeners = new Set<TraceListener>();
   private readonly rowSource: RowSource | null;

@@ -4,8 +4,14 @@
  *
  * The screen: the alternate screen buffer (the user's scrollback is left as it was), cursor
  * hidden, keys in raw mode on `keys` (the terminal, or /dev/tty when the data comes on stdin).
+ *
+ * Suspend (Ctrl-Z, or SIGTSTP from outside) behaves as in less or vim: suspend() gives the terminal
+ * back as it was (raw mode off, main screen, cursor shown) before the caller stops the process,
+ * and resume() (on SIGCONT) takes it again and redraws the whole frame. Raw mode turns the
+ * terminal's own Ctrl-Z into a byte, so the key is seen here and handed to `onSuspendKey`.
  */
-import { render, type Instance } from 'ink';
+import { render, useInput, useStdout, type Instance } from 'ink';
+import { useEffect } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
 import { App } from './App.js';
 import type { ColorLevel } from './theme.js';
@@ -47,6 +53,8 @@ export interface ViewerOptions {
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based. */
   readonly timeline?: number;
+  /** Ctrl-Z was pressed: the caller suspends (suspend(), then stops the process). */
+  readonly onSuspendKey?: () => void;
 }
 
 export interface Viewer {
@@ -54,6 +62,23 @@ export interface Viewer {
   readonly done: Promise<void>;
   /** Ends the viewer now (a signal, the data pipe's end when asked to) and restores the terminal. Idempotent. */
   stop(): void;
+  /** Gives the terminal back (raw mode off, main screen, cursor shown) before the process stops. Idempotent. */
+  suspend(): void;
+  /** Takes the terminal again after a suspend (raw mode, alternate screen) and redraws everything. */
+  resume(): void;
+}
+
+/**
+ * Hands out Ink's own stdout writer (a write through it erases and redraws the whole last frame)
+ * and reports Ctrl-Z, which raw mode delivers as a key.
+ */
+function TerminalBridge({ onWriter, onCtrlZ }: { onWriter: (write: (data: string) => void) => void; onCtrlZ: () => void }): null {
+  const { write } = useStdout();
+  useEffect(() => onWriter(write), [write, onWriter]);
+  useInput((input, key) => {
+    if (key.ctrl && input === 'z') onCtrlZ();
+  });
+  return null;
 }
 
 export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer {
@@ -73,10 +98,20 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
       // same
     }
   };
+  let inkWrite: ((data: string) => void) | null = null;
+  const onWriter = (write: (data: string) => void): void => {
+    inkWrite = write;
+  };
+  let suspended = false;
+  const onCtrlZ = (): void => {
+    if (!suspended) opts.onSuspendKey?.();
+  };
   stdout.write(ENTER_SCREEN);
   let instance: Instance;
   try {
     instance = render(
+      <>
+      <TerminalBridge onWriter={onWriter} onCtrlZ={onCtrlZ} />
       <App
         store={opts.store}
         colorLevel={opts.colorLevel}
@@ -88,7 +123,8 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         memory={opts.memory ?? false}
         {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
         {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
-      />,
+      />
+      </>,
       {
         stdout,
         stdin: keys,
@@ -108,9 +144,11 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
     throw err;
   }
   const done = instance.waitUntilExit().then(
-    () => restore(),
+    () => {
+        restore();
+    },
     (err: unknown) => {
-      restore();
+        restore();
       throw err;
     },
   );
@@ -121,6 +159,29 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         instance.unmount();
       } finally {
         restore();
+      }
+    },
+    suspend: () => {
+      if (suspended || restored) return;
+      suspended = true;
+      try {
+        if (keys.isTTY) keys.setRawMode(false);
+        stdout.write(RESTORE_SCREEN);
+      } catch {
+        // a terminal that went away: nothing to give back
+      }
+    },
+    resume: () => {
+      if (!suspended || restored) return;
+      suspended = false;
+      try {
+        if (keys.isTTY) keys.setRawMode(true);
+        // The alternate screen first (cleared, cursor home), then Ink's writer: it erases what it
+        // believes is on screen there and writes its whole last frame again.
+        stdout.write(ENTER_SCREEN);
+        inkWrite?.('');
+      } catch {
+        // same
       }
     },
   };

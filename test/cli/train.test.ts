@@ -69,7 +69,7 @@ describe('gatescope train', () => {
     expect(view.code).toBe(0);
   });
 
-  it('stops on Ctrl-C after the current batch and keeps the best weights so far', async () => {
+  it('stops on Ctrl-C and keeps the best weights so far', async () => {
     const out = join(dir, 'stopped.json');
     const proc = new EventEmitter();
     const stderr = new PassThrough();

@@ -15,6 +15,9 @@ import { decodeWholeText, MAX_TEXT_CHARS } from '../../src/io/input.js';
 import { parseInputBytes } from '../../src/io/read-input.js';
 import { loadWeights } from '../../src/io/weights/index.js';
 import { runCli } from '../helpers/cli.js';
+import { describeError } from '../../src/cli/errors.js';
+import { CapacityError } from '../../src/engine/index.js';
+import { instantiateKernels } from '../../src/engine/fast/kernels.js';
 import { expectOneLine, requireBuild, ROOT, runChild, scratch } from './harness.js';
 
 const { onnx } = onnxProto;
@@ -219,6 +222,61 @@ describe('random-weight sizes whose product is absurd', () => {
       expectOneLine(r.stderr, /--hidden-size 4096, --layers \d+ and \d+ input features make \d+ parameters, more than \d+/);
     });
   }
+});
+
+describe('commands that hold every step: --max-memory', () => {
+  // memory on `yes 0.5,0.25 |` passed 1.1 GiB in 14 s, run --bidirectional over 150k steps at
+  // H=256 3.9 GiB: both hold every step. Now they count the steps as they read and stop at the budget.
+  it('memory on a stream far longer than the budget: exit 1 naming the size and the flag, memory bounded', async () => {
+    const r = await runChild(['memory', '-', '--input-format', 'csv', '--hidden-size', '256', '--max-memory', '64M'], { gen: 'csv:2000000', timeout: 60000 });
+    expect(r.code, r.stderr).toBe(1);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:\d+: memory holds every step: more than \d+ steps of \d+ KiB each need more than --max-memory 64\.0 MiB \(raise it, e\.g\. --max-memory 1G, or cut the input\)\n$/);
+    expect(r.peakKiB).toBeLessThan(64 * 1024 + SMALL_PEAK_KIB);
+  });
+
+  it('run --bidirectional on a long stream: exit 1 naming the size and the flag, memory bounded', async () => {
+    const r = await runChild(['run', '-', '--input-format', 'csv', '--hidden-size', '256', '--bidirectional', '--max-memory', '64M'], { gen: 'csv:2000000', timeout: 60000 });
+    expect(r.code, r.stderr).toBe(1);
+    expectOneLine(r.stderr, /a network with a reverse direction holds every step: more than \d+ steps .* --max-memory 64\.0 MiB .*gatescope stats streams any length/);
+    expect(r.peakKiB).toBeLessThan(64 * 1024 + SMALL_PEAK_KIB);
+  });
+
+  it('the viewer of a network with a reverse direction on a stream past its history: exit 1, not held whole', async () => {
+    // It waits for the end to compute anything, so it cannot drop old steps: `yes | gatescope -
+    // --bidirectional` grew without bound. Refused at the history's bound (--history, or its bytes).
+    const r = await runChild(['-', '--input-format', 'csv', '--bidirectional', '--hidden-size', '2', '--history', '5000'], { gen: 'csv:200000', timeout: 60000 });
+    expect(r.code, r.stderr).toBe(1);
+    expectOneLine(r.stderr, /^gatescope: <stdin>:5001: a network with a reverse direction needs the whole input first: more than 5000 steps is past the history \(raise --history/);
+    expect(r.peakKiB).toBeLessThan(SMALL_PEAK_KIB);
+  });
+
+  it('runs what fits, and a bad --max-memory is a usage error', async () => {
+    const csv = scratch('budget').file('b.csv', '1,2\n3,4\n5,6\n');
+    const ok = await runCli(['run', csv, '--bidirectional', '--hidden-size', '2', '--max-memory', '1M']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(3);
+    const bad = await runCli(['memory', csv, '--max-memory', '12x']);
+    expect(bad.code).toBe(2);
+    expectOneLine(bad.stderr, /--max-memory must be a size in bytes/);
+  });
+
+  it('a run too large for the fast engine is bad data (exit 1), not an internal error (was 70)', () => {
+    expect(() => instantiateKernels(5 * 2 ** 30)).toThrow(CapacityError);
+    const { message, code } = describeError(new CapacityError('the fast engine needs 19538 MiB, more than WebAssembly\'s 4 GiB', 19538 * MiB), false);
+    expect(code).toBe(1);
+    expect(message).toBe('the fast engine needs 19538 MiB, more than WebAssembly\'s 4 GiB');
+  });
+});
+
+describe('the viewer\'s history is what its budget counts', () => {
+  // The viewer keeps a label per step (made visible by the store). visible() built them with `+=`
+  // per character: a rope of about 450 bytes for a 25-character label, 7x what the history's byte
+  // budget counted, so an endless pipe grew far past it (238 -> 445 MiB in 55 s and on).
+  it('visible() returns flat strings: 200,000 labels hold well under 100 bytes each', () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', join(ROOT, 'test/hardening/label-heap.mjs')], { encoding: 'utf8' });
+    const perLabel = Number(out.split(' ')[0]);
+    expect(perLabel).toBeLessThan(100);
+  });
 });
 
 describe('run streams in bounded memory', () => {

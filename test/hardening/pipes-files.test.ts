@@ -4,7 +4,7 @@
  * never a stack trace, and never a truncated file where the user expects a good one.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -88,6 +88,60 @@ describe.skipIf(!hasDevFull)('a full disk (/dev/full)', () => {
     const r = sh(`${gatescope} ${quote(small)} > /dev/full; echo "exit=$?" >&2`);
     expect(r.stderr).toMatch(/exit=1\n$/);
     expectOneLine(r.stderr.replace(/exit=1\n$/, ''), /^gatescope: <stdout>: no space left on device\n$/);
+  });
+});
+
+describe.skipIf(!hasDevFull)('-o onto a full disk (/dev/full or a link to it)', () => {
+  // These exited 0 (train even printed "wrote"): the error of the last chunk, flushed at end(), was dropped.
+  const link = (name: string): string => {
+    const p = join(dir, name);
+    symlinkSync('/dev/full', p);
+    return p;
+  };
+  const commands: [string, () => string[]][] = [
+    ['run -o /dev/full', () => ['run', small, '-o', '/dev/full', '--hidden-size', '1']],
+    ['stats -o /dev/full', () => ['stats', small, '-o', '/dev/full', '--hidden-size', '1']],
+    ['memory -o /dev/full', () => ['memory', small, '-o', '/dev/full', '--hidden-size', '1']],
+    ['init -o a link to /dev/full', () => ['init', '-D', '2', '-o', link('full-init.json')]],
+    ['train -o a link to /dev/full', () => ['train', small, '-o', link('full-train.json'), '--epochs', '1', '--hidden-size', '2']],
+  ];
+  for (const [label, argv] of commands) {
+    it(`${label}: one line, exit 1, never "wrote"`, () => {
+      const args = argv();
+      const r = sh(`${gatescope} ${args.map(quote).join(' ')}`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).not.toMatch(/wrote/);
+      const out = args[args.indexOf('-o') + 1]!;
+      expect(r.stderr).toContain(`gatescope: ${out}: no space left on device\n`);
+      expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('gatescope:'))).toHaveLength(1);
+    });
+  }
+});
+
+describe('a full file system (a 64 KiB tmpfs in a private mount namespace)', () => {
+  // unshare -r -m gives a mount namespace of our own without touching the machine's mounts.
+  const canMount = spawnSync('unshare', ['-r', '-m', 'sh', '-c', `mount -t tmpfs -o size=64k none '${dir}' && true`], { encoding: 'utf8' }).status === 0;
+  const onFullFs = (script: string) => {
+    const mnt = join(dir, `fullfs-${Math.random().toString(36).slice(2)}`);
+    execFileSync('mkdir', ['-p', mnt]);
+    const fill = '(head -c 1000000 /dev/zero > filler) 2>/dev/null';
+    return spawnSync('unshare', ['-r', '-m', 'sh', '-c', `mount -t tmpfs -o size=64k none '${mnt}' && cd '${mnt}' && printf 'good\\n' > keep.json && cp keep.json keep.ndjson && ${fill}; ${script}; echo "exit=$?"; cat keep.json keep.ndjson; ls -a`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+  };
+  it.skipIf(!canMount)('train -o keep.json: exit 1 and the old file survives, no temp file', () => {
+    const r = onFullFs(`${gatescope} train ${quote(small)} -o keep.json --epochs 1 --hidden-size 8`);
+    expect(r.stdout).toMatch(/^exit=1\ngood\ngood\n/);
+    expect(r.stdout).not.toMatch(/\.tmp/);
+    expect(r.stderr).toMatch(/gatescope: keep\.json: no space left on device\n$/);
+    expect(r.stderr).not.toMatch(/wrote/);
+  });
+  it.skipIf(!canMount)('run -o keep.ndjson: exit 1 and the old file survives, no temp file', () => {
+    const r = onFullFs(`${gatescope} run ${quote(small)} -o keep.ndjson --hidden-size 1`);
+    expect(r.stdout).toMatch(/^exit=1\ngood\ngood\n/);
+    expect(r.stdout).not.toMatch(/\.tmp/);
+    expectOneLine(r.stderr, /^gatescope: keep\.ndjson: no space left on device\n$/);
   });
 });
 
@@ -188,6 +242,28 @@ describe('-o PATH', () => {
       expect(readFileSync(out, 'utf8')).toBe('previous\n');
     });
   }
+});
+
+describe('a writer killed outright (SIGKILL)', () => {
+  it('leaves a recognisable temp file that the next write into the folder removes', async () => {
+    const { dir: d } = scratch('kill');
+    const out = join(d, 'k.ndjson');
+    const child = spawn(process.execPath, [BIN, 'run', '-', '-o', out, '--hidden-size', '1'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin.write(rows(1000));
+    for (let i = 0; i < 500 && tempFiles(d).length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    child.kill('SIGKILL');
+    await new Promise((res) => child.on('close', res));
+    const litter = tempFiles(d);
+    expect(litter).toHaveLength(1);
+    expect(litter[0]).toMatch(new RegExp(`^\\.k\\.ndjson\\.gatescope-${child.pid}-\\d+\\.tmp$`));
+    // A temp file of a process that is still running is not touched.
+    const live = `.other.ndjson.gatescope-${process.pid}-1.tmp`;
+    writeFileSync(join(d, live), 'in progress');
+    const r = await runCli(['run', small, '-o', out, '--hidden-size', '1']);
+    expect(r.code).toBe(0);
+    expect(tempFiles(d)).toEqual([live]);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
 });
 
 describe('stdin that ends mid-record', () => {

@@ -3,7 +3,7 @@
  * NDJSON keys, text tokens, file names, tensor and node names, safetensors metadata, and every
  * error message that quotes input. What `run` writes as JSON stays exact (JSON escapes it).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,52 @@ describe('error messages quoting input', () => {
       expectInert(r.stderr);
     });
   }
+});
+
+describe('usage errors quoting argv', () => {
+  // yargs quotes an unknown flag, a stray argument and a value outside its choices raw.
+  const OSC52 = '\u001b]52;c;aGk=\u0007'; // writes "hi" to the clipboard
+  const cases: [string, () => string[], RegExp][] = [
+    ['an unknown flag carrying OSC 52', () => ['run', file('u1.csv', '1,2\n'), `--x${OSC52}`], /Unknown argument: x\\e\]52;c;aGk \(see gatescope --help\)/],
+    ['a stray argument carrying a title sequence', () => ['run', file('u2.csv', '1,2\n'), `b${OSC_TITLE}.csv`], /Unknown argument: b\\e\]0;owned\\x07\.csv/],
+    ['a --cell value carrying a title sequence', () => ['run', file('u3.csv', '1,2\n'), '--cell', `lstm${OSC_TITLE}`], /--cell "lstm\\u001b\]0;owned\\u0007" is not one of "lstm", "gru", "rnn"/],
+    ['a --columns list with an empty name', () => ['run', file('u4.csv', '1,2\n'), '--columns', `a${OSC52},`], /--columns has an empty name: "a\\e\]52;c;aGk=\\x07,"/],
+    ['a size flag carrying a C1 CSI', () => ['run', file('u5.csv', '1,2\n'), '--max-line-bytes', '1\u009b2J'], /--max-line-bytes must be a size .* got "1\\x9b2J"/],
+  ];
+  for (const [what, argv, pattern] of cases) {
+    it(`escapes ${what}`, async () => {
+      const r = await runCli(argv());
+      expect(r.code).toBe(2);
+      expectOneLine(r.stderr, pattern);
+      expectInert(r.stderr);
+    });
+  }
+
+  it('escapes a hostile file name that a shell glob handed over', () => {
+    const { dir } = scratch('glob');
+    writeFileSync(join(dir, 'a.csv'), '1,2\n');
+    writeFileSync(join(dir, `b${OSC_TITLE}.csv`), '1,2\n');
+    const r = sh(`cd ${quote(dir)} && ${gatescope} run *.csv`);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr, /Unknown argument: b\\e\]0;owned\\x07\.csv/);
+    expectInert(r.stderr);
+  });
+});
+
+describe('invisible characters in names', () => {
+  it('shows U+200B, U+200E/F, U+061C and U+FEFF visibly in the plain-text view', () => {
+    const csv = file('inv.csv', 'ab,a\u200bb,a\u200eb,a\u200fb,a\u061cb,a\ufeffb\n1,2,3,4,5,6\n');
+    const r = sh(`${gatescope} ${quote(csv)} --hidden-size 2 --input-format csv --header --width 200`);
+    expect(r.status).toBe(0);
+    for (const shown of ['a\\u200bb', 'a\\u200eb', 'a\\u200fb', 'a\\u061cb', 'a\\ufeffb']) expect(r.stdout).toContain(shown);
+    expect(r.stdout).not.toMatch(/[\u200b-\u200f\u061c\ufeff]/);
+  });
+
+  it('shows them in error messages too', async () => {
+    const r = await runCli(['run', file('inv2.csv', 'ab,cd\n1,2\n'), '--columns', 'a\u200bb']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /unknown column "a\\u200bb"/);
+  });
 });
 
 describe('run', () => {

@@ -86,3 +86,67 @@ describe.skipIf(ptyReason !== null)('the viewer restores the terminal', () => {
     await expectRestored(s);
   });
 });
+
+// Ctrl-Z was ignored (raw mode turns it into a byte) and SIGTSTP stopped the viewer with the
+// terminal raw on the alternate screen; after `fg` it neither took raw mode back nor redrew.
+describe.skipIf(ptyReason !== null)('suspend and resume, like less or vim', () => {
+  const RIGHT = '\u001b[C';
+  const childOf = (pid: number): number => Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const stat = (pid: number): string => execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  const ttyModes = (pid: number): string => {
+    const tty = execFileSync('ps', ['-o', 'tty=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return execFileSync('stty', ['-a', '-F', `/dev/${tty}`], { encoding: 'utf8' });
+  };
+  const until = async (ok: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 250; i++) {
+      if (ok()) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  for (const how of ['Ctrl-Z', 'SIGTSTP from outside'] as const) {
+    it(`${how}: gives the terminal back and stops; SIGCONT takes it again, redraws, and keys work`, async () => {
+      const s = run(`${gatescope} ${INPUT} -w ${WEIGHTS}; echo "exit=$?"; stty -a`);
+      await s.waitFor('step 1/');
+      s.write(RIGHT);
+      await s.waitFor('step 2/');
+      const viewer = childOf(s.pid);
+      try {
+        await suspendAndResume(s, viewer, how);
+      } finally {
+        // A stopped viewer outlives the killed shell: never leave one behind.
+        try {
+          process.kill(viewer, 'SIGKILL');
+        } catch {
+          // it exited
+        }
+      }
+    });
+  }
+
+  async function suspendAndResume(s: ReturnType<typeof run>, viewer: number, how: 'Ctrl-Z' | 'SIGTSTP from outside'): Promise<void> {
+    expect(ttyModes(viewer)).toMatch(/-icanon/); // raw while it runs
+    const mark = s.raw().length;
+    if (how === 'Ctrl-Z') s.write('\u001a');
+    else process.kill(viewer, 'SIGTSTP');
+    await until(() => stat(viewer).startsWith('T'), 'the viewer to stop');
+    // main screen and cursor shown, written before it stopped (the pty hands output over later)
+    await until(() => s.raw().slice(mark).includes('\u001b[?1049l') && s.raw().slice(mark).includes('\u001b[?25h'), `the screen given back; got ${JSON.stringify(s.raw().slice(mark))}`);
+    await s.waitFor(/(?:)/); // the xterm model has caught up
+    expect(s.term.buffer.active.type).toBe('normal');
+    expect(ttyModes(viewer)).not.toMatch(/-icanon|-echo\b/);
+
+    const back = s.raw().length;
+    process.kill(viewer, 'SIGCONT');
+    await until(() => s.raw().slice(back).includes('\u001b[?1049h'), 'the alternate screen again');
+    await s.waitFor('step 2/');
+    expect(s.term.buffer.active.type).toBe('alternate');
+    expect(ttyModes(viewer)).toMatch(/-icanon/);
+    s.write(RIGHT);
+    await s.waitFor('step 3/');
+    s.write('q');
+    await s.waitFor('exit=0');
+    await expectRestored(s);
+  }
+});

@@ -80,6 +80,14 @@ describe('TraceStore', () => {
     expect(store.inputRange().maxAbs).toBeCloseTo(xMax, 12);
   });
 
+  it('shows invisible characters in feature names, so names that differ only by them look different', () => {
+    const net = randomNetwork({ kind: 'gru', inputSize: 6, hiddenSize: 2 });
+    const names = ['ab', 'a\u200bb', 'a\u200eb', 'a\u200fb', 'a\u061cb', '\ufeffab'];
+    const store = new TraceStore(net, { source: 's', featureNames: names });
+    expect(store.featureNames).toEqual(['ab', 'a\\u200bb', 'a\\u200eb', 'a\\u200fb', 'a\\u061cb', '\\ufeffab']);
+    expect(new Set(store.featureNames).size).toBe(names.length);
+  });
+
   it('makes labels, feature names and the source visible before anything can print them', () => {
     const net = randomNetwork({ kind: 'gru', inputSize: 2, hiddenSize: 2 });
     const store = new TraceStore(net, { source: 'evil\u001b[2J.csv', featureNames: ['\u001b]0;owned\u0007', 'ok'] });

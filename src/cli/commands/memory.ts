@@ -11,7 +11,8 @@ import { InputError } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import { prepare, readWeightsFile, type PrepareFlags } from '../load.js';
-import { withInputOptions, withModelOptions } from '../options.js';
+import { byteSize, withInputOptions, withModelOptions } from '../options.js';
+import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
 
 export const MEMORY_FORMATS = ['json', 'csv'] as const;
@@ -21,6 +22,7 @@ export interface MemoryArgs extends PrepareFlags {
   format: MemoryFormat;
   output?: string | undefined;
   compare?: string | undefined;
+  maxMemory?: string | undefined;
 }
 
 export const command = 'memory [input]';
@@ -32,6 +34,7 @@ export function builder<T>(y: Argv<T>) {
     .option('format', { alias: 'f', type: 'string', choices: MEMORY_FORMATS, default: 'json' as MemoryFormat, describe: 'output format' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
     .option('compare', { type: 'string', describe: 'a second weights file measured on the same input (same input size)' })
+    .option('max-memory', MAX_MEMORY_OPTION)
     .example('$0 memory fixtures/demos/remember/input.csv --weights fixtures/demos/remember/lstm.json', 'JSON, one step per line')
     .example('$0 memory seq.csv -w lstm.json --compare rnn.json --format csv', 'two networks side by side');
 }
@@ -64,10 +67,16 @@ export function formatMemory(format: MemoryFormat, main: MemoryProfile, compare:
 }
 
 export async function handler(args: MemoryArgs, env: CliEnv): Promise<number> {
+  byteSize('max-memory', args.maxMemory); // a bad size is a usage error before anything is read
   const { model, input, toX } = await prepare(args, env);
   const xs: Float64Array[] = [];
   try {
-    for await (const record of input) xs.push(toX(record));
+    // Every step is held for the backward pass: bounded by --max-memory, checked as the steps arrive.
+    const budget = stepBudget([model.network], args.maxMemory, 'memory', input.source);
+    for await (const record of input) {
+      xs.push(toX(record));
+      budget.take(xs.length, record.line);
+    }
   } catch (err) {
     input.close();
     throw err;

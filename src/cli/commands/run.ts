@@ -2,17 +2,20 @@
  * `gatescope run [input]`: the whole trace, headless, for pipelines and notebooks.
  *
  * Forward-only networks stream: each step is computed and written as its record arrives, in
- * constant memory. A reverse direction needs the whole sequence first (as PyTorch's does).
+ * constant memory. A reverse direction needs the whole sequence first (as PyTorch's does): that
+ * is bounded by --max-memory (step-budget.ts), refused by size with a one-line error past it.
  */
 import type { Argv } from 'yargs';
-import { cloneStep, finalStates, type NetworkStep } from '../../engine/index.js';
+import { CapacityError, cloneStep, finalStates, type NetworkStep } from '../../engine/index.js';
+import { InputError } from '../../io/errors.js';
 import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT, UsageError } from '../errors.js';
 import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
-import { withInputOptions, withModelOptions } from '../options.js';
+import { byteSize, withInputOptions, withModelOptions } from '../options.js';
+import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { csvHeader, csvRow, NO_READOUT, stepObject, type Readout } from '../trace-format.js';
 
@@ -23,6 +26,7 @@ export interface RunArgs extends PrepareFlags {
   format: RunFormat;
   output?: string | undefined;
   topK?: number | undefined;
+  maxMemory?: string | undefined;
 }
 
 /** Guesses written per step for a classifier or language model unless --top-k says otherwise. */
@@ -40,6 +44,7 @@ export function builder<T>(y: Argv<T>) {
       type: 'number',
       describe: `beside the head's raw output, its softmax probabilities and the N most probable outputs per step (0: none) [default: ${DEFAULT_TOP_K} for text input, else 0]`,
     })
+    .option('max-memory', MAX_MEMORY_OPTION)
     .example('$0 run data.csv --weights lstm.json', 'NDJSON, one line per time step')
     .example('tail -f sensor.csv | $0 run --weights m.json -', 'a step per line as it arrives')
     .example('$0 run data.csv --format csv -o trace.csv', 'a table for pandas.read_csv');
@@ -141,6 +146,7 @@ function makeWriter(format: RunFormat, model: Model, source: string, readout: Re
 export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   positiveOrZero(args.topK);
+  byteSize('max-memory', args.maxMemory); // a bad size is a usage error before anything is read
   const { model, input, toX } = await prepare(args, env);
   const net = model.network;
   let readout: Readout;
@@ -176,9 +182,19 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
       if (tail !== null) await sink.write(tail);
     } else {
       const records: InputRecord[] = [];
-      for await (const record of input) records.push(record);
+      const budget = stepBudget([net], args.maxMemory, 'run', input.source);
+      for await (const record of input) {
+        records.push(record);
+        budget.take(records.length, record.line);
+      }
       const xs = records.map(toX);
-      const steps = runSequenceFast(net, xs, model.init);
+      let steps: NetworkStep[];
+      try {
+        steps = runSequenceFast(net, xs, model.init);
+      } catch (err) {
+        if (!(err instanceof CapacityError)) throw err;
+        throw new InputError(`${records.length} steps: ${err.message}`, { source: input.source, hint: 'cut the input into shorter runs' });
+      }
       for (let t = 0; t < steps.length && !sink.closed; t++) {
         await sink.write(writer.step(t, xs[t]!, steps[t]!, pred(steps[t]!)));
       }

@@ -8,7 +8,7 @@
  *   interactive module is imported lazily, with React in production mode.
  *
  * The terminal is restored (raw mode off, cursor shown, alternate screen left) on q, Ctrl-C,
- * SIGTERM, SIGHUP, SIGINT and on a crash.
+ * SIGTERM, SIGHUP, SIGINT and on a crash; given back on Ctrl-Z or SIGTSTP, and taken again on SIGCONT.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
@@ -226,10 +226,20 @@ async function interactiveView(
   // A terminal that went away (SIGHUP) makes writes fail asynchronously: never an unhandled error.
   const ignore = (): void => {};
   stdout.on('error', ignore);
+  // Ctrl-Z (a key in raw mode) and SIGTSTP from outside: give the terminal back, then stop for
+  // real with SIGSTOP (SIGTSTP itself is handled here, so it would not stop us); SIGCONT (`fg`)
+  // takes the terminal again and redraws.
+  const suspend = (): void => {
+    viewer.suspend();
+    proc.kill(proc.pid, 'SIGSTOP');
+  };
+  const onContinue = (): void => viewer.resume();
   const viewer = startViewer(
     { stdout, keys, stderr: env.stderr as NodeJS.WriteStream },
-    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view },
+    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view, onSuspendKey: suspend },
   );
+  proc.on('SIGTSTP', suspend);
+  proc.on('SIGCONT', onContinue);
   const end = (exitCode: number, err: unknown = null): void => {
     if (err !== null && failure === null) failure = err;
     if (code === EXIT.ok) code = exitCode;
@@ -251,6 +261,8 @@ async function interactiveView(
     abort.abort();
     feed.close();
     for (const sig of Object.keys(SIGNALS)) proc.off(sig, onSignal);
+    proc.off('SIGTSTP', suspend);
+    proc.off('SIGCONT', onContinue);
     proc.off('uncaughtException', onCrash);
     proc.off('unhandledRejection', onCrash);
     stdout.off('error', ignore);

@@ -13,6 +13,7 @@
  * fastAvailable() is false and callers use the reference engine.
  */
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.wasm.js';
+import { CapacityError } from '../network.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -206,7 +207,7 @@ export function instantiateKernels(bytes: number): Kernels {
   const mod = kernelModule();
   if (api === null || mod === null) throw new Error('WebAssembly SIMD is not available');
   if (bytes > MAX_MEMORY_BYTES) {
-    throw new RangeError(`the fast engine needs ${Math.ceil(bytes / 2 ** 20)} MiB, more than WebAssembly's 4 GiB`);
+    throw new CapacityError(`the fast engine needs ${Math.ceil(bytes / 2 ** 20)} MiB, more than WebAssembly's 4 GiB`, bytes);
   }
   const pages = Math.max(1, Math.ceil(bytes / PAGE));
   const memory = new api.Memory({ initial: pages, maximum: pages });

@@ -10,7 +10,7 @@
  */
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { initialRow, ShapeError } from '../network.js';
+import { initialRow, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
 import { lstmBackward } from './lstm.js';
 import { rnnBackward } from './rnn.js';
@@ -109,6 +109,17 @@ export function backwardSequence(
   init: InitialState | undefined,
   opts: BackwardOptions = {},
 ): NetworkGrads {
+  return toEnd(backwardSequenceSteps(net, xs, steps, init, opts));
+}
+
+/** backwardSequence, yielding after each step of each layer and direction (see ../network.ts toEnd). */
+export function* backwardSequenceSteps(
+  net: Network,
+  xs: readonly ArrayLike<number>[],
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  opts: BackwardOptions = {},
+): Generator<void, NetworkGrads> {
   const T = xs.length;
   const L = net.numLayers;
   const H = net.hiddenSize;
@@ -207,6 +218,7 @@ export function backwardSequence(
         if (dcRec !== null) dcRec[t]![k]![d]!.set(out.dcNode!);
         carryH.set(out.dhPrev);
         if (isLstm) carryC.set(out.dcPrev!);
+        yield;
       }
       dh0[row] = carryH.slice();
       if (dc0 !== null) dc0[row] = carryC.slice();

@@ -13,9 +13,9 @@
  * same seed, and the arithmetic is sequential float64, so the same data, options and seed give
  * bit-for-bit the same weights.
  */
-import { allocParamGrads, backwardSequence } from '../grad/network.js';
+import { allocParamGrads, backwardSequenceSteps } from '../grad/network.js';
 import { randomNetwork } from '../init.js';
-import { finalStates, runSequence, validateNetwork } from '../network.js';
+import { finalStates, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
 import { createRng } from '../random.js';
 import { gateCount, tensorName } from '../shapes.js';
 import type { CellKind, InitialState } from '../types.js';
@@ -118,6 +118,13 @@ export interface Trainer {
   readonly batchesPerEpoch: number;
   /** Trains on the next batch. */
   step(): BatchReport;
+  /**
+   * The next batch as a generator that yields after every time step (forward, backward and the
+   * end-of-epoch evaluation) and returns its report: a caller can pause between steps to hear a
+   * signal, or stop for good by not resuming it. Weights change only at an update, so a batch
+   * left unfinished leaves the model as of its last whole update; the trainer is then done.
+   */
+  stepSliced(): Generator<void, BatchReport>;
   /** Trains on the rest of the current epoch (a whole epoch when called between epochs). */
   runEpoch(): EpochReport;
   /** Scores the current weights (on the validation set by default). */
@@ -294,21 +301,23 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
     return [sum, n, correct];
   };
 
-  const evaluate = (set: readonly Example[] = validation ?? examples): Evaluation => {
+  function* evaluateSteps(set: readonly Example[] = validation ?? examples): Generator<void, Evaluation> {
     let sum = 0;
     let count = 0;
     let correct = 0;
     for (const ex of set) {
-      const steps = runSequence(net, ex.inputs);
+      const steps = yield* runSequenceSteps(net, ex.inputs);
       const [s, n, c] = scoreRun(ex, 0, steps.map((st) => st.y), null);
       sum += s;
       count += n;
       correct += c;
     }
     return { loss: count === 0 ? NaN : sum / count, accuracy: lossKind === 'cross_entropy' && count > 0 ? correct / count : null, count };
-  };
+  }
 
-  const step = (): BatchReport => {
+  // One batch, yielding after every time step of the forward and backward passes (and of the
+  // end-of-epoch evaluation): stepSliced() hands this to a caller that pauses it for signals.
+  function* stepSteps(): Generator<void, BatchReport> {
     if (batch === 0) {
       order = examples.map((_, i) => i);
       if (shuffle) {
@@ -332,21 +341,22 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
       zeroGrads(params);
       let wSum = 0;
       let wScored = 0;
-      members.forEach((ex, m) => {
-        if (ex.inputs.length <= start) return;
+      for (let m = 0; m < members.length; m++) {
+        const ex = members[m]!;
+        if (ex.inputs.length <= start) continue;
         const xs = ex.inputs.slice(start, start + win);
         const init = carried[m];
-        const steps = runSequence(net, xs, init);
+        const steps = yield* runSequenceSteps(net, xs, init);
         const dy: Float64Array[] = new Array<Float64Array>(xs.length);
         const [s, n] = scoreRun(ex, start, steps.map((st) => st.y), dy);
-        if (n > 0) backwardSequence(net, xs, steps, init, { dy, params: netGrads });
+        if (n > 0) yield* backwardSequenceSteps(net, xs, steps, init, { dy, params: netGrads });
         wSum += s;
         wScored += n;
         if (start + win < ex.inputs.length) {
           const { hN, cN } = finalStates(net, steps);
           carried[m] = { h0: hN, c0: cN };
         }
-      });
+      }
       if (wScored === 0) continue;
       // Mean loss over the window's scored steps: scale the summed gradients to match.
       scaleGrads(params, 1 / wScored);
@@ -367,7 +377,7 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
     if (batch === batches) {
       epoch++;
       batch = 0;
-      const ev = evaluate();
+      const ev = yield* evaluateSteps();
       const isBest = bestSoFar === null || ev.loss < bestSoFar.eval.loss;
       if (isBest) bestSoFar = { model: cloneModel(model), epoch, eval: ev };
       epochEnd = { epoch, trainLoss: epochBatches === 0 ? NaN : epochLossSum / epochBatches, eval: ev, best: isBest };
@@ -375,7 +385,8 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
       epochBatches = 0;
     }
     return { ...report, epochEnd };
-  };
+  }
+  const step = (): BatchReport => toEnd(stepSteps());
 
   return {
     model,
@@ -391,7 +402,8 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
         if (r.epochEnd !== null) return r.epochEnd;
       }
     },
-    evaluate,
+    stepSliced: stepSteps,
+    evaluate: (set?: readonly Example[]) => toEnd(evaluateSteps(set)),
     best: () => (bestSoFar === null ? null : { ...bestSoFar, model: cloneModel(bestSoFar.model) }),
     current: () => cloneModel(model),
   };

@@ -142,17 +142,19 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Safetensors
     entries.push(readEntry(name, value, dataLength, source));
   }
 
-  // No two tensors may share bytes: sorted by start, each must begin at or after the previous end.
-  const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let k = 1; k < byOffset.length; k++) {
-    const prev = byOffset[k - 1]!;
-    const cur = byOffset[k]!;
-    if (cur.begin < prev.end && cur.end > cur.begin) {
+  // No two tensors may share bytes. Zero-length tensors hold none and are left out: sorted by
+  // start, each must begin at or after the furthest end of all before it (not just its neighbour's:
+  // an empty or short tensor between two overlapping ones must not hide the overlap).
+  const byOffset = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let reach: Entry | undefined;
+  for (const cur of byOffset) {
+    if (reach !== undefined && cur.begin < reach.end) {
       throw new InputError(
-        `data_offsets [${cur.begin}, ${cur.end}] overlap ${prev.name} [${prev.begin}, ${prev.end}]`,
+        `data_offsets [${cur.begin}, ${cur.end}] overlap ${reach.name} [${reach.begin}, ${reach.end}]`,
         { source, tensor: cur.name },
       );
     }
+    if (reach === undefined || cur.end > reach.end) reach = cur;
   }
 
   const tensors = new Map<string, Tensor>();

@@ -115,6 +115,37 @@ describe('safetensors header validation', () => {
     expect(e.message).toBe('data_offsets [4, 12] overlap a [0, 8]');
   });
 
+  it('finds an overlap that a zero-length tensor between the two hides', () => {
+    const e = errorOf(() =>
+      parse(
+        raw(
+          {
+            a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+            z: { dtype: 'F32', shape: [0], data_offsets: [4, 4] },
+            b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+          },
+          f32Bytes([1, 2, 3, 4]),
+        ),
+      ),
+    );
+    expect(e.tensor).toBe('b');
+    expect(e.message).toBe('data_offsets [8, 12] overlap a [0, 16]');
+  });
+
+  it('accepts zero-length tensors anywhere, even inside another', () => {
+    const st = parse(
+      raw(
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          z: { dtype: 'F32', shape: [0], data_offsets: [4, 4] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+        },
+        f32Bytes([1, 2, 3]),
+      ),
+    );
+    expect([...st.tensors.keys()].sort()).toEqual(['a', 'b', 'z']);
+  });
+
   it('requires __metadata__ to be a map of strings', () => {
     expect(errorOf(() => parse(raw({ __metadata__: { n: 3 } }))).message).toBe('__metadata__.n: expected a string, got 3');
     expect(errorOf(() => parse(raw({ __metadata__: [] }))).tensor).toBe('__metadata__');
