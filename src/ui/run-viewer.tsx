@@ -9,6 +9,7 @@ import { render, type Instance } from 'ink';
 import type { TraceStore } from '../trace/trace-store.js';
 import { App } from './App.js';
 import type { ColorLevel } from './theme.js';
+import type { TaskInfo } from './task.js';
 
 /** Set (to true) by scripts/build-bundle.mjs in the bundle, whose Ink renders changed lines correctly. */
 declare const __GATESCOPE_INK_LINES__: boolean | undefined;
@@ -47,6 +48,8 @@ export interface ViewerOptions {
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based. */
   readonly timeline?: number;
+  /** What the network is for: a demo's banner and target, random weights. */
+  readonly task?: TaskInfo;
 }
 
 export interface Viewer {
@@ -88,6 +91,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         memory={opts.memory ?? false}
         {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
         {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
+        {...(opts.task !== undefined ? { task: opts.task } : {})}
       />,
       {
         stdout,
