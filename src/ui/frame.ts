@@ -799,12 +799,14 @@ export function footerLine(f: FrameInput): string {
     style = 'dim';
   }
   // Only where units are on screen (not over the help or the memory view).
-  const units = !s.help && s.mode === 'gates' ? unitsText(s, L) : '';
-  const leftW = textWidth(left);
+  let units = !s.help && s.mode === 'gates' ? unitsText(s, L) : '';
+  // A long note keeps the line: the units go first, then the note is cut.
+  if (textWidth(left) + textWidth(units) > width) units = '';
+  const leftText = textWidth(left) > width ? fit(left, width) : left;
+  const leftW = textWidth(leftText);
   const room = width - leftW - textWidth(units) - 2;
   const hints = footerHints(hintsFor(f), room);
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
-  const leftText = leftW > width ? fit(left, width) : left;
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);
 }
 

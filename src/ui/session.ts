@@ -360,7 +360,7 @@ export function reduce(state: Session, action: SessionAction): Session {
       return scrollToPos(s, Math.max(0, positionOf(s, s.unit)) + action.delta * rows, s.unitTop + action.delta * rows);
     }
     case 'flagged': {
-      if (s.flagged.length === 0) return { ...s, note: 'no flagged unit in this view (saturated or dead: see ? for the rule)' };
+      if (s.flagged.length === 0) return { ...s, note: 'no flagged unit here (saturated or dead: ? says the rule)' };
       const f = s.flagged;
       const next = action.delta > 0 ? (f.find((u) => u > s.unit) ?? f[0]!) : ([...f].reverse().find((u) => u < s.unit) ?? f.at(-1)!);
       const shown = positionOf(s, next) >= 0 ? s : { ...s, order: null, sort: 'index' as const, flaggedOnly: false };
