@@ -114,7 +114,10 @@ function driverLine(e: Explanation): string | null {
 export function explainBody(e: Explanation): string[] {
   const body = e.kind === 'lstm' ? lstmLines(e) : e.kind === 'gru' ? gruLines(e) : rnnLines(e);
   const drivers = driverLine(e);
-  return drivers === null ? body : [...body, drivers];
+  if (drivers === null) return body;
+  // after the equations, before the pre-activations' parts: which rows of the picture feed this one
+  const at = body.findIndex((l) => l.startsWith(' pre-activation'));
+  return at < 0 ? [...body, drivers] : [...body.slice(0, at), drivers, ...body.slice(at)];
 }
 
 /** Where a long explain line may break: its clauses are separated by four spaces. */

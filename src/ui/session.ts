@@ -368,7 +368,7 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'sort': {
       const sort = UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
-      return { ...s, sort, note: `units ordered by ${SORT_WORDS[sort]}` };
+      return { ...s, sort, note: `units by ${SORT_WORDS[sort]}` };
     }
     case 'flaggedOnly':
       if (!s.flaggedOnly && s.flagged.length === 0) return { ...s, note: 'no flagged unit in this view: all shown' };
@@ -394,9 +394,9 @@ export function reduce(state: Session, action: SessionAction): Session {
 /** How each order is said on screen. */
 export const SORT_WORDS: Readonly<Record<UnitSort, string>> = {
   index: 'index',
-  variance: 'variance over the steps (largest first)',
-  saturation: 'saturation (most often saturated first)',
-  value: '|value| at this step (largest first)',
+  variance: 'variance, largest first',
+  saturation: 'saturation, most first',
+  value: '|value| here, largest first',
 };
 
 /** Steps per second at the current speed. */

@@ -54,7 +54,8 @@ describe('gatescope demo', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('step 3/');
     expect(r.stdout).toContain('“(”');
-    expect(r.stdout).toMatch(/next “.”/);
+    expect(r.stdout).toMatch(/predicts “.” \(p 0\.\d\d\)/);
+    expect(r.stdout).toMatch(/actual “.” [✓✗]/);
   });
 
   it('checks its flags before anything runs', async () => {
