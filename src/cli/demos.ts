@@ -65,8 +65,8 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>>
     select: { unit: 2, panel: 'f' },
   }),
   sine: () => ({
-    banner: 'task: predict the next value of a noisy sine (ŷ vs the next x, ✓ within 0.1)',
-    target: { kind: 'next-feature', feature: 0, tolerance: 0.1 },
+    banner: 'task: predict the next value of a noisy sine (ŷ vs the next x, ✓ within 0.15)',
+    target: { kind: 'next-feature', feature: 0, tolerance: 0.15 },
     look: 'the head predicts the next value (ŷ in the status line). Try --live: steps arrive one at a time, like a sensor; m shows the memory fading in a straight line.',
   }),
   brackets: (r) => {
