@@ -212,7 +212,8 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // The explain panel's length depends on its numbers and the width: count its lines first.
   const explainRows = stored.explain && stored.mode === 'gates' ? explainText(focused, stored, size.cols).length : 0;
   // The input hint can only appear once data has come.
-  const banner = bannerText(task, store) !== null;
+  const bannerLine = bannerText(task, store);
+  const banner = bannerLine !== null;
   const layout = useMemo(
     () =>
       computeLayout({
@@ -271,7 +272,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   return (
     <Box flexDirection="column" height={layout.height}>
       <StatusBar frame={frame} memoKey={`${at}|${s.done}|${s.playing}|${s.speed}|${s.follow}`} />
-      <Banner frame={frame} memoKey={`${banner}`} />
+      <Banner frame={frame} memoKey={bannerLine ?? ''} />
       <InputStrip frame={frame} memoKey={at} />
       {s.help ? (
         <HelpOverlay frame={frame} memoKey={`help|${s.scrollTop}`} />

@@ -427,7 +427,7 @@ function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: 
 function nameText(f: FrameInput, b: Block, hint: boolean): string {
   const views = b.store.viewCount;
   const { layer, dir } = viewOf(b.store, b.view);
-  const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)}` : '';
+  const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)} (l${layer})` : '';
   const other = blocks(f).find((x) => x.store !== b.store);
   const tail = !b.focused || other === undefined ? '' : hint ? `   (1 of 2 shown · c shows ${networkTitle(other.store.network, other.name)})` : '   (keys act here · c switches)';
   return `${b.focused ? '▶ ' : '  '}${networkTitle(b.store.network, b.name)}${where}${tail}`;
@@ -707,7 +707,7 @@ export function timelineLines(f: FrameInput): string[] {
  */
 export function explainText(store: TraceStore, s: Session, cols: number): string[] {
   const { layer, dir } = viewOf(store, s.view);
-  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
+  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · step ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
   if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
   const H = store.network.hiddenSize;
   if (s.unit >= H) return [` explain ${where}`, ` this network has ${H} units (0–${H - 1}): select one of them (↑/k)`];

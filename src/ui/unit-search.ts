@@ -2,7 +2,7 @@
  * Finding units: which are flagged (saturated or dead) over the steps held, and the order the
  * viewer shows them in (by index, variance, saturation, or |value| at this step). Pure reads of
  * the trace, so it works the same at H = 8 and H = 1,024; long traces are sampled (at most
- * MAX_SAMPLES steps, evenly spaced) so that a key press never walks a million steps.
+ * MAX_SAMPLES steps, in runs spread evenly) so that a key press never walks a million steps.
  *
  * The rule, the same as `gatescope stats` (its --saturated and --dead flags change it there):
  *   saturated  a sigmoid gate below SATURATION or above 1 - SATURATION, or a tanh value beyond
@@ -39,12 +39,26 @@ export interface UnitSummary {
   readonly flags: readonly UnitFlag[];
 }
 
-/** The steps to read: every held step, or MAX_SAMPLES of them evenly spaced. */
-export function sampleSteps(first: number, length: number, max = MAX_SAMPLES): number[] {
+/** Runs of consecutive steps a sample of a long trace is made of. */
+export const SAMPLE_RUNS = 16;
+
+/**
+ * The steps to read: every held step, or MAX_SAMPLES of them in SAMPLE_RUNS runs of consecutive
+ * steps spread evenly, each starting at a block of `blockSteps` (a trace recomputes a step it no
+ * longer caches a block at a time: 16 blocks, not 512).
+ */
+export function sampleSteps(first: number, length: number, max = MAX_SAMPLES, blockSteps = 1): number[] {
   const n = length - first;
   if (n <= 0) return [];
   if (n <= max) return Array.from({ length: n }, (_, i) => first + i);
-  return Array.from({ length: max }, (_, i) => first + Math.round((i * (n - 1)) / (max - 1)));
+  const per = Math.max(1, Math.floor(max / SAMPLE_RUNS));
+  const out: number[] = [];
+  for (let r = 0; r < SAMPLE_RUNS; r++) {
+    const want = first + Math.floor((r * (n - per)) / (SAMPLE_RUNS - 1));
+    const start = Math.max(first, Math.min(length - per, want - (want % blockSteps)));
+    for (let i = 0; i < per; i++) if (out.length === 0 || start + i > out.at(-1)!) out.push(start + i);
+  }
+  return out;
 }
 
 /** Whether v is saturated on a panel's scale: -1 shut / negative, 1 open / positive, 0 not. */
@@ -57,7 +71,7 @@ function side(p: PanelSpec, v: number): -1 | 0 | 1 {
 /** Flags, variances and saturation of every unit of one (layer, direction). */
 export function summariseUnits(store: TraceStore, panels: readonly PanelSpec[], layer: number, dir: number): UnitSummary {
   const H = store.network.hiddenSize;
-  const steps = sampleSteps(store.first, store.length);
+  const steps = sampleSteps(store.first, store.length, MAX_SAMPLES, store.blockSteps);
   const variance = new Float64Array(H);
   const saturation = new Float64Array(H);
   const flags: UnitFlag[] = [];
