@@ -297,7 +297,9 @@ export function xStrip(f: FrameInput): string[] {
   }
   if (hidden > 0) {
     const last = lines.length - 1;
-    const room = L.cols - textWidth(lines[last]!);
+    // (cells are xCellWidth columns each, escapes aside)
+    const inLast = Math.max(0, Math.min(L.xPerRow, cells.length - last * L.xPerRow));
+    const room = L.cols - L.gutter - inLast * L.xCellWidth;
     const note = [`+${hidden} more, top |x| shown`, `+${hidden} more`, `+${hidden}`].find((t) => textWidth(t) <= room);
     if (note !== undefined) lines[last] += theme.style('dim', note);
   }

@@ -369,6 +369,10 @@ describe('the frame', () => {
     let best = 0;
     for (let j = 1; j < 40; j++) if (Math.abs(x[j]!) > Math.abs(x[best]!)) best = j;
     expect(text).toContain(`feature${best}`);
+    // one feature a row at 40 columns: the largest is shown and the rest counted, never "+2 more" and none
+    const narrow = makeStore('lstm', 4, 3, { D: 3, names: ['a', 'b', 'c'] });
+    const row = stripAnsi(screen(narrow, 40, 14).lines[1]!);
+    expect(row).toMatch(/^x +[abc] [+-]\d\.\d{3} .*\+2 more/);
   });
 
   it('writes text input under the timeline, one token per step, and names the predicted class', () => {
