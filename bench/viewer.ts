@@ -129,9 +129,9 @@ async function bigSequence(mods: PtyModules, ctx: BenchContext, npy: string): Pr
 async function measureBig(v: PtyViewer): Promise<BigRun> {
   const first = await v.status(/step 1\//, 60000);
   const jumpTo = async (step: number): Promise<number> => {
-    v.write(String(step));
+    v.write(`:${step}`);
     // the footer (the frame is a row shorter than the terminal) shows the number as typed
-    await v.until(() => v.screen().includes(`go to step ${step}▏`), 5000, `entry ${step}`);
+    await v.until(() => v.screen().includes(`: ${step}▏`), 5000, `entry ${step}`);
     const t0 = performance.now();
     v.write('\r');
     const at = await v.status(new RegExp(`step ${step}/`), 5000);

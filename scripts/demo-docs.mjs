@@ -69,6 +69,12 @@ const sections = [
       'sparkline under it (u15): **high while brackets are open, low at the top level** between expressions, rising and falling',
       'with the depth (its cell c follows the depth with a correlation of 0.97). At step 36 the depth is 5 and h₁₅ is +0.98,',
       'saturated (◆). This is the classic char-rnn finding (Karpathy et al., 2015), here in a 16-unit network trained by gatescope.',
+      '',
+      'Under the input, the **top guesses of every step** in the same spirit: the row `read` is the text, and each row under it the',
+      "guess of that rank after each character, brighter when surer; at the left the current step's guesses with their",
+      'probabilities. The status line says what the head **predicts** (`predicts “)” (p 0.50)`) and the **actual** next character,',
+      'with ✓ or ✗. Read the rank-1 row under each `)`: where it closes the last open bracket (depth 0) the top guess is `.`',
+      '(8 of the 9 times in this sequence), and under the 38 `)` that leave brackets open it never is: the count is in the guesses.',
     ],
   },
   {

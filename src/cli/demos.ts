@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { visible } from '../io/errors.js';
+import type { TargetRule } from '../ui/task.js';
 import { UsageError } from './errors.js';
 
 /** The package root: fixtures/ sits beside dist/ and src/. */
@@ -31,6 +32,10 @@ export interface Demo {
   readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null };
   /** What the viewer selects at the start: the unit to look at and the panel for the timeline. */
   readonly select: { readonly unit: number; readonly panel: string } | null;
+  /** The viewer's one-line task banner (what it was trained for, what to look at). */
+  readonly banner: string;
+  /** Where the target of each step is in the input, for ✓ / ✗ beside the prediction. */
+  readonly target: TargetRule | null;
 }
 
 /** What the manifest measured of a demo's first model (and of its twin). */
@@ -41,8 +46,18 @@ type Results = Readonly<Record<string, number>>;
  * they exist (fixtures/demos/README.md says how they were measured); `select` is what the viewer
  * selects at the start. remember's unit 2 is a fact of the bundled weights, checked by a test.
  */
-const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look: string; select?: { unit: number; panel: string } }>> = {
+interface Look {
+  look: string;
+  select?: { unit: number; panel: string };
+  banner: string;
+  target: TargetRule | null;
+}
+
+const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>> = {
   remember: (r, twin) => ({
+    // rememberAccuracy's tolerance (src/engine/train/demos.ts): within 0.1 counts as remembered
+    banner: "task: report step 1's value (t=0) at the last step · unit 2's f gate holds it",
+    target: { kind: 'feature-at', step: 0, feature: 0, tolerance: 0.1 },
     look:
       "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays near 1 (0.87-0.99), so its " +
       `cell keeps step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. ` +
@@ -50,13 +65,18 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look
     select: { unit: 2, panel: 'f' },
   }),
   sine: () => ({
+    banner: 'task: predict the next value of a noisy sine (ŷ vs the next x, ✓ within 0.15)',
+    target: { kind: 'next-feature', feature: 0, tolerance: 0.15 },
     look: 'the head predicts the next value (ŷ in the status line). Try --live: steps arrive one at a time, like a sensor; m shows the memory fading in a straight line.',
   }),
   brackets: (r) => {
     const unit = r['depthUnit'];
     const corr = r['depthCorrelation'];
-    if (unit === undefined || unit < 0) return { look: 'each step is one character; the head predicts the next.' };
+    const target: TargetRule = { kind: 'next-token' };
+    if (unit === undefined || unit < 0) return { look: 'each step is one character; the head predicts the next.', banner: 'task: predict the next character (top guesses under the input)', target };
     return {
+      banner: `task: predict the next character. Unit ${unit}'s h counts the nesting depth`,
+      target,
       look:
         `each step is one character. Unit ${unit} (selected, its h in the timeline) is high while brackets are open and drops ` +
         `back at the top level: it counts the nesting depth${corr !== undefined ? ` (r = ${corr.toFixed(2)})` : ''}.`,
@@ -116,6 +136,8 @@ export function listDemos(): readonly Demo[] {
       compare: compare === null ? null : abs(compare),
       files: { weights, input, compare },
       select: hint?.select ?? null,
+      banner: hint?.banner ?? `demo ${name}: ${str(raw.description) ?? ''}`,
+      target: hint?.target ?? null,
     };
   });
   return cached;

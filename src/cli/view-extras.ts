@@ -12,6 +12,7 @@ import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
 import { TraceStore, type TraceStoreOptions } from '../trace/trace-store.js';
 import { panelsFor } from '../ui/panels.js';
+import type { TaskInfo } from '../ui/task.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
@@ -60,6 +61,8 @@ export interface ViewOptionsExtra {
   readonly unit?: number;
   /** Panel the timeline shows, 0-based. */
   readonly timeline?: number;
+  /** What the network is for: the demo's banner and target; random weights said in the status line. */
+  readonly task: TaskInfo;
 }
 
 /** How the viewer was launched: from a demo, and whether its steps are streamed live. */
@@ -143,8 +146,10 @@ export async function prepareExtras(
   const twinX = otherX;
   const names = compare === null ? [mainName] : [mainName, shortName(comparePath!)];
   const memory = flags.memory === true;
+  const demo = launch.demo;
+  const task: TaskInfo = { banner: demo?.banner ?? null, target: demo?.target ?? null, randomWeights: main.weightsSource === null };
   return {
-    view: { compare, names, memory, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
+    view: { compare, names, memory, task, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
     follow: live !== null,
     feed: (input, toX) => {
       if (twin === null && live === null) return input;

@@ -63,6 +63,21 @@ export interface Explanation {
   /** Whether the GRU uses PyTorch's form (r applied after the recurrent product). */
   readonly linearBeforeReset: boolean;
   readonly clip: number | null;
+  /**
+   * The units of h_prev that drive this unit's W_hh·h_prev most: per unit j, the sum over the
+   * gates of |W_hh[row, j] · h_prev_j| (the GRU candidate's term as r scales it), largest first.
+   */
+  readonly drivers: readonly Driver[];
+}
+
+/** One unit of h_prev and how much it moves this unit's recurrent terms. */
+export interface Driver {
+  readonly unit: number;
+  readonly hPrev: number;
+  /** Σ over the gates of |W_hh[row, unit] · h_prev[unit]|. */
+  readonly total: number;
+  /** The signed term per gate, in gate order. */
+  readonly terms: readonly number[];
 }
 
 function dot(w: Float32Array, row: number, cols: number, v: ArrayLike<number>): number {
@@ -148,6 +163,19 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
     };
   });
 
+  // Who drives the recurrent part: each unit j of h_prev, summed over this unit's gate rows.
+  const rAll = kind === 'gru' ? store.state('r', layer, dir, t) : null;
+  const drivers: Driver[] = [];
+  for (let j = 0; j < H; j++) {
+    const terms = names.map((g, gi) => {
+      const w = p.wHh[(gi * H + unit) * H + j]! * hPrevAll[j]!;
+      if (g !== 'n' || rAll === null) return w;
+      return lbr ? rAll[unit]! * w : rAll[j]! * w;
+    });
+    drivers.push({ unit: j, hPrev: hPrevAll[j]!, total: terms.reduce((a, b) => a + Math.abs(b), 0), terms });
+  }
+  drivers.sort((a, b) => b.total - a.total || a.unit - b.unit);
+
   return {
     kind,
     layer,
@@ -155,6 +183,7 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
     t,
     unit,
     gates,
+    drivers: drivers.slice(0, topN),
     hPrev: hPrevAll[unit]!,
     h,
     cPrev: cPrevAll === null ? null : cPrevAll[unit]!,

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { ExplainPanel } from './components/ExplainPanel.js';
+import { Banner, GuessStrip } from './components/GuessStrip.js';
 import { Footer } from './components/Footer.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { InputStrip } from './components/InputStrip.js';
@@ -16,13 +17,16 @@ import { PanelGrid } from './components/PanelGrid.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Timeline } from './components/Timeline.js';
 import { TooSmall } from './components/TooSmall.js';
-import { explainText, type FrameInput, type NetworkPair } from './frame.js';
+import { explainText, viewOf, type FrameInput, type NetworkPair } from './frame.js';
 import { widestText } from './format.js';
 import { actionFor, keyPresses } from './keymap.js';
 import { computeLayout } from './layout.js';
 import { panelsFor } from './panels.js';
 import { initialSession, playbackTimer, reduce, type Session } from './session.js';
 import { createTheme, type ColorLevel } from './theme.js';
+import { bannerText, guessRowsWanted } from './guess-strip.js';
+import { NO_TASK, type TaskInfo } from './task.js';
+import { summariseUnits, unitOrder } from './unit-search.js';
 
 export interface AppProps {
   readonly store: TraceStore;
@@ -48,6 +52,8 @@ export interface AppProps {
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based. @default 0 */
   readonly timeline?: number;
+  /** What the network is for: a demo's banner and target, random weights. */
+  readonly task?: TaskInfo;
 }
 
 interface Size {
@@ -141,7 +147,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, unit, timeline }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const stores = useMemo(() => (compare === null ? [store] : [store, compare]), [store, compare]);
@@ -205,6 +211,9 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
   // The explain panel's length depends on its numbers and the width: count its lines first.
   const explainRows = stored.explain && stored.mode === 'gates' ? explainText(focused, stored, size.cols).length : 0;
+  // The input hint can only appear once data has come.
+  const bannerLine = bannerText(task, store);
+  const banner = bannerLine !== null;
   const layout = useMemo(
     () =>
       computeLayout({
@@ -218,20 +227,39 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
         signedSpark: timelinePanel.scale !== 'unit',
         tokenRow: store.tokens,
         compare: compare === null ? null : { panels: allPanels[1]!.length, focus: stored.focus },
+        banner,
+        guessRows: stored.mode === 'gates' ? guessRowsWanted(focused) : 0,
       }),
-    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net, H, allPanels, compare, stored.focus],
+    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net, H, allPanels, compare, stored.focus, banner, stored.mode, focused],
   );
 
-  // The reducer keeps the selected unit on screen for the rows the layout has: sync it now for
-  // this frame (a pure call) and in the stored state for the next.
-  const session: Session = layout.unitRows > 0 ? reduce(stored, { type: 'viewport', unitRows: layout.unitRows }) : stored;
+  // Flags and the unit order of the focused view (unit-search.ts): read again as the trace grows
+  // by a quarter or ends, not on every step of a stream.
+  const { layer, dir } = viewOf(focused, stored.view);
+  const growth = stored.T === 0 ? -1 : Math.floor(Math.log2(stored.T) * 4);
+  const summary = useMemo(() => (stored.T > 0 ? summariseUnits(focused, panels, layer, dir) : null), [focused, panels, layer, dir, growth, stored.done, stored.first]);
+  const flagged = useMemo(() => summary?.flags.map((x) => x.unit) ?? [], [summary]);
+  const valueKey = stored.sort === 'value' ? stored.cursor : -1;
+  const order = useMemo(() => {
+    if (summary === null) return null;
+    const values = stored.sort === 'value' && focused.holds(stored.cursor) ? focused.state(timelinePanel.name, layer, dir, stored.cursor) : null;
+    return unitOrder(summary, stored.sort, stored.flaggedOnly, values);
+  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel]);
+
+  // The reducer keeps the selected unit on screen for the rows the layout has and the order the
+  // trace gives: sync both now for this frame (pure calls) and in the stored state for the next.
+  let session: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
+  if (layout.unitRows > 0) session = reduce(session, { type: 'viewport', unitRows: layout.unitRows });
+  useEffect(() => {
+    dispatch({ type: 'order', order, flagged });
+  }, [order, flagged]);
   useEffect(() => {
     if (layout.unitRows > 0) dispatch({ type: 'viewport', unitRows: layout.unitRows });
   }, [layout.unitRows]);
 
   const s = session;
   const memoryStates = useMemoryStates(stores, s.mode === 'memory' && s.T > 0, s.cursor, otherVersion);
-  const frame: FrameInput = { store: focused, session, theme, layout, panels, pair, names: names ?? [], memory: memoryStates };
+  const frame: FrameInput = { store: focused, session, theme, layout, panels, pair, names: names ?? [], memory: memoryStates, task };
   if (layout.tooSmall !== null) {
     return (
       <Box flexDirection="column" height={layout.height}>
@@ -240,28 +268,30 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     );
   }
   const at = `${s.cursor}|${s.T}|${s.view}|${s.first}|${s.focus}|${s.other?.view}|${otherVersion}`;
-  const units = `${s.unit}|${s.unitTop}|${s.unitRows}|${s.timeline}`;
+  const units = `${s.unit}|${s.unitTop}|${s.unitRows}|${s.timeline}|${s.localScale}|${s.order?.join(',') ?? ''}`;
   return (
     <Box flexDirection="column" height={layout.height}>
       <StatusBar frame={frame} memoKey={`${at}|${s.done}|${s.playing}|${s.speed}|${s.follow}`} />
+      <Banner frame={frame} memoKey={bannerLine ?? ''} />
       <InputStrip frame={frame} memoKey={at} />
       {s.help ? (
-        <HelpOverlay frame={frame} memoKey="help" />
+        <HelpOverlay frame={frame} memoKey={`help|${s.scrollTop}`} />
       ) : (
         <>
           {s.mode === 'memory' ? (
             <MemoryView frame={frame} memoKey={`${at}|${memoryKey(memoryStates)}`} />
           ) : (
             <>
+              <GuessStrip frame={frame} memoKey={at} />
               <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
-              {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}`} /> : null}
+              {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}|${s.scrollTop}`} /> : null}
               <Timeline frame={frame} memoKey={`${at}|${units}`} />
             </>
           )}
         </>
       )}
       <Box flexGrow={1} />
-      <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.note}|${s.unitTop}|${s.unitRows}|${store.progress}|${s.help}|${s.mode}`} />
+      <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.entryKind}|${s.note}|${s.unitTop}|${s.unitRows}|${store.progress}|${s.help}|${s.mode}|${s.sort}|${s.flaggedOnly}|${units}`} />
     </Box>
   );
 }

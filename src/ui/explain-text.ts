@@ -82,6 +82,7 @@ function gruLines(e: Explanation): string[] {
     ` update gate  z = ${SIGMA}(${n(z.pre)}) = ${n(z.value)}${clipNote(z, e.clip)}    1 keeps the old state, 0 takes the candidate`,
     candidate,
     ` new state    h = (1−z)·n + z·h_prev = ${n(1 - z.value)} × ${n(nn.value)} + ${n(z.value)} × ${n(e.hPrev)} = ${sum(fresh, keep)} = ${n(e.h)}`,
+    ` (PyTorch's GRU: z weights the OLD state; many tutorials write h = z·n + (1−z)·h_prev, the other way round)`,
     ` pre-activations:`,
     preLine(r, 'r', 'W·h_prev'),
     preLine(z, 'z', 'W·h_prev'),
@@ -100,17 +101,23 @@ function rnnLines(e: Explanation): string[] {
   ];
 }
 
+/** The units of h_prev behind W_hh·h_prev, as rows of the picture to go to (u N). */
+function driverLine(e: Explanation): string | null {
+  const d = e.drivers.filter((x) => x.total > 0);
+  if (d.length === 0) return null;
+  const gates = e.gates.map((g) => g.gate);
+  const what = d.map((x) => `unit ${x.unit} (h_prev ${n(x.hPrev)}: ${x.terms.map((v, k) => `${gates[k]} ${n(v)}`).join(' ')})`);
+  return ` driven most through W_hh·h_prev by    ${what.join('    ')}    (u N goes to a unit)`;
+}
+
 /** The explain panel's body lines (without its title). */
 export function explainBody(e: Explanation): string[] {
-  switch (e.kind) {
-    case 'lstm':
-      return lstmLines(e);
-    case 'gru':
-      return gruLines(e);
-    case 'rnn_tanh':
-    case 'rnn_relu':
-      return rnnLines(e);
-  }
+  const body = e.kind === 'lstm' ? lstmLines(e) : e.kind === 'gru' ? gruLines(e) : rnnLines(e);
+  const drivers = driverLine(e);
+  if (drivers === null) return body;
+  // after the equations, before the pre-activations' parts: which rows of the picture feed this one
+  const at = body.findIndex((l) => l.startsWith(' pre-activation'));
+  return at < 0 ? [...body, drivers] : [...body.slice(0, at), drivers, ...body.slice(at)];
 }
 
 /** Where a long explain line may break: its clauses are separated by four spaces. */

@@ -10,12 +10,14 @@ import type { TraceStore } from '../trace/trace-store.js';
 import { ColourRuns, divBar, divSpark, seqBar, seqSpark } from './bars.js';
 import { explainBody, wrapExplain } from './explain-text.js';
 import { fit, fmtNum, fmtSigned, fmtUnit, textWidth } from './format.js';
+import { bannerLine, bannerText, guessStrip } from './guess-strip.js';
 import { helpLines } from './help-text.js';
 import { PAIR_GAP, type Layout } from './layout.js';
 import { memoryLines, memorySnapshotRows, type MemoryNetwork } from './memory-frame.js';
 import { networkLabel, networkTitle } from './networks.js';
 import { saturationMark, type PanelSpec } from './panels.js';
-import { stepsPerSecond, type Session } from './session.js';
+import { stepsPerSecond, unitAt, unitCount, type Session } from './session.js';
+import { className, guessesAt, inputHint, isClassifier, mark, NO_TASK, targetAt, type TaskInfo } from './task.js';
 import type { Theme } from './theme.js';
 
 /** Everything a section needs. `T` is passed (not read from the store) so memoised sections see it change. */
@@ -33,6 +35,8 @@ export interface FrameInput {
   readonly names?: readonly (string | undefined)[];
   /** The memory view's figures per network in screen order (read in memory mode only). */
   readonly memory?: readonly MemoryState[] | null;
+  /** What the network is for: a demo's banner and target, random weights. */
+  readonly task?: TaskInfo;
 }
 
 /** Two networks run on the same input, in screen order (the first is the one the viewer opened). */
@@ -83,10 +87,17 @@ export function viewOf(store: TraceStore, view: number): { layer: number; dir: n
 }
 
 /** The bar scale of a panel: 1 for gates and tanh values, the largest |value| so far for free ones. */
-export function panelScale(store: TraceStore, p: PanelSpec, layer: number, dir: number): number {
+export function panelScale(store: TraceStore, p: PanelSpec, layer: number, dir: number, at?: number): number {
   if (p.scale !== 'free') return 1;
-  const m = store.range(p.name, layer, dir).maxAbs;
+  const m = at !== undefined && store.holds(at) ? stepMaxAbs(store, p, layer, dir, at) : store.range(p.name, layer, dir).maxAbs;
   return m > 0 ? m : 1;
+}
+
+/** The largest |value| of a panel at one step (the local scale, s). */
+function stepMaxAbs(store: TraceStore, p: PanelSpec, layer: number, dir: number, t: number): number {
+  let m = 0;
+  for (const v of store.state(p.name, layer, dir, t)) if (Math.abs(v) > m) m = Math.abs(v);
+  return m;
 }
 
 const SEP = ' │ ';
@@ -110,6 +121,9 @@ function sourceAlts(source: string): string[] {
   if (file !== bare && file !== '') alts.push(file);
   return alts;
 }
+
+/** Pieces of at least this priority are shortened before any is dropped. */
+const MAJOR = 8;
 
 export function statusLine(f: FrameInput): string {
   const { store, session: s, theme } = f;
@@ -137,10 +151,13 @@ export function statusLine(f: FrameInput): string {
   }
   if (store.viewCount > 1) {
     const d = store.direction(dir);
-    pieces.push({ alts: [`layer ${layer + 1}/${net.numLayers} ${d}`, `L${layer + 1}/${net.numLayers} ${d === 'forward' ? '→' : '←'}`], priority: 8 });
+    // 1-based like the steps; run, stats and the CSV count layers from 0 (l0): both are said.
+    pieces.push({ alts: [`layer ${layer + 1}/${net.numLayers} ${d} (l${layer})`, `L${layer + 1}/${net.numLayers} ${d === 'forward' ? '→' : '←'}`], priority: 8 });
   }
   const more = s.done ? '' : '+';
-  pieces.push({ alts: [s.T === 0 ? `step 0/0${more}` : `step ${s.cursor + 1}/${s.T}${more}`], priority: 10, style: 'title' });
+  pieces.push({ alts: s.T === 0 ? [`step 0/0${more}`] : [`step ${s.cursor + 1}/${s.T}${more} (t=${s.cursor})`, `step ${s.cursor + 1}/${s.T}${more}`], priority: 11, style: 'title' });
+  const task = f.task ?? NO_TASK;
+  if (task.randomWeights) pieces.push({ alts: ['random weights (untrained)', 'random weights'], priority: 9, style: 'warn' });
   const sps = stepsPerSecond(s);
   if (f.layout.snapshot) {
     // a still picture has no play state
@@ -152,24 +169,28 @@ export function statusLine(f: FrameInput): string {
     const input = inputStore(f);
     const label = input.label(s.cursor);
     pieces.push({ alts: [input.tokens ? `“${label}”` : label], priority: 4 });
-    const preds = (pair ?? [{ store } as Block]).map((b) => predictionText(b.store, s.cursor));
-    if (preds.some((p) => p !== null)) {
-      const text = preds.length === 1 ? preds[0]! : preds.map((p) => p ?? '–').join(' vs ');
-      pieces.push({ alts: [text], priority: 3 });
-    }
+    const alts = predictionAlts(f, (pair ?? [{ store } as Block]).map((b) => b.store));
+    if (alts !== null) pieces.push({ alts, priority: 10 });
   }
   const width = f.layout.cols;
   const chosen = pieces.map(() => 0);
   let kept = pieces.map((_, i) => i);
   const text = (i: number): string => pieces[i]!.alts[chosen[i]!]!;
   const total = (): number => kept.reduce((w, i) => w + textWidth(text(i)), 0) + SEP.length * (kept.length - 1) + 1;
-  // Shorter forms first, lowest priority first; then drop pieces, lowest priority first.
+  // Lowest priority first: the minor pieces shortened, then dropped; then the ones that matter
+  // (the step, the prediction, the layer, random weights) shortened, and dropped only at last.
   const byPriority = [...kept].sort((a, b) => pieces[a]!.priority - pieces[b]!.priority);
-  for (const i of byPriority) {
+  const minor = byPriority.filter((i) => pieces[i]!.priority < MAJOR);
+  const major = byPriority.filter((i) => pieces[i]!.priority >= MAJOR);
+  for (const i of minor) {
     if (total() <= width) break;
     chosen[i] = pieces[i]!.alts.length - 1;
+    if (total() > width && kept.length > 1) kept = kept.filter((k) => k !== i);
   }
-  for (const i of byPriority) {
+  for (const i of major) {
+    for (let a = chosen[i]!; a < pieces[i]!.alts.length && total() > width; a++) chosen[i] = a;
+  }
+  for (const i of major) {
     if (total() <= width || kept.length === 1) break;
     kept = kept.filter((k) => k !== i);
   }
@@ -188,26 +209,61 @@ export function statusLine(f: FrameInput): string {
   return line;
 }
 
-/** The head's prediction at step t in words (`ŷ 0.89`, `next “(”`), or null without a head. */
-function predictionText(store: TraceStore, t: number): string | null {
+/**
+ * The heads' predictions at the cursor with the target, longest first: `ŷ 0.8902 ✓ vs ŷ 0.0166 ✗
+ * · target 0.893`, `predicts “)” p 0.93 · actual “)” ✓`; null when no network has a head.
+ */
+function predictionAlts(f: FrameInput, stores: readonly TraceStore[]): string[] | null {
+  const s = f.session;
+  const t = s.cursor;
+  const rule = f.task?.target ?? null;
+  const input = inputStore(f);
+  const preds = stores.map((st) => {
+    const p = predictionText(st, t);
+    const tgt = p === null ? null : targetAt(st, input, rule, t, s.T, s.done);
+    return { long: p?.long ?? null, short: p?.short ?? null, target: tgt };
+  });
+  if (preds.every((p) => p.long === null)) return null;
+  const target = preds.find((p) => p.target !== null)?.target ?? null;
+  const join = (key: 'long' | 'short', marks: boolean): string =>
+    preds.map((p) => (p[key] ?? '–') + (marks && p.target !== null ? mark(p.target.ok) : '')).join(' vs ');
+  const tail = target === null ? '' : ` · ${target.text}`;
+  return [join('long', true) + tail, join('short', true) + tail, join('short', true), join('short', false)];
+}
+
+/** The head's prediction at step t in words (`ŷ 0.8902`, `predicts “(” p 0.93`), or null without a head. */
+function predictionText(store: TraceStore, t: number): { long: string; short: string } | null {
   if (!held(store, t)) return null;
   const pred = store.prediction(t);
   if (pred === null) return null;
-  const names = store.classNames;
-  const best = argmax(pred);
-  return names !== null
-    ? `next ${store.tokens ? `“${names[best]}”` : names[best]}`
-    : pred.length === 1
-      ? `ŷ ${fmtNum(pred[0]!)}`
-      : pred.length <= 3
-        ? `ŷ ${Array.from(pred, fmtNum).join(' ')}`
-        : `ŷ argmax ${best}`;
+  if (isClassifier(store)) {
+    const best = guessesAt(store, t, 1)![0]!;
+    const p = fmtProb(best.p);
+    return { long: `predicts ${className(store, best.index)} (p ${p})`, short: `${className(store, best.index)} p ${p}` };
+  }
+  return { long: `ŷ ${fmtNum(pred[0]!)}`, short: fmtNum(pred[0]!) };
 }
 
-function argmax(v: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
+/** A probability in 4 columns: `0.93`, `1.00`, `<.01`. */
+export function fmtProb(p: number): string {
+  if (Number.isNaN(p)) return 'nan';
+  if (p > 0 && p < 0.005) return '<.01';
+  return p.toFixed(2);
+}
+
+// ---- banner, top guesses ---------------------------------------------------------------------
+
+export function bannerLines(f: FrameInput): string[] {
+  if (f.layout.bannerRows === 0) return [];
+  const text = bannerText(f.task ?? NO_TASK, inputStore(f));
+  return [text === null ? '' : bannerLine(f.theme, text, f.layout.cols)];
+}
+
+/** The focused network's top guesses per step (a head with several outputs). */
+export function guessLines(f: FrameInput): string[] {
+  const { layout: L } = f;
+  if (L.guessRows === 0) return [];
+  return guessStrip({ store: f.store, input: inputStore(f), session: f.session, theme: f.theme, cols: L.cols, rows: L.guessRows });
 }
 
 // ---- x strip ------------------------------------------------------------------------------
@@ -225,34 +281,45 @@ export function xStrip(f: FrameInput): string[] {
   let order = Array.from({ length: D }, (_, j) => j);
   let hidden = 0;
   if (D > capacity) {
-    // Not all fit: the features that matter most right now, by |x|, and how many are left out.
-    order = order.sort((a, b) => Math.abs(x[b]!) - Math.abs(x[a]!) || a - b).slice(0, capacity - 1);
+    // Not all fit: the features that matter most right now, by |x|, and how many are left out
+    // (in the last cell's place, or after it when there is only one).
+    order = order.sort((a, b) => Math.abs(x[b]!) - Math.abs(x[a]!) || a - b).slice(0, Math.max(1, capacity - 1));
     hidden = D - order.length;
   }
   const cells = order.map((j) => {
     const name = fit(store.featureNames[j]!, L.xNameWidth);
     return `${name} ${fmtSigned(x[j]!)} ${divBar(theme, x[j]!, scale, L.xHalf)}  `;
   });
-  if (hidden > 0) cells.push(theme.style('dim', fit(`+${hidden} more, top |x| shown`, L.xCellWidth)));
   const lines: string[] = [];
   for (let r = 0; r < L.xRows; r++) {
     const row = cells.slice(r * L.xPerRow, (r + 1) * L.xPerRow);
     lines.push((r === 0 ? gutter : ' '.repeat(L.gutter)) + row.join(''));
+  }
+  if (hidden > 0) {
+    const last = lines.length - 1;
+    // (cells are xCellWidth columns each, escapes aside)
+    const inLast = Math.max(0, Math.min(L.xPerRow, cells.length - last * L.xPerRow));
+    const room = L.cols - L.gutter - inLast * L.xCellWidth;
+    const note = [`+${hidden} more, top |x| shown`, `+${hidden} more`, `+${hidden}`].find((t) => textWidth(t) <= room);
+    if (note !== undefined) lines[last] += theme.style('dim', note);
   }
   return lines;
 }
 
 // ---- panel grid ---------------------------------------------------------------------------
 
-/** The scale a panel's bars use, longest first; a free scale always says so, in every form. */
-function scaleTexts(store: TraceStore, p: PanelSpec, layer: number, dir: number): string[] {
+/**
+ * The scale a panel's bars use, longest first, always written the same way: `±1` for tanh, `0…1`
+ * for gates, `±6.4` for a free scale (the largest |value| of all steps, rounded up), `±2.1 step`
+ * when s scales it by this step's largest instead.
+ */
+function scaleTexts(store: TraceStore, p: PanelSpec, layer: number, dir: number, at?: number): string[] {
   if (p.scale === 'unit') return ['0…1'];
   if (p.scale === 'tanh') return ['±1'];
-  const maxAbs = store.range(p.name, layer, dir).maxAbs;
-  const m = fmtNum(maxAbs);
-  const short = roundUp2(maxAbs);
-  // The last, like the fixed scales' "±1", only beside the panel's words (see panelTitle).
-  return [`±${m} = max|${p.name}|`, `max|${p.name}| ${m}`, `|${p.name}|≤${roundUp2(maxAbs, 4)}`, `|${p.name}|≤${short}`, `±${short}`];
+  const local = at !== undefined && store.holds(at);
+  const maxAbs = local ? stepMaxAbs(store, p, layer, dir, at) : store.range(p.name, layer, dir).maxAbs;
+  const tag = local ? ' step' : '';
+  return [`±${roundUp2(maxAbs, 4)}${tag}`, `±${roundUp2(maxAbs)}${tag}`];
 }
 
 /** m rounded up to `digits` significant digits, so a bound said briefly is still a bound (0.8628 -> 0.87). */
@@ -265,7 +332,6 @@ export function roundUp2(m: number, digits = 2): string {
 /** The longest scale text that fits `room` with a little space for the name (the extra heatmaps' rows). */
 function scaleText(store: TraceStore, p: PanelSpec, layer: number, dir: number, room: number): string {
   const alts = scaleTexts(store, p, layer, dir);
-  if (alts.length > 1) alts.pop();
   return alts.find((t) => t.length + 4 <= room) ?? alts.at(-1)!;
 }
 
@@ -286,10 +352,9 @@ function panelTitle(f: FrameInput, b: Block, p: PanelSpec, index: number, layer:
   const key = `${index + 1}`;
   // Name, words and scale, with the words kept over a longer scale, then shortened, then dropped:
   // the name and the scale always stay. A space ends the title unless the words need that column.
-  const scales = scaleTexts(b.store, p, layer, dir);
+  const scales = scaleTexts(b.store, p, layer, dir, f.session.localScale ? f.session.cursor : undefined);
   let name = ` ${p.name}`;
-  const bare = scales.length > 1 ? scales.slice(0, -1) : scales;
-  let right = bare.at(-1)!;
+  let right = scales.at(-1)!;
   let inner = L.panelWidth - 2 - key.length;
   choose: for (const [minWords, pad] of [[Infinity, 1], [Infinity, 0], [3, 1], [3, 0]] as const) {
     for (const sc of scales) {
@@ -326,7 +391,8 @@ const DIVIDER = `${' '.repeat(PAIR_GAP - 1)}┃`;
  * Units the network does not have (a compared network with a smaller H) are blank; so is every
  * row while the step is not held.
  */
-function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: number, unitTop: number, rows: number): string[] {
+function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: number, units: readonly number[]): string[] {
+  const rows = units.length;
   const { session: s, theme, layout: L } = f;
   const { layer, dir } = viewOf(b.store, b.view);
   const out = [group.map((p, i) => panelTitle(f, b, p, first + i, layer, dir)).join('')];
@@ -338,10 +404,10 @@ function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: 
   }
   const H = b.store.network.hiddenSize;
   const values = group.map((p) => b.store.state(p.name, layer, dir, s.cursor));
-  const scales = group.map((p) => panelScale(b.store, p, layer, dir));
+  const scales = group.map((p) => panelScale(b.store, p, layer, dir, s.localScale ? s.cursor : undefined));
   for (let r = 0; r < rows; r++) {
-    const u = unitTop + r;
-    if (u >= H) {
+    const u = units[r]!;
+    if (u >= H || u < 0) {
       out.push(' '.repeat(width));
       continue;
     }
@@ -363,7 +429,7 @@ function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: 
 function nameText(f: FrameInput, b: Block, hint: boolean): string {
   const views = b.store.viewCount;
   const { layer, dir } = viewOf(b.store, b.view);
-  const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)}` : '';
+  const where = views > 1 ? ` · layer ${layer + 1}/${b.store.network.numLayers} ${b.store.direction(dir)} (l${layer})` : '';
   const other = blocks(f).find((x) => x.store !== b.store);
   const tail = !b.focused || other === undefined ? '' : hint ? `   (1 of 2 shown · c shows ${networkTitle(other.store.network, other.name)})` : '   (keys act here · c switches)';
   return `${b.focused ? '▶ ' : '  '}${networkTitle(b.store.network, b.name)}${where}${tail}`;
@@ -378,24 +444,36 @@ function nameRow(f: FrameInput, b: Block, width: number, hint: boolean): string 
   return f.theme.style(b.focused ? 'accent' : 'title', fit(text, width));
 }
 
+/** The units on rows `top`.. of the session's order, at most `rows` of them. */
+export function rowUnits(s: Session, top: number, rows: number): number[] {
+  const n = Math.max(0, Math.min(rows, unitCount(s) - top));
+  return Array.from({ length: n }, (_, r) => unitAt(s, top + r));
+}
+
 export function panelGrid(f: FrameInput): string[] {
   const { session: s, theme, layout: L } = f;
   const lines: string[] = [];
-  const rows = Math.min(L.unitRows, s.H);
-  const unitTop = Math.max(0, Math.min(s.unitTop, s.H - rows));
+  const count = unitCount(s);
+  const rows = Math.min(L.unitRows, count);
+  const unitTop = Math.max(0, Math.min(s.unitTop, count - rows));
+  const units = rowUnits(s, unitTop, rows);
   const gutter = ' '.repeat(L.gutter);
   const unitGutter = (r: number): string => {
-    const u = unitTop + r;
+    const u = units[r]!;
     const idx = String(u).padStart(L.indexWidth);
     return u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
   };
-  const scroll = (r: number): string => (L.scrollbar ? theme.style('dim', scrollGlyph(s.H, unitTop, rows, r)) : '');
+  const scroll = (r: number): string => (L.scrollbar ? theme.style('dim', scrollGlyph(count, unitTop, rows, r)) : '');
   const all = blocks(f);
+  if (rows === 0) {
+    lines.push(theme.style('dim', fit(' no unit to show (! shows all again)', L.cols)));
+    return lines;
+  }
 
   if (L.pair === 'beside' && all.length === 2) {
     const [a, b] = all as [Block, Block];
-    const left = blockRows(f, a, a.panels, 0, unitTop, rows);
-    const right = blockRows(f, b, b.panels, 0, unitTop, rows);
+    const left = blockRows(f, a, a.panels, 0, units);
+    const right = blockRows(f, b, b.panels, 0, units);
     const leftWidth = L.gutter + a.panels.length * L.panelWidth;
     const rightWidth = Math.max(1, L.cols - leftWidth - DIVIDER.length);
     lines.push(nameRow(f, a, leftWidth, false) + theme.style('dim', DIVIDER) + nameRow(f, b, rightWidth, false).trimEnd());
@@ -410,7 +488,7 @@ export function panelGrid(f: FrameInput): string[] {
     const gridRows = Math.ceil(b.panels.length / L.panelCols);
     for (let gr = 0; gr < gridRows; gr++) {
       const group = b.panels.slice(gr * L.panelCols, (gr + 1) * L.panelCols);
-      const part = blockRows(f, b, group, gr * L.panelCols, unitTop, rows);
+      const part = blockRows(f, b, group, gr * L.panelCols, units);
       lines.push(gutter + part[0]!);
       for (let r = 0; r < rows; r++) lines.push(unitGutter(r) + part[r + 1]! + scroll(r));
     }
@@ -524,9 +602,11 @@ function heatRow(theme: Theme, values: Float64Array, p: PanelSpec, scale: number
 
 /** Units the heatmap shows: the panels' window when it fits, else centred on the selected unit. */
 export function heatUnits(s: Session, rows: number): number {
-  if (rows >= s.H) return 0;
-  if (rows >= s.unitRows) return Math.max(0, Math.min(s.unitTop, s.H - rows));
-  return Math.max(0, Math.min(s.unit - Math.floor(rows / 2), s.H - rows));
+  const n = unitCount(s);
+  if (rows >= n) return 0;
+  if (rows >= s.unitRows) return Math.max(0, Math.min(s.unitTop, n - rows));
+  const pos = Math.max(0, s.order === null ? s.unit : s.order.indexOf(s.unit));
+  return Math.max(0, Math.min(pos - Math.floor(rows / 2), n - rows));
 }
 
 /**
@@ -536,7 +616,9 @@ export function heatUnits(s: Session, rows: number): number {
 function ownUnits(store: TraceStore, s: Session): Session {
   const H = store.network.hiddenSize;
   if (s.H === H) return s;
-  return { ...s, H, unit: Math.min(s.unit, H - 1), unitTop: Math.max(0, Math.min(s.unitTop, H - Math.min(s.unitRows, H))) };
+  const order = s.order === null ? null : s.order.filter((u) => u < H);
+  const n = order === null ? H : order.length;
+  return { ...s, H, order, unit: Math.min(s.unit, H - 1), unitTop: Math.max(0, Math.min(s.unitTop, n - Math.min(s.unitRows, n))) };
 }
 
 export function timelineLines(f: FrameInput): string[] {
@@ -548,6 +630,7 @@ export function timelineLines(f: FrameInput): string[] {
   const cw = timelineZoom(s, L.timelineWidth);
   const width = Math.floor(L.timelineWidth / cw); // steps across
   const w0 = timelineStart(s.cursor, s.T, width, s.first);
+  // The heatmap spans many steps: always the scale of all of them.
   const scale = panelScale(store, p, layer, dir);
   const lines: string[] = [];
   lines.push(theme.style('accent', fit(`${s.timeline + 1}${p.name}`, L.gutter)) + theme.style('dim', axisRow(s, w0, width, cw)));
@@ -555,8 +638,7 @@ export function timelineLines(f: FrameInput): string[] {
   const row = new Float64Array(width);
   const wide = new Float64Array(width * cw);
   const top = heatUnits(s, L.heatRows);
-  for (let r = 0; r < L.heatRows && top + r < s.H; r++) {
-    const u = top + r;
+  for (const u of rowUnits(s, top, L.heatRows)) {
     const idx = String(u).padStart(L.indexWidth);
     const gutter = u === s.unit ? theme.style('selected', `▸${idx} `) : ` ${idx} `;
     if (s.T > 0) store.series(p.name, layer, dir, u, w0, row);
@@ -627,7 +709,7 @@ export function timelineLines(f: FrameInput): string[] {
  */
 export function explainText(store: TraceStore, s: Session, cols: number): string[] {
   const { layer, dir } = viewOf(store, s.view);
-  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} · step ${s.cursor + 1}/${s.T}`;
+  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · step ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
   if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
   const H = store.network.hiddenSize;
   if (s.unit >= H) return [` explain ${where}`, ` this network has ${H} units (0–${H - 1}): select one of them (↑/k)`];
@@ -645,17 +727,21 @@ export function explainLines(f: FrameInput): string[] {
   const head = textWidth(title!) <= L.cols ? title! : title!.replace(/ {3}\(e or Esc closes\)$/, '');
   const lines = [theme.style('title', fit(head, L.cols)), ...body.map((l) => fit(l, L.cols))];
   if (lines.length <= L.explainRows) return lines;
-  // Never cut silently: the last row says there is more.
-  return [...lines.slice(0, Math.max(1, L.explainRows - 1)), theme.style('dim', fit(` … ${lines.length - L.explainRows + 1} more lines in a taller window`, L.cols))].slice(0, L.explainRows);
+  // Longer than its rows: the title stays, the body scrolls (] [), the last row says where it is.
+  const view = Math.max(1, L.explainRows - 2);
+  const rest = lines.slice(1);
+  const start = Math.max(0, Math.min(s.scrollTop, rest.length - view));
+  const where = ` lines ${start + 1}–${start + view} of ${rest.length}: ${start + view < rest.length ? '] for more' : 'the end; [ back'}`;
+  return [lines[0]!, ...rest.slice(start, start + view), theme.style('dim', fit(where, L.cols))].slice(0, L.explainRows);
 }
 
 // ---- footer, help, too small ----------------------------------------------------------------
 
 /** The key hints, most useful first: the footer keeps them in this order while they fit. */
-const HINTS = ['←/→ step', 'space play', '↑/↓ unit', 'Tab layer', '1-6 timeline', 'e explain', 'm memory', 'f follow', '? help', 'q quit'];
-/** With two networks, switching between them and the memory view come right after stepping. */
-const PAIR_FIRST = ['c switch network', 'm memory'];
-const PAIR_HINTS = [HINTS[0]!, ...PAIR_FIRST, ...HINTS.slice(1).filter((h) => !PAIR_FIRST.includes(h))];
+const HINTS = ['←/→ step', 'e explain', 'm memory', 'space play', '↑/↓ unit', 'Tab layer', '1-6 timeline', ': go to', 'n flagged', 'o order', 'f follow', '? help', 'q quit'];
+/** With two networks, switching between them comes right after stepping. */
+const PAIR_FIRST = ['c switch'];
+const PAIR_HINTS = [HINTS[0]!, ...PAIR_FIRST, ...HINTS.slice(1)];
 
 /** The hints for keys that do something here: no Tab with one layer and direction, 1-N for N panels. */
 function hintsFor(f: FrameInput): string {
@@ -663,6 +749,7 @@ function hintsFor(f: FrameInput): string {
   return (f.pair != null ? PAIR_HINTS : HINTS)
     .filter((h) => !(h === 'Tab layer' && f.store.viewCount <= 1 && (f.pair?.stores.every((x) => x.viewCount <= 1) ?? true)))
     .filter((h) => !(h === '1-6 timeline' && n <= 1))
+    .filter((h) => !(h === 'f follow' && f.session.done))
     .map((h) => (h === '1-6 timeline' ? `1-${n} timeline` : h))
     .join(' · ');
 }
@@ -691,7 +778,7 @@ export function footerLine(f: FrameInput): string {
   let left = '';
   let style: 'accent' | 'warn' | 'dim' | null = null;
   if (s.entry !== null) {
-    left = ` go to step ${s.entry}▏ (Enter jumps, Esc cancels)`;
+    left = s.entryKind === 'unit' ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels` : ` go to step (1-${s.T}): ${s.entry}▏ Enter goes, Esc cancels`;
     style = 'accent';
   } else if (s.note !== null) {
     left = ` ${s.note}`;
@@ -714,17 +801,29 @@ export function footerLine(f: FrameInput): string {
     style = 'dim';
   }
   // Only where units are on screen (not over the help or the memory view).
-  const units = L.scrollbar && !s.help && s.mode === 'gates' ? `units ${s.unitTop}–${s.unitTop + L.unitRows - 1} of ${s.H} (J/K page) ` : '';
-  const leftW = textWidth(left);
+  let units = !s.help && s.mode === 'gates' ? unitsText(s, L) : '';
+  // A long note keeps the line: the units go first, then the note is cut.
+  if (textWidth(left) + textWidth(units) > width) units = '';
+  const leftText = textWidth(left) > width ? fit(left, width) : left;
+  const leftW = textWidth(leftText);
   const room = width - leftW - textWidth(units) - 2;
   const hints = footerHints(hintsFor(f), room);
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
-  const leftText = leftW > width ? fit(left, width) : left;
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);
 }
 
+/** Which units are on screen, when not all are or they are reordered: `units 0–3/8`, `4 of 8 flagged, by variance`. */
+function unitsText(s: Session, L: Layout): string {
+  const n = unitCount(s);
+  const rows = Math.min(L.unitRows, n);
+  const sorted = s.sort === 'index' ? '' : ` by ${s.sort === 'value' ? '|value|' : s.sort}`;
+  if (s.flaggedOnly) return `${n} of ${s.H} flagged${sorted} `;
+  if (s.order !== null) return `rows ${s.unitTop + 1}–${s.unitTop + rows}/${n}${sorted} `;
+  return L.scrollbar ? `units ${s.unitTop}–${s.unitTop + rows - 1}/${s.H} J/K ` : '';
+}
+
 export function helpBody(f: FrameInput): string[] {
-  return helpLines(f.theme, f.layout.cols, f.layout.bodyRows);
+  return helpLines(f.theme, f.layout.cols, f.layout.bodyRows, f.session.scrollTop);
 }
 
 /** Words wrapped to `width` columns (a word longer than the width is cut). */
@@ -765,10 +864,10 @@ export function memoryBody(f: FrameInput): string[] {
 export function composeFrame(f: FrameInput): string[] {
   const { layout: L, session: s } = f;
   if (L.tooSmall !== null) return tooSmallLines(f.theme, L);
-  const lines: string[] = [statusLine(f), ...xStrip(f)];
+  const lines: string[] = [statusLine(f), ...bannerLines(f), ...xStrip(f)];
   if (s.help) lines.push(...helpBody(f));
   else if (s.mode === 'memory') lines.push(...memoryBody(f));
-  else lines.push(...panelGrid(f), ...explainLines(f), ...timelineLines(f));
+  else lines.push(...guessLines(f), ...panelGrid(f), ...explainLines(f), ...timelineLines(f));
   if (L.footer) {
     while (lines.length < L.height - 1) lines.push('');
     lines.length = Math.min(lines.length, L.height - 1);

@@ -5,6 +5,8 @@ import { AXIS } from './bars.js';
 import { fit, textWidth } from './format.js';
 import { BINDINGS, type Binding } from './keymap.js';
 import type { Theme } from './theme.js';
+import { SATURATION } from './panels.js';
+import { DEAD_SPREAD, SATURATED_FRACTION } from './unit-search.js';
 
 const GROUPS: readonly Binding['group'][] = ['Move', 'Play', 'Units', 'View', 'Other'];
 
@@ -29,7 +31,11 @@ export const LEGEND: readonly string[] = [
   `  marks          ○ gate shut (< 0.02)  ● gate open (> 0.98)  ◆ |tanh| > 0.98  ◂ ▸ beyond the scale`,
   `  gates (0..1)   bar from the left edge; colour dark = shut, bright = open`,
   `  signed values  bar left of ${AXIS} is negative, right of it positive; blue < 0 < orange`,
-  `  c (cell)       scaled by the largest |c| over the sequence, shown in its title`,
+  `  ±6.4           a free scale (LSTM c, ReLU h): the largest |value| of all steps, in the title; s: of this step (±2.1 step)`,
+  `  colour         diverging maps fade to grey at 0: |value| under 1/16 of the scale is neutral`,
+  `  numbering      steps from 1 (step 1 = t=0 in run, stats, the CSV); units from 0; layers from 1 (l0 in run, stats, the CSV)`,
+  `  flagged (n)    saturated: a gate < ${SATURATION} or > ${1 - SATURATION}, or |tanh| > ${1 - SATURATION}, on ≥ ${Math.round(SATURATED_FRACTION * 100)}% of the steps; dead: h never moves (≤ ${DEAD_SPREAD})`,
+  `  orders (o)     index, variance over the steps, saturation, |value| at this step; ! keeps flagged units only`,
   `  timeline       units (rows) by steps (columns) of the chosen panel; ▼ marks the current step`,
   `  memory (m)     one bar per earlier step, log scale: how much h now depends on x, h, c at that step`,
   `  two networks   --compare or the remember demo: ▶ marks the one keys act on; c switches`,
@@ -66,23 +72,19 @@ export function legendLines(cols: number): string[] {
 }
 
 /**
- * The help body for `rows` x `cols`: the key table flowed into as many columns as the height
- * needs, then the legend if it fits.
+ * The help body for `rows` x `cols` from line `top`: the key table flowed into as many columns as
+ * fit, then the legend; when it is longer than the window it scrolls (] [ ↑ ↓), its last row
+ * saying where it is.
  */
-export function helpLines(theme: Theme, cols: number, rows: number): string[] {
+export function helpLines(theme: Theme, cols: number, rows: number, top = 0): string[] {
   const list = items();
   const keyWidth = Math.max(...list.filter((i) => !i.heading).map((i) => textWidth(i.key))) + 2;
-  const fullLegend = rows - 2 >= Math.ceil(list.length / 2) + LEGEND.length + 1;
-  const tableRows = Math.max(1, rows - 1 - (fullLegend ? LEGEND.length + 1 : 0));
-  // As many columns as the height needs, as long as each stays readable (else the list is cut).
-  const columns = Math.max(1, Math.min(Math.ceil(list.length / tableRows), Math.floor((cols - 1) / 24)));
+  // As many columns as stay readable (each at least 40 wide), fewer when the height holds it all.
+  const maxColumns = Math.max(1, Math.floor((cols - 1) / 40));
+  const columns = Math.max(1, Math.min(maxColumns, Math.ceil(list.length / Math.max(1, rows - 2 - LEGEND.length))));
   const colWidth = Math.floor((cols - 1) / columns);
   const perColumn = Math.ceil(list.length / columns);
-  // Rows the table leaves (a blank, the heading, then the legend's most needed lines), rather
-  // than an empty space and no word on what the marks mean (80x24).
-  const legendRows = fullLegend ? LEGEND.length + 1 : Math.max(0, Math.min(LEGEND.length + 1, rows - 1 - perColumn));
-  const legend = legendRows >= 3 ? legendLines(cols).slice(0, legendRows - 1) : [];
-  const lines: string[] = [theme.style('title', fit(' gatescope keys (any key closes this help)', cols))];
+  const body: string[] = [];
   for (let r = 0; r < perColumn; r++) {
     let line = '';
     for (let c = 0; c < columns; c++) {
@@ -94,15 +96,16 @@ export function helpLines(theme: Theme, cols: number, rows: number): string[] {
         : `  ${theme.style('key', fit(it.key, kw))}${fit(it.text, colWidth - kw - 2)}`;
       line += cell;
     }
-    lines.push(line);
+    body.push(line);
   }
-  if (legend.length > 0) {
-    lines.push('');
-    legend.forEach((l, i) => lines.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
-  }
-  if (lines.length > rows) {
-    lines.length = Math.max(1, rows - 1);
-    lines.push(theme.style('dim', fit(' … (a taller window shows every key)', cols)));
-  }
-  return lines.slice(0, Math.max(1, rows));
+  body.push('');
+  legendLines(cols).forEach((l, i) => body.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
+  const title = theme.style('title', fit(' gatescope keys (] [ ↑ ↓ scroll; any other key closes this help)', cols));
+  const room = Math.max(1, rows - 1);
+  if (body.length <= room) return [title, ...body].slice(0, Math.max(1, rows));
+  const view = Math.max(1, room - 1);
+  const start = Math.max(0, Math.min(top, body.length - view));
+  const shown = body.slice(start, start + view);
+  const where = ` lines ${start + 1}–${start + shown.length} of ${body.length}: ${start + view < body.length ? '] or ↓ for more' : 'the end; [ or ↑ back'}`;
+  return [title, ...shown, theme.style('dim', fit(where, cols))].slice(0, Math.max(1, rows));
 }

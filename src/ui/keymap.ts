@@ -29,6 +29,8 @@ export type Action =
   | { readonly type: 'first' }
   | { readonly type: 'last' }
   | { readonly type: 'digit'; readonly digit: number }
+  /** Open a prompt: a step number (1-based, as the status line counts) or a unit (0-based, as the rows are labelled). */
+  | { readonly type: 'prompt'; readonly kind: 'step' | 'unit' }
   | { readonly type: 'enter' }
   | { readonly type: 'backspace' }
   | { readonly type: 'escape' }
@@ -37,6 +39,11 @@ export type Action =
   | { readonly type: 'unit'; readonly delta: number }
   | { readonly type: 'unitPage'; readonly delta: 1 | -1 }
   | { readonly type: 'view'; readonly delta: 1 | -1 }
+  | { readonly type: 'flagged'; readonly delta: 1 | -1 }
+  | { readonly type: 'sort' }
+  | { readonly type: 'flaggedOnly' }
+  | { readonly type: 'cellScale' }
+  | { readonly type: 'scroll'; readonly delta: 1 | -1 }
   | { readonly type: 'explain' }
   | { readonly type: 'memory' }
   | { readonly type: 'focus' }
@@ -71,14 +78,15 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ special: 'pageDown' }, { char: 'L' }], label: 'PgDn / L', description: '10 steps forward', group: 'Move', action: { type: 'step', delta: 10 } },
   { keys: [{ special: 'home' }, { char: 'g' }], label: 'Home / g', description: 'first step', group: 'Move', action: { type: 'first' } },
   { keys: [{ special: 'end' }, { char: 'G' }], label: 'End / G', description: 'last step', group: 'Move', action: { type: 'last' } },
+  { keys: [{ char: ':' }, { char: '#' }], label: ': / #', description: 'go to step N (as the status line counts it), then Enter', group: 'Move', action: { type: 'prompt', kind: 'step' } },
   {
     keys: chars('0123456789'),
     label: '1..6',
-    description: 'show that panel in the timeline (in cell order); a number then Enter jumps to that step',
-    group: 'Move',
+    description: 'that panel in the timeline (cell order); after : or u, a digit',
+    group: 'View',
     action: (p) => ({ type: 'digit', digit: Number(p.input) }),
   },
-  { keys: [{ special: 'return' }], label: 'Enter', description: 'jump to the number typed', group: 'Move', action: { type: 'enter' } },
+  { keys: [{ special: 'return' }], label: 'Enter', description: 'go to the number typed', group: 'Move', action: { type: 'enter' } },
   { keys: [{ special: 'backspace' }, { special: 'delete' }], label: 'Backspace', description: 'erase a typed digit', group: 'Move', action: { type: 'backspace' } },
   { keys: [{ char: ' ' }], label: 'space', description: 'play / pause', group: 'Play', action: { type: 'togglePlay' } },
   { keys: chars('+='), label: '+', description: 'play faster', group: 'Play', action: { type: 'speed', delta: 1 } },
@@ -88,10 +96,18 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ special: 'downArrow' }, { char: 'j' }], label: '↓ / j', description: 'select the next unit', group: 'Units', action: { type: 'unit', delta: 1 } },
   { keys: [{ char: 'K' }], label: 'K', description: 'a page of units up', group: 'Units', action: { type: 'unitPage', delta: -1 } },
   { keys: [{ char: 'J' }], label: 'J', description: 'a page of units down', group: 'Units', action: { type: 'unitPage', delta: 1 } },
+  { keys: [{ char: 'u' }], label: 'u', description: 'go to unit: type its number, then Enter', group: 'Units', action: { type: 'prompt', kind: 'unit' } },
+  { keys: [{ char: 'n' }], label: 'n', description: 'next flagged unit (saturated shut/open, or dead)', group: 'Units', action: { type: 'flagged', delta: 1 } },
+  { keys: [{ char: 'N' }], label: 'N', description: 'previous flagged unit', group: 'Units', action: { type: 'flagged', delta: -1 } },
+  { keys: [{ char: 'o' }], label: 'o', description: 'order units by index, variance, saturation, |value| here', group: 'Units', action: { type: 'sort' } },
+  { keys: [{ char: '!' }], label: '!', description: 'show only flagged units (again: all)', group: 'Units', action: { type: 'flaggedOnly' } },
   { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 } },
   { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },
+  { keys: [{ char: 's' }], label: 's', description: 'free scales (c, ReLU h): largest |value| of all steps / this one', group: 'View', action: { type: 'cellScale' } },
+  { keys: [{ char: ']' }], label: ']', description: 'scroll the explain panel or this help down', group: 'View', action: { type: 'scroll', delta: 1 } },
+  { keys: [{ char: '[' }], label: '[', description: 'scroll the explain panel or this help up', group: 'View', action: { type: 'scroll', delta: -1 } },
   { keys: [{ char: 'e' }], label: 'e', description: 'explain the selected unit with the real numbers', group: 'View', action: { type: 'explain' } },
-  { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state at this step depends on the input (log scale)', group: 'View', action: { type: 'memory' } },
+  { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },

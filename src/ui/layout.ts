@@ -5,13 +5,18 @@
  * The frame is one line shorter than the terminal: Ink repaints the whole screen whenever its
  * output reaches the terminal's height, and that costs a full clear on every frame.
  *
- *   status           1 row
+ *   status           1 row       the prediction and the step first when it is narrow
+ *   banner           0..1 row    a demo's task, or a hint about the input's range (when there is room)
  *   x strip          1..3 rows   the input x_t: name, value, bar per feature
+ *   guesses          0..6 rows   a classifier head's top guesses per step (fewer ranks when short)
  *   panel grid       per grid row: a title row, then one row per unit; panels side by side when
  *                    wide, wrapped onto more grid rows when narrow
  *   timeline         axis row, heatmap rows (units x steps), sparkline (1 or 2 rows)
  *     or explain     the selected unit's equations with numbers
  *   footer           1 row
+ *
+ * Space goes by priority: status and footer, then the panels (as many units as fit), then the
+ * timeline (axis and sparkline, then heatmap rows, then more heatmaps).
  *
  * With a second network (--compare) the grid holds both: side by side with a divider when all
  * their panels fit in one row, else one grid under the other, each under a row naming it; when
@@ -52,6 +57,10 @@ export interface LayoutInput {
    * the two keys act on (the one shown when only one fits).
    */
   readonly compare?: { readonly panels: number; readonly focus: 0 | 1 } | null;
+  /** A banner line is wanted under the status line. @default false */
+  readonly banner?: boolean;
+  /** Rows the top-guess strip wants (0: no classifier head). @default 0 */
+  readonly guessRows?: number;
 }
 
 /** How two networks share the grid (null: one network). */
@@ -108,6 +117,10 @@ export interface Layout {
   readonly pair: PairLayout;
   /** Rows naming the networks above their grids: 1 per grid shown (0 for one network). */
   readonly nameRows: number;
+  /** The banner row under the status line: 1 or 0. */
+  readonly bannerRows: number;
+  /** Rows of the top-guess strip: its text row and the ranks (0: none). */
+  readonly guessRows: number;
 }
 
 function digits(n: number): number {
@@ -151,9 +164,11 @@ export function computeLayout(input: LayoutInput): Layout {
     explainRows: 0,
     bodyRows: 0,
     footer: false,
+    bannerRows: 0,
+    guessRows: 0,
   });
-  const need = `gatescope needs at least ${MIN_COLS}x${MIN_ROWS}`;
-  if (cols < MIN_COLS || (!snapshot && input.rows < MIN_ROWS)) return tooSmall(`terminal too small (${cols}x${input.rows}): ${need}`);
+  if (cols < MIN_COLS) return tooSmall(`terminal too narrow (${cols} columns): gatescope needs at least ${MIN_COLS} columns`);
+  if (!snapshot && input.rows < MIN_ROWS) return tooSmall(`terminal too short (${input.rows} rows): gatescope needs at least ${MIN_ROWS} rows`);
 
   const usable = cols - gutter - 1; // one column kept for the scrollbar
   const minPanel = PANEL_CHROME + 2 * MIN_HALF + 1;
@@ -186,12 +201,13 @@ export function computeLayout(input: LayoutInput): Layout {
     arrangements.push({ pair: 'focused', ...focused, nameRows: 1 });
   }
   const narrow = (a: Arrangement) => a.half < MIN_HALF;
-  if (arrangements.every(narrow)) return tooSmall(`terminal too narrow (${cols} columns): ${need}`);
+  if (arrangements.every(narrow)) return tooSmall(`terminal too narrow (${cols} columns) for these panels: gatescope needs more columns`);
   const fitting = arrangements.filter((a) => !narrow(a));
 
   const xCellWidth = base.xNameWidth + 1 + 6 + 1 + (2 * X_HALF + 1) + 2;
   const xPerRow = Math.max(1, Math.floor((cols - gutter) / xCellWidth));
-  const xNeeded = Math.max(1, Math.ceil(D / xPerRow));
+  // Text input: its one-hot x is one row (the token is the point, and the guess strip reads the text).
+  const xNeeded = input.tokenRow === true ? 1 : Math.max(1, Math.ceil(D / xPerRow));
   const timelineWidth = Math.max(1, cols - gutter - 1);
   const sparkWant = input.signedSpark ? 2 : 1;
   const axisRows = input.tokenRow === true ? 2 : 1;
@@ -203,6 +219,8 @@ export function computeLayout(input: LayoutInput): Layout {
     pair: a.pair,
     nameRows: a.nameRows,
   });
+  const bannerWant = input.banner === true ? 1 : 0;
+  const guessWant = Math.max(0, input.guessRows ?? 0);
 
   if (snapshot) {
     // No height limit: both networks, whichever arrangement fits the width first.
@@ -211,10 +229,12 @@ export function computeLayout(input: LayoutInput): Layout {
     const heatRows = Math.min(H, HEATMAP_MAX_ROWS);
     const timelineRows = axisRows + heatRows + sparkWant;
     const gridHeight = a.nameRows + a.gridRows * (1 + H);
-    const height = 1 + xRows + gridHeight + timelineRows;
+    const height = 1 + bannerWant + xRows + guessWant + gridHeight + timelineRows;
     return {
       ...base,
       ...gridFields(a),
+      bannerRows: bannerWant,
+      guessRows: guessWant,
       height,
       tooSmall: null,
       unitRows: H,
@@ -235,19 +255,27 @@ export function computeLayout(input: LayoutInput): Layout {
   }
 
   const height = input.rows - 1;
-  const avail = height - 2; // status + footer
-  const xRows = Math.min(xNeeded, avail >= 40 ? 3 : avail >= 20 ? 2 : 1);
-  const body = avail - xRows;
   const minUnits = Math.min(H, 2);
   const minGrid = (a: Arrangement) => a.nameRows + a.gridRows * (1 + minUnits);
-  // Two networks: side by side, else stacked, else only the focused one, as the height allows.
-  const a = fitting.find((c) => minGrid(c) <= body);
-  if (a === undefined) {
-    const g = fitting.at(-1)!;
-    return tooSmall(`terminal too short (${input.rows} rows) for ${g.gridRows} rows of panels: ${need}, or wider`);
+  // status + footer, one x row, the smallest grid: below that, say how many rows it takes.
+  const smallest = fitting.at(-1)!;
+  const needRows = 1 + 2 + 1 + minGrid(smallest);
+  if (height - 2 - 1 < minGrid(smallest)) {
+    return tooSmall(`terminal too short (${input.rows} rows): at ${cols} columns gatescope needs at least ${needRows} rows`);
   }
+  // The banner only when the smallest grid keeps a unit row more than its minimum.
+  const bannerRows = bannerWant > 0 && height - 2 - 1 - 1 >= minGrid(smallest) + fitting.at(-1)!.gridRows ? 1 : 0;
+  const avail = height - 2 - bannerRows; // status + footer
+  const xRows = Math.min(xNeeded, avail >= 40 ? 3 : avail >= 20 ? 2 : 1);
+  let body = avail - xRows;
+  // Two networks: side by side, else stacked, else only the focused one, as the height allows.
+  const a = fitting.find((c) => minGrid(c) <= body) ?? smallest;
   const gridRows = a.gridRows;
   const gridMin = minGrid(a);
+  // The top guesses: up to a third of what the smallest grid leaves, at least the top one.
+  const guessRows = guessWant === 0 ? 0 : Math.min(guessWant, Math.max(0, Math.floor((body - gridMin) / 3)) + 1);
+  const useGuess = guessRows >= 2 && body - guessRows >= gridMin ? guessRows : 0;
+  body -= useGuess;
   const gridFull = a.nameRows + gridRows * (1 + H);
   const timelineMin = axisRows + sparkWant; // axis (and tokens) and sparkline, no heatmap
   const timelineWant = timelineMin + Math.min(H, HEATMAP_MAX_ROWS);
@@ -255,21 +283,19 @@ export function computeLayout(input: LayoutInput): Layout {
   // The explain panel is what was asked for: it may take everything but the smallest grid.
   const explainRows = input.explainRows > 0 ? Math.max(0, Math.min(input.explainRows, body - gridMin)) : 0;
   const rest = body - explainRows;
-  let timelineRows: number;
-  if (rest >= gridFull + timelineWant) timelineRows = timelineWant;
-  else if (explainRows > 0) timelineRows = rest - gridFull >= timelineMin ? rest - gridFull : 0;
-  else {
-    const room = rest - gridMin;
-    timelineRows = room < timelineMin ? 0 : Math.max(timelineMin, Math.min(timelineWant, room, Math.floor(rest * 0.4)));
-  }
-  const unitRows = Math.max(minUnits, Math.min(H, Math.floor((rest - timelineRows - a.nameRows) / gridRows) - 1));
-  const spare = rest - timelineRows - a.nameRows - gridRows * (1 + unitRows);
-  const timeline = timelineRows > 0;
+  // Panels before the timeline: as many units as fit with the timeline's axis and sparkline
+  // below, else as many as fit alone.
+  const gridAt = (u: number): number => a.nameRows + gridRows * (1 + u);
+  let unitRows = Math.min(H, Math.floor((rest - a.nameRows - timelineMin) / gridRows) - 1);
+  if (unitRows < minUnits) unitRows = Math.max(minUnits, Math.min(H, Math.floor((rest - a.nameRows) / gridRows) - 1));
+  const leftover = rest - gridAt(unitRows);
+  const timeline = leftover >= timelineMin;
+  const timelineRows = timeline ? Math.min(leftover, gridFull + timelineWant <= rest ? leftover : timelineWant) : 0;
   const sparkRows = timeline ? sparkWant : 0;
-  const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - axisRows - sparkRows + spare)) : 0;
+  const heatRows = timeline ? Math.max(0, Math.min(H, timelineRows - axisRows - sparkRows)) : 0;
   // Rows still empty once every unit has a row everywhere: more panels' heatmaps, on the same
   // time axis, rather than a blank half screen (a 200x60 window with H = 8).
-  const left = timeline ? timelineRows + spare - axisRows - sparkRows - heatRows : 0;
+  const left = timeline ? timelineRows - axisRows - sparkRows - heatRows : 0;
   const extraHeats = timeline && heatRows === H && unitRows === H ? Math.max(0, Math.min(input.panels - 1, Math.floor(left / (1 + H)))) : 0;
   return {
     ...base,
@@ -288,7 +314,9 @@ export function computeLayout(input: LayoutInput): Layout {
     timelineWidth,
     extraHeats,
     explainRows,
-    bodyRows: body,
+    bodyRows: body + useGuess,
     footer: true,
+    bannerRows,
+    guessRows: useGuess,
   };
 }

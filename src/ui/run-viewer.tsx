@@ -15,6 +15,7 @@ import { useEffect } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
 import { App } from './App.js';
 import type { ColorLevel } from './theme.js';
+import type { TaskInfo } from './task.js';
 
 /** Set (to true) by scripts/build-bundle.mjs in the bundle, whose Ink renders changed lines correctly. */
 declare const __GATESCOPE_INK_LINES__: boolean | undefined;
@@ -55,6 +56,8 @@ export interface ViewerOptions {
   readonly timeline?: number;
   /** Ctrl-Z was pressed: the caller suspends (suspend(), then stops the process). */
   readonly onSuspendKey?: () => void;
+  /** What the network is for: a demo's banner and target, random weights. */
+  readonly task?: TaskInfo;
 }
 
 export interface Viewer {
@@ -123,6 +126,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         memory={opts.memory ?? false}
         {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
         {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
+        {...(opts.task !== undefined ? { task: opts.task } : {})}
       />
       </>,
       {

@@ -1,7 +1,10 @@
 /**
  * The viewer's whole interactive state and the one reducer that changes it: plain
- * (state, action) -> state, tested without React. Steps are 0-based here; the screen says
- * `step N/T` 1-based.
+ * (state, action) -> state, tested without React. Steps are 0-based here (t, as `run` and the
+ * CSV write them); the screen says `step N/T (t=N-1)`, 1-based, and the go-to prompt takes N.
+ *
+ * Units are shown in `order` (every unit by index unless sorted or filtered, see unit-search.ts):
+ * `unit` is the selected unit's index, `unitTop` the first row on screen, a position in that order.
  */
 import type { Action } from './keymap.js';
 
@@ -42,10 +45,22 @@ export interface Session {
   readonly timeline: number;
   readonly explain: boolean;
   readonly help: boolean;
-  /** Digits typed towards a step number, or null. */
+  /** Digits typed at the go-to prompt (`:` a step, `u` a unit), or null when no prompt is open. */
   readonly entry: string | null;
-  /** The timeline choice before the current number entry began (a digit also picks a panel). */
-  readonly entryTimeline: number;
+  readonly entryKind: 'step' | 'unit';
+  /** How units are ordered on screen (o cycles). */
+  readonly sort: UnitSort;
+  /** Only flagged units on screen (!). */
+  readonly flaggedOnly: boolean;
+  /**
+   * The units on screen in row order, set by the container from the trace (sort and filter
+   * applied), or null for every unit by index.
+   */
+  readonly order: readonly number[] | null;
+  /** Free-scale panels (LSTM c, ReLU h) scaled by this step's largest |value| instead of all steps'. */
+  readonly localScale: boolean;
+  /** First line shown of the help / the explain panel (] and [ scroll). */
+  readonly scrollTop: number;
   /** A one-line note for the footer, cleared by the next key. */
   readonly note: string | null;
   readonly quit: boolean;
@@ -59,9 +74,15 @@ export interface Session {
    */
   readonly other: OtherNetwork | null;
   readonly focus: 0 | 1;
+  /** Flagged units (saturated or dead) of the focused view, in index order, for n / N. */
+  readonly flagged: readonly number[];
 }
 
 export type ViewMode = 'gates' | 'memory';
+
+/** Unit orders, in the order o cycles through them. */
+export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
+export type UnitSort = (typeof UNIT_SORTS)[number];
 
 /** What the session keeps of the network that is not focused. */
 export interface OtherNetwork {
@@ -99,6 +120,8 @@ export type SessionAction =
   | { readonly type: 'tick'; readonly steps: number }
   /** The layout changed: this many unit rows fit. */
   | { readonly type: 'viewport'; readonly unitRows: number }
+  /** The units on screen in row order (null: all by index), and the flagged ones in index order. */
+  | { readonly type: 'order'; readonly order: readonly number[] | null; readonly flagged: readonly number[] }
   /** A key with no binding: it closes the help ("any key") and clears a note, nothing else. */
   | { readonly type: 'unbound' };
 
@@ -107,7 +130,7 @@ const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > 
 export function initialSession(init: SessionInit): Session {
   const s = freshSession(init);
   const timeline = clamp(Math.trunc(init.timeline ?? 0), 0, s.panels - 1);
-  return scrollToUnit({ ...s, timeline, entryTimeline: timeline }, Math.trunc(init.unit ?? 0));
+  return scrollToUnit({ ...s, timeline }, Math.trunc(init.unit ?? 0));
 }
 
 function freshSession(init: SessionInit): Session {
@@ -135,7 +158,13 @@ function freshSession(init: SessionInit): Session {
     explain: false,
     help: false,
     entry: null,
-    entryTimeline: 0,
+    entryKind: 'step',
+    sort: 'index',
+    flaggedOnly: false,
+    order: null,
+    localScale: false,
+    scrollTop: 0,
+    flagged: [],
     note: null,
     quit: false,
     mode: init.mode ?? 'gates',
@@ -170,14 +199,46 @@ function moveTo(s: Session, target: number): Session {
   return { ...s, cursor, follow };
 }
 
-/** Keeps the selected unit on screen. */
+/** Rows in the unit order (every unit when unsorted). */
+export function unitCount(s: Pick<Session, 'order' | 'H'>): number {
+  return s.order === null ? s.H : s.order.length;
+}
+
+/** The unit on row position `pos` of the order. */
+export function unitAt(s: Pick<Session, 'order'>, pos: number): number {
+  return s.order === null ? pos : (s.order[pos] ?? -1);
+}
+
+/** The row position of `unit` in the order, or -1 when it is filtered out. */
+export function positionOf(s: Pick<Session, 'order'>, unit: number): number {
+  return s.order === null ? unit : s.order.indexOf(unit);
+}
+
+/** Selects the unit at row position `pos` and keeps it on screen. */
+function scrollToPos(s: Session, pos: number, unitTop = s.unitTop): Session {
+  const n = unitCount(s);
+  if (n === 0) return { ...s, unitTop: 0 };
+  const p = clamp(pos, 0, n - 1);
+  const rows = Math.max(1, Math.min(s.unitRows, n));
+  let top = clamp(unitTop, 0, Math.max(0, n - rows));
+  if (p < top) top = p;
+  if (p >= top + rows) top = p - rows + 1;
+  return { ...s, unit: unitAt(s, p), unitTop: top };
+}
+
+/** Keeps the selected unit on screen (the nearest shown one when it is filtered out). */
 function scrollToUnit(s: Session, unit: number, unitTop = s.unitTop): Session {
   const u = clamp(unit, 0, Math.max(0, s.H - 1));
-  const rows = Math.max(1, Math.min(s.unitRows, s.H));
-  let top = clamp(unitTop, 0, Math.max(0, s.H - rows));
-  if (u < top) top = u;
-  if (u >= top + rows) top = u - rows + 1;
-  return { ...s, unit: u, unitTop: top };
+  let pos = positionOf(s, u);
+  if (pos < 0 && s.order !== null) {
+    // filtered out: the shown unit nearest by index
+    let best = 0;
+    s.order.forEach((v, i) => {
+      if (Math.abs(v - u) < Math.abs(s.order![best]! - u)) best = i;
+    });
+    pos = best;
+  }
+  return scrollToPos(s, pos, unitTop);
 }
 
 function endEntry(s: Session): Session {
@@ -186,11 +247,13 @@ function endEntry(s: Session): Session {
 
 export function reduce(state: Session, action: SessionAction): Session {
   // Any key clears the last note; data and timer updates do not.
-  let s: Session = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' ? state : state.note === null ? state : { ...state, note: null };
+  let s: Session = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' ? state : state.note === null ? state : { ...state, note: null };
 
-  if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'quit') {
-    // The help covers the screen: the next key (whatever it is) closes it and does nothing else.
-    return { ...s, help: false };
+  if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'order' && action.type !== 'quit') {
+    // The help covers the screen: ] [ ↑ ↓ scroll it; any other key closes it and does nothing else.
+    if (action.type === 'scroll') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
+    if (action.type === 'unit') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta) };
+    return { ...s, help: false, scrollTop: 0 };
   }
 
   switch (action.type) {
@@ -216,26 +279,38 @@ export function reduce(state: Session, action: SessionAction): Session {
       const rows = Math.max(1, action.unitRows);
       return rows === s.unitRows ? s : scrollToUnit({ ...s, unitRows: rows }, s.unit);
     }
+    case 'order': {
+      const next: Session = { ...s, order: action.order, flagged: action.flagged };
+      return scrollToUnit(next, s.unit);
+    }
     case 'digit': {
       if (s.entry === null) {
-        const timeline = action.digit >= 1 && action.digit <= s.panels ? action.digit - 1 : s.timeline;
-        return { ...s, entry: String(action.digit), entryTimeline: s.timeline, timeline };
+        // A digit picks the timeline's panel, nothing else (`:` and `u` open a number prompt).
+        if (action.digit >= 1 && action.digit <= s.panels) return { ...s, timeline: action.digit - 1 };
+        return { ...s, note: s.panels === 1 ? 'one panel only (: goes to a step, u to a unit)' : `panels are 1-${s.panels} (: goes to a step, u to a unit)` };
       }
       if (s.entry.length >= 12) return s;
-      // A second digit makes it a step number, not a panel choice: put the timeline back.
-      return { ...s, entry: s.entry + String(action.digit), timeline: s.entryTimeline };
+      return { ...s, entry: s.entry + String(action.digit) };
     }
+    case 'prompt':
+      return { ...s, entry: '', entryKind: action.kind };
     case 'enter': {
       if (s.entry === null) return s;
+      const base: Session = { ...s, entry: null };
+      if (s.entry === '') return base;
       const n = Number(s.entry);
-      const base: Session = { ...s, entry: null, timeline: s.entryTimeline };
+      if (s.entryKind === 'unit') {
+        if (n >= s.H) return { ...scrollToUnit(base, s.H - 1), note: `units are 0-${s.H - 1}: showing ${s.H - 1}` };
+        if (s.order !== null && !s.order.includes(n)) return { ...scrollToUnit({ ...base, flaggedOnly: false, order: null }, n), note: `unit ${n} is not flagged: showing all units` };
+        return scrollToUnit(base, n);
+      }
       if (s.T === 0) return { ...base, note: 'no steps yet' };
       const target = clamp(n, s.first + 1, s.T) - 1;
       const note =
         n > s.T
           ? `step ${n} is past the end: showing the last (${s.T})`
           : n < 1
-            ? `steps start at 1`
+            ? `steps start at 1 (t=0)`
             : n <= s.first
               ? `steps before ${s.first + 1} are no longer kept (history limit)`
               : null;
@@ -243,22 +318,23 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'backspace': {
       if (s.entry === null) return s;
-      const entry = s.entry.slice(0, -1);
-      if (entry === '') return { ...s, entry: null, timeline: s.entryTimeline };
-      return { ...s, entry };
+      if (s.entry === '') return { ...s, entry: null };
+      return { ...s, entry: s.entry.slice(0, -1) };
     }
     case 'escape': {
-      if (s.entry !== null) return { ...s, entry: null, timeline: s.entryTimeline };
-      if (s.explain) return { ...s, explain: false };
+      if (s.entry !== null) return { ...s, entry: null };
+      if (s.explain) return { ...s, explain: false, scrollTop: 0 };
       return s;
     }
+    case 'scroll':
+      return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
     case 'unbound':
       return s;
     default:
       break;
   }
 
-  // Every other key ends a number entry; a single digit stays as the timeline choice.
+  // Every other key closes a go-to prompt.
   s = endEntry(s);
   switch (action.type) {
     case 'step':
@@ -278,17 +354,33 @@ export function reduce(state: Session, action: SessionAction): Session {
     case 'follow':
       return s.follow ? { ...s, follow: false } : { ...s, follow: true, playing: false, cursor: lastStep(s) };
     case 'unit':
-      return scrollToUnit(s, s.unit + action.delta);
+      return scrollToPos(s, Math.max(0, positionOf(s, s.unit)) + action.delta);
     case 'unitPage': {
-      const rows = Math.max(1, Math.min(s.unitRows, s.H));
-      return scrollToUnit(s, s.unit + action.delta * rows, s.unitTop + action.delta * rows);
+      const rows = Math.max(1, Math.min(s.unitRows, unitCount(s)));
+      return scrollToPos(s, Math.max(0, positionOf(s, s.unit)) + action.delta * rows, s.unitTop + action.delta * rows);
     }
+    case 'flagged': {
+      if (s.flagged.length === 0) return { ...s, note: 'no flagged unit here (saturated or dead: ? says the rule)' };
+      const f = s.flagged;
+      const next = action.delta > 0 ? (f.find((u) => u > s.unit) ?? f[0]!) : ([...f].reverse().find((u) => u < s.unit) ?? f.at(-1)!);
+      const shown = positionOf(s, next) >= 0 ? s : { ...s, order: null, sort: 'index' as const, flaggedOnly: false };
+      return scrollToUnit(shown, next);
+    }
+    case 'sort': {
+      const sort = UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
+      return { ...s, sort, note: `units by ${SORT_WORDS[sort]}` };
+    }
+    case 'flaggedOnly':
+      if (!s.flaggedOnly && s.flagged.length === 0) return { ...s, note: 'no flagged unit in this view: all shown' };
+      return { ...s, flaggedOnly: !s.flaggedOnly, note: s.flaggedOnly ? 'all units shown' : `${s.flagged.length} flagged unit${s.flagged.length === 1 ? '' : 's'} shown (! again: all)` };
+    case 'cellScale':
+      return { ...s, localScale: !s.localScale, note: s.localScale ? 'free scales: largest |value| of all steps' : 'free scales: largest |value| of this step' };
     case 'view':
       return { ...s, view: (s.view + action.delta + s.views) % s.views };
     case 'explain':
-      return { ...s, explain: !s.explain };
+      return { ...s, explain: !s.explain, scrollTop: 0 };
     case 'help':
-      return { ...s, help: !s.help };
+      return { ...s, help: !s.help, scrollTop: 0 };
     case 'memory':
       return { ...s, mode: s.mode === 'memory' ? 'gates' : 'memory' };
     case 'focus':
@@ -298,6 +390,14 @@ export function reduce(state: Session, action: SessionAction): Session {
   }
   return s;
 }
+
+/** How each order is said on screen. */
+export const SORT_WORDS: Readonly<Record<UnitSort, string>> = {
+  index: 'index',
+  variance: 'variance, largest first',
+  saturation: 'saturation, most first',
+  value: '|value| here, largest first',
+};
 
 /** Steps per second at the current speed. */
 export function stepsPerSecond(s: Session): number {

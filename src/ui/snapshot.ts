@@ -11,6 +11,8 @@ import { computeLayout, MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
 import { initialSession } from './session.js';
 import { createTheme } from './theme.js';
+import { bannerText, guessRowsWanted } from './guess-strip.js';
+import { NO_TASK, type TaskInfo } from './task.js';
 
 export interface SnapshotOptions {
   /** Width in columns. @default 120 */
@@ -29,6 +31,8 @@ export interface SnapshotOptions {
   readonly names?: readonly (string | undefined)[];
   /** Print the memory view (how far back the state reaches) instead of the gate panels. */
   readonly memory?: boolean;
+  /** What the network is for: a demo's banner and target, random weights. */
+  readonly task?: TaskInfo;
 }
 
 export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): string {
@@ -66,11 +70,13 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     tokenRow: store.tokens,
     snapshot: true,
     compare: otherPanels === null ? null : { panels: otherPanels.length, focus: 0 },
+    banner: bannerText(opts.task ?? NO_TASK, store) !== null,
+    guessRows: opts.memory === true ? 0 : guessRowsWanted(store),
   });
   const pair: NetworkPair | null = compare === null ? null : { stores: [store, compare], panels: [panels, otherPanels!] };
   // A still picture waits for its numbers: the memory figures are computed here, to the end.
   const memory = opts.memory === true && T > 0 ? (pair?.stores ?? [store]).map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
-  const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels, pair, names: opts.names ?? [], memory });
+  const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels, pair, names: opts.names ?? [], memory, task: opts.task ?? NO_TASK });
   if (store.error !== null) lines.push(` input stopped: ${store.error}`);
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }

@@ -8,8 +8,9 @@
  *
  * - Sequential (sigmoid gates, 0..1): viridis, perceptually uniform and readable with every common
  *   colour-vision deficiency; dark = closed, bright yellow = open.
- * - Diverging (signed values): blue for negative, orange for positive, a dim grey at zero: the
- *   blue/orange axis stays distinct for protan, deutan and tritan viewers alike.
+ * - Diverging (signed values): blue for negative, orange for positive, a neutral dim grey at zero
+ *   (|v| under half a level, 1/16 of the scale, is neutral): the blue/orange axis stays distinct
+ *   for protan, deutan and tritan viewers alike, and lightness alone says how large.
  *
  * Level 0 keeps styles (bold, inverse, dim) but no colour (NO_COLOR); a theme without ANSI emits
  * nothing at all (the static snapshot).
@@ -36,18 +37,25 @@ const VIRIDIS: readonly Rgb[] = [
   [0xfd, 0xe7, 0x25],
 ];
 
-/** From zero outwards; index 0 is the shared neutral. */
+/**
+ * From zero outwards; index 0 is the shared neutral: a dim grey, so that a quiet unit fades into
+ * the background instead of looking as loud as real signal. Each side keeps one hue (blue, orange:
+ * apart for protan, deutan and tritan viewers) and only grows in lightness with |v|, so that
+ * brighter always means larger (a perceptual ramp, like ColorBrewer's PuOr read outwards).
+ */
 const NEGATIVE: readonly Rgb[] = [
-  [0x5a, 0x5a, 0x5a],
-  [0x3b, 0x6f, 0xa8],
-  [0x4f, 0x93, 0xd8],
-  [0x8c, 0xc4, 0xff],
+  [0x44, 0x44, 0x44],
+  [0x2f, 0x55, 0x85],
+  [0x3f, 0x7f, 0xc8],
+  [0x86, 0xb6, 0xf0],
+  [0xcf, 0xe4, 0xff],
 ];
 const POSITIVE: readonly Rgb[] = [
-  [0x5a, 0x5a, 0x5a],
-  [0xb0, 0x63, 0x1f],
-  [0xe8, 0x8a, 0x2e],
-  [0xff, 0xc0, 0x70],
+  [0x44, 0x44, 0x44],
+  [0x85, 0x55, 0x2f],
+  [0xc8, 0x7f, 0x3f],
+  [0xf0, 0xb6, 0x86],
+  [0xff, 0xe4, 0xcf],
 ];
 
 function lerp(anchors: readonly Rgb[], f: number): Rgb {
@@ -125,13 +133,13 @@ export function seqLevel(v: number): number {
   return Math.round(v * (SEQ_LEVELS - 1));
 }
 
-/** Signed step of the diverging scale: -DIV_LEVELS..DIV_LEVELS; 0 only for exactly 0 (or NaN). */
+/** Signed step of the diverging scale: -DIV_LEVELS..DIV_LEVELS; 0 (the neutral grey) for |v| < 1/(2 DIV_LEVELS) or NaN. */
 export function divLevel(v: number): number {
   if (!(v === v) || v === 0) return 0;
   const a = Math.min(1, Math.abs(v));
-  // Never 0 for a non-zero value: even a tiny value keeps the colour of its sign.
-  const i = Math.max(1, Math.round(a * DIV_LEVELS));
-  return v < 0 ? -i : i;
+  // A neutral zero: ±0.001 of a ±1 scale is grey, not the colour of its sign.
+  const i = Math.round(a * DIV_LEVELS);
+  return i === 0 ? 0 : v < 0 ? -i : i;
 }
 
 const STYLE_CODES: Record<StyleName, readonly [string, string, string]> = {

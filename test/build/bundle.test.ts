@@ -95,7 +95,7 @@ describe('the bundle', () => {
       await s.waitFor(new RegExp(`step 1/${T}(?!\\+)`), 30000);
       s.write('G');
       await s.waitFor(`step ${T}/${T}`);
-      s.write('12345');
+      s.write(':12345');
       s.write(KEYS.enter);
       await s.waitFor(`step 12345/${T}`);
       s.write('q');

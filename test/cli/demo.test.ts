@@ -54,7 +54,7 @@ describe('gatescope demo', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('step 3/');
     expect(r.stdout).toContain('“(”');
-    expect(r.stdout).toMatch(/next “.”/);
+    expect(r.stdout).toMatch(/predicts “.” \(p 0\.\d\d\) [✓✗] · actual “.”/);
   });
 
   it('checks its flags before anything runs', async () => {

@@ -70,6 +70,34 @@ describe('gatescope stats', () => {
     expect(sat.stdout).toMatch(/100\.0%\s+saturated/);
   });
 
+  it('answers first: the flagged units under a stated rule, whose threshold is a flag', async () => {
+    // h = tanh(x): 46 of 50 steps at x = 10 (saturated +1), 4 at 0: pinned 92% of the time
+    const pinned = join(dir, 'pinned.csv');
+    writeFileSync(pinned, `a\n${Array.from({ length: 50 }, (_, t) => (t % 12 === 5 ? 0 : 10)).join('\n')}\n`);
+    const weights = join(dir, 'pinned.json');
+    writeFileSync(weights, JSON.stringify({ weight_ih_l0: [[1], [0.01]], weight_hh_l0: [[0, 0], [0, 0]], bias_ih_l0: [0, 0], bias_hh_l0: [0, 0] }));
+    const res = await runCli(['stats', pinned, '--weights', weights, '--cell', 'rnn']);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.split('\n');
+    expect(lines[1]).toMatch(/^flagged units: saturated = .* on at least 90% of the steps \(--saturated 0.9\)/);
+    expect(lines[3]).toBe('  layer 0 forward h: 1 saturated +1 (unit 0)');
+    expect(res.stdout).toMatch(/\n\s+0\s+.*92\.0%\s+saturated \+1\n/);
+    const strict = await runCli(['stats', pinned, '--weights', weights, '--cell', 'rnn', '--saturated', '0.95']);
+    expect(strict.stdout).toContain('  none of the 2 units in any layer, direction or state');
+    expect(strict.stdout).toContain('on at least 95% of the steps');
+    const bad = await runCli(['stats', pinned, '--weights', weights, '--cell', 'rnn', '--saturated', '95']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--saturated must be a fraction of the steps');
+    // sorted by std, largest first; flagged rows only
+    const sorted = await runCli(['stats', pinned, '--weights', weights, '--cell', 'rnn', '--sort', 'std', '--flagged']);
+    const rows = sorted.stdout.split('\n').filter((l) => /^\s+\d+\s/.test(l));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^\s+0\s/);
+    const json = JSON.parse((await runCli(['stats', pinned, '--weights', weights, '--cell', 'rnn', '-f', 'json'])).stdout) as { meta: { flags: { saturatedFraction: number } }; stats: { flagged: Record<string, number[]> }[] };
+    expect(json.meta.flags.saturatedFraction).toBe(0.9);
+    expect(json.stats[0]!.flagged).toEqual({ 'saturated +1': [0] });
+  });
+
   it('writes to a file with -o and reads stdin', async () => {
     const out = join(dir, 'stats.json');
     const res = await runCli(['stats', '-', '-f', 'json', '-o', out], { input: readFileSync(csv) });

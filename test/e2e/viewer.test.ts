@@ -53,10 +53,10 @@ describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
     for (let i = 0; i < 50 && widest() > 70; i++) await new Promise((r) => setTimeout(r, 100));
     for (const line of s.screen().split('\n')) expect(line.length, s.screen()).toBeLessThanOrEqual(70);
     s.resize(30, 8);
-    await s.waitFor('too small');
+    await s.waitFor(/too (narrow|short)/);
     s.resize(120, 40);
     await s.waitFor(`step 4/${T}`);
-    await s.waitForGone('too small');
+    await s.waitForGone(/too (narrow|short)/);
 
     s.write('q');
     const exit = await s.waitExit();

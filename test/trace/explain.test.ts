@@ -25,6 +25,22 @@ describe('explainUnit', () => {
     }
   });
 
+  it('names the units of h_prev that drive W_hh·h_prev, their terms adding up to each gate\'s recurrent part', () => {
+    for (const kind of ['lstm', 'gru', 'rnn_tanh'] as const) {
+      const store = traced(randomNetwork({ kind, inputSize: 3, hiddenSize: 5, seed: 6 }), 5);
+      const all = explainUnit(store, 0, 0, 3, 1, 5);
+      expect(all.drivers).toHaveLength(5);
+      const totals = all.drivers.map((d) => d.total);
+      expect(totals).toEqual([...totals].sort((a, b) => b - a));
+      all.gates.forEach((g, k) => {
+        // GRU n (PyTorch's form): r·(W_hn·h_prev + b_hn), the bias part not from any unit
+        const expected = kind === 'gru' && g.gate === 'n' ? g.recurrent - store.value('r', 0, 0, 3, 1) * (store.network.layers[0]![0]!.bHh?.[g.row] ?? 0) : g.recurrent;
+        expect(all.drivers.reduce((sum, d) => sum + d.terms[k]!, 0), `${kind} ${g.gate}`).toBeCloseTo(expected, 5);
+      });
+      expect(explainUnit(store, 0, 0, 3, 1).drivers.map((d) => d.unit)).toEqual(all.drivers.slice(0, 3).map((d) => d.unit));
+    }
+  });
+
   it('names the inputs that contributed most, largest |W x| first', () => {
     const store = traced(randomNetwork({ kind: 'lstm', inputSize: 6, hiddenSize: 3, seed: 4 }), 2);
     const e = explainUnit(store, 0, 0, 1, 1, 3);

@@ -34,8 +34,8 @@ describe('App', () => {
 
   it('jumps to a typed step on Enter', async () => {
     const app = mount(store());
-    await app.press('1', '2');
-    await vi.waitFor(() => expect(app.screen()).toContain('go to step 12'));
+    await app.press(':', '1', '2');
+    await vi.waitFor(() => expect(app.screen()).toContain('go to step (1-20): 12'));
     await app.press(KEY.enter);
     await vi.waitFor(() => expect(app.screen()).toContain('step 12/20'));
   });

@@ -52,12 +52,27 @@ describe('eighth-block bars', () => {
     expect(divBar(plain, 0, 1, 4)).toBe(`    ${AXIS}    `);
   });
 
-  it('never loses the sign to the scale: a tiny value keeps its side in colour, a big one its arrow', () => {
-    expect(divLevel(-1e-9)).toBe(-1);
-    expect(divLevel(1e-9)).toBe(1);
+  it('gives the diverging map a neutral zero: a tiny value is grey, a visible one keeps its sign, a big one its arrow', () => {
+    expect(divLevel(-1e-3)).toBe(0);
+    expect(divLevel(1e-3)).toBe(0);
+    expect(truecolor.div(-1e-3)).toBe(truecolor.div(1e-3));
+    expect(truecolor.div(0)).toBe(truecolor.div(1e-3));
+    expect(divLevel(-0.07)).toBe(-1);
+    expect(divLevel(0.07)).toBe(1);
+    expect(truecolor.div(-0.07)).not.toBe(truecolor.div(0.07));
     expect(divBar(plain, -3, 1, 2)).toBe('██◂  ');
     expect(divBar(plain, 3, 1, 2)).toBe('  ▸██');
-    expect(truecolor.div(-1e-9)).not.toBe(truecolor.div(1e-9));
+  });
+
+  it('makes each side of the diverging map lighter with |value| (brighter is always larger)', () => {
+    const lum = (code: string): number => {
+      const [r, g, b] = /38;2;(\d+);(\d+);(\d+)/.exec(code)!.slice(1).map(Number) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    for (const sign of [-1, 1]) {
+      const levels = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => lum(truecolor.div((sign * i) / 8)));
+      for (let i = 1; i < levels.length; i++) expect(levels[i]!, `level ${sign * i}`).toBeGreaterThan(levels[i - 1]!);
+    }
   });
 
   it('scales by the given maximum', () => {

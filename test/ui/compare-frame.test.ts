@@ -75,8 +75,9 @@ describe('two networks on one screen', () => {
   it('stacks them when narrow, and shows only the focused one, saying so, when short', () => {
     const stacked = screen(lstm, rnn, 80, 40).text;
     const lines = stacked.split('\n');
-    const a = lines.findIndex((l) => l.includes('LSTM 2→8 · lstm.json'));
-    const b = lines.findIndex((l) => l.includes('RNN(tanh) 2→8 · rnn.json'));
+    // (below the status line, which may name them too)
+    const a = lines.findIndex((l, i) => i > 0 && l.includes('LSTM 2→8 · lstm.json'));
+    const b = lines.findIndex((l, i) => i > 0 && l.includes('RNN(tanh) 2→8 · rnn.json'));
     expect(a).toBeGreaterThan(0);
     expect(b).toBeGreaterThan(a);
     const short = screen(lstm, rnn, 80, 14, [{ type: 'focus' }]).text;

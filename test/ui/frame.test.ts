@@ -88,7 +88,7 @@ describe('the frame', () => {
     // the chosen panel (f) first, then the states (c, h), then the other gates, each named with its scale
     const heads = tall.lines.map(stripAnsi).filter((l) => /^\d[a-z] ── /.test(l)).map((l) => l.slice(0, 2));
     expect(heads.slice(0, 3)).toEqual(['5c', '6h', '2i']);
-    expect(tall.text).toMatch(/^5c ── cell · ±[\d.]+ = max\|c\| ─/m);
+    expect(tall.text).toMatch(/^5c ── cell · ±[\d.]+ ─/m);
     expect(tall.text).toMatch(/^2i ── input · 0…1 ─/m);
     const body = tall.lines.slice(0, -1).map(stripAnsi);
     expect(body.filter((l) => l.trim() === '').length).toBeLessThan(9);
@@ -150,9 +150,9 @@ describe('the frame', () => {
   it('shows the units position in the footer only where units are on screen', () => {
     const store = makeStore('lstm', 64, 10);
     const footer = (actions: SessionAction[]): string => stripAnsi(screen(store, 120, 30, actions).lines.at(-1)!);
-    expect(footer([])).toMatch(/units 0–\d+ of 64/);
-    expect(footer([{ type: 'help' }])).not.toContain('of 64');
-    expect(footer([{ type: 'memory' }])).not.toContain('of 64');
+    expect(footer([])).toMatch(/units 0–\d+\/64/);
+    expect(footer([{ type: 'help' }])).not.toContain('/64');
+    expect(footer([{ type: 'memory' }])).not.toContain('/64');
   });
 
   it('hints only keys that do something for this network', () => {
@@ -175,9 +175,25 @@ describe('the frame', () => {
 
   it('says so when the terminal is too small, until it is enlarged', () => {
     const store = makeStore('lstm', 8, 5);
-    expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too small \(39x30\): gatescope needs at least 40x10/);
-    expect(screen(store, 80, MIN_ROWS - 1).text).toMatch(/too small/);
-    expect(screen(store, 80, 24).text).not.toMatch(/too small/);
+    expect(screen(store, MIN_COLS - 1, 30).text.replace(/\s+/g, ' ')).toMatch(/terminal too narrow \(39 columns\): gatescope needs at least 40 columns/);
+    expect(screen(store, 80, MIN_ROWS - 1).text).toMatch(/too short \(9 rows\)/);
+    expect(screen(store, 80, 24).text).not.toMatch(/too (short|narrow)/);
+  });
+
+  it('says how many rows it needs, and is right: one row more fits, as the message says', () => {
+    for (const [kind, cols] of [['lstm', 40], ['lstm', 60], ['gru', 40], ['rnn_tanh', 40]] as const) {
+      const store = makeStore(kind, 8, 5);
+      const short = screen(store, cols, 11).text.replace(/\s+/g, ' ');
+      const m = /too short \(11 rows\): at (\d+) columns gatescope needs at least (\d+) rows/.exec(short);
+      if (m === null) {
+        expect(short, `${kind} at ${cols}x11`).not.toMatch(/too (short|narrow)/);
+        continue;
+      }
+      expect(Number(m[1])).toBe(cols);
+      const need = Number(m[2]);
+      expect(screen(store, cols, need).text, `${kind} ${cols}x${need}`).not.toMatch(/too (short|narrow)/);
+      expect(screen(store, cols, need - 1).text.replace(/\s+/g, ' '), `${kind} ${cols}x${need - 1}`).toMatch(new RegExp(`needs at least ${need} rows`));
+    }
   });
 
   it('shows the status line with the 1-based step, cell sizes and label', () => {
@@ -204,8 +220,13 @@ describe('the frame', () => {
   it('states the cell scale: the largest |c| over the sequence', () => {
     const store = makeStore('lstm', 4, 20);
     const max = store.range('c', 0, 0).maxAbs;
-    expect(screen(store, 200, 40).text).toContain(`= max|c|`);
-    expect(screen(store, 200, 40).text).toContain(max.toPrecision(4).replace(/0+$/, '').slice(0, 5));
+    expect(screen(store, 200, 40).text).toContain(`c cell`);
+    expect(screen(store, 200, 40).text).toContain(`±${roundUp2(max, 4)}`);
+    // s: this step's largest |c|, said so
+    const local = screen(store, 200, 40, [{ type: 'cellScale' }]);
+    let m = 0;
+    for (const v of store.state('c', 0, 0, 0)) m = Math.max(m, Math.abs(v));
+    expect(local.text).toContain(`±${roundUp2(m, 4)} step`);
   });
 
   it('shows every unit value with its sign and marks the selected unit', () => {
@@ -236,7 +257,7 @@ describe('the frame', () => {
     const { text, frame } = screen(store, 200, 60, [{ type: 'unitPage', delta: 1 }, { type: 'unitPage', delta: 1 }]);
     const rows = frame.layout.unitRows;
     expect(rows).toBeLessThan(512);
-    expect(text).toContain(`units ${2 * rows}–${3 * rows - 1} of 512`);
+    expect(text).toContain(`units ${2 * rows}–${3 * rows - 1}/512`);
     expect(text).toContain('┃');
     expect(text).toContain(`▸${String(2 * rows).padStart(3)} `);
   });
@@ -313,17 +334,31 @@ describe('the frame', () => {
   });
 
   it('explains the saturation marks in the help even at 80x24, wrapped rather than cut', () => {
-    const { text, lines } = screen(makeStore('lstm', 8, 10), 80, 24, [{ type: 'help' }]);
+    const store = makeStore('lstm', 8, 10);
+    const first = screen(store, 80, 24, [{ type: 'help' }]);
+    expect(first.text).toContain('previous step');
+    expect(first.text).toMatch(/lines 1–\d+ of \d+: \] or ↓ for more/);
+    // ] scrolls down to the legend: nothing is cut, nothing says "a taller window"
+    const pages = Array.from({ length: 14 }, (_, k) => screen(store, 80, 24, [{ type: 'help' }, ...Array.from({ length: k }, (): SessionAction => ({ type: 'scroll', delta: 1 }))]));
+    for (const p of pages) expect(p.lines.length).toBeLessThanOrEqual(23);
+    const text = pages.map((p) => p.text).join('\n');
+    const lines = pages.at(-1)!.lines;
     expect(text).toContain('Reading the screen');
     expect(text).toContain('○ gate shut (< 0.02)');
     expect(text).toContain('◂ ▸ beyond the scale');
-    expect(text).toContain('q / Ctrl-C');
+    expect(text).toContain('steps from 1 (step 1 = t=0');
+    expect(text).toMatch(/the end; \[ or ↑ back/);
+    expect(text).not.toContain('taller window');
     expect(lines.length).toBeLessThanOrEqual(23);
+    const all = [first.text, text].join('\n');
+    expect(all).toContain('q / Ctrl-C');
   });
 
   it('shows a typed step number in the footer', () => {
-    const { lines } = screen(makeStore('lstm', 4, 10), 120, 30, [{ type: 'digit', digit: 4 }, { type: 'digit', digit: 2 }]);
-    expect(stripAnsi(lines[lines.length - 1]!)).toContain('go to step 42');
+    const { lines } = screen(makeStore('lstm', 4, 10), 120, 30, [{ type: 'prompt', kind: 'step' }, { type: 'digit', digit: 4 }, { type: 'digit', digit: 2 }]);
+    expect(stripAnsi(lines[lines.length - 1]!)).toContain('go to step (1-10): 42');
+    const unit = screen(makeStore('lstm', 4, 10), 120, 30, [{ type: 'prompt', kind: 'unit' }, { type: 'digit', digit: 3 }]);
+    expect(stripAnsi(unit.lines.at(-1)!)).toContain('go to unit (0-3): 3');
   });
 
   it('puts features that do not fit aside, keeping the largest |x|', () => {
@@ -334,6 +369,10 @@ describe('the frame', () => {
     let best = 0;
     for (let j = 1; j < 40; j++) if (Math.abs(x[j]!) > Math.abs(x[best]!)) best = j;
     expect(text).toContain(`feature${best}`);
+    // one feature a row at 40 columns: the largest is shown and the rest counted, never "+2 more" and none
+    const narrow = makeStore('lstm', 4, 3, { D: 3, names: ['a', 'b', 'c'] });
+    const row = stripAnsi(screen(narrow, 40, 14).lines[1]!);
+    expect(row).toMatch(/^x +[abc] [+-]\d\.\d{3} .*\+2 more/);
   });
 
   it('writes text input under the timeline, one token per step, and names the predicted class', () => {
@@ -350,7 +389,7 @@ describe('the frame', () => {
     // six steps on a 100-column screen: four columns each, the token in the middle of its own
     expect(lines.some((l) => l.includes(' (   (   ␣   )   ␣   )  '))).toBe(true);
     expect(lines[0]).toContain('“(”');
-    expect(lines[0]).toContain('next “)”');
+    expect(lines[0]).toMatch(/predicts “\)” \(p 0\.\d\d\)/);
   });
 
   it('shows input text as visible escapes, never executed', () => {

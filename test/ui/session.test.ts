@@ -9,6 +9,8 @@ const base = (over: Partial<Parameters<typeof initialSession>[0]> = {}): Session
   initialSession({ H: 8, views: 2, panels: 6, T: 40, done: true, unitRows: 4, ...over });
 
 const digit = (d: number): SessionAction => ({ type: 'digit', digit: d });
+const goStep: SessionAction = { type: 'prompt', kind: 'step' };
+const goUnit: SessionAction = { type: 'prompt', kind: 'unit' };
 
 describe('session reducer: the cursor', () => {
   it('clamps the cursor at the first and the last step', () => {
@@ -25,29 +27,88 @@ describe('session reducer: the cursor', () => {
   });
 
   it('jumps to a typed number on Enter, 1-based, clamped with a note', () => {
-    expect(run(base(), digit(1), digit(2), { type: 'enter' }).cursor).toBe(11);
-    const past = run(base(), digit(9), digit(9), { type: 'enter' });
+    expect(run(base(), goStep, digit(1), digit(2), { type: 'enter' }).cursor).toBe(11);
+    const past = run(base(), goStep, digit(9), digit(9), { type: 'enter' });
     expect(past.cursor).toBe(39);
     expect(past.note).toMatch(/past the end/);
-    expect(run(base(), digit(0), { type: 'enter' }).cursor).toBe(0);
+    expect(run(base(), goStep, digit(0), { type: 'enter' }).cursor).toBe(0);
+    expect(run(base(), goStep, digit(0), { type: 'enter' }).note).toMatch(/steps start at 1 \(t=0\)/);
     expect(run(base(), { type: 'enter' }).cursor).toBe(0);
+    expect(run(base(), goStep, { type: 'enter' }).entry).toBeNull();
   });
 
   it('edits and cancels a number', () => {
-    const s = run(base(), digit(3), digit(4), { type: 'backspace' });
+    const s = run(base(), goStep, digit(3), digit(4), { type: 'backspace' });
     expect(s.entry).toBe('3');
     expect(run(s, { type: 'enter' }).cursor).toBe(2);
     expect(run(s, { type: 'escape' }).entry).toBeNull();
     expect(run(s, { type: 'escape' }).cursor).toBe(0);
   });
 
-  it('lets a single digit choose the timeline panel, and a number leave it alone', () => {
+  it('lets a digit choose the timeline panel and nothing else; Esc leaves it chosen', () => {
     expect(run(base(), digit(3)).timeline).toBe(2);
-    expect(run(base(), digit(3), { type: 'step', delta: 1 }).timeline).toBe(2);
-    expect(run(base(), digit(3), { type: 'step', delta: 1 }).entry).toBeNull();
-    expect(run(base(), digit(3), digit(0), { type: 'enter' }).timeline).toBe(0);
-    expect(run(base(), digit(3), { type: 'enter' }).timeline).toBe(0);
+    expect(run(base(), digit(3)).entry).toBeNull();
+    expect(run(base(), digit(3), digit(4)).timeline).toBe(3);
+    expect(run(base(), digit(3), { type: 'escape' }).timeline).toBe(2);
+    expect(run(base(), digit(3), { type: 'enter' }).cursor).toBe(0);
     expect(run(base({ panels: 4 }), digit(6)).timeline).toBe(0);
+    expect(run(base({ panels: 4 }), digit(6)).note).toMatch(/panels are 1-4/);
+    // inside a prompt, a digit is part of the number: the timeline stays
+    expect(run(base(), goStep, digit(3)).timeline).toBe(0);
+  });
+});
+
+describe('session reducer: finding units', () => {
+  it('goes to a typed unit (0-based), clamped with a note', () => {
+    expect(run(base(), goUnit, digit(6), { type: 'enter' }).unit).toBe(6);
+    expect(run(base(), goUnit, digit(6), { type: 'enter' }).unitTop).toBe(3);
+    const past = run(base(), goUnit, digit(4), digit(0), { type: 'enter' });
+    expect(past.unit).toBe(7);
+    expect(past.note).toMatch(/units are 0-7/);
+  });
+
+  it('steps through flagged units with n and N, wrapping round', () => {
+    const s = run(base(), { type: 'order', order: null, flagged: [2, 5] });
+    expect(run(s, { type: 'flagged', delta: 1 }).unit).toBe(2);
+    expect(run(s, { type: 'flagged', delta: 1 }, { type: 'flagged', delta: 1 }).unit).toBe(5);
+    expect(run(s, { type: 'flagged', delta: 1 }, { type: 'flagged', delta: 1 }, { type: 'flagged', delta: 1 }).unit).toBe(2);
+    expect(run(s, { type: 'flagged', delta: -1 }).unit).toBe(5);
+    expect(run(base(), { type: 'flagged', delta: 1 }).note).toMatch(/no flagged unit/);
+  });
+
+  it('moves along the order the container gives: ↑ ↓ and pages follow the rows, not the indices', () => {
+    let s = run(base(), { type: 'sort' });
+    expect(s.sort).toBe('variance');
+    s = run(s, { type: 'order', order: [5, 1, 7, 0, 2, 3, 4, 6], flagged: [] });
+    expect(s.unit).toBe(0);
+    expect(s.unitTop).toBe(0);
+    expect(run(s, { type: 'unit', delta: 1 }).unit).toBe(2);
+    expect(run(s, { type: 'unit', delta: -1 }).unit).toBe(7);
+    expect(run(s, { type: 'first' }, { type: 'unitPage', delta: -1 }).unit).toBe(5);
+    expect(run(base(), { type: 'sort' }, { type: 'sort' }, { type: 'sort' }, { type: 'sort' }).sort).toBe('index');
+  });
+
+  it('keeps flagged units only on !, and says so when there are none', () => {
+    const s = run(base(), { type: 'order', order: null, flagged: [3] });
+    expect(run(s, { type: 'flaggedOnly' }).flaggedOnly).toBe(true);
+    expect(run(s, { type: 'flaggedOnly' }, { type: 'order', order: [3], flagged: [3] }).unit).toBe(3);
+    expect(run(base(), { type: 'flaggedOnly' }).flaggedOnly).toBe(false);
+    expect(run(base(), { type: 'flaggedOnly' }).note).toMatch(/no flagged unit/);
+  });
+
+  it('toggles the free scale between all steps and this step', () => {
+    expect(run(base(), { type: 'cellScale' }).localScale).toBe(true);
+    expect(run(base(), { type: 'cellScale' }, { type: 'cellScale' }).localScale).toBe(false);
+  });
+
+  it('scrolls the help with ] [ and the arrows; any other key closes it', () => {
+    const h = run(base(), { type: 'help' });
+    expect(run(h, { type: 'scroll', delta: 1 }).scrollTop).toBe(5);
+    expect(run(h, { type: 'scroll', delta: 1 }).help).toBe(true);
+    expect(run(h, { type: 'unit', delta: 1 }, { type: 'unit', delta: 1 }).scrollTop).toBe(2);
+    expect(run(h, { type: 'scroll', delta: -1 }).scrollTop).toBe(0);
+    expect(run(h, { type: 'scroll', delta: 1 }, { type: 'step', delta: 1 }).help).toBe(false);
+    expect(run(h, { type: 'scroll', delta: 1 }, { type: 'step', delta: 1 }).cursor).toBe(0);
   });
 });
 
@@ -74,7 +135,7 @@ describe('session reducer: follow mode', () => {
   });
 
   it('jumping to a number leaves follow mode', () => {
-    expect(run(live(), digit(1), { type: 'enter' }).follow).toBe(false);
+    expect(run(live(), goStep, digit(1), { type: 'enter' }).follow).toBe(false);
   });
 
   it('never loses steps it already has', () => {
@@ -176,7 +237,7 @@ describe('session reducer: units, views and overlays', () => {
   });
 
   it('clears a note on the next key but not on data', () => {
-    const s = run(base(), digit(9), digit(9), { type: 'enter' });
+    const s = run(base(), goStep, digit(9), digit(9), { type: 'enter' });
     expect(run(s, { type: 'data', T: 41, done: true }).note).not.toBeNull();
     expect(run(s, { type: 'unit', delta: 1 }).note).toBeNull();
   });
@@ -193,7 +254,7 @@ describe('session reducer: a history that dropped its beginning', () => {
   });
 
   it('says so when a typed step is no longer kept', () => {
-    const s = run(trimmed(), digit(5), { type: 'enter' });
+    const s = run(trimmed(), goStep, digit(5), { type: 'enter' });
     expect(s.cursor).toBe(20);
     expect(s.note).toMatch(/no longer kept/);
   });

@@ -22,20 +22,36 @@ import { openNpyModel, prepare, type Model, type PrepareFlags } from '../load.js
 import { withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
+import { DEAD_SPREAD, SATURATED_FRACTION } from '../../ui/unit-search.js';
+import { UsageError } from '../errors.js';
 
 export const STATS_FORMATS = ['table', 'json'] as const;
 export type StatsFormat = (typeof STATS_FORMATS)[number];
 
-/** A unit saturated at least this often is marked `saturated` in the table. */
-export const SATURATED_MARK = 0.95;
-/** A unit whose value never moves more than this is marked `dead`. */
-export const DEAD_SPREAD = 1e-6;
+/** The flag rule's defaults: the viewer's (n, !) and the table's are the same. */
+export const SATURATED_MARK = SATURATED_FRACTION;
+export { DEAD_SPREAD };
+
+export const STATS_SORTS = ['unit', 'sat', 'std', 'mean', 'min', 'max'] as const;
+export type StatsSort = (typeof STATS_SORTS)[number];
 
 export interface StatsArgs extends PrepareFlags {
   format: StatsFormat;
   output?: string | undefined;
   threads?: boolean | undefined;
+  saturated?: number | undefined;
+  dead?: number | undefined;
+  sort?: StatsSort | undefined;
+  flagged?: boolean | undefined;
 }
+
+/** When a unit is flagged: saturated on at least `saturated` of the steps, or moving by at most `dead`. */
+export interface FlagRule {
+  readonly saturated: number;
+  readonly dead: number;
+}
+
+export const DEFAULT_RULE: FlagRule = { saturated: SATURATED_MARK, dead: DEAD_SPREAD };
 
 export const command = 'stats [input]';
 export const describe = 'summarise every gate and state per unit over the whole sequence (mean, std, min, max, saturation)';
@@ -49,12 +65,17 @@ export function builder<T>(y: Argv<T>) {
       type: 'boolean',
       describe: 'bidirectional networks: run the two directions on two worker threads (default: for long sequences)',
     })
-    .example('$0 stats data.npy --weights lstm.pt.json', 'a table per layer, direction and gate')
+    .option('saturated', { type: 'number', describe: `flag a unit saturated on at least this fraction of the steps [default: ${SATURATED_MARK}]` })
+    .option('dead', { type: 'number', describe: `flag a unit dead when max - min is at most this [default: ${DEAD_SPREAD}]` })
+    .option('sort', { type: 'string', choices: STATS_SORTS, describe: 'order the rows of each table: unit, or sat/std/mean/min/max, largest first [default: unit]' })
+    .option('flagged', { type: 'boolean', describe: 'the tables list flagged units only (the summary always comes first)' })
+    .example('$0 stats data.npy --weights lstm.pt.json', 'the flagged units first, then a table per layer, direction and gate')
+    .example('$0 stats data.csv -w m.json --saturated 0.8 --sort sat', 'flag units saturated 80% of the time; most saturated first')
     .example('$0 stats data.csv -w m.json --format json | jq', 'the same numbers as JSON');
 }
 
 /** The JSON document: meta, then one entry per layer, direction and state with per-unit arrays. */
-export function statsJson(stats: SequenceStats, model: Model, source: string): string {
+export function statsJson(stats: SequenceStats, model: Model, source: string, rule: FlagRule = DEFAULT_RULE): string {
   const meta = {
     source,
     cell: stats.kind,
@@ -71,6 +92,7 @@ export function statsJson(stats: SequenceStats, model: Model, source: string): s
       sigmoid: { below: SATURATION_LIMITS.sigmoid.lo, above: SATURATION_LIMITS.sigmoid.hi },
       tanh: { below: SATURATION_LIMITS.tanh.lo, above: SATURATION_LIMITS.tanh.hi },
     },
+    flags: { saturatedFraction: rule.saturated, deadSpread: rule.dead, side: 'open/shut (+1/-1 for tanh) by the mean' },
   };
   const groups = stats.groups.map((g) => ({
     layer: g.layer,
@@ -82,6 +104,7 @@ export function statsJson(stats: SequenceStats, model: Model, source: string): s
     min: Array.from(g.min),
     max: Array.from(g.max),
     saturated: g.saturated === null ? null : Array.from(g.saturated),
+    flagged: Object.fromEntries(flaggedUnits(g, stats.hiddenSize, rule)),
   }));
   return `${inertJson({ meta, stats: groups })}\n`;
 }
@@ -93,10 +116,17 @@ function num(v: number): string {
   return a !== 0 && (a >= 1e5 || a < 1e-4) ? v.toExponential(2) : v.toFixed(4);
 }
 
-/** What a unit looks like at a glance: `saturated`, `dead`, or nothing. */
-export function unitNote(g: StateStats, u: number): string {
-  if (g.saturated !== null && g.saturated[u]! >= SATURATED_MARK) return 'saturated';
-  if (g.max[u]! - g.min[u]! <= DEAD_SPREAD) return 'dead';
+/** Which way a saturated unit sits, from its mean: `open`/`shut` for a gate, `+1`/`-1` for tanh. */
+function saturatedSide(g: StateStats, u: number): string {
+  const mid = g.saturation === 'sigmoid' ? 0.5 : 0;
+  const high = g.mean[u]! >= mid;
+  return g.saturation === 'sigmoid' ? (high ? 'open' : 'shut') : high ? '+1' : '-1';
+}
+
+/** What a unit looks like at a glance: `saturated open`, `saturated -1`, `dead`, or nothing. */
+export function unitNote(g: StateStats, u: number, rule: FlagRule = DEFAULT_RULE): string {
+  if (g.saturated !== null && g.saturated[u]! >= rule.saturated) return `saturated ${saturatedSide(g, u)}`;
+  if (g.max[u]! - g.min[u]! <= rule.dead) return 'dead';
   return '';
 }
 
@@ -106,14 +136,73 @@ function describeSaturation(g: StateStats): string {
   return `${g.saturation}: saturated below ${lo} or above ${hi}`;
 }
 
-/** The readable table: a header, then one block per layer, direction and state. */
-export function statsTable(stats: SequenceStats, model: Model, source: string): string {
+/** The rule in words, as the summary states it. */
+export function ruleText(rule: FlagRule): string {
+  const sg = SATURATION_LIMITS.sigmoid;
+  return (
+    `saturated = below ${sg.lo} or above ${sg.hi} (sigmoid gates), beyond ±${SATURATION_LIMITS.tanh.hi} (tanh), on at least ` +
+    `${+(rule.saturated * 100).toFixed(2)}% of the steps (--saturated ${rule.saturated});\n  dead = max - min at most ${rule.dead} (--dead); ` +
+    'a saturated unit is open (+1) or shut (-1) by its mean'
+  );
+}
+
+/** Units as a short list: `units 3, 5, 7` (the first 12, then how many more). */
+function unitList(units: readonly number[]): string {
+  const shown = units.slice(0, 12).join(', ');
+  return `unit${units.length === 1 ? '' : 's'} ${shown}${units.length > 12 ? `, … (${units.length - 12} more)` : ''}`;
+}
+
+/** The flagged units of each group by kind (`saturated open`: [3, 5], `dead`: [0]). */
+export function flaggedUnits(g: StateStats, H: number, rule: FlagRule): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let u = 0; u < H; u++) {
+    const note = unitNote(g, u, rule);
+    if (note === '') continue;
+    out.set(note, [...(out.get(note) ?? []), u]);
+  }
+  return out;
+}
+
+/** The summary that answers first: every flagged unit by layer, direction and state, and the rule. */
+export function statsSummary(stats: SequenceStats, rule: FlagRule): string[] {
+  const lines = [`flagged units: ${ruleText(rule)}`];
+  let any = false;
+  for (const g of stats.groups) {
+    const kinds = flaggedUnits(g, stats.hiddenSize, rule);
+    if (kinds.size === 0) continue;
+    any = true;
+    const parts = [...kinds].map(([note, units]) => `${units.length} ${note} (${unitList(units)})`);
+    lines.push(`  layer ${g.layer} ${g.direction} ${g.state}: ${parts.join('; ')}`);
+  }
+  if (!any) lines.push(`  none of the ${stats.hiddenSize} units in any layer, direction or state`);
+  return lines;
+}
+
+/** The row order of a table: by unit, or a statistic largest first. */
+function rowOrder(g: StateStats, H: number, sort: StatsSort): number[] {
+  const units = Array.from({ length: H }, (_, u) => u);
+  if (sort === 'unit') return units;
+  const col = sort === 'sat' ? g.saturated : g[sort];
+  if (col === null) return units;
+  return units.sort((a, b) => (col[b]! - col[a]! || a - b) || 0);
+}
+
+export interface TableOptions {
+  readonly rule?: FlagRule;
+  readonly sort?: StatsSort;
+  readonly flaggedOnly?: boolean;
+}
+
+/** The readable table: a header, the flagged units, then one block per layer, direction and state. */
+export function statsTable(stats: SequenceStats, model: Model, source: string, opts: TableOptions = {}): string {
+  const rule = opts.rule ?? DEFAULT_RULE;
   const net = model.network;
   const weights = model.weightsSource !== null ? `weights ${visible(model.weightsSource, 60)}` : `random weights, seed ${model.seed}`;
   const lines: string[] = [
     `${cellLabel(stats.kind)}: ${stats.numLayers} layer${stats.numLayers === 1 ? '' : 's'}, ${stats.directions.join('+')}, ` +
       `H=${stats.hiddenSize}, D=${net.inputSize}; ${stats.steps} steps of ${visible(source, 60)}; ${weights}`,
-    'std is the population standard deviation; sat is the fraction of steps saturated',
+    ...statsSummary(stats, rule),
+    'layers and units count from 0 (as run and its CSV write them); std is the population standard deviation; sat is the fraction of steps saturated',
   ];
   const H = stats.hiddenSize;
   const pad = (s: string, w: number) => s.padStart(w);
@@ -121,16 +210,18 @@ export function statsTable(stats: SequenceStats, model: Model, source: string): 
     let saturated = 0;
     let dead = 0;
     for (let u = 0; u < H; u++) {
-      const note = unitNote(g, u);
-      if (note === 'saturated') saturated++;
+      const note = unitNote(g, u, rule);
+      if (note.startsWith('saturated')) saturated++;
       else if (note === 'dead') dead++;
     }
+    if (opts.flaggedOnly === true && saturated + dead === 0) continue;
     lines.push('');
     lines.push(`layer ${g.layer} ${g.direction} ${g.state} (${describeSaturation(g)}): ${saturated} saturated, ${dead} dead of ${H}`);
     lines.push(`${pad('unit', 6)}${pad('mean', 11)}${pad('std', 11)}${pad('min', 11)}${pad('max', 11)}${pad('sat', 8)}`);
-    for (let u = 0; u < H; u++) {
+    for (const u of rowOrder(g, H, opts.sort ?? 'unit')) {
       const sat = g.saturated === null ? '-' : `${(100 * g.saturated[u]!).toFixed(1)}%`;
-      const note = unitNote(g, u);
+      const note = unitNote(g, u, rule);
+      if (opts.flaggedOnly === true && note === '') continue;
       lines.push(
         `${pad(String(u), 6)}${pad(num(g.mean[u]!), 11)}${pad(num(g.std[u]!), 11)}${pad(num(g.min[u]!), 11)}${pad(num(g.max[u]!), 11)}${pad(sat, 8)}${note === '' ? '' : `  ${note}`}`,
       );
@@ -210,7 +301,17 @@ async function computeStats(args: StatsArgs, model: Model, from: StepSource): Pr
   return session.finish();
 }
 
+/** --saturated and --dead as a rule, or a usage error. */
+export function flagRule(args: Pick<StatsArgs, 'saturated' | 'dead'>): FlagRule {
+  const saturated = args.saturated ?? DEFAULT_RULE.saturated;
+  const dead = args.dead ?? DEFAULT_RULE.dead;
+  if (!Number.isFinite(saturated) || saturated <= 0 || saturated > 1) throw new UsageError(`--saturated must be a fraction of the steps above 0 and at most 1, got ${args.saturated}`);
+  if (!Number.isFinite(dead) || dead < 0) throw new UsageError(`--dead must be a spread of 0 or more, got ${args.dead}`);
+  return { saturated, dead };
+}
+
 export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
+  const rule = flagRule(args);
   enableRelaxedSimd();
   // A long .npy is read as rows straight from its bytes; anything else (or stdin) as records.
   const path = args.input ?? '';
@@ -231,7 +332,10 @@ export async function handler(args: StatsArgs, env: CliEnv): Promise<number> {
     }
     throw err;
   }
-  const text = args.format === 'json' ? statsJson(stats, model, source) : statsTable(stats, model, source);
+  const text =
+    args.format === 'json'
+      ? statsJson(stats, model, source, rule)
+      : statsTable(stats, model, source, { rule, ...(args.sort !== undefined ? { sort: args.sort } : {}), flaggedOnly: args.flagged === true });
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   try {
     await sink.write(text);

@@ -142,7 +142,7 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
   });
   return {
     name: 'remember',
-    description: `report the value shown at step 0 after ${c.validation.tMin}-${c.validation.tMax} steps of distractors: an LSTM remembers, a plain RNN of the same size (H=${c.hiddenSize}) forgets`,
+    description: `report at the last step the value shown at the first (t=0) after ${c.validation.tMin}-${c.validation.tMax} steps of distractors: an LSTM remembers, a plain RNN of the same size (H=${c.hiddenSize}) forgets`,
     models,
     display: {
       kind: 'csv',
