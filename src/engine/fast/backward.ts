@@ -76,12 +76,12 @@ function inputWidth(net: Network, k: number, Hp: number): number {
 }
 
 /** Rows per block so that the gradients between layers stay within the budget (at least 1). */
-function blockRows(net: Network, T: number, S: number): number {
+function blockRows(net: Network, T: number, S: number, budget: number): number {
   const Hp = Math.ceil(net.hiddenSize / 4) * 4;
   let width = 0;
   for (let k = 0; k < net.numLayers; k++) width = Math.max(width, inputWidth(net, k, Hp));
   const perRow = (net.numLayers > 1 ? 2 : 1) * T * width * 8;
-  return Math.max(1, Math.min(S, Math.floor(GRAD_BUDGET_BYTES / perRow)));
+  return Math.max(1, Math.min(S, Math.floor(budget / perRow)));
 }
 
 function plan(net: Network, T: number, S: number): BackwardPlan {
@@ -170,6 +170,8 @@ function fillLstmCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord
  * memoryJacobianRows (../grad/jacobian.ts) with the block backward in the SIMD kernels: the same
  * arguments and figures (to float32 rounding, see the header). Returns false, having done nothing,
  * when the kernels do not cover this network; throws the reference's ShapeErrors.
+ *   gradBytes: most memory for the gradients passed between layers (two (T, rows, width) float64
+ *   buffers); the rows are walked in blocks that fit it.
  */
 export function memoryJacobianRowsFast(
   net: Network,
@@ -179,6 +181,7 @@ export function memoryJacobianRowsFast(
   unitStart: number,
   unitEnd: number,
   sq: MemorySquares,
+  gradBytes = GRAD_BUDGET_BYTES,
 ): boolean {
   const isLstm = net.kind === 'lstm';
   if (!(isLstm || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu') || !fastAvailable()) return false;
@@ -204,7 +207,7 @@ export function memoryJacobianRowsFast(
   }
   const S = unitEnd - unitStart;
   if (T === 0 || S === 0) return true;
-  const Sb = blockRows(net, T, S);
+  const Sb = blockRows(net, T, S, gradBytes);
   let pl: BackwardPlan;
   try {
     pl = plan(net, T, Sb);
