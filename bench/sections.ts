@@ -4,6 +4,7 @@
  * RSS of the 1M-step case), write a BenchSection (lib.ts) and list it here; lib.ts has runNode()
  * for a child process's wall time and peak RSS, and timeMs()/median() for in-process timings.
  */
+import { cWidthSection } from './c-width.js';
 import { engineSection } from './engine.js';
 import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
@@ -11,4 +12,4 @@ import { memorySection } from './memory.js';
 import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection];
