@@ -43,6 +43,18 @@ export function relaxedSource(text, gemm) {
   return text.slice(0, text.lastIndexOf('\n', begin) + 1) + gemm + text.slice(end);
 }
 
+/**
+ * backward.wat for the relaxed build: each `(f32x4.add (local.get $a) (f32x4.mul (local.get $w)
+ * (local.get $x)))` (its gemm_rows' accumulations, written in exactly this form) becomes a fused
+ * multiply-add.
+ */
+export function relaxedBackward(text) {
+  return text.replace(
+    /\(f32x4\.add \(local\.get (\$\w+)\) \(f32x4\.mul \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)\)/g,
+    '(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))',
+  );
+}
+
 /** kernels.wat with the functions of backward.wat added before the module's closing parenthesis. */
 export function withBackward(text, backward) {
   const end = text.lastIndexOf(')');
@@ -78,8 +90,10 @@ export function moduleText(plain, relaxed) {
 
 async function cli() {
   const check = process.argv.includes('--check');
-  const source = withBackward(readFileSync(SOURCE, 'utf8'), readFileSync(BACKWARD, 'utf8'));
-  const relaxed = relaxedSource(source, readFileSync(RELAXED_GEMM, 'utf8'));
+  const kernels = readFileSync(SOURCE, 'utf8');
+  const backward = readFileSync(BACKWARD, 'utf8');
+  const source = withBackward(kernels, backward);
+  const relaxed = relaxedSource(withBackward(kernels, relaxedBackward(backward)), readFileSync(RELAXED_GEMM, 'utf8'));
   const text = moduleText(await assemble(source), await assemble(relaxed, 'kernels-relaxed.wat', true));
   let current = null;
   try {

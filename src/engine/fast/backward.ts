@@ -2,7 +2,7 @@
  * The memory Jacobian's block backward (../grad/jacobian.ts) with its matrix products in the
  * WebAssembly SIMD kernels: S rows of d h_{T-1} / d(state_t) walked back through time together,
  * the two products of every step (dh_prev = da W_hh, dx = da W_ih: (S, GH) by (GH, H) and
- * (GH, Din)) done by kernels.wat's float32 gemm, the elementwise part in float64 (f64x2) by
+ * (GH, Din)) done in float32 by backward.wat's gemm_rows (four rows against an 8-row panel), the elementwise part in float64 (f64x2) by
  * backward.wat's lstm_back_rows / rnn_back_rows. Only da (the products' input) and the products'
  * sums are float32; dc, the gradient passed down between layers and every figure are float64.
  *
@@ -15,7 +15,8 @@
  * per step, adding up along the sequence): test/engine/memory-fast.test.ts holds the figures
  * within 1e-4 relative of the float64 pass on long (T = 1000), saturated and exploding runs.
  *
- * Each row is computed the same way whatever block it is in (the gemm runs row by row), and the
+ * Each row is computed the same way whatever block it is in (the products' sums for a row do not
+ * depend on the rows beside it), and the
  * figures are added row by row in ascending order as the reference does, so consecutive blocks
  * give exactly the sums of one block over them all.
  *
@@ -28,8 +29,8 @@ import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
 import type { MemorySquares } from '../grad/jacobian.js';
 import { clipSlope } from '../grad/kernels.js';
-import { fastAvailable, instantiateKernels, PANEL_ROWS, type Kernels } from './kernels.js';
-import { allocPanels, Arena, packPanels, type Panels } from './layout.js';
+import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
+import { Arena, packPanels, type Panels } from './layout.js';
 
 /** A row's exponent stays within +-EXP_LIMIT (2^960 is far inside float64). */
 const EXP_LIMIT = 960;
@@ -54,8 +55,6 @@ interface BackwardPlan {
   readonly dh: number;
   /** (S, width) dx = da W_ih, float32, scaled. */
   readonly dx: number;
-  /** A zero row, the products' init. */
-  readonly zero: number;
   /** (9 Hp) f64: the step's coefficients (LSTM) or slope (RNN). */
   readonly coef: number;
   /** (S, Hp) f64 dc carried between steps, scaled. */
@@ -92,12 +91,11 @@ function plan(net: Network, T: number, S: number): BackwardPlan {
   let width = 0;
   for (let k = 0; k < net.numLayers; k++) width = Math.max(width, inputWidth(net, k, Hp));
   const arena = new Arena();
-  const whh = allocPanels(arena, Hp, GHp);
+  const whh = panelsAt(arena.alloc(Hp * GHp * 4), Hp);
   const wih = arena.alloc(width * GHp * 4);
   const da = arena.alloc(S * GHp * 4);
   const dh = arena.alloc(S * Hp * 4);
   const dx = arena.alloc(S * width * 4);
-  const zero = arena.alloc(Math.max(Hp, width) * 4);
   const coef = arena.alloc(9 * Hp * 8);
   const dcc = arena.alloc(S * Hp * 8);
   const tmp = arena.alloc(GHp * 8);
@@ -107,13 +105,16 @@ function plan(net: Network, T: number, S: number): BackwardPlan {
   const g0 = arena.alloc(T * S * width * 8);
   const g1 = net.numLayers > 1 ? arena.alloc(T * S * width * 8) : g0;
   const mem = instantiateKernels(arena.size);
-  return { mem, S, H, Hp, G, whh, wih, da, dh, dx, zero, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
+  return { mem, S, H, Hp, G, whh, wih, da, dh, dx, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
 }
 
-/** Panels of `rows` rows at ptr, as allocPanels lays them out. */
+/** Rows of backward.wat gemm_rows' wide panels. */
+const ROWS_PANEL = 8;
+
+/** gemm_rows' panels of `rows` rows (a multiple of 4) at ptr: 8-row panels, then a 4-row one. */
 function panelsAt(ptr: number, rows: number): Panels {
-  const npWide = Math.floor(rows / PANEL_ROWS);
-  return { ptr, npWide, np4: (rows - PANEL_ROWS * npWide) / 4, wide: PANEL_ROWS };
+  const npWide = Math.floor(rows / ROWS_PANEL);
+  return { ptr, npWide, np4: (rows - ROWS_PANEL * npWide) / 4, wide: ROWS_PANEL };
 }
 
 /**
@@ -288,8 +289,8 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
           }
         }
         // dh_prev = da W_hh and dx = da W_ih, every row at once; dx added unscaled into float64
-        k.gemm(pl.dh, Hp * 4, pl.zero, 0, pl.whh.ptr, pl.da, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
-        k.gemm(pl.dx, width * 4, pl.zero, 0, wih.ptr, pl.da, GHp * 4, GHp, S, wih.npWide, wih.np4);
+        k.gemm_rows(pl.dh, Hp * 4, pl.whh.ptr, pl.da, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
+        k.gemm_rows(pl.dx, width * 4, wih.ptr, pl.da, GHp * 4, GHp, S, wih.npWide, wih.np4);
         k.add_unscaled(below + t * S * width * 8, width * 8, pl.dx, width, S, pl.inv);
       }
     }
