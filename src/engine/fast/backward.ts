@@ -3,7 +3,7 @@
  * WebAssembly SIMD kernels: S rows of d h_{T-1} / d(state_t) walked back through time together,
  * the two products of every step (dh_prev = da W_hh, dx = da W_ih: (S, GH) by (GH, H) and
  * (GH, Din)) done in float32 by backward.wat's gemm_rows (four rows against an 8-row panel), the elementwise part in float64 (f64x2) by
- * backward.wat's lstm_back_rows / rnn_back_rows. Only da (the products' input) and the products'
+ * backward.wat's lstm_back_rows / gru_back_rows / rnn_back_rows. Only da (the products' input) and the products'
  * sums are float32; dc, the gradient passed down between layers and every figure are float64.
  *
  * Float32 without losing range: the backward is linear in its seed, so every row s is kept scaled
@@ -20,10 +20,12 @@
  * figures are added row by row in ascending order as the reference does, so consecutive blocks
  * give exactly the sums of one block over them all.
  *
- * LSTM (with peepholes and clip) and the Elman RNN; memoryJacobianRowsFast returns false for
- * what it does not cover (GRU, weights of another shape such as a projected LSTM, no WebAssembly
- * SIMD) and the caller runs the reference.
+ * LSTM (with peepholes and clip), GRU in PyTorch's form (linear_before_reset) and the Elman RNN;
+ * memoryJacobianRowsFast returns false for what it does not cover (ONNX's default GRU, whose
+ * r-gate gradient needs a third product in the middle of the step; weights of another shape such
+ * as a projected LSTM; no WebAssembly SIMD) and the caller runs the reference.
  */
+import { matVecRows } from '../linalg.js';
 import { ShapeError, initialRow } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
@@ -49,8 +51,10 @@ interface BackwardPlan {
   readonly whh: Panels;
   /** W_ih^T, reserved for the widest layer input. */
   readonly wih: number;
-  /** (S, G Hp) da, float32, scaled per row. */
+  /** (S, G Hp) da, float32, scaled per row: the gradient of the pre-activations, W_ih's side. */
   readonly da: number;
+  /** GRU: (S, 3Hp) the recurrent rows' gradient [da_r | da_z | da_n r], W_hh's side; else da. */
+  readonly dah: number;
   /** (S, Hp) dh_prev = da W_hh, float32, scaled. */
   readonly dh: number;
   /** (S, width) dx = da W_ih, float32, scaled. */
@@ -59,7 +63,7 @@ interface BackwardPlan {
   readonly coef: number;
   /** (S, Hp) f64 dc carried between steps, scaled. */
   readonly dcc: number;
-  /** (G Hp) f64 scratch. */
+  /** (2 G Hp) f64 scratch. */
   readonly tmp: number;
   /** (S) f64 2^-exp, (S) i32 exp, (2S) f64 per-row figures. */
   readonly inv: number;
@@ -94,18 +98,19 @@ function plan(net: Network, T: number, S: number): BackwardPlan {
   const whh = panelsAt(arena.alloc(Hp * GHp * 4), Hp);
   const wih = arena.alloc(width * GHp * 4);
   const da = arena.alloc(S * GHp * 4);
+  const dah = net.kind === 'gru' ? arena.alloc(S * GHp * 4) : da;
   const dh = arena.alloc(S * Hp * 4);
   const dx = arena.alloc(S * width * 4);
   const coef = arena.alloc(9 * Hp * 8);
   const dcc = arena.alloc(S * Hp * 8);
-  const tmp = arena.alloc(GHp * 8);
+  const tmp = arena.alloc(2 * GHp * 8);
   const inv = arena.alloc(S * 8);
   const exp = arena.alloc(S * 4);
   const sq = arena.alloc(2 * S * 8);
   const g0 = arena.alloc(T * S * width * 8);
   const g1 = net.numLayers > 1 ? arena.alloc(T * S * width * 8) : g0;
   const mem = instantiateKernels(arena.size);
-  return { mem, S, H, Hp, G, whh, wih, da, dh, dx, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
+  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
 }
 
 /** Rows of backward.wat gemm_rows' wide panels. */
@@ -168,6 +173,25 @@ function fillLstmCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord
 }
 
 /**
+ * The GRU step's coefficients (see backward.wat gru_back_rows): the products of ../grad/local.ts
+ * gruLocalZN and gruLocalRLinear; u: (H) scratch for W_hn h_prev + b_hn.
+ */
+function fillGruCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord, hPrev: ArrayLike<number>, p: DirectionParams, u: Float64Array, clip: number | null, H: number): void {
+  const { gates, pre } = rec;
+  matVecRows(u, 0, p.wHh, hPrev, H, p.bHh, 2 * H, 3 * H);
+  for (let k = 0; k < H; k++) {
+    const r = gates[k]!;
+    const z = gates[H + k]!;
+    const n = gates[2 * H + k]!;
+    f64[at + k] = (1 - z) * (1 - n * n) * clipSlope(pre[2 * H + k]!, clip); // da_n = dh cn
+    f64[at + Hp + k] = (hPrev[k]! - n) * z * (1 - z) * clipSlope(pre[H + k]!, clip); // da_z = dh cz
+    f64[at + 2 * Hp + k] = z; // h_prev's path through z: dh z
+    f64[at + 3 * Hp + k] = u[k]! * r * (1 - r) * clipSlope(pre[k]!, clip); // da_r = da_n cr
+    f64[at + 4 * Hp + k] = r; // W_hn's row gradient: da_n r
+  }
+}
+
+/**
  * memoryJacobianRows (../grad/jacobian.ts) with the block backward in the SIMD kernels: the same
  * arguments and figures (to float32 rounding, see the header). Returns false, having done nothing,
  * when the kernels do not cover this network; throws the reference's ShapeErrors.
@@ -185,7 +209,8 @@ export function memoryJacobianRowsFast(
   gradBytes = GRAD_BUDGET_BYTES,
 ): boolean {
   const isLstm = net.kind === 'lstm';
-  if (!(isLstm || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu') || !fastAvailable()) return false;
+  const covered = isLstm || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu' || (net.kind === 'gru' && (net.linearBeforeReset ?? true));
+  if (!covered || !fastAvailable()) return false;
   const T = steps.length;
   const H = net.hiddenSize;
   const G = gateCount(net.kind);
@@ -229,9 +254,11 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
   const S = unitEnd - unitStart;
   const dirs = net.directions.length;
   const isLstm = net.kind === 'lstm';
+  const isGru = net.kind === 'gru';
   const relu = net.kind === 'rnn_relu';
   const clip = net.clip ?? null;
   const { f32, f64, i32, k } = mem;
+  const u = new Float64Array(H);
   const coef = pl.coef / 8;
   const rowSq = pl.sq / 8;
   let above = -1; // the buffer holding the gradient reaching the layer above's input, or none
@@ -255,6 +282,7 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
       const wih = packDirection(pl, p, width, colOf);
       const peep = isLstm ? (p.peephole ?? null) : null;
       const c0 = isLstm ? initialRow(net, init, 'c0', layer, d) : null;
+      const h0 = isGru ? initialRow(net, init, 'h0', layer, d) : null;
       f32.fill(0, pl.dh / 4, pl.dh / 4 + S * Hp);
       f64.fill(0, pl.dcc / 8, pl.dcc / 8 + S * Hp);
       f64.fill(0, coef, coef + 9 * Hp); // padded units and absent peepholes stay 0
@@ -269,6 +297,9 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
         if (isLstm) {
           fillLstmCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.c! : c0!, peep, clip, H);
           k.lstm_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
+        } else if (isGru) {
+          fillGruCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.h : h0!, p, u, clip, H);
+          k.gru_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.dah, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
         } else {
           for (let j = 0; j < H; j++) {
             const a = rec.pre[j]!;
@@ -289,7 +320,7 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
           }
         }
         // dh_prev = da W_hh and dx = da W_ih, every row at once; dx added unscaled into float64
-        k.gemm_rows(pl.dh, Hp * 4, pl.whh.ptr, pl.da, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
+        k.gemm_rows(pl.dh, Hp * 4, pl.whh.ptr, pl.dah, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
         k.gemm_rows(pl.dx, width * 4, wih.ptr, pl.da, GHp * 4, GHp, S, wih.npWide, wih.np4);
         k.add_unscaled(below + t * S * width * 8, width * 8, pl.dx, width, S, pl.inv);
       }

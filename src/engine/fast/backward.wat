@@ -354,3 +354,93 @@
         (local.set $col (i32.add (local.get $col) (i32.const 16)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $panel4))))
+
+  ;; GRU in PyTorch's form (linear_before_reset), the elementwise backward of one step for S rows
+  ;; (see ../grad/local.ts gruLocalZN and gruLocalRLinear), with the arguments of lstm_back_rows:
+  ;;   coef (5 blocks of Hp f64): cn cz z cr r, where da_n = dh cn, da_z = dh cz, da_r = da_n cr
+  ;;   (cr holds u = W_hn h_prev + b_hn times r'), dah_n = da_n r (see backward.ts fillGruCoef).
+  ;;   dcc (S, Hp) f64: dh z of the step after (h_prev's path through z), replaced by this step's.
+  ;;   da (S, 3Hp) f32 out: [da_r | da_z | da_n] for W_ih; dah (S, 3Hp) f32 out: [da_r | da_z |
+  ;;   da_n r] for W_hh. tmp: 6Hp f64. sq: per row, sum dh_t^2 and 0.
+  (func (export "gru_back_rows")
+    (param $S i32) (param $Hp i32) (param $dh i32) (param $dOut i32) (param $dOutStride i32)
+    (param $coef i32) (param $dcc i32) (param $tmp i32) (param $da i32) (param $dah i32) (param $inv i32) (param $exp i32)
+    (param $sq i32) (param $lim i32)
+    (local $s i32) (local $j i32) (local $hb i32) (local $db i32) (local $e i32) (local $sh i32)
+    (local $pdh i32) (local $pout i32) (local $pc i32) (local $pda i32) (local $pdah i32)
+    (local $sc v128) (local $m v128) (local $v v128) (local $dan v128) (local $daz v128) (local $dar v128) (local $dz v128) (local $dhn v128)
+    (local $h2 v128) (local $mx v128) (local $iv f64) (local $big f64)
+    (local.set $hb (i32.shl (local.get $Hp) (i32.const 2)))
+    (local.set $db (i32.shl (local.get $Hp) (i32.const 3)))
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $s) (local.get $S)))
+        (local.set $e (i32.load (i32.add (local.get $exp) (i32.shl (local.get $s) (i32.const 2)))))
+        (local.set $sc (f64x2.splat (call $pow2 (local.get $e))))
+        (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $s) (local.get $hb))))
+        (local.set $pout (i32.add (local.get $dOut) (i32.mul (local.get $s) (local.get $dOutStride))))
+        (local.set $pc (i32.add (local.get $dcc) (i32.mul (local.get $s) (local.get $db))))
+        (local.set $h2 (v128.const f64x2 0 0))
+        (local.set $mx (v128.const f64x2 0 0))
+        (local.set $j (i32.const 0))
+        (loop $units
+          (local.set $v
+            (f64x2.add
+              (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $pdh) (i32.shr_u (local.get $j) (i32.const 1)))))
+              (v128.load (i32.add (local.get $pc) (local.get $j)))))
+          (if (local.get $dOut)
+            (then (local.set $v (f64x2.add (local.get $v) (f64x2.mul (v128.load (i32.add (local.get $pout) (local.get $j))) (local.get $sc))))))
+          (local.set $h2 (f64x2.add (local.get $h2) (f64x2.mul (local.get $v) (local.get $v))))
+          (local.set $dan (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $coef) (local.get $j)))))
+          (local.set $daz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $coef) (local.get $db)) (local.get $j)))))
+          (local.set $dz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)))))
+          (local.set $dar (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)))))
+          (local.set $dhn (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)))))
+          (v128.store (i32.add (local.get $pc) (local.get $j)) (local.get $dz))
+          (v128.store (i32.add (local.get $tmp) (local.get $j)) (local.get $dar))
+          (v128.store (i32.add (i32.add (local.get $tmp) (local.get $db)) (local.get $j)) (local.get $daz))
+          (v128.store (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)) (local.get $dan))
+          (v128.store (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)) (local.get $dar))
+          (v128.store (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)) (local.get $daz))
+          (v128.store (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 5))) (local.get $j)) (local.get $dhn))
+          (local.set $mx
+            (f64x2.max (local.get $mx)
+              (f64x2.max
+                (f64x2.max (f64x2.abs (local.get $dan)) (f64x2.abs (local.get $daz)))
+                (f64x2.max (f64x2.max (f64x2.abs (local.get $dar)) (f64x2.abs (local.get $dhn))) (f64x2.abs (local.get $dz))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br_if $units (i32.lt_u (local.get $j) (local.get $db))))
+        (local.set $iv (f64.load (i32.add (local.get $inv) (i32.shl (local.get $s) (i32.const 3)))))
+        (f64.store (i32.add (local.get $sq) (i32.shl (local.get $s) (i32.const 4)))
+          (f64.mul (f64.add (f64x2.extract_lane 0 (local.get $h2)) (f64x2.extract_lane 1 (local.get $h2))) (f64.mul (local.get $iv) (local.get $iv))))
+        (f64.store offset=8 (i32.add (local.get $sq) (i32.shl (local.get $s) (i32.const 4))) (f64.const 0))
+        (local.set $big (f64.max (f64x2.extract_lane 0 (local.get $mx)) (f64x2.extract_lane 1 (local.get $mx))))
+        (local.set $sh (call $row_shift (local.get $big) (local.get $e) (local.get $lim)))
+        (local.set $m (f64x2.splat (call $pow2 (local.get $sh))))
+        (local.set $e (i32.add (local.get $e) (local.get $sh)))
+        (i32.store (i32.add (local.get $exp) (i32.shl (local.get $s) (i32.const 2))) (local.get $e))
+        (f64.store (i32.add (local.get $inv) (i32.shl (local.get $s) (i32.const 3))) (call $pow2 (i32.sub (i32.const 0) (local.get $e))))
+        ;; tmp's first three blocks -> da, the next three -> dah (both (S, 3Hp) f32)
+        (local.set $pda (i32.add (local.get $da) (i32.mul (local.get $s) (i32.mul (local.get $hb) (i32.const 3)))))
+        (local.set $pdah (i32.add (local.get $dah) (i32.mul (local.get $s) (i32.mul (local.get $hb) (i32.const 3)))))
+        (local.set $j (i32.const 0))
+        (loop $out
+          (v128.store (i32.add (local.get $pda) (i32.shr_u (local.get $j) (i32.const 1)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero (f64x2.mul (v128.load (i32.add (local.get $tmp) (local.get $j))) (local.get $m)))
+              (f32x4.demote_f64x2_zero (f64x2.mul (v128.load offset=16 (i32.add (local.get $tmp) (local.get $j))) (local.get $m)))))
+          (v128.store (i32.add (local.get $pdah) (i32.shr_u (local.get $j) (i32.const 1)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero (f64x2.mul (v128.load (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 3))) (local.get $j))) (local.get $m)))
+              (f32x4.demote_f64x2_zero (f64x2.mul (v128.load offset=16 (i32.add (i32.add (local.get $tmp) (i32.mul (local.get $db) (i32.const 3))) (local.get $j))) (local.get $m)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 32)))
+          (br_if $out (i32.lt_u (local.get $j) (i32.mul (local.get $db) (i32.const 3)))))
+        (if (local.get $sh)
+          (then
+            (local.set $j (i32.const 0))
+            (loop $carry
+              (v128.store (i32.add (local.get $pc) (local.get $j)) (f64x2.mul (v128.load (i32.add (local.get $pc) (local.get $j))) (local.get $m)))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br_if $carry (i32.lt_u (local.get $j) (local.get $db))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $rows))))
