@@ -16,7 +16,7 @@ export const SIZES = [32, 128, 512] as const;
 const D = 16;
 
 /** Sequence lengths: long enough for a stable median, short enough for a quick bench. */
-function lengths(H: number): { whole: number; step: number; ortStep: number; ref: number } {
+export function lengths(H: number): { whole: number; step: number; ortStep: number; ref: number } {
   if (H <= 32) return { whole: 20000, step: 10000, ortStep: 1000, ref: 5000 };
   if (H <= 128) return { whole: 5000, step: 2000, ortStep: 500, ref: 1000 };
   return { whole: 500, step: 300, ortStep: 200, ref: 100 };
@@ -31,7 +31,7 @@ export function benchNetwork(H: number): Network {
 }
 
 /** The fast engine's whole-sequence core: every step computed into its buffers, chunk by chunk. */
-function fastWhole(net: Network, xs: Float32Array, T: number): () => void {
+export function fastWhole(net: Network, xs: Float32Array, T: number): () => void {
   const cap = Math.min(T, chunkSteps(net));
   const runner = new FastRunner(net, undefined, cap);
   return () => {

@@ -136,3 +136,17 @@ export function runNode(args: readonly string[], opts: { cwd: string; tmp: strin
     });
   });
 }
+
+/** The vector extensions this CPU reports (Linux /proc/cpuinfo), among those that set what ORT or a C build can use; null elsewhere. */
+export function cpuFlags(): string[] | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const line = text.split('\n').find((l) => l.startsWith('flags'));
+  if (line === undefined) return null;
+  const have = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+  return ['sse4_2', 'avx', 'fma', 'avx2', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16', 'amx_tile'].filter((f) => have.has(f));
+}

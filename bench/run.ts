@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelVariant } from '../src/engine/fast/index.js';
 import { enableRelaxedSimd } from '../src/cli/wasm-features.js';
-import { scratchDir, type BenchContext, type Figure } from './lib.js';
+import { cpuFlags, scratchDir, type BenchContext, type Figure } from './lib.js';
 import { SECTIONS } from './sections.js';
 
 function arg(name: string): string | undefined {
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   // as the CLI does: the fast engine's kernels with fused multiply-add where V8 can
   enableRelaxedSimd();
   const variant = kernelVariant();
+  const flags = cpuFlags();
   console.log(`gatescope bench: node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, ${variant ?? 'no WebAssembly SIMD'} kernels, medians of ${reps}`);
+  console.log(`cpu flags: ${flags === null ? 'unknown (no /proc/cpuinfo)' : flags.join(' ') || 'none of sse4_2 avx avx2 avx512f'}`);
   for (const section of SECTIONS) {
     if (only !== undefined && !section.name.includes(only)) continue;
     console.log(`\n${section.name}`);
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     commit: gitCommit(root),
     node: process.version,
     cpu: cpus()[0]?.model ?? null,
+    cpuFlags: flags,
     cores: cpus().length,
     kernels: variant,
     reps,

@@ -5,6 +5,7 @@
  * for a child process's wall time and peak RSS, and timeMs()/median() for in-process timings.
  */
 import { boundsSection } from './bounds.js';
+import { cWidthSection } from './c-width.js';
 import { engineSection } from './engine.js';
 import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
@@ -13,4 +14,4 @@ import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { torchLoadSection } from './torch-load.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, torchLoadSection, boundsSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, torchLoadSection, boundsSection];

@@ -13,12 +13,43 @@
  * columns, so walking all H rows back through time together (an (H, H) matrix per state, one
  * matrix-matrix product per weight and step: grad/jacobian.ts) gives every column in one pass. The
  * figures equal those of H separate vector backward passes, one seeded with each unit, to rounding.
+ * The products run in the WebAssembly SIMD kernels where they cover the network (fast/backward.ts:
+ * LSTM and RNN, float32 products with each row scaled by its own power of two, within 1e-4
+ * relative of the float64 pass), else in the float64 block pass; `engine: 'reference'` asks for
+ * the latter.
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
+import { memoryJacobianRowsFast } from './fast/backward.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { runSequence, ShapeError } from './network.js';
-import type { CellKind, InitialState, Network } from './types.js';
+import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
+
+/** Where the memory measure's products run: 'fast' (WebAssembly SIMD where it covers the network) or 'reference' (float64). */
+export type MemoryEngine = 'fast' | 'reference';
+
+export interface MemoryOptions {
+  /** @default 'fast' */
+  readonly engine?: MemoryEngine;
+}
+
+/**
+ * memoryJacobianRows (grad/jacobian.ts: the arguments and sums) through the fast kernels when
+ * `engine` is 'fast' and they cover the network, else the float64 block pass.
+ */
+export function memorySquares(
+  net: Network,
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  dir: number,
+  unitStart: number,
+  unitEnd: number,
+  sq: MemorySquares,
+  engine: MemoryEngine = 'fast',
+): void {
+  if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq)) return;
+  memoryJacobianRows(net, steps, init, dir, unitStart, unitEnd, sq);
+}
 
 export interface MemorySensitivity {
   readonly t: number;
@@ -41,12 +72,12 @@ export interface MemoryProfile {
  * Throws ShapeError when the network has no forward direction (a reverse-only network's final
  * state is at t = 0 and looks forward, not back).
  */
-export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState): MemoryProfile {
+export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], init?: InitialState, options: MemoryOptions = {}): MemoryProfile {
   const T = xs.length;
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
-  if (T > 0) memoryJacobianRows(net, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq);
+  if (T > 0) memorySquares(net, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq, options.engine);
   return profileFromSquares(net.kind, T, sq);
 }
 

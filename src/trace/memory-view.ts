@@ -15,7 +15,7 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { flopsPerStep, memoryJacobianRows, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { flopsPerStep, memorySquares, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
@@ -247,7 +247,7 @@ export class MemoryTracker {
   private pass(job: Job): void {
     const net = this.store.network;
     const end = Math.min(net.hiddenSize, job.next + job.block);
-    memoryJacobianRows(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
+    memorySquares(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
     if (job.next >= net.hiddenSize) this.complete(job);
   }

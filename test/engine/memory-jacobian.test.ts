@@ -36,7 +36,7 @@ function build(v: Variant): { net: Network; xs: Float64Array[]; init: InitialSta
 
 function expectSame(v: Variant): void {
   const { net, xs, init } = build(v);
-  const fast = memoryProfile(net, xs, init);
+  const fast = memoryProfile(net, xs, init, { engine: 'reference' });
   const ref = memoryProfileByPasses(net, xs, init);
   expect(fast.T).toBe(ref.T);
   for (let t = 0; t < ref.T; t++) {

@@ -1,0 +1,344 @@
+/**
+ * The memory Jacobian's block backward (../grad/jacobian.ts) with its matrix products in the
+ * WebAssembly SIMD kernels: S rows of d h_{T-1} / d(state_t) walked back through time together,
+ * the two products of every step (dh_prev = da W_hh, dx = da W_ih: (S, GH) by (GH, H) and
+ * (GH, Din)) done in float32 by backward.wat's gemm_rows (four rows against an 8-row panel), the elementwise part in float64 (f64x2) by
+ * backward.wat's lstm_back_rows / gru_back_rows / rnn_back_rows. Only da (the products' input) and the products'
+ * sums are float32; dc, the gradient passed down between layers and every figure are float64.
+ *
+ * Float32 without losing range: the backward is linear in its seed, so every row s is kept scaled
+ * by its own power of two m[s] (stored = exact * m[s]) and rescaled at every step so that its
+ * largest pre-activation gradient lies in [1, 2). Scaling by a power of two is exact, and the
+ * figures are divided back in float64, so a row whose exact values fall to 1e-200 (a plain RNN a
+ * thousand steps back) or grow to 1e+200 keeps its figures where float32 alone would give 0 or
+ * Infinity. What float32 changes is the rounding of da and of the products' sums (relative 1e-7
+ * per step, adding up along the sequence): test/engine/memory-fast.test.ts holds the figures
+ * within 1e-4 relative of the float64 pass on long (T = 1000), saturated and exploding runs.
+ *
+ * Each row is computed the same way whatever block it is in (the products' sums for a row do not
+ * depend on the rows beside it), and the
+ * figures are added row by row in ascending order as the reference does, so consecutive blocks
+ * give exactly the sums of one block over them all.
+ *
+ * LSTM (with peepholes and clip), GRU in PyTorch's form (linear_before_reset) and the Elman RNN;
+ * memoryJacobianRowsFast returns false for what it does not cover (ONNX's default GRU, whose
+ * r-gate gradient needs a third product in the middle of the step; weights of another shape such
+ * as a projected LSTM; no WebAssembly SIMD) and the caller runs the reference.
+ */
+import { matVecRows } from '../linalg.js';
+import { ShapeError, initialRow } from '../network.js';
+import { gateCount, layerInputSize } from '../shapes.js';
+import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
+import type { MemorySquares } from '../grad/jacobian.js';
+import { clipSlope } from '../grad/kernels.js';
+import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
+import { Arena, packPanels, type Panels } from './layout.js';
+
+/** A row's exponent stays within +-EXP_LIMIT (2^960 is far inside float64). */
+const EXP_LIMIT = 960;
+/** The gradients passed between layers (two (T, S, width) float64 buffers) are kept under this. */
+const GRAD_BUDGET_BYTES = 256 * 2 ** 20;
+
+/** Where one block pass lives in the kernels' memory (byte offsets). */
+interface BackwardPlan {
+  readonly mem: Kernels;
+  /** Rows walked together. */
+  readonly S: number;
+  readonly H: number;
+  readonly Hp: number;
+  readonly G: number;
+  /** W_hh^T: Hp rows (units of h_prev) over G Hp inputs (da). */
+  readonly whh: Panels;
+  /** W_ih^T, reserved for the widest layer input. */
+  readonly wih: number;
+  /** (S, G Hp) da, float32, scaled per row: the gradient of the pre-activations, W_ih's side. */
+  readonly da: number;
+  /** GRU: (S, 3Hp) the recurrent rows' gradient [da_r | da_z | da_n r], W_hh's side; else da. */
+  readonly dah: number;
+  /** (S, Hp) dh_prev = da W_hh, float32, scaled. */
+  readonly dh: number;
+  /** (S, width) dx = da W_ih, float32, scaled. */
+  readonly dx: number;
+  /** (9 Hp) f64: the step's coefficients (LSTM) or slope (RNN). */
+  readonly coef: number;
+  /** (S, Hp) f64 dc carried between steps, scaled. */
+  readonly dcc: number;
+  /** (2 G Hp) f64 scratch. */
+  readonly tmp: number;
+  /** (S) f64 2^-exp, (S) i32 exp, (2S) f64 per-row figures. */
+  readonly inv: number;
+  readonly exp: number;
+  readonly sq: number;
+  /** Two (T, S, width) f64 buffers: the gradient reaching a layer's input, and the one above. */
+  readonly grad: readonly [number, number];
+}
+
+/** The input width of layer k in the kernels' layout: D rounded up to 4, or dirs Hp above. */
+function inputWidth(net: Network, k: number, Hp: number): number {
+  return k === 0 ? Math.ceil(net.inputSize / 4) * 4 : net.directions.length * Hp;
+}
+
+/** Rows per block so that the gradients between layers stay within the budget (at least 1). */
+function blockRows(net: Network, T: number, S: number, budget: number): number {
+  const Hp = Math.ceil(net.hiddenSize / 4) * 4;
+  let width = 0;
+  for (let k = 0; k < net.numLayers; k++) width = Math.max(width, inputWidth(net, k, Hp));
+  const perRow = (net.numLayers > 1 ? 2 : 1) * T * width * 8;
+  return Math.max(1, Math.min(S, Math.floor(budget / perRow)));
+}
+
+function plan(net: Network, T: number, S: number): BackwardPlan {
+  const H = net.hiddenSize;
+  const Hp = Math.ceil(H / 4) * 4;
+  const G = gateCount(net.kind);
+  const GHp = G * Hp;
+  let width = 0;
+  for (let k = 0; k < net.numLayers; k++) width = Math.max(width, inputWidth(net, k, Hp));
+  const arena = new Arena();
+  const whh = panelsAt(arena.alloc(Hp * GHp * 4), Hp);
+  const wih = arena.alloc(width * GHp * 4);
+  const da = arena.alloc(S * GHp * 4);
+  const dah = net.kind === 'gru' ? arena.alloc(S * GHp * 4) : da;
+  const dh = arena.alloc(S * Hp * 4);
+  const dx = arena.alloc(S * width * 4);
+  const coef = arena.alloc(9 * Hp * 8);
+  const dcc = arena.alloc(S * Hp * 8);
+  const tmp = arena.alloc(2 * GHp * 8);
+  const inv = arena.alloc(S * 8);
+  const exp = arena.alloc(S * 4);
+  const sq = arena.alloc(2 * S * 8);
+  const g0 = arena.alloc(T * S * width * 8);
+  const g1 = net.numLayers > 1 ? arena.alloc(T * S * width * 8) : g0;
+  const mem = instantiateKernels(arena.size);
+  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
+}
+
+/** Rows of backward.wat gemm_rows' wide panels. */
+const ROWS_PANEL = 8;
+
+/** gemm_rows' panels of `rows` rows (a multiple of 4) at ptr: 8-row panels, then a 4-row one. */
+function panelsAt(ptr: number, rows: number): Panels {
+  const npWide = Math.floor(rows / ROWS_PANEL);
+  return { ptr, npWide, np4: (rows - ROWS_PANEL * npWide) / 4, wide: ROWS_PANEL };
+}
+
+/**
+ * Packs W_hh^T and W_ih^T of one direction: panel row r of W^T is W's column colOf(r), its input
+ * g Hp + u is W's row g H + u (zero for padded units). Returns W_ih^T's panels.
+ */
+function packDirection(pl: BackwardPlan, p: DirectionParams, width: number, colOf: (r: number) => number): Panels {
+  const { H, Hp, G } = pl;
+  const f32 = pl.mem.f32;
+  const rowOfInput = (j: number): number => {
+    const u = j % Hp;
+    return u < H ? (Math.floor(j / Hp) * H + u) : -1;
+  };
+  // packPanels reads w[rowOf(r) * cols + colOf(j)]: with cols = 1 and the row's offset as the
+  // "column", W is read transposed without a copy.
+  const din = p.inputSize;
+  packPanels(f32, pl.whh, G * Hp, p.wHh, 1, (r) => (r < H ? r : -1), (j) => {
+    const src = rowOfInput(j);
+    return src < 0 ? -1 : src * H;
+  });
+  const wih = panelsAt(pl.wih, width);
+  packPanels(f32, wih, G * Hp, p.wIh, 1, colOf, (j) => {
+    const src = rowOfInput(j);
+    return src < 0 ? -1 : src * din;
+  });
+  return wih;
+}
+
+/** The LSTM step's coefficients (see backward.wat lstm_back_rows): the products of ../grad/local.ts. */
+function fillLstmCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord, cPrev: ArrayLike<number>, peep: ArrayLike<number> | null, clip: number | null, H: number): void {
+  const { gates, pre } = rec;
+  const c = rec.c!;
+  for (let k = 0; k < H; k++) {
+    const i = gates[k]!;
+    const f = gates[H + k]!;
+    const g = gates[2 * H + k]!;
+    const o = gates[3 * H + k]!;
+    const tc = Math.tanh(c[k]!);
+    f64[at + k] = tc * o * (1 - o) * clipSlope(pre[3 * H + k]!, clip); // da_o = dh ao
+    f64[at + Hp + k] = o * (1 - tc * tc); // dc = dc_next + dh b + da_o p_o
+    f64[at + 2 * Hp + k] = g * i * (1 - i) * clipSlope(pre[k]!, clip); // da_i = dc ai
+    f64[at + 3 * Hp + k] = cPrev[k]! * f * (1 - f) * clipSlope(pre[H + k]!, clip); // da_f = dc af
+    f64[at + 4 * Hp + k] = i * (1 - g * g) * clipSlope(pre[2 * H + k]!, clip); // da_g = dc ag
+    f64[at + 5 * Hp + k] = f; // dc_prev = dc f + da_i p_i + da_f p_f
+    if (peep !== null) {
+      f64[at + 6 * Hp + k] = peep[k]!;
+      f64[at + 7 * Hp + k] = peep[H + k]!;
+      f64[at + 8 * Hp + k] = peep[2 * H + k]!;
+    }
+  }
+}
+
+/**
+ * The GRU step's coefficients (see backward.wat gru_back_rows): the products of ../grad/local.ts
+ * gruLocalZN and gruLocalRLinear; u: (H) scratch for W_hn h_prev + b_hn.
+ */
+function fillGruCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord, hPrev: ArrayLike<number>, p: DirectionParams, u: Float64Array, clip: number | null, H: number): void {
+  const { gates, pre } = rec;
+  matVecRows(u, 0, p.wHh, hPrev, H, p.bHh, 2 * H, 3 * H);
+  for (let k = 0; k < H; k++) {
+    const r = gates[k]!;
+    const z = gates[H + k]!;
+    const n = gates[2 * H + k]!;
+    f64[at + k] = (1 - z) * (1 - n * n) * clipSlope(pre[2 * H + k]!, clip); // da_n = dh cn
+    f64[at + Hp + k] = (hPrev[k]! - n) * z * (1 - z) * clipSlope(pre[H + k]!, clip); // da_z = dh cz
+    f64[at + 2 * Hp + k] = z; // h_prev's path through z: dh z
+    f64[at + 3 * Hp + k] = u[k]! * r * (1 - r) * clipSlope(pre[k]!, clip); // da_r = da_n cr
+    f64[at + 4 * Hp + k] = r; // W_hn's row gradient: da_n r
+  }
+}
+
+/**
+ * memoryJacobianRows (../grad/jacobian.ts) with the block backward in the SIMD kernels: the same
+ * arguments and figures (to float32 rounding, see the header). Returns false, having done nothing,
+ * when the kernels do not cover this network; throws the reference's ShapeErrors.
+ *   gradBytes: most memory for the gradients passed between layers (two (T, rows, width) float64
+ *   buffers); the rows are walked in blocks that fit it.
+ */
+export function memoryJacobianRowsFast(
+  net: Network,
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  dir: number,
+  unitStart: number,
+  unitEnd: number,
+  sq: MemorySquares,
+  gradBytes = GRAD_BUDGET_BYTES,
+): boolean {
+  const isLstm = net.kind === 'lstm';
+  const covered = isLstm || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu' || (net.kind === 'gru' && (net.linearBeforeReset ?? true));
+  if (!covered || !fastAvailable()) return false;
+  const T = steps.length;
+  const H = net.hiddenSize;
+  const G = gateCount(net.kind);
+  for (let k = 0; k < net.numLayers; k++) {
+    for (const p of net.layers[k]!) {
+      // anything else (a projected LSTM's W_hh is (4H, P)) is the reference's
+      if (p.hiddenSize !== H || p.wHh.length !== G * H * H || p.wIh.length !== G * H * layerInputSize(net, k)) return false;
+    }
+  }
+  if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
+  if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= H)) {
+    throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${H})`);
+  }
+  if (sq.x2.length < T || sq.h2.length < T || (isLstm && sq.c2.length < T)) throw new ShapeError(`memory: sums shorter than ${T} steps`);
+  for (let k = 0; k < net.numLayers; k++) {
+    for (let d = 0; d < net.directions.length; d++) {
+      initialRow(net, init, 'h0', k, d); // the reference's shape checks, before any work
+      if (isLstm) initialRow(net, init, 'c0', k, d);
+    }
+  }
+  const S = unitEnd - unitStart;
+  if (T === 0 || S === 0) return true;
+  const Sb = blockRows(net, T, S, gradBytes);
+  let pl: BackwardPlan;
+  try {
+    pl = plan(net, T, Sb);
+  } catch (err) {
+    if (err instanceof RangeError) return false; // more than WebAssembly's memory: the reference's
+    throw err;
+  }
+  // rows are independent: blocks of Sb in ascending order add the same figures as one block
+  for (let u = unitStart; u < unitEnd; u += Sb) blockPass(pl, net, steps, init, dir, u, Math.min(unitEnd, u + Sb), sq);
+  return true;
+}
+
+function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[], init: InitialState | undefined, dir: number, unitStart: number, unitEnd: number, sq: MemorySquares): void {
+  const T = steps.length;
+  const L = net.numLayers;
+  const { H, Hp, G, mem } = pl;
+  const GHp = G * Hp;
+  const S = unitEnd - unitStart;
+  const dirs = net.directions.length;
+  const isLstm = net.kind === 'lstm';
+  const isGru = net.kind === 'gru';
+  const relu = net.kind === 'rnn_relu';
+  const clip = net.clip ?? null;
+  const { f32, f64, i32, k } = mem;
+  const u = new Float64Array(H);
+  const coef = pl.coef / 8;
+  const rowSq = pl.sq / 8;
+  let above = -1; // the buffer holding the gradient reaching the layer above's input, or none
+  let wAbove = 0;
+  for (let layer = L - 1; layer >= 0; layer--) {
+    const width = inputWidth(net, layer, Hp);
+    const below = pl.grad[(L - 1 - layer) % 2]!;
+    f64.fill(0, below / 8, below / 8 + T * S * width);
+    const colOf =
+      layer === 0
+        ? (r: number) => (r < net.inputSize ? r : -1)
+        : (r: number) => {
+            const u = r % Hp;
+            return u < H ? Math.floor(r / Hp) * H + u : -1;
+          };
+    for (let d = 0; d < dirs; d++) {
+      const top = layer === L - 1;
+      if (top && d !== dir) continue;
+      const reverse = net.directions[d] === 'reverse';
+      const p = net.layers[layer]![d]!;
+      const wih = packDirection(pl, p, width, colOf);
+      const peep = isLstm ? (p.peephole ?? null) : null;
+      const c0 = isLstm ? initialRow(net, init, 'c0', layer, d) : null;
+      const h0 = isGru ? initialRow(net, init, 'h0', layer, d) : null;
+      f32.fill(0, pl.dh / 4, pl.dh / 4 + S * Hp);
+      f64.fill(0, pl.dcc / 8, pl.dcc / 8 + S * Hp);
+      f64.fill(0, coef, coef + 9 * Hp); // padded units and absent peepholes stay 0
+      i32.fill(0, pl.exp / 4, pl.exp / 4 + S);
+      f64.fill(1, pl.inv / 8, pl.inv / 8 + S);
+      if (top) for (let s = 0; s < S; s++) f32[pl.dh / 4 + s * Hp + unitStart + s] = 1;
+      for (let n = 0; n < T; n++) {
+        const t = reverse ? n : T - 1 - n;
+        const tPrev = reverse ? t + 1 : t - 1;
+        const rec = steps[t]!.layers[layer]![d]!;
+        const dOut = above < 0 ? 0 : above + (t * S * wAbove + d * Hp) * 8;
+        if (isLstm) {
+          fillLstmCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.c! : c0!, peep, clip, H);
+          k.lstm_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
+        } else if (isGru) {
+          fillGruCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.h : h0!, p, u, clip, H);
+          k.gru_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.dah, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
+        } else {
+          for (let j = 0; j < H; j++) {
+            const a = rec.pre[j]!;
+            const h = rec.h[j]!;
+            f64[coef + j] = (relu ? (a > 0 ? 1 : 0) : 1 - h * h) * clipSlope(a, clip);
+          }
+          k.rnn_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.tmp);
+        }
+        if (top) {
+          // row by row into the step's sums, as the reference adds them
+          let h2 = sq.h2[t]!;
+          for (let s = 0; s < S; s++) h2 += f64[rowSq + 2 * s]!;
+          sq.h2[t] = h2;
+          if (isLstm) {
+            let c2 = sq.c2[t]!;
+            for (let s = 0; s < S; s++) c2 += f64[rowSq + 2 * s + 1]!;
+            sq.c2[t] = c2;
+          }
+        }
+        // dh_prev = da W_hh and dx = da W_ih, every row at once; dx added unscaled into float64
+        k.gemm_rows(pl.dh, Hp * 4, pl.whh.ptr, pl.dah, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
+        k.gemm_rows(pl.dx, width * 4, wih.ptr, pl.da, GHp * 4, GHp, S, wih.npWide, wih.np4);
+        k.add_unscaled(below + t * S * width * 8, width * 8, pl.dx, width, S, pl.inv);
+      }
+    }
+    above = below;
+    wAbove = width;
+  }
+  // the layer-0 buffer holds (T, S, DinP): the rows of d h_{T-1} / d x_t
+  const D = net.inputSize;
+  const g = above / 8;
+  for (let t = 0; t < T; t++) {
+    let x2 = sq.x2[t]!;
+    for (let s = 0; s < S; s++) {
+      const o = g + (t * S + s) * wAbove;
+      let r = 0;
+      for (let j = o; j < o + D; j++) r += f64[j]! * f64[j]!;
+      x2 += r;
+    }
+    sq.x2[t] = x2;
+  }
+}
