@@ -49,6 +49,18 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => { look
       `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two.`,
     select: { unit: 2, panel: 'f' },
   }),
+  'remember-gru': (r) => {
+    const unit = r['holdUnit'];
+    if (unit === undefined) return { look: 'a GRU on the remember task.' };
+    const z = r['holdZMean'];
+    return {
+      look:
+        `the same sequence through a GRU. Unit ${unit} (selected, its update gate z in the timeline) keeps z near 1` +
+        `${z !== undefined ? ` (mean ${z.toFixed(4)} over the distractors)` : ''}, so h = (1−z)·n + z·h_prev keeps its old value: ` +
+        "the GRU holds step 1 in h itself, without a separate cell. c switches to remember's LSTM; d draws the cell.",
+      select: { unit, panel: 'z' },
+    };
+  },
   sine: () => ({
     look: 'the head predicts the next value (ŷ in the status line). Try --live: steps arrive one at a time, like a sensor; m shows the memory fading in a straight line.',
   }),
