@@ -86,6 +86,7 @@ function emit(build: DemoBuild): ManifestEntry {
     write(join(OUT, entry.vocab), `${build.display.vocab.join('\n')}\n`);
   }
   if (models.length > 1) entry.compare = models[1]!.weights;
+  else if (build.compareFile !== undefined) entry.compare = build.compareFile;
   return entry;
 }
 
@@ -150,6 +151,12 @@ function readme(demos: readonly ManifestEntry[]): string {
       '`gatescope memory remember/input.csv -w remember/lstm.json --compare remember/rnn.json` shows ' +
       '||dh_T/dx_0|| around 0.03 for the LSTM and below 1e-6 for the RNN (memorySpan: steps back until the ' +
       'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||).',
+    'remember-gru':
+      "The same task, data and training budget as remember, with a GRU. A GRU has no separate cell: it holds a " +
+      'value in h itself, by keeping its update gate z near 1 (h = (1-z)*n + z*h_prev keeps the old state). ' +
+      'holdUnit is the unit whose last h follows the value best (holdCorrelation, Pearson r over the validation ' +
+      'set); holdZMean and holdZMin are its z over the 49 distractor steps of the display sequence. Shown beside ' +
+      "remember's LSTM (`remember/lstm.json`).",
     sine:
       'A noisy sine the model has never seen; the head predicts the next value. Compare mse with ' +
       'persistenceMse, the error of predicting that the next value equals this one. Small and fast: the ' +

@@ -64,6 +64,18 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>>
       `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two.`,
     select: { unit: 2, panel: 'f' },
   }),
+  'remember-gru': (r) => {
+    const unit = r['holdUnit'];
+    if (unit === undefined) return { look: 'a GRU on the remember task.' };
+    const z = r['holdZMean'];
+    return {
+      look:
+        `the same sequence through a GRU. Unit ${unit} (selected, its update gate z in the timeline) keeps z near 1` +
+        `${z !== undefined ? ` (mean ${z.toFixed(4)} over the distractors)` : ''}, so h = (1−z)·n + z·h_prev keeps its old value: ` +
+        "the GRU holds step 1 in h itself, without a separate cell. c switches to remember's LSTM; d draws the cell.",
+      select: { unit, panel: 'z' },
+    };
+  },
   sine: () => ({
     banner: 'task: predict the next value of a noisy sine (ŷ vs the next x, ✓ within 0.15)',
     target: { kind: 'next-feature', feature: 0, tolerance: 0.15 },

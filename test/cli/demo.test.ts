@@ -26,7 +26,7 @@ describe('gatescope demo', () => {
     const r = await runCli(['demo', 'rememberr']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('unknown demo "rememberr": the demos are remember, sine, brackets');
+    expect(r.stderr).toContain('unknown demo "rememberr": the demos are remember, remember-gru, sine, brackets');
   });
 
   it('prints the remember demo as text, the LSTM beside its RNN twin, when stdout is not a terminal', async () => {

@@ -37,8 +37,15 @@ describe('bundled demos', () => {
 
   it('lists every demo with its files in a versioned manifest', () => {
     expect(manifest.version).toBe(1);
-    expect(manifest.demos.map((d) => d.name)).toEqual(['remember', 'sine', 'brackets']);
+    expect(manifest.demos.map((d) => d.name)).toEqual(['remember', 'remember-gru', 'sine', 'brackets']);
     for (const d of manifest.demos) for (const m of d.models) expect(() => readFileSync(join(DEMOS, m.weights))).not.toThrow();
+  });
+
+  it('the GRU on remember holds the value in one unit with its update gate near 1', () => {
+    const r = manifest.demos.find((d) => d.name === 'remember-gru')!.models[0]!.results;
+    expect(r['accuracy']!).toBeGreaterThan(0.9);
+    expect(Math.abs(r['holdCorrelation']!)).toBeGreaterThan(0.95);
+    expect(r['holdZMin']!).toBeGreaterThan(0.95);
   });
 
   it('brackets text is balanced and every expression ends with a period at depth 0', () => {

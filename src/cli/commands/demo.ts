@@ -36,7 +36,7 @@ export const describe = 'open a bundled demo in the viewer (--list says what eac
 
 export function builder<T>(y: Argv<T>) {
   return y
-    .positional('name', { type: 'string', describe: 'the demo: remember, sine, brackets (gatescope demo --list)' })
+    .positional('name', { type: 'string', describe: 'the demo: remember, remember-gru, sine, brackets (gatescope demo --list)' })
     .option('list', { type: 'boolean', describe: 'list the demos, what each was trained for and what to look at' })
     .option('live', { type: 'boolean', describe: 'feed the viewer one step at a time, like a sensor stream (follows the newest step)' })
     .option('rate', { type: 'number', describe: `steps per second with --live [default: ${DEFAULT_RATE}]` })

@@ -21,8 +21,8 @@ import { argmax } from './loss.js';
 import { predictSequence, type TrainedModel } from './model.js';
 import { createTrainer, type EpochReport, type Evaluation, type TrainerOptions } from './trainer.js';
 
-export type DemoName = 'remember' | 'sine' | 'brackets';
-export const DEMO_NAMES: readonly DemoName[] = ['remember', 'sine', 'brackets'];
+export type DemoName = 'remember' | 'remember-gru' | 'sine' | 'brackets';
+export const DEMO_NAMES: readonly DemoName[] = ['remember', 'remember-gru', 'sine', 'brackets'];
 
 /** One trained model of a demo. */
 export interface DemoModel {
@@ -49,6 +49,11 @@ export interface DemoBuild {
   /** The first model is the demo's main one; a second one is its comparison twin. */
   readonly models: readonly DemoModel[];
   readonly display: DemoDisplay;
+  /**
+   * A twin from another demo's files (relative to fixtures/demos/), when the demo has no second
+   * model of its own: remember-gru is shown beside remember's LSTM, not a retrained copy of it.
+   */
+  readonly compareFile?: string;
 }
 
 /** Called after every epoch of every model, for progress output. */
@@ -104,11 +109,30 @@ export const REMEMBER = {
   seed: 7,
 } as const;
 
-export function buildRemember(progress?: DemoProgress): DemoBuild {
+/** remember's data (shared by the LSTM/RNN build and the GRU one, so all three see the same). */
+function rememberSetup() {
   const c = REMEMBER;
   const examples = rememberExamples(createRng(c.train.seed), c.train.n, c.train.tMin, c.train.tMax);
   const validation = rememberExamples(createRng(c.validation.seed), c.validation.n, c.validation.tMin, c.validation.tMax);
   const display = rememberExamples(createRng(103), 1, c.displayLength, c.displayLength)[0]!;
+  const options = (kind: CellKind): TrainerOptions => ({
+    kind,
+    hiddenSize: c.hiddenSize,
+    loss: 'mse',
+    outputSize: 1,
+    lr: 1e-2,
+    batchSize: 16,
+    seed: c.seed,
+    forgetBias: 1,
+    validation,
+  });
+  const displayRows: DemoDisplay = { kind: 'csv', header: ['value', 'marker'], rows: display.inputs.map((x) => Array.from(x)) };
+  return { examples, validation, display, options, displayRows };
+}
+
+export function buildRemember(progress?: DemoProgress): DemoBuild {
+  const c = REMEMBER;
+  const { examples, validation, display, options } = rememberSetup();
   const measure = (m: TrainedModel): Record<string, number> => {
     const prof = memoryProfile(m.network, display.inputs);
     const first = prof.sensitivity[0]!;
@@ -124,17 +148,6 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     if (first.c !== undefined) out['memorySpanC'] = memorySpan(prof, 'c');
     return out;
   };
-  const options = (kind: CellKind): TrainerOptions => ({
-    kind,
-    hiddenSize: c.hiddenSize,
-    loss: 'mse',
-    outputSize: 1,
-    lr: 1e-2,
-    batchSize: 16,
-    seed: c.seed,
-    forgetBias: 1,
-    validation,
-  });
   const models = (['lstm', 'rnn_tanh'] as const).map((kind) => {
     const id = kind === 'lstm' ? 'lstm' : 'rnn';
     const dm = train(id, examples, options(kind), c.epochs, progress, measure);
@@ -144,11 +157,55 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     name: 'remember',
     description: `report at the last step the value shown at the first (t=0) after ${c.validation.tMin}-${c.validation.tMax} steps of distractors: an LSTM remembers, a plain RNN of the same size (H=${c.hiddenSize}) forgets`,
     models,
-    display: {
-      kind: 'csv',
-      header: ['value', 'marker'],
-      rows: display.inputs.map((x) => Array.from(x)),
-    },
+    display: rememberSetup().displayRows,
+  };
+}
+
+/**
+ * The GRU unit that holds remember's value: the one whose h at the last step follows the value
+ * shown at step 0 best over the validation set (Pearson r), and its update gate z over the display
+ * sequence's distractor steps (z near 1 keeps h_prev: the GRU's way of holding on).
+ */
+export function gruHold(model: TrainedModel, validation: readonly Example[], display: Example['inputs']): { holdUnit: number; holdCorrelation: number; holdZMean: number; holdZMin: number } {
+  const H = model.network.hiddenSize;
+  const L = model.network.numLayers;
+  const finals = validation.map((ex) => runSequence(model.network, ex.inputs).at(-1)!.layers[L - 1]![0]!.h);
+  const values = validation.map((ex) => ex.targets!.at(-1)![0]!);
+  let holdUnit = 0;
+  let holdCorrelation = 0;
+  for (let u = 0; u < H; u++) {
+    const r = pearson(finals.map((h) => h[u]!), values);
+    if (Math.abs(r) > Math.abs(holdCorrelation)) {
+      holdCorrelation = r;
+      holdUnit = u;
+    }
+  }
+  const zs = runSequence(model.network, display)
+    .slice(1)
+    .map((s) => s.layers[L - 1]![0]!.gates[H + holdUnit]!); // gate order r z n: z is rows H..2H
+  return { holdUnit, holdCorrelation, holdZMean: zs.reduce((a, b) => a + b, 0) / zs.length, holdZMin: Math.min(...zs) };
+}
+
+/** remember with a GRU (same data, options and budget): its update gate z holds the value. */
+export function buildRememberGru(progress?: DemoProgress): DemoBuild {
+  const c = REMEMBER;
+  const { examples, validation, display, options, displayRows } = rememberSetup();
+  const dm = train('gru', examples, options('gru'), c.epochs, progress, (m) => {
+    const prof = memoryProfile(m.network, display.inputs);
+    return {
+      accuracy: rememberAccuracy(m, validation),
+      memorySpanX: memorySpan(prof, 'x'),
+      memorySpanH: memorySpan(prof, 'h'),
+      displayPrediction: predictSequence(m, display.inputs).at(-1)![0]!,
+      ...gruHold(m, validation, display.inputs),
+    };
+  });
+  return {
+    name: 'remember-gru',
+    description: `remember with a GRU of the same size (H=${c.hiddenSize}), same data and budget: its update gate z stays near 1 on the unit that holds the value`,
+    models: [{ ...dm, metrics: { ...dm.metrics, mse: dm.eval.loss } }],
+    display: displayRows,
+    compareFile: 'remember/lstm.json',
   };
 }
 
@@ -334,6 +391,7 @@ export function buildBrackets(progress?: DemoProgress): DemoBuild {
 
 export const DEMO_BUILDERS: Readonly<Record<DemoName, (progress?: DemoProgress) => DemoBuild>> = {
   remember: buildRemember,
+  'remember-gru': buildRememberGru,
   sine: buildSine,
   brackets: buildBrackets,
 };
