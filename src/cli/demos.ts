@@ -66,13 +66,17 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>>
   }),
   'remember-gru': (r) => {
     const unit = r['holdUnit'];
-    if (unit === undefined) return { look: 'a GRU on the remember task.' };
+    const banner = "task: report step 1's value (t=0) at the last step · a GRU's update gate z holds it";
+    const target: TargetRule = { kind: 'feature-at', step: 0, feature: 0, tolerance: 0.1 };
+    if (unit === undefined) return { look: 'a GRU on the remember task.', banner, target };
     const z = r['holdZMean'];
     return {
+      banner,
+      target,
       look:
         `the same sequence through a GRU. Unit ${unit} (selected, its update gate z in the timeline) keeps z near 1` +
         `${z !== undefined ? ` (mean ${z.toFixed(4)} over the distractors)` : ''}, so h = (1−z)·n + z·h_prev keeps its old value: ` +
-        "the GRU holds step 1 in h itself, without a separate cell. c switches to remember's LSTM; d draws the cell.",
+        "the GRU holds step 1 in h itself, without a separate cell. c switches to remember's LSTM.",
       select: { unit, panel: 'z' },
     };
   },
