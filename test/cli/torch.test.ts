@@ -38,7 +38,10 @@ async function runModel(name: string): Promise<{ stderr: string }> {
 
 describe('gatescope run on torch.save files, as saved', () => {
   it('gru_tagger.bin: the legacy format, 2-layer bidirectional GRU', async () => {
-    expect((await runModel('gru_tagger')).stderr).toBe('');
+    // the head is found by shape and said so; nothing is assumed
+    expect((await runModel('gru_tagger')).stderr).toBe(
+      "gatescope: note: head: out.weight [2, 8] + out.bias: the only Linear taking the GRU's 8 outputs\n",
+    );
   });
 
   it('relu_rnn_module.pt: relu from the module, with no flag and nothing assumed', async () => {
@@ -46,7 +49,10 @@ describe('gatescope run on torch.save files, as saved', () => {
   });
 
   it('word_lm.pt: the whole module (pytorch/examples), its encoder embedding fed by the vocabulary', async () => {
-    expect((await runModel('word_lm')).stderr).toBe('');
+    expect((await runModel('word_lm')).stderr).toBe(
+      "gatescope: note: head: decoder.weight [10, 7] + decoder.bias: the only Linear taking the LSTM's 7 outputs\n" +
+        "gatescope: note: embedding: encoder.weight [10, 5]: the only table of rows of 5 (the LSTM's input size) without a bias\n",
+    );
   });
 
   it('relu_rnn_state.pt --nonlinearity relu', async () => {
