@@ -23,6 +23,8 @@ declare const __GATESCOPE_INK_LINES__: boolean | undefined;
 export const ENTER_SCREEN = '\u001b[?1049h\u001b[H\u001b[2J\u001b[?25l';
 /** Leave the alternate screen, show the cursor, reset attributes. */
 export const RESTORE_SCREEN = '\u001b[0m\u001b[?1049l\u001b[?25h';
+/** After the last resize event, the wait before the whole screen is drawn again (a drag sends many). */
+const RESIZE_REDRAW_MS = 80;
 
 export interface ViewerStreams {
   readonly stdout: NodeJS.WriteStream;
@@ -87,9 +89,24 @@ function TerminalBridge({ onWriter, onCtrlZ }: { onWriter: (write: (data: string
 export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer {
   const { stdout, keys } = streams;
   let restored = false;
+  // A resize reflows what is on screen (a line wider than the new width wraps) and Ink draws the
+  // frame of the old size once before the app's own re-render, so a renderer that rewrites changed
+  // lines only works from a screen that is no longer there. Once the resizing stops and the new
+  // frame is drawn, the screen is cleared and the whole frame written again, as less and vim do.
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  const onResize = (): void => {
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      resizeTimer = null;
+      if (!restored && !suspended) inkWrite?.('\u001b[H\u001b[2J');
+    }, RESIZE_REDRAW_MS);
+  };
+  stdout.on('resize', onResize);
   const restore = (): void => {
     if (restored) return;
     restored = true;
+    stdout.off('resize', onResize);
+    if (resizeTimer !== null) clearTimeout(resizeTimer);
     try {
       if (keys.isTTY) keys.setRawMode(false);
     } catch {
