@@ -10,7 +10,7 @@
  * (see Readout) `probs` is softmax(pred) and `top` the k most probable outputs, highest first, each
  * `{index, p}` and its `token` when the head has one output per vocabulary token.
  */
-import { gateCount, softmax, STATE_NAMES, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
+import { gateCount, outputSize, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
 
 /** What is written beside the head's raw output. */
 export interface Readout {
@@ -95,10 +95,11 @@ export function csvHeader(net: Network, predSize: number, readout: Readout = NO_
   const names = STATE_NAMES[net.kind];
   for (let k = 0; k < net.numLayers; k++) {
     for (const dir of net.directions) {
-      for (const name of names) for (let u = 0; u < net.hiddenSize; u++) cols.push(`l${k}.${dir}.${name}.${u}`);
+      // h has P columns for a projected LSTM (proj_size), every other state H
+      for (const name of names) for (let u = 0; u < stateWidth(net, name); u++) cols.push(`l${k}.${dir}.${name}.${u}`);
     }
   }
-  for (let u = 0; u < net.hiddenSize * net.directions.length; u++) cols.push(`y.${u}`);
+  for (let u = 0; u < outputSize(net) * net.directions.length; u++) cols.push(`y.${u}`);
   for (let u = 0; u < predSize; u++) cols.push(`pred.${u}`);
   if (predSize > 0 && readout.topK > 0) {
     for (let u = 0; u < predSize; u++) cols.push(`prob.${u}`);

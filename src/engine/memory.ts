@@ -17,12 +17,16 @@
  * LSTM and RNN, float32 products with each row scaled by its own power of two, within 1e-4
  * relative of the float64 pass), else in the float64 block pass; `engine: 'reference'` asks for
  * the latter.
+ * A projected LSTM (proj_size P: h_{T-1} has P units) takes P vector backward passes instead
+ * (grad/network.ts, float64), one seeded with each unit: the block pass has no W_hr.
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
 import { memoryJacobianRowsFast } from './fast/backward.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
+import { backwardSequence } from './grad/network.js';
 import { runSequence, ShapeError } from './network.js';
+import { outputSize, projSizeOf } from './shapes.js';
 import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
 
 /** Where the memory measure's products run: 'fast' (WebAssembly SIMD where it covers the network) or 'reference' (float64). */
@@ -47,8 +51,59 @@ export function memorySquares(
   sq: MemorySquares,
   engine: MemoryEngine = 'fast',
 ): void {
+  if (projSizeOf(net) > 0) {
+    memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
+    return;
+  }
   if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq)) return;
   memoryJacobianRows(net, steps, init, dir, unitStart, unitEnd, sq);
+}
+
+/**
+ * memoryJacobianRows one unit at a time: a vector backward pass seeded with d y_{T-1}[unit] of
+ * direction `dir`, summing the squares of dL/dx_t and of the last layer's dL/dh_t, dL/dc_t.
+ */
+function memoryRowsByVector(
+  net: Network,
+  steps: readonly NetworkStep[],
+  init: InitialState | undefined,
+  dir: number,
+  unitStart: number,
+  unitEnd: number,
+  sq: MemorySquares,
+): void {
+  const T = steps.length;
+  const Hh = outputSize(net);
+  const dirs = net.directions.length;
+  const L = net.numLayers;
+  if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
+  if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= Hh)) {
+    throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${Hh})`);
+  }
+  if (T === 0) return;
+  // Without parameter gradients the backward pass never reads the inputs themselves (only their
+  // gradients are written), so rows of the input width stand in for them.
+  const xs = Array.from({ length: T }, () => new Float64Array(net.inputSize));
+  const isLstm = net.kind === 'lstm';
+  for (let u = unitStart; u < unitEnd; u++) {
+    const seed = new Float64Array(Hh * dirs);
+    seed[dir * Hh + u] = 1;
+    const dy = Array.from({ length: T }, (_, t) => (t === T - 1 ? seed : null));
+    const g = backwardSequence(net, xs, steps, init, { dy, params: false, stateGrads: true });
+    for (let t = 0; t < T; t++) {
+      let x2 = 0;
+      for (const v of g.dx[t]!) x2 += v * v;
+      sq.x2[t] = sq.x2[t]! + x2;
+      let h2 = 0;
+      for (const v of g.dh![t]![L - 1]![dir]!) h2 += v * v;
+      sq.h2[t] = sq.h2[t]! + h2;
+      if (isLstm) {
+        let c2 = 0;
+        for (const v of g.dc![t]![L - 1]![dir]!) c2 += v * v;
+        sq.c2[t] = sq.c2[t]! + c2;
+      }
+    }
+  }
 }
 
 export interface MemorySensitivity {
@@ -77,7 +132,7 @@ export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], in
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
-  if (T > 0) memorySquares(net, runSequence(net, xs, init), init, d, 0, net.hiddenSize, sq, options.engine);
+  if (T > 0) memorySquares(net, runSequence(net, xs, init), init, d, 0, outputSize(net), sq, options.engine);
   return profileFromSquares(net.kind, T, sq);
 }
 

@@ -6,7 +6,7 @@
 import { gruStep } from './cells/gru.js';
 import { lstmStep } from './cells/lstm.js';
 import { rnnStep } from './cells/rnn.js';
-import { expectedShapes, gateCount, layerInputSize, tensorName } from './shapes.js';
+import { expectedShapes, gateCount, layerInputSize, outputSize, projSizeOf, tensorName } from './shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
 
 /** A network whose parameters or inputs do not have the shapes its spec says. */
@@ -34,14 +34,14 @@ export class CapacityError extends Error {
   }
 }
 
-/** Fresh zeroed buffers for one direction's step. */
-export function allocStepRecord(kind: Network['kind'], hiddenSize: number): StepRecord {
+/** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */
+export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize): StepRecord {
   const gh = gateCount(kind) * hiddenSize;
   return {
     gates: new Float64Array(gh),
     pre: new Float64Array(gh),
     c: kind === 'lstm' ? new Float64Array(hiddenSize) : null,
-    h: new Float64Array(hiddenSize),
+    h: new Float64Array(hOut),
   };
 }
 
@@ -64,6 +64,13 @@ export function cloneStep(step: NetworkStep): NetworkStep {
 export function validateNetwork(net: Network): void {
   if (net.layers.length !== net.numLayers) {
     throw new ShapeError(`expected ${net.numLayers} layers, got ${net.layers.length}`);
+  }
+  const P = net.projSize ?? 0;
+  if (P !== 0) {
+    if (net.kind !== 'lstm') throw new ShapeError(`projSize ${P}: only an LSTM projects its hidden state`);
+    if (!Number.isInteger(P) || P < 0 || P >= net.hiddenSize) {
+      throw new ShapeError(`projSize ${P}: expected an integer in 1..${net.hiddenSize - 1} (below the hidden size, as PyTorch requires)`);
+    }
   }
   const shapes = expectedShapes(net);
   const check = (name: string, arr: Float32Array | null, present: boolean): void => {
@@ -93,6 +100,8 @@ export function validateNetwork(net: Network): void {
       check(tensorName('weight_hh', k, dir), p.wHh, true);
       check(tensorName('bias_ih', k, dir), p.bIh, net.bias);
       check(tensorName('bias_hh', k, dir), p.bHh, net.bias);
+      if (projSizeOf(net) > 0) check(tensorName('weight_hr', k, dir), p.wHr ?? null, true);
+      else if (p.wHr != null) throw new ShapeError(`${tensorName('weight_hr', k, dir)}: a projection in a network without projSize`, tensorName('weight_hr', k, dir));
       if (p.peephole != null && p.peephole.length !== 3 * net.hiddenSize) {
         throw new ShapeError(`peephole l${k} ${dir}: expected ${3 * net.hiddenSize} values, got ${p.peephole.length}`);
       }
@@ -100,8 +109,10 @@ export function validateNetwork(net: Network): void {
   }
 }
 
-/** Initial (h, c) of layer k, direction index d, as fresh buffers. */
-/** Row (layer, d) of init's h0 or c0 as a new array, zeros when absent; ShapeError on a wrong shape. */
+/**
+ * Row (layer, d) of init's h0 or c0 as a new array, zeros when absent; ShapeError on a wrong shape.
+ * h0 rows are Hout wide (P for a projected LSTM), c0 rows H.
+ */
 export function initialRow(
   net: Network,
   init: InitialState | undefined,
@@ -109,7 +120,7 @@ export function initialRow(
   layer: number,
   d: number,
 ): Float64Array {
-  const H = net.hiddenSize;
+  const H = which === 'h0' ? outputSize(net) : net.hiddenSize;
   const out = new Float64Array(H);
   const rows = init?.[which];
   if (rows == null) return out;
@@ -139,7 +150,7 @@ export function cellStep(
   const clip = net.clip ?? null;
   switch (net.kind) {
     case 'lstm':
-      lstmStep(p, clip, x, hPrev, cPrev!, out);
+      lstmStep(p, clip, x, hPrev, cPrev!, out, scratch);
       return;
     case 'gru':
       gruStep(p, clip, net.linearBeforeReset ?? true, x, hPrev, scratch, out);
@@ -159,12 +170,14 @@ function checkInput(net: Network, x: ArrayLike<number>, t: number): void {
   }
 }
 
-function allocNetworkStep(net: Network): NetworkStep {
+/** Fresh buffers for one step of every layer and direction. */
+export function allocNetworkStep(net: Network): NetworkStep {
+  const hOut = outputSize(net);
   return {
     layers: Array.from({ length: net.numLayers }, () =>
-      net.directions.map(() => allocStepRecord(net.kind, net.hiddenSize)),
+      net.directions.map(() => allocStepRecord(net.kind, net.hiddenSize, hOut)),
     ),
-    y: new Float64Array(net.hiddenSize * net.directions.length),
+    y: new Float64Array(hOut * net.directions.length),
   };
 }
 
@@ -224,7 +237,7 @@ export function createStepper(net: Network, init?: InitialState): Stepper {
  * Runs direction d of layer k over the records steps[0..T) (a reverse direction from T-1 down) from
  * the state h0, c0, writing each step's record: layer 0 reads xAt(t), a layer above the records of
  * the layer below ([forward h | reverse h], which must be written). Returns the state after the
- * walk (h0, c0 themselves when T = 0). scratch: (3H); layerInput: (dirs * H) work space.
+ * walk (h0, c0 themselves when T = 0). scratch: (3H); layerInput: (dirs * Hout) work space.
  */
 export function runDirection(
   net: Network,
@@ -267,7 +280,7 @@ export function* runDirectionSteps(
   scratch: Float64Array,
   layerInput: Float64Array,
 ): Generator<void, { h: Float64Array; c: Float64Array | null }> {
-  const H = net.hiddenSize;
+  const H = outputSize(net);
   const dirs = net.directions.length;
   const reverse = net.directions[d] === 'reverse';
   const p = net.layers[k]![d]!;
@@ -310,7 +323,8 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
   xs.forEach((x, t) => checkInput(net, x, t));
   const steps = Array.from({ length: T }, () => allocNetworkStep(net));
   const scratch = new Float64Array(3 * H);
-  const layerInput = new Float64Array(H * dirs);
+  const hOut = outputSize(net);
+  const layerInput = new Float64Array(hOut * dirs);
   const xAt = (t: number): ArrayLike<number> => xs[t]!;
   for (let k = 0; k < L; k++) {
     for (let d = 0; d < dirs; d++) {
@@ -320,7 +334,7 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
   }
   for (const step of steps) {
     const last = step.layers[L - 1]!;
-    for (let d = 0; d < dirs; d++) step.y.set(last[d]!.h, d * H);
+    for (let d = 0; d < dirs; d++) step.y.set(last[d]!.h, d * hOut);
   }
   return steps;
 }

@@ -24,9 +24,24 @@ export function gateCount(kind: CellKind): number {
   return GATE_NAMES[kind].length;
 }
 
+/** P of a projected LSTM, or 0 when h is not projected. */
+export function projSizeOf(spec: NetworkSpec): number {
+  return spec.kind === 'lstm' && spec.projSize != null && spec.projSize > 0 ? spec.projSize : 0;
+}
+
+/** Hout: the width of h (and of h0, h_n, each direction's part of y): P for a projected LSTM, else H. */
+export function outputSize(spec: NetworkSpec): number {
+  return projSizeOf(spec) || spec.hiddenSize;
+}
+
+/** Values of a traced state (a STATE_NAMES entry) per direction: Hout for h, H for c and the gates. */
+export function stateWidth(spec: NetworkSpec, state: string): number {
+  return state === 'h' ? outputSize(spec) : spec.hiddenSize;
+}
+
 /** Din of layer k. */
 export function layerInputSize(spec: NetworkSpec, layer: number): number {
-  return layer === 0 ? spec.inputSize : spec.hiddenSize * spec.directions.length;
+  return layer === 0 ? spec.inputSize : outputSize(spec) * spec.directions.length;
 }
 
 /**
@@ -37,33 +52,39 @@ export function layerInputSize(spec: NetworkSpec, layer: number): number {
 export function flopsPerStep(spec: NetworkSpec): number {
   const G = gateCount(spec.kind);
   const dirs = spec.directions.length;
+  const P = projSizeOf(spec);
   let f = 0;
-  for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * G * spec.hiddenSize * (layerInputSize(spec, k) + spec.hiddenSize);
+  for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (G * spec.hiddenSize * (layerInputSize(spec, k) + outputSize(spec)) + P * spec.hiddenSize);
   return f;
 }
 
-/** PyTorch's tensor name: `weight_ih_l0`, `bias_hh_l1_reverse`, ... */
+/** PyTorch's tensor name: `weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0` (projection), ... */
 export function tensorName(
-  base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh',
+  base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh' | 'weight_hr',
   layer: number,
   direction: Direction,
 ): string {
   return `${base}_l${layer}${direction === 'reverse' ? '_reverse' : ''}`;
 }
 
-/** Expected shape of every PyTorch tensor of a network, in PyTorch's parameter order. */
+/**
+ * Expected shape of every PyTorch tensor of a network, in PyTorch's parameter order. A projected
+ * LSTM (nn.LSTM proj_size=P) has weight_hh (4H, P) and, after the biases, weight_hr (P, H).
+ */
 export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
   const g = gateCount(spec.kind);
   const h = spec.hiddenSize;
+  const P = projSizeOf(spec);
   const shapes = new Map<string, number[]>();
   for (let layer = 0; layer < spec.numLayers; layer++) {
     for (const dir of spec.directions) {
       shapes.set(tensorName('weight_ih', layer, dir), [g * h, layerInputSize(spec, layer)]);
-      shapes.set(tensorName('weight_hh', layer, dir), [g * h, h]);
+      shapes.set(tensorName('weight_hh', layer, dir), [g * h, outputSize(spec)]);
       if (spec.bias) {
         shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
         shapes.set(tensorName('bias_hh', layer, dir), [g * h]);
       }
+      if (P > 0) shapes.set(tensorName('weight_hr', layer, dir), [P, h]);
     }
   }
   return shapes;

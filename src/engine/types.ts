@@ -4,8 +4,10 @@
  * Dimensions legend, used in the shape comments across the engine:
  *   T    time steps in a sequence
  *   D    input size of the network (features per step)
- *   Din  input size of one layer: D for layer 0, H * dirs for layer k > 0
- *   H    hidden size
+ *   Din  input size of one layer: D for layer 0, Hout * dirs for layer k > 0
+ *   H    hidden size: the width of the gates and of an LSTM's cell state c
+ *   P    LSTM projection size (PyTorch's proj_size): the width of h when the LSTM projects, else H
+ *   Hout the width of h: P for a projected LSTM, H otherwise (shapes.ts outputSize)
  *   G    gate rows per cell: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN
  *   L    number of stacked layers
  *   dirs 1 (forward or reverse only) or 2 (bidirectional: forward then reverse)
@@ -30,7 +32,7 @@ export interface DirectionParams {
   readonly hiddenSize: number;
   /** (G*H, Din) row-major; rows grouped per gate in the cell's order. */
   readonly wIh: Float32Array;
-  /** (G*H, H) row-major. */
+  /** (G*H, Hout) row-major. */
   readonly wHh: Float32Array;
   /** (G*H) or null when the module has `bias=False`. */
   readonly bIh: Float32Array | null;
@@ -41,6 +43,11 @@ export interface DirectionParams {
    * i and f see c_{t-1}; o sees c_t. PyTorch has no peepholes.
    */
   readonly peephole?: Float32Array | null;
+  /**
+   * LSTM projection W_hr (P, H) row-major (PyTorch's weight_hr_l{k}), or null: h = W_hr (o * tanh(c)).
+   * Present exactly when the network's projSize is set.
+   */
+  readonly wHr?: Float32Array | null;
 }
 
 /** Shape of a network, without its numbers. */
@@ -64,6 +71,12 @@ export interface NetworkSpec {
   readonly linearBeforeReset?: boolean;
   /** ONNX `clip`: pre-activations are clipped to [-clip, clip] before each activation. */
   readonly clip?: number | null;
+  /**
+   * LSTM only: PyTorch's proj_size P (0 < P < H): h_t = W_hr (o_t * tanh(c_t)) is P wide (so is h0,
+   * h_n, each direction's part of y and of the next layer's input); c stays H wide.
+   * null, undefined or 0: no projection.
+   */
+  readonly projSize?: number | null;
 }
 
 /** A network with its parameters. `layers[k][d]` pairs with `spec.directions[d]`. */
@@ -73,7 +86,7 @@ export interface Network extends NetworkSpec {
 
 /** Initial states, one row per layer and direction: l0 dir0, l0 dir1, l1 dir0, ... (PyTorch's order). */
 export interface InitialState {
-  /** (L*dirs, H) */
+  /** (L*dirs, Hout) */
   readonly h0?: readonly ArrayLike<number>[] | null;
   /** (L*dirs, H), LSTM only. */
   readonly c0?: readonly ArrayLike<number>[] | null;
@@ -87,7 +100,7 @@ export interface StepRecord {
   readonly pre: Float64Array;
   /** (H) cell state after the step; LSTM only. */
   readonly c: Float64Array | null;
-  /** (H) hidden state after the step. */
+  /** (Hout) hidden state after the step: P values for a projected LSTM. */
   readonly h: Float64Array;
 }
 
@@ -95,6 +108,6 @@ export interface StepRecord {
 export interface NetworkStep {
   /** [L][dirs], pairing with `spec.directions`. */
   readonly layers: readonly (readonly StepRecord[])[];
-  /** (H*dirs) the last layer's output at this step: its directions' h concatenated (PyTorch output[t]). */
+  /** (Hout*dirs) the last layer's output at this step: its directions' h concatenated (PyTorch output[t]). */
   readonly y: Float64Array;
 }

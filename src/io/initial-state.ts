@@ -2,8 +2,10 @@
  * --initial-state FILE.json: `{"h0": [[...], ...], "c0": [[...], ...]}`, one row of H numbers per
  * layer and direction in PyTorch's order (l0 fwd, l0 rev, l1 fwd, ...), so (L*dirs, H). PyTorch's
  * own (L*dirs, 1, H) with a batch of one is accepted too, e.g. json.dump({"h0": h0.tolist()}).
- * Either key may be left out (zeros); c0 is for LSTM only.
+ * Either key may be left out (zeros); c0 is for LSTM only. A projected LSTM (proj_size P) has h0
+ * rows of P numbers and c0 rows of H, as PyTorch's.
  */
+import { outputSize } from '../engine/shapes.js';
 import type { InitialState, NetworkSpec } from '../engine/types.js';
 import { InputError, visible } from './errors.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './input.js';
@@ -26,9 +28,10 @@ export function parseInitialState(text: string, source: string, spec: NetworkSpe
     fail(`c0 is only for LSTM, this network is ${spec.kind === 'gru' ? 'a GRU' : 'an RNN'}`, ['c0'], 'c0');
   }
   const rows = spec.numLayers * spec.directions.length;
-  const H = spec.hiddenSize;
   const read = (key: 'h0' | 'c0'): Float64Array[] | null => {
     if (!Object.hasOwn(obj, key)) return null;
+    const H = key === 'h0' ? outputSize(spec) : spec.hiddenSize;
+    const what = key === 'h0' && H !== spec.hiddenSize ? 'the proj_size' : 'the hidden size';
     const v = obj[key];
     if (!Array.isArray(v)) return fail(`expected ${rows} rows of ${H} numbers, got ${kindOf(v)}`, [key], key);
     if (v.length !== rows) {
@@ -44,7 +47,7 @@ export function parseInitialState(text: string, source: string, spec: NetworkSpe
       }
       const name = `${key}[${r}]`;
       if (!Array.isArray(items)) return fail(`expected ${H} numbers, got ${kindOf(items)}`, path, name);
-      if (items.length !== H) return fail(`expected ${H} numbers (the hidden size), got ${items.length}`, path, name);
+      if (items.length !== H) return fail(`expected ${H} numbers (${what}), got ${items.length}`, path, name);
       const out = new Float64Array(H);
       items.forEach((x: unknown, i) => {
         if (typeof x !== 'number') fail(`expected a number, got ${kindOf(x)}`, [...path, i], `${name}[${i}]`);

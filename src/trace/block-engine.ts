@@ -11,9 +11,10 @@
  * product) and the recurrence one step after another, so 1 step per run or 1,000 give the same bits.
  *
  * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
- * `stateStride` values per view.
+ * `stateStride` values per view. A projected LSTM (proj_size P) keeps h in the first P of its H
+ * slots (the rest stay 0) and runs on the reference engine only: the kernels have no projection.
  */
-import { allocStepRecord, flopsPerStep, runDirection, GATE_NAMES, gateCount, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
+import { allocNetworkStep as allocReferenceStep, flopsPerStep, outputSize, projSizeOf, runDirection, GATE_NAMES, gateCount, STATE_NAMES, type InitialState, type Network, type NetworkStep } from '../engine/index.js';
 import { fastAvailable } from '../engine/fast/index.js';
 import { allocNetworkStep, chunkSteps, FastRunner } from '../engine/fast/sequence.js';
 import type { RangeSet } from './step-rows.js';
@@ -117,13 +118,14 @@ function stride(net: Network): number {
 /** The initial state rows as a saved state (unchecked here: the engines check shapes on creation). */
 function fillInitial(net: Network, init: InitialState | undefined, out: StateArray): StateArray {
   const H = net.hiddenSize;
+  const Hout = outputSize(net);
   const s = stride(net);
   const views = net.numLayers * net.directions.length;
   for (let v = 0; v < views; v++) {
     const h0 = init?.h0?.[v];
     const c0 = init?.c0?.[v];
     for (let u = 0; u < H; u++) {
-      out[v * s + u] = h0 != null ? h0[u]! : 0;
+      out[v * s + u] = h0 != null && u < Hout ? h0[u]! : 0;
       if (net.kind === 'lstm') out[v * s + H + u] = c0 != null ? c0[u]! : 0;
     }
   }
@@ -239,17 +241,15 @@ class ReferenceBlockEngine implements BlockEngine {
     readonly capacity: number,
   ) {
     const H = network.hiddenSize;
+    const Hout = outputSize(network);
     const views = network.numLayers * network.directions.length;
     this.stateStride = stride(network);
     this.x = new Float64Array(capacity * network.inputSize);
-    this.steps = Array.from({ length: capacity }, () => ({
-      layers: Array.from({ length: network.numLayers }, () => network.directions.map(() => allocStepRecord(network.kind, H))),
-      y: new Float64Array(H * network.directions.length),
-    }));
-    this.h = Array.from({ length: views }, () => new Float64Array(H));
+    this.steps = Array.from({ length: capacity }, () => allocReferenceStep(network));
+    this.h = Array.from({ length: views }, () => new Float64Array(Hout));
     this.c = Array.from({ length: views }, () => (network.kind === 'lstm' ? new Float64Array(H) : null));
     this.scratch = new Float64Array(3 * H);
-    this.layerIn = new Float64Array(H * network.directions.length);
+    this.layerIn = new Float64Array(Hout * network.directions.length);
     const s = this.initialState();
     for (let v = 0; v < views; v++) this.setView(v, s);
   }
@@ -265,7 +265,8 @@ class ReferenceBlockEngine implements BlockEngine {
   setView(v: number, state: StateArray): void {
     const H = this.network.hiddenSize;
     const at = v * this.stateStride;
-    for (let u = 0; u < H; u++) this.h[v]![u] = state[at + u]!;
+    const h = this.h[v]!;
+    for (let u = 0; u < h.length; u++) h[u] = state[at + u]!;
     const c = this.c[v];
     if (c != null) for (let u = 0; u < H; u++) c[u] = state[at + H + u]!;
   }
@@ -273,7 +274,8 @@ class ReferenceBlockEngine implements BlockEngine {
   getView(v: number, state: StateArray): void {
     const H = this.network.hiddenSize;
     const at = v * this.stateStride;
-    for (let u = 0; u < H; u++) state[at + u] = this.h[v]![u]!;
+    const h = this.h[v]!;
+    for (let u = 0; u < h.length; u++) state[at + u] = h[u]!;
     const c = this.c[v];
     if (c != null) for (let u = 0; u < H; u++) state[at + H + u] = c[u]!;
   }
@@ -309,7 +311,7 @@ class ReferenceBlockEngine implements BlockEngine {
       for (let s = 0; s < names.length; s++) {
         const name = names[s]!;
         const src = name === 'h' ? rec.h : name === 'c' ? rec.c! : rec.gates;
-        widenStrided(ranges, ranges.slot(v, s), src, name === 'h' || name === 'c' ? 0 : gates.indexOf(name) * H, 0, 1, H);
+        widenStrided(ranges, ranges.slot(v, s), src, name === 'h' || name === 'c' ? 0 : gates.indexOf(name) * H, 0, 1, name === 'h' ? rec.h.length : H);
       }
       widenStrided(ranges, ranges.slot(v, names.length), rec.pre, 0, 0, 1, rec.pre.length);
     }
@@ -318,8 +320,8 @@ class ReferenceBlockEngine implements BlockEngine {
   step(i: number): NetworkStep {
     const s = this.steps[i]!;
     const last = s.layers[this.network.numLayers - 1]!;
-    const H = this.network.hiddenSize;
-    for (let d = 0; d < last.length; d++) s.y.set(last[d]!.h, d * H);
+    const Hout = outputSize(this.network);
+    for (let d = 0; d < last.length; d++) s.y.set(last[d]!.h, d * Hout);
     return s;
   }
 
@@ -328,9 +330,12 @@ class ReferenceBlockEngine implements BlockEngine {
   }
 }
 
-/** The engine that runs when `prefer` is asked for: the fast one only where WebAssembly SIMD runs. */
-export function engineKindFor(prefer: EngineKind): EngineKind {
-  return prefer === 'fast' && fastAvailable() ? 'fast' : 'reference';
+/**
+ * The engine that runs when `prefer` is asked for: the fast one only where WebAssembly SIMD runs,
+ * and never for a projected LSTM (the kernels have no W_hr).
+ */
+export function engineKindFor(prefer: EngineKind, net?: Network): EngineKind {
+  return prefer === 'fast' && fastAvailable() && (net === undefined || projSizeOf(net) === 0) ? 'fast' : 'reference';
 }
 
 /**
@@ -341,7 +346,7 @@ export function engineKindFor(prefer: EngineKind): EngineKind {
 export function createBlockEngine(net: Network, init: InitialState | undefined, blockSteps: number, prefer: EngineKind = 'fast'): BlockEngine {
   const forwardOnly = net.directions.every((d) => d === 'forward');
   const capacity = forwardOnly ? runCapacity(net, blockSteps) : blockSteps;
-  if (engineKindFor(prefer) === 'fast') return new FastBlockEngine(net, init, capacity);
+  if (engineKindFor(prefer, net) === 'fast') return new FastBlockEngine(net, init, capacity);
   return new ReferenceBlockEngine(net, init, capacity);
 }
 

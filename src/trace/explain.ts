@@ -6,7 +6,7 @@
  * recomputed here from the weights and the stored (float32) input and previous state, so the parts
  * add up to the stored value to about 1e-6.
  */
-import { GATE_NAMES, clipValue, type CellKind, type DirectionParams } from '../engine/index.js';
+import { GATE_NAMES, clipValue, outputSize, projSizeOf, type CellKind, type DirectionParams } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** One input's share of a gate's pre-activation: W_ih[row, j] * x_j. */
@@ -53,8 +53,12 @@ export interface Explanation {
   readonly unit: number;
   /** Gate terms in the engine's gate order. */
   readonly gates: readonly GateTerms[];
+  /** h_prev of this unit; NaN for a projected LSTM (h_prev has P values, not one per unit). */
   readonly hPrev: number;
+  /** h of this unit; for a projected LSTM o·tanh(c) of this unit, before the projection W_hr. */
   readonly h: number;
+  /** PyTorch's proj_size P: h = W_hr (o·tanh(c)) mixes the units; 0 without a projection. */
+  readonly projSize: number;
   /** LSTM only. */
   readonly cPrev: number | null;
   readonly c: number | null;
@@ -103,6 +107,9 @@ function topContributions(p: DirectionParams, row: number, x: Float64Array, name
 export function explainUnit(store: TraceStore, layer: number, dir: number, t: number, unit: number, topN = 3): Explanation {
   const net = store.network;
   const H = net.hiddenSize;
+  // The width of h_prev (P for a projected LSTM): the recurrent weights have that many columns.
+  const Hh = outputSize(net);
+  const projSize = projSizeOf(net);
   if (!Number.isInteger(unit) || unit < 0 || unit >= H) throw new RangeError(`unit ${unit} is outside 0..${H - 1}`);
   const p = net.layers[layer]?.[dir];
   if (p === undefined) throw new RangeError(`no layer ${layer} direction ${dir}`);
@@ -114,8 +121,8 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   const inputNames = store.layerInputNames(layer);
   const hPrevAll = store.previous('h', layer, dir, t);
   const cPrevAll = kind === 'lstm' ? store.previous('c', layer, dir, t) : null;
-  const h = store.value('h', layer, dir, t, unit);
   const c = kind === 'lstm' ? store.value('c', layer, dir, t, unit) : null;
+  const h = projSize > 0 ? store.value('o', layer, dir, t, unit) * Math.tanh(c!) : store.value('h', layer, dir, t, unit);
   const lbr = net.linearBeforeReset ?? true;
   const bias = (row: number): number => (p.bIh?.[row] ?? 0) + (p.bHh?.[row] ?? 0);
   let hn: number | null = null;
@@ -123,7 +130,7 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   const gates: GateTerms[] = names.map((g, gi) => {
     const row = gi * H + unit;
     const input = dot(p.wIh, row, p.inputSize, x);
-    let recurrent = dot(p.wHh, row, H, hPrevAll);
+    let recurrent = dot(p.wHh, row, Hh, hPrevAll);
     let b = bias(row);
     let peephole = 0;
     if (kind === 'gru' && g === 'n') {
@@ -166,9 +173,9 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   // Who drives the recurrent part: each unit j of h_prev, summed over this unit's gate rows.
   const rAll = kind === 'gru' ? store.state('r', layer, dir, t) : null;
   const drivers: Driver[] = [];
-  for (let j = 0; j < H; j++) {
+  for (let j = 0; j < Hh; j++) {
     const terms = names.map((g, gi) => {
-      const w = p.wHh[(gi * H + unit) * H + j]! * hPrevAll[j]!;
+      const w = p.wHh[(gi * H + unit) * Hh + j]! * hPrevAll[j]!;
       if (g !== 'n' || rAll === null) return w;
       return lbr ? rAll[unit]! * w : rAll[j]! * w;
     });
@@ -184,8 +191,9 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
     unit,
     gates,
     drivers: drivers.slice(0, topN),
-    hPrev: hPrevAll[unit]!,
+    hPrev: projSize > 0 ? NaN : hPrevAll[unit]!,
     h,
+    projSize,
     cPrev: cPrevAll === null ? null : cPrevAll[unit]!,
     c,
     hn,

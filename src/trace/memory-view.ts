@@ -15,7 +15,7 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { flopsPerStep, memorySquares, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { flopsPerStep, memorySquares, outputSize, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
@@ -144,7 +144,7 @@ export class MemoryTracker {
     if (this.failure !== null && this.failure.cursor === cursor) return { status: 'failed', message: this.failure.message };
     const job = this.job;
     if (job !== null && job.cursor === cursor) {
-      return { status: 'computing', passes: job.next, of: this.store.network.hiddenSize, steps: job.xs.length, limited: job.limited };
+      return { status: 'computing', passes: job.next, of: outputSize(this.store.network), steps: job.xs.length, limited: job.limited };
     }
     return { status: 'idle' };
   }
@@ -171,7 +171,7 @@ export class MemoryTracker {
     if (this.job === null || this.job.cursor !== cursor) {
       if (!this.begin(cursor)) return this.state(cursor);
     }
-    if (this.job !== null) this.job.block = this.store.network.hiddenSize;
+    if (this.job !== null) this.job.block = outputSize(this.store.network);
     while (this.job !== null && this.job.cursor === cursor) this.pass(this.job);
     return this.state(cursor);
   }
@@ -235,7 +235,7 @@ export class MemoryTracker {
           h0.push(store.previous('h', k, d, start));
           if (net.kind === 'lstm') c0.push(store.previous('c', k, d, start));
         } else {
-          h0.push(store.init?.h0?.[view] ?? new Float64Array(H));
+          h0.push(store.init?.h0?.[view] ?? new Float64Array(outputSize(net)));
           if (net.kind === 'lstm') c0.push(store.init?.c0?.[view] ?? new Float64Array(H));
         }
       }
@@ -246,10 +246,12 @@ export class MemoryTracker {
   /** One block pass: the next `block` rows of the Jacobian of h at the cursor. */
   private pass(job: Job): void {
     const net = this.store.network;
-    const end = Math.min(net.hiddenSize, job.next + job.block);
+    // one row per unit of h (P of them for a projected LSTM)
+    const units = outputSize(net);
+    const end = Math.min(units, job.next + job.block);
     memorySquares(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
-    if (job.next >= net.hiddenSize) this.complete(job);
+    if (job.next >= units) this.complete(job);
   }
 
   private complete(job: Job): void {
@@ -270,7 +272,7 @@ export class MemoryTracker {
   private slice(notify: boolean): void {
     const job = this.job;
     if (job === null) return;
-    const H = this.store.network.hiddenSize;
+    const H = outputSize(this.store.network);
     const t0 = this.now();
     let last = t0;
     let now: number;

@@ -6,13 +6,13 @@
  *
  * Row layout: for each view v = layer * dirs + dir, the traced states of the cell (STATE_NAMES, H
  * each: LSTM i f g o c h, GRU r z n h, RNN h) then its pre-activations (G*H, engine gate order);
- * then the head's prediction (O).
+ * then the head's prediction (O). A projected LSTM's h (P values) fills the first P of its H slots.
  */
 import { GATE_NAMES, STATE_NAMES, gateCount, type Network, type NetworkStep } from '../engine/index.js';
 
 /** A linear read-out on the last layer's output y_t: pred = W y + b (same shape as the CLI's). */
 export interface TraceHead {
-  /** (O, H*dirs) */
+  /** (O, Hout*dirs): Hout the width of h (P for a projected LSTM, else H) */
   readonly weight: Float32Array;
   /** (O) */
   readonly bias: Float32Array | null;
@@ -158,8 +158,10 @@ export class StepRows {
       let off = base + v * this.blockWidth;
       for (let s = 0; s < S; s++) {
         const src = this.source(rec, s);
-        for (let u = 0; u < H; u++) out[off + u] = src[u]!;
-        if (ranges !== null) ranges.widen(ranges.slot(v, s), src, 0, H);
+        const n = src.length;
+        for (let u = 0; u < n; u++) out[off + u] = src[u]!;
+        for (let u = n; u < H; u++) out[off + u] = 0;
+        if (ranges !== null) ranges.widen(ranges.slot(v, s), src, 0, n);
         off += H;
       }
       const pre = rec.pre;

@@ -24,7 +24,7 @@
  * Every string that came from the input (source, feature names, labels) is made visible here,
  * before anything above can put it on a screen.
  */
-import { ShapeError, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
+import { ShapeError, stateWidth, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
 import { visible } from '../io/errors.js';
 import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
 import { SequencePass, type PassUpdate, type ReadRows } from './pass.js';
@@ -175,7 +175,7 @@ export class TraceStore {
     this.maxLabelLength = opts.maxLabelLength ?? 40;
     const prefer = opts.engine ?? 'fast';
     // The block size depends on the engine that will run; the reference engine is the fallback.
-    const kind = engineKindFor(prefer);
+    const kind = engineKindFor(prefer, network);
     this.blockSteps = Math.max(1, opts.chunkSteps ?? defaultBlockSteps(network, kind));
     const K = this.blockSteps;
     this.engine = createBlockEngine(network, opts.init, K, kind);
@@ -499,18 +499,27 @@ export class TraceStore {
     return s;
   }
 
-  private checkUnit(unit: number): void {
-    if (!Number.isInteger(unit) || unit < 0 || unit >= this.H) throw new RangeError(`unit ${unit} is outside 0..${this.H - 1}`);
+  private checkUnit(unit: number, name: string): void {
+    const n = this.width(name);
+    if (!Number.isInteger(unit) || unit < 0 || unit >= n) throw new RangeError(`unit ${unit} is outside 0..${n - 1}`);
   }
 
-  /** State `name` (a STATE_NAMES entry) of layer k, direction index d at step t: (H) values. */
+  /**
+   * Values of state `name` per direction: H, except h of a projected LSTM (proj_size P: P values).
+   * Unknown names answer H (stateIndex refuses them where it matters).
+   */
+  width(name: string): number {
+    return stateWidth(this.network, name);
+  }
+
+  /** State `name` (a STATE_NAMES entry) of layer k, direction index d at step t: width(name) values. */
   state(name: string, layer: number, dir: number, t: number): Float64Array {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
     this.checkStep(t);
     const { rows, base } = this.rowAt(t);
     const off = base + this.rows.offset(view, s);
-    return Float64Array.from(rows.subarray(off, off + this.H));
+    return Float64Array.from(rows.subarray(off, off + this.width(name)));
   }
 
   /** One unit's value without allocating (timeline and sparkline loops). */
@@ -518,19 +527,22 @@ export class TraceStore {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
     this.checkStep(t);
-    this.checkUnit(unit);
+    this.checkUnit(unit, name);
     const { rows, base } = this.rowAt(t);
     return rows[base + this.rows.offset(view, s) + unit]!;
   }
 
   /**
-   * Fills `out` (length n) with one unit's value at steps t0 .. t0+n-1 (steps not held are NaN):
+   * Fills `out` (length n) with one unit's value at steps t0 .. t0+n-1 (steps not held are NaN, and
+   * so are all of them for a unit past the P values of a projected LSTM's h):
    * the timeline's rows without an allocation per step.
    */
   series(name: string, layer: number, dir: number, unit: number, t0: number, out: Float64Array): Float64Array {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
-    this.checkUnit(unit);
+    this.checkUnit(unit, 'pre');
+    // A unit past a projected LSTM's h (P values of H) has no series: NaN, drawn blank.
+    if (unit >= this.width(name)) return out.fill(NaN);
     const K = this.blockSteps;
     const W = this.rows.width;
     const off = this.rows.offset(view, s) + unit;
@@ -607,7 +619,7 @@ export class TraceStore {
     // (pass.ts), as the engine holds it.
     const ck = this.checkpoints[Math.floor(t / this.blockSteps)]!;
     const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H);
-    return Float64Array.from(ck.subarray(at, at + this.H));
+    return Float64Array.from(ck.subarray(at, at + this.width(name)));
   }
 
   /** What layer k received at step t: x_t for layer 0, else the layer below's [forward h | reverse h]. */
@@ -615,8 +627,9 @@ export class TraceStore {
     this.checkView(layer, 0);
     if (layer === 0) return this.x(t);
     const dirs = this.network.directions.length;
-    const out = new Float64Array(this.H * dirs);
-    for (let d = 0; d < dirs; d++) out.set(this.state('h', layer - 1, d, t), d * this.H);
+    const Hout = this.width('h');
+    const out = new Float64Array(Hout * dirs);
+    for (let d = 0; d < dirs; d++) out.set(this.state('h', layer - 1, d, t), d * Hout);
     return out;
   }
 
@@ -626,7 +639,7 @@ export class TraceStore {
     const dirs = this.network.directions;
     const names: string[] = [];
     dirs.forEach((dir) => {
-      for (let u = 0; u < this.H; u++) names.push(`L${layer - 1}${dirs.length > 1 ? (dir === 'reverse' ? '←' : '→') : ''} h${u}`);
+      for (let u = 0; u < this.width('h'); u++) names.push(`L${layer - 1}${dirs.length > 1 ? (dir === 'reverse' ? '←' : '→') : ''} h${u}`);
     });
     return names;
   }

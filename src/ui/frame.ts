@@ -132,8 +132,9 @@ export function statusLine(f: FrameInput): string {
   const pieces: Piece[] = [{ alts: ['gatescope'], priority: 1, style: 'title' }, { alts: sourceAlts(store.source), priority: 6 }];
   const kind = cellLabel(net.kind);
   const dirs = net.directions.length > 1 ? 'bidirectional' : net.directions[0] === 'reverse' ? 'reverse' : '';
-  const longCell = [`${kind} ${net.inputSize}→${net.hiddenSize}`, net.numLayers > 1 ? `${net.numLayers} layers` : '', dirs].filter((x) => x !== '').join(', ');
-  const shortCell = `${kind} ${net.inputSize}→${net.hiddenSize}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs === 'bidirectional' ? ' bi' : dirs === 'reverse' ? ' rev' : ''}`;
+  const proj = net.projSize != null && net.projSize > 0 ? net.projSize : 0;
+  const longCell = [`${kind} ${net.inputSize}→${net.hiddenSize}${proj > 0 ? `, h projected to ${proj}` : ''}`, net.numLayers > 1 ? `${net.numLayers} layers` : '', dirs].filter((x) => x !== '').join(', ');
+  const shortCell = `${kind} ${net.inputSize}→${net.hiddenSize}${proj > 0 ? `→${proj}` : ''}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs === 'bidirectional' ? ' bi' : dirs === 'reverse' ? ' rev' : ''}`;
   const pair = f.pair != null && s.other !== null ? blocks(f) : null;
   if (pair === null) pieces.push({ alts: [longCell, shortCell], priority: 5 });
   else {
@@ -415,6 +416,11 @@ function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: 
     let line = '';
     for (let i = 0; i < group.length; i++) {
       const p = group[i]!;
+      if (u >= values[i]!.length) {
+        // a projected LSTM's h has P values, fewer than the H units of its gates
+        line += ` ${' '.repeat(L.panelWidth - 1)}`;
+        continue;
+      }
       const v = values[i]![u]!;
       const num = p.scale === 'unit' ? fmtUnit(v) : fmtSigned(v);
       const bar = p.scale === 'unit' ? seqBar(theme, v, 2 * L.half + 1) : divBar(theme, v, scales[i]!, L.half);

@@ -4,10 +4,11 @@
  */
 import { cellLabel, type Network } from '../engine/index.js';
 
-/** Cell and sizes, short: `LSTM 2→8`, `GRU 3→16 L2 bi`. */
+/** Cell and sizes, short: `LSTM 2→8`, `GRU 3→16 L2 bi`, `LSTM 3→6→3` (a projection to 3). */
 export function networkLabel(net: Network): string {
   const dirs = net.directions.length > 1 ? ' bi' : net.directions[0] === 'reverse' ? ' rev' : '';
-  return `${cellLabel(net.kind)} ${net.inputSize}→${net.hiddenSize}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs}`;
+  const proj = net.projSize != null && net.projSize > 0 ? `→${net.projSize}` : '';
+  return `${cellLabel(net.kind)} ${net.inputSize}→${net.hiddenSize}${proj}${net.numLayers > 1 ? ` L${net.numLayers}` : ''}${dirs}`;
 }
 
 /** Cell and sizes, then the name it goes by (a weights file), when there is one. */

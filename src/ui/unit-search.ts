@@ -78,6 +78,8 @@ export function summariseUnits(store: TraceStore, panels: readonly PanelSpec[], 
   const why: string[][] = Array.from({ length: H }, () => []);
   const n = steps.length;
   for (const p of panels) {
+    // H units, or P for h of a projected LSTM (its units past P have no h)
+    const W = store.width(p.name);
     const sum = new Float64Array(H);
     const sq = new Float64Array(H);
     const lo = new Float64Array(H).fill(Infinity);
@@ -87,7 +89,7 @@ export function summariseUnits(store: TraceStore, panels: readonly PanelSpec[], 
     const scale = p.scale === 'free' ? store.range(p.name, layer, dir).maxAbs || 1 : 1;
     for (const t of steps) {
       const v = store.state(p.name, layer, dir, t);
-      for (let u = 0; u < H; u++) {
+      for (let u = 0; u < W; u++) {
         const x = v[u]! / scale;
         sum[u]! += x;
         sq[u]! += x * x;
@@ -99,7 +101,7 @@ export function summariseUnits(store: TraceStore, panels: readonly PanelSpec[], 
       }
     }
     if (n === 0) continue;
-    for (let u = 0; u < H; u++) {
+    for (let u = 0; u < W; u++) {
       const mean = sum[u]! / n;
       variance[u] = Math.max(variance[u]!, Math.max(0, sq[u]! / n - mean * mean));
       const frac = (shut[u]! + open[u]!) / n;

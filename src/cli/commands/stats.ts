@@ -81,6 +81,7 @@ export function statsJson(stats: SequenceStats, model: Model, source: string, ru
     cell: stats.kind,
     inputSize: model.network.inputSize,
     hiddenSize: stats.hiddenSize,
+    ...(stats.projSize ? { projSize: stats.projSize } : {}),
     numLayers: stats.numLayers,
     directions: stats.directions,
     steps: stats.steps,
@@ -104,7 +105,7 @@ export function statsJson(stats: SequenceStats, model: Model, source: string, ru
     min: Array.from(g.min),
     max: Array.from(g.max),
     saturated: g.saturated === null ? null : Array.from(g.saturated),
-    flagged: Object.fromEntries(flaggedUnits(g, stats.hiddenSize, rule)),
+    flagged: Object.fromEntries(flaggedUnits(g, g.mean.length, rule)),
   }));
   return `${inertJson({ meta, stats: groups })}\n`;
 }
@@ -168,13 +169,13 @@ export function statsSummary(stats: SequenceStats, rule: FlagRule): string[] {
   const lines = [`flagged units: ${ruleText(rule)}`];
   let any = false;
   for (const g of stats.groups) {
-    const kinds = flaggedUnits(g, stats.hiddenSize, rule);
+    const kinds = flaggedUnits(g, g.mean.length, rule);
     if (kinds.size === 0) continue;
     any = true;
     const parts = [...kinds].map(([note, units]) => `${units.length} ${note} (${unitList(units)})`);
     lines.push(`  layer ${g.layer} ${g.direction} ${g.state}: ${parts.join('; ')}`);
   }
-  if (!any) lines.push(`  none of the ${stats.hiddenSize} units in any layer, direction or state`);
+  if (!any) lines.push(`  none of the ${stats.hiddenSize} units in any layer, direction or state${stats.projSize ? ` (h: ${stats.projSize}, the proj_size)` : ''}`);
   return lines;
 }
 
@@ -200,13 +201,14 @@ export function statsTable(stats: SequenceStats, model: Model, source: string, o
   const weights = model.weightsSource !== null ? `weights ${visible(model.weightsSource, 60)}` : `random weights, seed ${model.seed}`;
   const lines: string[] = [
     `${cellLabel(stats.kind)}: ${stats.numLayers} layer${stats.numLayers === 1 ? '' : 's'}, ${stats.directions.join('+')}, ` +
-      `H=${stats.hiddenSize}, D=${net.inputSize}; ${stats.steps} steps of ${visible(source, 60)}; ${weights}`,
+      `H=${stats.hiddenSize}${stats.projSize ? `, proj_size P=${stats.projSize} (h has P values)` : ''}, D=${net.inputSize}; ${stats.steps} steps of ${visible(source, 60)}; ${weights}`,
     ...statsSummary(stats, rule),
     'layers and units count from 0 (as run and its CSV write them); std is the population standard deviation; sat is the fraction of steps saturated',
   ];
-  const H = stats.hiddenSize;
   const pad = (s: string, w: number) => s.padStart(w);
   for (const g of stats.groups) {
+    // H units, or P for h of a projected LSTM
+    const H = g.mean.length;
     let saturated = 0;
     let dead = 0;
     for (let u = 0; u < H; u++) {

@@ -9,16 +9,20 @@
  *   c = f * c_prev + i * g
  *   h = o * tanh(c)
  *
+ * With a projection (PyTorch's proj_size P): h = W_hr (o * tanh(c)), P values; W_hh is (4H, P) and
+ * h_prev is P wide, while c keeps H.
+ *
  * With ONNX peepholes P = (p_i, p_f, p_o): a_i += p_i * c_prev, a_f += p_f * c_prev, a_o += p_o * c.
  * With ONNX clip, every pre-activation is clipped to [-clip, clip].
  */
 import { clipValue, sigmoid } from '../activations.js';
-import { fusedMatVec2 } from '../linalg.js';
+import { fusedMatVec2, matVecRows } from '../linalg.js';
 import type { DirectionParams, StepRecord } from '../types.js';
 
 /**
- * Writes out.pre (4H), out.gates (4H), out.c (H), out.h (H). Allocates nothing.
- *   x: (Din)  hPrev: (H)  cPrev: (H); out's buffers must not alias hPrev or cPrev.
+ * Writes out.pre (4H), out.gates (4H), out.c (H), out.h (Hout). Allocates nothing.
+ *   x: (Din)  hPrev: (Hout)  cPrev: (H); out's buffers must not alias hPrev or cPrev.
+ *   scratch: (H) work space for o * tanh(c), needed only with a projection (p.wHr).
  */
 export function lstmStep(
   p: DirectionParams,
@@ -27,13 +31,16 @@ export function lstmStep(
   hPrev: Float64Array,
   cPrev: Float64Array,
   out: StepRecord,
+  scratch?: Float64Array,
 ): void {
   const H = p.hiddenSize;
   const pre = out.pre;
   const gates = out.gates;
   const c = out.c!;
-  const h = out.h;
-  fusedMatVec2(pre, p.wIh, x, p.inputSize, p.wHh, hPrev, H, p.bIh, p.bHh, 0, 4 * H);
+  const wHr = p.wHr ?? null;
+  // Unprojected, o * tanh(c) is h itself; projected, it is m (H) and h = W_hr m.
+  const m = wHr === null ? out.h : scratch!;
+  fusedMatVec2(pre, p.wIh, x, p.inputSize, p.wHh, hPrev, out.h.length, p.bIh, p.bHh, 0, 4 * H);
   const P = p.peephole ?? null;
   for (let k = 0; k < H; k++) {
     let ai = pre[k]!;
@@ -65,6 +72,7 @@ export function lstmStep(
     gates[2 * H + k] = g;
     gates[3 * H + k] = o;
     c[k] = cNew;
-    h[k] = o * Math.tanh(cNew);
+    m[k] = o * Math.tanh(cNew);
   }
+  if (wHr !== null) matVecRows(out.h, 0, wHr, m, H, null, 0, out.h.length);
 }

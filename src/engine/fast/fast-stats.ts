@@ -12,7 +12,7 @@
 import { createStepper, runSequence, ShapeError, validateNetwork } from '../network.js';
 import { layerInputSize, STATE_NAMES } from '../shapes.js';
 import type { InitialState, Network } from '../types.js';
-import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
+import { fastCovers, instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
 import { chunkSteps, FastRunner } from './sequence.js';
 import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, StatsAccumulator, type SequenceStats } from './stats.js';
@@ -477,7 +477,7 @@ export function statsFromParts(net: Network, parts: readonly DirectionPart[]): S
 export function createStatsSession(net: Network, init?: InitialState): StatsSession {
   validateNetwork(net);
   checkInitialState(net, init);
-  if (!fastAvailable()) return referenceSession(net, init);
+  if (!fastCovers(net)) return referenceSession(net, init);
   const forward = net.directions.length === 1 && net.directions[0] === 'forward';
   return forward ? streamingSession(net, init) : wholeSession(net, init);
 }

@@ -1,5 +1,5 @@
 /** The fast engine: WebAssembly SIMD kernels with the reference engine's semantics. */
-export { fastAvailable, kernelVariant, type KernelVariant } from './kernels.js';
+export { fastAvailable, fastCovers, kernelVariant, type KernelVariant } from './kernels.js';
 export { runSequenceFast, createFastStepper, chunkSteps, type OnStep } from './sequence.js';
 export {
   createStatsSession,

@@ -14,6 +14,7 @@
  */
 import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.wasm.js';
 import { CapacityError } from '../network.js';
+import type { NetworkSpec } from '../types.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -182,6 +183,14 @@ function kernelModule(): { module: object; variant: KernelVariant } | null {
 /** True when WebAssembly with SIMD is available, so the fast engine can run. */
 export function fastAvailable(): boolean {
   return kernelModule() !== null;
+}
+
+/**
+ * True when the fast engine can run this network: WebAssembly SIMD is there and the network has
+ * nothing the kernels lack (a projected LSTM's W_hr runs on the reference engine).
+ */
+export function fastCovers(net: NetworkSpec): boolean {
+  return (net.projSize ?? 0) === 0 && fastAvailable();
 }
 
 /** The build the fast engine runs, chosen once per process at its first use; null without SIMD. */

@@ -84,6 +84,9 @@ export function allocPanels(arena: Arena, rows: number, nIn: number): Panels {
 
 /** Reserves the network's weights and states in `arena`. */
 export function planNetwork(net: Network, arena: Arena): NetLayout {
+  // The kernels have no projection: callers ask fastCovers first, and a projected LSTM that gets
+  // here anyway must fail loudly, not run with h read as H wide.
+  if ((net.projSize ?? 0) > 0) throw new ShapeError(`the fast engine has no LSTM projection (proj_size ${net.projSize}); use the reference engine`);
   const H = net.hiddenSize;
   const Hp = Math.ceil(H / 4) * 4;
   const G = gateCount(net.kind);

@@ -10,7 +10,7 @@
  */
 import { allocStepRecord, createStepper, runSequence, ShapeError, validateNetwork, type Stepper } from '../network.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
+import { fastCovers, instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
 import { LstmStepPlan, stepPlanFits } from './step-plan.js';
 
@@ -249,7 +249,7 @@ export function runSequenceFast(
   init?: InitialState,
   onStep?: OnStep,
 ): NetworkStep[] | void {
-  if (!fastAvailable()) {
+  if (!fastCovers(net)) {
     const steps = runSequence(net, xs, init);
     if (onStep === undefined) return steps;
     steps.forEach((s, t) => onStep(s, t));
@@ -284,7 +284,7 @@ export function runSequenceFast(
  * step of step-plan.ts; GRU and RNN run one-step stretches of the sequence runner.
  */
 export function createFastStepper(net: Network, init?: InitialState): Stepper {
-  if (!fastAvailable()) return createStepper(net, init);
+  if (!fastCovers(net)) return createStepper(net, init);
   validateNetwork(net);
   if (!forwardOnly(net)) {
     throw new ShapeError('a streaming stepper needs a forward-only network; use runSequence for reverse directions');

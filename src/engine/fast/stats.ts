@@ -13,7 +13,7 @@
  * StatsAccumulator is the reference: it reads NetworkSteps (float64). fast-stats.ts computes the
  * same numbers from the fast engine's float32 buffers with a SIMD kernel.
  */
-import { STATE_NAMES } from '../shapes.js';
+import { STATE_NAMES, stateWidth } from '../shapes.js';
 import type { CellKind, Direction, NetworkSpec, NetworkStep, StepRecord } from '../types.js';
 
 export type SaturationKind = 'sigmoid' | 'tanh' | null;
@@ -53,6 +53,8 @@ export interface SequenceStats {
   readonly steps: number;
   readonly kind: CellKind;
   readonly hiddenSize: number;
+  /** A projected LSTM's proj_size P (its h groups have P units); absent without a projection. */
+  readonly projSize?: number;
   readonly numLayers: number;
   readonly directions: readonly Direction[];
   /** Layer by layer, direction by direction, states in STATE_NAMES order. */
@@ -90,7 +92,8 @@ export function finishGroup(
   sums: GroupSums,
   n: number,
 ): StateStats {
-  const H = spec.hiddenSize;
+  // H values, or P for h of a projected LSTM
+  const H = stateWidth(spec, group.state);
   const saturation = saturationOf(spec.kind, group.state);
   const mean = new Float64Array(H);
   const std = new Float64Array(H);
@@ -140,8 +143,8 @@ export class StatsAccumulator {
   private readonly groups: RefGroup[];
 
   constructor(private readonly spec: NetworkSpec) {
-    const H = spec.hiddenSize;
     this.groups = statsGroups(spec).map((g) => {
+      const H = stateWidth(spec, g.state);
       const sat = saturationOf(spec.kind, g.state);
       const lim = sat === null ? { lo: -Infinity, hi: Infinity } : SATURATION_LIMITS[sat];
       return {
@@ -164,10 +167,11 @@ export class StatsAccumulator {
   }
 
   add(step: NetworkStep): void {
-    const H = this.spec.hiddenSize;
+    const H0 = this.spec.hiddenSize;
     const first = this.n === 0;
     for (const g of this.groups) {
-      const v = valuesOf(this.spec.kind, step.layers[g.layer]![g.dir]!, g.state, H);
+      const v = valuesOf(this.spec.kind, step.layers[g.layer]![g.dir]!, g.state, H0);
+      const H = g.k.length;
       if (first) for (let u = 0; u < H; u++) g.k[u] = v[u]!;
       for (let u = 0; u < H; u++) {
         const x = v[u]!;
@@ -188,6 +192,7 @@ export class StatsAccumulator {
       steps: this.n,
       kind: spec.kind,
       hiddenSize: spec.hiddenSize,
+      ...(spec.projSize ? { projSize: spec.projSize } : {}),
       numLayers: spec.numLayers,
       directions: spec.directions,
       groups: this.groups.map((g) => finishGroup(spec, g, g, this.n)),

@@ -11,6 +11,9 @@
  *   dx += W_ih^T da   dh_prev = W_hh^T da
  *
  * Clipped pre-activations (ONNX clip) pass no gradient where the clip was active.
+ *
+ * With a projection (proj_size P), h = W_hr m with m = o * tanh(c): the cell's dh above is
+ * dm = W_hr^T dh, dW_hr += dh m^T, and h_prev (so dh_prev) is P wide.
  */
 import type { DirectionParams, StepRecord } from '../types.js';
 import { addMatTVec, addOuter, addRange } from './kernels.js';
@@ -18,8 +21,9 @@ import { lstmLocal } from './local.js';
 import type { CellGradOut } from './types.js';
 
 /**
- *   x: (Din)  hPrev, cPrev: (H) the step's inputs   rec: the step's forward record
- *   dh: (H) dL/dh_t (everything that reaches h_t)   dcNext: (H) dL/dc_t from step t+1 only
+ *   x: (Din)  hPrev: (Hout)  cPrev: (H) the step's inputs   rec: the step's forward record
+ *   dh: (Hout) dL/dh_t (everything that reaches h_t)   dcNext: (H) dL/dc_t from step t+1 only
+ *   With a projection, out.scratch holds m and dm (2H) during the call.
  */
 export function lstmBackward(
   out: CellGradOut,
@@ -37,11 +41,23 @@ export function lstmBackward(
   const c = rec.c!;
   const da = out.da;
   const P = p.peephole ?? null;
-  lstmLocal(rec, P, clip, cPrev, H, 1, dh, dcNext, da, out.dcNode, out.dcPrev!);
+  const wHr = p.wHr ?? null;
+  const Hout = hPrev.length;
   const gr = out.grads;
+  let dCell = dh;
+  if (wHr !== null) {
+    const m = out.scratch.subarray(0, H);
+    const dm = out.scratch.subarray(H, 2 * H);
+    for (let k = 0; k < H; k++) m[k] = rec.gates[3 * H + k]! * Math.tanh(c[k]!);
+    dm.fill(0);
+    addMatTVec(dm, wHr, H, dh, 0, 0, Hout);
+    if (gr !== null && gr.wHr != null) addOuter(gr.wHr, H, dh, 0, m, 0, Hout);
+    dCell = dm;
+  }
+  lstmLocal(rec, P, clip, cPrev, H, 1, dCell, dcNext, da, out.dcNode, out.dcPrev!);
   if (gr !== null) {
     addOuter(gr.wIh, p.inputSize, da, 0, x, 0, G4);
-    addOuter(gr.wHh, H, da, 0, hPrev, 0, G4);
+    addOuter(gr.wHh, Hout, da, 0, hPrev, 0, G4);
     if (gr.bIh !== null) addRange(gr.bIh, da, 0, 0, G4);
     if (gr.bHh !== null) addRange(gr.bHh, da, 0, 0, G4);
     if (gr.peephole !== null && P !== null) {
@@ -55,5 +71,5 @@ export function lstmBackward(
   }
   if (out.dx !== null) addMatTVec(out.dx, p.wIh, p.inputSize, da, 0, 0, G4);
   out.dhPrev.fill(0);
-  addMatTVec(out.dhPrev, p.wHh, H, da, 0, 0, G4);
+  addMatTVec(out.dhPrev, p.wHh, Hout, da, 0, 0, G4);
 }

@@ -8,7 +8,7 @@
  * [forward h | reverse h] of layer k-1, so its input gradient is split back onto both directions
  * below and added to whatever they already receive.
  */
-import { gateCount, layerInputSize } from '../shapes.js';
+import { gateCount, layerInputSize, outputSize, projSizeOf } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { initialRow, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
@@ -20,13 +20,15 @@ import type { CellGradOut, DirectionGrads } from './types.js';
 export function allocParamGrads(net: Network): DirectionGrads[][] {
   const G = gateCount(net.kind);
   const H = net.hiddenSize;
+  const P = projSizeOf(net);
   return net.layers.map((dirs, k) =>
     dirs.map((p) => ({
       wIh: new Float64Array(G * H * layerInputSize(net, k)),
-      wHh: new Float64Array(G * H * H),
+      wHh: new Float64Array(G * H * outputSize(net)),
       bIh: net.bias ? new Float64Array(G * H) : null,
       bHh: net.bias ? new Float64Array(G * H) : null,
       peephole: p.peephole != null ? new Float64Array(3 * H) : null,
+      ...(P > 0 ? { wHr: new Float64Array(P * H) } : {}),
     })),
   );
 }
@@ -40,14 +42,15 @@ export function zeroParamGrads(grads: readonly (readonly DirectionGrads[])[]): v
       g.bIh?.fill(0);
       g.bHh?.fill(0);
       g.peephole?.fill(0);
+      g.wHr?.fill(0);
     }
   }
 }
 
 export interface BackwardOptions {
-  /** (T, H*dirs) dL/dy_t for the last layer's output; a missing or null row is zero. */
+  /** (T, Hout*dirs) dL/dy_t for the last layer's output (Hout: P for a projected LSTM, else H); a missing or null row is zero. */
   readonly dy?: readonly (ArrayLike<number> | null | undefined)[] | null;
-  /** (L*dirs, H) dL/dh_n, PyTorch's row order (as finalStates returns h_n). */
+  /** (L*dirs, Hout) dL/dh_n, PyTorch's row order (as finalStates returns h_n). */
   readonly dhN?: readonly (ArrayLike<number> | null | undefined)[] | null;
   /** (L*dirs, H) dL/dc_n, LSTM only. */
   readonly dcN?: readonly (ArrayLike<number> | null | undefined)[] | null;
@@ -65,12 +68,12 @@ export interface NetworkGrads {
   readonly params: DirectionGrads[][] | null;
   /** (T, D) dL/dx_t */
   readonly dx: Float64Array[];
-  /** (L*dirs, H) dL/dh0 in PyTorch's row order. */
+  /** (L*dirs, Hout) dL/dh0 in PyTorch's row order. */
   readonly dh0: Float64Array[];
   /** (L*dirs, H) dL/dc0, LSTM only. */
   readonly dc0: Float64Array[] | null;
   /**
-   * [t][L][dirs] (H): dL/dh_t of each layer and direction, h_t as a node of the graph (it feeds
+   * [t][L][dirs] (Hout): dL/dh_t of each layer and direction, h_t as a node of the graph (it feeds
    * the next step and the layer above). Only with `stateGrads`.
    */
   readonly dh: Float64Array[][][] | null;
@@ -123,6 +126,8 @@ export function* backwardSequenceSteps(
   const T = xs.length;
   const L = net.numLayers;
   const H = net.hiddenSize;
+  // the width of h: P for a projected LSTM
+  const Hh = outputSize(net);
   const G = gateCount(net.kind);
   const dirs = net.directions.length;
   const isLstm = net.kind === 'lstm';
@@ -137,7 +142,7 @@ export function* backwardSequenceSteps(
   const dc0: Float64Array[] | null = isLstm ? [] : null;
   const record = opts.stateGrads === true;
   const dhRec = record
-    ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(H))))
+    ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(Hh))))
     : null;
   const dcRec =
     record && isLstm
@@ -146,25 +151,25 @@ export function* backwardSequenceSteps(
 
   // dOut[t]: (H*dirs) gradient reaching layer k's output at t; starts as dy for the top layer.
   let dOut = Array.from({ length: T }, (_, t) => {
-    const v = new Float64Array(H * dirs);
-    const row = rowOf(opts.dy, t, T, H * dirs, 'dy');
+    const v = new Float64Array(Hh * dirs);
+    const row = rowOf(opts.dy, t, T, Hh * dirs, 'dy');
     if (row !== null) for (let j = 0; j < row.length; j++) v[j] = row[j]!;
     return v;
   });
 
   const out: CellGradOut = {
     dx: null,
-    dhPrev: new Float64Array(H),
+    dhPrev: new Float64Array(Hh),
     dcPrev: isLstm ? new Float64Array(H) : null,
     dcNode: isLstm ? new Float64Array(H) : null,
     grads: null,
     da: new Float64Array(G * H),
     scratch: new Float64Array(2 * G * H),
   };
-  const dhTot = new Float64Array(H);
-  const carryH = new Float64Array(H);
+  const dhTot = new Float64Array(Hh);
+  const carryH = new Float64Array(Hh);
   const carryC = new Float64Array(H);
-  const layerInput = new Float64Array(H * dirs);
+  const layerInput = new Float64Array(Hh * dirs);
 
   for (let k = L - 1; k >= 0; k--) {
     const din = layerInputSize(net, k);
@@ -178,8 +183,8 @@ export function* backwardSequenceSteps(
       const c0 = isLstm ? initialRow(net, init, 'c0', k, d) : null;
       carryH.fill(0);
       carryC.fill(0);
-      const dhNRow = rowOf(opts.dhN, row, L * dirs, H, 'dhN');
-      if (dhNRow !== null) for (let j = 0; j < H; j++) carryH[j] = dhNRow[j]!;
+      const dhNRow = rowOf(opts.dhN, row, L * dirs, Hh, 'dhN');
+      if (dhNRow !== null) for (let j = 0; j < Hh; j++) carryH[j] = dhNRow[j]!;
       const dcNRow = isLstm ? rowOf(opts.dcN, row, L * dirs, H, 'dcN') : null;
       if (dcNRow !== null) for (let j = 0; j < H; j++) carryC[j] = dcNRow[j]!;
       for (let n = 0; n < T; n++) {
@@ -194,11 +199,11 @@ export function* backwardSequenceSteps(
           input = xs[t]!;
         } else {
           const below = steps[t]!.layers[k - 1]!;
-          for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * H);
+          for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * Hh);
           input = layerInput;
         }
         const g = dOut[t]!;
-        for (let j = 0; j < H; j++) dhTot[j] = g[d * H + j]! + carryH[j]!;
+        for (let j = 0; j < Hh; j++) dhTot[j] = g[d * Hh + j]! + carryH[j]!;
         out.dx = dBelow[t]!;
         switch (net.kind) {
           case 'lstm':

@@ -7,7 +7,7 @@
 export interface DirectionGrads {
   /** (G*H, Din) */
   readonly wIh: Float64Array;
-  /** (G*H, H) */
+  /** (G*H, Hout) */
   readonly wHh: Float64Array;
   /** (G*H), or null when the network has no bias. */
   readonly bIh: Float64Array | null;
@@ -15,6 +15,8 @@ export interface DirectionGrads {
   readonly bHh: Float64Array | null;
   /** (3H) LSTM peepholes (i, f, o), or null when the direction has none. */
   readonly peephole: Float64Array | null;
+  /** (P, H) a projected LSTM's W_hr; absent or null without a projection. */
+  readonly wHr?: Float64Array | null;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface DirectionGrads {
 export interface CellGradOut {
   /** (Din) dL/dx_t, accumulated (+=) because both directions of a layer feed the same input; null skips it. */
   dx: Float64Array | null;
-  /** (H) dL/dh_{t-1} through this step, overwritten. */
+  /** (Hout) dL/dh_{t-1} through this step, overwritten. */
   readonly dhPrev: Float64Array;
   /** (H) LSTM: dL/dc_{t-1} through this step, overwritten; null for other cells. */
   readonly dcPrev: Float64Array | null;

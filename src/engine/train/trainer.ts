@@ -198,6 +198,10 @@ function initialModel(D: number, opts: TrainerOptions, seed: number): TrainedMod
     if (m.network.clip != null || m.network.layers.some((dirs) => dirs.some((p) => p.peephole != null))) {
       throw new TrainConfigError('the initial network has ONNX peepholes or clip, which PyTorch-named training cannot export', 'initial');
     }
+    if ((m.network.projSize ?? 0) > 0) {
+      // The optimizer and the exported state_dict know W_ih, W_hh and the biases; W_hr would stay untrained.
+      throw new TrainConfigError(`the initial network is a projected LSTM (proj_size ${m.network.projSize}), which training does not support yet: W_hr would not be trained`, 'initial');
+    }
     if (m.head.outSize !== opts.outputSize || m.head.inSize !== m.network.hiddenSize * m.network.directions.length) {
       throw new TrainConfigError(`the initial head is [${m.head.outSize}, ${m.head.inSize}], expected [${opts.outputSize}, ${m.network.hiddenSize * m.network.directions.length}]`, 'initial');
     }

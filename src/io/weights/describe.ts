@@ -23,6 +23,8 @@ export interface WeightsDescription {
   readonly clip: number | null;
   /** Whether any direction has LSTM peepholes. */
   readonly peepholes: boolean;
+  /** LSTM proj_size (h has this many values), or null without a projection. */
+  readonly projSize: number | null;
   /** PyTorch module prefix ('' when none). */
   readonly prefix: string;
   /** Which tensors are the recurrent module, and why (PyTorch names; ONNX and Keras list `modules`). */
@@ -101,7 +103,7 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
   let peepholes = false;
   for (const dirs of net.layers) {
     for (const p of dirs) {
-      parameterCount += p.wIh.length + p.wHh.length + (p.bIh?.length ?? 0) + (p.bHh?.length ?? 0) + (p.peephole?.length ?? 0);
+      parameterCount += p.wIh.length + p.wHh.length + (p.bIh?.length ?? 0) + (p.bHh?.length ?? 0) + (p.peephole?.length ?? 0) + (p.wHr?.length ?? 0);
       if (p.peephole != null) peepholes = true;
     }
   }
@@ -117,6 +119,7 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
     linearBeforeReset: net.kind === 'gru' ? (net.linearBeforeReset ?? true) : null,
     clip: net.clip ?? null,
     peepholes,
+    projSize: net.projSize != null && net.projSize > 0 ? net.projSize : null,
     prefix: file.prefix,
     recurrent:
       file.layout !== 'pytorch'
@@ -190,6 +193,7 @@ export function formatWeightsDescription(d: WeightsDescription): string {
   ];
   if (d.linearBeforeReset !== null) parts.push(`linear_before_reset ${d.linearBeforeReset ? 1 : 0}`);
   if (d.peepholes) parts.push('peepholes');
+  if (d.projSize !== null) parts.push(`proj_size ${d.projSize} (h has ${d.projSize} values)`);
   if (d.clip !== null) parts.push(`clip ${d.clip}`);
   row('network', parts.join(', '));
   if (d.recurrent !== null) row('recurrent', d.recurrent);

@@ -395,6 +395,12 @@ function fromTensors(
     };
   }
   const p = networkFromStateDict(tensors, opts);
+  if (p.cellModule === true) {
+    const label = p.network.kind === 'lstm' ? 'nn.LSTMCell' : p.network.kind === 'gru' ? 'nn.GRUCell' : 'nn.RNNCell';
+    notes.push(
+      `${visible(p.prefix)}weight_ih, ${visible(p.prefix)}weight_hh: a cell module (${label}), run over the sequence as the one-layer ${cellLabel(p.network.kind)} it equals (a loop of cell(x_t, state) from a zero state)`,
+    );
+  }
   return {
     format: container === 'keras-json' ? 'pytorch-json' : container,
     layout: 'pytorch',

@@ -18,7 +18,7 @@
  *
  * Everything here is pure: tensors in, the chosen parts and why (for stderr and `inspect`) out.
  */
-import { cellLabel, type Network } from '../../engine/index.js';
+import { cellLabel, outputSize, type Network } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
 import type { InputRecord } from '../input.js';
 import { shapeText, type Tensor } from './tensor.js';
@@ -77,9 +77,9 @@ export interface ModelParts {
   readonly ambiguity: { readonly message: string; readonly hint: string } | null;
 }
 
-/** The last layer's output width Y (what a head reads): H * directions. */
+/** The last layer's output width Y (what a head reads): Hout * directions (Hout = P for a projected LSTM). */
 export function outputWidth(net: Network): number {
-  return net.hiddenSize * net.directions.length;
+  return outputSize(net) * net.directions.length;
 }
 
 interface Linear {

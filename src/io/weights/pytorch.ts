@@ -5,6 +5,11 @@
  *   {prefix}weight_hh_l{k}[_reverse]  (G*H, H)
  *   {prefix}bias_ih_l{k}[_reverse]    (G*H)        all four biases present, or none
  *   {prefix}bias_hh_l{k}[_reverse]    (G*H)
+ *   {prefix}weight_hr_l{k}[_reverse]  (P, H)       LSTM proj_size P only: then weight_hh is (4H, P)
+ *                                                  and Din = P*dirs for k > 0
+ *
+ * A cell module (nn.LSTMCell, nn.GRUCell, nn.RNNCell, run in a loop by the user's code) has the
+ * same four tensors without the `_l{k}` suffix; it reads as the one-layer network it equals.
  *
  * The cell kind comes from G = rows(weight_hh_l0) / H: 4 LSTM, 3 GRU, 1 RNN (tanh unless the
  * caller says relu, since the weights cannot tell). Everything else in the file (a linear head,
@@ -14,7 +19,9 @@ import { cellLabel, expectedShapes, gateCount, type CellKind, type Direction, ty
 import { InputError } from '../errors.js';
 import { shapeText, type Tensor } from './tensor.js';
 
-const RECURRENT = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$/;
+const RECURRENT = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/;
+/** A cell module's tensors: `cell.weight_ih`, no layer suffix. */
+const CELL = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)$/;
 
 export interface StateDictOptions {
   /** File name for messages. */
@@ -33,16 +40,35 @@ export interface LoadedWeights {
   readonly extra: ReadonlyMap<string, Tensor>;
   /** Names of the tensors the network did not use. */
   readonly ignored: readonly string[];
+  /** True when the weights came from a cell module (nn.LSTMCell, ...: `weight_ih` without `_l0`). */
+  readonly cellModule?: boolean;
 }
 
 /** Recurrent module prefixes present in a set of names, in first-seen order. */
 export function recurrentPrefixes(names: Iterable<string>): string[] {
+  const all = [...names];
   const found: string[] = [];
-  for (const name of names) {
+  for (const name of all) {
     const m = RECURRENT.exec(name);
     if (m && m[3] === '0' && m[2] === 'weight_ih' && m[4] === undefined && !found.includes(m[1]!)) found.push(m[1]!);
   }
+  // Cell modules: `weight_ih` beside a `weight_hh` of the same module.
+  const set = new Set(all);
+  for (const name of all) {
+    const m = CELL.exec(name);
+    if (m && m[2] === 'weight_ih' && set.has(`${m[1]}weight_hh`) && !found.includes(m[1]!)) found.push(m[1]!);
+  }
   return found;
+}
+
+/** The tensors of a cell module under prefix, renamed to the one-layer names they equal. */
+function cellTensors(tensors: ReadonlyMap<string, Tensor>, prefix: string): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const base of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) {
+    const t = tensors.get(prefix + base);
+    if (t !== undefined) out.set(`${base}_l0`, t);
+  }
+  return out;
 }
 
 export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts: StateDictOptions): LoadedWeights {
@@ -51,7 +77,7 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
   let prefix: string;
   if (opts.prefix !== undefined) {
     prefix = opts.prefix;
-    if (!tensors.has(`${prefix}weight_ih_l0`)) {
+    if (!tensors.has(`${prefix}weight_ih_l0`) && !tensors.has(`${prefix}weight_ih`)) {
       const found = prefixes.length ? `found: ${prefixes.map((p) => JSON.stringify(p)).join(', ')}` : 'the file has no recurrent weights';
       throw new InputError(`no tensor ${prefix}weight_ih_l0 for --prefix ${JSON.stringify(prefix)} (${found})`, {
         source,
@@ -72,33 +98,55 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
     );
   }
 
+  const isCell = !tensors.has(`${prefix}weight_ih_l0`) && tensors.has(`${prefix}weight_ih`);
   const own = new Map<string, Tensor>();
   const extra = new Map<string, Tensor>();
-  for (const [name, t] of tensors) {
-    if (name.startsWith(prefix) && RECURRENT.test(name.slice(prefix.length)) && RECURRENT.exec(name.slice(prefix.length))![1] === '') {
-      own.set(name.slice(prefix.length), t);
-    } else {
-      extra.set(name, t);
+  if (isCell) {
+    for (const [name, t] of cellTensors(tensors, prefix)) own.set(name, t);
+    const used = new Set(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((b) => prefix + b));
+    for (const [name, t] of tensors) if (!used.has(name)) extra.set(name, t);
+  } else {
+    for (const [name, t] of tensors) {
+      if (name.startsWith(prefix) && RECURRENT.test(name.slice(prefix.length)) && RECURRENT.exec(name.slice(prefix.length))![1] === '') {
+        own.set(name.slice(prefix.length), t);
+      } else {
+        extra.set(name, t);
+      }
     }
   }
+  // In messages, a cell module's tensors keep the names the file gives them.
+  const fileName = (name: string): string => prefix + (isCell ? name.replace(/_l0$/, '') : name);
 
   const need = (name: string): Tensor => {
     const t = own.get(name);
-    if (t === undefined) throw new InputError('missing tensor', { source, tensor: prefix + name });
+    if (t === undefined) throw new InputError('missing tensor', { source, tensor: fileName(name) });
     return t;
   };
   const wih0 = need('weight_ih_l0');
   const whh0 = need('weight_hh_l0');
   if (whh0.shape.length !== 2 || wih0.shape.length !== 2) {
     const bad = whh0.shape.length !== 2 ? ['weight_hh_l0', whh0] as const : ['weight_ih_l0', wih0] as const;
-    throw new InputError(`expected a 2-d matrix, got ${shapeText(bad[1].shape)}`, { source, tensor: prefix + bad[0] });
+    throw new InputError(`expected a 2-d matrix, got ${shapeText(bad[1].shape)}`, { source, tensor: fileName(bad[0]) });
   }
-  const H = whh0.shape[1]!;
+  // A projected LSTM (proj_size P) says H in weight_hr (P, H); its weight_hh is (4H, P).
+  const whr0 = own.get('weight_hr_l0');
+  if (whr0 !== undefined && whr0.shape.length !== 2) {
+    throw new InputError(`expected a 2-d matrix (proj_size, hidden_size), got ${shapeText(whr0.shape)}`, { source, tensor: fileName('weight_hr_l0') });
+  }
+  const projSize = whr0 !== undefined ? whr0.shape[0]! : 0;
+  const H = whr0 !== undefined ? whr0.shape[1]! : whh0.shape[1]!;
   const rows = whh0.shape[0]!;
-  if (H === 0 || rows % H !== 0 || ![1, 3, 4].includes(rows / H)) {
+  if (whr0 !== undefined) {
+    if (H === 0 || rows !== 4 * H || whh0.shape[1] !== projSize || projSize === 0 || projSize >= H) {
+      throw new InputError(
+        `a projected LSTM (weight_hr_l0 ${shapeText(whr0.shape)}: proj_size ${projSize}, hidden_size ${H}) needs weight_hh_l0 [${4 * H}, ${projSize}] and proj_size < hidden_size, got ${shapeText(whh0.shape)}`,
+        { source, tensor: fileName('weight_hh_l0') },
+      );
+    }
+  } else if (H === 0 || rows % H !== 0 || ![1, 3, 4].includes(rows / H)) {
     throw new InputError(
       `expected [G*H, H] with G = 4 (LSTM), 3 (GRU) or 1 (RNN), got ${shapeText(whh0.shape)}`,
-      { source, tensor: `${prefix}weight_hh_l0` },
+      { source, tensor: fileName('weight_hh_l0') },
     );
   }
   const G = rows / H;
@@ -107,7 +155,7 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
     if (gateCount(opts.kind) !== G) {
       throw new InputError(
         `the weights are a ${cellLabel(kind)} (${G} gate rows per unit), not a ${cellLabel(opts.kind)} as --cell says`,
-        { source, tensor: `${prefix}weight_hh_l0` },
+        { source, tensor: fileName('weight_hh_l0') },
       );
     }
     kind = opts.kind;
@@ -131,20 +179,20 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
   }
   const directions: Direction[] = reverse ? ['forward', 'reverse'] : ['forward'];
   const bias = own.has('bias_ih_l0') || own.has('bias_hh_l0');
-  const spec = { kind, inputSize: wih0.shape[1]!, hiddenSize: H, numLayers, directions, bias };
+  const spec = { kind, inputSize: wih0.shape[1]!, hiddenSize: H, numLayers, directions, bias, ...(projSize > 0 ? { projSize } : {}) };
   const shapes = expectedShapes(spec);
   for (const name of own.keys()) {
     if (!shapes.has(name)) {
       throw new InputError(
-        `unexpected tensor for a ${numLayers}-layer ${reverse ? 'bidirectional ' : ''}${cellLabel(kind)}${bias ? '' : ' without bias'}`,
-        { source, tensor: prefix + name },
+        `unexpected tensor for a ${numLayers}-layer ${reverse ? 'bidirectional ' : ''}${cellLabel(kind)}${bias ? '' : ' without bias'}${projSize > 0 ? ` with proj_size ${projSize}` : ''}`,
+        { source, tensor: fileName(name) },
       );
     }
   }
   for (const [name, shape] of shapes) {
     const t = need(name);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new InputError(`expected ${shapeText(shape)}, got ${shapeText(t.shape)}`, { source, tensor: prefix + name });
+      throw new InputError(`expected ${shapeText(shape)}, got ${shapeText(t.shape)}`, { source, tensor: fileName(name) });
     }
   }
   const layers: DirectionParams[][] = [];
@@ -160,11 +208,12 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
           wHh: own.get(`weight_hh${sfx}`)!.data,
           bIh: bias ? own.get(`bias_ih${sfx}`)!.data : null,
           bHh: bias ? own.get(`bias_hh${sfx}`)!.data : null,
+          ...(projSize > 0 ? { wHr: own.get(`weight_hr${sfx}`)!.data } : {}),
         };
       }),
     );
   }
-  return { network: { ...spec, layers }, prefix, extra, ignored: [...extra.keys()] };
+  return { network: { ...spec, layers }, prefix, extra, ignored: [...extra.keys()], ...(isCell ? { cellModule: true } : {}) };
 }
 
 /** The network as a PyTorch state_dict of plain nested arrays (what `gatescope init` writes). */
@@ -179,7 +228,9 @@ export function stateDictFromNetwork(net: Network, prefix = ''): Record<string, 
     dirs.forEach((p, d) => {
       const sfx = `_l${k}${net.directions[d] === 'reverse' ? '_reverse' : ''}`;
       out[`${prefix}weight_ih${sfx}`] = matrix(p.wIh, p.inputSize);
-      out[`${prefix}weight_hh${sfx}`] = matrix(p.wHh, p.hiddenSize);
+      // weight_hh has Hout columns: P (the rows of W_hr) for a projected LSTM, else H.
+      out[`${prefix}weight_hh${sfx}`] = matrix(p.wHh, p.wHr != null ? p.wHr.length / p.hiddenSize : p.hiddenSize);
+      if (p.wHr != null) out[`${prefix}weight_hr${sfx}`] = matrix(p.wHr, p.hiddenSize);
       if (p.bIh !== null) out[`${prefix}bias_ih${sfx}`] = Array.from(p.bIh);
       if (p.bHh !== null) out[`${prefix}bias_hh${sfx}`] = Array.from(p.bHh);
     });

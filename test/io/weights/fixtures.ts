@@ -19,6 +19,10 @@ export interface WeightsCase {
   initialState?: boolean;
   peephole?: boolean;
   clip?: number | null;
+  /** LSTM proj_size, when the network projects h. */
+  projSize?: number;
+  /** A JSON file of h0 (and c0) rows the expected trace started from. */
+  init?: string;
 }
 
 export interface ExpectedTrace {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finalStates, runSequence, type Network } from '../../../src/engine/index.js';
+import { parseInitialState } from '../../../src/io/initial-state.js';
 import { loadWeights } from '../../../src/io/weights/index.js';
 import { expectClose } from '../../helpers/expect-close.js';
 import { expectedTrace, fixtureBytes, weightsCases } from './fixtures.js';
@@ -18,9 +19,11 @@ describe('every fixture through its loader and the engine', () => {
       if (c.clip != null) expect(net.clip).toBeCloseTo(c.clip, 6);
       if (c.peephole) expect(net.layers[0]!.every((p) => p.peephole != null)).toBe(true);
       expect(file.initialState !== null).toBe(c.initialState ?? false);
+      expect(net.projSize ?? 0).toBe(c.projSize ?? 0);
 
       const exp = expectedTrace(c.expected);
-      const steps = runSequence(net, exp.input, file.initialState ?? undefined);
+      const init = c.init !== undefined ? parseInitialState(new TextDecoder().decode(fixtureBytes(c.init)), c.init, net) : (file.initialState ?? undefined);
+      const steps = runSequence(net, exp.input, init);
       exp.output.forEach((row, t) => expectClose(steps[t]!.y, row, c.tol, `output[t=${t}, unit={i}]`));
       const { hN, cN } = finalStates(net, steps);
       exp.h_n.forEach((row, r) => expectClose(hN[r]!, row, c.tol, `h_n[row=${r}, unit={i}]`));
