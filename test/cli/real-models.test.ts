@@ -116,6 +116,31 @@ describe('real models, as saved by real code, against PyTorch', () => {
     }
   }
 
+  for (const name of cases) {
+    const exp = JSON.parse(readFileSync(join(DIR, `${name}.expected.json`), 'utf8')) as Expected;
+    const weights = exp.command[exp.command.indexOf('--weights') + 1]!;
+    it(`${name}: inspect ${weights} names the recurrent module, the head and the embedding it takes`, async () => {
+      const r = await runCli(['inspect', join(DIR, weights), '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const d = JSON.parse(r.stdout) as {
+        cell: string;
+        numLayers: number;
+        projSize: number | null;
+        head: { tensor: string } | null;
+        embedding: { tensor: string } | null;
+        notes: string[];
+      };
+      // a state_dict cannot record relu: inspect says what it assumes, run is told by the flag
+      expect(d.cell).toBe(name === 'relu_rnn_state' ? 'rnn_tanh' : exp.cell);
+      expect(d.head?.tensor).toBe(`${exp.head}.weight`);
+      expect(d.embedding?.tensor ?? null).toBe(exp.embedding === undefined ? null : `${exp.embedding}.weight`);
+      expect(d.projSize).toBe(name === 'proj_lstm' ? 3 : null);
+      if (name === 'lstm_cell') expect(d.notes.join('\n')).toContain('a cell module (nn.LSTMCell)');
+      if (name === 'relu_rnn_state') expect(d.notes.join('\n')).toContain('assumed tanh');
+    });
+  }
+
   it('reads the classifier from safetensors the same way', async () => {
     const exp = JSON.parse(readFileSync(join(DIR, 'classifier.expected.json'), 'utf8')) as Expected;
     checkAgainstPyTorch('classifier', exp, await run(jsonCommand('classifier', exp, true)));

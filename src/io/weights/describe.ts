@@ -124,7 +124,11 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
     recurrent:
       file.layout !== 'pytorch'
         ? null
-        : `${visible(file.prefix)}weight_ih_l0, ${visible(file.prefix)}weight_hh_l0, ...: ${
+        : file.tensors.every((t) => t.name !== `${file.prefix}weight_ih_l0`)
+          ? `${visible(file.prefix)}weight_ih, ${visible(file.prefix)}weight_hh, ...: a cell module (no _l0), ${
+              opts.prefixGiven === true ? 'chosen with --prefix' : 'the only recurrent module'
+            }`
+          : `${visible(file.prefix)}weight_ih_l0, ${visible(file.prefix)}weight_hh_l0, ...: ${
             opts.prefixGiven === true ? 'chosen with --prefix' : 'the only module with PyTorch recurrent names'
           }`,
     modules: file.modules,
