@@ -8,7 +8,7 @@
  * recomputed from its block's checkpoint when it is asked for, a block at a time, and the last few
  * blocks asked for are cached. The engine is deterministic and a step's arithmetic does not depend on
  * how steps are grouped into runs, so a recomputed step is bit for bit the step first computed
- * (see block-engine.ts). Numbers come from the fast engine (WebAssembly SIMD, float32) where it
+ * (see engine/runner.ts). Numbers come from the fast engine (WebAssembly SIMD, float32) where it
  * runs, else from the reference engine (float64).
  *
  * Filling: forward-only networks are stepped as records arrive (live pipes); a network with a
@@ -26,12 +26,13 @@
  */
 import { ShapeError, stateWidth, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
 import { visible } from '../io/errors.js';
-import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
+import { createBlockEngine, defaultBlockSteps, engineKindFor } from '../engine/choose-runner.js';
+import { allViews, type BlockEngine, type EngineKind, type StateArray } from '../engine/runner.js';
 import { SequencePass, type PassUpdate, type ReadRows } from './pass.js';
 import { RangeSet, StepRows, type TraceHead, type ValueRange } from './step-rows.js';
 
 export type { TraceHead, ValueRange } from './step-rows.js';
-export type { EngineKind } from './block-engine.js';
+export type { EngineKind } from '../engine/runner.js';
 
 /** An input whose rows can be read back in any order (an .npy file in memory). */
 export interface RowSource {
