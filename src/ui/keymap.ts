@@ -1,6 +1,6 @@
 /**
- * The one key table. Input handling, the help overlay and the README's key table are all read
- * from BINDINGS, so a key cannot do one thing and be documented as another.
+ * The one key table. Input handling, the help overlay, the footer's key hints and the README's key
+ * table are all read from BINDINGS, so a key cannot do one thing and be documented as another.
  */
 
 /** A key press as Ink's useInput reports it (input text plus flags); every flag defaults to false. */
@@ -67,51 +67,74 @@ export interface Binding {
   readonly group: 'Move' | 'Play' | 'Units' | 'View' | 'Other';
   /** The action, or a function of the pressed key (digits). */
   readonly action: Action | ((press: KeyPress) => Action);
+  /** The footer's short hint for the key, if it has one. */
+  readonly hint?: KeyHint;
+}
+
+/** What decides which hints the footer shows: a key that does nothing here gets none. */
+export interface HintContext {
+  /** Layer/direction views of the network with the most (Tab cycles them). */
+  readonly views: number;
+  /** Panels of the focused network (keys 1..N pick one). */
+  readonly panels: number;
+  /** The input has ended (nothing to follow). */
+  readonly done: boolean;
+  /** Two networks are on screen (c switches). */
+  readonly pair: boolean;
+}
+
+export interface KeyHint {
+  /** Where the hint goes, most useful first: the footer keeps hints in this order while they fit. */
+  readonly rank: number;
+  /** The hint, or null where the key does nothing. */
+  readonly text: string | ((c: HintContext) => string | null);
 }
 
 const chars = (s: string): KeySpec[] => [...s].map((char) => ({ char }));
 
 export const BINDINGS: readonly Binding[] = [
-  { keys: [{ special: 'leftArrow' }, { char: 'h' }], label: '← / h', description: 'previous step', group: 'Move', action: { type: 'step', delta: -1 } },
+  // (the step hint names both arrows, on the first of them)
+  { keys: [{ special: 'leftArrow' }, { char: 'h' }], label: '← / h', description: 'previous step', group: 'Move', action: { type: 'step', delta: -1 }, hint: { rank: 0, text: '←/→ step' } },
   { keys: [{ special: 'rightArrow' }, { char: 'l' }], label: '→ / l', description: 'next step', group: 'Move', action: { type: 'step', delta: 1 } },
   { keys: [{ special: 'pageUp' }, { char: 'H' }], label: 'PgUp / H', description: '10 steps back', group: 'Move', action: { type: 'step', delta: -10 } },
   { keys: [{ special: 'pageDown' }, { char: 'L' }], label: 'PgDn / L', description: '10 steps forward', group: 'Move', action: { type: 'step', delta: 10 } },
   { keys: [{ special: 'home' }, { char: 'g' }], label: 'Home / g', description: 'first step', group: 'Move', action: { type: 'first' } },
   { keys: [{ special: 'end' }, { char: 'G' }], label: 'End / G', description: 'last step', group: 'Move', action: { type: 'last' } },
-  { keys: [{ char: ':' }, { char: '#' }], label: ': / #', description: 'go to step N (as the status line counts it), then Enter', group: 'Move', action: { type: 'prompt', kind: 'step' } },
+  { keys: [{ char: ':' }, { char: '#' }], label: ': / #', description: 'go to step N (as the status line counts it), then Enter', group: 'Move', action: { type: 'prompt', kind: 'step' }, hint: { rank: 8, text: ': go to' } },
   {
     keys: chars('0123456789'),
     label: '1..6',
     description: 'that panel in the timeline (cell order); after : or u, a digit',
     group: 'View',
     action: (p) => ({ type: 'digit', digit: Number(p.input) }),
+    hint: { rank: 7, text: (c) => (c.panels > 1 ? `1-${c.panels} timeline` : null) },
   },
   { keys: [{ special: 'return' }], label: 'Enter', description: 'go to the number typed', group: 'Move', action: { type: 'enter' } },
   { keys: [{ special: 'backspace' }, { special: 'delete' }], label: 'Backspace', description: 'erase a typed digit', group: 'Move', action: { type: 'backspace' } },
-  { keys: [{ char: ' ' }], label: 'space', description: 'play / pause', group: 'Play', action: { type: 'togglePlay' } },
+  { keys: [{ char: ' ' }], label: 'space', description: 'play / pause', group: 'Play', action: { type: 'togglePlay' }, hint: { rank: 4, text: 'space play' } },
   { keys: chars('+='), label: '+', description: 'play faster', group: 'Play', action: { type: 'speed', delta: 1 } },
   { keys: chars('-_'), label: '-', description: 'play slower', group: 'Play', action: { type: 'speed', delta: -1 } },
-  { keys: [{ char: 'f' }], label: 'f', description: 'follow a live stream (stay on the newest step)', group: 'Play', action: { type: 'follow' } },
-  { keys: [{ special: 'upArrow' }, { char: 'k' }], label: '↑ / k', description: 'select the previous unit', group: 'Units', action: { type: 'unit', delta: -1 } },
+  { keys: [{ char: 'f' }], label: 'f', description: 'follow a live stream (stay on the newest step)', group: 'Play', action: { type: 'follow' }, hint: { rank: 11, text: (c) => (c.done ? null : 'f follow') } },
+  { keys: [{ special: 'upArrow' }, { char: 'k' }], label: '↑ / k', description: 'select the previous unit', group: 'Units', action: { type: 'unit', delta: -1 }, hint: { rank: 5, text: '↑/↓ unit' } },
   { keys: [{ special: 'downArrow' }, { char: 'j' }], label: '↓ / j', description: 'select the next unit', group: 'Units', action: { type: 'unit', delta: 1 } },
   { keys: [{ char: 'K' }], label: 'K', description: 'a page of units up', group: 'Units', action: { type: 'unitPage', delta: -1 } },
   { keys: [{ char: 'J' }], label: 'J', description: 'a page of units down', group: 'Units', action: { type: 'unitPage', delta: 1 } },
   { keys: [{ char: 'u' }], label: 'u', description: 'go to unit: type its number, then Enter', group: 'Units', action: { type: 'prompt', kind: 'unit' } },
-  { keys: [{ char: 'n' }], label: 'n', description: 'next flagged unit (saturated shut/open, or dead)', group: 'Units', action: { type: 'flagged', delta: 1 } },
+  { keys: [{ char: 'n' }], label: 'n', description: 'next flagged unit (saturated shut/open, or dead)', group: 'Units', action: { type: 'flagged', delta: 1 }, hint: { rank: 9, text: 'n flagged' } },
   { keys: [{ char: 'N' }], label: 'N', description: 'previous flagged unit', group: 'Units', action: { type: 'flagged', delta: -1 } },
-  { keys: [{ char: 'o' }], label: 'o', description: 'order units by index, variance, saturation, |value| here', group: 'Units', action: { type: 'sort' } },
+  { keys: [{ char: 'o' }], label: 'o', description: 'order units by index, variance, saturation, |value| here', group: 'Units', action: { type: 'sort' }, hint: { rank: 10, text: 'o order' } },
   { keys: [{ char: '!' }], label: '!', description: 'show only flagged units (again: all)', group: 'Units', action: { type: 'flaggedOnly' } },
-  { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 } },
+  { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 }, hint: { rank: 6, text: (c) => (c.views > 1 ? 'Tab layer' : null) } },
   { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },
   { keys: [{ char: 's' }], label: 's', description: 'free scales (c, ReLU h): largest |value| of all steps / this one', group: 'View', action: { type: 'cellScale' } },
   { keys: [{ char: ']' }], label: ']', description: 'scroll the explain panel or this help down', group: 'View', action: { type: 'scroll', delta: 1 } },
   { keys: [{ char: '[' }], label: '[', description: 'scroll the explain panel or this help up', group: 'View', action: { type: 'scroll', delta: -1 } },
-  { keys: [{ char: 'e' }], label: 'e', description: 'explain the selected unit with the real numbers', group: 'View', action: { type: 'explain' } },
-  { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' } },
-  { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' } },
-  { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' } },
+  { keys: [{ char: 'e' }], label: 'e', description: 'explain the selected unit with the real numbers', group: 'View', action: { type: 'explain' }, hint: { rank: 2, text: 'e explain' } },
+  { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' }, hint: { rank: 3, text: 'm memory' } },
+  { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
+  { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
-  { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' } },
+  { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' }, hint: { rank: 13, text: 'q quit' } },
 ];
 
 function matches(spec: KeySpec, p: KeyPress): boolean {
@@ -156,6 +179,15 @@ export function keyPresses(p: KeyPress): KeyPress[] {
   return [...p.input].map((ch) => {
     const special = CONTROL_CHARS[ch];
     return special !== undefined ? { input: '', ...special } : { input: ch, shift: ch !== ch.toLowerCase() };
+  });
+}
+
+/** The footer's key hints for keys that do something here, most useful first. */
+export function keyHints(c: HintContext): string[] {
+  const hinted = BINDINGS.flatMap((b) => (b.hint === undefined ? [] : [b.hint])).sort((a, b) => a.rank - b.rank);
+  return hinted.flatMap((h) => {
+    const text = typeof h.text === 'function' ? h.text(c) : h.text;
+    return text === null ? [] : [text];
   });
 }
 

@@ -27,6 +27,9 @@ const LSTM: readonly PanelSpec[] = [
   { name: 'h', title: 'hidden', scale: 'tanh' },
 ];
 
+const RNN_TANH: readonly PanelSpec[] = [{ name: 'h', title: 'hidden', scale: 'tanh' }];
+const RNN_RELU: readonly PanelSpec[] = [{ name: 'h', title: 'hidden (ReLU)', scale: 'free' }];
+
 const GRU: readonly PanelSpec[] = [
   { name: 'r', title: 'reset', scale: 'unit' },
   { name: 'z', title: 'update', scale: 'unit' },
@@ -41,9 +44,9 @@ export function panelsFor(kind: CellKind): readonly PanelSpec[] {
     case 'gru':
       return GRU;
     case 'rnn_tanh':
-      return [{ name: 'h', title: 'hidden', scale: 'tanh' }];
+      return RNN_TANH;
     case 'rnn_relu':
-      return [{ name: 'h', title: 'hidden (ReLU)', scale: 'free' }];
+      return RNN_RELU;
   }
 }
 
