@@ -1,30 +1,21 @@
 /**
  * The one container: owns the session (through the pure reducer), listens to keys, the terminal
- * size and the trace, and hands each section of the frame its inputs. Everything it draws is
- * composed elsewhere (frame.ts) so this file stays small.
+ * size and the trace, and hands each section of the frame its inputs. What a frame needs and which
+ * sections it has come from frame.ts; each section draws itself (sections/*.ts), so this file
+ * stays small.
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
-import { ExplainPanel } from './components/ExplainPanel.js';
-import { Banner, GuessStrip } from './components/GuessStrip.js';
-import { Footer } from './components/Footer.js';
-import { HelpOverlay } from './components/HelpOverlay.js';
-import { InputStrip } from './components/InputStrip.js';
-import { MemoryView } from './components/MemoryView.js';
-import { PanelGrid } from './components/PanelGrid.js';
-import { StatusBar } from './components/StatusBar.js';
-import { Timeline } from './components/Timeline.js';
-import { TooSmall } from './components/TooSmall.js';
-import { explainText, viewOf, type FrameInput, type NetworkPair } from './frame.js';
-import { widestText } from './format.js';
+import { SECTION_COMPONENTS } from './components/index.js';
+import { frameInput, frameSections, type FrameSection } from './frame.js';
 import { actionFor, keyPresses } from './keymap.js';
-import { computeLayout } from './layout.js';
+import { layoutCache } from './layout.js';
 import { panelsFor } from './panels.js';
+import { viewOf } from './sections/shared.js';
 import { initialSession, playbackTimer, reduce, type Session } from './session.js';
 import { createTheme, type ColorLevel } from './theme.js';
-import { bannerText, guessRowsWanted } from './guess-strip.js';
 import { NO_TASK, type TaskInfo } from './task.js';
 import { summariseUnits, unitOrder } from './unit-search.js';
 
@@ -150,12 +141,8 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
 export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
-  const stores = useMemo(() => (compare === null ? [store] : [store, compare]), [store, compare]);
+  const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
   const allPanels = useMemo(() => stores.map((st) => panelsFor(st.network.kind)), [stores]);
-  const pair: NetworkPair | null = useMemo(
-    () => (compare === null ? null : { stores: [store, compare], panels: [allPanels[0]!, allPanels[1]!] }),
-    [store, compare, allPanels],
-  );
   const H = Math.max(...stores.map((st) => st.network.hiddenSize));
   const [stored, dispatch] = useReducer(reduce, undefined, () =>
     initialSession({
@@ -182,7 +169,6 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // Keys act on the focused network: its trace and panels are the frame's.
   const focused = stores[stored.focus] ?? store;
   const panels = allPanels[stored.focus] ?? allPanels[0]!;
-  const net = focused.network;
 
   // Stable, so Ink does not re-subscribe to stdin on every frame.
   const onKeys = useCallback((input: string, key: Key) => {
@@ -207,31 +193,8 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   }, [stored.quit]);
 
   const theme = useMemo(() => createTheme(colorLevel), [colorLevel]);
-  const xNameWidth = useMemo(() => widestText(store.featureNames, 1), [store]);
+  const layoutOf = useMemo(layoutCache, []);
   const timelinePanel = panels[Math.min(stored.timeline, panels.length - 1)]!;
-  // The explain panel's length depends on its numbers and the width: count its lines first.
-  const explainRows = stored.explain && stored.mode === 'gates' ? explainText(focused, stored, size.cols).length : 0;
-  // The input hint can only appear once data has come.
-  const bannerLine = bannerText(task, store);
-  const banner = bannerLine !== null;
-  const layout = useMemo(
-    () =>
-      computeLayout({
-        cols: size.cols,
-        rows: size.rows,
-        panels: allPanels[0]!.length,
-        H,
-        D: net.inputSize,
-        xNameWidth,
-        explainRows,
-        signedSpark: timelinePanel.scale !== 'unit',
-        tokenRow: store.tokens,
-        compare: compare === null ? null : { panels: allPanels[1]!.length, focus: stored.focus },
-        banner,
-        guessRows: stored.mode === 'gates' ? guessRowsWanted(focused) : 0,
-      }),
-    [size.cols, size.rows, explainRows, timelinePanel, xNameWidth, net, H, allPanels, compare, stored.focus, banner, stored.mode, focused],
-  );
 
   // Flags and the unit order of the focused view (unit-search.ts): read again as the trace grows
   // by a quarter or ends, not on every step of a stream.
@@ -247,9 +210,12 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel]);
 
   // The reducer keeps the selected unit on screen for the rows the layout has and the order the
-  // trace gives: sync both now for this frame (pure calls) and in the stored state for the next.
-  let session: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
-  if (layout.unitRows > 0) session = reduce(session, { type: 'viewport', unitRows: layout.unitRows });
+  // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the
+  // stored state for the next.
+  const ordered: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
+  const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion);
+  const frame = frameInput({ stores, session: ordered, cols: size.cols, rows: size.rows, theme, names: names ?? [], memory: memoryStates, task, version: otherVersion, layoutOf });
+  const { layout } = frame;
   useEffect(() => {
     dispatch({ type: 'order', order, flagged });
   }, [order, flagged]);
@@ -257,46 +223,15 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     if (layout.unitRows > 0) dispatch({ type: 'viewport', unitRows: layout.unitRows });
   }, [layout.unitRows]);
 
-  const s = session;
-  const memoryStates = useMemoryStates(stores, s.mode === 'memory' && s.T > 0, s.cursor, otherVersion);
-  const frame: FrameInput = { store: focused, session, theme, layout, panels, pair, names: names ?? [], memory: memoryStates, task };
-  if (layout.tooSmall !== null) {
-    return (
-      <Box flexDirection="column" height={layout.height}>
-        <TooSmall frame={frame} memoKey={layout.tooSmall} />
-      </Box>
-    );
-  }
-  const at = `${s.cursor}|${s.T}|${s.view}|${s.first}|${s.focus}|${s.other?.view}|${otherVersion}`;
-  const units = `${s.unit}|${s.unitTop}|${s.unitRows}|${s.timeline}|${s.localScale}|${s.order?.join(',') ?? ''}`;
+  const { body, footer } = frameSections(frame);
+  const draw = (sec: FrameSection) => {
+    const Component = SECTION_COMPONENTS[sec.id];
+    return <Component key={sec.id} frame={frame} memoKey={sec.memoKey(frame)} />;
+  };
   return (
     <Box flexDirection="column" height={layout.height}>
-      <StatusBar frame={frame} memoKey={`${at}|${s.done}|${s.playing}|${s.speed}|${s.follow}`} />
-      <Banner frame={frame} memoKey={bannerLine ?? ''} />
-      <InputStrip frame={frame} memoKey={at} />
-      {s.help ? (
-        <HelpOverlay frame={frame} memoKey={`help|${s.scrollTop}`} />
-      ) : (
-        <>
-          {s.mode === 'memory' ? (
-            <MemoryView frame={frame} memoKey={`${at}|${memoryKey(memoryStates)}`} />
-          ) : (
-            <>
-              <GuessStrip frame={frame} memoKey={at} />
-              <PanelGrid frame={frame} memoKey={`${at}|${units}`} />
-              {s.explain ? <ExplainPanel frame={frame} memoKey={`${at}|${s.unit}|${s.scrollTop}`} /> : null}
-              <Timeline frame={frame} memoKey={`${at}|${units}`} />
-            </>
-          )}
-        </>
-      )}
-      <Box flexGrow={1} />
-      <Footer frame={frame} memoKey={`${s.T}|${s.received}|${s.done}|${s.entry}|${s.entryKind}|${s.note}|${s.unitTop}|${s.unitRows}|${store.progress}|${s.help}|${s.mode}|${s.sort}|${s.flaggedOnly}|${units}`} />
+      {body.map(draw)}
+      {footer === null ? null : [<Box key="spacer" flexGrow={1} />, draw(footer)]}
     </Box>
   );
-}
-
-/** What the memory view's text depends on besides the cursor: how far each computation got. */
-function memoryKey(states: readonly MemoryState[] | null): string {
-  return (states ?? []).map((m) => (m.status === 'computing' ? `c${m.passes}` : m.status)).join(',');
 }

@@ -320,3 +320,29 @@ export function computeLayout(input: LayoutInput): Layout {
     guessRows: useGuess,
   };
 }
+
+/**
+ * computeLayout that hands back its last layout while the input stays the same: the live view's
+ * sections compare layouts by identity, so an unchanged one must be the same object.
+ */
+export function layoutCache(): (input: LayoutInput) => Layout {
+  let last: { readonly input: LayoutInput; readonly layout: Layout } | null = null;
+  return (input) => {
+    if (last === null || !sameLayoutInput(last.input, input)) last = { input, layout: computeLayout(input) };
+    return last.layout;
+  };
+}
+
+function sameLayoutInput(a: LayoutInput, b: LayoutInput): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof LayoutInput)[]);
+  for (const k of keys) {
+    if (k === 'compare') {
+      const x = a.compare ?? null;
+      const y = b.compare ?? null;
+      if (x === y || (x !== null && y !== null && x.panels === y.panels && x.focus === y.focus)) continue;
+      return false;
+    }
+    if (a[k] !== b[k]) return false;
+  }
+  return true;
+}

@@ -5,14 +5,12 @@
  */
 import { MemoryTracker } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
-import { widestText } from './format.js';
-import { composeFrame, type NetworkPair } from './frame.js';
-import { computeLayout, MIN_COLS } from './layout.js';
+import { composeFrame, frameInput } from './frame.js';
+import { MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
 import { initialSession } from './session.js';
 import { createTheme } from './theme.js';
-import { bannerText, guessRowsWanted } from './guess-strip.js';
-import { NO_TASK, type TaskInfo } from './task.js';
+import type { TaskInfo } from './task.js';
 
 export interface SnapshotOptions {
   /** Width in columns. @default 120 */
@@ -36,47 +34,31 @@ export interface SnapshotOptions {
 }
 
 export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): string {
-  const net = store.network;
   const compare = opts.compare ?? null;
-  const panels = panelsFor(net.kind);
-  const otherPanels = compare === null ? null : panelsFor(compare.network.kind);
-  const H = Math.max(net.hiddenSize, compare?.network.hiddenSize ?? 0);
-  const cols = Math.max(MIN_COLS, opts.cols ?? 120);
+  const stores = compare === null ? ([store] as const) : ([store, compare] as const);
+  const panels = stores.map((st) => panelsFor(st.network.kind));
+  const H = Math.max(...stores.map((st) => st.network.hiddenSize));
   const T = store.length;
   const initial = initialSession({
     H,
     views: store.viewCount,
-    panels: panels.length,
+    panels: panels[0]!.length,
     T,
     done: store.status !== 'reading',
     cursor: opts.step ?? Math.max(0, T - 1),
     unitRows: H,
-    compare: compare === null ? null : { views: compare.viewCount, panels: otherPanels!.length },
+    compare: compare === null ? null : { views: compare.viewCount, panels: panels[1]!.length },
     mode: opts.memory === true ? 'memory' : 'gates',
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
     ...(opts.timeline !== undefined ? { timeline: opts.timeline } : {}),
   });
   const view = Math.max(0, Math.min(store.viewCount - 1, opts.view ?? 0));
   const session = { ...initial, view, first: store.first, cursor: Math.max(store.first, initial.cursor) };
-  const layout = computeLayout({
-    cols,
-    rows: 0,
-    panels: panels.length,
-    H,
-    D: net.inputSize,
-    xNameWidth: widestText(store.featureNames, 1),
-    explainRows: 0,
-    signedSpark: panels[session.timeline]!.scale !== 'unit',
-    tokenRow: store.tokens,
-    snapshot: true,
-    compare: otherPanels === null ? null : { panels: otherPanels.length, focus: 0 },
-    banner: bannerText(opts.task ?? NO_TASK, store) !== null,
-    guessRows: opts.memory === true ? 0 : guessRowsWanted(store),
-  });
-  const pair: NetworkPair | null = compare === null ? null : { stores: [store, compare], panels: [panels, otherPanels!] };
   // A still picture waits for its numbers: the memory figures are computed here, to the end.
-  const memory = opts.memory === true && T > 0 ? (pair?.stores ?? [store]).map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
-  const lines = composeFrame({ store, session, theme: createTheme(0, false), layout, panels, pair, names: opts.names ?? [], memory, task: opts.task ?? NO_TASK });
+  const memory = opts.memory === true && T > 0 ? stores.map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
+  const cols = Math.max(MIN_COLS, opts.cols ?? 120);
+  const frame = frameInput({ stores, session, cols, rows: 0, snapshot: true, theme: createTheme(0, false), names: opts.names ?? [], memory, task: opts.task });
+  const lines = composeFrame(frame);
   if (store.error !== null) lines.push(` input stopped: ${store.error}`);
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }

@@ -4,8 +4,7 @@ import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.
 import { MemoryTracker } from '../../src/trace/memory-view.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { composeFrame, explainText, type FrameInput } from '../../src/ui/frame.js';
-import { computeLayout } from '../../src/ui/layout.js';
+import { composeFrame, frameInput } from '../../src/ui/frame.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
 import { createTheme } from '../../src/ui/theme.js';
@@ -25,36 +24,12 @@ function screen(a: TraceStore, b: TraceStore, cols: number, rows: number, action
   const panels = [panelsFor(a.network.kind), panelsFor(b.network.kind)] as const;
   const stores = [a, b] as const;
   const H = Math.max(a.network.hiddenSize, b.network.hiddenSize);
-  let s: Session = initialSession({ H, views: a.viewCount, panels: panels[0].length, T: a.length, done: true, compare: { views: b.viewCount, panels: panels[1].length } });
-  const layoutFor = (ss: Session) =>
-    computeLayout({
-      cols,
-      rows,
-      panels: panels[0].length,
-      H,
-      D: 2,
-      xNameWidth: 6,
-      explainRows: ss.explain && ss.mode === 'gates' && ss.cursor < stores[ss.focus].length ? explainText(stores[ss.focus], ss, cols).length : 0,
-      signedSpark: panels[ss.focus][Math.min(ss.timeline, panels[ss.focus].length - 1)]!.scale !== 'unit',
-      compare: { panels: panels[1].length, focus: ss.focus },
-    });
-  const first = layoutFor(s);
-  if (first.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: first.unitRows });
+  const theme = createTheme(3);
+  const at = (session: Session) => frameInput({ stores, session, cols, rows, theme, names: ['lstm.json', 'rnn.json'] });
+  let s: Session = at(initialSession({ H, views: a.viewCount, panels: panels[0].length, T: a.length, done: true, compare: { views: b.viewCount, panels: panels[1].length } })).session;
   for (const act of actions) s = reduce(s, act);
-  const layout = layoutFor(s);
-  if (layout.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: layout.unitRows });
   const memory = s.mode === 'memory' ? stores.map((st) => new MemoryTracker(st).computeNow(s.cursor)) : null;
-  const frame: FrameInput = {
-    store: stores[s.focus],
-    session: s,
-    theme: createTheme(3),
-    layout,
-    panels: panels[s.focus],
-    pair: { stores: [a, b], panels: [panels[0], panels[1]] },
-    names: ['lstm.json', 'rnn.json'],
-    memory,
-  };
-  const lines = composeFrame(frame);
+  const lines = composeFrame(frameInput({ stores, session: s, cols, rows, theme, names: ['lstm.json', 'rnn.json'], memory }));
   return { lines, text: lines.map(stripAnsi).join('\n') };
 }
 

@@ -3,8 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { textWidth } from '../../src/ui/format.js';
-import { composeFrame, footerHints, explainText, MAX_ZOOM, roundUp2, timelineStart, timelineZoom, titleWords, type FrameInput } from '../../src/ui/frame.js';
+import { composeFrame, frameInput, type FrameInput } from '../../src/ui/frame.js';
 import { computeLayout, MIN_COLS, MIN_ROWS } from '../../src/ui/layout.js';
+import { footerHints } from '../../src/ui/sections/footer.js';
+import { titleWords } from '../../src/ui/sections/grid.js';
+import { roundUp2 } from '../../src/ui/sections/shared.js';
+import { MAX_ZOOM, timelineStart, timelineZoom } from '../../src/ui/sections/timeline.js';
 import { panelsFor } from '../../src/ui/panels.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
 import { createTheme, type ColorLevel } from '../../src/ui/theme.js';
@@ -28,25 +32,12 @@ interface Screen {
 
 function screen(store: TraceStore, cols: number, rows: number, actions: SessionAction[] = [], level: ColorLevel = 3): Screen {
   const panels = panelsFor(store.network.kind);
-  let s: Session = initialSession({ H: store.network.hiddenSize, views: store.viewCount, panels: panels.length, T: store.length, done: true });
+  const theme = createTheme(level);
   // As the App does: the layout sets the viewport, keys act on it, the layout follows.
-  const layoutFor = (ss: Session) =>
-    computeLayout({
-      cols,
-      rows,
-      panels: panels.length,
-      H: store.network.hiddenSize,
-      D: store.network.inputSize,
-      xNameWidth: Math.max(...store.featureNames.map(textWidth)),
-      explainRows: ss.explain ? explainText(store, ss, cols).length : 0,
-      signedSpark: panels[ss.timeline]!.scale !== 'unit',
-    });
-  const first = layoutFor(s);
-  if (first.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: first.unitRows });
+  const at = (session: Session): FrameInput => frameInput({ stores: [store], session, cols, rows, theme });
+  let s: Session = at(initialSession({ H: store.network.hiddenSize, views: store.viewCount, panels: panels.length, T: store.length, done: true })).session;
   for (const a of actions) s = reduce(s, a);
-  const layout = layoutFor(s);
-  if (layout.unitRows > 0) s = reduce(s, { type: 'viewport', unitRows: layout.unitRows });
-  const frame: FrameInput = { store, session: s, theme: createTheme(level), layout, panels };
+  const frame = at(s);
   const lines = composeFrame(frame);
   return { lines, text: lines.map(stripAnsi).join('\n'), frame };
 }

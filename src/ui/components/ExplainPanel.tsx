@@ -1,5 +1,5 @@
-/** The selected unit's equations with the real numbers. */
-import { explainLines } from '../frame.js';
+/** The selected unit's equations with the real numbers. Drawn by sections/explain.ts. */
+import { explainSection } from '../sections/explain.js';
 import { section } from './Section.js';
 
-export const ExplainPanel = section('ExplainPanel', explainLines);
+export const ExplainPanel = section('ExplainPanel', explainSection);

@@ -1,5 +1,5 @@
-/** The footer: number entry, notes, input errors, key hints and the unit position. */
-import { footerLine } from '../frame.js';
+/** The footer: number entry, notes, input errors, key hints and the unit position. Drawn by sections/footer.ts. */
+import { footerSection } from '../sections/footer.js';
 import { section } from './Section.js';
 
-export const Footer = section('Footer', (f) => [footerLine(f)]);
+export const Footer = section('Footer', footerSection);

@@ -1,6 +1,5 @@
-/** The banner under the status line, and a classifier head's top guesses per step. */
-import { bannerLines, guessLines } from '../frame.js';
+/** A classifier head's top guesses per step. Drawn by sections/guesses.ts. */
+import { guessesSection } from '../sections/guesses.js';
 import { section } from './Section.js';
 
-export const Banner = section('Banner', bannerLines);
-export const GuessStrip = section('GuessStrip', guessLines);
+export const GuessStrip = section('GuessStrip', guessesSection);

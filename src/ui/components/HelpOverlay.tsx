@@ -1,5 +1,5 @@
-/** The help overlay, generated from the key table. */
-import { helpBody } from '../frame.js';
+/** The help overlay, generated from the key table. Drawn by sections/help.ts. */
+import { helpSection } from '../sections/help.js';
 import { section } from './Section.js';
 
-export const HelpOverlay = section('HelpOverlay', helpBody);
+export const HelpOverlay = section('HelpOverlay', helpSection);

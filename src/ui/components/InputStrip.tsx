@@ -1,5 +1,5 @@
-/** The input x_t: one name, value and diverging bar per feature. */
-import { xStrip } from '../frame.js';
+/** The input x_t: one name, value and diverging bar per feature. Drawn by sections/input.ts. */
+import { inputSection } from '../sections/input.js';
 import { section } from './Section.js';
 
-export const InputStrip = section('InputStrip', xStrip);
+export const InputStrip = section('InputStrip', inputSection);

@@ -1,5 +1,5 @@
-/** One panel per gate and state, in cell order, one row per unit. */
-import { panelGrid } from '../frame.js';
+/** One panel per gate and state, in cell order, one row per unit. Drawn by sections/grid.ts. */
+import { gridSection } from '../sections/grid.js';
 import { section } from './Section.js';
 
-export const PanelGrid = section('PanelGrid', panelGrid);
+export const PanelGrid = section('PanelGrid', gridSection);

@@ -6,15 +6,15 @@
  */
 import { memo, useMemo } from 'react';
 import { Text } from 'ink';
-import type { FrameInput } from '../frame.js';
+import type { FrameInput, FrameSection } from '../sections/shared.js';
 
 export interface SectionProps {
   readonly frame: FrameInput;
   readonly memoKey: string;
 }
 
-/** Builds a memoised section component from a pure composer. */
-export function section(name: string, compose: (f: FrameInput) => string[]) {
+/** A memoised component drawing one section of the frame (`memoKey` is the section's own, sections/*.ts). */
+export function section(name: string, { lines: compose }: FrameSection) {
   function Composed({ frame, memoKey }: SectionProps) {
     // frame.session changes on every key; the key says when this section's text really changes.
     const text = useMemo(() => compose(frame).join('\n'), [memoKey, frame.layout, frame.theme, frame.store]);

@@ -1,5 +1,5 @@
-/** Shown instead of the frame until the terminal is big enough. */
-import { tooSmallLines } from '../frame.js';
+/** Shown instead of the frame until the terminal is big enough. Drawn by sections/too-small.ts. */
+import { tooSmallSection } from '../sections/too-small.js';
 import { section } from './Section.js';
 
-export const TooSmall = section('TooSmall', (f) => tooSmallLines(f.theme, f.layout));
+export const TooSmall = section('TooSmall', tooSmallSection);
