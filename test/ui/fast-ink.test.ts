@@ -11,9 +11,7 @@ import {
   createStyledCharsToString,
   isSimpleChar,
 } from '../../src/ui/fast-ink/text-fast-path.js';
-import { composeFrame } from '../../src/ui/frame.js';
-import { computeLayout } from '../../src/ui/layout.js';
-import { panelsFor } from '../../src/ui/panels.js';
+import { composeFrame, frameInput } from '../../src/ui/frame.js';
 import { initialSession, reduce } from '../../src/ui/session.js';
 import { createTheme } from '../../src/ui/theme.js';
 
@@ -82,12 +80,10 @@ describe('the fast text path for Ink', () => {
     const rng = createRng(3);
     for (let t = 0; t < 50; t++) store.append([rng.normal(), rng.normal(), rng.normal()], `t${t}`);
     store.finish();
-    const panels = panelsFor('lstm');
     for (const level of [0, 1, 2, 3] as const) {
       let s = initialSession({ H: 12, views: 1, panels: 6, T: 50, done: true });
       s = reduce(reduce(s, { type: 'step', delta: 20 }), { type: 'explain' });
-      const layout = computeLayout({ cols: 180, rows: 60, panels: 6, H: 12, D: 3, xNameWidth: 4, explainRows: 11, signedSpark: false });
-      for (const l of composeFrame({ store, session: s, theme: createTheme(level), layout, panels })) {
+      for (const l of composeFrame(frameInput({ stores: [store], session: s, cols: 180, rows: 60, theme: createTheme(level) }))) {
         expect(inkFast(l)).toBe(inkOriginal(l));
         expect(width(l)).toBe(stringWidth(l));
       }
