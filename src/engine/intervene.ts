@@ -48,7 +48,7 @@ export function checkInterventions(net: Network, list: readonly Intervention[]):
       continue;
     }
     if (!STATE_NAMES[net.kind].includes(iv.name)) {
-      throw new ShapeError(`${what}: a ${net.kind === 'lstm' ? 'LSTM' : net.kind === 'gru' ? 'GRU' : 'RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
+      throw new ShapeError(`${what}: ${net.kind === 'lstm' ? 'an LSTM' : net.kind === 'gru' ? 'a GRU' : 'an RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
     }
     if (!(Number.isInteger(iv.layer) && iv.layer >= 0 && iv.layer < net.numLayers)) throw new ShapeError(`${what}: layer ${iv.layer} is outside 0..${net.numLayers - 1}`);
     if (!(Number.isInteger(iv.direction) && iv.direction >= 0 && iv.direction < net.directions.length)) throw new ShapeError(`${what}: the network has no direction ${iv.direction}`);
