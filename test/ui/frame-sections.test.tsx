@@ -3,6 +3,7 @@ import { createRng, randomNetwork } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { composeFrame, frameInput, frameSections } from '../../src/ui/frame.js';
 import { BINDINGS, keyHints } from '../../src/ui/keymap.js';
+import { computeLayout, layoutCache, type LayoutInput } from '../../src/ui/layout.js';
 import { initialSession, reduce, type Session, type SessionAction } from '../../src/ui/session.js';
 import { createTheme } from '../../src/ui/theme.js';
 import { stripAnsi } from '../helpers/ansi.js';
@@ -56,6 +57,20 @@ describe('the sections of a frame', () => {
     for (const id of ['status', 'input', 'guesses', 'grid', 'explain', 'timeline']) expect(stepped[id], id).not.toBe(base[id]);
     for (const id of ['grid', 'explain', 'timeline']) expect(unit[id], id).not.toBe(base[id]);
     expect(unit['status']).toBe(base['status']);
+  });
+});
+
+describe('the layout cache', () => {
+  it('hands back the same layout for the same input, a new one when anything changes', () => {
+    const layoutOf = layoutCache();
+    const input: LayoutInput = { cols: 120, rows: 40, panels: 6, H: 8, D: 2, xNameWidth: 5, explainRows: 0, signedSpark: false, compare: { panels: 1, focus: 0 } };
+    const a = layoutOf(input);
+    expect(a).toEqual(computeLayout(input));
+    expect(layoutOf({ ...input, compare: { panels: 1, focus: 0 } })).toBe(a);
+    const focusMoved = layoutOf({ ...input, compare: { panels: 1, focus: 1 } });
+    expect(focusMoved).not.toBe(a);
+    expect(focusMoved).toEqual(computeLayout({ ...input, compare: { panels: 1, focus: 1 } }));
+    expect(layoutOf({ ...input, compare: { panels: 1, focus: 1 }, explainRows: 9 })).not.toBe(focusMoved);
   });
 });
 
