@@ -17,8 +17,8 @@
  * and the later steps' attributions are exact zeros. A network with a reverse direction runs whole.
  */
 import { backwardSequence } from './grad/network.js';
+import { headOutput, type LinearHead } from './model.js';
 import { runSequence, ShapeError } from './network.js';
-import type { LinearHead } from './train/head.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
 /** The one number attributed. t: the step (0-based, as `run` counts). */
@@ -160,12 +160,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       for (let j = 0; j < ySize; j++) seed[j] = head.weight[k * ySize + j]!;
       return {
         runLength,
-        value: (steps) => {
-          const y = steps[t]!.y;
-          let s = head.bias[k]!;
-          for (let j = 0; j < ySize; j++) s += head.weight[k * ySize + j]! * y[j]!;
-          return s;
-        },
+        value: (steps) => headOutput(head, steps[t]!.y, k),
         backward: backY(seed),
       };
     }
