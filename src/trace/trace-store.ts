@@ -24,13 +24,13 @@
  * Every string that came from the input (source, feature names, labels) is made visible here,
  * before anything above can put it on a screen.
  */
-import { ShapeError, stateWidth, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
+import { ShapeError, stateWidth, validateNetwork, type Direction, type InitialState, type LinearHead, type Network } from '../engine/index.js';
 import { visible } from '../io/errors.js';
 import { allViews, createBlockEngine, defaultBlockSteps, engineKindFor, type BlockEngine, type EngineKind, type StateArray } from './block-engine.js';
 import { SequencePass, type PassUpdate, type ReadRows } from './pass.js';
-import { RangeSet, StepRows, type TraceHead, type ValueRange } from './step-rows.js';
+import { RangeSet, StepRows, type ValueRange } from './step-rows.js';
 
-export type { TraceHead, ValueRange } from './step-rows.js';
+export type { ValueRange } from './step-rows.js';
 export type { EngineKind } from './block-engine.js';
 
 /** An input whose rows can be read back in any order (an .npy file in memory). */
@@ -49,7 +49,7 @@ export interface TraceStoreOptions {
   /** Names of the D network inputs; default x0, x1, ... (made visible here). */
   readonly featureNames?: readonly string[];
   readonly init?: InitialState | undefined;
-  readonly head?: TraceHead | null;
+  readonly head?: LinearHead | null;
   /**
    * Steps per block: between checkpoints, per stored chunk and per recomputation (what a jump
    * costs). @default defaultBlockSteps: about 2 ms of engine work, a power of two from 16 to 1024
@@ -107,7 +107,7 @@ export class TraceStore {
   /** D names, safe to print. */
   readonly featureNames: readonly string[];
   readonly init: InitialState | undefined;
-  readonly head: TraceHead | null;
+  readonly head: LinearHead | null;
   /** Traced states per (layer, dir), in the engine's order (STATE_NAMES). */
   readonly stateNames: readonly string[];
   /** True when steps are computed as records arrive; false when a reverse direction waits for the end. */
