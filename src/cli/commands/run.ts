@@ -6,14 +6,14 @@
  * is bounded by --max-memory (step-budget.ts), refused by size with a one-line error past it.
  */
 import type { Argv } from 'yargs';
-import { CapacityError, cloneStep, finalStates, type NetworkStep } from '../../engine/index.js';
+import { CapacityError, cloneStep, finalStates, headForward, type NetworkStep } from '../../engine/index.js';
 import { InputError } from '../../io/errors.js';
 import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT, UsageError } from '../errors.js';
-import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
+import { prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, withInputOptions, withModelOptions } from '../options.js';
 import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
@@ -61,7 +61,7 @@ interface Writer {
  * language model reads tokens; a regressor's outputs are no distribution). Tokens name the outputs
  * when the head has one per vocabulary token.
  */
-export function readoutFor(args: Pick<RunArgs, 'topK'>, model: Model, vocab: readonly string[] | null): Readout {
+export function readoutFor(args: Pick<RunArgs, 'topK'>, model: LoadedModel, vocab: readonly string[] | null): Readout {
   const asked = positiveOrZero(args.topK);
   const head = model.head;
   if (head === null) {
@@ -81,7 +81,7 @@ function positiveOrZero(v: number | undefined): number | undefined {
   return v;
 }
 
-function makeWriter(format: RunFormat, model: Model, source: string, readout: Readout): Writer {
+function makeWriter(format: RunFormat, model: LoadedModel, source: string, readout: Readout): Writer {
   const net = model.network;
   const predSize = model.head?.outSize ?? 0;
   // Tokens are text from the vocabulary file: written inert, as every other file-supplied string.
@@ -158,7 +158,10 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   const writer = makeWriter(args.format, model, input.source, readout);
-  const pred = (s: NetworkStep): Float64Array | null => (model.head === null ? null : applyHead(model.head, s.y));
+  // each step's prediction is written out before the next is computed: one buffer serves them all
+  const head = model.head;
+  const predBuf = new Float64Array(head?.outSize ?? 0);
+  const pred = (s: NetworkStep): Float64Array | null => (head === null ? null : (headForward(head, s.y, predBuf), predBuf));
   try {
     const head = writer.begin(input.featureNames);
     if (head !== null) await sink.write(head);
