@@ -3,18 +3,17 @@
  * to the input), the initial state, the optional linear head and embedding, and the sequence. The
  * files are read by io (io/files.ts); this module assembles and checks that the parts fit.
  */
-import { statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { cellLabel, randomNetwork, type CellKind, type InitialState, type Model } from '../engine/index.js';
 import { InputError, visible } from '../io/errors.js';
-import { DEFAULT_MAX_WEIGHTS_BYTES, openSequence, readInitialState, readVocab, readWeightsFile } from '../io/files.js';
-import { DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
+import { DEFAULT_MAX_WEIGHTS_BYTES, openSequence, readInitialState, readNpyFile, readVocab, readWeightsFile } from '../io/files.js';
+import type { InputOptions, InputRecord, InputStream } from '../io/input.js';
 import { npyRows, type NpyRows } from '../io/npy-rows.js';
 import type { WeightsFile } from '../io/weights/index.js';
-import { findParts, recordToX, type EmbeddingPart, type HeadPart } from '../io/weights/parts.js';
+import { checkVocabSize, findParts, recordToX, tokenInputError, type EmbeddingPart, type HeadPart } from '../io/weights/parts.js';
 import { stdinHasData, type CliEnv } from './env.js';
 import { UsageError } from './errors.js';
-import { byteSize, cellKindFrom, checkRandomSize, inputOptionsFrom, randomSizeFlags, type InputFlags, type ModelFlags } from './options.js';
+import { byteSize, cellKindFrom, checkRandomSize, checkWeightsFlags, inputOptionsFrom, randomSizeFlags, type InputFlags, type ModelFlags } from './options.js';
 
 /** The engine's model as the flags made it, with where it came from. */
 export interface LoadedModel extends Model {
@@ -48,8 +47,6 @@ export interface InputShape {
   close?(): void;
 }
 
-const RANDOM_ONLY = { hiddenSize: '--hidden-size', layers: '--layers', bidirectional: '--bidirectional', seed: '--seed' } as const;
-
 /** Reads a weights file under the model flags (relative to the working directory). */
 export async function readWeights(path: string, flags: ModelFlags, env: CliEnv): Promise<WeightsFile> {
   const maxBytes = byteSize('max-weights-bytes', flags.maxWeightsBytes) ?? DEFAULT_MAX_WEIGHTS_BYTES;
@@ -72,10 +69,8 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
   const kindFlag = cellKindFrom(flags);
   const { hiddenSize, layers, seed } = randomSizeFlags(flags);
   const maxInputBytes = inputOptionsFrom(flags).maxInputBytes;
+  checkWeightsFlags(flags);
   if (flags.weights !== undefined) {
-    for (const [key, flag] of Object.entries(RANDOM_ONLY)) {
-      if (flags[key as keyof typeof RANDOM_ONLY] !== undefined) throw new UsageError(`${flag} sets up random weights; it cannot be used with --weights`);
-    }
     const file = await readWeights(flags.weights, flags, env);
     // What the reader assumed or chose (a Keras file's activation, the checkpoint key taken, tanh for an RNN), said once
     for (const note of file.notes) env.stderr.write(`gatescope: note: ${visible(flags.weights, 200)}: ${visible(note, 400)}\n`);
@@ -85,9 +80,6 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
     const init = (await readInitialState(flags.initialState, network, env.cwd, maxInputBytes)) ?? file.initialState ?? undefined;
     const { head, embedding, notes } = parts;
     return { network, init, head, embedding, weightsSource: flags.weights, weightsFormat: file.format, seed: null, notes };
-  }
-  for (const [flag, v] of [['--head', flags.head], ['--embedding', flags.embedding]] as const) {
-    if (v !== undefined) throw new UsageError(`${flag} names a tensor of a weights file; it needs --weights`);
   }
   if (widthHint === undefined) throw new UsageError('random weights are sized to the input: its feature count is needed');
   const kind: CellKind = kindFlag ?? 'lstm';
@@ -118,19 +110,10 @@ export async function fitModel<I extends InputShape>(flags: PrepareFlags, env: C
     if (embedding === null) inputOpts.expectedWidth = network.inputSize;
     if (embedding !== null && vocab !== undefined) checkVocabSize(vocab, flags.vocab!, embedding, flags.weights);
     input = await open(inputOpts);
-    if (embedding !== null && input.vocab === null) {
+    const misfit = embedding === null ? null : tokenInputError(embedding, input, vocab !== undefined);
+    if (misfit !== null) {
       input.close?.();
-      throw new InputError(`the weights have an embedding (${visible(embedding.name)}); expected text input (--input-format text)`, {
-        source: input.source,
-        hint: 'if that tensor is not an embedding, pass --embedding none',
-      });
-    }
-    if (embedding !== null && vocab === undefined) {
-      input.close?.();
-      throw new InputError(
-        `text input into a model with an embedding (${visible(embedding.name)}, ${embedding.vocabSize} rows) needs the vocabulary it was trained with: a vocabulary built from the text's first-seen order would map tokens to the wrong rows`,
-        { source: input.source, hint: 'pass --vocab FILE: a JSON list, a {token: index} dict, {"itos": [...]}, or one token per line' },
-      );
+      throw misfit;
     }
   } else {
     input = await open(inputOpts);
@@ -165,15 +148,6 @@ export function writeNotes(env: CliEnv, notes: readonly string[]): void {
   for (const n of notes) env.stderr.write(`gatescope: note: ${n}\n`);
 }
 
-/** A vocabulary must have one token per embedding row: any other size maps tokens to the wrong rows. */
-function checkVocabSize(vocab: readonly string[], vocabPath: string, embedding: EmbeddingPart, weightsPath: string): void {
-  if (vocab.length === embedding.vocabSize) return;
-  throw new InputError(
-    `the vocabulary has ${vocab.length} tokens but the embedding ${visible(embedding.name)} in ${visible(weightsPath)} has ${embedding.vocabSize} rows`,
-    { source: vocabPath, hint: 'pass the vocabulary the model was trained with' },
-  );
-}
-
 /** An .npy input held as bytes, with the model checked against it (see openNpyModel). */
 export interface NpyModel {
   readonly model: LoadedModel;
@@ -185,28 +159,18 @@ export interface NpyModel {
 }
 
 /**
- * An .npy file without io's records, as the viewer and stats read long files (io/npy-rows.ts):
- * the rows straight from the file's bytes, with io's checks and messages. `read` gets the resolved
- * path and the size of a regular file and returns its bytes (the viewer's are shared with a worker).
- * The model is loaded and checked against the rows exactly as against any other input (fitModel:
- * the width the weights expect, ...). Null, before anything is read, when the input is not an .npy
- * (by --input-format or extension), not a regular file (missing, a FIFO, a directory), or over
- * --max-input-bytes: the general path then reads it and reports what is wrong.
+ * An .npy file without io's records, as the viewer and stats read long files: its bytes and rows
+ * (io's readNpyFile), the model loaded and checked against the rows exactly as against any other
+ * input (the width the weights expect, ...). Null when the input is not an .npy (by --input-format
+ * or extension) or not a regular file within --max-input-bytes: the general path then reads it.
  */
 export async function openNpyModel(path: string, flags: PrepareFlags, env: CliEnv, read: (file: string, size: number) => Uint8Array): Promise<NpyModel | null> {
   if (path === '' || path === '-') return null;
   if (flags.inputFormat !== undefined ? flags.inputFormat !== 'npy' : extname(path).toLowerCase() !== '.npy') return null;
   const options = inputOptionsFrom(flags);
-  let bytes: Uint8Array;
-  try {
-    const full = resolve(env.cwd, path);
-    const st = statSync(full);
-    if (!st.isFile() || st.size > (options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return null;
-    bytes = read(full, st.size);
-  } catch {
-    return null;
-  }
-  const rows = npyRows(bytes, path, options);
+  const file = readNpyFile(path, env.cwd, options, read);
+  if (file === null) return null;
+  const { bytes, rows } = file;
   const { model } = await fitModel({ ...flags, inputFormat: 'npy' }, env, async (opts): Promise<InputShape> => {
     return { source: path, featureNames: npyRows(bytes, path, opts).featureNames, vocab: null };
   });

@@ -203,3 +203,18 @@ export function randomSizeFlags(flags: ModelFlags): { hiddenSize: number | undef
     seed: nonNegativeInt('seed', flags.seed),
   };
 }
+
+const RANDOM_ONLY = { hiddenSize: '--hidden-size', layers: '--layers', bidirectional: '--bidirectional', seed: '--seed' } as const;
+
+/** The size flags set up random weights, --head and --embedding name tensors of a weights file: each only on its side. */
+export function checkWeightsFlags(flags: ModelFlags): void {
+  if (flags.weights !== undefined) {
+    for (const [key, flag] of Object.entries(RANDOM_ONLY)) {
+      if (flags[key as keyof typeof RANDOM_ONLY] !== undefined) throw new UsageError(`${flag} sets up random weights; it cannot be used with --weights`);
+    }
+    return;
+  }
+  for (const [flag, v] of [['--head', flags.head], ['--embedding', flags.embedding]] as const) {
+    if (v !== undefined) throw new UsageError(`${flag} names a tensor of a weights file; it needs --weights`);
+  }
+}

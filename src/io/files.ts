@@ -1,8 +1,9 @@
 /**
  * The files around a sequence, read whole and bounded: weights (with a TF.js model's shards), an
- * initial state, a vocabulary. Paths are as the user wrote them, relative to `cwd`, and system
+ * initial state, a vocabulary; and the sequence itself, streamed, or an .npy file whole as rows. Paths are as the user wrote them, relative to `cwd`, and system
  * errors name them so.
  */
+import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { InitialState, Network } from '../engine/index.js';
@@ -10,6 +11,7 @@ import { InputError } from './errors.js';
 import { parseInitialState } from './initial-state.js';
 import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputStream } from './input.js';
 import { formatBytes } from './lines.js';
+import { npyRows, type NpyRows } from './npy-rows.js';
 import { concat, openInput } from './read-input.js';
 import { parseVocab } from './text.js';
 import { detectWeightsFormat, loadWeightsAsync, type LoadWeightsAsyncOptions, type WeightsFile } from './weights/index.js';
@@ -143,4 +145,23 @@ export async function openSequence(path: string, opts: InputOptions, stdin: Node
   } catch (err) {
     throw withPath(err, path === '-' ? '<stdin>' : path);
   }
+}
+
+/**
+ * An .npy file's bytes and its rows under `opts` (npy-rows.ts). `read` gets the resolved path and
+ * the size of a regular file and returns its bytes (the viewer's are shared with a worker). Null,
+ * before anything is read, when the path is not a regular file (missing, a FIFO, a directory) or
+ * is over --max-input-bytes: the general path then reads it and reports what is wrong.
+ */
+export function readNpyFile(path: string, cwd: string, opts: InputOptions, read: (file: string, size: number) => Uint8Array): { bytes: Uint8Array; rows: NpyRows } | null {
+  let bytes: Uint8Array;
+  try {
+    const full = resolve(cwd, path);
+    const st = statSync(full);
+    if (!st.isFile() || st.size > (opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES)) return null;
+    bytes = read(full, st.size);
+  } catch {
+    return null;
+  }
+  return { bytes, rows: npyRows(bytes, path, opts) };
 }

@@ -273,3 +273,32 @@ export function recordToX(embedding: Embedding | null, source: string): (record:
     return Float64Array.from(embeddingRow(embedding, token));
   };
 }
+
+/** A vocabulary must have one token per embedding row: any other size maps tokens to the wrong rows. */
+export function checkVocabSize(vocab: readonly string[], vocabPath: string, embedding: EmbeddingPart, weightsPath: string): void {
+  if (vocab.length === embedding.vocabSize) return;
+  throw new InputError(
+    `the vocabulary has ${vocab.length} tokens but the embedding ${visible(embedding.name)} in ${visible(weightsPath)} has ${embedding.vocabSize} rows`,
+    { source: vocabPath, hint: 'pass the vocabulary the model was trained with' },
+  );
+}
+
+/**
+ * Why an opened input cannot feed an embedding, or null when it can: it must be text (it has a
+ * vocabulary), read with the vocabulary the model was trained with (`vocabGiven`).
+ */
+export function tokenInputError(embedding: EmbeddingPart, input: { readonly source: string; readonly vocab: readonly string[] | null }, vocabGiven: boolean): InputError | null {
+  if (input.vocab === null) {
+    return new InputError(`the weights have an embedding (${visible(embedding.name)}); expected text input (--input-format text)`, {
+      source: input.source,
+      hint: 'if that tensor is not an embedding, pass --embedding none',
+    });
+  }
+  if (!vocabGiven) {
+    return new InputError(
+      `text input into a model with an embedding (${visible(embedding.name)}, ${embedding.vocabSize} rows) needs the vocabulary it was trained with: a vocabulary built from the text's first-seen order would map tokens to the wrong rows`,
+      { source: input.source, hint: 'pass --vocab FILE: a JSON list, a {token: index} dict, {"itos": [...]}, or one token per line' },
+    );
+  }
+  return null;
+}
