@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { kernelVariant, useKernelVariant } from '../engine/fast/kernels.js';
+import { createBlockEngine } from '../engine/choose-runner.js';
 import { npyRows } from '../io/npy-rows.js';
-import { createBlockEngine } from './block-engine.js';
 import { SequencePass } from './pass.js';
 import type { PassWorkerData, WorkerMessage } from './pass-host.js';
 import { StepRows } from './step-rows.js';
