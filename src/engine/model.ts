@@ -74,9 +74,16 @@ export function headOutput(head: LinearHead, y: ArrayLike<number>, o: number): n
   return s;
 }
 
-/** out = W y + b, into the caller's buffer.   y: (Y)  out: (O) */
+/** out = W y + b, into the caller's buffer (each output summed as headOutput sums it).   y: (Y)  out: (O) */
 export function headForward(head: LinearHead, y: ArrayLike<number>, out: Float64Array): void {
-  for (let o = 0; o < head.outSize; o++) out[o] = headOutput(head, y, o);
+  const n = head.inSize;
+  const { weight, bias } = head;
+  for (let o = 0; o < head.outSize; o++) {
+    const off = o * n;
+    let s = bias === null ? 0 : bias[o]!;
+    for (let j = 0; j < n; j++) s += weight[off + j]! * y[j]!;
+    out[o] = s;
+  }
 }
 
 /**
