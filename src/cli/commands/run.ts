@@ -159,9 +159,9 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   const writer = makeWriter(args.format, model, input.source, readout);
   // each step's prediction is written out before the next is computed: one buffer serves them all
-  const head = model.head;
-  const predBuf = new Float64Array(head?.outSize ?? 0);
-  const pred = (s: NetworkStep): Float64Array | null => (head === null ? null : (headForward(head, s.y, predBuf), predBuf));
+  const linear = model.head;
+  const predBuf = new Float64Array(linear?.outSize ?? 0);
+  const pred = (s: NetworkStep): Float64Array | null => (linear === null ? null : (headForward(linear, s.y, predBuf), predBuf));
   try {
     const head = writer.begin(input.featureNames);
     if (head !== null) await sink.write(head);
