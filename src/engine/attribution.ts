@@ -19,6 +19,7 @@
 import { backwardSequence } from './grad/network.js';
 import { headOutput, type LinearHead } from './model.js';
 import { runSequence, ShapeError } from './network.js';
+import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
 /** The one number attributed. t: the step (0-based, as `run` counts). */
@@ -137,11 +138,12 @@ interface Plan {
 function plan(net: Network, T: number, target: AttributionTarget): Plan {
   const t = target.t;
   if (!Number.isInteger(t) || t < 0 || t >= T) throw new ShapeError(`attribution: step t=${t} is outside the sequence (t = 0..${T - 1})`);
-  const H = net.hiddenSize;
+  // h is Hout wide (P for a projected LSTM), c H
+  const Hh = outputSize(net);
   const dirs = net.directions.length;
   const causal = net.directions.every((d) => d === 'forward');
   const runLength = causal ? t + 1 : T;
-  const ySize = H * dirs;
+  const ySize = Hh * dirs;
   const unitCheck = (what: string, index: number, size: number): void => {
     if (!Number.isInteger(index) || index < 0 || index >= size) throw new ShapeError(`attribution: ${what} ${index} is outside 0..${size - 1}`);
   };
@@ -175,13 +177,14 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       const { layer, direction, unit, kind } = target;
       unitCheck('layer', layer, net.numLayers);
       unitCheck('direction', direction, dirs);
-      unitCheck('unit', unit, H);
+      const width = kind === 'h' ? Hh : net.hiddenSize;
+      unitCheck('unit', unit, width);
       if (kind === 'c' && net.kind !== 'lstm') throw new ShapeError(`attribution: a ${net.kind.toUpperCase()} has no cell state c (attribute h)`);
       if (kind === 'h' && layer === net.numLayers - 1) {
         // the last layer's h is y: any network
         const seed = new Float64Array(ySize);
-        seed[direction * H + unit] = 1;
-        return { runLength, value: (steps) => steps[t]!.y[direction * H + unit]!, backward: backY(seed) };
+        seed[direction * Hh + unit] = 1;
+        return { runLength, value: (steps) => steps[t]!.y[direction * Hh + unit]!, backward: backY(seed) };
       }
       if (!causal) {
         throw new ShapeError(
@@ -200,7 +203,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
         },
         backward: (xs, steps, init) => {
           const s = seeds();
-          const v = new Float64Array(H);
+          const v = new Float64Array(width);
           v[unit] = 1;
           s[row] = v;
           const opts = kind === 'h' ? { dhN: s, params: false as const } : { dcN: s, params: false as const };
