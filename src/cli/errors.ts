@@ -10,6 +10,8 @@
 import { CapacityError, ShapeError } from '../engine/index.js';
 import { InputError, visible } from '../io/errors.js';
 
+export { withPath } from '../io/files.js';
+
 export const EXIT = { ok: 0, data: 1, usage: 2, internal: 70, interrupted: 130, terminated: 143 } as const;
 
 /** A flag or argument that is wrong in itself (not the data it points to). */
@@ -23,18 +25,6 @@ export class UsageError extends Error {
 /** True for the error a write to a closed pipe raises. */
 export function isBrokenPipe(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EPIPE';
-}
-
-/**
- * Gives a system error the path the user wrote: Node names a temporary file, an absolute path, or
- * nothing at all (a read of a directory fails with EISDIR and no path).
- */
-export function withPath(err: unknown, path: string): unknown {
-  const sys = err as NodeJS.ErrnoException | null;
-  if (typeof sys === 'object' && sys !== null && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
-    sys.path = path;
-  }
-  return err;
 }
 
 /** The longest error line printed (the rest is cut with …): quoted text is already cut shorter. */

@@ -3,7 +3,7 @@
  * them the same way. Values are checked here (choices, integer ranges) before anything runs.
  */
 import type { Argv } from 'yargs';
-import type { CellKind } from '../engine/index.js';
+import { gateCount, type CellKind } from '../engine/index.js';
 import type { InputFormat, InputOptions } from '../io/input.js';
 import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
@@ -167,4 +167,54 @@ export function inputOptionsFrom(flags: InputFlags): InputOptions {
   const maxInput = byteSize('max-input-bytes', flags.maxInputBytes);
   if (maxInput !== undefined) opts.maxInputBytes = maxInput;
   return opts;
+}
+
+/** 2^27 parameters (1 GiB as float64): the most a random network may hold, as a weights tensor may. */
+export const MAX_RANDOM_PARAMETERS = 2 ** 27;
+
+/**
+ * Refuses random-weight sizes whose product is absurd before anything is allocated: each flag has
+ * its own range (--hidden-size 4096, --layers 64), but together, or with a very wide input, they
+ * can ask for tens of gigabytes.
+ */
+export function checkRandomSize(
+  spec: { kind: CellKind; inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean },
+  max = MAX_RANDOM_PARAMETERS,
+): void {
+  const G = gateCount(spec.kind);
+  const H = spec.hiddenSize;
+  const dirs = spec.bidirectional ? 2 : 1;
+  let count = 0;
+  for (let k = 0; k < spec.numLayers; k++) {
+    const din = k === 0 ? spec.inputSize : H * dirs;
+    count += dirs * G * H * (din + H + 2);
+  }
+  if (count > max) {
+    const what = `--hidden-size ${H}, --layers ${spec.numLayers}${spec.bidirectional ? ', --bidirectional' : ''} and ${spec.inputSize} input features`;
+    throw new UsageError(`${what} make ${count} parameters, more than ${max}`);
+  }
+}
+
+/** The random-weight size flags, checked (before any file is read). */
+export function randomSizeFlags(flags: ModelFlags): { hiddenSize: number | undefined; layers: number | undefined; seed: number | undefined } {
+  return {
+    hiddenSize: positiveInt('hidden-size', flags.hiddenSize, 4096),
+    layers: positiveInt('layers', flags.layers, 64),
+    seed: nonNegativeInt('seed', flags.seed),
+  };
+}
+
+const RANDOM_ONLY = { hiddenSize: '--hidden-size', layers: '--layers', bidirectional: '--bidirectional', seed: '--seed' } as const;
+
+/** The size flags set up random weights, --head and --embedding name tensors of a weights file: each only on its side. */
+export function checkWeightsFlags(flags: ModelFlags): void {
+  if (flags.weights !== undefined) {
+    for (const [key, flag] of Object.entries(RANDOM_ONLY)) {
+      if (flags[key as keyof typeof RANDOM_ONLY] !== undefined) throw new UsageError(`${flag} sets up random weights; it cannot be used with --weights`);
+    }
+    return;
+  }
+  for (const [flag, v] of [['--head', flags.head], ['--embedding', flags.embedding]] as const) {
+    if (v !== undefined) throw new UsageError(`${flag} names a tensor of a weights file; it needs --weights`);
+  }
 }

@@ -10,13 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from 'yargs';
 import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
+import { recordToX } from '../io/weights/parts.js';
 import { TraceStore, type TraceStoreOptions } from '../trace/trace-store.js';
 import { panelsFor } from '../ui/panels.js';
 import type { TaskInfo } from '../ui/task.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
-import { loadModel, recordToX, type Model } from './load.js';
+import { loadModel, type LoadedModel } from './load.js';
 import type { ModelFlags } from './options.js';
 
 /** The flags that say how to read a weights file: the compared one is read under them too. */
@@ -39,7 +40,7 @@ export function withViewExtras<T>(y: Argv<T>) {
 }
 
 /** --panel as a 0-based index into the network's panels, or a usage error naming the choices. */
-export function panelIndex(panel: string, kind: Model['network']['kind']): number {
+export function panelIndex(panel: string, kind: LoadedModel['network']['kind']): number {
   const panels = panelsFor(kind);
   const byNumber = /^\d+$/.test(panel) ? Number(panel) - 1 : -1;
   const i = byNumber >= 0 ? byNumber : panels.findIndex((p) => p.name === panel || p.title === panel);
@@ -90,7 +91,7 @@ export interface ViewExtras {
  * and format flags), and its input for a record: its own embedding's row when both networks take
  * text; otherwise the first network's input, which must then be as wide.
  */
-async function loadCompare(path: string, flags: CompareReadFlags, main: Model, env: CliEnv) {
+async function loadCompare(path: string, flags: CompareReadFlags, main: LoadedModel, env: CliEnv) {
   const { maxWeightsBytes, weightsFormat, layout, node } = flags;
   const model = await loadModel({ weights: path, maxWeightsBytes, weightsFormat, layout, node }, env, undefined);
   const net = model.network;
@@ -99,7 +100,7 @@ async function loadCompare(path: string, flags: CompareReadFlags, main: Model, e
   if (embedding === null && net.inputSize !== main.network.inputSize) {
     throw new InputError(`takes ${net.inputSize} inputs per step, the first network ${main.network.inputSize}: --compare needs the same input`, { source: path });
   }
-  const own = embedding === null ? null : recordToX(embedding, path, net.inputSize);
+  const own = embedding === null ? null : recordToX(embedding, path);
   const toX = own === null ? (_r: InputRecord, x: Float64Array) => x : (r: InputRecord) => own(r);
   return { model, toX };
 }
@@ -110,7 +111,7 @@ async function loadCompare(path: string, flags: CompareReadFlags, main: Model, e
  */
 export async function prepareExtras(
   flags: ViewExtraFlags,
-  main: Model,
+  main: LoadedModel,
   store: TraceStore,
   history: Pick<TraceStoreOptions, 'maxSteps' | 'historyBytes'>,
   launch: Launch,

@@ -17,25 +17,15 @@
  * and the later steps' attributions are exact zeros. A network with a reverse direction runs whole.
  */
 import { backwardSequence } from './grad/network.js';
+import { headOutput, type LinearHead } from './model.js';
 import { runSequence, ShapeError } from './network.js';
 import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
-/** A linear read-out pred = W y + b on the last layer's output (train's and the loaders' heads both fit). */
-export interface AttributionHead {
-  /** Y = Hout * dirs */
-  readonly inSize: number;
-  readonly outSize: number;
-  /** (O, Y) row-major */
-  readonly weight: Float32Array;
-  /** (O), or null without a bias */
-  readonly bias: Float32Array | null;
-}
-
 /** The one number attributed. t: the step (0-based, as `run` counts). */
 export type AttributionTarget =
   /** head output `index` (a logit) at step t: (W y_t + b)[index] */
-  | { readonly kind: 'pred'; readonly t: number; readonly index: number; readonly head: AttributionHead }
+  | { readonly kind: 'pred'; readonly t: number; readonly index: number; readonly head: LinearHead }
   /** y_t[index]: the last layer's output, its directions concatenated (forward then reverse) */
   | { readonly kind: 'y'; readonly t: number; readonly index: number }
   /** h_t or c_t of a unit of one layer and direction (0-based), of a network that runs forward only */
@@ -172,12 +162,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       for (let j = 0; j < ySize; j++) seed[j] = head.weight[k * ySize + j]!;
       return {
         runLength,
-        value: (steps) => {
-          const y = steps[t]!.y;
-          let s = head.bias?.[k] ?? 0;
-          for (let j = 0; j < ySize; j++) s += head.weight[k * ySize + j]! * y[j]!;
-          return s;
-        },
+        value: (steps) => headOutput(head, steps[t]!.y, k),
         backward: backY(seed),
       };
     }

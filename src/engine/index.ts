@@ -4,6 +4,7 @@ export * from './shapes.js';
 export * from './activations.js';
 export * from './softmax.js';
 export * from './network.js';
+export * from './model.js';
 export * from './init.js';
 export * from './random.js';
 export { lstmStep } from './cells/lstm.js';

@@ -5,12 +5,11 @@
  * short slices on this thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { InitialState, Network } from '../engine/index.js';
+import type { InitialState, LinearHead, Network } from '../engine/index.js';
 import type { KernelVariant } from '../engine/fast/index.js';
 import type { InputOptions } from '../io/input.js';
 import type { EngineKind } from '../engine/runner.js';
 import type { PassUpdate, SequencePass } from './pass.js';
-import type { TraceHead } from './step-rows.js';
 import type { TraceStore } from './trace-store.js';
 
 /** An .npy file in memory (a view of a SharedArrayBuffer, so that the worker reads the same bytes). */
@@ -24,7 +23,7 @@ export interface NpyJob {
 export interface PassWorkerData {
   readonly network: Network;
   readonly init: InitialState | undefined;
-  readonly head: TraceHead | null;
+  readonly head: LinearHead | null;
   readonly blockSteps: number;
   readonly engine: EngineKind;
   /** The main thread's kernel build, which the worker must use too. */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { kernelVariant, useKernelVariant } from '../engine/fast/kernels.js';
 import { createBlockEngine } from '../engine/choose-runner.js';
-import { npyRows } from './npy-rows.js';
+import { npyRows } from '../io/npy-rows.js';
 import { SequencePass } from './pass.js';
 import type { PassWorkerData, WorkerMessage } from './pass-host.js';
 import { StepRows } from './step-rows.js';

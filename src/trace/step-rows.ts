@@ -8,19 +8,10 @@
  * each: LSTM i f g o c h, GRU r z n h, RNN h) then its pre-activations (G*H, engine gate order);
  * then the head's prediction (O). A projected LSTM's h (P values) fills the first P of its H slots.
  */
-import { GATE_NAMES, STATE_NAMES, gateCount, type Network, type NetworkStep } from '../engine/index.js';
+import { checkHead, GATE_NAMES, STATE_NAMES, gateCount, headForward, type LinearHead, type Network, type NetworkStep } from '../engine/index.js';
 import { RangeSet } from '../engine/ranges.js';
 
 export { RangeSet, type ValueRange } from '../engine/ranges.js';
-
-/** A linear read-out on the last layer's output y_t: pred = W y + b (same shape as the CLI's). */
-export interface TraceHead {
-  /** (O, Hout*dirs): Hout the width of h (P for a projected LSTM, else H) */
-  readonly weight: Float32Array;
-  /** (O) */
-  readonly bias: Float32Array | null;
-  readonly outSize: number;
-}
 
 export class StepRows {
   readonly H: number;
@@ -38,8 +29,9 @@ export class StepRows {
 
   constructor(
     readonly network: Network,
-    readonly head: TraceHead | null,
+    readonly head: LinearHead | null,
   ) {
+    if (head !== null) checkHead(network, head);
     this.H = network.hiddenSize;
     this.views = network.numLayers * network.directions.length;
     this.stateNames = STATE_NAMES[network.kind];
@@ -71,14 +63,8 @@ export class StepRows {
 
   /** The head's prediction from a step's output y, or null without a head (a buffer reused by the next call). */
   prediction(y: Float64Array): Float64Array | null {
-    const head = this.head;
-    if (head === null) return null;
-    const n = y.length;
-    for (let o = 0; o < this.outSize; o++) {
-      let s = head.bias === null ? 0 : head.bias[o]!;
-      for (let j = 0; j < n; j++) s += head.weight[o * n + j]! * y[j]!;
-      this.pred[o] = s;
-    }
+    if (this.head === null) return null;
+    headForward(this.head, y, this.pred);
     return this.pred;
   }
 

@@ -1,8 +1,8 @@
 /** What a TraceStore is made with, and what it reports holding. */
+import type { LinearHead } from '../engine/model.js';
 import type { InitialState } from '../engine/types.js';
 import type { EngineKind } from '../engine/runner.js';
 import type { RowSource } from './input-history.js';
-import type { TraceHead } from './step-rows.js';
 
 export interface TraceStoreOptions {
   /** Where the sequence comes from: a path or `<stdin>` (made visible here). */
@@ -10,7 +10,7 @@ export interface TraceStoreOptions {
   /** Names of the D network inputs; default x0, x1, ... (made visible here). */
   readonly featureNames?: readonly string[];
   readonly init?: InitialState | undefined;
-  readonly head?: TraceHead | null;
+  readonly head?: LinearHead | null;
   /**
    * Steps per block: between checkpoints, per stored chunk and per recomputation (what a jump
    * costs). @default defaultBlockSteps: about 2 ms of engine work, a power of two from 16 to 1024

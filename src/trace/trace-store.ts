@@ -29,7 +29,7 @@
  * arrive).
  */
 import { createBlockEngine, defaultBlockSteps, engineKindFor } from '../engine/choose-runner.js';
-import { stateWidth, validateNetwork, type Direction, type InitialState, type Network } from '../engine/index.js';
+import { stateWidth, validateNetwork, type Direction, type InitialState, type LinearHead, type Network } from '../engine/index.js';
 import type { RangeSet } from '../engine/ranges.js';
 import { allViews, type BlockEngine, type EngineKind } from '../engine/runner.js';
 import { visible } from '../io/errors.js';
@@ -37,12 +37,12 @@ import { BlockCache } from './block-cache.js';
 import { Filling, type TraceListener, type TraceStatus } from './filling.js';
 import { InputHistory, type RowSource } from './input-history.js';
 import type { PassUpdate, ReadRows, SequencePass } from './pass.js';
-import { StepRows, type TraceHead, type ValueRange } from './step-rows.js';
+import { StepRows, type ValueRange } from './step-rows.js';
 import { DEFAULT_CACHE_BYTES, DEFAULT_HISTORY_BYTES, type TraceFootprint, type TraceStoreOptions } from './trace-options.js';
 
 export type { RowSource } from './input-history.js';
 export { DEFAULT_HISTORY_BYTES, type TraceFootprint, type TraceStoreOptions } from './trace-options.js';
-export type { TraceHead, ValueRange } from './step-rows.js';
+export type { ValueRange } from './step-rows.js';
 export type { EngineKind } from '../engine/runner.js';
 
 export type { TraceListener, TraceStatus } from './filling.js';
@@ -54,7 +54,7 @@ export class TraceStore {
   /** D names, safe to print. */
   readonly featureNames: readonly string[];
   readonly init: InitialState | undefined;
-  readonly head: TraceHead | null;
+  readonly head: LinearHead | null;
   /** Traced states per (layer, dir), in the engine's order (STATE_NAMES). */
   readonly stateNames: readonly string[];
   /** True when steps are computed as records arrive; false when a reverse direction waits for the end. */

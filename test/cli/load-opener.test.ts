@@ -4,10 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, openNpyModel, prepare, type InputOpener } from '../../src/cli/load.js';
+import { fitModel, loadModel, openNpyModel, prepare, type InputShape } from '../../src/cli/load.js';
 import type { CliEnv } from '../../src/cli/env.js';
 import { InputError } from '../../src/io/errors.js';
-import type { InputOptions, InputStream } from '../../src/io/input.js';
+import type { InputOptions } from '../../src/io/input.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -17,25 +17,18 @@ function env(): CliEnv {
   return { stdin: tty, stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: ROOT } as unknown as CliEnv;
 }
 
-function rows(featureNames: string[], seen: InputOptions[]): InputOpener {
+/** An input of these features, opened under the options the loader worked out (kept in `seen`). */
+function rows(featureNames: string[], seen: InputOptions[]): (opts: InputOptions) => Promise<InputShape> {
   return async (opts) => {
     seen.push(opts);
-    const stream: InputStream = {
-      source: 'rows.npy',
-      format: 'npy',
-      featureNames,
-      vocab: null,
-      close() {},
-      async *[Symbol.asyncIterator]() {},
-    };
-    return stream;
+    return { source: 'rows.npy', featureNames, vocab: null };
   };
 }
 
-describe('prepare with an opener', () => {
+describe('fitModel', () => {
   it('sizes random weights to the opened input, without reading stdin', async () => {
     const seen: InputOptions[] = [];
-    const { model, input } = await prepare({ hiddenSize: 4, seed: 2 }, env(), rows(['a', 'b', 'c'], seen));
+    const { model, input } = await fitModel({ hiddenSize: 4, seed: 2 }, env(), rows(['a', 'b', 'c'], seen));
     expect(model.network.inputSize).toBe(3);
     expect(model.network.hiddenSize).toBe(4);
     expect(model.seed).toBe(2);
@@ -45,16 +38,19 @@ describe('prepare with an opener', () => {
 
   it('tells the opener the width the weights expect', async () => {
     const seen: InputOptions[] = [];
-    const { model } = await prepare({ weights: 'fixtures/demos/remember/lstm.json' }, env(), rows(['value', 'marker'], seen));
+    const { model } = await fitModel({ weights: 'fixtures/demos/remember/lstm.json' }, env(), rows(['value', 'marker'], seen));
     expect(seen[0]!.expectedWidth).toBe(model.network.inputSize);
   });
 
   it('still refuses an empty input, naming the opener source', async () => {
-    await expect(prepare({}, env(), rows([], []))).rejects.toThrow(InputError);
-    await expect(prepare({}, env(), rows([], []))).rejects.toMatchObject({ source: 'rows.npy' });
+    await expect(fitModel({}, env(), rows([], []))).rejects.toThrow(InputError);
+    await expect(fitModel({}, env(), rows([], []))).rejects.toMatchObject({ source: 'rows.npy' });
   });
 
-  it('without an opener, a terminal on stdin is no input', async () => {
+});
+
+describe('prepare', () => {
+  it('takes a terminal on stdin for no input', async () => {
     await expect(prepare({}, env())).rejects.toThrow(/no input/);
   });
 });

@@ -49,6 +49,17 @@ describe('gatescope run --set', () => {
     expectY(rn.stdout, n.c.y);
   });
 
+  it("says how far the head's prediction moved, each step's against the plain run's", async () => {
+    const m = 'fixtures/models';
+    const r = await runCli(['run', `${m}/char_lm.input.txt`, '-w', `${m}/char_lm.pt`, '--vocab', `${m}/char_lm.vocab.json`, '--set', 'h[0]@4-6:=1', '--format', 'csv']);
+    expect(r.code).toBe(0);
+    const moved = /the prediction by at most ([\d.e+-]+) \(t=(\d+)\)/.exec(r.stderr);
+    expect(moved).not.toBeNull();
+    // the edited run's logits differ from the plain run's from t=4 on: a nonzero difference, not one prediction compared with itself
+    expect(Number(moved![1])).toBeGreaterThan(0.01);
+    expect(Number(moved![2])).toBeGreaterThanOrEqual(4);
+  });
+
   it.each([
     ['q[3]:=0', /no gate or state "q"/],
     ['f[3]@20-:=abc', /"abc" is not a finite number/],

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { memoryProfile, memorySpan } from '../../src/engine/memory.js';
-import { predictSequence, type LinearHead, type TrainedModel } from '../../src/engine/train/index.js';
+import { predictSequence, type TrainedHead, type TrainedModel } from '../../src/engine/train/index.js';
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { parseStateDictJson } from '../../src/io/weights/state-dict-json.js';
 
@@ -13,7 +13,7 @@ function load(file: string, kind: 'lstm' | 'rnn_tanh'): TrainedModel {
   const tensors = parseStateDictJson(readFileSync(join(DIR, file), 'utf8'), file);
   const { network, extra } = networkFromStateDict(tensors, { source: file, kind });
   const w = extra.get('head.weight')!;
-  const head: LinearHead = { inSize: w.shape[1]!, outSize: w.shape[0]!, weight: w.data, bias: extra.get('head.bias')!.data };
+  const head: TrainedHead = { inSize: w.shape[1]!, outSize: w.shape[0]!, weight: w.data, bias: extra.get('head.bias')!.data };
   return { network, head };
 }
 

@@ -4,7 +4,7 @@
  * against finite differences (W_hr included), and the trace store's widths and predictions.
  */
 import { describe, expect, it } from 'vitest';
-import { finalStates, outputSize, runSequence, type Network } from '../../src/engine/index.js';
+import { finalStates, headInputSize, outputSize, runSequence, type Network } from '../../src/engine/index.js';
 import { backwardSequence } from '../../src/engine/grad/network.js';
 import { memoryProfile } from '../../src/engine/memory.js';
 import { parseInitialState } from '../../src/io/initial-state.js';
@@ -59,7 +59,7 @@ describe('projected LSTMs (proj_size)', () => {
         chunkSteps: 8,
         cacheBytes: 1,
         init,
-        head: head === null ? null : { weight: head.w, bias: head.b, outSize: head.O },
+        head: head === null ? null : { weight: head.w, bias: head.b, outSize: head.O, inSize: headInputSize(net) },
       });
       exp.input.forEach((x, t) => store.append(x, `s${t}`));
       store.finish();

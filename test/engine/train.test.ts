@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, randomNetwork, runSequence } from '../../src/engine/index.js';
+import { createRng, headBackward, headForward, randomHead, randomNetwork, runSequence } from '../../src/engine/index.js';
 import {
   clipGradNorm,
   createAdam,
   createTrainer,
   gradNorm,
-  headBackward,
-  headForward,
   makeParam,
   modelTensors,
   mseLoss,
   nextTokenExamples,
   nextValueExamples,
   predictSequence,
-  randomHead,
   softmaxCrossEntropy,
   targetExamples,
   TrainConfigError,

@@ -183,7 +183,7 @@ describe('checkpointed trace store', () => {
       const xs = sequence(90, 3, 6);
       xs[40]![1] = 3e38;
       xs[41]![2] = -3e38;
-      const head = { weight: Float32Array.from({ length: 14 }, (_, i) => Math.sin(i)), bias: Float32Array.from([0.1, -0.2]), outSize: 2 };
+      const head = { weight: Float32Array.from({ length: 14 }, (_, i) => Math.sin(i)), bias: Float32Array.from([0.1, -0.2]), outSize: 2, inSize: 7 };
       const stepped = new TraceStore(net, { source: 'm', chunkSteps: 8, engine, head });
       xs.forEach((x) => stepped.append(x, ''));
       stepped.finish();

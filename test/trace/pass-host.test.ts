@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, STATE_NAMES } from '../../src/engine/index.js';
 import { kernelVariant } from '../../src/engine/fast/index.js';
-import { npyRows } from '../../src/trace/npy-rows.js';
+import { npyRows } from '../../src/io/npy-rows.js';
 import { startPass } from '../../src/trace/pass-host.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { f32, npyBytes } from '../io/npy-bytes.js';

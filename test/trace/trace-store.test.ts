@@ -161,7 +161,7 @@ describe('TraceStore', () => {
 
   it('computes the head prediction per step', () => {
     const net = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 3, seed: 1 });
-    const head = { weight: Float32Array.from([0.5, -1, 2, 1, 1, 1]), bias: Float32Array.from([0.1, -0.2]), outSize: 2 };
+    const head = { weight: Float32Array.from([0.5, -1, 2, 1, 1, 1]), bias: Float32Array.from([0.1, -0.2]), outSize: 2, inSize: 3 };
     const store = new TraceStore(net, { source: 'm', head });
     fill(store, sequence(2, 2));
     const h = store.state('h', 0, 0, 1);

@@ -368,7 +368,7 @@ describe('the frame', () => {
 
   it('writes text input under the timeline, one token per step, and names the predicted class', () => {
     const net = randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 4, seed: 1 });
-    const head = { weight: new Float32Array(3 * 4).fill(0.1), bias: Float32Array.from([0, 5, 0]), outSize: 3 };
+    const head = { weight: new Float32Array(3 * 4).fill(0.1), bias: Float32Array.from([0, 5, 0]), outSize: 3, inSize: 4 };
     const store = new TraceStore(net, { source: 't.txt', featureNames: ['(', ')', ' '], tokens: true, head, classNames: ['(', ')', ' '] });
     const text = '(( ) )';
     for (const ch of text) store.append([ch === '(' ? 1 : 0, ch === ')' ? 1 : 0, ch === ' ' ? 1 : 0], ch);

@@ -6,7 +6,7 @@ import { guessesAt, inputHint, isClassifier, targetAt } from '../../src/ui/task.
 function store(xs: readonly number[][], head: { weight: Float32Array; bias: Float32Array; outSize: number } | null, tokens = false): TraceStore {
   const net = randomNetwork({ kind: 'lstm', inputSize: xs[0]!.length, hiddenSize: 2, seed: 1 });
   const names = tokens ? ['(', ')'] : xs[0]!.map((_, j) => `x${j}`);
-  const st = new TraceStore(net, { source: 'mem', featureNames: names, head, tokens, classNames: tokens ? ['(', ')'] : null });
+  const st = new TraceStore(net, { source: 'mem', featureNames: names, head: head === null ? null : { ...head, inSize: 2 }, tokens, classNames: tokens ? ['(', ')'] : null });
   xs.forEach((x, t) => st.append(x, tokens ? (x[0] === 1 ? '(' : ')') : `r${t}`));
   st.finish();
   return st;

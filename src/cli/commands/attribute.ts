@@ -18,6 +18,7 @@ import {
   type AttributionTarget,
   type IgMethod,
 } from '../../engine/attribution.js';
+import { headForward, headInputSize } from '../../engine/model.js';
 import { runSequence } from '../../engine/network.js';
 import { ShapeError } from '../../engine/network.js';
 import { outputSize } from '../../engine/shapes.js';
@@ -26,7 +27,7 @@ import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { prepare, type Model, type PrepareFlags } from '../load.js';
+import { prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, positiveInt, withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
 import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
@@ -105,7 +106,7 @@ export function parseTarget(text: string): TargetSpec {
 }
 
 /** The target for a run of T steps, with the words that name it; the one-line error names what is out of range. */
-function resolveTarget(spec: TargetSpec, model: Model, xs: readonly Float64Array[], classNames: readonly string[] | null): { target: AttributionTarget; text: string } {
+function resolveTarget(spec: TargetSpec, model: LoadedModel, xs: readonly Float64Array[], classNames: readonly string[] | null): { target: AttributionTarget; text: string } {
   const net = model.network;
   const T = xs.length;
   const t = spec.t ?? T - 1;
@@ -121,11 +122,7 @@ function resolveTarget(spec: TargetSpec, model: Model, xs: readonly Float64Array
       // the top output at t, as run's top-k names it
       const y = runSequence(net, xs.slice(0, net.directions.every((d) => d === 'forward') ? t + 1 : T), model.init)[t]!.y;
       const pred = new Float64Array(head.outSize);
-      for (let o = 0; o < head.outSize; o++) {
-        let s = head.bias?.[o] ?? 0;
-        for (let j = 0; j < head.inSize; j++) s += head.weight[o * head.inSize + j]! * y[j]!;
-        pred[o] = s;
-      }
+      headForward(head, y, pred);
       const p = head.outSize > 1 ? softmax(pred) : pred;
       index = p.indexOf(Math.max(...p));
     }
@@ -133,7 +130,7 @@ function resolveTarget(spec: TargetSpec, model: Model, xs: readonly Float64Array
     const name = classNames?.[index];
     return { target: { kind: 'pred', t, index, head }, text: `pred[${index}]${name !== undefined ? ` (${JSON.stringify(visible(name, 24))})` : ''} at t=${t}` };
   }
-  const Y = outputSize(net) * net.directions.length;
+  const Y = headInputSize(net);
   if (spec.kind === 'y') {
     range('output', spec.index!, Y);
     return { target: { kind: 'y', t, index: spec.index! }, text: `y[${spec.index}] at t=${t}` };

@@ -7,8 +7,7 @@ import { randomNetwork } from '../../engine/index.js';
 import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { checkRandomSize } from '../load.js';
-import { cellKindFrom, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions, type CellFlags, type SizeFlags } from '../options.js';
+import { cellKindFrom, checkRandomSize, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions, type CellFlags, type SizeFlags } from '../options.js';
 import { fileSink, stdoutSink } from '../output.js';
 
 export interface InitArgs extends CellFlags, SizeFlags {

@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { describeWeights, formatWeightsDescription } from '../../io/weights/index.js';
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
-import { readWeightsFile } from '../load.js';
+import { readWeights } from '../load.js';
 import { cellKindFrom, withWeightsOptions, type CellFlags, type ModelFlags } from '../options.js';
 import { inertJson, stdoutSink } from '../output.js';
 
@@ -47,7 +47,7 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
     maxWeightsBytes: args.maxWeightsBytes,
   };
   cellKindFrom(flags); // validates --nonlinearity against --cell before reading anything
-  const file = await readWeightsFile(args.weights, flags, env);
+  const file = await readWeights(args.weights, flags, env);
   const desc = describeWeights(file, { source: args.weights, prefixGiven: args.prefix !== undefined, head: args.head, embedding: args.embedding });
   const text = args.json === true ? `${inertJson(desc, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
   const sink = stdoutSink(env);

@@ -10,7 +10,7 @@ import { memoryProfile, type MemoryProfile } from '../../engine/memory.js';
 import { InputError } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
-import { prepare, readWeightsFile, type PrepareFlags } from '../load.js';
+import { prepare, readWeights, type PrepareFlags } from '../load.js';
 import { byteSize, withInputOptions, withModelOptions } from '../options.js';
 import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
@@ -84,7 +84,7 @@ export async function handler(args: MemoryArgs, env: CliEnv): Promise<number> {
   const main = memoryProfile(model.network, xs, model.init);
   let compare: { weights: string; profile: MemoryProfile } | null = null;
   if (args.compare !== undefined) {
-    const other = await readWeightsFile(args.compare, {}, env);
+    const other = await readWeights(args.compare, {}, env);
     if (other.network.inputSize !== model.network.inputSize) {
       throw new InputError(`takes ${other.network.inputSize} inputs per step, the main network ${model.network.inputSize}: --compare needs the same input`, {
         source: args.compare,

@@ -6,7 +6,7 @@
  * is bounded by --max-memory (step-budget.ts), refused by size with a one-line error past it.
  */
 import type { Argv } from 'yargs';
-import { CapacityError, cloneStep, finalStates, runSequence, ShapeError, type NetworkStep } from '../../engine/index.js';
+import { CapacityError, cloneStep, finalStates, headForward, runSequence, ShapeError, type NetworkStep } from '../../engine/index.js';
 import { checkInterventions, describeIntervention, runSequenceIntervened } from '../../engine/intervene.js';
 import { interventionSummary, parseIntervention, resolveIntervention } from '../interventions.js';
 import { InputError } from '../../io/errors.js';
@@ -15,7 +15,7 @@ import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT, UsageError } from '../errors.js';
-import { applyHead, prepare, type Model, type PrepareFlags } from '../load.js';
+import { prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, withInputOptions, withModelOptions } from '../options.js';
 import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
@@ -69,7 +69,7 @@ interface Writer {
  * language model reads tokens; a regressor's outputs are no distribution). Tokens name the outputs
  * when the head has one per vocabulary token.
  */
-export function readoutFor(args: Pick<RunArgs, 'topK'>, model: Model, vocab: readonly string[] | null): Readout {
+export function readoutFor(args: Pick<RunArgs, 'topK'>, model: LoadedModel, vocab: readonly string[] | null): Readout {
   const asked = positiveOrZero(args.topK);
   const head = model.head;
   if (head === null) {
@@ -89,7 +89,7 @@ function positiveOrZero(v: number | undefined): number | undefined {
   return v;
 }
 
-function makeWriter(format: RunFormat, model: Model, source: string, readout: Readout, interventions: readonly string[] = []): Writer {
+function makeWriter(format: RunFormat, model: LoadedModel, source: string, readout: Readout, interventions: readonly string[] = []): Writer {
   const net = model.network;
   const predSize = model.head?.outSize ?? 0;
   // Tokens are text from the vocabulary file: written inert, as every other file-supplied string.
@@ -178,7 +178,14 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   const writer = makeWriter(args.format, model, input.source, readout, interventions.map((iv) => describeIntervention(net, resolveIntervention(net, iv))));
-  const pred = (s: NetworkStep): Float64Array | null => (model.head === null ? null : applyHead(model.head, s.y));
+  // a new array per step: interventionSummary holds one step's prediction while it asks for another's
+  const linear = model.head;
+  const pred = (s: NetworkStep): Float64Array | null => {
+    if (linear === null) return null;
+    const out = new Float64Array(linear.outSize);
+    headForward(linear, s.y, out);
+    return out;
+  };
   try {
     const head = writer.begin(input.featureNames);
     if (head !== null) await sink.write(head);

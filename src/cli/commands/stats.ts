@@ -13,12 +13,12 @@ import type { Argv } from 'yargs';
 import { cellLabel, ShapeError } from '../../engine/index.js';
 import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
 import type { InputRecord, InputStream } from '../../io/input.js';
-import type { NpyRows } from '../../trace/npy-rows.js';
+import type { NpyRows } from '../../io/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
 import { EXIT } from '../errors.js';
-import { openNpyModel, prepare, type Model, type PrepareFlags } from '../load.js';
+import { openNpyModel, prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, inertJson, stdoutSink, type Sink } from '../output.js';
 import { bidirectionalStatsOnThreads, sharedCopy, shouldUseThreads } from '../stats-threads.js';
@@ -75,7 +75,7 @@ export function builder<T>(y: Argv<T>) {
 }
 
 /** The JSON document: meta, then one entry per layer, direction and state with per-unit arrays. */
-export function statsJson(stats: SequenceStats, model: Model, source: string, rule: FlagRule = DEFAULT_RULE): string {
+export function statsJson(stats: SequenceStats, model: LoadedModel, source: string, rule: FlagRule = DEFAULT_RULE): string {
   const meta = {
     source,
     cell: stats.kind,
@@ -195,7 +195,7 @@ export interface TableOptions {
 }
 
 /** The readable table: a header, the flagged units, then one block per layer, direction and state. */
-export function statsTable(stats: SequenceStats, model: Model, source: string, opts: TableOptions = {}): string {
+export function statsTable(stats: SequenceStats, model: LoadedModel, source: string, opts: TableOptions = {}): string {
   const rule = opts.rule ?? DEFAULT_RULE;
   const net = model.network;
   const weights = model.weightsSource !== null ? `weights ${visible(model.weightsSource, 60)}` : `random weights, seed ${model.seed}`;
@@ -284,7 +284,7 @@ async function collect(from: StepSource, D: number): Promise<{ xs: Float32Array;
   return { xs, T };
 }
 
-async function computeStats(args: StatsArgs, model: Model, from: StepSource): Promise<SequenceStats> {
+async function computeStats(args: StatsArgs, model: LoadedModel, from: StepSource): Promise<SequenceStats> {
   const net = model.network;
   const D = net.inputSize;
   const session = createStatsSession(net, model.init);

@@ -29,6 +29,7 @@ import {
 } from '../../engine/train/index.js';
 import { cellLabel } from '../../engine/index.js';
 import { InputError, visible } from '../../io/errors.js';
+import { readTextFile } from '../../io/files.js';
 import type { InputOptions, InputSeries } from '../../io/input.js';
 import { readInput } from '../../io/read-input.js';
 import { listNames } from '../../io/rows.js';
@@ -36,9 +37,8 @@ import { formatVocab, parseVocab } from '../../io/text.js';
 import { encodeSafetensors } from '../../io/weights/index.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { checkRandomSize, readTextFile } from '../load.js';
 import { writeFileAtomic } from '../output.js';
-import { cellKindFrom, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type CellFlags, type InputFlags, type SizeFlags } from '../options.js';
+import { cellKindFrom, checkRandomSize, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type CellFlags, type InputFlags, type SizeFlags } from '../options.js';
 
 export interface TrainArgs extends InputFlags, CellFlags, SizeFlags {
   input: string;
@@ -120,7 +120,7 @@ function resolveIndex(name: string, names: readonly string[], source: string): n
 /** The same vocabulary format `run` and the viewer read (and `formatVocab` writes), size-limited. */
 async function readVocabFile(path: string | undefined, env: CliEnv, maxBytes: number | undefined): Promise<string[] | undefined> {
   if (path === undefined) return undefined;
-  return parseVocab(await readTextFile(path, env, maxBytes, 'a vocabulary'), path);
+  return parseVocab(await readTextFile(path, env.cwd, maxBytes, 'a vocabulary'), path);
 }
 
 /** Most weights trained at once (2^24, some 600 MB with the optimiser's state). */

@@ -16,7 +16,7 @@ import { runSequence } from '../network.js';
 import { createRng, type Rng } from '../random.js';
 import type { CellKind } from '../types.js';
 import { nextTokenExamples, nextValueExamples, oneHot, type Example } from './examples.js';
-import { headForward } from './head.js';
+import { headForward } from '../model.js';
 import { argmax } from './loss.js';
 import { predictSequence, type TrainedModel } from './model.js';
 import { createTrainer, type EpochReport, type Evaluation, type TrainerOptions } from './trainer.js';

@@ -1,6 +1,5 @@
-/** Training: examples and tasks, the linear head, losses, Adam with clipping, and the seeded step-wise trainer. */
+/** Training: examples and tasks, losses, Adam with clipping, and the seeded step-wise trainer. */
 export * from './examples.js';
-export * from './head.js';
 export * from './loss.js';
 export * from './model.js';
 export * from './optim.js';

@@ -11,11 +11,14 @@
 import { runSequence } from '../network.js';
 import { expectedShapes, tensorName } from '../shapes.js';
 import type { DirectionParams, InitialState, Network } from '../types.js';
-import { headForward, type LinearHead } from './head.js';
+import { headForward, type LinearHead } from '../model.js';
+
+/** The head training makes and exports: always with a bias (`head.bias`). */
+export type TrainedHead = LinearHead & { readonly bias: Float32Array };
 
 export interface TrainedModel {
   readonly network: Network;
-  readonly head: LinearHead;
+  readonly head: TrainedHead;
 }
 
 /** The recurrent module's name prefix in exports. */

@@ -20,7 +20,7 @@ import { createRng } from '../random.js';
 import { gateCount, tensorName } from '../shapes.js';
 import type { CellKind, InitialState } from '../types.js';
 import type { Example, LossKind } from './examples.js';
-import { headBackward, headForward, randomHead, type LinearHead } from './head.js';
+import { headBackward, headForward, headInputSize, randomHead } from '../model.js';
 import { argmax, mseLoss, softmaxCrossEntropy } from './loss.js';
 import { cloneModel, RNN_PREFIX, type TrainedModel } from './model.js';
 import { clipGradNorm, createAdam, gradNorm, makeParam, scaleGrads, zeroGrads, type Param } from './optim.js';
@@ -202,8 +202,8 @@ function initialModel(D: number, opts: TrainerOptions, seed: number): TrainedMod
       // The optimizer and the exported state_dict know W_ih, W_hh and the biases; W_hr would stay untrained.
       throw new TrainConfigError(`the initial network is a projected LSTM (proj_size ${m.network.projSize}), which training does not support yet: W_hr would not be trained`, 'initial');
     }
-    if (m.head.outSize !== opts.outputSize || m.head.inSize !== m.network.hiddenSize * m.network.directions.length) {
-      throw new TrainConfigError(`the initial head is [${m.head.outSize}, ${m.head.inSize}], expected [${opts.outputSize}, ${m.network.hiddenSize * m.network.directions.length}]`, 'initial');
+    if (m.head.outSize !== opts.outputSize || m.head.inSize !== headInputSize(m.network)) {
+      throw new TrainConfigError(`the initial head is [${m.head.outSize}, ${m.head.inSize}], expected [${opts.outputSize}, ${headInputSize(m.network)}]`, 'initial');
     }
     return m;
   }
@@ -222,7 +222,7 @@ function initialModel(D: number, opts: TrainerOptions, seed: number): TrainedMod
     for (const dirs of network.layers) for (const p of dirs) for (let k = H; k < 2 * H; k++) p.bIh![k] = Math.fround(p.bIh![k]! + fb);
   }
   const headRng = createRng((seed ^ 0x9e3779b9) >>> 0);
-  const head = randomHead(network.hiddenSize * network.directions.length, opts.outputSize, headRng);
+  const head = randomHead(headInputSize(network), opts.outputSize, headRng);
   return { network, head };
 }
 

@@ -18,31 +18,21 @@
  *
  * Everything here is pure: tensors in, the chosen parts and why (for stderr and `inspect`) out.
  */
-import { cellLabel, outputSize, type Network } from '../../engine/index.js';
+import { cellLabel, embeddingRow, hasToken, headInputSize, type Embedding, type LinearHead, type Network } from '../../engine/index.js';
 import { InputError, visible } from '../errors.js';
 import type { InputRecord } from '../input.js';
 import { shapeText, type Tensor } from './tensor.js';
 
-/** A linear read-out on the last layer's output y_t: pred = W y + b. */
-export interface LinearHead {
-  /** (O, Y) */
-  readonly weight: Float32Array;
-  /** (O) */
-  readonly bias: Float32Array | null;
-  readonly outSize: number;
-  /** Y: the last layer's output width. */
-  readonly inSize: number;
+/** The engine's linear head (pred = W y + b), as found in a file. */
+export interface HeadPart extends LinearHead {
   /** The weight tensor's name in the file (`fc.weight`). */
   readonly name: string;
   /** The bias tensor's name, or null. */
   readonly biasName: string | null;
 }
 
-/** A token embedding for text input: x_t = weight[token]. */
-export interface Embedding {
-  /** (V, D) */
-  readonly weight: Float32Array;
-  readonly vocabSize: number;
+/** The engine's token embedding (x_t = weight[token]), as found in a file. */
+export interface EmbeddingPart extends Embedding {
   /** The tensor's name in the file (`embed.weight`). */
   readonly name: string;
 }
@@ -62,8 +52,8 @@ export interface PartsOptions {
 }
 
 export interface ModelParts {
-  readonly head: LinearHead | null;
-  readonly embedding: Embedding | null;
+  readonly head: HeadPart | null;
+  readonly embedding: EmbeddingPart | null;
   /**
    * What was taken or left and why, for stderr: empty when the file uses gatescope's own names
    * (`head.*`, `embedding.weight`, as `gatescope train` writes them) or the flags named the parts.
@@ -75,11 +65,6 @@ export interface ModelParts {
   readonly roles: ReadonlyMap<string, string>;
   /** A choice the shapes cannot make, with the flags that make it; null when there is none. */
   readonly ambiguity: { readonly message: string; readonly hint: string } | null;
-}
-
-/** The last layer's output width Y (what a head reads): Hout * directions (Hout = P for a projected LSTM). */
-export function outputWidth(net: Network): number {
-  return outputSize(net) * net.directions.length;
 }
 
 interface Linear {
@@ -132,7 +117,7 @@ function checkBias(l: Linear, source: string): void {
 export function findParts(extra: ReadonlyMap<string, Tensor>, net: Network, opts: PartsOptions): ModelParts {
   const { source } = opts;
   const D = net.inputSize;
-  const Y = outputWidth(net);
+  const Y = headInputSize(net);
   const cell = cellLabel(net.kind);
   const all = linearsOf(extra);
   const roles = new Map<string, string>();
@@ -242,7 +227,7 @@ export function findParts(extra: ReadonlyMap<string, Tensor>, net: Network, opts
     }
   }
 
-  let headPart: LinearHead | null = null;
+  let headPart: HeadPart | null = null;
   if (head !== null) {
     const biased = head.bias !== null;
     headPart = { weight: head.w.data, bias: head.bias?.data ?? null, outSize: rows(head), inSize: Y, name: head.name, biasName: head.biasName };
@@ -251,7 +236,7 @@ export function findParts(extra: ReadonlyMap<string, Tensor>, net: Network, opts
     explain.push(`head: ${desc(head)}${biased ? ` + ${visible(head.biasName!)}` : ', no bias'}: ${headWhy}`);
     if (head.module !== 'head' && opts.head === undefined) notes.push(explain[explain.length - 1]!);
   }
-  let embPart: Embedding | null = null;
+  let embPart: EmbeddingPart | null = null;
   if (emb !== null) {
     embPart = { weight: emb.w.data, vocabSize: rows(emb), name: emb.name };
     roles.set(emb.name, `embedding: ${rows(emb)} tokens`);
@@ -271,33 +256,49 @@ function feeds(head: Linear, all: readonly Linear[], emb: Linear | null): Linear
   return all.filter((l) => l !== head && l !== emb && cols(l) === rows(head) && !(rows(head) === Y && cols(l) === Y));
 }
 
-/** head(y): the prediction at one step. */
-export function applyHead(head: Pick<LinearHead, 'weight' | 'bias' | 'outSize'>, y: Float64Array): Float64Array {
-  const out = new Float64Array(head.outSize);
-  const n = y.length;
-  for (let o = 0; o < head.outSize; o++) {
-    let s = head.bias === null ? 0 : head.bias[o]!;
-    for (let j = 0; j < n; j++) s += head.weight[o * n + j]! * y[j]!;
-    out[o] = s;
-  }
-  return out;
-}
-
 /**
  * The network input for a record: its values, or (with an embedding) its token's row, a token
  * outside the embedding being an error at `source`.
  */
-export function recordToX(embedding: Embedding | null, source: string, inputSize: number): (record: InputRecord) => Float64Array {
+export function recordToX(embedding: Embedding | null, source: string): (record: InputRecord) => Float64Array {
   if (embedding === null) return (r) => r.values;
-  const D = inputSize;
   return (r) => {
     const token = r.token ?? -1;
-    if (token < 0 || token >= embedding.vocabSize) {
+    if (!hasToken(embedding, token)) {
       throw new InputError(`token ${JSON.stringify(r.label)} (index ${token}) is outside the embedding's ${embedding.vocabSize} rows`, {
         source,
         line: r.line,
       });
     }
-    return Float64Array.from(embedding.weight.subarray(token * D, (token + 1) * D));
+    return Float64Array.from(embeddingRow(embedding, token));
   };
+}
+
+/** A vocabulary must have one token per embedding row: any other size maps tokens to the wrong rows. */
+export function checkVocabSize(vocab: readonly string[], vocabPath: string, embedding: EmbeddingPart, weightsPath: string): void {
+  if (vocab.length === embedding.vocabSize) return;
+  throw new InputError(
+    `the vocabulary has ${vocab.length} tokens but the embedding ${visible(embedding.name)} in ${visible(weightsPath)} has ${embedding.vocabSize} rows`,
+    { source: vocabPath, hint: 'pass the vocabulary the model was trained with' },
+  );
+}
+
+/**
+ * Why an opened input cannot feed an embedding, or null when it can: it must be text (it has a
+ * vocabulary), read with the vocabulary the model was trained with (`vocabGiven`).
+ */
+export function tokenInputError(embedding: EmbeddingPart, input: { readonly source: string; readonly vocab: readonly string[] | null }, vocabGiven: boolean): InputError | null {
+  if (input.vocab === null) {
+    return new InputError(`the weights have an embedding (${visible(embedding.name)}); expected text input (--input-format text)`, {
+      source: input.source,
+      hint: 'if that tensor is not an embedding, pass --embedding none',
+    });
+  }
+  if (!vocabGiven) {
+    return new InputError(
+      `text input into a model with an embedding (${visible(embedding.name)}, ${embedding.vocabSize} rows) needs the vocabulary it was trained with: a vocabulary built from the text's first-seen order would map tokens to the wrong rows`,
+      { source: input.source, hint: 'pass --vocab FILE: a JSON list, a {token: index} dict, {"itos": [...]}, or one token per line' },
+    );
+  }
+  return null;
 }

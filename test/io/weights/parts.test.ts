@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomNetwork } from '../../../src/engine/index.js';
 import { InputError } from '../../../src/io/errors.js';
-import { applyHead, findParts, type PartsOptions } from '../../../src/io/weights/parts.js';
+import { findParts, recordToX, type PartsOptions } from '../../../src/io/weights/parts.js';
 import type { Tensor } from '../../../src/io/weights/tensor.js';
 
 /** A tensor of the given shape whose values are 0, 1, 2, ... (so a wrong pick shows in the numbers). */
@@ -137,9 +137,17 @@ describe('findParts', () => {
   });
 });
 
-describe('applyHead', () => {
-  it('computes W y + b', () => {
-    const pred = applyHead({ weight: Float32Array.from([1, 2, 3, 4]), bias: Float32Array.from([0.5, -1]), outSize: 2 }, Float64Array.from([1, 1]));
-    expect(Array.from(pred)).toEqual([3.5, 6]);
+describe('recordToX', () => {
+  const record = (token: number) => ({ values: Float64Array.of(token), label: `t${token}`, line: 3, token });
+
+  it("takes a record's values without an embedding, its token's row with one", () => {
+    expect(Array.from(recordToX(null, 'in.txt')(record(1)))).toEqual([1]);
+    const emb = { weight: Float32Array.from([0, 1, 10, 11]), vocabSize: 2, name: 'embed.weight' };
+    expect(Array.from(recordToX(emb, 'in.txt')(record(1)))).toEqual([10, 11]);
+  });
+
+  it('refuses a token outside the embedding, at its line', () => {
+    const emb = { weight: Float32Array.from([0, 1, 10, 11]), vocabSize: 2, name: 'embed.weight' };
+    expect(() => recordToX(emb, 'in.txt')(record(2))).toThrow(/token "t2" \(index 2\) is outside the embedding's 2 rows/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * An .npy file in memory read as rows on demand (a RowSource): the viewer of a long sequence keeps
+ * An .npy file in memory read as rows on demand (the trace's RowSource): the viewer of a long sequence keeps
  * the file's bytes (shared with the worker that runs the full pass) and nothing per step, where
  * reading the whole file into records would hold several times the file in objects and take
  * seconds before the first frame.
@@ -10,13 +10,19 @@
  * label exactly as io writes it (io's numbersLabel). Row 0 goes through the RowShaper itself; the
  * other rows are checked as they are read: a bad value stops the rows there with io's message.
  */
-import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions } from '../io/input.js';
-import { npyItemReader, npyLayout, parseNpyHeader, type NpyHeader } from '../io/npy.js';
-import { noTimeSteps } from '../io/read-input.js';
-import { nonFiniteError, numbersLabel, RowShaper } from '../io/rows.js';
-import type { RowSource } from './trace-store.js';
+import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions } from './input.js';
+import { npyItemReader, npyLayout, parseNpyHeader, type NpyHeader } from './npy.js';
+import { noTimeSteps } from './read-input.js';
+import { nonFiniteError, numbersLabel, RowShaper } from './rows.js';
 
-export interface NpyRows extends RowSource {
+/** The rows of an .npy file (the trace's RowSource). */
+export interface NpyRows {
+  /** Steps in the input (T). */
+  readonly length: number;
+  /** Reads rows t0 .. t0+n-1 as float32 values into out (n x D), stopping at a bad row (with why). */
+  readonly read: (t0: number, n: number, out: Float32Array) => { rows: number; error: string | null };
+  /** The label of step t, as io writes it. */
+  label(t: number): string;
   /** Names of the D features (after --columns). */
   readonly featureNames: readonly string[];
   /** The header as io read it. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
 import { parseNpyRows } from '../../src/io/npy.js';
-import { npyRows } from '../../src/trace/npy-rows.js';
-import { f32, f64, i32, npyBytes } from '../io/npy-bytes.js';
+import { npyRows } from '../../src/io/npy-rows.js';
+import { f32, f64, i32, npyBytes } from './npy-bytes.js';
 
 /** Every row and label read on demand equals what io's whole-file reader gives. */
 function expectSameAsIo(bytes: Uint8Array, opts: InputOptions = {}): void {
