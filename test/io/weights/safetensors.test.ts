@@ -8,7 +8,7 @@ import {
   numberToHalf,
   parseSafetensors,
 } from '../../../src/io/weights/safetensors.js';
-import { bfloat16ToNumber, halfToNumber } from '../../../src/io/weights/tensor.js';
+import { bfloat16ToNumber, halfToNumber } from '../../../src/io/float16.js';
 import { fixtureBytes } from './fixtures.js';
 
 /** A safetensors file from a header written by hand and a data region. */
