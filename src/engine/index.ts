@@ -12,4 +12,5 @@ export { rnnStep } from './cells/rnn.js';
 export * from './grad/index.js';
 export * from './train/index.js';
 export * from './memory.js';
+export * from './stats.js';
 export * from './fast/index.js';
