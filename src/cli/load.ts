@@ -8,8 +8,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path
 import { cellLabel, gateCount, randomNetwork, type CellKind, type InitialState, type Network } from '../engine/index.js';
 import { InputError, visible } from '../io/errors.js';
 import { parseInitialState } from '../io/initial-state.js';
-import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
-import { formatBytes } from '../io/lines.js';
+import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, formatBytes, type InputOptions, type InputRecord, type InputStream } from '../io/input.js';
 import { concat, openInput } from '../io/read-input.js';
 import { parseVocab } from '../io/text.js';
 import { npyRows, type NpyRows } from '../trace/npy-rows.js';
