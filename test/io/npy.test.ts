@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
 import { parseNpyHeader, parseNpyRows } from '../../src/io/npy.js';
 import { numberText } from '../../src/io/rows.js';
 import { f32, f64, i32, npyBytes } from './npy-bytes.js';
+import { messageOf } from '../helpers/input-error.js';
 
 const rows = (bytes: Uint8Array, opts: InputOptions = {}) => parseNpyRows(bytes, 'x.npy', opts).records.map((r) => [...r.values]);
 
-function bad(bytes: Uint8Array, opts: InputOptions = {}): string {
-  try {
-    parseNpyRows(bytes, 'x.npy', opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const bad = (bytes: Uint8Array, opts: InputOptions = {}): string => messageOf(() => parseNpyRows(bytes, 'x.npy', opts));
 
 describe('parseNpyRows', () => {
   it('reads (T, D) float64 and float32 in both byte orders', () => {

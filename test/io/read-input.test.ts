@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputRecord } from '../../src/io/input.js';
 import { openInput, parseInputText, readInput } from '../../src/io/read-input.js';
+import { rejectionOf } from '../helpers/input-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatescope-io-'));
 afterAll(() => {});
@@ -17,15 +18,7 @@ function file(name: string, content: string | Uint8Array): string {
 const rows = (rs: readonly InputRecord[]) => rs.map((r) => [...r.values]);
 const noStdin = new PassThrough();
 
-async function rejection(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const rejection = async (p: Promise<unknown>): Promise<string> => (await rejectionOf(p)).format();
 
 /** Resolves on the next macrotask, so that stream events queued by a write have been delivered. */
 const tick = () => new Promise((r) => setImmediate(r));

@@ -13,6 +13,7 @@ import { hdf5Ready } from '../../../src/io/weights/hdf5.js';
 import { detectWeightsFormat, loadWeights, loadWeightsAsync, type LoadWeightsAsyncOptions } from '../../../src/io/weights/index.js';
 import { ROOT } from '../../helpers/import-log.js';
 import { gatescope } from '../../helpers/gatescope-bin.js';
+import { rejectionOf } from '../../helpers/input-error.js';
 
 const DIR = join(ROOT, 'fixtures', 'weights', 'keras');
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(DIR, name)));
@@ -70,15 +71,9 @@ function lstmWeightsFile(edit: { omit?: string; recurrentShape?: number[]; kerne
 }
 
 async function loadError(bytes: Uint8Array, opts: Partial<LoadWeightsAsyncOptions> = {}): Promise<InputError> {
-  try {
-    await loadWeightsAsync(bytes, { source: 'm.h5', ...opts });
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    const e = err as InputError;
-    expect(e.format().split('\n')).toHaveLength(1);
-    return e;
-  }
-  return expect.fail('expected an InputError');
+  const e = await rejectionOf(loadWeightsAsync(bytes, { source: 'm.h5', ...opts }));
+  expect(e.format().split('\n')).toHaveLength(1);
+  return e;
 }
 
 beforeAll(async () => {
