@@ -4,13 +4,14 @@
  * Needs `npm run build` first (the test script runs it).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
 import { KEYS } from '../helpers/pty.js';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
+import { requireBuild } from '../helpers/build.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/gatescope.js');
@@ -26,9 +27,7 @@ const run = shell.run;
 
 const gatescope = `node ${JSON.stringify(BIN)}`;
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
+beforeAll(requireBuild);
 
 describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
   it('steps with →, opens the help, reflows on resize and restores the terminal on q', async () => {

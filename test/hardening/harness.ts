@@ -4,7 +4,7 @@
  * checks that text reaching a terminal carries no control characters.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -13,9 +13,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin/gatescope.js');
 const CHILD = join(ROOT, 'test/hardening/child-main.mjs');
 
-export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the hardening tests');
-}
+export { requireBuild } from '../helpers/build.js';
 
 /** A fresh temporary folder and a writer of files in it. */
 export function scratch(prefix: string): { dir: string; file: (name: string, data: string | Uint8Array) => string } {
