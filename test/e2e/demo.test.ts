@@ -3,13 +3,11 @@
  * its RNN twin), `m` opens the memory view of both, q restores the terminal; `demo sine --live`
  * streams. Needs `npm run build` first (the test script runs it).
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
-import { requireBuild } from '../helpers/build.js';
+import { gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const gatescope = `node ${JSON.stringify(join(ROOT, 'bin/gatescope.js'))}`;
 const shell = ptyShell(ROOT, { cols: 160, rows: 50, env: { COLORTERM: 'truecolor' } });
 const ptyReason = shell.reason;
 const run = (command: string) => shell.run(command);

@@ -6,15 +6,12 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../helpers/pty.js';
 import { ptyShell } from '../helpers/pty-shell.js';
-import { requireBuild } from '../helpers/build.js';
+import { BIN, gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gatescope.js');
-const gatescope = `node ${JSON.stringify(BIN)}`;
 
 const shell = ptyShell(ROOT, { env: { COLORTERM: 'truecolor', CI: 'true' } });
 const ptyReason = shell.reason;

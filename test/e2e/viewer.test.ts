@@ -6,15 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
 import { KEYS } from '../helpers/pty.js';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
-import { requireBuild } from '../helpers/build.js';
+import { BIN, gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gatescope.js');
 const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
 const T = readFileSync(join(ROOT, INPUT), 'utf8').trim().split('\n').length - 1;
@@ -25,7 +23,6 @@ const ptyReason = shell.reason;
 if (ptyReason !== null) console.warn(`e2e viewer tests skipped: ${ptyReason}`);
 const run = shell.run;
 
-const gatescope = `node ${JSON.stringify(BIN)}`;
 
 beforeAll(requireBuild);
 

@@ -6,11 +6,12 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'bin/gatescope.js');
+import { BIN, gatescopeShell, ROOT } from '../helpers/build.js';
+
+export { BIN, ROOT };
 const CHILD = join(ROOT, 'test/hardening/child-main.mjs');
 
 export { requireBuild } from '../helpers/build.js';
@@ -41,7 +42,7 @@ export function sh(command: string, opts: { input?: string | Buffer; timeout?: n
 }
 
 /** `node bin/gatescope.js ...args` as a shell word list. */
-export const gatescope = `node ${JSON.stringify(BIN)}`;
+export const gatescope = gatescopeShell;
 
 export function quote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'gatescope.js');
+/** `node "…/bin/gatescope.js"`: the binary as the start of a shell command. */
+export const gatescopeShell = `node ${JSON.stringify(BIN)}`;
 
 /** The absolute path of a built file (`dist/trace/pass-worker.js`); throws when the build has not made it. */
 export function requireBuilt(file: string): string {
