@@ -4,8 +4,6 @@
  * checks that text reaching a terminal carries no control characters.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
@@ -16,18 +14,7 @@ const CHILD = join(ROOT, 'test/hardening/child-main.mjs');
 
 export { requireBuild } from '../helpers/build.js';
 
-/** A fresh temporary folder and a writer of files in it. */
-export function scratch(prefix: string): { dir: string; file: (name: string, data: string | Uint8Array) => string } {
-  const dir = mkdtempSync(join(tmpdir(), `gs-${prefix}-`));
-  return {
-    dir,
-    file(name, data) {
-      const p = join(dir, name);
-      writeFileSync(p, data);
-      return p;
-    },
-  };
-}
+export { scratch } from '../helpers/scratch.js';
 
 /** The binary, synchronously, through `sh -c` when the command needs a shell (pipes, redirections). */
 export function sh(command: string, opts: { input?: string | Buffer; timeout?: number; env?: Record<string, string> } = {}): SpawnSyncReturns<string> {

@@ -1,20 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputRecord } from '../../src/io/input.js';
 import { openInput, parseInputText, readInput } from '../../src/io/read-input.js';
 import { rejectionOf } from '../helpers/input-error.js';
+import { scratch } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gatescope-io-'));
-afterAll(() => {});
-function file(name: string, content: string | Uint8Array): string {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = scratch('io');
 const rows = (rs: readonly InputRecord[]) => rs.map((r) => [...r.values]);
 const noStdin = new PassThrough();
 
