@@ -4,6 +4,7 @@
  * RSS of the 1M-step case), write a BenchSection (lib.ts) and list it here; lib.ts has runNode()
  * for a child process's wall time and peak RSS, and timeMs()/median() for in-process timings.
  */
+import { attributionSection } from './attribution.js';
 import { boundsSection } from './bounds.js';
 import { cWidthSection } from './c-width.js';
 import { engineSection } from './engine.js';
@@ -14,4 +15,4 @@ import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { torchLoadSection } from './torch-load.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, torchLoadSection, boundsSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, attributionSection, torchLoadSection, boundsSection];

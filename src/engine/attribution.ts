@@ -18,13 +18,24 @@
  */
 import { backwardSequence } from './grad/network.js';
 import { runSequence, ShapeError } from './network.js';
-import type { LinearHead } from './train/head.js';
+import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
+
+/** A linear read-out pred = W y + b on the last layer's output (train's and the loaders' heads both fit). */
+export interface AttributionHead {
+  /** Y = Hout * dirs */
+  readonly inSize: number;
+  readonly outSize: number;
+  /** (O, Y) row-major */
+  readonly weight: Float32Array;
+  /** (O), or null without a bias */
+  readonly bias: Float32Array | null;
+}
 
 /** The one number attributed. t: the step (0-based, as `run` counts). */
 export type AttributionTarget =
   /** head output `index` (a logit) at step t: (W y_t + b)[index] */
-  | { readonly kind: 'pred'; readonly t: number; readonly index: number; readonly head: LinearHead }
+  | { readonly kind: 'pred'; readonly t: number; readonly index: number; readonly head: AttributionHead }
   /** y_t[index]: the last layer's output, its directions concatenated (forward then reverse) */
   | { readonly kind: 'y'; readonly t: number; readonly index: number }
   /** h_t or c_t of a unit of one layer and direction (0-based), of a network that runs forward only */
@@ -137,11 +148,12 @@ interface Plan {
 function plan(net: Network, T: number, target: AttributionTarget): Plan {
   const t = target.t;
   if (!Number.isInteger(t) || t < 0 || t >= T) throw new ShapeError(`attribution: step t=${t} is outside the sequence (t = 0..${T - 1})`);
-  const H = net.hiddenSize;
+  // h is Hout wide (P for a projected LSTM), c H
+  const Hh = outputSize(net);
   const dirs = net.directions.length;
   const causal = net.directions.every((d) => d === 'forward');
   const runLength = causal ? t + 1 : T;
-  const ySize = H * dirs;
+  const ySize = Hh * dirs;
   const unitCheck = (what: string, index: number, size: number): void => {
     if (!Number.isInteger(index) || index < 0 || index >= size) throw new ShapeError(`attribution: ${what} ${index} is outside 0..${size - 1}`);
   };
@@ -162,7 +174,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
         runLength,
         value: (steps) => {
           const y = steps[t]!.y;
-          let s = head.bias[k]!;
+          let s = head.bias?.[k] ?? 0;
           for (let j = 0; j < ySize; j++) s += head.weight[k * ySize + j]! * y[j]!;
           return s;
         },
@@ -180,13 +192,14 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       const { layer, direction, unit, kind } = target;
       unitCheck('layer', layer, net.numLayers);
       unitCheck('direction', direction, dirs);
-      unitCheck('unit', unit, H);
+      const width = kind === 'h' ? Hh : net.hiddenSize;
+      unitCheck('unit', unit, width);
       if (kind === 'c' && net.kind !== 'lstm') throw new ShapeError(`attribution: a ${net.kind.toUpperCase()} has no cell state c (attribute h)`);
       if (kind === 'h' && layer === net.numLayers - 1) {
         // the last layer's h is y: any network
         const seed = new Float64Array(ySize);
-        seed[direction * H + unit] = 1;
-        return { runLength, value: (steps) => steps[t]!.y[direction * H + unit]!, backward: backY(seed) };
+        seed[direction * Hh + unit] = 1;
+        return { runLength, value: (steps) => steps[t]!.y[direction * Hh + unit]!, backward: backY(seed) };
       }
       if (!causal) {
         throw new ShapeError(
@@ -205,7 +218,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
         },
         backward: (xs, steps, init) => {
           const s = seeds();
-          const v = new Float64Array(H);
+          const v = new Float64Array(width);
           v[unit] = 1;
           s[row] = v;
           const opts = kind === 'h' ? { dhN: s, params: false as const } : { dcN: s, params: false as const };

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { InitialState, Network } from '../engine/index.js';
 import type { KernelVariant } from '../engine/fast/index.js';
 import type { InputOptions } from '../io/input.js';
-import type { EngineKind } from './block-engine.js';
+import type { EngineKind } from '../engine/runner.js';
 import type { PassUpdate, SequencePass } from './pass.js';
 import type { TraceHead } from './step-rows.js';
 import type { TraceStore } from './trace-store.js';

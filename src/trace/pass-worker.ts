@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { kernelVariant, useKernelVariant } from '../engine/fast/kernels.js';
-import { createBlockEngine } from './block-engine.js';
+import { createBlockEngine } from '../engine/choose-runner.js';
 import { npyRows } from './npy-rows.js';
 import { SequencePass } from './pass.js';
 import type { PassWorkerData, WorkerMessage } from './pass-host.js';

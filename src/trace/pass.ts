@@ -16,7 +16,7 @@
  * The pass runs a block per call of next(), so that a caller can slice it (a worker thread posts
  * its progress between blocks; the main thread yields to keys).
  */
-import { allViews, type BlockEngine, type StateArray } from './block-engine.js';
+import { allViews, type BlockEngine, type StateArray } from '../engine/runner.js';
 import type { RangeSet, StepRows } from './step-rows.js';
 
 /** Reads rows t0 .. t0+n-1 as float32 values into out (n x D); returns how many were read before a bad one. */

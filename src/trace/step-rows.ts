@@ -9,6 +9,9 @@
  * then the head's prediction (O). A projected LSTM's h (P values) fills the first P of its H slots.
  */
 import { GATE_NAMES, STATE_NAMES, gateCount, type Network, type NetworkStep } from '../engine/index.js';
+import { RangeSet } from '../engine/ranges.js';
+
+export { RangeSet, type ValueRange } from '../engine/ranges.js';
 
 /** A linear read-out on the last layer's output y_t: pred = W y + b (same shape as the CLI's). */
 export interface TraceHead {
@@ -17,75 +20,6 @@ export interface TraceHead {
   /** (O) */
   readonly bias: Float32Array | null;
   readonly outSize: number;
-}
-
-/** Running range of one traced quantity of one (layer, dir) over every step so far. */
-export interface ValueRange {
-  readonly min: number;
-  readonly max: number;
-  /** Largest |value| (NaN ignored); 0 before the first step. */
-  readonly maxAbs: number;
-}
-
-/**
- * Ranges as one flat array (so that a worker can send them as they are): three values per slot,
- * min, max and largest finite |value|. Slots: for each view, each state then 'pre'; then the input
- * x; then the prediction.
- */
-export class RangeSet {
-  readonly data: Float64Array;
-  readonly perView: number;
-  readonly xSlot: number;
-  readonly predSlot: number;
-
-  constructor(views: number, states: number) {
-    this.perView = states + 1;
-    this.xSlot = views * this.perView;
-    this.predSlot = this.xSlot + 1;
-    this.data = new Float64Array(3 * (this.predSlot + 1));
-    for (let s = 0; s <= this.predSlot; s++) {
-      this.data[3 * s] = Infinity;
-      this.data[3 * s + 1] = -Infinity;
-    }
-  }
-
-  slot(view: number, stateIndex: number): number {
-    return view * this.perView + stateIndex;
-  }
-
-  /** Widens slot s by values[from..to). */
-  widen(s: number, values: ArrayLike<number>, from: number, to: number): void {
-    const d = this.data;
-    let min = d[3 * s]!;
-    let max = d[3 * s + 1]!;
-    let maxAbs = d[3 * s + 2]!;
-    for (let i = from; i < to; i++) {
-      const v = values[i]!;
-      if (v !== v) continue; // NaN says nothing about the scale
-      if (v < min) min = v;
-      if (v > max) max = v;
-      const a = v < 0 ? -v : v;
-      if (a > maxAbs && a !== Infinity) maxAbs = a;
-    }
-    d[3 * s] = min;
-    d[3 * s + 1] = max;
-    d[3 * s + 2] = maxAbs;
-  }
-
-  /** Takes in another set's data (same shape): the union of both ranges. */
-  merge(other: ArrayLike<number>): void {
-    const d = this.data;
-    if (other.length !== d.length) throw new RangeError(`range data of ${other.length} values, expected ${d.length}`);
-    for (let s = 0; s < d.length; s += 3) {
-      if (other[s]! < d[s]!) d[s] = other[s]!;
-      if (other[s + 1]! > d[s + 1]!) d[s + 1] = other[s + 1]!;
-      if (other[s + 2]! > d[s + 2]!) d[s + 2] = other[s + 2]!;
-    }
-  }
-
-  get(s: number): ValueRange {
-    return { min: this.data[3 * s]!, max: this.data[3 * s + 1]!, maxAbs: this.data[3 * s + 2]! };
-  }
 }
 
 export class StepRows {

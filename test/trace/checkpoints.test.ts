@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import { fastAvailable, runSequenceFast } from '../../src/engine/fast/index.js';
-import { allViews, createBlockEngine, defaultBlockSteps, widenStrided, type EngineKind } from '../../src/trace/block-engine.js';
+import { createBlockEngine, defaultBlockSteps } from '../../src/engine/choose-runner.js';
+import { widenStrided } from '../../src/engine/ranges.js';
+import { allViews, type EngineKind } from '../../src/engine/runner.js';
 import { RangeSet } from '../../src/trace/step-rows.js';
 import { TraceStore, type RowSource } from '../../src/trace/trace-store.js';
 import { stateOf } from '../helpers/step-state.js';

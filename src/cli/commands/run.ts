@@ -6,7 +6,9 @@
  * is bounded by --max-memory (step-budget.ts), refused by size with a one-line error past it.
  */
 import type { Argv } from 'yargs';
-import { CapacityError, cloneStep, finalStates, type NetworkStep } from '../../engine/index.js';
+import { CapacityError, cloneStep, finalStates, runSequence, ShapeError, type NetworkStep } from '../../engine/index.js';
+import { checkInterventions, describeIntervention, runSequenceIntervened } from '../../engine/intervene.js';
+import { interventionSummary, parseIntervention, resolveIntervention } from '../interventions.js';
 import { InputError } from '../../io/errors.js';
 import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
@@ -27,6 +29,7 @@ export interface RunArgs extends PrepareFlags {
   output?: string | undefined;
   topK?: number | undefined;
   maxMemory?: string | undefined;
+  set?: string[] | undefined;
 }
 
 /** Guesses written per step for a classifier or language model unless --top-k says otherwise. */
@@ -45,6 +48,11 @@ export function builder<T>(y: Argv<T>) {
       describe: `beside the head's raw output, its softmax probabilities and the N most probable outputs per step (0: none) [default: ${DEFAULT_TOP_K} for text input, else 0]`,
     })
     .option('max-memory', MAX_MEMORY_OPTION)
+    .option('set', {
+      type: 'string',
+      array: true,
+      describe: "an intervention: set a gate, state or input and run on from it, e.g. f[3]@20-:=0 (from step 20 on), l0.c[2]@7:=0.5, x[1]@5-9:=0, h:=0 (every unit, every step); repeatable",
+    })
     .example('$0 run data.csv --weights lstm.json', 'NDJSON, one line per time step')
     .example('tail -f sensor.csv | $0 run --weights m.json -', 'a step per line as it arrives')
     .example('$0 run data.csv --format csv -o trace.csv', 'a table for pandas.read_csv');
@@ -81,7 +89,7 @@ function positiveOrZero(v: number | undefined): number | undefined {
   return v;
 }
 
-function makeWriter(format: RunFormat, model: Model, source: string, readout: Readout): Writer {
+function makeWriter(format: RunFormat, model: Model, source: string, readout: Readout, interventions: readonly string[] = []): Writer {
   const net = model.network;
   const predSize = model.head?.outSize ?? 0;
   // Tokens are text from the vocabulary file: written inert, as every other file-supplied string.
@@ -121,6 +129,8 @@ function makeWriter(format: RunFormat, model: Model, source: string, readout: Re
               model.head === null
                 ? null
                 : { outputs: model.head.outSize, tensor: model.head.name, bias: model.head.biasName, topK: readout.topK, classes: readout.classNames },
+            // what --set changed: this trace is not the model's own
+            ...(interventions.length > 0 ? { interventions } : {}),
           };
           return `{"meta":${inertJson(meta)},\n"steps":[\n`;
         },
@@ -147,8 +157,18 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   positiveOrZero(args.topK);
   byteSize('max-memory', args.maxMemory); // a bad size is a usage error before anything is read
+  const interventions = args.set === undefined ? [] : args.set.map(parseIntervention);
   const { model, input, toX } = await prepare(args, env);
   const net = model.network;
+  if (interventions.length > 0) {
+    try {
+      checkInterventions(net, interventions.map((iv) => resolveIntervention(net, iv)));
+    } catch (err) {
+      input.close();
+      if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
+      throw err;
+    }
+  }
   let readout: Readout;
   try {
     readout = readoutFor(args, model, input.vocab);
@@ -157,13 +177,13 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
     throw err;
   }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  const writer = makeWriter(args.format, model, input.source, readout);
+  const writer = makeWriter(args.format, model, input.source, readout, interventions.map((iv) => describeIntervention(net, resolveIntervention(net, iv))));
   const pred = (s: NetworkStep): Float64Array | null => (model.head === null ? null : applyHead(model.head, s.y));
   try {
     const head = writer.begin(input.featureNames);
     if (head !== null) await sink.write(head);
     let T = 0;
-    if (net.directions.length === 1 && net.directions[0] === 'forward') {
+    if (interventions.length === 0 && net.directions.length === 1 && net.directions[0] === 'forward') {
       const stepper = createFastStepper(net, model.init);
       let last: NetworkStep | null = null;
       for await (const record of input) {
@@ -190,7 +210,12 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
       const xs = records.map(toX);
       let steps: NetworkStep[];
       try {
-        steps = runSequenceFast(net, xs, model.init);
+        if (interventions.length > 0) {
+          // the reference engine, step by step with the edits; the plain run to say what changed
+          const list = interventions.map((iv) => resolveIntervention(net, iv));
+          steps = runSequenceIntervened(net, xs, model.init, list);
+          for (const line of interventionSummary(net, list, runSequence(net, xs, model.init), steps, pred)) env.stderr.write(`gatescope: note: ${line}\n`);
+        } else steps = runSequenceFast(net, xs, model.init);
       } catch (err) {
         if (!(err instanceof CapacityError)) throw err;
         throw new InputError(`${records.length} steps: ${err.message}`, { source: input.source, hint: 'cut the input into shorter runs' });

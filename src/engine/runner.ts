@@ -1,0 +1,197 @@
+/**
+ * The runner contract: runs a block of steps of chosen layers and directions from saved states: the one routine behind
+ * the full pass over a sequence (which saves the running state every K steps) and the viewer's
+ * recomputation of the steps on screen from the nearest saved state. Both go through the same
+ * arithmetic, so a recomputed step is bit for bit the step the full pass computed.
+ *
+ * Two implementations with the same contract: the fast engine's WebAssembly SIMD kernels (float32
+ * states, as PyTorch), and the reference engine's cells (float64 states) where WebAssembly SIMD is
+ * missing or when asked for. Every step's result is independent of how the steps are cut into
+ * runs: the fast kernels compute each step's input projection on its own (a column of the matrix
+ * product) and the recurrence one step after another, so 1 step per run or 1,000 give the same bits.
+ *
+ * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
+ * `stateStride` values per view. A projected LSTM (proj_size P) keeps h in the first P of its H
+ * slots (the rest stay 0) and runs on the reference engine only: the kernels have no projection.
+ *
+ * This file: the contract and the reference implementation. The fast one is fast/block-runner.ts
+ * (its WebAssembly memory layout stays inside fast/); choose-runner.ts picks between them.
+ */
+import { allocNetworkStep, runDirection } from './network.js';
+import { widenStrided, type RangeSet } from './ranges.js';
+import { GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
+import type { InitialState, Network, NetworkStep } from './types.js';
+
+/** A saved state: float32 for the fast engine, float64 for the reference. */
+export type StateArray = Float32Array | Float64Array;
+
+export type EngineKind = 'fast' | 'reference';
+
+export interface BlockEngine {
+  readonly kind: EngineKind;
+  readonly network: Network;
+  /** Most steps per run. */
+  readonly capacity: number;
+  /** Values per view in a saved state: H, or 2H for an LSTM (h then c). */
+  readonly stateStride: number;
+  /** A zeroed saved state of this engine's precision, for every view. */
+  newState(): StateArray;
+  /** The initial state (h0/c0 or zeros) of every view, as a saved state. */
+  initialState(): StateArray;
+  /** Sets view v's running state from `state` (a whole saved state: v's part is used). */
+  setView(v: number, state: StateArray): void;
+  /** Copies view v's running state into `state` (v's part). */
+  getView(v: number, state: StateArray): void;
+  /** Writes x (D values) as input row i of the next run. */
+  setInput(i: number, x: ArrayLike<number>): void;
+  /**
+   * Runs rows 0..n-1 through the given views, in the order given (a view must come after the
+   * views of the layer below that feed it). A reverse view walks the rows from n-1 down to 0.
+   * Each view's running state carries over from its previous run or setView.
+   */
+  run(n: number, views: readonly number[]): void;
+  /** What row i of the last run computed, in every view that ran (buffers reused by the next call). */
+  step(i: number): NetworkStep;
+  /** The last layer's output y (its directions' h) at row i of the last run (a buffer reused by the next call). */
+  output(i: number): Float64Array;
+  /**
+   * Widens `ranges` by view v's states and pre-activations over rows 0..n-1 of the last run,
+   * straight from the engine's buffers (the full pass reads every step this way: a step read out
+   * whole costs more than the step).
+   */
+  widenRun(n: number, v: number, ranges: RangeSet): void;
+}
+
+/** Every view in order: l0 dir0, l0 dir1, l1 dir0, ... */
+export function allViews(net: Network): number[] {
+  return Array.from({ length: net.numLayers * net.directions.length }, (_, v) => v);
+}
+
+/** Values per view in a saved state: H, or 2H for an LSTM (h then c). */
+export function stateStride(net: Network): number {
+  return net.kind === 'lstm' ? 2 * net.hiddenSize : net.hiddenSize;
+}
+
+/** The initial state rows as a saved state (unchecked here: the engines check shapes on creation). */
+export function fillInitial(net: Network, init: InitialState | undefined, out: StateArray): StateArray {
+  const H = net.hiddenSize;
+  const Hout = outputSize(net);
+  const s = stateStride(net);
+  const views = net.numLayers * net.directions.length;
+  for (let v = 0; v < views; v++) {
+    const h0 = init?.h0?.[v];
+    const c0 = init?.c0?.[v];
+    for (let u = 0; u < H; u++) {
+      out[v * s + u] = h0 != null && u < Hout ? h0[u]! : 0;
+      if (net.kind === 'lstm') out[v * s + H + u] = c0 != null ? c0[u]! : 0;
+    }
+  }
+  return out;
+}
+
+/** The contract on the reference engine's cells (float64 states). */
+export class ReferenceBlockEngine implements BlockEngine {
+  readonly kind = 'reference' as const;
+  readonly stateStride: number;
+  /** (capacity, D) */
+  private readonly x: Float64Array;
+  private readonly steps: NetworkStep[];
+  private readonly h: Float64Array[];
+  private readonly c: (Float64Array | null)[];
+  private readonly scratch: Float64Array;
+  private readonly layerIn: Float64Array;
+
+  constructor(
+    readonly network: Network,
+    private readonly init: InitialState | undefined,
+    readonly capacity: number,
+  ) {
+    const H = network.hiddenSize;
+    const Hout = outputSize(network);
+    const views = network.numLayers * network.directions.length;
+    this.stateStride = stateStride(network);
+    this.x = new Float64Array(capacity * network.inputSize);
+    this.steps = Array.from({ length: capacity }, () => allocNetworkStep(network));
+    this.h = Array.from({ length: views }, () => new Float64Array(Hout));
+    this.c = Array.from({ length: views }, () => (network.kind === 'lstm' ? new Float64Array(H) : null));
+    this.scratch = new Float64Array(3 * H);
+    this.layerIn = new Float64Array(Hout * network.directions.length);
+    const s = this.initialState();
+    for (let v = 0; v < views; v++) this.setView(v, s);
+  }
+
+  newState(): Float64Array {
+    return new Float64Array(this.network.numLayers * this.network.directions.length * this.stateStride);
+  }
+
+  initialState(): Float64Array {
+    return fillInitial(this.network, this.init, this.newState()) as Float64Array;
+  }
+
+  setView(v: number, state: StateArray): void {
+    const H = this.network.hiddenSize;
+    const at = v * this.stateStride;
+    const h = this.h[v]!;
+    for (let u = 0; u < h.length; u++) h[u] = state[at + u]!;
+    const c = this.c[v];
+    if (c != null) for (let u = 0; u < H; u++) c[u] = state[at + H + u]!;
+  }
+
+  getView(v: number, state: StateArray): void {
+    const H = this.network.hiddenSize;
+    const at = v * this.stateStride;
+    const h = this.h[v]!;
+    for (let u = 0; u < h.length; u++) state[at + u] = h[u]!;
+    const c = this.c[v];
+    if (c != null) for (let u = 0; u < H; u++) state[at + H + u] = c[u]!;
+  }
+
+  setInput(i: number, x: ArrayLike<number>): void {
+    const D = this.network.inputSize;
+    for (let j = 0; j < D; j++) this.x[i * D + j] = x[j]!;
+  }
+
+  run(n: number, views: readonly number[]): void {
+    if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
+    const net = this.network;
+    const D = net.inputSize;
+    const dirs = net.directions.length;
+    const xAt = (i: number): ArrayLike<number> => this.x.subarray(i * D, (i + 1) * D);
+    for (const v of views) {
+      const hState = this.h[v]!;
+      const cState = this.c[v]!;
+      const last = runDirection(net, Math.floor(v / dirs), v % dirs, this.steps, n, xAt, hState, cState, this.scratch, this.layerIn);
+      hState.set(last.h);
+      if (cState !== null) cState.set(last.c!);
+    }
+  }
+
+  widenRun(n: number, v: number, ranges: RangeSet): void {
+    const net = this.network;
+    const dirs = net.directions.length;
+    const H = net.hiddenSize;
+    const names = STATE_NAMES[net.kind];
+    const gates = GATE_NAMES[net.kind];
+    for (let i = 0; i < n; i++) {
+      const rec = this.steps[i]!.layers[Math.floor(v / dirs)]![v % dirs]!;
+      for (let s = 0; s < names.length; s++) {
+        const name = names[s]!;
+        const src = name === 'h' ? rec.h : name === 'c' ? rec.c! : rec.gates;
+        widenStrided(ranges, ranges.slot(v, s), src, name === 'h' || name === 'c' ? 0 : gates.indexOf(name) * H, 0, 1, name === 'h' ? rec.h.length : H);
+      }
+      widenStrided(ranges, ranges.slot(v, names.length), rec.pre, 0, 0, 1, rec.pre.length);
+    }
+  }
+
+  step(i: number): NetworkStep {
+    const s = this.steps[i]!;
+    const last = s.layers[this.network.numLayers - 1]!;
+    const Hout = outputSize(this.network);
+    for (let d = 0; d < last.length; d++) s.y.set(last[d]!.h, d * Hout);
+    return s;
+  }
+
+  output(i: number): Float64Array {
+    return this.step(i).y;
+  }
+}

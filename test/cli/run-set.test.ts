@@ -1,0 +1,69 @@
+/**
+ * `gatescope run --set`: interventions end to end against the PyTorch cases of
+ * fixtures/interventions (make_interventions.py), the notes on what changed, and the errors.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'interventions');
+const tmp = mkdtempSync(join(tmpdir(), 'gatescope-set-'));
+
+function files(name: string) {
+  const c = JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as { state_dict: unknown; input: number[][]; y: number[][]; y_plain: number[][] };
+  const weights = join(tmp, `${name}.json`);
+  const input = join(tmp, `${name}.csv`);
+  writeFileSync(weights, JSON.stringify(c.state_dict));
+  writeFileSync(input, `${c.input[0]!.map((_, j) => `f${j}`).join(',')}\n${c.input.map((r) => r.join(',')).join('\n')}\n`);
+  return { c, weights, input };
+}
+
+function expectY(stdout: string, want: number[][]): void {
+  const steps = (JSON.parse(stdout) as { steps: { y: number[] }[] }).steps;
+  expect(steps).toHaveLength(want.length);
+  want.forEach((row, t) => row.forEach((v, i) => expect(Math.abs(steps[t]!.y[i]! - v)).toBeLessThanOrEqual(1e-5)));
+}
+
+describe('gatescope run --set', () => {
+  it('the 2-layer LSTM case, written as a user writes it, equals PyTorch', async () => {
+    const { c, weights, input } = files('lstm_2l');
+    const r = await runCli(['run', input, '-w', weights, '--format', 'json', '--set', 'l0.f[1]@3-:=0', '--set', 'l0.c[2]@5:=0.5', '--set', 'h[0]@4-6:=1', '--set', 'x[0]@7:=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expectY(r.stdout, c.y);
+    expect(JSON.parse(r.stdout).meta.interventions).toEqual(['l0.f[1]@3-:=0', 'l0.c[2]@5:=0.5', 'l1.h[0]@4-6:=1', 'x[0]@7:=2']);
+    const notes = r.stderr.trimEnd().split('\n');
+    expect(notes[0]).toMatch(/^gatescope: note: --set l0\.f\[1\]@3-:=0, .*: y moved by at most [\d.e-]+ \(y\[\d\] at t=\d+\)$/);
+    expect(notes.slice(1)).toEqual([expect.stringMatching(/^gatescope: note: layer 0: \d of 5 h units changed, most h\[\d\] by /), expect.stringMatching(/^gatescope: note: layer 1: /)]);
+  });
+
+  it('GRU gates and a ReLU RNN, every unit and open-ended ranges', async () => {
+    const g = files('gru');
+    const rg = await runCli(['run', g.input, '-w', g.weights, '--format', 'json', '--set', 'l0.r[1]@2-4:=0', '--set', 'l1.z@6:=1', '--set', 'l0.n[3]@8-:=0.25']);
+    expect(rg.code, rg.stderr).toBe(0);
+    expectY(rg.stdout, g.c.y);
+    const n = files('rnn_relu');
+    const rn = await runCli(['run', n.input, '-w', n.weights, '--nonlinearity', 'relu', '--format', 'json', '--set', 'h[2]@3-:=0', '--set', 'x@5-6:=0']);
+    expect(rn.code, rn.stderr).toBe(0);
+    expectY(rn.stdout, n.c.y);
+  });
+
+  it.each([
+    ['q[3]:=0', /no gate or state "q"/],
+    ['f[3]@20-:=abc', /"abc" is not a finite number/],
+    ['f[3]@9-2:=0', /steps 9-2 run backwards/],
+    ['l0.x[1]:=0', /x is the network input: no layer or direction/],
+    ['r[1]:=0', /--set l1\.r\[1\]:=0: an LSTM has i, f, g, o, c, h \(and x\), not r/],
+    ['l5.h:=0', /layer 5 is outside 0\.\.1/],
+    ['rev.h[0]:=0', /the network has no reverse direction/],
+    ['h[9]:=0', /unit 9 is outside 0\.\.4/],
+  ])('--set %s: one line, exit 2', async (set, message) => {
+    const { weights, input } = files('lstm_2l');
+    const r = await runCli(['run', input, '-w', weights, '--set', set]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+});
