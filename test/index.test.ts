@@ -8,9 +8,10 @@ import * as trace from '../src/trace/index.js';
 const missing = (layer: Record<string, unknown>): string[] => Object.keys(layer).filter((k) => (lib as Record<string, unknown>)[k] !== layer[k]);
 
 describe('the library surface (src/index.ts)', () => {
-  it('exports the whole engine, attribution included', () => {
+  it('exports the whole engine, attribution and interventions included', () => {
     expect(missing(engine)).toEqual([]);
     expect(lib.integratedGradients).toBeTypeOf('function');
+    expect(lib.runSequenceIntervened).toBeTypeOf('function');
   });
 
   it('exports the input readers and the weights loaders', () => {

@@ -13,5 +13,6 @@ export * from './grad/index.js';
 export * from './train/index.js';
 export * from './memory.js';
 export * from './attribution.js';
+export * from './intervene.js';
 export * from './stats.js';
 export * from './fast/index.js';
