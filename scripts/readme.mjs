@@ -3,7 +3,7 @@
 //   <!-- keys:start --> ... <!-- keys:end -->          the viewer's key table (src/ui/keymap.ts)
 //   <!-- capture: ARGS --> ... <!-- capture:end -->    `gatescope ARGS` as plain text (a screen)
 // Run after `npm run build`: node scripts/readme.mjs   (or: npm run readme). test/readme.test.ts
-// fails when either is stale.
+// (the key table) and test/build/readme-screens.test.ts (the screens) fail when either is stale.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

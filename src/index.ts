@@ -7,3 +7,4 @@ export * from './io/index.js';
 export { loadWeights, loadWeightsAsync, describeWeights, formatWeightsDescription, type WeightsFile, type LoadWeightsOptions, type LoadWeightsAsyncOptions } from './io/weights/index.js';
 export { networkFromStateDict, stateDictFromNetwork, type LoadedWeights } from './io/weights/pytorch.js';
 export type { Tensor } from './io/weights/tensor.js';
+export * from './trace/index.js';

@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { InitialState, Network } from '../engine/index.js';
-import { layerInput, statsFromParts, type DirectionPart, type SequenceStats } from '../engine/fast/index.js';
+import type { InitialState, Network, SequenceStats } from '../engine/index.js';
+import { layerInput, statsFromParts, type DirectionPart } from '../engine/fast/index.js';
 
 /** One message to a worker: run (layer, dir) over `input` (T, Din). */
 export interface DirectionTask {

@@ -13,4 +13,7 @@ export { rnnStep } from './cells/rnn.js';
 export * from './grad/index.js';
 export * from './train/index.js';
 export * from './memory.js';
+export * from './attribution.js';
+export * from './intervene.js';
+export * from './stats.js';
 export * from './fast/index.js';

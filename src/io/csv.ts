@@ -11,8 +11,8 @@
  */
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { InputError, visible } from './errors.js';
-import { defaultFeatureNames, DEFAULT_MAX_LINE_BYTES, type ChunkParser, type InputOptions, type InputRecord } from './input.js';
-import { createLineSplitter, formatBytes, type Line } from './lines.js';
+import { defaultFeatureNames, DEFAULT_MAX_LINE_BYTES, formatBytes, type ChunkParser, type InputOptions, type InputRecord } from './input.js';
+import { createLineSplitter, type Line } from './lines.js';
 import { notANumber, parseNumberCell, RowShaper } from './rows.js';
 
 export type Delimited = 'csv' | 'tsv' | 'ws';

@@ -5,7 +5,8 @@ export { openInput, readInput, parseInputText, parseInputBytes, parseNpy, create
 export { createCsvParser, type Delimited } from './csv.js';
 export { createNdjsonParser } from './ndjson.js';
 export { parseJsonInput, type ParsedRows } from './json.js';
-export { parseNpyHeader, parseNpyRows, isNpy, halfToNumber, type NpyHeader } from './npy.js';
+export { parseNpyHeader, parseNpyRows, isNpy, type NpyHeader } from './npy.js';
+export { halfToNumber } from './float16.js';
 export { parseTextInput, parseVocab, tokenize, type ParsedText } from './text.js';
 export { formatFromName, sniffFormat } from './detect.js';
 export { createLineSplitter, type Line, type LineSplitter } from './lines.js';

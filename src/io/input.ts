@@ -4,7 +4,6 @@
  * only one that touches files or streams.
  */
 import { InputError } from './errors.js';
-import { formatBytes } from './lines.js';
 
 export type InputFormat = 'csv' | 'tsv' | 'ws' | 'json' | 'ndjson' | 'npy' | 'text';
 
@@ -24,6 +23,14 @@ export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
  * read whole (JSON, text, a JSON state_dict) beyond it cannot be decoded, whatever the byte limit.
  */
 export const MAX_TEXT_CHARS = 2 ** 29 - 24;
+
+/** A byte count as a limit message gives it: `16 MiB` when it is a whole number of KiB/MiB/GiB, else `1000 bytes`. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 * 1024 && n % (1024 * 1024 * 1024) === 0) return `${n / (1024 * 1024 * 1024)} GiB`;
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
 
 /**
  * Bytes read whole as UTF-8 text, refused past MAX_TEXT_CHARS with one message for every caller:

@@ -4,7 +4,7 @@
  * UTF-8 character cut across chunks is never decoded in halves: 0x0A never occurs inside one.
  */
 import { InputError } from './errors.js';
-import { DEFAULT_MAX_LINE_BYTES } from './input.js';
+import { DEFAULT_MAX_LINE_BYTES, formatBytes } from './input.js';
 
 export interface Line {
   /** The line without its '\n' or '\r\n'; a UTF-8 BOM at the very start of input is dropped. */
@@ -87,11 +87,4 @@ export function createLineSplitter(source: string, maxLineBytes = DEFAULT_MAX_LI
       return take(new Uint8Array(0));
     },
   };
-}
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 * 1024 && n % (1024 * 1024 * 1024) === 0) return `${n / (1024 * 1024 * 1024)} GiB`;
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }

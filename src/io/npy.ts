@@ -12,6 +12,7 @@
  * either and is refused, naming both readings. dtypes: float16/32/64, int8/16/32/64, uint8/16/32/64 in either byte order.
  */
 import { InputError, visible } from './errors.js';
+import { halfToNumber } from './float16.js';
 import { defaultFeatureNames, DEFAULT_MAX_VALUES, type InputOptions, type InputRecord } from './input.js';
 import { RowShaper } from './rows.js';
 import type { ParsedRows } from './json.js';
@@ -200,16 +201,6 @@ export function npyItemReader(bytes: Uint8Array, h: NpyHeader): (item: number) =
       if (n === 4) return (k) => view.getUint32(k * 4, le);
       return (k) => Number(view.getBigUint64(k * 8, le));
   }
-}
-
-/** IEEE 754 binary16 to a number (subnormals, infinities and NaN included). */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 type PyValue = string | boolean | number[] | number;

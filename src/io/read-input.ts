@@ -10,6 +10,7 @@ import { InputError } from './errors.js';
 import {
   decodeWholeText,
   DEFAULT_MAX_INPUT_BYTES,
+  formatBytes,
   type ChunkParser,
   type InputFormat,
   type InputOptions,
@@ -18,7 +19,6 @@ import {
   type InputStream,
 } from './input.js';
 import { parseJsonInput } from './json.js';
-import { formatBytes } from './lines.js';
 import { createNdjsonParser } from './ndjson.js';
 import { parseNpyRows } from './npy.js';
 import { parseTextInput, unknownTokensNote } from './text.js';

@@ -1,31 +1,12 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { imports, sources, SRC } from '../helpers/source-imports.js';
 
 /**
  * Dependencies point toward the math only: cli -> ui -> trace -> io -> engine. Nothing imports
  * cli; ui never imports io; the engine imports nothing outside itself (no node:*, no packages).
  */
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const RANK: Record<string, number> = { engine: 0, io: 1, trace: 2, ui: 3, cli: 4 };
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return sources(p);
-    return /\.(ts|tsx)$/.test(name) ? [p] : [];
-  });
-}
-
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)) found.push(m[1]!);
-  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
-  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) found.push(m[1]!);
-  return found;
-}
 
 const layerOf = (file: string): string => relative(SRC, file).split(/[\\/]/)[0]!;
 

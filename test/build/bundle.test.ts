@@ -3,12 +3,13 @@
  * terminal bin/gatescope.js loads it, opens the viewer, computes a long .npy in its worker; the
  * headless commands and the plain-text view never load its viewer chunk (Ink, React).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, loadPty, spawnInPty } from '../helpers/pty.js';
 import { BIN, IMPORT_LOG_ARGS, ROOT, runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
+import { requireBuilt } from '../helpers/build.js';
 import { f32, npyBytes } from '../io/npy-bytes.js';
 
 const BUNDLE = join(ROOT, 'dist', 'bundle');
@@ -36,7 +37,7 @@ describe('the bundle', () => {
     for (const m of readFileSync(join(BUNDLE, name), 'utf8').matchAll(/(?:from\s*|import\s*\(\s*)["']\.\/([\w-]+\.js)["']/g)) visit(m[1]!);
   };
   beforeAll(() => {
-    if (!existsSync(join(BUNDLE, 'gatescope.js'))) throw new Error('dist/bundle is missing: run `npm run build` before the bundle tests');
+    requireBuilt('dist/bundle/gatescope.js');
     visit('gatescope.js');
   });
 

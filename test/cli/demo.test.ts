@@ -1,15 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { findDemo, listDemos } from '../../src/cli/demos.js';
 import { runSequence } from '../../src/engine/index.js';
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { parseStateDictJson } from '../../src/io/weights/state-dict-json.js';
 import { runCli } from '../helpers/cli.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('gatescope demo', () => {
   it('lists every demo with what it shows and what to look at', async () => {
@@ -100,16 +95,5 @@ describe('what the demos point at', () => {
   it('brackets: selects the depth-counting unit the manifest measured, with its h in the timeline', () => {
     const demo = findDemo('brackets');
     expect(demo.select).toEqual({ unit: 15, panel: 'h' });
-  });
-});
-
-describe.skipIf(!existsSync(join(ROOT, 'dist/cli/main.js')))('bare gatescope', () => {
-  it('opens the remember demo with its RNN twin, the same way `gatescope demo remember` does', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/gatescope.js'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20000 });
-    const bare = run(['--width', '160']);
-    expect(bare.status).toBe(0);
-    expect(bare.stdout).toContain('demo: remember');
-    expect(bare.stdout).toMatch(/RNN\(tanh\)( 2→8)? · rnn\.json/);
-    expect(bare.stdout).toBe(run(['demo', 'remember', '--width', '160']).stdout);
   });
 });

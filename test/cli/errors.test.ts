@@ -1,16 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { scratch } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gs-err-'));
-const file = (name: string, text: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, file } = scratch('err');
 
 const lstmWeights = (H: number, D: number) => {
   const m = (r: number, c: number) => Array.from({ length: r }, () => Array(c).fill(0.1));
@@ -83,16 +77,5 @@ describe('data errors exit 1 and name the place', () => {
     await runCli(['run', file('bad2.csv', '1,2\n3,x\n'), '-o', join(dir, 'trace.ndjson')]);
     expect(readdirSync(dir).filter((n) => n.includes('trace.ndjson'))).toEqual([]);
     await expectFailure(['run', file('ok3.csv', '1,2\n'), '-o', out], 1, /out\/?.*no such file or directory/);
-  });
-});
-
-describe('the real binary', () => {
-  it('exits quietly when the reader closes the pipe', () => {
-    const rows = Array.from({ length: 20000 }, (_, t) => `${Math.sin(t)},${Math.cos(t)}`).join('\n');
-    const csv = file('long.csv', `${rows}\n`);
-    const res = spawnSync('sh', ['-c', `node bin/gatescope.js run '${csv}' | head -1`], { encoding: 'utf8' });
-    expect(res.stderr).toBe('');
-    expect(res.stdout.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(JSON.parse(res.stdout).t).toBe(0);
   });
 });

@@ -3,14 +3,13 @@
  * pretest build) in a child process whose module resolution is logged by a loader hook, and look
  * at every module it resolved.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '../helpers/build.js';
 import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'gs-headless-'));
 const csv = join(dir, 'x.csv');
 writeFileSync(csv, 'a,b\n1,2\n0.5,-1\n3,0.25\n');
@@ -23,9 +22,7 @@ function importsOf(args: string[]): string[] {
 }
 
 describe('headless commands', () => {
-  it('need the built CLI', () => {
-    expect(existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'dist/cli/main.js is missing: run npm run build').toBe(true);
-  });
+  beforeAll(requireBuild);
 
   for (const args of [
     ['stats', csv, '--hidden-size', '4'],

@@ -6,7 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuilt } from '../helpers/build.js';
 import { runLoggingImports } from '../helpers/import-log.js';
 import { randomNetwork } from '../../src/engine/index.js';
 import { shouldUseThreads, threadsWanted, THREADS_MIN_WORK } from '../../src/cli/stats-threads.js';
@@ -22,6 +23,10 @@ function stats(flag: string): { stdout: string; modules: string[] } {
   expect(result.status).toBe(0);
   return { stdout: result.stdout, modules: urls };
 }
+
+beforeAll(() => {
+  requireBuilt('dist/cli/stats-worker.js');
+});
 
 describe('gatescope stats on two threads', () => {
   it('gives the same numbers as one thread', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { randomNetwork, runSequence, STATE_NAMES } from '../../src/engine/index.js';
-import { StatsAccumulator } from '../../src/engine/fast/index.js';
+import { StatsAccumulator } from '../../src/engine/stats.js';
 import { runCli } from '../helpers/cli.js';
 import { expectClose } from '../helpers/expect-close.js';
 import { f32, npyBytes } from '../io/npy-bytes.js';

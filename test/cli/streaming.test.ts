@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '../helpers/build.js';
 
 /**
  * `gatescope run -` must emit each step as its line arrives, not when stdin ends: the test only
  * writes the next line after it has read the previous step's output, with stdin still open.
  */
+beforeAll(requireBuild);
+
 describe('run streams stdin', () => {
   for (const format of ['csv', 'ndjson'] as const) {
     it(`emits a step per ${format} line before the input ends`, async () => {

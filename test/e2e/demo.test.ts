@@ -3,20 +3,16 @@
  * its RNN twin), `m` opens the memory view of both, q restores the terminal; `demo sine --live`
  * streams. Needs `npm run build` first (the test script runs it).
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
+import { gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const gatescope = `node ${JSON.stringify(join(ROOT, 'bin/gatescope.js'))}`;
 const shell = ptyShell(ROOT, { cols: 160, rows: 50, env: { COLORTERM: 'truecolor' } });
 const ptyReason = shell.reason;
 const run = (command: string) => shell.run(command);
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
+beforeAll(requireBuild);
 
 describe.skipIf(ptyReason !== null)('the demos in a real terminal', () => {
   it('bare gatescope opens remember; m shows the memory of both networks; q restores the terminal', async () => {

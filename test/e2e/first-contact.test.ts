@@ -4,23 +4,19 @@
  * in the footer, panels get rows before the timeline, each key does one thing, and units can be
  * found. Needs `npm run build` first (the test script runs it).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../helpers/pty.js';
 import { ptyShell } from '../helpers/pty-shell.js';
+import { BIN, gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gatescope.js');
-const gatescope = `node ${JSON.stringify(BIN)}`;
 
 const shell = ptyShell(ROOT, { env: { COLORTERM: 'truecolor', CI: 'true' } });
 const ptyReason = shell.reason;
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
+beforeAll(requireBuild);
 
 const SIZES = [
   [80, 24],

@@ -4,16 +4,15 @@
  * Needs `npm run build` first (the test script runs it).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLoggingImports, UI_PACKAGES } from '../helpers/import-log.js';
 import { KEYS } from '../helpers/pty.js';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
+import { BIN, gatescopeShell as gatescope, requireBuild, ROOT } from '../helpers/build.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/gatescope.js');
 const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
 const T = readFileSync(join(ROOT, INPUT), 'utf8').trim().split('\n').length - 1;
@@ -24,11 +23,8 @@ const ptyReason = shell.reason;
 if (ptyReason !== null) console.warn(`e2e viewer tests skipped: ${ptyReason}`);
 const run = shell.run;
 
-const gatescope = `node ${JSON.stringify(BIN)}`;
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-});
+beforeAll(requireBuild);
 
 describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
   it('steps with →, opens the help, reflows on resize and restores the terminal on q', async () => {

@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fastAvailable, instantiateKernels } from '../../src/engine/fast/kernels.js';
 import { float32Limits } from '../../src/engine/fast/index.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { ROOT } from '../helpers/build.js';
 
 // Each comparison is with the exact function of the float32 input the kernel actually received.
 

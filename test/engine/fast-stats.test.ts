@@ -11,10 +11,8 @@ import {
   statsFromParts,
   type DirectionPart,
   runSequenceFast,
-  saturationOf,
-  StatsAccumulator,
-  type SequenceStats,
 } from '../../src/engine/fast/index.js';
+import { saturationOf, StatsAccumulator, type SequenceStats } from '../../src/engine/stats.js';
 import { useKernelVariant } from '../../src/engine/fast/kernels.js';
 import { expectClose } from '../helpers/expect-close.js';
 

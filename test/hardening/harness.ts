@@ -4,31 +4,17 @@
  * checks that text reaching a terminal carries no control characters.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'bin/gatescope.js');
+import { BIN, gatescopeShell, ROOT } from '../helpers/build.js';
+
+export { BIN, ROOT };
 const CHILD = join(ROOT, 'test/hardening/child-main.mjs');
 
-export function requireBuild(): void {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` before the hardening tests');
-}
+export { requireBuild } from '../helpers/build.js';
 
-/** A fresh temporary folder and a writer of files in it. */
-export function scratch(prefix: string): { dir: string; file: (name: string, data: string | Uint8Array) => string } {
-  const dir = mkdtempSync(join(tmpdir(), `gs-${prefix}-`));
-  return {
-    dir,
-    file(name, data) {
-      const p = join(dir, name);
-      writeFileSync(p, data);
-      return p;
-    },
-  };
-}
+export { scratch } from '../helpers/scratch.js';
 
 /** The binary, synchronously, through `sh -c` when the command needs a shell (pipes, redirections). */
 export function sh(command: string, opts: { input?: string | Buffer; timeout?: number; env?: Record<string, string> } = {}): SpawnSyncReturns<string> {
@@ -43,7 +29,7 @@ export function sh(command: string, opts: { input?: string | Buffer; timeout?: n
 }
 
 /** `node bin/gatescope.js ...args` as a shell word list. */
-export const gatescope = `node ${JSON.stringify(BIN)}`;
+export const gatescope = gatescopeShell;
 
 export function quote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

@@ -9,7 +9,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRestored, ptyShell } from '../helpers/pty-shell.js';
-import { BIN, requireBuild, ROOT, scratch } from './harness.js';
+import { BIN, gatescope, requireBuild, ROOT, scratch } from './harness.js';
 
 const shell = ptyShell(ROOT);
 const ptyReason = shell.reason;
@@ -17,7 +17,6 @@ const run = (command: string) => shell.run(command);
 const { dir } = scratch('viewer');
 const INPUT = 'fixtures/demos/remember/input.csv';
 const WEIGHTS = 'fixtures/demos/remember/lstm.json';
-const gatescope = `node ${JSON.stringify(BIN)}`;
 
 beforeAll(requireBuild);
 

@@ -1,11 +1,10 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BIN, ROOT } from './build.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(ROOT, 'bin', 'gatescope.js');
+export { BIN, ROOT };
 
 /** Packages only the viewer may load. */
 export const UI_PACKAGES = /\/node_modules\/(ink|react|react-reconciler|react-dom|scheduler)\//;

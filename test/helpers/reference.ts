@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './build.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The PyTorch reference cases. fixtures/reference is a verbatim copy of the workplace's

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCsvParser } from '../../src/io/csv.js';
-import { InputError } from '../../src/io/errors.js';
 import type { InputOptions, InputRecord } from '../../src/io/input.js';
+import { messageOf } from '../helpers/input-error.js';
 
 function parseAll(text: string, opts: InputOptions & { format?: 'csv' | 'tsv' | 'ws' } = {}, source = 'x.csv') {
   const p = createCsvParser(source, opts);
@@ -9,16 +9,6 @@ function parseAll(text: string, opts: InputOptions & { format?: 'csv' | 'tsv' | 
   return { records, names: p.featureNames };
 }
 const rows = (rs: readonly InputRecord[]) => rs.map((r) => [...r.values]);
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('createCsvParser', () => {
   it('reads rows with a detected header', () => {
@@ -36,7 +26,7 @@ describe('createCsvParser', () => {
   });
 
   it('forces header: false so a bad first row is an error', () => {
-    expect(errorOf(() => parseAll('a,b\n1,2\n', { header: false }))).toBe('x.csv:1:1: expected a number, got "a"');
+    expect(messageOf(() => parseAll('a,b\n1,2\n', { header: false }))).toBe('x.csv:1:1: expected a number, got "a"');
   });
 
   it('reads TSV and whitespace-separated numbers', () => {
@@ -64,25 +54,25 @@ describe('createCsvParser', () => {
   });
 
   it('names a ragged row', () => {
-    expect(errorOf(() => parseAll('a,b,c\n1,2,3\n4,5\n'))).toBe('x.csv:3: expected 3 fields, got 2');
+    expect(messageOf(() => parseAll('a,b,c\n1,2,3\n4,5\n'))).toBe('x.csv:3: expected 3 fields, got 2');
   });
 
   it('names a non-number cell by line and field, quoting it safely', () => {
-    expect(errorOf(() => parseAll('1,2\n3,x\u001b[31m\n'))).toBe('x.csv:2:2: expected a number, got "x\\e[31m"');
-    expect(errorOf(() => parseAll('1,2\n3,\n'))).toBe('x.csv:2:2: expected a number, got an empty field');
+    expect(messageOf(() => parseAll('1,2\n3,x\u001b[31m\n'))).toBe('x.csv:2:2: expected a number, got "x\\e[31m"');
+    expect(messageOf(() => parseAll('1,2\n3,\n'))).toBe('x.csv:2:2: expected a number, got an empty field');
   });
 
   it('refuses NaN and Inf unless allowed', () => {
-    expect(errorOf(() => parseAll('1,2\n3,nan\n'))).toBe('x.csv:2:2: NaN at t=1 (feature x1): expected a finite number (pass --allow-nan to accept it)');
-    expect(errorOf(() => parseAll('1,-inf\n'))).toContain('x.csv:1:2: -Infinity at t=0');
-    expect(errorOf(() => parseAll('1,1e999\n'))).toContain('Infinity at t=0');
+    expect(messageOf(() => parseAll('1,2\n3,nan\n'))).toBe('x.csv:2:2: NaN at t=1 (feature x1): expected a finite number (pass --allow-nan to accept it)');
+    expect(messageOf(() => parseAll('1,-inf\n'))).toContain('x.csv:1:2: -Infinity at t=0');
+    expect(messageOf(() => parseAll('1,1e999\n'))).toContain('Infinity at t=0');
     const { records } = parseAll('1,nan\n-Infinity,inf\n', { allowNonFinite: true });
     expect(rows(records)).toEqual([[1, NaN], [-Infinity, Infinity]]);
   });
 
   it('checks the width against the weights at the first record', () => {
-    expect(errorOf(() => parseAll('a,b\n1,2\n', { expectedWidth: 3 }))).toBe("x.csv:2: expected 3 features (the weights' input size), got 2");
-    expect(errorOf(() => parseAll('1,2,3,4\n', { expectedWidth: 3 }))).toContain('(pick features with --columns)');
+    expect(messageOf(() => parseAll('a,b\n1,2\n', { expectedWidth: 3 }))).toBe("x.csv:2: expected 3 features (the weights' input size), got 2");
+    expect(messageOf(() => parseAll('1,2,3,4\n', { expectedWidth: 3 }))).toContain('(pick features with --columns)');
   });
 
   it('picks columns by name or index, in the order given', () => {
@@ -93,8 +83,8 @@ describe('createCsvParser', () => {
   });
 
   it('lists the available names for an unknown column', () => {
-    expect(errorOf(() => parseAll('a,b\n1,2\n', { columns: ['z'] }))).toBe('x.csv:1: unknown column "z"; available: a, b');
-    expect(errorOf(() => parseAll('1,2\n', { columns: ['5'] }))).toBe('x.csv:1: column index 5 is out of range: the input has 2 columns (0-1)');
+    expect(messageOf(() => parseAll('a,b\n1,2\n', { columns: ['z'] }))).toBe('x.csv:1: unknown column "z"; available: a, b');
+    expect(messageOf(() => parseAll('1,2\n', { columns: ['5'] }))).toBe('x.csv:1: column index 5 is out of range: the input has 2 columns (0-1)');
   });
 
   it('ignores a bad value in a column that was not picked', () => {
@@ -108,18 +98,18 @@ describe('createCsvParser', () => {
     expect(rows(records)).toEqual([[0, 1], [0.5, 0.9]]);
     expect(records[0]!.label).toBe('0, 1');
     // picked, it is still an error naming its line and column
-    expect(errorOf(() => parseAll(text, { columns: ['time', 'sin'] }))).toBe('x.csv:2:1: expected a number, got "2024-01-01T00:00"');
+    expect(messageOf(() => parseAll(text, { columns: ['time', 'sin'] }))).toBe('x.csv:2:1: expected a number, got "2024-01-01T00:00"');
   });
 
   it('refuses a line longer than maxLineBytes before it ends', () => {
     const p = createCsvParser('x.csv', { maxLineBytes: 10 });
     p.push('1,2\n');
-    expect(errorOf(() => p.push('1,2,3,4,5,6,7'))).toMatch(/^x\.csv:2: line is longer than 10 bytes/);
+    expect(messageOf(() => p.push('1,2,3,4,5,6,7'))).toMatch(/^x\.csv:2: line is longer than 10 bytes/);
   });
 
   it('reports bad quoting with its line', () => {
-    expect(errorOf(() => parseAll('1,2\n"3"x,4\n'))).toBe('x.csv:2: bad quoting: a closing quote must be followed by a delimiter or the end of the line');
-    expect(errorOf(() => parseAll('1,2\n"3,4\n'))).toBe('x.csv:2: a quoted field is not closed before the end of input');
+    expect(messageOf(() => parseAll('1,2\n"3"x,4\n'))).toBe('x.csv:2: bad quoting: a closing quote must be followed by a delimiter or the end of the line');
+    expect(messageOf(() => parseAll('1,2\n"3,4\n'))).toBe('x.csv:2: a quoted field is not closed before the end of input');
   });
 });
 

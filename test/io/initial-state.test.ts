@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkSpec } from '../../src/engine/types.js';
-import { InputError } from '../../src/io/errors.js';
 import { parseInitialState } from '../../src/io/initial-state.js';
+import { messageOf } from '../helpers/input-error.js';
 
 const lstm: NetworkSpec = { kind: 'lstm', inputSize: 3, hiddenSize: 2, numLayers: 2, directions: ['forward', 'reverse'], bias: true };
 const gru: NetworkSpec = { ...lstm, kind: 'gru', numLayers: 1, directions: ['forward'] };
 
-function bad(text: string, spec: NetworkSpec): string {
-  try {
-    parseInitialState(text, 's.json', spec);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const bad = (text: string, spec: NetworkSpec): string => messageOf(() => parseInitialState(text, 's.json', spec));
 
 describe('parseInitialState', () => {
   it('reads h0 and c0 rows per layer and direction', () => {

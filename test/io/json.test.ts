@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/errors.js';
 import { parseJsonInput } from '../../src/io/json.js';
 import type { InputOptions } from '../../src/io/input.js';
+import { messageOf } from '../helpers/input-error.js';
 
 const rows = (text: string, opts: InputOptions = {}) => parseJsonInput(text, 'x.json', opts).records.map((r) => [...r.values]);
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
-const bad = (text: string, opts: InputOptions = {}) => errorOf(() => parseJsonInput(text, 'x.json', opts));
+const bad = (text: string, opts: InputOptions = {}) => messageOf(() => parseJsonInput(text, 'x.json', opts));
 
 describe('parseJsonInput', () => {
   it('reads rows of numbers, one line per step', () => {

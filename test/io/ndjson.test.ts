@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputOptions, InputRecord } from '../../src/io/input.js';
 import { createNdjsonParser } from '../../src/io/ndjson.js';
+import { messageOf } from '../helpers/input-error.js';
 
 const rows = (rs: readonly InputRecord[]) => rs.map((r) => [...r.values]);
 function parseAll(text: string, opts: InputOptions = {}) {
@@ -9,15 +10,7 @@ function parseAll(text: string, opts: InputOptions = {}) {
   const records = [...p.push(text), ...p.flush()];
   return { records, names: p.featureNames };
 }
-function bad(text: string, opts: InputOptions = {}): string {
-  try {
-    parseAll(text, opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const bad = (text: string, opts: InputOptions = {}): string => messageOf(() => parseAll(text, opts));
 
 describe('createNdjsonParser', () => {
   it('reads arrays, objects and numbers, one per line', () => {

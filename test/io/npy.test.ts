@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
-import { halfToNumber, parseNpyHeader, parseNpyRows } from '../../src/io/npy.js';
+import { parseNpyHeader, parseNpyRows } from '../../src/io/npy.js';
 import { numberText } from '../../src/io/rows.js';
 import { f32, f64, i32, npyBytes } from './npy-bytes.js';
+import { messageOf } from '../helpers/input-error.js';
 
 const rows = (bytes: Uint8Array, opts: InputOptions = {}) => parseNpyRows(bytes, 'x.npy', opts).records.map((r) => [...r.values]);
 
-function bad(bytes: Uint8Array, opts: InputOptions = {}): string {
-  try {
-    parseNpyRows(bytes, 'x.npy', opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const bad = (bytes: Uint8Array, opts: InputOptions = {}): string => messageOf(() => parseNpyRows(bytes, 'x.npy', opts));
 
 describe('parseNpyRows', () => {
   it('reads (T, D) float64 and float32 in both byte orders', () => {
@@ -111,17 +103,6 @@ describe('parseNpyRows', () => {
   it('parses the header fields', () => {
     const h = parseNpyHeader(npyBytes('>f4', [2, 3], f32([1, 2, 3, 4, 5, 6], false)), 'x.npy');
     expect(h).toMatchObject({ version: '1.0', littleEndian: false, kind: 'f', itemSize: 4, fortranOrder: false, shape: [2, 3] });
-  });
-});
-
-describe('halfToNumber', () => {
-  it('decodes normal, subnormal and special halves', () => {
-    expect(halfToNumber(0x3c00)).toBe(1);
-    expect(halfToNumber(0xc000)).toBe(-2);
-    expect(halfToNumber(0x0001)).toBe(2 ** -24);
-    expect(halfToNumber(0x7c00)).toBe(Infinity);
-    expect(halfToNumber(0x7e00)).toBeNaN();
-    expect(halfToNumber(0x3555)).toBeCloseTo(0.33325, 5);
   });
 });
 

@@ -1,31 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/io/errors.js';
 import type { InputRecord } from '../../src/io/input.js';
 import { openInput, parseInputText, readInput } from '../../src/io/read-input.js';
+import { rejectionOf } from '../helpers/input-error.js';
+import { scratch } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gatescope-io-'));
-afterAll(() => {});
-function file(name: string, content: string | Uint8Array): string {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = scratch('io');
 const rows = (rs: readonly InputRecord[]) => rs.map((r) => [...r.values]);
 const noStdin = new PassThrough();
 
-async function rejection(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const rejection = async (p: Promise<unknown>): Promise<string> => (await rejectionOf(p)).format();
 
 /** Resolves on the next macrotask, so that stream events queued by a write have been delivered. */
 const tick = () => new Promise((r) => setImmediate(r));

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/io/errors.js';
 import type { InputOptions } from '../../src/io/input.js';
 import { formatVocab, parseTextInput, parseVocab, tokenize, unknownTokensNote } from '../../src/io/text.js';
+import { messageOf } from '../helpers/input-error.js';
 
-function bad(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
+const bad = (fn: () => unknown): string => messageOf(fn);
 const parse = (text: string, opts: InputOptions = {}) => parseTextInput(text, 't.txt', opts);
 
 describe('tokenize', () => {

@@ -1,18 +1,18 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, STATE_NAMES } from '../../src/engine/index.js';
 import { kernelVariant } from '../../src/engine/fast/index.js';
 import { npyRows } from '../../src/io/npy-rows.js';
 import { startPass } from '../../src/trace/pass-host.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
+import { requireBuilt } from '../helpers/build.js';
 import { f32, npyBytes } from '../io/npy-bytes.js';
 
-// The worker runs compiled code: `npm test` builds dist/ first (pretest).
+// The worker runs compiled code: `npm test` builds dist/ first (pretest); without it these tests fail.
 const WORKER = new URL('../../dist/trace/pass-worker.js', import.meta.url);
-const built = existsSync(fileURLToPath(WORKER));
 
 /** An .npy in memory a worker can share. */
 function sharedNpy(T: number, D: number, seed: number): Uint8Array {
@@ -48,7 +48,8 @@ function inThread(bytes: Uint8Array, bidirectional = false): TraceStore {
 }
 
 describe('startPass', () => {
-  it.skipIf(!built)('fills the store from a worker thread, the first block before it starts, exactly as in-thread', async () => {
+  it('fills the store from a worker thread, the first block before it starts, exactly as in-thread', async () => {
+    requireBuilt('dist/trace/pass-worker.js');
     const bytes = sharedNpy(300, 3, 1);
     const store = storeOver(bytes);
     const handle = startPass(store, { kind: 'npy', bytes, source: 'big.npy', options: {} }, { workerUrl: WORKER, kernelVariant: kernelVariant() });
@@ -62,7 +63,8 @@ describe('startPass', () => {
     expect(store.range('c', 1, 0)).toEqual(inThread(bytes).range('c', 1, 0));
   });
 
-  it.skipIf(!built)('runs a bidirectional network in the worker', async () => {
+  it('runs a bidirectional network in the worker', async () => {
+    requireBuilt('dist/trace/pass-worker.js');
     const bytes = sharedNpy(100, 3, 2);
     const store = storeOver(bytes, true);
     const handle = startPass(store, { kind: 'npy', bytes, source: 'big.npy', options: {} }, { workerUrl: WORKER, kernelVariant: kernelVariant() });

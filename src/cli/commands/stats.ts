@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { cellLabel, ShapeError } from '../../engine/index.js';
-import { createStatsSession, fastAvailable, SATURATION_LIMITS, type SequenceStats, type StateStats } from '../../engine/fast/index.js';
+import { cellLabel, SATURATION_LIMITS, ShapeError, type SequenceStats, type StateStats } from '../../engine/index.js';
+import { createStatsSession, fastAvailable } from '../../engine/fast/index.js';
 import type { InputRecord, InputStream } from '../../io/input.js';
 import type { NpyRows } from '../../io/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';

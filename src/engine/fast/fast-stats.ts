@@ -15,7 +15,7 @@ import type { InitialState, Network } from '../types.js';
 import { fastCovers, instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
 import { chunkSteps, FastRunner } from './sequence.js';
-import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, StatsAccumulator, type SequenceStats } from './stats.js';
+import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, StatsAccumulator, type SequenceStats } from '../stats.js';
 
 /** Feeds a sequence step by step; finish() gives its statistics. */
 export interface StatsSession {

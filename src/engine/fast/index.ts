@@ -11,13 +11,3 @@ export {
   type PlainSums,
   type StatsSession,
 } from './fast-stats.js';
-export {
-  finishGroup,
-  saturationOf,
-  SATURATION_LIMITS,
-  statsGroups,
-  StatsAccumulator,
-  type SaturationKind,
-  type SequenceStats,
-  type StateStats,
-} from './stats.js';

@@ -4,7 +4,7 @@
  */
 import { cellLabel, type CellKind, type Direction } from '../../engine/index.js';
 import { visible } from '../errors.js';
-import type { TorchSaved, WeightsFile, WeightsFormat, WeightsLayout } from './index.js';
+import type { TorchSaved, WeightsFile, WeightsFormat, WeightsLayout } from './weights-file.js';
 import { findParts, type ModelParts } from './parts.js';
 import { moduleText } from './torch.js';
 import { elementCount, shapeText, type TensorInfo } from './tensor.js';

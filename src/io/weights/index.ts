@@ -44,13 +44,9 @@ import {
   type TorchModuleInfo,
 } from './torch.js';
 import { looksLikeZip, readZipEntries } from './zip.js';
+import type { TorchSaved, WeightsFile, WeightsFormat } from './weights-file.js';
 
-export type WeightsFormat = 'pytorch' | 'pytorch-json' | 'safetensors' | 'onnx' | 'keras-json' | 'keras-h5' | 'keras-v3' | 'tfjs';
-
-export const WEIGHTS_FORMATS: readonly WeightsFormat[] = ['pytorch', 'pytorch-json', 'safetensors', 'onnx', 'keras-json', 'keras-h5', 'keras-v3', 'tfjs'];
-
-/** How tensor names map onto the engine. */
-export type WeightsLayout = 'pytorch' | 'keras' | 'onnx';
+export { WEIGHTS_FORMATS, type TorchSaved, type WeightsFile, type WeightsFormat, type WeightsLayout } from './weights-file.js';
 
 export interface LoadWeightsOptions {
   /** File name for messages. */
@@ -81,34 +77,6 @@ export interface LoadWeightsAsyncOptions extends LoadWeightsOptions {
   readSibling?: ((path: string) => Promise<Uint8Array>) | undefined;
   /** The HDF5 reader's worker thread and time limit (hdf5-isolated.ts). */
   hdf5?: Hdf5Limits | undefined;
-}
-
-/** What a torch.save file was, for inspect. */
-export interface TorchSaved {
-  readonly container: 'zip' | 'legacy';
-  /** A state_dict, or the whole module (torch.save(model)). */
-  readonly saved: 'state_dict' | 'module';
-  /** The checkpoint dict's key the model came from, or null. */
-  readonly checkpointKey: string | null;
-  /** The recurrent modules' recorded attributes (whole-module saves). */
-  readonly modules: readonly TorchModuleInfo[];
-}
-
-export interface WeightsFile extends LoadedWeights {
-  readonly format: WeightsFormat;
-  readonly layout: WeightsLayout;
-  /** Every tensor the file holds, in file order, with what it became (`role`). */
-  readonly tensors: readonly TensorInfo[];
-  /** safetensors `__metadata__`, ONNX producer/opset/metadata_props; empty otherwise. */
-  readonly metadata: ReadonlyMap<string, string>;
-  /** Initial states stored in the file (ONNX initial_h / initial_c), or null. */
-  readonly initialState: InitialState | null;
-  /** ONNX node names or Keras layer paths, bottom layer first; empty for PyTorch (see `prefix`). */
-  readonly modules: readonly string[];
-  /** Things worth telling the user that are not errors (ONNX layout, ignored sequence_lens, ...). */
-  readonly notes: readonly string[];
-  /** torch.save files only. */
-  readonly torch?: TorchSaved;
 }
 
 /** Which format the bytes are, from their content. */

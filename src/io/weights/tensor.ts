@@ -6,6 +6,7 @@
  * MAX_ELEMENTS and against the bytes actually present, so a 20-byte file cannot ask for 4 GB.
  */
 import { InputError } from '../errors.js';
+import { bfloat16ToNumber, halfToNumber } from '../float16.js';
 
 /** Floating-point storage types we read. Values always arrive as float32 (what the engine holds). */
 export type FloatDtype = 'F32' | 'F16' | 'BF16' | 'F64';
@@ -83,24 +84,6 @@ export function checkShape(shape: unknown, what: string, source: string, tensor:
     }
   }
   return n;
-}
-
-/** IEEE 754 half precision bits to a number. */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-const bf16Scratch = new DataView(new ArrayBuffer(4));
-
-/** bfloat16 bits (the top half of a float32) to a number. */
-export function bfloat16ToNumber(bits: number): number {
-  bf16Scratch.setUint32(0, (bits & 0xffff) << 16, false);
-  return bf16Scratch.getFloat32(0, false);
 }
 
 /**

@@ -20,7 +20,8 @@
  * paths, `..` and backslashes are refused before anything is read.
  */
 import { InputError, visible } from '../errors.js';
-import { checkShape, decodeFloats, halfToNumber, indexPath, type Tensor, type TensorInfo } from './tensor.js';
+import { halfToNumber } from '../float16.js';
+import { checkShape, decodeFloats, indexPath, type Tensor, type TensorInfo } from './tensor.js';
 
 export interface TfjsWeightSpec {
   readonly name: string;

@@ -4,10 +4,11 @@
  * CLI: every step's output, the final states and the head's prediction against a numpy
  * implementation of Keras's equations, to 1e-5.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild } from '../../helpers/build.js';
 import { expectClose } from '../../helpers/expect-close.js';
 import { gatescope } from '../../helpers/gatescope-bin.js';
 import { ROOT } from '../../helpers/import-log.js';
@@ -46,6 +47,7 @@ interface Trace {
 const cases = (JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { cases: Case[] }).cases;
 const tmp = mkdtempSync(join(tmpdir(), 'gs-keras-'));
 
+beforeAll(requireBuild);
 
 describe('Keras and TF.js files through gatescope run', () => {
   it('has every case of the generator', () => {
@@ -119,4 +121,32 @@ describe('gatescope inspect on Keras and TF.js files', () => {
       expect(res.stdout).not.toMatch(/^not used .*(dense|embedding)/m);
     });
   }
+});
+
+describe('TF.js shards through gatescope inspect', () => {
+  const modelJson = readFileSync(join(DIR, 'tfjs_lstm_2l', 'model.json'), 'utf8');
+
+  it('refuses a missing shard, a hostile path, and the size limit over all the files', () => {
+    const dir = join(tmp, 'tfjs-model');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), modelJson);
+    copyFileSync(join(DIR, 'tfjs_lstm_2l', 'group1-shard1of3.bin'), join(dir, 'group1-shard1of3.bin'));
+    copyFileSync(join(DIR, 'tfjs_lstm_2l', 'group1-shard2of3.bin'), join(dir, 'group1-shard2of3.bin'));
+    const missing = gatescope(['inspect', join(dir, 'model.json')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain(join(dir, 'group1-shard3of3.bin'));
+    copyFileSync(join(DIR, 'tfjs_lstm_2l', 'group1-shard3of3.bin'), join(dir, 'group1-shard3of3.bin'));
+    expect(gatescope(['inspect', join(dir, 'model.json')]).status).toBe(0);
+    // model.json (~1.8 KB) and its shards (1,128 bytes) together over a 2,500-byte limit
+    const big = gatescope(['inspect', join(dir, 'model.json'), '--max-weights-bytes', '2500']);
+    expect(big.status).toBe(1);
+    expect(big.stderr).toMatch(/group1-shard\dof3\.bin: the file is .*more than the .* limit \(raise it with --max-weights-bytes \(model\.json and its shards together\)\)/);
+    const evilDoc = JSON.parse(modelJson) as { weightsManifest: { paths: string[] }[] };
+    evilDoc.weightsManifest[0]!.paths = ['../../../etc/passwd'];
+    writeFileSync(join(dir, 'evil.json'), JSON.stringify(evilDoc));
+    const evil = gatescope(['inspect', join(dir, 'evil.json')]);
+    expect(evil.status).toBe(1);
+    expect(evil.stderr).toMatch(/evil\.json: weightsManifest\[0\]\.paths: shard path "\.\.\/\.\.\/\.\.\/etc\/passwd" leaves the folder/);
+  });
 });

@@ -4,14 +4,14 @@
  * error, a crash of the HDF5 library, or a hang.
  */
 import fc from 'fast-check';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSequence, validateNetwork } from '../../../src/engine/index.js';
 import { InputError } from '../../../src/io/errors.js';
 import { hdf5Ready } from '../../../src/io/weights/hdf5.js';
 import { describeWeights, formatWeightsDescription, loadWeightsAsync, type LoadWeightsAsyncOptions } from '../../../src/io/weights/index.js';
+import { requireBuilt } from '../../helpers/build.js';
 import { fuzzParams } from '../../helpers/fuzz.js';
 import { ROOT } from '../../helpers/import-log.js';
 
@@ -76,7 +76,7 @@ function apply(base: Uint8Array, m: Mutation): Uint8Array {
 }
 
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(WORKER))) throw new Error('dist/ is missing: run `npm run build` before the fuzz tests');
+  requireBuilt('dist/io/weights/hdf5-worker.js');
   await hdf5Ready();
 });
 

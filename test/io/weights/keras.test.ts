@@ -3,7 +3,7 @@ import { runSequence } from '../../../src/engine/index.js';
 import { encodeSafetensors, loadWeights, type LoadWeightsOptions } from '../../../src/io/weights/index.js';
 import { kerasNameParts, looksLikeKeras } from '../../../src/io/weights/keras.js';
 import { expectClose } from '../../helpers/expect-close.js';
-import { errorOf } from './errors.js';
+import { errorOf } from '../../helpers/input-error.js';
 import { fixtureBytes } from './fixtures.js';
 
 type Doc = Record<string, unknown>;

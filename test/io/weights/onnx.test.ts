@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Network } from '../../../src/engine/index.js';
 import { loadWeights, type LoadWeightsOptions } from '../../../src/io/weights/index.js';
 import { ONNX_MAP } from '../../../src/io/weights/onnx.js';
-import { errorOf } from './errors.js';
+import { errorOf } from '../../helpers/input-error.js';
 import { fixtureBytes } from './fixtures.js';
 
 const { onnx } = onnxProto;

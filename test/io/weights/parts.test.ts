@@ -3,6 +3,7 @@ import { randomNetwork } from '../../../src/engine/index.js';
 import { InputError } from '../../../src/io/errors.js';
 import { findParts, recordToX, type PartsOptions } from '../../../src/io/weights/parts.js';
 import type { Tensor } from '../../../src/io/weights/tensor.js';
+import { messageOf } from '../../helpers/input-error.js';
 
 /** A tensor of the given shape whose values are 0, 1, 2, ... (so a wrong pick shows in the numbers). */
 function t(...shape: number[]): Tensor {
@@ -17,16 +18,6 @@ const lstm = (D: number, H: number, bidirectional = false) =>
 
 const parts = (o: Record<string, Tensor>, net = lstm(6, 8), opts: Partial<PartsOptions> = {}) =>
   findParts(extraOf(o), net, { source: 'm.pt', ...opts });
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).format();
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('findParts', () => {
   it('finds the head and the embedding whatever they are called, saying why', () => {
@@ -109,24 +100,24 @@ describe('findParts', () => {
     ]);
     expect(p.roles.get('fc1.weight')).toBe('not used: feeds fc2.weight (a head of several layers)');
     expect(p.roles.get('fc2.weight')).toBe('not used: fed by fc1.weight (a head of several layers)');
-    expect(errorOf(() => parts(mlp, lstm(6, 8), { head: 'fc1' }))).toBe(
+    expect(messageOf(() => parts(mlp, lstm(6, 8), { head: 'fc1' }))).toBe(
       'm.pt: fc1.weight: --head "fc1": its 16 outputs feed fc2.weight [3, 16]: a head of several layers (with an activation between them) cannot be reproduced with one Linear (export the model with a single Linear after the recurrent module, or run without a head (--head none))',
     );
-    expect(errorOf(() => parts(mlp, lstm(6, 8), { head: 'fc2' }))).toBe("m.pt: fc2.weight: --head: expected [outputs, 8] (the LSTM's 8 outputs per step), got [3, 16]");
+    expect(messageOf(() => parts(mlp, lstm(6, 8), { head: 'fc2' }))).toBe("m.pt: fc2.weight: --head: expected [outputs, 8] (the LSTM's 8 outputs per step), got [3, 16]");
   });
 
   it('names what a flag may name when it names nothing', () => {
-    expect(errorOf(() => parts({ 'fc.weight': t(2, 8) }, lstm(6, 8), { head: 'linear' }))).toBe(
+    expect(messageOf(() => parts({ 'fc.weight': t(2, 8) }, lstm(6, 8), { head: 'linear' }))).toBe(
       'm.pt: --head "linear": no such module or tensor (the 2-d *.weight tensors outside the recurrent module: fc.weight [2, 8]) (--head none takes none)',
     );
-    expect(errorOf(() => parts({ 'fc.weight': t(2, 8) }, lstm(6, 8), { embedding: 'fc' }))).toBe(
+    expect(messageOf(() => parts({ 'fc.weight': t(2, 8) }, lstm(6, 8), { embedding: 'fc' }))).toBe(
       "m.pt: fc.weight: --embedding: expected [vocabulary, 6] (6 = the LSTM's input size), got [2, 8]",
     );
     expect(parts({ 'fc.weight': t(2, 8) }, lstm(6, 8), { head: 'none' }).head).toBeNull();
   });
 
   it('checks the bias of the head it takes', () => {
-    expect(errorOf(() => parts({ 'fc.weight': t(2, 8), 'fc.bias': t(3) }))).toBe('m.pt: fc.bias: expected [2] (the rows of fc.weight), got [3]');
+    expect(messageOf(() => parts({ 'fc.weight': t(2, 8), 'fc.bias': t(3) }))).toBe('m.pt: fc.bias: expected [2] (the rows of fc.weight), got [3]');
   });
 
   it('ignores tensors of other shapes (norms, 1-d, 3-d)', () => {

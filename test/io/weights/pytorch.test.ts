@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadWeights, type LoadWeightsOptions } from '../../../src/io/weights/index.js';
-import { errorOf } from './errors.js';
+import { errorOf } from '../../helpers/input-error.js';
 import { fixtureBytes } from './fixtures.js';
 
 type Doc = Record<string, unknown>;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/io/errors.js';
 import { loadWeights } from '../../../src/io/weights/index.js';
 import {
   encodeSafetensors,
@@ -8,8 +7,9 @@ import {
   numberToHalf,
   parseSafetensors,
 } from '../../../src/io/weights/safetensors.js';
-import { bfloat16ToNumber, halfToNumber } from '../../../src/io/weights/tensor.js';
+import { bfloat16ToNumber, halfToNumber } from '../../../src/io/float16.js';
 import { fixtureBytes } from './fixtures.js';
+import { errorOf } from '../../helpers/input-error.js';
 
 /** A safetensors file from a header written by hand and a data region. */
 function raw(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -23,17 +23,6 @@ function raw(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array 
 
 function f32Bytes(values: number[]): Uint8Array {
   return new Uint8Array(new Float32Array(values).buffer);
-}
-
-/** The InputError a call throws (fails the test when it does not throw one). */
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  return expect.fail('expected an InputError');
 }
 
 const parse = (bytes: Uint8Array): ReturnType<typeof parseSafetensors> => parseSafetensors(bytes, 'w.safetensors');

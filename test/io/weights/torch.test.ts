@@ -8,6 +8,7 @@ import { unpickle, type PickleHooks } from '../../../src/io/weights/pickle.js';
 import { readTorchFile } from '../../../src/io/weights/torch.js';
 import { expectClose } from '../../helpers/expect-close.js';
 import { WEIGHTS_DIR } from './fixtures.js';
+import { messageOf } from '../../helpers/input-error.js';
 
 const TORCH_DIR = join(WEIGHTS_DIR, 'torch');
 const MODELS_DIR = join(WEIGHTS_DIR, '..', 'models');
@@ -111,13 +112,7 @@ describe('models the engine can run already, against PyTorch', () => {
 });
 
 function loadError(path: string, opts: { kind?: CellKind; checkpointKey?: string; maxTensorBytes?: number } = {}): string {
-  try {
-    loadWeights(bytesOf(path), { source: 'm.pt', ...opts });
-  } catch (err) {
-    if (err instanceof InputError) return err.format();
-    throw err;
-  }
-  return expect.fail(`${path} loaded`);
+  return messageOf(() => loadWeights(bytesOf(path), { source: 'm.pt', ...opts }), `loading ${path}`);
 }
 
 describe('checkpoints', () => {

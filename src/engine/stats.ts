@@ -10,11 +10,11 @@
  * stays exact when a unit barely moves next to its mean: a dead unit reports a std of 0, not the
  * rounding noise of sum(v^2)/n - mean^2.
  *
- * StatsAccumulator is the reference: it reads NetworkSteps (float64). fast-stats.ts computes the
+ * StatsAccumulator is the reference: it reads NetworkSteps (float64). fast/fast-stats.ts computes the
  * same numbers from the fast engine's float32 buffers with a SIMD kernel.
  */
-import { STATE_NAMES, stateWidth } from '../shapes.js';
-import type { CellKind, Direction, NetworkSpec, NetworkStep, StepRecord } from '../types.js';
+import { STATE_NAMES, stateWidth } from './shapes.js';
+import type { CellKind, Direction, NetworkSpec, NetworkStep, StepRecord } from './types.js';
 
 export type SaturationKind = 'sigmoid' | 'tanh' | null;
 
