@@ -73,6 +73,8 @@ function checkAgainstPyTorch(name: string, exp: Expected, r: Run): void {
   expect(doc.steps).toHaveLength(exp.steps);
   expect(doc.final.T).toBe(exp.steps);
   exp.y.forEach((row, t) => expectClose(doc.steps[t]!.y, row, TOL, `${name} y[t=${t}]`));
+  // the JSON says when h is projected (its width is then proj_size, not hiddenSize)
+  expect((doc.meta as { projSize?: number }).projSize).toBe(name === 'proj_lstm' ? 3 : undefined);
   exp.h_n.forEach((row, k) => expectClose(doc.final.h_n[k]!, row, TOL, `${name} h_n[${k}]`));
   if (exp.c_n !== undefined) exp.c_n.forEach((row, k) => expectClose(doc.final.c_n![k]!, row, TOL, `${name} c_n[${k}]`));
   exp.pred.forEach((row, t) => expectClose(doc.steps[t]!.pred!, row, TOL, `${name} pred[t=${t}]`));

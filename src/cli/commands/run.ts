@@ -115,6 +115,8 @@ function makeWriter(format: RunFormat, model: LoadedModel, source: string, reado
             cell: net.kind,
             inputSize: net.inputSize,
             hiddenSize: net.hiddenSize,
+            // a projected LSTM (nn.LSTM proj_size): h, y and h_n have this many values per direction
+            ...(net.projSize != null && net.projSize > 0 ? { projSize: net.projSize } : {}),
             numLayers: net.numLayers,
             directions: net.directions,
             bias: net.bias,
