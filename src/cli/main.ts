@@ -15,6 +15,7 @@ import * as inspectCmd from './commands/inspect.js';
 import * as memoryCmd from './commands/memory.js';
 import * as runCmd from './commands/run.js';
 import * as statsCmd from './commands/stats.js';
+import * as trackCmd from './commands/track.js';
 import * as trainCmd from './commands/train.js';
 import * as viewCmd from './commands/view.js';
 import type { CliEnv } from './env.js';
@@ -36,6 +37,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(statsCmd.command, statsCmd.describe, statsCmd.builder, (a) => choose(() => statsCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(attributeCmd.command, attributeCmd.describe, attributeCmd.builder, (a) => choose(() => attributeCmd.handler(withRest(a, 'input'), env))),
+    (y) => y.command(trackCmd.command, trackCmd.describe, trackCmd.builder, (a) => choose(() => trackCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(demoCmd.command, demoCmd.describe, demoCmd.builder, (a) => choose(() => demoCmd.handler(withRest(a, 'name'), env))),
     (y) => y.command(viewCmd.command, viewCmd.describe, viewCmd.builder, (a) => choose(() => viewCmd.handler(withRest(a, 'input'), env))),
   ];

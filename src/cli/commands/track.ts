@@ -1,0 +1,113 @@
+/**
+ * `gatescope track [input] --weights W --signal SPEC`: unit search. Ranks every unit of every layer,
+ * direction and gate/state by how well its value follows a signal over the sequence (Pearson r),
+ * and for a 0/1 signal gives the unit's best split (threshold, precision, recall): an input
+ * feature (x:NAME), a regex over text (regex:"[^"]*" is Karpathy's quote cell), bracket depth
+ * (depth:()) or the position in the line (position). engine/track.ts does the ranking,
+ * trace/signals.ts makes the signal.
+ */
+import type { Argv } from 'yargs';
+import { runSequenceFast } from '../../engine/fast/index.js';
+import { cellLabel } from '../../engine/shapes.js';
+import { trackUnits, type UnitTrack } from '../../engine/track.js';
+import type { Network } from '../../engine/types.js';
+import { visible } from '../../io/errors.js';
+import { buildSignal } from '../../trace/signals.js';
+import type { CliEnv } from '../env.js';
+import { EXIT, UsageError } from '../errors.js';
+import { prepare, type PrepareFlags } from '../load.js';
+import { byteSize, nonNegativeInt, withInputOptions, withModelOptions } from '../options.js';
+import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
+
+export const TRACK_FORMATS = ['text', 'json'] as const;
+export type TrackFormat = (typeof TRACK_FORMATS)[number];
+
+export interface TrackArgs extends PrepareFlags {
+  signal?: string | undefined;
+  top?: number | undefined;
+  format: TrackFormat;
+  output?: string | undefined;
+  maxMemory?: string | undefined;
+}
+
+export const command = 'track [input]';
+export const describe = 'unit search: rank every unit by how well it follows a signal (an input feature, a regex over text, bracket depth)';
+
+export function builder<T>(y: Argv<T>) {
+  return withInputOptions(withModelOptions(y))
+    .positional('input', { type: 'string', describe: 'sequence file, or - for stdin (default: stdin)' })
+    .option('signal', { type: 'string', describe: 'x:FEATURE, regex:PATTERN (text: inside a match), depth:OC (text: bracket depth), position (text: place in the line)' })
+    .option('top', { type: 'number', describe: 'units listed, best first (0: all) [default: 10]' })
+    .option('format', { alias: 'f', type: 'string', choices: TRACK_FORMATS, default: 'text' as TrackFormat, describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .option('max-memory', MAX_MEMORY_OPTION)
+    .example(`$0 track book.txt -w lm.pt --vocab vocab.json --signal 'regex:"[^"]*"'`, 'the units that know they are inside quotes')
+    .example('$0 track sensor.csv -w m.json --signal x:temperature --format json', 'which units follow a feature');
+}
+
+function where(net: Network, u: UnitTrack): string {
+  return `${net.numLayers > 1 ? `l${u.layer}.` : ''}${net.directions[u.direction] === 'reverse' ? 'rev.' : ''}${u.state}[${u.unit}]`;
+}
+
+const num = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : 'NaN');
+
+export function formatTrack(format: TrackFormat, net: Network, signal: string, source: string, T: number, ranked: readonly UnitTrack[]): string {
+  if (format === 'json') {
+    const units = ranked.map((u) => ({
+      layer: u.layer,
+      direction: net.directions[u.direction],
+      state: u.state,
+      unit: u.unit,
+      name: where(net, u),
+      r: Number.isFinite(u.r) ? Number(u.r.toPrecision(6)) : null,
+      ...(u.split !== null ? { split: { threshold: Number(u.split.threshold.toPrecision(6)), above: u.split.above, precision: u.split.precision, recall: u.split.recall, f1: u.split.f1 } } : {}),
+    }));
+    return `${JSON.stringify({ signal, source, steps: T, cell: net.kind, units })}\n`;
+  }
+  const binary = ranked.some((u) => u.split !== null);
+  const lines = [`units that follow ${signal} over ${T} steps of ${visible(source, 60)} (${cellLabel(net.kind)}), best |r| first:`];
+  lines.push(`  rank  unit${' '.repeat(10)}r${binary ? '     split                precision  recall' : ''}`);
+  ranked.forEach((u, i) => {
+    const split = u.split === null ? '' : `  ${`${u.state} ${u.split.above ? '>' : '<'} ${num(u.split.threshold)}`.padEnd(20)}   ${num(u.split.precision, 2).padStart(6)}  ${num(u.split.recall, 2).padStart(6)}`;
+    lines.push(`  ${String(i + 1).padStart(4)}  ${where(net, u).padEnd(12)}${(u.r >= 0 ? '+' : '') + num(u.r)}${split}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
+  byteSize('max-memory', args.maxMemory);
+  if (args.signal === undefined) throw new UsageError('say what to track with --signal: x:FEATURE, regex:PATTERN, depth:OC or position');
+  const top = nonNegativeInt('top', args.top) ?? 10;
+  const { model, input, toX } = await prepare(args, env);
+  const xs: Float64Array[] = [];
+  const labels: string[] = [];
+  const values: Float64Array[] = [];
+  try {
+    const budget = stepBudget([model.network], args.maxMemory, 'run', input.source);
+    for await (const record of input) {
+      xs.push(toX(record));
+      labels.push(record.label);
+      if (input.vocab === null) values.push(Float64Array.from(record.values));
+      budget.take(xs.length, record.line);
+    }
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+  if (xs.length < 2) throw new UsageError(`${visible(input.source)}: ${xs.length} step${xs.length === 1 ? '' : 's'}; a correlation needs at least 2`);
+  const signal = buildSignal(args.signal, { labels, values, featureNames: input.featureNames, text: input.vocab !== null, words: args.tokens === 'words' });
+  if ('error' in signal) throw new UsageError(`--signal ${JSON.stringify(visible(args.signal, 40))}: ${signal.error}`);
+  const steps = runSequenceFast(model.network, xs, model.init);
+  const ranked = trackUnits(model.network, steps, signal.values);
+  if (ranked.every((u) => Number.isNaN(u.r))) env.stderr.write(`gatescope: note: ${signal.name} does not vary over the ${xs.length} steps: no unit can follow it\n`);
+  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  try {
+    await sink.write(formatTrack(args.format, model.network, signal.name, input.source, xs.length, top === 0 ? ranked : ranked.slice(0, top)));
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  return EXIT.ok;
+}
