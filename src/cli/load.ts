@@ -12,6 +12,7 @@ import { npyRows, type NpyRows } from '../io/npy-rows.js';
 import type { WeightsFile } from '../io/weights/index.js';
 import { checkVocabSize, findParts, recordToX, tokenInputError, type EmbeddingPart, type HeadPart } from '../io/weights/parts.js';
 import { stdinHasData, type CliEnv } from './env.js';
+import { stepBudget } from './step-budget.js';
 import { UsageError } from './errors.js';
 import { byteSize, cellKindFrom, checkRandomSize, checkWeightsFlags, inputOptionsFrom, randomSizeFlags, type InputFlags, type ModelFlags } from './options.js';
 
@@ -175,4 +176,34 @@ export async function openNpyModel(path: string, flags: PrepareFlags, env: CliEn
     return { source: path, featureNames: npyRows(bytes, path, opts).featureNames, vocab: null };
   });
   return { model, bytes, rows, options };
+}
+
+/** Every step of an input, held: the network inputs, the labels and (numeric input) the values as read. */
+export interface HeldSteps {
+  readonly xs: Float64Array[];
+  readonly labels: string[];
+  /** The records' values (numeric input only; empty for text). */
+  readonly values: Float64Array[];
+}
+
+/**
+ * Reads the whole input of a command that needs every step at once (memory, attribute, track),
+ * bounded by --max-memory as the steps arrive; the input is closed on an error.
+ */
+export async function holdAllSteps(p: Prepared, maxMemory: string | undefined, what: 'run' | 'memory', reason: string): Promise<HeldSteps> {
+  const { model, input, toX } = p;
+  const held: HeldSteps = { xs: [], labels: [], values: [] };
+  try {
+    const budget = stepBudget([model.network], maxMemory, what, input.source, reason);
+    for await (const record of input) {
+      held.xs.push(toX(record));
+      held.labels.push(record.label);
+      if (input.vocab === null) held.values.push(Float64Array.from(record.values));
+      budget.take(held.xs.length, record.line);
+    }
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+  return held;
 }

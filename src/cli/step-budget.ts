@@ -51,11 +51,11 @@ export interface StepBudget {
  * A counter of held steps against `--max-memory` (default 1 GiB). `what` names the command in the
  * message: `memory holds every step: 52,000 steps of 20 KiB pass --max-memory 1.0 GiB`.
  */
-export function stepBudget(nets: readonly Network[], flag: string | undefined, what: 'run' | 'memory', source: string): StepBudget {
+export function stepBudget(nets: readonly Network[], flag: string | undefined, what: 'run' | 'memory', source: string, reason?: string): StepBudget {
   const limit = byteSize('max-memory', flag) ?? DEFAULT_MAX_MEMORY;
   const per = Math.max(...nets.map((n) => bytesPerHeldStep(n, what)));
   const most = Math.max(1, Math.floor(limit / per));
-  const why = what === 'run' ? 'a network with a reverse direction holds every step' : 'memory holds every step';
+  const why = reason ?? (what === 'run' ? 'a network with a reverse direction holds every step' : 'memory holds every step');
   return {
     take(steps, line) {
       if (steps <= most) return;

@@ -63,6 +63,18 @@ export interface Attribution {
   readonly perStep: Float64Array;
 }
 
+/** P_n(z) by the three-term recurrence, and its derivative. */
+function legendre(n: number, z: number): { p: number; dp: number } {
+  let p1 = 1;
+  let p2 = 0;
+  for (let j = 1; j <= n; j++) {
+    const p3 = p2;
+    p2 = p1;
+    p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
+  }
+  return { p: p1, dp: (n * (z * p1 - p2)) / (z * z - 1) };
+}
+
 /** Nodes and weights of an n-point Gauss–Legendre rule on [0, 1]. */
 export function gaussLegendre01(n: number): { nodes: Float64Array; weights: Float64Array } {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Gauss–Legendre: expected a positive number of points, got ${n}`);
@@ -72,28 +84,13 @@ export function gaussLegendre01(n: number): { nodes: Float64Array; weights: Floa
   for (let i = 0; i < m; i++) {
     // Newton's method on P_n from the Chebyshev-like first guess (Numerical Recipes' gauleg)
     let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
     for (let iter = 0; iter < 100; iter++) {
-      let p1 = 1;
-      let p2 = 0;
-      for (let j = 1; j <= n; j++) {
-        const p3 = p2;
-        p2 = p1;
-        p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
-      }
-      dp = (n * (z * p1 - p2)) / (z * z - 1);
-      const dz = p1 / dp;
+      const { p, dp } = legendre(n, z);
+      const dz = p / dp;
       z -= dz;
       if (Math.abs(dz) < 1e-15) break;
     }
-    let p1 = 1;
-    let p2 = 0;
-    for (let j = 1; j <= n; j++) {
-      const p3 = p2;
-      p2 = p1;
-      p1 = ((2 * j - 1) * z * p2 - (j - 1) * p3) / j;
-    }
-    dp = (n * (z * p1 - p2)) / (z * z - 1);
+    const { dp } = legendre(n, z);
     const w = 2 / ((1 - z * z) * dp * dp);
     // on [0, 1]: α = (1 ± z) / 2, weight w / 2; ascending α
     nodes[i] = (1 - z) / 2;

@@ -27,10 +27,10 @@ import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { prepare, type LoadedModel, type PrepareFlags } from '../load.js';
+import { holdAllSteps, prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, positiveInt, withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
-import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
+import { MAX_MEMORY_OPTION } from '../step-budget.js';
 
 export const ATTRIBUTE_FORMATS = ['json', 'csv'] as const;
 export type AttributeFormat = (typeof ATTRIBUTE_FORMATS)[number];
@@ -196,21 +196,10 @@ export async function handler(args: AttributeArgs, env: CliEnv): Promise<number>
   if (args.method !== 'ig' && (args.steps !== undefined || args.baseline !== 'zeros' || args.rule !== 'gausslegendre')) {
     throw new UsageError('--steps, --baseline and --rule are for --method ig (gradient x input has no path)');
   }
-  const { model, input, toX } = await prepare(args, env);
-  const xs: Float64Array[] = [];
-  const labels: string[] = [];
-  try {
-    // Every step is held for the backward passes: bounded by --max-memory as the steps arrive.
-    const budget = stepBudget([model.network], args.maxMemory, 'memory', input.source);
-    for await (const record of input) {
-      xs.push(toX(record));
-      labels.push(record.label);
-      budget.take(xs.length, record.line);
-    }
-  } catch (err) {
-    input.close();
-    throw err;
-  }
+  const prepared = await prepare(args, env);
+  const { model, input } = prepared;
+  // Every step is held for the backward passes: bounded by --max-memory as the steps arrive.
+  const { xs, labels } = await holdAllSteps(prepared, args.maxMemory, 'memory', 'attribution holds every step');
   if (xs.length === 0) throw new UsageError(`${visible(input.source)}: no steps to attribute`);
   const classNames = input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null;
   const chosen = spec ?? (model.head !== null ? parseTarget('pred') : null);

@@ -10,9 +10,9 @@ import { memoryProfile, type MemoryProfile } from '../../engine/memory.js';
 import { InputError } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
-import { prepare, readWeights, type PrepareFlags } from '../load.js';
+import { holdAllSteps, prepare, readWeights, type PrepareFlags } from '../load.js';
 import { byteSize, withInputOptions, withModelOptions } from '../options.js';
-import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
+import { MAX_MEMORY_OPTION } from '../step-budget.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
 
 export const MEMORY_FORMATS = ['json', 'csv'] as const;
@@ -68,19 +68,10 @@ export function formatMemory(format: MemoryFormat, main: MemoryProfile, compare:
 
 export async function handler(args: MemoryArgs, env: CliEnv): Promise<number> {
   byteSize('max-memory', args.maxMemory); // a bad size is a usage error before anything is read
-  const { model, input, toX } = await prepare(args, env);
-  const xs: Float64Array[] = [];
-  try {
-    // Every step is held for the backward pass: bounded by --max-memory, checked as the steps arrive.
-    const budget = stepBudget([model.network], args.maxMemory, 'memory', input.source);
-    for await (const record of input) {
-      xs.push(toX(record));
-      budget.take(xs.length, record.line);
-    }
-  } catch (err) {
-    input.close();
-    throw err;
-  }
+  const prepared = await prepare(args, env);
+  const { model } = prepared;
+  // Every step is held for the backward pass: bounded by --max-memory, checked as the steps arrive.
+  const { xs } = await holdAllSteps(prepared, args.maxMemory, 'memory', 'memory holds every step');
   const main = memoryProfile(model.network, xs, model.init);
   let compare: { weights: string; profile: MemoryProfile } | null = null;
   if (args.compare !== undefined) {

@@ -15,10 +15,10 @@ import { visible } from '../../io/errors.js';
 import { buildSignal } from '../../trace/signals.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { prepare, type PrepareFlags } from '../load.js';
+import { holdAllSteps, prepare, type PrepareFlags } from '../load.js';
 import { byteSize, nonNegativeInt, withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
-import { MAX_MEMORY_OPTION, stepBudget } from '../step-budget.js';
+import { MAX_MEMORY_OPTION } from '../step-budget.js';
 
 export const TRACK_FORMATS = ['text', 'json'] as const;
 export type TrackFormat = (typeof TRACK_FORMATS)[number];
@@ -79,22 +79,9 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   byteSize('max-memory', args.maxMemory);
   if (args.signal === undefined) throw new UsageError('say what to track with --signal: x:FEATURE, regex:PATTERN, depth:OC or position');
   const top = nonNegativeInt('top', args.top) ?? 10;
-  const { model, input, toX } = await prepare(args, env);
-  const xs: Float64Array[] = [];
-  const labels: string[] = [];
-  const values: Float64Array[] = [];
-  try {
-    const budget = stepBudget([model.network], args.maxMemory, 'run', input.source);
-    for await (const record of input) {
-      xs.push(toX(record));
-      labels.push(record.label);
-      if (input.vocab === null) values.push(Float64Array.from(record.values));
-      budget.take(xs.length, record.line);
-    }
-  } catch (err) {
-    input.close();
-    throw err;
-  }
+  const prepared = await prepare(args, env);
+  const { model, input } = prepared;
+  const { xs, labels, values } = await holdAllSteps(prepared, args.maxMemory, 'run', 'unit search holds every step');
   if (xs.length < 2) throw new UsageError(`${visible(input.source)}: ${xs.length} step${xs.length === 1 ? '' : 's'}; a correlation needs at least 2`);
   const signal = buildSignal(args.signal, { labels, values, featureNames: input.featureNames, text: input.vocab !== null, words: args.tokens === 'words' });
   if ('error' in signal) throw new UsageError(`--signal ${JSON.stringify(visible(args.signal, 40))}: ${signal.error}`);
