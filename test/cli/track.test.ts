@@ -1,5 +1,9 @@
 /** `gatescope track`: unit search from the command line, on the real models of fixtures/models. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tint, tintedHtml } from '../../src/cli/tint-html.js';
 import { runCli } from '../helpers/cli.js';
 
 const M = 'fixtures/models';
@@ -37,6 +41,26 @@ describe('gatescope track', () => {
     expect(Math.abs(u.r)).toBeGreaterThan(0.9);
   });
 
+  it('--html: the text tinted by each listed unit, every value in its token\'s title, as run computes it', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gatescope-tint-')), 'quote.html');
+    const r = await runCli([...charLm, '--signal', 'regex:[aeiou]', '--top', '2', '--html', out, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const units = (JSON.parse(r.stdout) as { units: { name: string; state: string; unit: number }[] }).units;
+    const html = readFileSync(out, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|src=|href=/);
+    const trace = JSON.parse((await runCli(['run', `${M}/char_lm.input.txt`, '-w', `${M}/char_lm.pt`, '--vocab', `${M}/char_lm.vocab.json`, '--format', 'json'])).stdout) as {
+      steps: { layers: { forward: Record<string, number[]> }[] }[];
+    };
+    const text = readFileSync(`${M}/char_lm.input.txt`, 'utf8');
+    for (const u of units) {
+      const spans = [...html.matchAll(new RegExp(`title="t=(\\d+) ${u.name.replace(/[[\]]/g, '\\$&')}=([-\\d.e]+)">([^<]*)</span>`, 'g'))];
+      expect(spans).toHaveLength(14);
+      expect(spans.map((m) => m[3]).join('')).toBe(text.slice(0, 14));
+      spans.forEach((m) => expect(Number(m[2])).toBeCloseTo(trace.steps[Number(m[1])]!.layers[0]!.forward[u.state]![u.unit]!, 6));
+    }
+  });
+
   it.each([
     [[], /say what to track with --signal/],
     [['--signal', 'x:0'], /--signal "x:0": x:FEATURE is for numeric input/],
@@ -48,5 +72,20 @@ describe('gatescope track', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n').filter((l) => !l.startsWith('gatescope: note:') && l !== '')).toHaveLength(1);
     expect(r.stderr).toMatch(message as RegExp);
+  });
+});
+
+describe('the tinted page', () => {
+  it('escapes the text, colours by sign and size, and shows newlines', () => {
+    const html = tintedHtml('a <title>', ['<', 'b', '&', '\n', '"'], [{ name: 'c[1]', r: 0.5, values: Float64Array.of(1, -1, 0, 0.5, NaN) }], false);
+    expect(html).toContain('<title>a &lt;title&gt;</title>');
+    expect(html).toContain('>&lt;</span>');
+    expect(html).toContain('>&amp;</span>');
+    expect(html).toContain('>&quot;</span>');
+    expect(html).toContain('>↵\n</span>');
+    expect(tint(1, 1)).toBe('rgb(255,0,0)');
+    expect(tint(-0.5, 1)).toBe('rgb(128,128,255)');
+    expect(tint(0, 1)).toBe('rgb(255,255,255)');
+    expect(tint(NaN, 1)).toBe('rgb(255,255,255)');
   });
 });

@@ -8,7 +8,8 @@
  */
 import type { Argv } from 'yargs';
 import { runSequenceFast } from '../../engine/fast/index.js';
-import { cellLabel } from '../../engine/shapes.js';
+import { cellLabel, GATE_NAMES } from '../../engine/shapes.js';
+import { tintedHtml, unitValues } from '../tint-html.js';
 import { trackUnits, type UnitTrack } from '../../engine/track.js';
 import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
@@ -28,6 +29,7 @@ export interface TrackArgs extends PrepareFlags {
   top?: number | undefined;
   format: TrackFormat;
   output?: string | undefined;
+  html?: string | undefined;
   maxMemory?: string | undefined;
 }
 
@@ -41,12 +43,14 @@ export function builder<T>(y: Argv<T>) {
     .option('top', { type: 'number', describe: 'units listed, best first (0: all) [default: 10]' })
     .option('format', { alias: 'f', type: 'string', choices: TRACK_FORMATS, default: 'text' as TrackFormat, describe: 'output format' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .option('html', { type: 'string', describe: 'text input: also write FILE, a self-contained HTML page of the text tinted by each listed unit' })
     .option('max-memory', MAX_MEMORY_OPTION)
     .example(`$0 track book.txt -w lm.pt --vocab vocab.json --signal 'regex:"[^"]*"'`, 'the units that know they are inside quotes')
     .example('$0 track sensor.csv -w m.json --signal x:temperature --format json', 'which units follow a feature');
 }
 
-function where(net: Network, u: UnitTrack): string {
+/** `l0.rev.c[3]`, as --set and attribute write a unit. */
+export function unitName(net: Network, u: UnitTrack): string {
   return `${net.numLayers > 1 ? `l${u.layer}.` : ''}${net.directions[u.direction] === 'reverse' ? 'rev.' : ''}${u.state}[${u.unit}]`;
 }
 
@@ -59,7 +63,7 @@ export function formatTrack(format: TrackFormat, net: Network, signal: string, s
       direction: net.directions[u.direction],
       state: u.state,
       unit: u.unit,
-      name: where(net, u),
+      name: unitName(net, u),
       r: Number.isFinite(u.r) ? Number(u.r.toPrecision(6)) : null,
       ...(u.split !== null ? { split: { threshold: Number(u.split.threshold.toPrecision(6)), above: u.split.above, precision: u.split.precision, recall: u.split.recall, f1: u.split.f1 } } : {}),
     }));
@@ -70,7 +74,7 @@ export function formatTrack(format: TrackFormat, net: Network, signal: string, s
   lines.push(`  rank  unit${' '.repeat(10)}r${binary ? '     split                precision  recall' : ''}`);
   ranked.forEach((u, i) => {
     const split = u.split === null ? '' : `  ${`${u.state} ${u.split.above ? '>' : '<'} ${num(u.split.threshold)}`.padEnd(20)}   ${num(u.split.precision, 2).padStart(6)}  ${num(u.split.recall, 2).padStart(6)}`;
-    lines.push(`  ${String(i + 1).padStart(4)}  ${where(net, u).padEnd(12)}${(u.r >= 0 ? '+' : '') + num(u.r)}${split}`);
+    lines.push(`  ${String(i + 1).padStart(4)}  ${unitName(net, u).padEnd(12)}${(u.r >= 0 ? '+' : '') + num(u.r)}${split}`);
   });
   return `${lines.join('\n')}\n`;
 }
@@ -81,6 +85,10 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   const top = nonNegativeInt('top', args.top) ?? 10;
   const prepared = await prepare(args, env);
   const { model, input } = prepared;
+  if (args.html !== undefined && input.vocab === null) {
+    input.close();
+    throw new UsageError('--html tints text: this input has numeric features (--input-format text for text)');
+  }
   const { xs, labels, values } = await holdAllSteps(prepared, args.maxMemory, 'run', 'unit search holds every step');
   if (xs.length < 2) throw new UsageError(`${visible(input.source)}: ${xs.length} step${xs.length === 1 ? '' : 's'}; a correlation needs at least 2`);
   const signal = buildSignal(args.signal, { labels, values, featureNames: input.featureNames, text: input.vocab !== null, words: args.tokens === 'words' });
@@ -88,9 +96,22 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   const steps = runSequenceFast(model.network, xs, model.init);
   const ranked = trackUnits(model.network, steps, signal.values);
   if (ranked.every((u) => Number.isNaN(u.r))) env.stderr.write(`gatescope: note: ${signal.name} does not vary over the ${xs.length} steps: no unit can follow it\n`);
+  const listed = top === 0 ? ranked : ranked.slice(0, top);
+  if (args.html !== undefined) {
+    const gates = GATE_NAMES[model.network.kind];
+    const units = listed.map((u) => ({ name: unitName(model.network, u), r: u.r, values: unitValues(steps, model.network, u, gates) }));
+    const page = fileSink(args.html, env);
+    try {
+      await page.write(tintedHtml(`${signal.name} in ${visible(input.source, 60)}`, labels, units, args.tokens === 'words'));
+      await page.finish();
+    } catch (err) {
+      await page.abort();
+      throw err;
+    }
+  }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
   try {
-    await sink.write(formatTrack(args.format, model.network, signal.name, input.source, xs.length, top === 0 ? ranked : ranked.slice(0, top)));
+    await sink.write(formatTrack(args.format, model.network, signal.name, input.source, xs.length, listed));
     await sink.finish();
   } catch (err) {
     await sink.abort();
