@@ -6,6 +6,7 @@
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { attributeAt } from '../trace/attribution-view.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { SECTION_COMPONENTS } from './components/index.js';
@@ -214,7 +215,12 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // stored state for the next.
   const ordered: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
   const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion);
-  const frame = frameInput({ stores, session: ordered, cols: size.cols, rows: size.rows, theme, names: names ?? [], memory: memoryStates, task, version: otherVersion, layoutOf });
+  // one forward and one backward pass over a bounded window: computed when the step or unit changes
+  const attribution = useMemo(
+    () => (ordered.mode === 'attribution' && ordered.T > 0 ? attributeAt(focused, ordered.cursor, ordered.unit) : null),
+    [ordered.mode, ordered.cursor, ordered.unit, ordered.T > 0, focused],
+  );
+  const frame = frameInput({ stores, session: ordered, cols: size.cols, rows: size.rows, theme, names: names ?? [], memory: memoryStates, attribution, task, version: otherVersion, layoutOf });
   const { layout } = frame;
   useEffect(() => {
     dispatch({ type: 'order', order, flagged });

@@ -5,6 +5,7 @@
  * same list, so the mode switch, the section order and the memo keys are written once, here and
  * in the sections. Pure functions with no React.
  */
+import type { AttributionState } from '../trace/attribution-view.js';
 import type { MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { widestText } from './format.js';
@@ -22,6 +23,7 @@ import { bannerSection } from './sections/banner.js';
 import { guessesSection } from './sections/guesses.js';
 import { helpSection } from './sections/help.js';
 import { inputSection } from './sections/input.js';
+import { attributionSection } from './sections/attribution.js';
 import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
@@ -44,6 +46,8 @@ export interface FrameRequest {
   readonly names?: readonly (string | undefined)[];
   /** The memory view's figures per network in screen order (read in memory mode only). */
   readonly memory?: readonly MemoryState[] | null;
+  /** The attribution view's figures at the cursor (read in attribution mode only). */
+  readonly attribution?: AttributionState | null;
   readonly task?: TaskInfo;
   /** The compared network's trace as last redrawn (FrameInput.version). */
   readonly version?: string;
@@ -86,7 +90,7 @@ export function frameInput(r: FrameRequest): FrameInput {
   });
   const session = layout.unitRows > 0 ? reduce(s0, { type: 'viewport', unitRows: layout.unitRows }) : s0;
   const pair: NetworkPair | null = compare === undefined ? null : { stores: [first, compare], panels: [allPanels[0]!, allPanels[1]!] };
-  return { store: focused, session, theme: r.theme, layout, panels, pair, names: r.names ?? [], memory: r.memory ?? null, task, version: r.version ?? '' };
+  return { store: focused, session, theme: r.theme, layout, panels, pair, names: r.names ?? [], memory: r.memory ?? null, attribution: r.attribution ?? null, task, version: r.version ?? '' };
 }
 
 const nameWidths = new WeakMap<TraceStore, number>();
@@ -113,7 +117,9 @@ export function frameSections(f: FrameInput): FrameSections {
     ? [helpSection]
     : s.mode === 'memory'
       ? [memorySection]
-      : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
+      : s.mode === 'attribution'
+        ? [attributionSection]
+        : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
   return { body: [...top, ...body], footer: L.footer ? footerSection : null };
 }
 

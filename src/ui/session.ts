@@ -64,7 +64,7 @@ export interface Session {
   /** A one-line note for the footer, cleared by the next key. */
   readonly note: string | null;
   readonly quit: boolean;
-  /** What the body shows: the gate panels, or how far back the memory reaches (m). */
+  /** What the body shows: the gate panels, how far back the memory reaches (m), or where the output came from (a). */
   readonly mode: ViewMode;
   /**
    * The second network on the same input (--compare, the remember demo's RNN twin), or null.
@@ -78,7 +78,7 @@ export interface Session {
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory';
+export type ViewMode = 'gates' | 'memory' | 'attribution';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
@@ -383,6 +383,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, help: !s.help, scrollTop: 0 };
     case 'memory':
       return { ...s, mode: s.mode === 'memory' ? 'gates' : 'memory' };
+    case 'attribution':
+      return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
     case 'focus':
       return switchFocus(s);
     case 'quit':

@@ -1,6 +1,6 @@
 /**
  * The bundled demos in a real terminal: bare `gatescope` opens the remember demo (an LSTM beside
- * its RNN twin), `m` opens the memory view of both, q restores the terminal; `demo sine --live`
+ * its RNN twin), `m` opens the memory view of both, `a` the attribution view, q restores the terminal; `demo sine --live`
  * streams. Needs `npm run build` first (the test script runs it).
  */
 import { join } from 'node:path';
@@ -27,6 +27,13 @@ describe.skipIf(ptyReason !== null)('the demos in a real terminal', () => {
     await s.waitFor('memory at step 50/50');
     await s.waitFor(/▶ LSTM 2→8 · lstm\.json: reaches back 49 steps/);
     await s.waitFor(/RNN\(tanh\) 2→8 · rnn\.json: reaches back 14 steps/);
+    // a: where the LSTM's answer came from: step 0, the marked value it was asked to report
+    s.write('m');
+    s.write('a');
+    await s.waitFor('attribution at step 50/50 (t=49): the prediction = 0.8902, integrated gradients, 32 points from zeros');
+    const rows = s.screen().split('\n');
+    const header = rows.findIndex((r) => r.includes('the steps that moved it most'));
+    expect(rows[header + 1]).toMatch(/^ t=0\s+"0\.893225, 1"\s+\+0\.9\d\d/);
     s.write('q');
     expect((await s.waitExit()).exitCode).toBe(0);
     await expectRestored(s);

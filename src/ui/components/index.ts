@@ -1,5 +1,6 @@
 /** The component of each section of the frame, by the id frameSections() lists it under (frame.ts). */
 import type { SectionId } from '../sections/shared.js';
+import { AttributionView } from './AttributionView.js';
 import { Banner } from './Banner.js';
 import { ExplainPanel } from './ExplainPanel.js';
 import { Footer } from './Footer.js';
@@ -20,6 +21,7 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   input: InputStrip,
   help: HelpOverlay,
   memory: MemoryView,
+  attribution: AttributionView,
   guesses: GuessStrip,
   grid: PanelGrid,
   explain: ExplainPanel,

@@ -3,6 +3,7 @@
  * scales, and the memo-key parts most sections share. Pure, no React.
  */
 import type { TraceStore } from '../../trace/trace-store.js';
+import type { AttributionState } from '../../trace/attribution-view.js';
 import type { MemoryState } from '../../trace/memory-view.js';
 import { fmtNum } from '../format.js';
 import type { Layout } from '../layout.js';
@@ -26,6 +27,8 @@ export interface FrameInput {
   readonly names?: readonly (string | undefined)[];
   /** The memory view's figures per network in screen order (read in memory mode only). */
   readonly memory?: readonly MemoryState[] | null;
+  /** The attribution view's figures for the focused network at the cursor (attribution mode only). */
+  readonly attribution?: AttributionState | null;
   /** What the network is for: a demo's banner and target, random weights. */
   readonly task?: TaskInfo;
   /**
@@ -144,7 +147,7 @@ export interface FrameSection {
   readonly memoKey: (f: FrameInput) => string;
 }
 
-export type SectionId = 'tooSmall' | 'status' | 'banner' | 'input' | 'help' | 'memory' | 'guesses' | 'grid' | 'explain' | 'timeline' | 'footer';
+export type SectionId = 'tooSmall' | 'status' | 'banner' | 'input' | 'help' | 'memory' | 'attribution' | 'guesses' | 'grid' | 'explain' | 'timeline' | 'footer';
 
 /** The step on screen, the views and the compared trace: what nearly every section redraws for. */
 export function stepKey(f: FrameInput): string {
