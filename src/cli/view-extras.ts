@@ -8,6 +8,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from 'yargs';
+import { ShapeError } from '../engine/network.js';
+import { checkInterventions, describeIntervention } from '../engine/intervene.js';
 import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
 import { recordToX } from '../io/weights/parts.js';
@@ -17,6 +19,7 @@ import type { TaskInfo } from '../ui/task.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
+import { parseIntervention, resolveIntervention } from './interventions.js';
 import { loadModel, type LoadedModel } from './load.js';
 import type { ModelFlags } from './options.js';
 
@@ -28,12 +31,18 @@ export interface ViewExtraFlags extends CompareReadFlags {
   memory?: boolean | undefined;
   unit?: number | undefined;
   panel?: string | undefined;
+  set?: string[] | undefined;
 }
 
 /** The viewer's flags beyond one network: --compare, --memory, and what to select at the start. */
 export function withViewExtras<T>(y: Argv<T>) {
   return y
     .option('compare', { type: 'string', describe: 'a second weights file run on the same input, shown beside the first (c switches keys between them)' })
+    .option('set', {
+      type: 'string',
+      array: true,
+      describe: 'an intervention (as run --set: f[3]@20-:=0, l0.c[2]@7:=0.5, x[1]@5:=0): the edited run opens beside the model as it is (c switches); repeatable',
+    })
     .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' })
     .option('unit', { type: 'number', describe: 'select this unit (0-based, as on screen): marked, and its sparkline under the timeline' })
     .option('panel', { type: 'string', describe: 'the panel the timeline shows: a gate or state (f i g o c h, r z n h) or its number 1-6' });
@@ -128,7 +137,34 @@ export async function prepareExtras(
   const mainName = main.weightsSource !== null ? shortName(main.weightsSource) : main.seed !== null ? `random weights, seed ${main.seed}` : undefined;
   let compare: TraceStore | null = null;
   let otherX: ((r: InputRecord, x: Float64Array) => Float64Array) | null = null;
-  if (comparePath !== undefined) {
+  let otherName: string | undefined;
+  const sets = flags.set ?? [];
+  if (sets.length > 0 && comparePath !== undefined) {
+    throw new UsageError('--set opens the edited run beside the model as it is, in the place --compare would take: use one of them');
+  }
+  if (sets.length > 0) {
+    const net = main.network;
+    const list = sets.map((t) => resolveIntervention(net, parseIntervention(t)));
+    try {
+      checkInterventions(net, list);
+    } catch (err) {
+      if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
+      throw err;
+    }
+    compare = new TraceStore(net, {
+      source: store.source,
+      featureNames: store.featureNames,
+      init: main.init,
+      head: main.head,
+      tokens: store.tokens,
+      classNames: store.classNames,
+      interventions: list,
+      ...history,
+    });
+    // the same network on the same input: the same x
+    otherX = (_r, x) => x;
+    otherName = `--set ${list.map((iv) => describeIntervention(net, iv)).join(' ')}`;
+  } else if (comparePath !== undefined) {
     const other = await loadCompare(comparePath, flags, main, env);
     const head = other.model.head;
     compare = new TraceStore(other.model.network, {
@@ -145,7 +181,7 @@ export async function prepareExtras(
   const live = launch.live;
   const twin = compare;
   const twinX = otherX;
-  const names = compare === null ? [mainName] : [mainName, shortName(comparePath!)];
+  const names = compare === null ? [mainName] : [mainName, otherName ?? shortName(comparePath!)];
   const memory = flags.memory === true;
   const demo = launch.demo;
   const task: TaskInfo = { banner: demo?.banner ?? null, target: demo?.target ?? null, randomWeights: main.weightsSource === null };

@@ -7,6 +7,7 @@ import { FastBlockEngine } from './fast/block-runner.js';
 import { chunkSteps } from './fast/sequence.js';
 import { ReferenceBlockEngine, type BlockEngine, type EngineKind } from './runner.js';
 import { flopsPerStep, gateCount, projSizeOf } from './shapes.js';
+import type { Intervention } from './intervene.js';
 import type { InitialState, Network } from './types.js';
 
 /**
@@ -22,11 +23,18 @@ export function engineKindFor(prefer: EngineKind, net?: Network): EngineKind {
  * reference is asked for. A reverse direction walks a block backwards in one run, so a network
  * with one runs whole blocks; forward-only runs use cache-sized chunks.
  */
-export function createBlockEngine(net: Network, init: InitialState | undefined, blockSteps: number, prefer: EngineKind = 'fast'): BlockEngine {
+export function createBlockEngine(
+  net: Network,
+  init: InitialState | undefined,
+  blockSteps: number,
+  prefer: EngineKind = 'fast',
+  interventions: readonly Intervention[] = [],
+): BlockEngine {
   const forwardOnly = net.directions.every((d) => d === 'forward');
   const capacity = forwardOnly ? runCapacity(net, blockSteps) : blockSteps;
-  if (engineKindFor(prefer, net) === 'fast') return new FastBlockEngine(net, init, capacity);
-  return new ReferenceBlockEngine(net, init, capacity);
+  // interventions edit each step's record between the cells: the reference runner's hook
+  if (interventions.length === 0 && engineKindFor(prefer, net) === 'fast') return new FastBlockEngine(net, init, capacity);
+  return new ReferenceBlockEngine(net, init, capacity, interventions);
 }
 
 /** Bytes of saved state per step at most, whatever H: 64 MB of states for a million steps. */

@@ -73,20 +73,21 @@ export function describeIntervention(net: Network, iv: Intervention): string {
 
 const covers = (iv: Intervention, t: number): boolean => t >= iv.from && t <= iv.to;
 
+/** x_t with the x interventions that cover step t applied: x itself when none does, else a new row. */
+export function intervenedInput(x: ArrayLike<number>, t: number, list: readonly Intervention[]): ArrayLike<number> {
+  const mine = list.filter((iv) => iv.name === 'x' && covers(iv, t));
+  if (mine.length === 0) return x;
+  const row = Float64Array.from(x);
+  for (const iv of mine) {
+    if (iv.unit === null) row.fill(iv.value);
+    else row[iv.unit] = iv.value;
+  }
+  return row;
+}
+
 /** The inputs with every x intervention applied (new rows where one applies). */
 export function intervenedInputs(xs: readonly ArrayLike<number>[], list: readonly Intervention[]): ArrayLike<number>[] {
-  const edits = list.filter((iv) => iv.name === 'x');
-  if (edits.length === 0) return [...xs];
-  return xs.map((x, t) => {
-    const mine = edits.filter((iv) => covers(iv, t));
-    if (mine.length === 0) return x;
-    const row = Float64Array.from(x);
-    for (const iv of mine) {
-      if (iv.unit === null) row.fill(iv.value);
-      else row[iv.unit] = iv.value;
-    }
-    return row;
-  });
+  return xs.map((x, t) => intervenedInput(x, t, list));
 }
 
 function dot(w: Float32Array, row: number, cols: number, v: ArrayLike<number>): number {

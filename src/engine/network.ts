@@ -9,6 +9,12 @@ import { rnnStep } from './cells/rnn.js';
 import { expectedShapes, gateCount, layerInputSize, outputSize, projSizeOf, tensorName } from './shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
 
+/**
+ * Called right after a cell wrote step t's record (row t of the run) of layer k, direction d, from
+ * its input and previous state: the hook interventions (intervene.ts) edit the record through.
+ */
+export type AfterCell = (k: number, d: number, t: number, x: ArrayLike<number>, hPrev: Float64Array, cPrev: Float64Array | null, rec: StepRecord) => void;
+
 /** A network whose parameters or inputs do not have the shapes its spec says. */
 export class ShapeError extends Error {
   constructor(
@@ -250,8 +256,9 @@ export function runDirection(
   c0: Float64Array | null,
   scratch: Float64Array,
   layerInput: Float64Array,
+  after?: AfterCell,
 ): { h: Float64Array; c: Float64Array | null } {
-  return toEnd(runDirectionSteps(net, k, d, steps, T, xAt, h0, c0, scratch, layerInput));
+  return toEnd(runDirectionSteps(net, k, d, steps, T, xAt, h0, c0, scratch, layerInput, after));
 }
 
 /**
@@ -279,6 +286,7 @@ export function* runDirectionSteps(
   c0: Float64Array | null,
   scratch: Float64Array,
   layerInput: Float64Array,
+  after?: AfterCell,
 ): Generator<void, { h: Float64Array; c: Float64Array | null }> {
   const H = outputSize(net);
   const dirs = net.directions.length;
@@ -298,6 +306,7 @@ export function* runDirectionSteps(
     }
     const rec = steps[t]!.layers[k]![d]!;
     cellStep(net, p, input, hPrev, cPrev, scratch, rec);
+    after?.(k, d, t, input, hPrev, cPrev, rec);
     hPrev = rec.h;
     cPrev = rec.c;
     yield;

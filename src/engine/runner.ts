@@ -17,7 +17,8 @@
  * This file: the contract and the reference implementation. The fast one is fast/block-runner.ts
  * (its WebAssembly memory layout stays inside fast/); choose-runner.ts picks between them.
  */
-import { allocNetworkStep, runDirection } from './network.js';
+import { applyInterventions, checkInterventions, intervenedInput, type Intervention } from './intervene.js';
+import { allocNetworkStep, runDirection, type AfterCell } from './network.js';
 import { widenStrided, type RangeSet } from './ranges.js';
 import { GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
@@ -47,9 +48,10 @@ export interface BlockEngine {
   /**
    * Runs rows 0..n-1 through the given views, in the order given (a view must come after the
    * views of the layer below that feed it). A reverse view walks the rows from n-1 down to 0.
-   * Each view's running state carries over from its previous run or setView.
+   * Each view's running state carries over from its previous run or setView. t0: the step row 0
+   * is (what interventions, set for steps, need; the fast runner has none and ignores it).
    */
-  run(n: number, views: readonly number[]): void;
+  run(n: number, views: readonly number[], t0?: number): void;
   /** What row i of the last run computed, in every view that ran (buffers reused by the next call). */
   step(i: number): NetworkStep;
   /** The last layer's output y (its directions' h) at row i of the last run (a buffer reused by the next call). */
@@ -100,12 +102,17 @@ export class ReferenceBlockEngine implements BlockEngine {
   private readonly c: (Float64Array | null)[];
   private readonly scratch: Float64Array;
   private readonly layerIn: Float64Array;
+  /** Values set by hand over ranges of steps (intervene.ts); empty for the model as it is. */
+  private readonly interventions: readonly Intervention[];
 
   constructor(
     readonly network: Network,
     private readonly init: InitialState | undefined,
     readonly capacity: number,
+    interventions: readonly Intervention[] = [],
   ) {
+    checkInterventions(network, interventions);
+    this.interventions = interventions;
     const H = network.hiddenSize;
     const Hout = outputSize(network);
     const views = network.numLayers * network.directions.length;
@@ -151,16 +158,24 @@ export class ReferenceBlockEngine implements BlockEngine {
     for (let j = 0; j < D; j++) this.x[i * D + j] = x[j]!;
   }
 
-  run(n: number, views: readonly number[]): void {
+  run(n: number, views: readonly number[], t0?: number): void {
     if (n > this.capacity) throw new RangeError(`run of ${n} steps exceeds the capacity ${this.capacity}`);
     const net = this.network;
     const D = net.inputSize;
     const dirs = net.directions.length;
-    const xAt = (i: number): ArrayLike<number> => this.x.subarray(i * D, (i + 1) * D);
+    const list = this.interventions;
+    if (list.length > 0 && t0 === undefined) throw new Error('a runner with interventions needs the step of row 0');
+    const base = t0 ?? 0;
+    const xAt = (i: number): ArrayLike<number> => {
+      const row = this.x.subarray(i * D, (i + 1) * D);
+      return list.length === 0 ? row : intervenedInput(row, base + i, list);
+    };
+    const after: AfterCell | undefined =
+      list.length === 0 ? undefined : (k, d, i, x, hPrev, cPrev, rec) => void applyInterventions(net, k, d, base + i, x, hPrev, cPrev, rec, list);
     for (const v of views) {
       const hState = this.h[v]!;
       const cState = this.c[v]!;
-      const last = runDirection(net, Math.floor(v / dirs), v % dirs, this.steps, n, xAt, hState, cState, this.scratch, this.layerIn);
+      const last = runDirection(net, Math.floor(v / dirs), v % dirs, this.steps, n, xAt, hState, cState, this.scratch, this.layerIn, after);
       hState.set(last.h);
       if (cState !== null) cState.set(last.c!);
     }

@@ -99,7 +99,7 @@ export class BlockCache {
     for (let i0 = 0; i0 < n; i0 += e.capacity) {
       const m = Math.min(e.capacity, n - i0);
       for (let i = 0; i < m; i++) e.setInput(i, this.xBuf.subarray((i0 + i) * D, (i0 + i + 1) * D));
-      e.run(m, this.views);
+      e.run(m, this.views, t0 + i0);
       for (let i = 0; i < m; i++) this.rows.write(e.step(i), out, (i0 + i) * W, null);
     }
     if (live !== null) for (const v of this.views) e.setView(v, live);

@@ -122,7 +122,7 @@ export class Filling {
     const out = t === c * K ? this.blocks.startLive(c) : this.blocks.liveRows(c);
     const e = this.engine;
     e.setInput(0, x);
-    e.run(1, this.views);
+    e.run(1, this.views, t);
     this.rows.write(e.step(0), out, (t - c * K) * this.rows.width, this.ranges);
     this.ranges.widen(this.ranges.xSlot, x, 0, x.length);
     this.count = t + 1;

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { InitialState, LinearHead, Network } from '../engine/index.js';
 import type { KernelVariant } from '../engine/fast/index.js';
 import type { InputOptions } from '../io/input.js';
+import type { Intervention } from '../engine/intervene.js';
 import type { EngineKind } from '../engine/runner.js';
 import type { PassUpdate, SequencePass } from './pass.js';
 import type { TraceStore } from './trace-store.js';
@@ -26,6 +27,8 @@ export interface PassWorkerData {
   readonly head: LinearHead | null;
   readonly blockSteps: number;
   readonly engine: EngineKind;
+  /** The store's interventions, which the worker's runner must apply too. */
+  readonly interventions: readonly Intervention[];
   /** The main thread's kernel build, which the worker must use too. */
   readonly kernelVariant: KernelVariant | null;
   readonly job: NpyJob;
@@ -123,6 +126,7 @@ export function startPass(store: TraceStore, job: NpyJob, opts: PassHostOptions 
       head: store.head,
       blockSteps: store.blockSteps,
       engine: store.engineKind,
+      interventions: store.interventions,
       kernelVariant: opts.kernelVariant ?? null,
       job,
     };

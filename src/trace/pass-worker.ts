@@ -21,7 +21,7 @@ function post(msg: WorkerMessage): void {
 function run(data: PassWorkerData): void {
   if (data.engine === 'fast' && data.kernelVariant !== null && kernelVariant() !== data.kernelVariant) useKernelVariant(data.kernelVariant);
   const net = data.network;
-  const engine = createBlockEngine(net, data.init, data.blockSteps, data.engine);
+  const engine = createBlockEngine(net, data.init, data.blockSteps, data.engine, data.interventions);
   // The checkpoints must come from the same arithmetic as the main thread's recomputation.
   if (engine.kind !== data.engine || (engine.kind === 'fast' && kernelVariant() !== data.kernelVariant)) {
     post({ type: 'fatal', message: `the worker runs the ${engine.kind} engine (${kernelVariant() ?? 'no SIMD'}), the viewer ${data.engine} (${data.kernelVariant ?? 'no SIMD'})` });

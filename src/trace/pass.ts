@@ -165,7 +165,7 @@ export class SequencePass {
     for (let i0 = 0; i0 < n; i0 += cap) {
       const m = Math.min(cap, n - i0);
       for (let i = 0; i < m; i++) this.engine.setInput(i, this.xBuf.subarray((i0 + i) * this.D, (i0 + i + 1) * this.D));
-      this.engine.run(m, this.viewList);
+      this.engine.run(m, this.viewList, c * this.K + i0);
       for (const v of this.viewList) this.engine.widenRun(m, v, this.ranges);
       if (this.rows.head !== null) for (let i = 0; i < m; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.output(i))!, 0, this.rows.outSize);
     }
@@ -206,7 +206,7 @@ export class SequencePass {
       runViews.push(v);
       for (const w of runViews) this.engine.setView(w, w === v ? this.running : ck);
       for (let i = 0; i < n; i++) this.engine.setInput(i, this.xBuf.subarray(i * this.D, (i + 1) * this.D));
-      this.engine.run(n, runViews);
+      this.engine.run(n, runViews, c * this.K);
       this.engine.getView(v, this.running);
       this.engine.widenRun(n, v, this.ranges);
       if (last && this.rows.head !== null) for (let i = 0; i < n; i++) this.ranges.widen(this.ranges.predSlot, this.rows.prediction(this.engine.output(i))!, 0, this.rows.outSize);

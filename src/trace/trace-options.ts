@@ -1,5 +1,6 @@
 /** What a TraceStore is made with, and what it reports holding. */
 import type { LinearHead } from '../engine/model.js';
+import type { Intervention } from '../engine/intervene.js';
 import type { InitialState } from '../engine/types.js';
 import type { EngineKind } from '../engine/runner.js';
 import type { RowSource } from './input-history.js';
@@ -33,6 +34,11 @@ export interface TraceStoreOptions {
   readonly engine?: EngineKind;
   /** Memory for recomputed blocks. @default 32 MiB (at least 3 blocks) */
   readonly cacheBytes?: number;
+  /**
+   * Values set by hand over ranges of steps (engine/intervene.ts): the trace is then the network run
+   * with them, on the reference engine. The model is not changed. @default none
+   */
+  readonly interventions?: readonly Intervention[];
   /** Rows read back from the input at will; the store is then filled by `receivePass`, not `append`. */
   readonly rows?: RowSource;
 }

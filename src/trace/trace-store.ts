@@ -31,6 +31,7 @@
 import { createBlockEngine, defaultBlockSteps, engineKindFor } from '../engine/choose-runner.js';
 import { stateWidth, validateNetwork, type Direction, type InitialState, type LinearHead, type Network } from '../engine/index.js';
 import type { RangeSet } from '../engine/ranges.js';
+import type { Intervention } from '../engine/intervene.js';
 import { allViews, type BlockEngine, type EngineKind } from '../engine/runner.js';
 import { visible } from '../io/errors.js';
 import { BlockCache } from './block-cache.js';
@@ -67,6 +68,8 @@ export class TraceStore {
   readonly blockSteps: number;
   /** Most steps kept (`maxSteps`, or what fits in `historyBytes`); a store that waits for the end (a reverse direction) is fed at most this many (ingest.ts). */
   readonly maxSteps: number;
+  /** Values set by hand (engine/intervene.ts) this trace runs with; empty for the model as it is. */
+  readonly interventions: readonly Intervention[];
 
   private readonly H: number;
   private readonly D: number;
@@ -101,10 +104,11 @@ export class TraceStore {
     const maxLabelLength = opts.maxLabelLength ?? 40;
     const prefer = opts.engine ?? 'fast';
     // The block size depends on the engine that will run; the reference engine is the fallback.
-    const kind = engineKindFor(prefer, network);
+    this.interventions = opts.interventions ?? [];
+    const kind = this.interventions.length > 0 ? 'reference' : engineKindFor(prefer, network);
     this.blockSteps = Math.max(1, opts.chunkSteps ?? defaultBlockSteps(network, kind));
     const K = this.blockSteps;
-    this.engine = createBlockEngine(network, opts.init, K, kind);
+    this.engine = createBlockEngine(network, opts.init, K, kind, this.interventions);
     this.ranges = this.rows.newRanges();
     const blockBytes = K * this.rows.width * 4;
     const maxCached = Math.max(3, Math.floor((opts.cacheBytes ?? DEFAULT_CACHE_BYTES) / blockBytes));

@@ -78,3 +78,28 @@ describe('gatescope run --set', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('the viewer with --set', () => {
+  const demo = ['fixtures/demos/remember/input.csv', '-w', 'fixtures/demos/remember/lstm.json'];
+
+  it('opens the edited run beside the model as it is: c[2] cleared at step 10 and the LSTM forgets the value', async () => {
+    const r = await runCli([...demo, '--set', 'c[2]@10:=0', '--snapshot', '--step', '50', '--width', '120']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/step 50\/50 \(t=49\) │ ŷ 0\.8902 vs ŷ 0\.3492/);
+    expect(r.stdout).toContain('LSTM 2→8 · --set c[2]@10:=0');
+    // the same value as run --set gives
+    const run = await runCli(['run', ...demo, '--set', 'c[2]@10:=0', '--format', 'json']);
+    const pred = (JSON.parse(run.stdout) as { steps: { pred: number[] }[] }).steps[49]!.pred[0]!;
+    expect(pred.toFixed(4)).toBe('0.3492');
+  });
+
+  it('refuses --set with --compare, and a bad spec, in one line', async () => {
+    const both = await runCli([...demo, '--set', 'h:=0', '--compare', 'fixtures/demos/remember/rnn.json', '--snapshot']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--set opens the edited run beside the model as it is, in the place --compare would take/);
+    const bad = await runCli([...demo, '--set', 'r[0]:=0', '--snapshot']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/an LSTM has i, f, g, o, c, h \(and x\), not r/);
+  });
+});

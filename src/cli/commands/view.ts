@@ -107,7 +107,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
   const ownKeys = keys !== null && keys !== (env.stdin as unknown);
   try {
     // A long .npy: the first frame at once, the rest computed by a worker (see openNpyView).
-    if (keys !== null && named !== null && named !== '-' && args.compare === undefined && launch.demo === null) {
+    if (keys !== null && named !== null && named !== '-' && args.compare === undefined && args.set === undefined && launch.demo === null) {
       const npy = await openNpyView(named, args, env);
       if (npy !== null) return await interactiveView(npy.store, npy.feed, keys, false, args, env, npy.extras);
     }
@@ -124,6 +124,8 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       tokens: input.vocab !== null,
       // A head with one output per token predicts the next one: name its outputs by the vocabulary.
       classNames: input.vocab !== null && model.head !== null && model.head.outSize === input.vocab.length ? input.vocab : null,
+      // beside an edited run (--set, on the reference engine): the same arithmetic, so the steps before the edit are equal
+      ...(args.set !== undefined ? { engine: 'reference' as const } : {}),
       ...history,
     });
     const extras = await prepareExtras(args, model, store, history, launch, env).catch((err: unknown) => {
