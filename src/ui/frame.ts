@@ -24,6 +24,7 @@ import { guessesSection } from './sections/guesses.js';
 import { helpSection } from './sections/help.js';
 import { inputSection } from './sections/input.js';
 import { attributionSection } from './sections/attribution.js';
+import { diagramSection } from './sections/diagram.js';
 import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
@@ -119,7 +120,9 @@ export function frameSections(f: FrameInput): FrameSections {
       ? [memorySection]
       : s.mode === 'attribution'
         ? [attributionSection]
-        : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
+        : s.mode === 'diagram'
+          ? [diagramSection, timelineSection]
+          : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
   return { body: [...top, ...body], footer: L.footer ? footerSection : null };
 }
 

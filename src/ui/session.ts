@@ -78,7 +78,7 @@ export interface Session {
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory' | 'attribution';
+export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
@@ -385,6 +385,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, mode: s.mode === 'memory' ? 'gates' : 'memory' };
     case 'attribution':
       return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
+    case 'diagram':
+      return { ...s, mode: s.mode === 'diagram' ? 'gates' : 'diagram' };
     case 'focus':
       return switchFocus(s);
     case 'quit':

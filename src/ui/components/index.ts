@@ -2,6 +2,7 @@
 import type { SectionId } from '../sections/shared.js';
 import { AttributionView } from './AttributionView.js';
 import { Banner } from './Banner.js';
+import { CellDiagram } from './CellDiagram.js';
 import { ExplainPanel } from './ExplainPanel.js';
 import { Footer } from './Footer.js';
 import { GuessStrip } from './GuessStrip.js';
@@ -22,6 +23,7 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   help: HelpOverlay,
   memory: MemoryView,
   attribution: AttributionView,
+  diagram: CellDiagram,
   guesses: GuessStrip,
   grid: PanelGrid,
   explain: ExplainPanel,

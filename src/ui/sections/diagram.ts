@@ -1,0 +1,119 @@
+/**
+ * The cell diagram (d) in the body's place: the cell drawn as the tutorials draw it (the c line
+ * across the top with its × and + nodes, the gates below it, h leaving on the right), with the
+ * selected unit's real numbers at the cursor on it (trace/explain.ts computes them). LSTM, GRU and
+ * plain RNN each get their own drawing; the numbers are the engine's, as the explain panel's.
+ */
+import { explainUnit, type Explanation } from '../../trace/explain.js';
+import { fit } from '../format.js';
+import { stepKey, viewOf, type FrameInput, type FrameSection } from './shared.js';
+
+/** A value as the diagram shows it: sign and 3 decimals, so the wires line up. */
+const v = (x: number): string => (Number.isFinite(x) ? `${x < 0 ? '' : '+'}${x.toFixed(3)}` : String(x));
+const g = (e: Explanation, name: string): number => e.gates.find((t) => t.gate === name)?.value ?? Number.NaN;
+
+/** Rows of text with strings put at columns (the wires and nodes line up whatever the numbers). */
+function canvas(rows: number): { put: (row: number, col: number, text: string) => void; lines: () => string[] } {
+  const grid: string[][] = Array.from({ length: rows }, () => []);
+  return {
+    put(row, col, text) {
+      const line = grid[row]!;
+      [...text].forEach((ch, i) => (line[col + i] = ch));
+    },
+    lines: () => grid.map((line) => Array.from({ length: line.length }, (_, i) => line[i] ?? ' ').join('').trimEnd()),
+  };
+}
+
+/** A horizontal wire from column a to b (exclusive). */
+const wire = (a: number, b: number): string => '─'.repeat(Math.max(0, b - a));
+
+function lstmDiagram(e: Explanation): string[] {
+  const f = g(e, 'f');
+  const i = g(e, 'i');
+  const gg = g(e, 'g');
+  const o = g(e, 'o');
+  const cPrev = e.cPrev ?? 0;
+  const c = e.c ?? 0;
+  const tc = Math.tanh(c);
+  const hName = e.projSize > 0 ? 'm' : 'h';
+  // columns of the nodes: forget ×, the +, the branch to tanh and the output ×
+  const X1 = 19;
+  const P = 41;
+  const B = 61;
+  const k = canvas(6);
+  // row 0, the c line: c_prev ─▶(×)─▶(+)─┬─▶ c, × at X1, + at P, the branch at B
+  k.put(0, 2, `c_prev ${v(cPrev)} `);
+  k.put(0, 16, wire(16, X1 - 2));
+  k.put(0, X1 - 2, '▶(×)');
+  k.put(0, X1 + 2, wire(X1 + 2, P - 2));
+  k.put(0, P - 2, '▶(+)');
+  k.put(0, P + 2, wire(P + 2, B));
+  k.put(0, B, `┬──▶ c ${v(c)}`);
+  for (const row of [1, 2, 3]) {
+    k.put(row, X1, '│');
+    k.put(row, B, '│');
+  }
+  k.put(1, X1 + 2, `f·c_prev ${v(f * cPrev)}`);
+  k.put(1, P, '│');
+  k.put(1, P + 2, `i·g ${v(i * gg)}`);
+  k.put(2, P - 1, `(×)◀─ g ${v(gg)}`);
+  k.put(2, B - 5, `tanh ${v(tc)}`);
+  k.put(3, P, '│');
+  k.put(4, X1 - 5, `f ${v(f)} σ`);
+  k.put(4, P - 5, `i ${v(i)} σ`);
+  k.put(4, B - 14, `o ${v(o)} σ ─▶(×)──▶ ${hName} ${v(e.h)}`);
+  k.put(5, X1 - 5, 'forget gate');
+  k.put(5, P - 5, 'input gate');
+  k.put(5, B - 14, 'output gate');
+  return [
+    ...k.lines(),
+    '',
+    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    `  c = f·c_prev + i·g = ${v(f * cPrev)} + ${v(i * gg)} = ${v(c)};  ${hName} = o·tanh(c) = ${v(o)} × ${v(tc)} = ${v(e.h)}`,
+    ...(e.projSize > 0 ? [`  h = W_hr·m (proj_size ${e.projSize}): the h the next step sees mixes every unit's m`] : []),
+    `  f near 0 forgets the old cell, near 1 keeps it; i: how much of the candidate g is written; o: how much of c shows in ${hName}`,
+  ];
+}
+
+function gruDiagram(e: Explanation): string[] {
+  const r = g(e, 'r');
+  const z = g(e, 'z');
+  const n = g(e, 'n');
+  const hp = e.hPrev;
+  return [
+    `  h_prev ${v(hp)} ──┬──────────────────────▶(×)──────────────▶(+)──────▶ h ${v(e.h)}`,
+    `                    │                        │ z·h_prev ${v(z * hp)}  │ (1−z)·n ${v((1 - z) * n)}`,
+    `                    │               update z ${v(z)}                (×)◀── n ${v(n)}`,
+    `                    │                  = σ(a_z)                       │   = tanh(W·x + b + r·(U·h_prev + b_hn))`,
+    `                    └──▶ reset r ${v(r)} = σ(a_r) ─────────────────────┘   (r scales what the old state adds to n)`,
+    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    `  h = (1−z)·n + z·h_prev = ${v((1 - z) * n)} + ${v(z * hp)} = ${v(e.h)}`,
+    `  z near 1 keeps the old state (memory), near 0 takes the candidate n; r near 0 lets n ignore the old state`,
+  ];
+}
+
+function rnnDiagram(e: Explanation, relu: boolean): string[] {
+  const a = e.gates[0]!;
+  const act = relu ? 'relu' : 'tanh';
+  return [
+    `  h_prev ${v(e.hPrev)} ──▶ U·h_prev ${v(a.recurrent)} ──┐`,
+    `                                           (+) ──▶ ${act}(${v(a.pre)}) ──▶ h ${v(e.h)}`,
+    `  x ──────────────▶ W·x ${v(a.input)} + b ${v(a.bias)} ─┘`,
+    `  h = ${act}(W·x + U·h_prev + b): no gate guards the old state, so it is squashed through U and ${act} at every step`,
+    relu ? '  (ReLU: unbounded above, so a value multiplied at every step can grow without limit)' : '  (tanh keeps h in −1…1: a value multiplied by 3 at every step would explode; through tanh it stays bounded)',
+  ];
+}
+
+export function diagramLines(f: FrameInput): string[] {
+  const { store, session: s, layout: L, theme } = f;
+  const { layer, dir } = viewOf(store, s.view);
+  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · step ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
+  const title = theme.style('title', fit(` cell diagram · ${where}   (d closes · ↑/↓ unit · ←/→ step)`, L.cols));
+  if (s.T === 0 || !store.holds(s.cursor)) return [title, fit(' this step is not held', L.cols)];
+  if (s.unit >= store.network.hiddenSize) return [title, fit(` this network has ${store.network.hiddenSize} units`, L.cols)];
+  const e = explainUnit(store, layer, dir, s.cursor, s.unit);
+  const body = e.kind === 'lstm' ? lstmDiagram(e) : e.kind === 'gru' ? gruDiagram(e) : rnnDiagram(e, e.kind === 'rnn_relu');
+  return [title, '', ...body.map((line) => fit(line, L.cols))];
+}
+
+export const diagramSection: FrameSection = { id: 'diagram', lines: diagramLines, memoKey: (f) => `${stepKey(f)}|${f.session.unit}` };

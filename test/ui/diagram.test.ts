@@ -1,0 +1,61 @@
+/** The cell diagram (d): the cell drawn with the selected unit's numbers, the engine's own. */
+import { describe, expect, it } from 'vitest';
+import { createRng, randomNetwork, type CellKind } from '../../src/engine/index.js';
+import { explainUnit } from '../../src/trace/explain.js';
+import { TraceStore } from '../../src/trace/trace-store.js';
+import { composeFrame, frameInput, frameSections } from '../../src/ui/frame.js';
+import { initialSession, reduce, type Session } from '../../src/ui/session.js';
+import { createTheme } from '../../src/ui/theme.js';
+import { stripAnsi } from '../helpers/ansi.js';
+
+const fmt = (x: number): string => `${x < 0 ? '' : '+'}${x.toFixed(3)}`;
+
+function screen(kind: CellKind, cols = 80, rows = 24): { text: string; store: TraceStore; s: Session; ids: string[] } {
+  const net = randomNetwork({ kind, inputSize: 2, hiddenSize: 4, seed: 3 });
+  const store = new TraceStore(net, { source: 'walk.csv' });
+  const rng = createRng(1);
+  for (let t = 0; t < 12; t++) store.append([rng.uniform(-1, 1), rng.uniform(-1, 1)], `r${t}`);
+  store.finish();
+  let s: Session = initialSession({ H: 4, views: 1, panels: 6, T: 12, done: true });
+  s = reduce(reduce(reduce(s, { type: 'step', delta: 6 }), { type: 'unit', delta: 1 } as never), { type: 'diagram' });
+  const f = frameInput({ stores: [store], session: s, cols, rows, theme: createTheme(0) });
+  return { text: composeFrame(f).map(stripAnsi).join('\n'), store, s: f.session, ids: frameSections(f).body.map((x) => x.id) };
+}
+
+describe('the cell diagram', () => {
+  it('d puts the diagram in the body, with the timeline under it', () => {
+    expect(screen('lstm').ids).toEqual(['status', 'banner', 'input', 'diagram', 'timeline']);
+  });
+
+  it('LSTM: c_prev, f, i, g, o, the products, c, tanh(c) and h on the wires, as the engine computed them, within 80 columns', () => {
+    const { text, store, s } = screen('lstm');
+    const e = explainUnit(store, 0, 0, s.cursor, s.unit);
+    const gate = (n: string) => e.gates.find((x) => x.gate === n)!.value;
+    expect(text).toContain(`cell diagram · unit ${s.unit} · layer 1 forward (l0) · step ${s.cursor + 1}/12`);
+    expect(text).toContain(`c_prev ${fmt(e.cPrev!)} ─▶(×)`);
+    expect(text).toContain(`┬──▶ c ${fmt(e.c!)}`);
+    expect(text).toContain(`f·c_prev ${fmt(gate('f') * e.cPrev!)}`);
+    expect(text).toContain(`i·g ${fmt(gate('i') * gate('g'))}`);
+    expect(text).toContain(`tanh ${fmt(Math.tanh(e.c!))}`);
+    expect(text).toContain(`o ${fmt(gate('o'))} σ ─▶(×)──▶ h ${fmt(e.h)}`);
+    expect(text).toContain(`f ${fmt(gate('f'))} σ`);
+    for (const line of text.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    // the wires line up: the forget × above its │, the + above the input ×
+    const rows = text.split('\n');
+    const top = rows.findIndex((r) => r.includes('c_prev'));
+    expect([...rows[top]!].indexOf('×')).toBe([...rows[top + 1]!].indexOf('│'));
+    expect([...rows[top]!].indexOf('+', 20)).toBe([...rows[top + 2]!].indexOf('×'));
+  });
+
+  it('GRU: h = (1−z)·n + z·h_prev with its numbers; RNN: tanh(W·x + U·h_prev + b)', () => {
+    const gru = screen('gru');
+    const e = explainUnit(gru.store, 0, 0, gru.s.cursor, gru.s.unit);
+    const z = e.gates.find((x) => x.gate === 'z')!.value;
+    expect(gru.text).toContain(`──────▶ h ${fmt(e.h)}`);
+    expect(gru.text).toContain(`z·h_prev ${fmt(z * e.hPrev)}`);
+    const rnn = screen('rnn_tanh');
+    const r = explainUnit(rnn.store, 0, 0, rnn.s.cursor, rnn.s.unit);
+    expect(rnn.text).toContain(`──▶ h ${fmt(r.h)}`);
+    expect(rnn.text).toContain('tanh keeps h in −1…1');
+  });
+});
