@@ -15,6 +15,7 @@ import { InputError } from '../io/errors.js';
 import { recordToX } from '../io/weights/parts.js';
 import { TraceStore, type TraceStoreOptions } from '../trace/trace-store.js';
 import { panelsFor } from '../ui/panels.js';
+import { LANGS, langFromEnv, type Lang } from '../ui/i18n/index.js';
 import type { TaskInfo } from '../ui/task.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
@@ -29,6 +30,8 @@ type CompareReadFlags = Pick<ModelFlags, 'maxWeightsBytes' | 'weightsFormat' | '
 export interface ViewExtraFlags extends CompareReadFlags {
   compare?: string | undefined;
   memory?: boolean | undefined;
+  diagram?: boolean | undefined;
+  lang?: Lang | undefined;
   unit?: number | undefined;
   panel?: string | undefined;
   set?: string[] | undefined;
@@ -43,6 +46,8 @@ export function withViewExtras<T>(y: Argv<T>) {
       array: true,
       describe: 'an intervention (as run --set: f[3]@20-:=0, l0.c[2]@7:=0.5, x[1]@5:=0): the edited run opens beside the model as it is (c switches); repeatable',
     })
+    .option('diagram', { type: 'boolean', describe: 'open on the cell diagram (d) of the selected unit; with --snapshot, print it' })
+    .option('lang', { type: 'string', choices: LANGS, describe: 'language of the cell diagram: en or ko [default: from LC_ALL / LC_MESSAGES / LANG]' })
     .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' })
     .option('unit', { type: 'number', describe: 'select this unit (0-based, as on screen): marked, and its sparkline under the timeline' })
     .option('panel', { type: 'string', describe: 'the panel the timeline shows: a gate or state (f i g o c h, r z n h) or its number 1-6' });
@@ -67,6 +72,10 @@ export interface ViewOptionsExtra {
   readonly names: readonly (string | undefined)[];
   /** Open on the memory view. */
   readonly memory: boolean;
+  /** Open on the cell diagram. */
+  readonly diagram: boolean;
+  /** The language of the learning screens (--lang, else LC_ALL / LC_MESSAGES / LANG). */
+  readonly lang: Lang;
   /** Selected unit, 0-based. */
   readonly unit?: number;
   /** Panel the timeline shows, 0-based. */
@@ -183,10 +192,12 @@ export async function prepareExtras(
   const twinX = otherX;
   const names = compare === null ? [mainName] : [mainName, otherName ?? shortName(comparePath!)];
   const memory = flags.memory === true;
+  const diagram = flags.diagram === true;
+  const lang: Lang = flags.lang ?? langFromEnv(env.env);
   const demo = launch.demo;
   const task: TaskInfo = { banner: demo?.banner ?? null, target: demo?.target ?? null, randomWeights: main.weightsSource === null };
   return {
-    view: { compare, names, memory, task, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
+    view: { compare, names, memory, diagram, lang, task, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
     follow: live !== null,
     feed: (input, toX) => {
       if (twin === null && live === null) return input;

@@ -7,6 +7,7 @@
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { attributeAt } from '../trace/attribution-view.js';
+import type { Lang } from './i18n/index.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { SECTION_COMPONENTS } from './components/index.js';
@@ -40,6 +41,10 @@ export interface AppProps {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view (m). @default false */
   readonly memory?: boolean;
+  /** Open on the cell diagram (d). @default false */
+  readonly diagram?: boolean;
+  /** The language of the learning screens. @default 'en' */
+  readonly lang?: Lang;
   /** Unit selected at the start. @default 0 */
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based. @default 0 */
@@ -139,7 +144,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
@@ -155,7 +160,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       follow,
       ...(cursor !== undefined ? { cursor } : {}),
       compare: compare === null ? null : { views: compare.viewCount, panels: allPanels[1]!.length },
-      mode: memory ? 'memory' : 'gates',
+      mode: memory ? 'memory' : diagram ? 'diagram' : 'gates',
       ...(unit !== undefined ? { unit } : {}),
       ...(timeline !== undefined ? { timeline } : {}),
     }),
@@ -220,7 +225,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     () => (ordered.mode === 'attribution' && ordered.T > 0 ? attributeAt(focused, ordered.cursor, ordered.unit) : null),
     [ordered.mode, ordered.cursor, ordered.unit, ordered.T > 0, focused],
   );
-  const frame = frameInput({ stores, session: ordered, cols: size.cols, rows: size.rows, theme, names: names ?? [], memory: memoryStates, attribution, task, version: otherVersion, layoutOf });
+  const frame = frameInput({ stores, session: ordered, cols: size.cols, rows: size.rows, theme, names: names ?? [], memory: memoryStates, attribution, task, version: otherVersion, layoutOf, lang });
   const { layout } = frame;
   useEffect(() => {
     dispatch({ type: 'order', order, flagged });

@@ -23,6 +23,7 @@ import { bannerSection } from './sections/banner.js';
 import { guessesSection } from './sections/guesses.js';
 import { helpSection } from './sections/help.js';
 import { inputSection } from './sections/input.js';
+import type { Lang } from './i18n/index.js';
 import { attributionSection } from './sections/attribution.js';
 import { diagramSection } from './sections/diagram.js';
 import { memorySection } from './sections/memory.js';
@@ -52,6 +53,8 @@ export interface FrameRequest {
   readonly task?: TaskInfo;
   /** The compared network's trace as last redrawn (FrameInput.version). */
   readonly version?: string;
+  /** The language of the learning screens (the cell diagram). @default 'en' */
+  readonly lang?: Lang;
   /**
    * Computes the layout. The live view passes one that hands back the same object for the same
    * input, so memoised sections see an unchanged layout as unchanged. @default computeLayout
@@ -91,7 +94,7 @@ export function frameInput(r: FrameRequest): FrameInput {
   });
   const session = layout.unitRows > 0 ? reduce(s0, { type: 'viewport', unitRows: layout.unitRows }) : s0;
   const pair: NetworkPair | null = compare === undefined ? null : { stores: [first, compare], panels: [allPanels[0]!, allPanels[1]!] };
-  return { store: focused, session, theme: r.theme, layout, panels, pair, names: r.names ?? [], memory: r.memory ?? null, attribution: r.attribution ?? null, task, version: r.version ?? '' };
+  return { store: focused, session, theme: r.theme, layout, panels, pair, names: r.names ?? [], memory: r.memory ?? null, attribution: r.attribution ?? null, task, version: r.version ?? '', lang: r.lang ?? 'en' };
 }
 
 const nameWidths = new WeakMap<TraceStore, number>();

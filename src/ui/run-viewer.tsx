@@ -11,6 +11,7 @@
  * terminal's own Ctrl-Z into a byte, so the key is seen here and handed to `onSuspendKey`.
  */
 import { render, useInput, useStdout, type Instance } from 'ink';
+import type { Lang } from './i18n/index.js';
 import { useEffect } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
 import { App } from './App.js';
@@ -52,6 +53,10 @@ export interface ViewerOptions {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view. */
   readonly memory?: boolean;
+  /** Open on the cell diagram. */
+  readonly diagram?: boolean;
+  /** The language of the learning screens. */
+  readonly lang?: Lang;
   /** Unit selected at the start. */
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based. */
@@ -141,6 +146,8 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         compare={opts.compare ?? null}
         {...(opts.names !== undefined ? { names: opts.names } : {})}
         memory={opts.memory ?? false}
+        diagram={opts.diagram ?? false}
+        lang={opts.lang ?? 'en'}
         {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
         {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
         {...(opts.task !== undefined ? { task: opts.task } : {})}

@@ -324,6 +324,8 @@ export function reduce(state: Session, action: SessionAction): Session {
     case 'escape': {
       if (s.entry !== null) return { ...s, entry: null };
       if (s.explain) return { ...s, explain: false, scrollTop: 0 };
+      // the cell diagram and the attribution view say Esc closes them, as the explain panel
+      if (s.mode === 'diagram' || s.mode === 'attribution') return { ...s, mode: 'gates' };
       return s;
     }
     case 'scroll':

@@ -4,6 +4,7 @@
  * nothing is cut; the same composers as the live view draw it. Imports no React and no Ink.
  */
 import { MemoryTracker } from '../trace/memory-view.js';
+import type { Lang } from './i18n/index.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { composeFrame, frameInput } from './frame.js';
 import { MIN_COLS } from './layout.js';
@@ -29,6 +30,10 @@ export interface SnapshotOptions {
   readonly names?: readonly (string | undefined)[];
   /** Print the memory view (how far back the state reaches) instead of the gate panels. */
   readonly memory?: boolean;
+  /** Print the cell diagram of the selected unit instead of the gate panels. */
+  readonly diagram?: boolean;
+  /** The language of the learning screens. @default 'en' */
+  readonly lang?: Lang;
   /** What the network is for: a demo's banner and target, random weights. */
   readonly task?: TaskInfo;
 }
@@ -48,7 +53,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
     cursor: opts.step ?? Math.max(0, T - 1),
     unitRows: H,
     compare: compare === null ? null : { views: compare.viewCount, panels: panels[1]!.length },
-    mode: opts.memory === true ? 'memory' : 'gates',
+    mode: opts.memory === true ? 'memory' : opts.diagram === true ? 'diagram' : 'gates',
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
     ...(opts.timeline !== undefined ? { timeline: opts.timeline } : {}),
   });
@@ -57,7 +62,7 @@ export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): s
   // A still picture waits for its numbers: the memory figures are computed here, to the end.
   const memory = opts.memory === true && T > 0 ? stores.map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
   const cols = Math.max(MIN_COLS, opts.cols ?? 120);
-  const frame = frameInput({ stores, session, cols, rows: 0, snapshot: true, theme: createTheme(0, false), names: opts.names ?? [], memory, task: opts.task });
+  const frame = frameInput({ stores, session, cols, rows: 0, snapshot: true, theme: createTheme(0, false), names: opts.names ?? [], memory, task: opts.task, lang: opts.lang ?? 'en' });
   const lines = composeFrame(frame);
   if (store.error !== null) lines.push(` input stopped: ${store.error}`);
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;

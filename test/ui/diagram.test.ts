@@ -7,10 +7,12 @@ import { composeFrame, frameInput, frameSections } from '../../src/ui/frame.js';
 import { initialSession, reduce, type Session } from '../../src/ui/session.js';
 import { createTheme } from '../../src/ui/theme.js';
 import { stripAnsi } from '../helpers/ansi.js';
+import { textWidth } from '../../src/ui/format.js';
+import { runCli } from '../helpers/cli.js';
 
 const fmt = (x: number): string => `${x < 0 ? '' : '+'}${x.toFixed(3)}`;
 
-function screen(kind: CellKind, cols = 80, rows = 24): { text: string; store: TraceStore; s: Session; ids: string[] } {
+function screen(kind: CellKind, cols = 80, rows = 24, lang: 'en' | 'ko' = 'en'): { text: string; store: TraceStore; s: Session; ids: string[] } {
   const net = randomNetwork({ kind, inputSize: 2, hiddenSize: 4, seed: 3 });
   const store = new TraceStore(net, { source: 'walk.csv' });
   const rng = createRng(1);
@@ -18,7 +20,7 @@ function screen(kind: CellKind, cols = 80, rows = 24): { text: string; store: Tr
   store.finish();
   let s: Session = initialSession({ H: 4, views: 1, panels: 6, T: 12, done: true });
   s = reduce(reduce(reduce(s, { type: 'step', delta: 6 }), { type: 'unit', delta: 1 } as never), { type: 'diagram' });
-  const f = frameInput({ stores: [store], session: s, cols, rows, theme: createTheme(0) });
+  const f = frameInput({ stores: [store], session: s, cols, rows, theme: createTheme(0), lang });
   return { text: composeFrame(f).map(stripAnsi).join('\n'), store, s: f.session, ids: frameSections(f).body.map((x) => x.id) };
 }
 
@@ -57,5 +59,40 @@ describe('the cell diagram', () => {
     const r = explainUnit(rnn.store, 0, 0, rnn.s.cursor, rnn.s.unit);
     expect(rnn.text).toContain(`──▶ h ${fmt(r.h)}`);
     expect(rnn.text).toContain('tanh keeps h in −1…1');
+  });
+
+  it('in Korean at 80x24: the words translated, the wide characters measured, the wires still aligned', () => {
+    const { text } = screen('lstm', 80, 24, 'ko');
+    expect(text).toContain('셀 다이어그램 · 유닛');
+    expect(text).toContain('셀 상태 c: 컨베이어 벨트');
+    expect(text).toMatch(/망각 게이트\s+입력 게이트\s+출력 게이트/);
+    const rows = text.split('\n');
+    expect(rows.length).toBeLessThanOrEqual(24);
+    for (const line of rows) expect(textWidth(line)).toBeLessThanOrEqual(80);
+    // the labels' row: each label starts under its gate's value, as in English
+    const en = screen('lstm', 80, 24, 'en').text.split('\n');
+    const col = (lines: string[], needle: string) => {
+      const line = lines.find((l) => l.includes(needle))!;
+      return textWidth(line.slice(0, line.indexOf(needle)));
+    };
+    expect(col(rows, '입력 게이트')).toBe(col(en, 'input gate'));
+    expect(col(rows, '출력 게이트')).toBe(col(en, 'output gate'));
+  });
+
+  it('--diagram --snapshot prints it; --lang ko or LANG=ko_KR in Korean; Esc closes it', async () => {
+    const args = ['fixtures/demos/remember/input.csv', '-w', 'fixtures/demos/remember/lstm.json', '--snapshot', '--diagram', '--step', '30', '--unit', '2', '--width', '80'];
+    const en = await runCli(args);
+    expect(en.code, en.stderr).toBe(0);
+    expect(en.stdout).toContain('cell diagram · unit 2 · layer 1 forward (l0) · step 30/50 (t=29)');
+    expect(en.stdout).toContain('c_prev +5.464 ─▶(×)');
+    const ko = await runCli([...args, '--lang', 'ko']);
+    expect(ko.stdout).toContain('셀 다이어그램 · 유닛 2');
+    const env = await runCli(args, { env: { LANG: 'ko_KR.UTF-8' } });
+    expect(env.stdout).toContain('셀 다이어그램');
+    const bad = await runCli([...args, '--lang', 'fr']);
+    expect(bad.code).toBe(2);
+    let s = initialSession({ H: 4, views: 1, panels: 6, T: 12, done: true, mode: 'diagram' });
+    s = reduce(s, { type: 'escape' });
+    expect(s.mode).toBe('gates');
   });
 });

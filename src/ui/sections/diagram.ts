@@ -5,7 +5,8 @@
  * plain RNN each get their own drawing; the numbers are the engine's, as the explain panel's.
  */
 import { explainUnit, type Explanation } from '../../trace/explain.js';
-import { fit } from '../format.js';
+import { fit, textWidth } from '../format.js';
+import { stringsFor, type Strings } from '../i18n/index.js';
 import { stepKey, viewOf, type FrameInput, type FrameSection } from './shared.js';
 
 /** A value as the diagram shows it: sign and 3 decimals, so the wires line up. */
@@ -17,8 +18,14 @@ function canvas(rows: number): { put: (row: number, col: number, text: string) =
   const grid: string[][] = Array.from({ length: rows }, () => []);
   return {
     put(row, col, text) {
+      // a wide character (Korean) takes two cells: the second stays empty, so columns stay columns
       const line = grid[row]!;
-      [...text].forEach((ch, i) => (line[col + i] = ch));
+      let at = col;
+      for (const ch of text) {
+        line[at] = ch;
+        if (textWidth(ch) === 2) line[++at] = '';
+        at++;
+      }
     },
     lines: () => grid.map((line) => Array.from({ length: line.length }, (_, i) => line[i] ?? ' ').join('').trimEnd()),
   };
@@ -27,7 +34,7 @@ function canvas(rows: number): { put: (row: number, col: number, text: string) =
 /** A horizontal wire from column a to b (exclusive). */
 const wire = (a: number, b: number): string => '─'.repeat(Math.max(0, b - a));
 
-function lstmDiagram(e: Explanation): string[] {
+function lstmDiagram(e: Explanation, w: Strings): string[] {
   const f = g(e, 'f');
   const i = g(e, 'i');
   const gg = g(e, 'g');
@@ -62,10 +69,11 @@ function lstmDiagram(e: Explanation): string[] {
   k.put(4, X1 - 5, `f ${v(f)} σ`);
   k.put(4, P - 5, `i ${v(i)} σ`);
   k.put(4, B - 14, `o ${v(o)} σ ─▶(×)──▶ ${hName} ${v(e.h)}`);
-  k.put(5, X1 - 5, 'forget gate');
-  k.put(5, P - 5, 'input gate');
-  k.put(5, B - 14, 'output gate');
+  k.put(5, X1 - 5, w.explain.forget.trim());
+  k.put(5, P - 5, w.explain.input.trim());
+  k.put(5, B - 12, w.explain.output.trim());
   return [
+    `  ${w.diagram.belt}`,
     ...k.lines(),
     '',
     `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
@@ -106,14 +114,16 @@ function rnnDiagram(e: Explanation, relu: boolean): string[] {
 
 export function diagramLines(f: FrameInput): string[] {
   const { store, session: s, layout: L, theme } = f;
+  const w = stringsFor(f.lang ?? 'en');
   const { layer, dir } = viewOf(store, s.view);
-  const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · step ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
-  const title = theme.style('title', fit(` cell diagram · ${where}   (d closes · ↑/↓ unit · ←/→ step)`, L.cols));
-  if (s.T === 0 || !store.holds(s.cursor)) return [title, fit(' this step is not held', L.cols)];
-  if (s.unit >= store.network.hiddenSize) return [title, fit(` this network has ${store.network.hiddenSize} units`, L.cols)];
+  const where = `${w.diagram.unit} ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · ${w.diagram.step} ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
+  const title = theme.style('title', fit(` ${w.diagram.title} · ${where}   (${w.diagram.close})`, L.cols));
+  if (s.T === 0) return [title, fit(` ${w.diagram.noSteps}`, L.cols)];
+  if (!store.holds(s.cursor)) return [title, fit(` ${w.diagram.notHeld}`, L.cols)];
+  if (s.unit >= store.network.hiddenSize) return [title, fit(` ${w.diagram.outOfRange(store.network.hiddenSize)}`, L.cols)];
   const e = explainUnit(store, layer, dir, s.cursor, s.unit);
-  const body = e.kind === 'lstm' ? lstmDiagram(e) : e.kind === 'gru' ? gruDiagram(e) : rnnDiagram(e, e.kind === 'rnn_relu');
+  const body = e.kind === 'lstm' ? lstmDiagram(e, w) : e.kind === 'gru' ? gruDiagram(e) : rnnDiagram(e, e.kind === 'rnn_relu');
   return [title, '', ...body.map((line) => fit(line, L.cols))];
 }
 
-export const diagramSection: FrameSection = { id: 'diagram', lines: diagramLines, memoKey: (f) => `${stepKey(f)}|${f.session.unit}` };
+export const diagramSection: FrameSection = { id: 'diagram', lines: diagramLines, memoKey: (f) => `${stepKey(f)}|${f.session.unit}|${f.lang ?? 'en'}` };

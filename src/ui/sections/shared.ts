@@ -4,6 +4,7 @@
  */
 import type { TraceStore } from '../../trace/trace-store.js';
 import type { AttributionState } from '../../trace/attribution-view.js';
+import type { Lang } from '../i18n/index.js';
 import type { MemoryState } from '../../trace/memory-view.js';
 import { fmtNum } from '../format.js';
 import type { Layout } from '../layout.js';
@@ -36,6 +37,8 @@ export interface FrameInput {
    * apart from the session's T, so the memo keys include it. @default ''
    */
   readonly version?: string;
+  /** The language of the learning screens (the cell diagram). @default 'en' */
+  readonly lang?: Lang;
 }
 
 /** Two networks run on the same input, in screen order (the first is the one the viewer opened). */
