@@ -205,15 +205,29 @@ export async function handler(args: AttributeArgs, env: CliEnv): Promise<number>
   const chosen = spec ?? (model.head !== null ? parseTarget('pred') : null);
   if (chosen === null) throw new UsageError('the model has no head: say what to attribute with --target (y[j]@t, h[u]@t or c[u]@t)');
   const { target, text } = resolveTarget(chosen, model, xs, classNames);
+  // a long run says how far it got on a terminal (a pass at T=1,000, H=256 takes seconds)
+  const tty = env.stderr.isTTY === true;
+  const started = performance.now();
+  let lastDraw = started;
   let a: Attribution;
   try {
+    const progress = (done: number, total: number): void => {
+      const now = performance.now();
+      if (!tty || now - lastDraw < 200 || done === total) return;
+      lastDraw = now;
+      const left = ((now - started) / done) * (total - done) / 1000;
+      env.stderr.write(`\r\x1b[Kintegrated gradients: ${done}/${total} passes, about ${left < 10 ? left.toFixed(1) : Math.round(left)} s left`);
+    };
     a =
       args.method === 'ig'
-        ? integratedGradients(model.network, xs, target, { baseline: args.baseline, steps: points, method: args.rule, ...(model.init !== undefined ? { init: model.init } : {}) })
+        ? integratedGradients(model.network, xs, target, { baseline: args.baseline, steps: points, method: args.rule, ...(model.init !== undefined ? { init: model.init } : {}) }, progress)
         : gradientTimesInput(model.network, xs, target, model.init);
   } catch (err) {
     if (err instanceof ShapeError) throw new UsageError(err.message.replace(/^attribution: /, ''));
     throw err;
+  } finally {
+    // the progress line goes before anything else is written
+    if (tty && lastDraw !== started) env.stderr.write('\r\x1b[K');
   }
   if (args.method === 'ig') {
     const gap = relativeGap(a);
