@@ -3,7 +3,8 @@
  * (NAME: i f g o c h for an LSTM, r z n h for a GRU, h for an RNN, x for an input feature; no unit:
  * every unit; no @: every step; `@20-`: from step 20 on), and what changed, said on stderr.
  */
-import { describeIntervention, type Intervention } from '../engine/intervene.js';
+import { checkInterventions, describeIntervention, type Intervention } from '../engine/intervene.js';
+import { ShapeError } from '../engine/network.js';
 import { outputSize } from '../engine/shapes.js';
 import type { Network, NetworkStep } from '../engine/types.js';
 import { visible } from '../io/errors.js';
@@ -45,6 +46,21 @@ export function resolveIntervention(net: Network, s: InterventionSpec): Interven
   const direction = net.directions.indexOf(s.reverse ? 'reverse' : 'forward');
   if (direction < 0) throw new UsageError(`--set ${JSON.stringify(visible(s.text, 40))}: the network has no ${s.reverse ? 'reverse' : 'forward'} direction`);
   return { name: s.name, layer: s.layer ?? net.numLayers - 1, direction, unit: s.unit, from: s.from, to: s.to, value: s.value };
+}
+
+/**
+ * The interventions on this network, checked against it: what `run --set` and the viewer's --set
+ * take. A spec that does not fit is a usage error naming it as the user wrote it back.
+ */
+export function interventionsFor(net: Network, specs: readonly InterventionSpec[]): Intervention[] {
+  const list = specs.map((s) => resolveIntervention(net, s));
+  try {
+    checkInterventions(net, list);
+  } catch (err) {
+    if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
+    throw err;
+  }
+  return list;
 }
 
 /** What the interventions changed against the plain run: the output, the prediction, and per layer the h units that moved. */

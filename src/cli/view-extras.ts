@@ -8,8 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from 'yargs';
-import { ShapeError } from '../engine/network.js';
-import { checkInterventions, describeIntervention } from '../engine/intervene.js';
+import { describeIntervention } from '../engine/intervene.js';
 import type { InputRecord } from '../io/input.js';
 import { InputError } from '../io/errors.js';
 import { recordToX } from '../io/weights/parts.js';
@@ -20,7 +19,7 @@ import type { TaskInfo } from '../ui/task.js';
 import type { CliEnv } from './env.js';
 import { UsageError } from './errors.js';
 import { shortName, type Demo } from './demos.js';
-import { parseIntervention, resolveIntervention } from './interventions.js';
+import { interventionsFor, parseIntervention } from './interventions.js';
 import { loadModel, type LoadedModel } from './load.js';
 import type { ModelFlags } from './options.js';
 
@@ -153,13 +152,7 @@ export async function prepareExtras(
   }
   if (sets.length > 0) {
     const net = main.network;
-    const list = sets.map((t) => resolveIntervention(net, parseIntervention(t)));
-    try {
-      checkInterventions(net, list);
-    } catch (err) {
-      if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
-      throw err;
-    }
+    const list = interventionsFor(net, sets.map(parseIntervention));
     compare = new TraceStore(net, {
       source: store.source,
       featureNames: store.featureNames,

@@ -6,9 +6,9 @@
  * is bounded by --max-memory (step-budget.ts), refused by size with a one-line error past it.
  */
 import type { Argv } from 'yargs';
-import { CapacityError, cloneStep, finalStates, headForward, runSequence, ShapeError, type NetworkStep } from '../../engine/index.js';
-import { checkInterventions, describeIntervention, runSequenceIntervened } from '../../engine/intervene.js';
-import { interventionSummary, parseIntervention, resolveIntervention } from '../interventions.js';
+import { CapacityError, cloneStep, finalStates, headForward, runSequence, type NetworkStep } from '../../engine/index.js';
+import { describeIntervention, runSequenceIntervened, type Intervention } from '../../engine/intervene.js';
+import { interventionsFor, interventionSummary, parseIntervention } from '../interventions.js';
 import { InputError } from '../../io/errors.js';
 import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
 import type { InputRecord } from '../../io/input.js';
@@ -159,17 +159,16 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   positiveOrZero(args.topK);
   byteSize('max-memory', args.maxMemory); // a bad size is a usage error before anything is read
-  const interventions = args.set === undefined ? [] : args.set.map(parseIntervention);
+  // a spec that cannot be parsed fails before anything is read; one that does not fit, once the network is known
+  const specs = args.set === undefined ? [] : args.set.map(parseIntervention);
   const { model, input, toX } = await prepare(args, env);
   const net = model.network;
-  if (interventions.length > 0) {
-    try {
-      checkInterventions(net, interventions.map((iv) => resolveIntervention(net, iv)));
-    } catch (err) {
-      input.close();
-      if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
-      throw err;
-    }
+  let interventions: Intervention[];
+  try {
+    interventions = interventionsFor(net, specs);
+  } catch (err) {
+    input.close();
+    throw err;
   }
   let readout: Readout;
   try {
@@ -179,7 +178,7 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
     throw err;
   }
   const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  const writer = makeWriter(args.format, model, input.source, readout, interventions.map((iv) => describeIntervention(net, resolveIntervention(net, iv))));
+  const writer = makeWriter(args.format, model, input.source, readout, interventions.map((iv) => describeIntervention(net, iv)));
   // a new array per step: interventionSummary holds one step's prediction while it asks for another's
   const linear = model.head;
   const pred = (s: NetworkStep): Float64Array | null => {
@@ -221,9 +220,8 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
       try {
         if (interventions.length > 0) {
           // the reference engine, step by step with the edits; the plain run to say what changed
-          const list = interventions.map((iv) => resolveIntervention(net, iv));
-          steps = runSequenceIntervened(net, xs, model.init, list);
-          for (const line of interventionSummary(net, list, runSequence(net, xs, model.init), steps, pred)) env.stderr.write(`gatescope: note: ${line}\n`);
+          steps = runSequenceIntervened(net, xs, model.init, interventions);
+          for (const line of interventionSummary(net, interventions, runSequence(net, xs, model.init), steps, pred)) env.stderr.write(`gatescope: note: ${line}\n`);
         } else steps = runSequenceFast(net, xs, model.init);
       } catch (err) {
         if (!(err instanceof CapacityError)) throw err;
