@@ -26,6 +26,7 @@ import { softmax } from '../../engine/softmax.js';
 import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
 import type { CliEnv } from '../env.js';
+import { csvText } from '../trace-format.js';
 import { EXIT, UsageError } from '../errors.js';
 import { holdAllSteps, prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, positiveInt, withInputOptions, withModelOptions } from '../options.js';
@@ -165,9 +166,8 @@ interface Report {
 export function formatAttribution(format: AttributeFormat, r: Report): string {
   const { a } = r;
   if (format === 'csv') {
-    const csvCell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    const header = ['t', 'label', ...r.features.map((f) => `attr.${f}`), 'total'].map(csvCell).join(',');
-    const rows = a.attributions.map((row, t) => [String(t), csvCell(r.labels[t] ?? ''), ...Array.from(row, (v) => String(round(v))), String(round(a.perStep[t]!))].join(','));
+    const header = ['t', 'label', ...r.features.map((f) => `attr.${f}`), 'total'].map(csvText).join(',');
+    const rows = a.attributions.map((row, t) => [String(t), csvText(r.labels[t] ?? ''), ...Array.from(row, (v) => String(round(v))), String(round(a.perStep[t]!))].join(','));
     return `${header}\n${rows.map((x) => `${x}\n`).join('')}`;
   }
   const doc = {
