@@ -4,8 +4,6 @@
  * text, every token's background blue for negative values and red for positive ones (white at 0,
  * full colour at the unit's largest |value|), and the exact value in the token's title (hover).
  */
-import type { UnitTrack } from '../engine/track.js';
-import type { Network, NetworkStep } from '../engine/types.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC[c]!);
@@ -23,14 +21,6 @@ export function tint(v: number, scale: number): string {
   const a = Math.min(1, Math.abs(v) / scale);
   const fade = Math.round(255 * (1 - a));
   return v >= 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
-}
-
-export function unitValues(steps: readonly NetworkStep[], net: Network, u: UnitTrack, gates: readonly string[]): Float64Array {
-  const H = net.hiddenSize;
-  return Float64Array.from(steps, (s) => {
-    const rec = s.layers[u.layer]![u.direction]!;
-    return u.state === 'h' ? rec.h[u.unit]! : u.state === 'c' ? rec.c![u.unit]! : rec.gates[gates.indexOf(u.state) * H + u.unit]!;
-  });
 }
 
 export interface TintedUnit {

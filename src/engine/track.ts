@@ -8,7 +8,7 @@
  * Steps where the signal is NaN are left out (the signal says nothing there). A unit whose values or
  * a signal whose values do not vary has r = NaN: it tracks nothing, it is not ranked.
  */
-import { GATE_NAMES, STATE_NAMES } from './shapes.js';
+import { GATE_NAMES, STATE_NAMES, stateWidth } from './shapes.js';
 import type { Network, NetworkStep } from './types.js';
 
 export interface UnitTrack {
@@ -90,6 +90,17 @@ export function bestSplit(v: ArrayLike<number>, s: ArrayLike<number>): UnitTrack
   return best;
 }
 
+/** One unit's value over the run: state (a STATE_NAMES entry) of layer, direction index dir, into out (T). */
+export function unitSeries(net: Network, steps: readonly NetworkStep[], layer: number, dir: number, state: string, unit: number, out = new Float64Array(steps.length)): Float64Array {
+  const H = net.hiddenSize;
+  const g = state === 'h' || state === 'c' ? -1 : GATE_NAMES[net.kind].indexOf(state);
+  for (let t = 0; t < steps.length; t++) {
+    const rec = steps[t]!.layers[layer]![dir]!;
+    out[t] = state === 'h' ? rec.h[unit]! : state === 'c' ? rec.c![unit]! : rec.gates[g * H + unit]!;
+  }
+  return out;
+}
+
 /**
  * Every unit of every layer, direction and state against `signal` (T values, NaN where undefined),
  * ranked by |r|, largest first (units with r = NaN last, in network order).
@@ -105,13 +116,9 @@ export function trackUnits(net: Network, steps: readonly NetworkStep[], signal: 
   for (let k = 0; k < net.numLayers; k++) {
     for (let d = 0; d < net.directions.length; d++) {
       for (const state of gates) {
-        const width = state === 'h' ? steps[0]?.layers[k]![d]!.h.length ?? H : H;
-        const g = state === 'h' || state === 'c' ? -1 : GATE_NAMES[net.kind].indexOf(state);
+        const width = stateWidth(net, state);
         for (let u = 0; u < width; u++) {
-          for (let t = 0; t < T; t++) {
-            const rec = steps[t]!.layers[k]![d]!;
-            v[t] = state === 'h' ? rec.h[u]! : state === 'c' ? rec.c![u]! : rec.gates[g * H + u]!;
-          }
+          unitSeries(net, steps, k, d, state, u, v);
           out.push({ layer: k, direction: d, state, unit: u, r: pearson(v, signal), split: binary ? bestSplit(v, signal) : null });
         }
       }

@@ -8,9 +8,9 @@
  */
 import type { Argv } from 'yargs';
 import { runSequenceFast } from '../../engine/fast/index.js';
-import { cellLabel, GATE_NAMES } from '../../engine/shapes.js';
-import { tintedHtml, unitValues } from '../tint-html.js';
-import { trackUnits, type UnitTrack } from '../../engine/track.js';
+import { cellLabel } from '../../engine/shapes.js';
+import { tintedHtml } from '../tint-html.js';
+import { trackUnits, unitSeries, type UnitTrack } from '../../engine/track.js';
 import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
 import { buildSignal } from '../../trace/signals.js';
@@ -98,8 +98,7 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   if (ranked.every((u) => Number.isNaN(u.r))) env.stderr.write(`gatescope: note: ${signal.name} does not vary over the ${xs.length} steps: no unit can follow it\n`);
   const listed = top === 0 ? ranked : ranked.slice(0, top);
   if (args.html !== undefined) {
-    const gates = GATE_NAMES[model.network.kind];
-    const units = listed.map((u) => ({ name: unitName(model.network, u), r: u.r, values: unitValues(steps, model.network, u, gates) }));
+    const units = listed.map((u) => ({ name: unitName(model.network, u), r: u.r, values: unitSeries(model.network, steps, u.layer, u.direction, u.state, u.unit) }));
     const page = fileSink(args.html, env);
     try {
       await page.write(tintedHtml(`${signal.name} in ${visible(input.source, 60)}`, labels, units, args.tokens === 'words'));
