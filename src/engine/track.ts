@@ -109,7 +109,6 @@ export function trackUnits(net: Network, steps: readonly NetworkStep[], signal: 
   const T = steps.length;
   if (signal.length !== T) throw new RangeError(`the signal has ${signal.length} values, the run ${T} steps`);
   const binary = isBinary(signal);
-  const H = net.hiddenSize;
   const gates = STATE_NAMES[net.kind];
   const out: UnitTrack[] = [];
   const v = new Float64Array(T);

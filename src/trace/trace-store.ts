@@ -270,8 +270,9 @@ export class TraceStore {
     return s;
   }
 
-  private checkUnit(unit: number, name: string): void {
-    const n = this.width(name);
+  /** A unit of the cell (0..H-1); `name` given: one that state has (h of a projected LSTM has P). */
+  private checkUnit(unit: number, name?: string): void {
+    const n = name === undefined ? this.H : this.width(name);
     if (!Number.isInteger(unit) || unit < 0 || unit >= n) throw new RangeError(`unit ${unit} is outside 0..${n - 1}`);
   }
 
@@ -311,7 +312,7 @@ export class TraceStore {
   series(name: string, layer: number, dir: number, unit: number, t0: number, out: Float64Array): Float64Array {
     const view = this.checkView(layer, dir);
     const s = this.stateIndex(name);
-    this.checkUnit(unit, 'pre');
+    this.checkUnit(unit);
     // A unit past a projected LSTM's h (P values of H) has no series: NaN, drawn blank.
     if (unit >= this.width(name)) return out.fill(NaN);
     const K = this.blockSteps;

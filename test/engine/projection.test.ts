@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { finalStates, headInputSize, outputSize, runSequence, type Network } from '../../src/engine/index.js';
 import { backwardSequence } from '../../src/engine/grad/network.js';
 import { memoryProfile } from '../../src/engine/memory.js';
+import { memoryJacobianRows } from '../../src/engine/grad/jacobian.js';
 import { parseInitialState } from '../../src/io/initial-state.js';
 import { loadWeights } from '../../src/io/weights/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
@@ -83,6 +84,14 @@ describe('projected LSTMs (proj_size)', () => {
       expect(store.value('c', 0, 0, 0, P)).toBe(store.state('c', 0, 0, 0)[P]);
     });
   }
+
+  it('the block Jacobian pass refuses a projected LSTM (it has no W_hr) rather than reading h as H wide', () => {
+    const { net } = load('lstm_proj_1l.json');
+    const exp = expectedTrace('lstm_proj_1l.expected.json');
+    const steps = runSequence(net, exp.input.slice(0, 4));
+    const sq = { x2: new Float64Array(4), h2: new Float64Array(4), c2: new Float64Array(4) };
+    expect(() => memoryJacobianRows(net, steps, undefined, 0, 0, 1, sq)).toThrow(/does not cover a projected LSTM/);
+  });
 
   it('backward: parameter, input and initial-state gradients match finite differences (W_hr too)', () => {
     const c = projected.find((k) => k.file === 'lstm_proj_bidir_2l.safetensors')!;
