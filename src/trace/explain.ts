@@ -74,6 +74,13 @@ export interface Explanation {
   readonly drivers: readonly Driver[];
 }
 
+/** The terms of one gate of an explanation (`f`, `r`, ...); an error for a gate the cell has not. */
+export function gateTerms(e: Explanation, name: string): GateTerms {
+  const g = e.gates.find((x) => x.gate === name);
+  if (g === undefined) throw new Error(`no gate ${name} in ${e.kind}`);
+  return g;
+}
+
 /** One unit of h_prev and how much it moves this unit's recurrent terms. */
 export interface Driver {
   readonly unit: number;

@@ -4,7 +4,7 @@
  * pre-activation split into input, recurrent and bias parts with the inputs that moved it most.
  * Plain text lines; the frame fits them to the width.
  */
-import type { Explanation, GateTerms } from '../trace/explain.js';
+import { gateTerms, type Explanation, type GateTerms } from '../trace/explain.js';
 import { fmtNum as n } from './format.js';
 
 /** A sum written the way people write it: `0.3966 - 0.2780 + 0.05`, the first term keeping its sign. */
@@ -19,11 +19,7 @@ function sumOf(parts: readonly (readonly [number, string])[]): string {
 
 const SIGMA = 'σ';
 
-function gate(e: Explanation, name: string): GateTerms {
-  const g = e.gates.find((x) => x.gate === name);
-  if (g === undefined) throw new Error(`no gate ${name} in ${e.kind}`);
-  return g;
-}
+const gate = gateTerms;
 
 function clipNote(g: GateTerms, clip: number | null): string {
   return g.clipped && clip !== null ? ` (clipped to ±${n(clip)})` : '';

@@ -4,14 +4,14 @@
  * selected unit's real numbers at the cursor on it (trace/explain.ts computes them). LSTM, GRU and
  * plain RNN each get their own drawing; the numbers are the engine's, as the explain panel's.
  */
-import { explainUnit, type Explanation } from '../../trace/explain.js';
+import { explainUnit, gateTerms, type Explanation } from '../../trace/explain.js';
 import { fit, textWidth } from '../format.js';
 import { stringsFor, type Strings } from '../i18n/index.js';
 import { stepKey, viewOf, type FrameInput, type FrameSection } from './shared.js';
 
 /** A value as the diagram shows it: sign and 3 decimals, so the wires line up. */
 const v = (x: number): string => (Number.isFinite(x) ? `${x < 0 ? '' : '+'}${x.toFixed(3)}` : String(x));
-const g = (e: Explanation, name: string): number => e.gates.find((t) => t.gate === name)?.value ?? Number.NaN;
+const g = (e: Explanation, name: string): number => gateTerms(e, name).value;
 
 /** Rows of text with strings put at columns (the wires and nodes line up whatever the numbers). */
 function canvas(rows: number): { put: (row: number, col: number, text: string) => void; lines: () => string[] } {
