@@ -5,16 +5,13 @@
  * same list, so the mode switch, the section order and the memo keys are written once, here and
  * in the sections. Pure functions with no React.
  */
-import type { AttributionState } from '../trace/attribution-view.js';
-import type { MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { widestText } from './format.js';
 import { bannerText, guessRowsWanted } from './guess-strip.js';
 import { computeLayout, type Layout, type LayoutInput } from './layout.js';
 import { panelsFor } from './panels.js';
 import { reduce, type Session } from './session.js';
-import { NO_TASK, type TaskInfo } from './task.js';
-import type { Theme } from './theme.js';
+import { NO_TASK } from './task.js';
 import { explainSection, explainText } from './sections/explain.js';
 import { footerSection } from './sections/footer.js';
 import { timelineSection } from './sections/timeline.js';
@@ -23,7 +20,6 @@ import { bannerSection } from './sections/banner.js';
 import { guessesSection } from './sections/guesses.js';
 import { helpSection } from './sections/help.js';
 import { inputSection } from './sections/input.js';
-import type { Lang } from './i18n/index.js';
 import { attributionSection } from './sections/attribution.js';
 import { diagramSection } from './sections/diagram.js';
 import { memorySection } from './sections/memory.js';
@@ -33,8 +29,12 @@ import { tooSmallSection } from './sections/too-small.js';
 
 export type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 
-/** What a frame is built from: the traces, the session, the terminal's size and the theme. */
-export interface FrameRequest {
+/**
+ * What a frame is built from: the traces, the session, the terminal's size, and the parts of the
+ * frame input the caller already has (the theme, the names, the memory and attribution figures,
+ * the task, the compared trace's version, the language: documented on FrameInput).
+ */
+export interface FrameRequest extends Pick<FrameInput, 'theme' | 'names' | 'memory' | 'attribution' | 'task' | 'version' | 'lang'> {
   /** The networks in screen order: the one the viewer opened, then the compared one. */
   readonly stores: readonly [TraceStore] | readonly [TraceStore, TraceStore];
   readonly session: Session;
@@ -43,18 +43,6 @@ export interface FrameRequest {
   readonly rows: number;
   /** The static plain-text view: no height limit, every unit shown, no footer. @default false */
   readonly snapshot?: boolean;
-  readonly theme: Theme;
-  /** Names of the networks in screen order (their weights files), for titles. */
-  readonly names?: readonly (string | undefined)[];
-  /** The memory view's figures per network in screen order (read in memory mode only). */
-  readonly memory?: readonly MemoryState[] | null;
-  /** The attribution view's figures at the cursor (read in attribution mode only). */
-  readonly attribution?: AttributionState | null;
-  readonly task?: TaskInfo;
-  /** The compared network's trace as last redrawn (FrameInput.version). */
-  readonly version?: string;
-  /** The language of the learning screens (the cell diagram). @default 'en' */
-  readonly lang?: Lang;
   /**
    * Computes the layout. The live view passes one that hands back the same object for the same
    * input, so memoised sections see an unchanged layout as unchanged. @default computeLayout
