@@ -88,7 +88,12 @@ describe('the attribution section', () => {
     let s: Session = initialSession({ H: 5, views: st.viewCount, panels: 4, T: st.length, done: true });
     s = reduce(reduce(s, { type: 'attribution' }), { type: 'step', delta: 20 });
     const attribution = attributeAt(st, s.cursor, s.unit);
-    const f = frameInput({ stores: [st], session: s, cols: 100, rows: 30, theme, attribution });
+    const f = frameInput({ stores: [st], session: s, cols: 140, rows: 30, theme, attribution });
+    // at 80 columns the short wording, whole
+    const narrow = composeFrame(frameInput({ stores: [st], session: s, cols: 80, rows: 24, theme, attribution })).map(stripAnsi);
+    const text80 = narrow.join('\n');
+    expect(text80).toMatch(/ attribution t=20: pred\[\d\] = [-\d.]+ · IG, t=0–20 *\n largest first; .* ± [\d.]+% *\n/);
+    for (const line of narrow.filter((l) => l.startsWith(' attribution') || l.startsWith(' largest'))) expect(line).not.toContain('…');
     expect(frameSections(f).body.map((x) => x.id)).toEqual(['status', 'banner', 'input', 'attribution']);
     const text = composeFrame(f).map(stripAnsi).join('\n');
     expect(text).toContain(`attribution at step ${s.cursor + 1}/40 (t=${s.cursor})`);

@@ -6,7 +6,7 @@
  */
 import type { AttributionState } from '../../trace/attribution-view.js';
 import { divBar } from '../bars.js';
-import { fit, fmtSigned } from '../format.js';
+import { fit, fmtSigned, textWidth } from '../format.js';
 import { stepKey, type FrameInput, type FrameSection } from './shared.js';
 
 const HALF = 10;
@@ -19,13 +19,27 @@ export function attributionBody(f: FrameInput): string[] {
   if (a.status === 'failed') return [theme.style('dim', fit(` attribution: ${a.message}`, cols))];
   const r = a.result;
   const store = f.pair?.stores[0] ?? f.store;
+  // the longest wording that fits: a narrow terminal gets the short one, not a cut one
+  const first = (alts: readonly string[]): string => fit(alts.find((x) => textWidth(x) <= cols) ?? alts.at(-1)!, cols);
+  const ig = !Number.isNaN(r.gap);
+  const gap = !ig ? '' : r.gap < 1e-4 ? '0.01%' : `${(r.gap * 100).toPrecision(2)}%`;
   const lines = [
-    theme.style('title', fit(` attribution at step ${r.cursor + 1}/${s.T} (t=${r.cursor}): ${r.target} = ${r.value.toPrecision(4)}, ${r.method} over t=${r.start}–${r.cursor}${r.limited ? ' (a window: earlier steps held fixed)' : ''}`, cols)),
-    fit(
-      Number.isNaN(r.gap)
-        ? ' the steps that moved it most (x·∂F/∂x summed over the features; left pulls it down, right pushes it up):'
-        : ` the steps that moved it most (left pulls it down, right pushes it up); they add up to F(x) − F(0) within ${(r.gap * 100).toPrecision(2)}%:`,
-      cols,
+    theme.style(
+      'title',
+      first([
+        ` attribution at step ${r.cursor + 1}/${s.T} (t=${r.cursor}): ${r.target} = ${r.value.toPrecision(4)}, ${r.method} over t=${r.start}–${r.cursor}${r.limited ? ' (a window: earlier steps held fixed)' : ''}`,
+        ` attribution t=${r.cursor}: ${r.target} = ${r.value.toPrecision(4)} · ${ig ? 'integrated gradients' : 'gradient × input'} over t=${r.start}–${r.cursor}${r.limited ? ' (window)' : ''}`,
+        ` attribution t=${r.cursor}: ${r.target.replace(/, the top output$/, '')} = ${r.value.toPrecision(4)} · ${ig ? 'IG' : 'grad × input'}, t=${r.start}–${r.cursor}`,
+      ]),
+    ),
+    first(
+      ig
+        ? [
+            ` the steps that moved it most (left pulls it down, right pushes it up); they add up to F(x) − F(0) within ${gap}:`,
+            ` largest first · left pulls it down, right pushes it up · sum = F(x) − F(0) within ${gap}`,
+            ` largest first; left pulls it down, right pushes it up; sum F(x) − F(0) ± ${gap}`,
+          ]
+        : [' the steps that moved it most (x·∂F/∂x summed over the features; left pulls it down, right pushes it up):', ' largest first (x·∂F/∂x) · left pulls it down, right pushes it up'],
     ),
   ];
   let scale = 0;
