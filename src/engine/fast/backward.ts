@@ -59,8 +59,12 @@ interface BackwardPlan {
   readonly dh: number;
   /** (S, width) dx = da W_ih, float32, scaled. */
   readonly dx: number;
-  /** (9 Hp) f64: the step's coefficients (LSTM) or slope (RNN). */
+  /** (9 Hp) f64 the step's coefficients (LSTM) or slope (RNN), once, or per row (S of them) when `perRow`. */
   readonly coef: number;
+  /** Bytes between two rows' coefficients in `coef`: 0 when the rows share one forward run. */
+  readonly coefStride: number;
+  /** (S, dirs Hp) f64 the seeds of the top layer's output at one step (input gradients). */
+  readonly seed: number;
   /** (S, Hp) f64 dc carried between steps, scaled. */
   readonly dcc: number;
   /** (2 G Hp) f64 scratch. */
@@ -87,7 +91,12 @@ function blockRows(net: Network, T: number, S: number, budget: number): number {
   return Math.max(1, Math.min(S, Math.floor(budget / perRow)));
 }
 
-function plan(net: Network, T: number, S: number): BackwardPlan {
+/** f64 coefficients per row and step of each cell's back_rows (see fillLstmCoef, fillGruCoef). */
+function coefBlocks(net: Network): number {
+  return net.kind === 'lstm' ? 9 : net.kind === 'gru' ? 5 : 1;
+}
+
+function plan(net: Network, T: number, S: number, perRow = false): BackwardPlan {
   const H = net.hiddenSize;
   const Hp = Math.ceil(H / 4) * 4;
   const G = gateCount(net.kind);
@@ -101,7 +110,9 @@ function plan(net: Network, T: number, S: number): BackwardPlan {
   const dah = net.kind === 'gru' ? arena.alloc(S * GHp * 4) : da;
   const dh = arena.alloc(S * Hp * 4);
   const dx = arena.alloc(S * width * 4);
-  const coef = arena.alloc(9 * Hp * 8);
+  const coefStride = perRow ? coefBlocks(net) * Hp * 8 : 0;
+  const coef = arena.alloc(Math.max(9 * Hp * 8, S * coefStride));
+  const seed = arena.alloc(S * net.directions.length * Hp * 8);
   const dcc = arena.alloc(S * Hp * 8);
   const tmp = arena.alloc(2 * GHp * 8);
   const inv = arena.alloc(S * 8);
@@ -110,7 +121,7 @@ function plan(net: Network, T: number, S: number): BackwardPlan {
   const g0 = arena.alloc(T * S * width * 8);
   const g1 = net.numLayers > 1 ? arena.alloc(T * S * width * 8) : g0;
   const mem = instantiateKernels(arena.size);
-  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
+  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, coefStride, seed, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
 }
 
 /** Rows of backward.wat gemm_rows' wide panels. */
@@ -192,6 +203,92 @@ function fillGruCoef(f64: Float64Array, at: number, Hp: number, rec: StepRecord,
 }
 
 /**
+ * Whether the block backward's kernels cover this network: LSTM, RNN and PyTorch's GRU
+ * (linear_before_reset), weights of the plain shapes (no projection), and WebAssembly SIMD here.
+ */
+export function fastBackwardCovers(net: Network): boolean {
+  const covered = net.kind === 'lstm' || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu' || (net.kind === 'gru' && (net.linearBeforeReset ?? true));
+  if (!covered || (net.projSize ?? 0) > 0 || !fastAvailable()) return false;
+  const H = net.hiddenSize;
+  const G = gateCount(net.kind);
+  for (let k = 0; k < net.numLayers; k++) {
+    for (const p of net.layers[k]!) {
+      // anything else (a projected LSTM's W_hh is (4H, P)) is the reference's
+      if (p.hiddenSize !== H || p.wHh.length !== G * H * H || p.wIh.length !== G * H * layerInputSize(net, k)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Input gradients of several runs in one block pass, one row per run: row s is the gradient of
+ * seeds[s] . y_t (y_t: the last layer's output at step t of runs[s], its directions concatenated)
+ * with respect to every input x_0 .. x_{T-1} of that run, as ../grad/network.ts backwardSequence
+ * with dy[t] = seeds[s] gives it (to float32 rounding of the products, within 1e-4 relative; see the
+ * header). Each run has its own forward records, so its rows carry their own coefficients; the
+ * weights are read once per step for all of them. Integrated gradients' path points are such runs.
+ *   runs: (S) forward runs of T steps each; seeds: (S) rows of dirs H. Returns (S) of (T, D) rows,
+ *   or null, having done nothing, when the kernels do not cover the network.
+ */
+export function inputGradientsFast(
+  net: Network,
+  runs: readonly (readonly NetworkStep[])[],
+  init: InitialState | undefined,
+  t: number,
+  seeds: readonly ArrayLike<number>[],
+  gradBytes = GRAD_BUDGET_BYTES,
+): Float64Array[][] | null {
+  if (!fastBackwardCovers(net)) return null;
+  const S = runs.length;
+  const T = runs[0]?.length ?? 0;
+  const D = net.inputSize;
+  const ySize = net.directions.length * net.hiddenSize;
+  if (seeds.length !== S) throw new ShapeError(`input gradients: ${S} runs but ${seeds.length} seeds`);
+  for (let s = 0; s < S; s++) {
+    if (runs[s]!.length !== T) throw new ShapeError(`input gradients: run ${s} has ${runs[s]!.length} steps, run 0 ${T}`);
+    if (seeds[s]!.length !== ySize) throw new ShapeError(`input gradients: seed ${s} has ${seeds[s]!.length} values, y has ${ySize}`);
+  }
+  if (!(Number.isInteger(t) && t >= 0 && t < T)) throw new ShapeError(`input gradients: step t=${t} outside the ${T} steps`);
+  for (let k = 0; k < net.numLayers; k++) {
+    for (let d = 0; d < net.directions.length; d++) {
+      initialRow(net, init, 'h0', k, d);
+      if (net.kind === 'lstm') initialRow(net, init, 'c0', k, d);
+    }
+  }
+  const out = Array.from({ length: S }, () => Array.from({ length: T }, () => new Float64Array(D)));
+  if (S === 0) return out;
+  const Sb = blockRows(net, T, S, gradBytes);
+  let pl: BackwardPlan;
+  try {
+    pl = plan(net, T, Sb, true);
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
+  for (let first = 0; first < S; first += Sb) {
+    const rows = Math.min(S, first + Sb) - first;
+    blockPass(pl, net, {
+      T,
+      S: rows,
+      runOf: (s) => runs[first + s]!,
+      shared: false,
+      init,
+      top: { kind: 'seed', t, seeds: seeds.slice(first, first + rows) },
+      sq: null,
+      dx: (f64, g, width) => {
+        for (let tt = 0; tt < T; tt++) {
+          for (let s = 0; s < rows; s++) {
+            const o = g + (tt * rows + s) * width;
+            out[first + s]![tt]!.set(f64.subarray(o, o + D));
+          }
+        }
+      },
+    });
+  }
+  return out;
+}
+
+/**
  * memoryJacobianRows (../grad/jacobian.ts) with the block backward in the SIMD kernels: the same
  * arguments and figures (to float32 rounding, see the header). Returns false, having done nothing,
  * when the kernels do not cover this network; throws the reference's ShapeErrors.
@@ -209,17 +306,9 @@ export function memoryJacobianRowsFast(
   gradBytes = GRAD_BUDGET_BYTES,
 ): boolean {
   const isLstm = net.kind === 'lstm';
-  const covered = isLstm || net.kind === 'rnn_tanh' || net.kind === 'rnn_relu' || (net.kind === 'gru' && (net.linearBeforeReset ?? true));
-  if (!covered || !fastAvailable()) return false;
+  if (!fastBackwardCovers(net)) return false;
   const T = steps.length;
   const H = net.hiddenSize;
-  const G = gateCount(net.kind);
-  for (let k = 0; k < net.numLayers; k++) {
-    for (const p of net.layers[k]!) {
-      // anything else (a projected LSTM's W_hh is (4H, P)) is the reference's
-      if (p.hiddenSize !== H || p.wHh.length !== G * H * H || p.wIh.length !== G * H * layerInputSize(net, k)) return false;
-    }
-  }
   if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
   if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= H)) {
     throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${H})`);
@@ -242,16 +331,43 @@ export function memoryJacobianRowsFast(
     throw err;
   }
   // rows are independent: blocks of Sb in ascending order add the same figures as one block
-  for (let u = unitStart; u < unitEnd; u += Sb) blockPass(pl, net, steps, init, dir, u, Math.min(unitEnd, u + Sb), sq);
+  for (let u = unitStart; u < unitEnd; u += Sb) {
+    const rows = Math.min(unitEnd, u + Sb) - u;
+    blockPass(pl, net, { T, S: rows, runOf: () => steps, shared: true, init, top: { kind: 'unit', dir, unitStart: u }, sq, dx: addInputSquares(sq, T, rows, net.inputSize) });
+  }
   return true;
 }
 
-function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[], init: InitialState | undefined, dir: number, unitStart: number, unitEnd: number, sq: MemorySquares): void {
-  const T = steps.length;
+/**
+ * What one block pass walks back: S rows over T steps, either rows of the memory Jacobian (one
+ * forward run shared by every row, each row seeded with a unit of h_{T-1}) or input gradients
+ * (each row its own forward run, seeded at the top layer's output y_t).
+ */
+interface BlockJob {
+  readonly T: number;
+  readonly S: number;
+  /** The forward run row s walks back through (the same array for every row when they share one). */
+  readonly runOf: (s: number) => readonly NetworkStep[];
+  readonly shared: boolean;
+  readonly init: InitialState | undefined;
+  /**
+   * unit: row s is seeded with d h_{T-1}[unitStart + s] of direction `dir` (only that direction of
+   * the top layer runs). seed: row s with seeds[s] (dirs H wide, y's layout) at y_t.
+   */
+  readonly top:
+    | { readonly kind: 'unit'; readonly dir: number; readonly unitStart: number }
+    | { readonly kind: 'seed'; readonly t: number; readonly seeds: readonly ArrayLike<number>[] };
+  /** Memory figures of the top layer, added per step (unit seeds). */
+  readonly sq: MemorySquares | null;
+  /** Called at the end with the kernels' f64 view, the (T, S, width) rows of d/dx_t at `at` (f64 index) and `width`. */
+  readonly dx: (f64: Float64Array, at: number, width: number) => void;
+}
+
+function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): void {
+  const { T, S, runOf, shared, init, top: seedKind, sq } = job;
   const L = net.numLayers;
   const { H, Hp, G, mem } = pl;
   const GHp = G * Hp;
-  const S = unitEnd - unitStart;
   const dirs = net.directions.length;
   const isLstm = net.kind === 'lstm';
   const isGru = net.kind === 'gru';
@@ -261,6 +377,17 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
   const u = new Float64Array(H);
   const coef = pl.coef / 8;
   const rowSq = pl.sq / 8;
+  const coefRows = shared ? 1 : S;
+  const perRow = pl.coefStride / 8;
+  const seedStride = dirs * Hp;
+  if (seedKind.kind === 'seed') {
+    const seed = pl.seed / 8;
+    f64.fill(0, seed, seed + S * seedStride);
+    for (let s = 0; s < S; s++) {
+      const v = seedKind.seeds[s]!;
+      for (let d = 0; d < dirs; d++) for (let j = 0; j < H; j++) f64[seed + s * seedStride + d * Hp + j] = v[d * H + j]!;
+    }
+  }
   let above = -1; // the buffer holding the gradient reaching the layer above's input, or none
   let wAbove = 0;
   for (let layer = L - 1; layer >= 0; layer--) {
@@ -276,7 +403,7 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
           };
     for (let d = 0; d < dirs; d++) {
       const top = layer === L - 1;
-      if (top && d !== dir) continue;
+      if (top && seedKind.kind === 'unit' && d !== seedKind.dir) continue;
       const reverse = net.directions[d] === 'reverse';
       const p = net.layers[layer]![d]!;
       const wih = packDirection(pl, p, width, colOf);
@@ -285,30 +412,38 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
       const h0 = isGru ? initialRow(net, init, 'h0', layer, d) : null;
       f32.fill(0, pl.dh / 4, pl.dh / 4 + S * Hp);
       f64.fill(0, pl.dcc / 8, pl.dcc / 8 + S * Hp);
-      f64.fill(0, coef, coef + 9 * Hp); // padded units and absent peepholes stay 0
+      f64.fill(0, coef, coef + Math.max(9 * Hp, coefRows * perRow)); // padded units and absent peepholes stay 0
       i32.fill(0, pl.exp / 4, pl.exp / 4 + S);
       f64.fill(1, pl.inv / 8, pl.inv / 8 + S);
-      if (top) for (let s = 0; s < S; s++) f32[pl.dh / 4 + s * Hp + unitStart + s] = 1;
+      if (top && seedKind.kind === 'unit') for (let s = 0; s < S; s++) f32[pl.dh / 4 + s * Hp + seedKind.unitStart + s] = 1;
       for (let n = 0; n < T; n++) {
         const t = reverse ? n : T - 1 - n;
         const tPrev = reverse ? t + 1 : t - 1;
-        const rec = steps[t]!.layers[layer]![d]!;
-        const dOut = above < 0 ? 0 : above + (t * S * wAbove + d * Hp) * 8;
-        if (isLstm) {
-          fillLstmCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.c! : c0!, peep, clip, H);
-          k.lstm_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
-        } else if (isGru) {
-          fillGruCoef(f64, coef, Hp, rec, tPrev >= 0 && tPrev < T ? steps[tPrev]!.layers[layer]![d]!.h : h0!, p, u, clip, H);
-          k.gru_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.dcc, pl.tmp, pl.da, pl.dah, pl.inv, pl.exp, pl.sq, EXP_LIMIT);
-        } else {
-          for (let j = 0; j < H; j++) {
-            const a = rec.pre[j]!;
-            const h = rec.h[j]!;
-            f64[coef + j] = (relu ? (a > 0 ? 1 : 0) : 1 - h * h) * clipSlope(a, clip);
-          }
-          k.rnn_back_rows(S, Hp, pl.dh, dOut, wAbove * 8, pl.coef, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.tmp);
+        let dOut = 0;
+        let dOutStride = wAbove * 8;
+        if (above >= 0) dOut = above + (t * S * wAbove + d * Hp) * 8;
+        else if (seedKind.kind === 'seed') {
+          if (t === seedKind.t) dOut = pl.seed + d * Hp * 8;
+          dOutStride = seedStride * 8;
         }
-        if (top) {
+        for (let s = 0; s < coefRows; s++) {
+          const run = runOf(s);
+          const rec = run[t]!.layers[layer]![d]!;
+          const at = coef + s * perRow;
+          if (isLstm) fillLstmCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.c! : c0!, peep, clip, H);
+          else if (isGru) fillGruCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.h : h0!, p, u, clip, H);
+          else {
+            for (let j = 0; j < H; j++) {
+              const a = rec.pre[j]!;
+              const h = rec.h[j]!;
+              f64[at + j] = (relu ? (a > 0 ? 1 : 0) : 1 - h * h) * clipSlope(a, clip);
+            }
+          }
+        }
+        if (isLstm) k.lstm_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.dcc, pl.tmp, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.coefStride);
+        else if (isGru) k.gru_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.dcc, pl.tmp, pl.da, pl.dah, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.coefStride);
+        else k.rnn_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.tmp, pl.coefStride);
+        if (top && sq !== null) {
           // row by row into the step's sums, as the reference adds them
           let h2 = sq.h2[t]!;
           for (let s = 0; s < S; s++) h2 += f64[rowSq + 2 * s]!;
@@ -328,17 +463,22 @@ function blockPass(pl: BackwardPlan, net: Network, steps: readonly NetworkStep[]
     above = below;
     wAbove = width;
   }
-  // the layer-0 buffer holds (T, S, DinP): the rows of d h_{T-1} / d x_t
-  const D = net.inputSize;
-  const g = above / 8;
-  for (let t = 0; t < T; t++) {
-    let x2 = sq.x2[t]!;
-    for (let s = 0; s < S; s++) {
-      const o = g + (t * S + s) * wAbove;
-      let r = 0;
-      for (let j = o; j < o + D; j++) r += f64[j]! * f64[j]!;
-      x2 += r;
+  // the layer-0 buffer holds (T, S, DinP): the rows of d / d x_t
+  job.dx(f64, above / 8, wAbove);
+}
+
+/** Adds the squares of the rows of d h_{T-1} / d x_t (a memory job's end). */
+function addInputSquares(sq: MemorySquares, T: number, S: number, D: number): BlockJob['dx'] {
+  return (f64, g, width) => {
+    for (let t = 0; t < T; t++) {
+      let x2 = sq.x2[t]!;
+      for (let s = 0; s < S; s++) {
+        const o = g + (t * S + s) * width;
+        let r = 0;
+        for (let j = o; j < o + D; j++) r += f64[j]! * f64[j]!;
+        x2 += r;
+      }
+      sq.x2[t] = x2;
     }
-    sq.x2[t] = x2;
-  }
+  };
 }
