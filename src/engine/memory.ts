@@ -38,8 +38,16 @@ export interface MemoryOptions {
 }
 
 /**
+ * Progress of a memory pass going back from the last step: `done` steps back are final (h and c;
+ * x too for a one-layer network). Returning true stops the pass (a newer request replaced it).
+ * Told only where the pass can say it (the fast kernels, every row in one block).
+ */
+export type MemoryStepNotice = (done: number) => boolean;
+
+/**
  * memoryJacobianRows (grad/jacobian.ts: the arguments and sums) through the fast kernels when
- * `engine` is 'fast' and they cover the network, else the float64 block pass.
+ * `engine` is 'fast' and they cover the network, else the float64 block pass. `onStep` hears of
+ * the steps done where the kernels run every row in one block (see MemoryStepNotice).
  */
 export function memorySquares(
   net: Network,
@@ -50,12 +58,13 @@ export function memorySquares(
   unitEnd: number,
   sq: MemorySquares,
   engine: MemoryEngine = 'fast',
+  onStep?: MemoryStepNotice,
 ): void {
   if (projSizeOf(net) > 0) {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
     return;
   }
-  if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq)) return;
+  if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq, undefined, onStep)) return;
   memoryJacobianRows(net, steps, init, dir, unitStart, unitEnd, sq);
 }
 

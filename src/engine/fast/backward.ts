@@ -294,6 +294,8 @@ export function inputGradientsFast(
  * when the kernels do not cover this network; throws the reference's ShapeErrors.
  *   gradBytes: most memory for the gradients passed between layers (two (T, rows, width) float64
  *   buffers); the rows are walked in blocks that fit it.
+ *   onStep: when one block holds every row, told after each step back how many are done (their
+ *   h and c figures, and x for a one-layer network, final); returning true stops there.
  */
 export function memoryJacobianRowsFast(
   net: Network,
@@ -304,6 +306,7 @@ export function memoryJacobianRowsFast(
   unitEnd: number,
   sq: MemorySquares,
   gradBytes = GRAD_BUDGET_BYTES,
+  onStep?: (done: number) => boolean,
 ): boolean {
   const isLstm = net.kind === 'lstm';
   if (!fastBackwardCovers(net)) return false;
@@ -333,7 +336,9 @@ export function memoryJacobianRowsFast(
   // rows are independent: blocks of Sb in ascending order add the same figures as one block
   for (let u = unitStart; u < unitEnd; u += Sb) {
     const rows = Math.min(unitEnd, u + Sb) - u;
-    blockPass(pl, net, { T, S: rows, runOf: () => steps, shared: true, init, top: { kind: 'unit', dir, unitStart: u }, sq, dx: addInputSquares(sq, T, rows, net.inputSize) });
+    // progress only when one block holds every row (else a step's sums are partial until the last block)
+    const progress = Sb >= S ? onStep : undefined;
+    if (!blockPass(pl, net, { T, S: rows, runOf: () => steps, shared: true, init, top: { kind: 'unit', dir, unitStart: u }, sq, dx: addInputSquares(sq, T, rows, net.inputSize), onStep: progress })) break;
   }
   return true;
 }
@@ -359,11 +364,20 @@ interface BlockJob {
     | { readonly kind: 'seed'; readonly t: number; readonly seeds: readonly ArrayLike<number>[] };
   /** Memory figures of the top layer, added per step (unit seeds). */
   readonly sq: MemorySquares | null;
-  /** Called at the end with the kernels' f64 view, the (T, S, width) rows of d/dx_t at `at` (f64 index) and `width`. */
-  readonly dx: (f64: Float64Array, at: number, width: number) => void;
+  /**
+   * Memory jobs: told after each step of the top layer how many steps back from the last are done
+   * (h, c and, for one layer, x final for them); returning true stops the pass there.
+   */
+  readonly onStep?: ((done: number) => boolean) | undefined;
+  /**
+   * Called at the end with the kernels' f64 view, the (T, S, width) rows of d/dx_t at `at` (f64
+   * index) and `width`; or with `only`, for that step alone as soon as it is complete (onStep, one layer).
+   */
+  readonly dx: (f64: Float64Array, at: number, width: number, only?: number) => void;
 }
 
-function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): void {
+/** Returns false when job.onStep stopped it (the sums then hold the steps done only). */
+function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
   const { T, S, runOf, shared, init, top: seedKind, sq } = job;
   const L = net.numLayers;
   const { H, Hp, G, mem } = pl;
@@ -458,19 +472,25 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): void {
         k.gemm_rows(pl.dh, Hp * 4, pl.whh.ptr, pl.dah, GHp * 4, GHp, S, pl.whh.npWide, pl.whh.np4);
         k.gemm_rows(pl.dx, width * 4, wih.ptr, pl.da, GHp * 4, GHp, S, wih.npWide, wih.np4);
         k.add_unscaled(below + t * S * width * 8, width * 8, pl.dx, width, S, pl.inv);
+        if (top && job.onStep !== undefined) {
+          // one layer: x_t's rows are complete now (no other direction adds to them)
+          if (L === 1) job.dx(f64, below / 8, width, t);
+          if (job.onStep(n + 1)) return false;
+        }
       }
     }
     above = below;
     wAbove = width;
   }
   // the layer-0 buffer holds (T, S, DinP): the rows of d / d x_t
-  job.dx(f64, above / 8, wAbove);
+  if (!(job.onStep !== undefined && L === 1)) job.dx(f64, above / 8, wAbove);
+  return true;
 }
 
 /** Adds the squares of the rows of d h_{T-1} / d x_t (a memory job's end). */
 function addInputSquares(sq: MemorySquares, T: number, S: number, D: number): BlockJob['dx'] {
-  return (f64, g, width) => {
-    for (let t = 0; t < T; t++) {
+  return (f64, g, width, only) => {
+    for (let t = only ?? 0; t < (only === undefined ? T : only + 1); t++) {
       let x2 = sq.x2[t]!;
       for (let s = 0; s < S; s++) {
         const o = g + (t * S + s) * width;
