@@ -8,6 +8,7 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
+import type { MemoryWorkerOptions } from '../trace/memory-host.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { SECTION_COMPONENTS } from './components/index.js';
@@ -41,6 +42,8 @@ export interface AppProps {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view (m). @default false */
   readonly memory?: boolean;
+  /** Compute the memory view in a worker thread, or null: in slices between keys on this one. @default null */
+  readonly memoryWorker?: MemoryWorkerOptions | null;
   /** Open on the cell diagram (d). @default false */
   readonly diagram?: boolean;
   /** The language of the learning screens. @default 'en' */
@@ -127,10 +130,11 @@ function useStoreVersion(store: TraceStore | null, maxFps: number): string {
 
 /**
  * The memory figures of each network at the cursor while the memory view is open. The work runs
- * in slices between key presses (trace/memory-view.ts); each finished slice redraws.
+ * in a worker thread when `worker` is given (its progress drawn as it comes, the nearest steps
+ * first), else in slices between key presses (trace/memory-view.ts); each notice redraws.
  */
-function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: number, dataVersion: string): readonly MemoryState[] | null {
-  const trackers = useMemo(() => stores.map((st) => new MemoryTracker(st)), stores);
+function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: number, dataVersion: string, worker: MemoryWorkerOptions | null): readonly MemoryState[] | null {
+  const trackers = useMemo(() => stores.map((st) => new MemoryTracker(st, { worker })), [...stores, worker]);
   const [progress, setProgress] = useState(0);
   useEffect(() => {
     const offs = trackers.map((t) => t.subscribe(() => setProgress((n) => n + 1)));
@@ -144,7 +148,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, memoryWorker = null, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
@@ -219,7 +223,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the
   // stored state for the next.
   const ordered: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
-  const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion);
+  const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion, memoryWorker);
   // one forward and one backward pass over a bounded window: computed when the step or unit changes
   const attribution = useMemo(
     () => (ordered.mode === 'attribution' && ordered.T > 0 ? attributeAt(focused, ordered.cursor, ordered.unit) : null),

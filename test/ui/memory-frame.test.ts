@@ -112,7 +112,7 @@ describe('the memory view', () => {
 
   it('shows progress while the figures are computed, and why when there are none', () => {
     const s = store('gru', 10);
-    const computing = memoryLines({ networks: [{ store: s, state: { status: 'computing', passes: 3, of: 4, steps: 10, limited: false } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
+    const computing = memoryLines({ networks: [{ store: s, state: { status: 'computing', passes: 3, of: 4, progress: 'rows', partial: null, steps: 10, limited: false } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
     expect(computing.join('\n')).toContain('computing… 3/4 rows of ∂h/∂state');
     const failed = memoryLines({ networks: [{ store: s, state: { status: 'failed', message: 'no forward direction' } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
     expect(failed.join('\n')).toContain('no forward direction');
@@ -124,7 +124,7 @@ describe('the memory view', () => {
     fc.assert(
       fc.property(fc.integer({ min: 40, max: 260 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 299 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), (cols, rows, cursor, two, level) => {
         const networks: MemoryNetwork[] = [{ store: a, name: 'a.json', state: ok(geometric('lstm', cursor, 0.8, Math.max(0, cursor - 199), cursor > 199)) }];
-        if (two) networks.push({ store: b, name: 'b.json', state: { status: 'computing', passes: 1, of: 4, steps: 200, limited: true } });
+        if (two) networks.push({ store: b, name: 'b.json', state: { status: 'computing', passes: 1, of: 4, progress: 'rows', partial: null, steps: 200, limited: true } });
         const lines = memoryLines({ networks, cursor, T: 300, focus: 0, theme: createTheme(level as 0 | 1 | 2 | 3), cols, rows });
         expect(lines.length).toBeLessThanOrEqual(rows);
         for (const l of lines) expect(textWidth(stripAnsi(l))).toBeLessThanOrEqual(cols);
