@@ -4,8 +4,8 @@
  * data.pkl naming one storage per tensor), in a child process: wall time and peak RSS; then the same
  * tensors as safetensors. The file's bytes are held once; float32 tensors at 4-byte-aligned
  * offsets are read in place (views of those bytes: io/weights/tensor.ts decodeFloats), others
- * decoded once, so the peak is near the file (safetensors, and torch as torch writes it, its
- * entries 64-byte aligned) or twice it (this hand-written zip's unaligned entries), plus Node's own.
+ * decoded once, so the peak is near the file (both: this zip's entries are 64-byte aligned as
+ * torch writes them), plus Node's own.
  */
 import { writeFileSync } from 'node:fs';
 import { encodeSafetensors } from '../src/io/weights/safetensors.js';
@@ -43,7 +43,11 @@ function torchZip(tensors: [string, number[]][]): Buffer {
   let offset = 0;
   for (const [name, data] of entries) {
     const n = enc.encode(name);
-    const local = Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...u32(data.length), ...u32(data.length), n.length, 0, 0, 0, ...n]);
+    // as torch's writer does: an extra field pads each entry's data to a 64-byte boundary
+    let pad = (64 - ((offset + 30 + n.length + 4) % 64)) % 64;
+    const extra = [0x46, 0x42, pad & 0xff, pad >> 8, ...new Array<number>(pad).fill(0)];
+    pad = extra.length;
+    const local = Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...u32(data.length), ...u32(data.length), n.length, 0, pad & 0xff, pad >> 8, ...n, ...extra]);
     central.push(Buffer.from([0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...u32(data.length), ...u32(data.length), n.length, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...u32(offset), ...n]));
     parts.push(local, data);
     offset += local.length + data.length;
