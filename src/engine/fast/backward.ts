@@ -20,8 +20,13 @@
  * figures are added row by row in ascending order as the reference does, so consecutive blocks
  * give exactly the sums of one block over them all.
  *
+ * The same pass gives input gradients (inputGradientsFast, for attribution): then each row is its
+ * own forward run (integrated gradients' path points) seeded at the top layer's output y_t, the
+ * elementwise kernels reading each row's coefficients at its own offset (their coefStride), and
+ * the rows of d/dx_t are the result instead of their squares.
+ *
  * LSTM (with peepholes and clip), GRU in PyTorch's form (linear_before_reset) and the Elman RNN;
- * memoryJacobianRowsFast returns false for what it does not cover (ONNX's default GRU, whose
+ * memoryJacobianRowsFast returns false (inputGradientsFast null) for what it does not cover (ONNX's default GRU, whose
  * r-gate gradient needs a third product in the middle of the step; weights of another shape such
  * as a projected LSTM; no WebAssembly SIMD) and the caller runs the reference.
  */

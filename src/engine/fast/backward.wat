@@ -36,6 +36,9 @@
   ;;   dcc (S, Hp) f64: dc from the step after, replaced by dc_prev (scaled).
   ;;   tmp (4Hp f64) scratch. da (S, 4Hp) f32 out. inv (S f64), exp (S i32): the rows' scales.
   ;;   sq (2S f64) out: per row, sum dh_t^2 and sum dc_t^2, unscaled.
+  ;;   coefStride: bytes from one row's coef to the next (0: every row shares one, as in the memory
+  ;;   Jacobian; 9 Hp * 8 when each row is its own run, as integrated gradients' path points).
+  ;;   gru_back_rows and rnn_back_rows take it the same way (5 Hp * 8, Hp * 8).
   (func (export "lstm_back_rows")
     (param $S i32) (param $Hp i32) (param $dh i32) (param $dOut i32) (param $dOutStride i32)
     (param $coef i32) (param $dcc i32) (param $tmp i32) (param $da i32) (param $inv i32) (param $exp i32)
