@@ -48,6 +48,7 @@ export type Action =
   | { readonly type: 'memory' }
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
+  | { readonly type: 'tint' }
   | { readonly type: 'focus' }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
@@ -138,6 +139,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' }, hint: { rank: 3, text: 'm memory' } },
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
+  { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },

@@ -81,7 +81,7 @@ export interface Session {
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram';
+export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
@@ -332,7 +332,7 @@ export function reduce(state: Session, action: SessionAction): Session {
       if (s.entry !== null) return { ...s, entry: null };
       if (s.explain) return { ...s, explain: false, scrollTop: 0 };
       // the cell diagram and the attribution view say Esc closes them, as the explain panel
-      if (s.mode === 'diagram' || s.mode === 'attribution') return { ...s, mode: 'gates' };
+      if (s.mode === 'diagram' || s.mode === 'attribution' || s.mode === 'tint') return { ...s, mode: 'gates' };
       return s;
     }
     case 'scroll':
@@ -396,6 +396,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
     case 'diagram':
       return { ...s, mode: s.mode === 'diagram' ? 'gates' : 'diagram' };
+    case 'tint':
+      return { ...s, mode: s.mode === 'tint' ? 'gates' : 'tint' };
     case 'focus':
       return switchFocus(s);
     case 'quit':
