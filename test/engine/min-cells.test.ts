@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createStepper,
+  finalStates,
+  GATE_NAMES,
+  minScanDirection,
+  minStep,
+  randomNetwork,
+  runSequence,
+  allocStepRecord,
+  type Network,
+} from '../../src/engine/index.js';
+import { expectClose } from '../helpers/expect-close.js';
+import { minCellCase, minCellIndex, minCellNetwork } from '../helpers/min-cells.js';
+
+const TOL = 1e-5;
+
+describe('minGRU / minLSTM against the PyTorch reference modules', () => {
+  for (const entry of minCellIndex()) {
+    it(`matches ${entry.name} (${entry.cell}, ${entry.layers} layers, T=${entry.T})`, () => {
+      const c = minCellCase(entry.name);
+      const net = minCellNetwork(c);
+      expect(net.kind).toBe(c.cell);
+      expect(net.numLayers).toBe(c.num_layers);
+      const H = c.hidden_size;
+      const steps = runSequence(net, c.input, { h0: c.h0 });
+      const names = GATE_NAMES[net.kind];
+      c.layers.forEach((layer, k) => {
+        layer.forEach((expected, t) => {
+          const rec = steps[t]!.layers[k]![0]!;
+          names.forEach((g, gi) => expectClose(rec.gates.subarray(gi * H, (gi + 1) * H), expected[g]!, TOL, `l${k} ${g}[t=${t}, unit={i}]`));
+          expectClose(rec.h, expected['h']!, TOL, `l${k} h[t=${t}, unit={i}]`);
+        });
+      });
+      c.output.forEach((row, t) => expectClose(steps[t]!.y, row, TOL, `output[t=${t}, unit={i}]`));
+      finalStates(net, steps).hN.forEach((row, r) => expectClose(row, c.h_n[r]!, TOL, `h_n[row=${r}, unit={i}]`));
+      // the stepper (sequential cells) gives the same trace
+      const stepper = createStepper(net, { h0: c.h0 });
+      c.input.forEach((x, t) => expectClose(stepper.step(x).y, c.output[t]!, TOL, `stepped output[t=${t}, unit={i}]`));
+    });
+  }
+});
+
+/** Max relative difference |a - b| / max(1, |b|) between the scan's and the sequential h. */
+function scanVersusSteps(net: Network, xs: number[][], h0: Float64Array): number {
+  const p = net.layers[0]![0]!;
+  const H = net.hiddenSize;
+  const kind = net.kind as 'mingru' | 'minlstm';
+  const recs = xs.map(() => allocStepRecord(kind, H));
+  minScanDirection(kind, p, xs.length, (n) => xs[n]!, h0, recs);
+  let worst = 0;
+  let prev = h0;
+  xs.forEach((x, t) => {
+    const rec = allocStepRecord(kind, H);
+    minStep(kind, p, x, prev, rec);
+    for (let u = 0; u < H; u++) worst = Math.max(worst, Math.abs(recs[t]!.h[u]! - rec.h[u]!) / Math.max(1, Math.abs(rec.h[u]!)));
+    prev = rec.h;
+  });
+  return worst;
+}
+
+describe('the log-space parallel scan', () => {
+  const inputs = (T: number, D: number, scale: number, seed: number): number[][] => {
+    let s = seed;
+    const r = (): number => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s / 2147483648 - 0.5;
+    };
+    return Array.from({ length: T }, () => Array.from({ length: D }, () => r() * scale));
+  };
+  for (const kind of ['mingru', 'minlstm'] as const) {
+    it(`${kind}: equals the sequential step to 1e-9 in float64 (long, saturated, signed h0)`, () => {
+      const net = randomNetwork({ kind, inputSize: 3, hiddenSize: 5, seed: 7 });
+      const h0 = Float64Array.from([0.3, -1.2, 0, 2.5, 0.01]);
+      expect(scanVersusSteps(net, inputs(2000, 3, 4, 1), h0)).toBeLessThan(1e-9);
+      // pre-activations in the thousands: log-products of -1e3 a step, chunked by the scan
+      expect(scanVersusSteps(net, inputs(300, 3, 5000, 2), h0)).toBeLessThan(1e-9);
+      expect(scanVersusSteps(net, inputs(50, 3, 1e30, 3), h0)).toBeLessThan(1e-9);
+    });
+  }
+
+  it('keeps h positive from a positive h0 (the candidate g is positive)', () => {
+    const net = randomNetwork({ kind: 'mingru', inputSize: 2, hiddenSize: 3, seed: 3 });
+    const steps = runSequence(net, inputs(100, 2, 8, 4), { h0: [[0.1, 0.2, 0.3]] });
+    for (const s of steps) for (const v of s.y) expect(v).toBeGreaterThan(0);
+  });
+
+  it('minLSTM: the normalised gates sum to 1, even saturated', () => {
+    const net = randomNetwork({ kind: 'minlstm', inputSize: 2, hiddenSize: 3, seed: 5 });
+    const steps = runSequence(net, inputs(40, 2, 1e6, 5));
+    for (const s of steps) {
+      const g = s.layers[0]![0]!.gates;
+      for (let u = 0; u < 3; u++) expect(Math.abs(g[u]! + g[3 + u]! - 1)).toBeLessThan(1e-15);
+    }
+  });
+});
