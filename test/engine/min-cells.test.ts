@@ -8,6 +8,10 @@ import {
   randomNetwork,
   runSequence,
   allocStepRecord,
+  backwardSequence,
+  memoryJacobianRows,
+  memoryProfile,
+  minKeepProducts,
   type Network,
 } from '../../src/engine/index.js';
 import { expectClose } from '../helpers/expect-close.js';
@@ -92,5 +96,58 @@ describe('the log-space parallel scan', () => {
       const g = s.layers[0]![0]!.gates;
       for (let u = 0; u < 3; u++) expect(Math.abs(g[u]! + g[3 + u]! - 1)).toBeLessThan(1e-15);
     }
+  });
+});
+
+describe('minGRU / minLSTM gradients against torch.autograd', () => {
+  for (const entry of minCellIndex()) {
+    it(`${entry.name}: parameters, inputs and h0`, () => {
+      const c = minCellCase(entry.name);
+      const net = minCellNetwork(c);
+      const H = c.hidden_size;
+      const init = { h0: c.h0 };
+      const steps = runSequence(net, c.input, init);
+      const g = backwardSequence(net, c.input, steps, init, { dy: c.wy });
+      const tol = (v: number[][] | number[]): number => 1e-5 * Math.max(1, ...v.flat().map(Math.abs));
+      const inputs = c.grads['input'] as number[][];
+      inputs.forEach((row, t) => expectClose(g.dx[t]!, row, tol(inputs), `dx[t=${t}, {i}]`));
+      const dh0 = c.grads['h0'] as number[][];
+      dh0.forEach((row, k) => expectClose(g.dh0[k]!, row, tol(dh0), `dh0[layer=${k}, unit={i}]`));
+      const leaves = c.cell === 'mingru' ? ['linear_z', 'linear_h'] : ['linear_f', 'linear_i', 'linear_h'];
+      if (c.names !== 'paper') return;
+      for (let k = 0; k < c.num_layers; k++) {
+        const pg = g.params![k]![0]!;
+        const din = net.layers[k]![0]!.inputSize;
+        leaves.forEach((leaf, gate) => {
+          const w = c.grads[`layers.${k}.${leaf}.weight`] as number[][];
+          expectClose(pg.wIh.subarray(gate * H * din, (gate + 1) * H * din), w.flat(), tol(w), `layers.${k}.${leaf}.weight grad[{i}]`);
+          if (c.bias) {
+            const b = c.grads[`layers.${k}.${leaf}.bias`] as number[];
+            expectClose(pg.bIh!.subarray(gate * H, (gate + 1) * H), b, tol(b), `layers.${k}.${leaf}.bias grad[{i}]`);
+          }
+        });
+      }
+    });
+
+    it(`${entry.name}: the memory view's figures, h being the product of the forget coefficients`, () => {
+      const c = minCellCase(entry.name);
+      const net = minCellNetwork(c);
+      const profile = memoryProfile(net, c.input, { h0: c.h0 });
+      const x = profile.sensitivity.map((s) => s.x);
+      const h = profile.sensitivity.map((s) => s.h);
+      expectClose(x, c.memory.x, 1e-5 * Math.max(1, ...c.memory.x), 'memory x[t={i}]');
+      expectClose(h, c.memory.h, 1e-5, 'memory h[t={i}]');
+      // the same figure from the products alone
+      const steps = runSequence(net, c.input, { h0: c.h0 });
+      const keep = minKeepProducts(net, steps, net.numLayers - 1, 0);
+      expectClose(keep.map((row) => Math.hypot(...row)), h, 1e-12, 'hypot(prod a)[t={i}]');
+    });
+  }
+
+  it('the block Jacobian pass refuses a minimal cell instead of giving wrong numbers', () => {
+    const net = randomNetwork({ kind: 'mingru', inputSize: 2, hiddenSize: 3, seed: 1 });
+    const steps = runSequence(net, [[1, 2], [3, 4]]);
+    const sq = { x2: new Float64Array(2), h2: new Float64Array(2), c2: new Float64Array(2) };
+    expect(() => memoryJacobianRows(net, steps, undefined, 0, 0, 3, sq)).toThrow(/does not cover a mingru/);
   });
 });
