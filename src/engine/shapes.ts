@@ -28,6 +28,16 @@ export function isMinCell(kind: CellKind): kind is 'mingru' | 'minlstm' {
   return kind === 'mingru' || kind === 'minlstm';
 }
 
+/**
+ * A minimal cell's layer module in the paper's names (appendix B): one nn.Linear per gate row block,
+ * in the engine's row order; a stack is `layers.{k}.` (io/weights/min-cells.ts reads these and
+ * minGRU-pytorch's).
+ */
+export const MIN_CELL_LEAVES: Readonly<Record<'mingru' | 'minlstm', readonly string[]>> = {
+  mingru: ['linear_z', 'linear_h'],
+  minlstm: ['linear_f', 'linear_i', 'linear_h'],
+};
+
 /** G: gate rows per cell. */
 export function gateCount(kind: CellKind): number {
   return GATE_NAMES[kind].length;

@@ -14,7 +14,7 @@
  *
  * The engine's rows are [z; n] (minGRU) and [f; i; n] (minLSTM): engine/cells/min.ts.
  */
-import { cellLabel, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
+import { cellLabel, MIN_CELL_LEAVES, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
 import { shapeText, type Tensor } from './tensor.js';
 
@@ -50,8 +50,8 @@ interface Naming {
 }
 
 const NAMINGS: readonly Naming[] = [
-  { kind: 'minlstm', style: 'paper', leaves: ['linear_f', 'linear_i', 'linear_h'] },
-  { kind: 'mingru', style: 'paper', leaves: ['linear_z', 'linear_h'] },
+  { kind: 'minlstm', style: 'paper', leaves: MIN_CELL_LEAVES.minlstm },
+  { kind: 'mingru', style: 'paper', leaves: MIN_CELL_LEAVES.mingru },
   { kind: 'mingru', style: 'lucidrains', leaves: ['to_hidden_and_gate'], order: [1, 0] },
   { kind: 'minlstm', style: 'lucidrains', leaves: ['to_hidden_and_f_i_gate'], order: [2, 0, 1] },
 ];
@@ -208,7 +208,7 @@ export function minCellsFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts
 
 /** The paper's names (`layers.{k}.linear_z.weight`, ...) of a minimal-cell network, as nested arrays. */
 export function minCellStateDict(net: Network, prefix = ''): Record<string, number[] | number[][]> {
-  const leaves = net.kind === 'mingru' ? ['linear_z', 'linear_h'] : ['linear_f', 'linear_i', 'linear_h'];
+  const leaves = MIN_CELL_LEAVES[net.kind === 'mingru' ? 'mingru' : 'minlstm'];
   const out: Record<string, number[] | number[][]> = {};
   const H = net.hiddenSize;
   net.layers.forEach((dirs, k) => {
