@@ -92,8 +92,8 @@ function logCoefficients(kind: MinKind, H: number, pre: Float64Array, k: number,
 }
 
 /**
- * One direction of one layer over a whole sequence by the log-space scan: every pre-activation
- * and gate first (they need x only), then h of each unit as one scan over time. recs[n] receives
+ * One direction of one layer over a whole sequence by the log-space scan: the pre-activations and
+ * gates of a step (they need x only), then each unit's running scan carried one step on. recs[n] receives
  * the record of the n-th step walked (t = n forward, T-1-n reverse); inputAt(n) is that step's
  * input. h0: (H). Returns nothing: the state after the walk is recs[T-1].h.
  */
@@ -107,37 +107,44 @@ export function minScanDirection(
 ): void {
   const H = p.hiddenSize;
   const G = kind === 'mingru' ? 2 : 3;
+  // per unit: A_t - A_r (the log of the product of the a_s since the chunk's start r), the
+  // logcumsumexp of log v_s - A_s over the chunk, h_r (the state the chunk starts from), h_{t-1}
+  const aStar = new Float64Array(H);
+  const lse = new Float64Array(H).fill(-Infinity);
+  const start = Float64Array.from(h0.subarray(0, H));
+  const prev = Float64Array.from(h0.subarray(0, H));
+  const c = { la: 0, lv: 0 };
   for (let n = 0; n < T; n++) {
     const rec = recs[n]!;
     matVecRows(rec.pre, 0, p.wIh, inputAt(n), p.inputSize, p.bIh, 0, G * H);
     minGates(kind, H, rec);
-  }
-  const c = { la: 0, lv: 0 };
-  for (let k = 0; k < H; k++) {
-    let aStar = 0; // A_t - A_r: the log of the product of the a_s since the chunk's start r
-    let lse = -Infinity; // logcumsumexp of log v_s - A_s over the chunk so far
-    let start = h0[k]!; // h_r: the state the chunk starts from
-    let prev = start;
-    for (let n = 0; n < T; n++) {
-      const rec = recs[n]!;
+    const h = rec.h;
+    for (let k = 0; k < H; k++) {
       logCoefficients(kind, H, rec.pre, k, c);
-      if (aStar + c.la < -CHUNK_LOG) {
+      let a = aStar[k]!;
+      if (a + c.la < -CHUNK_LOG) {
         // A_t + lse would cancel two large numbers: close the chunk here (a one-step chunk,
         // h_t = a_t h_{t-1} + v_t) and start the next from h_t. Exact: the scan is associative.
-        prev = Math.exp(c.la) * prev + Math.exp(c.lv);
-        rec.h[k] = prev;
-        start = prev;
-        aStar = 0;
-        lse = -Infinity;
+        const v = Math.exp(c.la) * prev[k]! + Math.exp(c.lv);
+        h[k] = v;
+        prev[k] = v;
+        start[k] = v;
+        aStar[k] = 0;
+        lse[k] = -Infinity;
         continue;
       }
-      aStar += c.la;
-      const l = c.lv - aStar;
+      a += c.la;
+      aStar[k] = a;
+      const l = c.lv - a;
+      let m = lse[k]!;
       // log(e^lse + e^l), without overflow
-      if (l > lse) lse = l + Math.log1p(Math.exp(lse - l));
-      else if (l > -Infinity) lse = lse + Math.log1p(Math.exp(l - lse));
-      prev = (start === 0 ? 0 : Math.exp(aStar) * start) + Math.exp(aStar + lse);
-      rec.h[k] = prev;
+      if (l > m) m = l + Math.log1p(Math.exp(m - l));
+      else if (l > -Infinity) m = m + Math.log1p(Math.exp(l - m));
+      lse[k] = m;
+      const s0 = start[k]!;
+      const v = (s0 === 0 ? 0 : Math.exp(a) * s0) + Math.exp(a + m);
+      h[k] = v;
+      prev[k] = v;
     }
   }
 }
