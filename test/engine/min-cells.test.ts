@@ -14,6 +14,8 @@ import {
   minKeepProducts,
   type Network,
 } from '../../src/engine/index.js';
+import { createFastStepper, fastCovers, runSequenceFast } from '../../src/engine/fast/index.js';
+import { engineKindFor, runSequenceOn } from '../../src/engine/choose-runner.js';
 import { expectClose } from '../helpers/expect-close.js';
 import { minCellCase, minCellIndex, minCellNetwork } from '../helpers/min-cells.js';
 
@@ -149,5 +151,23 @@ describe('minGRU / minLSTM gradients against torch.autograd', () => {
     const steps = runSequence(net, [[1, 2], [3, 4]]);
     const sq = { x2: new Float64Array(2), h2: new Float64Array(2), c2: new Float64Array(2) };
     expect(() => memoryJacobianRows(net, steps, undefined, 0, 0, 3, sq)).toThrow(/does not cover a mingru/);
+  });
+});
+
+describe('the WebAssembly kernels refuse the minimal cells', () => {
+  it('fastCovers, engineKindFor and the fast entry points fall back to the reference engine, same numbers', () => {
+    for (const kind of ['mingru', 'minlstm'] as const) {
+      const net = randomNetwork({ kind, inputSize: 3, hiddenSize: 4, numLayers: 2, seed: 2 });
+      expect(fastCovers(net)).toBe(false);
+      expect(engineKindFor('fast', net)).toBe('reference');
+      const xs = Array.from({ length: 30 }, (_, t) => [Math.sin(t), Math.cos(t / 2), t % 3]);
+      const ref = runSequence(net, xs);
+      const fast = runSequenceFast(net, xs);
+      fast.forEach((s, t) => expectClose(s.y, ref[t]!.y, 0, `runSequenceFast y[t=${t}, {i}]`));
+      const blocks = runSequenceOn(net, xs, undefined, 'fast');
+      blocks.forEach((s, t) => expectClose(s.y, ref[t]!.y, 1e-12, `runSequenceOn y[t=${t}, {i}]`));
+      const stepper = createFastStepper(net);
+      xs.forEach((x, t) => expectClose(stepper.step(x).y, ref[t]!.y, 1e-12, `fast stepper y[t=${t}, {i}]`));
+    }
   });
 });
