@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { randomNetwork, runSequence } from '../../../src/engine/index.js';
+import { randomNetwork, runSequence, validateNetwork } from '../../../src/engine/index.js';
+import { InputError } from '../../../src/io/errors.js';
+import { fuzzParams } from '../../helpers/fuzz.js';
 import { describeWeights, formatWeightsDescription, loadWeights, stateDictFromNetwork } from '../../../src/io/weights/index.js';
 import { networkFromStateDict } from '../../../src/io/weights/pytorch.js';
 import { tensorFromNested, type Tensor } from '../../../src/io/weights/tensor.js';
@@ -73,5 +76,34 @@ describe('minGRU / minLSTM weights in every format', () => {
     const loose = { 'a.linear_z.weight': [[1]], 'a.linear_h.weight': [[1]], 'b.linear_z.weight': [[1]], 'b.linear_h.weight': [[1]] };
     expect(() => networkFromStateDict(tensorsOf(loose), { source: 'f.json' })).toThrow(/choose one with --prefix/);
     expect(networkFromStateDict(tensorsOf(loose), { source: 'f.json', prefix: 'b.' }).network.kind).toBe('mingru');
+  });
+});
+
+describe('minGRU / minLSTM names under random shapes', () => {
+  it('any mix of their tensors, of any shape, gives a network the engine runs or an InputError', () => {
+    const names = fc.constantFrom(
+      'layers.0.linear_z.weight', 'layers.0.linear_z.bias', 'layers.0.linear_h.weight', 'layers.0.linear_h.bias',
+      'layers.1.linear_z.weight', 'layers.1.linear_h.weight', 'layers.0.linear_f.weight', 'layers.0.linear_i.weight',
+      'layers.3.linear_z.weight', 'layers.3.linear_h.weight', 'to_hidden_and_gate.weight', 'to_hidden_and_f_i_gate.weight',
+      'to_out.weight', 'to_hidden_and_gate.bias', 'a.linear_z.weight', 'a.linear_h.weight', 'head.weight',
+    );
+    const nested = (shape: number[]): unknown => (shape.length === 0 ? 0.25 : Array.from({ length: shape[0]! }, () => nested(shape.slice(1))));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(names, fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 })), { minLength: 1, maxLength: 7 }), (entries) => {
+        const doc: Record<string, unknown> = {};
+        for (const [k, shape] of entries) doc[k] = nested(shape);
+        let file;
+        try {
+          file = loadWeights(new TextEncoder().encode(JSON.stringify(doc)), { source: 'fuzz.json' });
+        } catch (err) {
+          if (err instanceof InputError) return;
+          throw err;
+        }
+        validateNetwork(file.network);
+        runSequence(file.network, [new Array<number>(file.network.inputSize).fill(0.5)]);
+        formatWeightsDescription(describeWeights(file));
+      }),
+      fuzzParams(400, 16),
+    );
   });
 });
