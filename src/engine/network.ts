@@ -73,6 +73,9 @@ export function validateNetwork(net: Network): void {
     throw new ShapeError(`expected ${net.numLayers} layers, got ${net.layers.length}`);
   }
   const P = net.projSize ?? 0;
+  if (isMinCell(net.kind) && net.clip != null) {
+    throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has none`);
+  }
   if (P !== 0) {
     if (net.kind !== 'lstm') throw new ShapeError(`projSize ${P}: only an LSTM projects its hidden state`);
     if (!Number.isInteger(P) || P < 0 || P >= net.hiddenSize) {
@@ -107,7 +110,7 @@ export function validateNetwork(net: Network): void {
       check(tensorName('bias_ih', k, dir), p.bIh, net.bias);
       if (isMinCell(net.kind)) {
         // no recurrent weights at all: a minimal cell's gates see x only
-        if (p.wHh.length !== 0 || p.bHh !== null) {
+        if (p.wHh.length !== 0 || p.bHh !== null || p.peephole != null) {
           throw new ShapeError(`${tensorName('weight_hh', k, dir)}: a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has no recurrent weights`, tensorName('weight_hh', k, dir));
         }
       } else {
@@ -380,7 +383,7 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
     for (let d = 0; d < dirs; d++) {
       const h0 = initialRow(net, init, 'h0', k, d);
       if (isMinCell(net.kind)) {
-        // the whole sequence at once: the log-space scan (cells/min.ts), equal to stepping to 1e-12
+        // the whole sequence at once: the log-space scan (cells/min.ts), equal to stepping to rounding
         scanDirection(net, k, d, steps, T, xAt, h0, layerInput);
         yield;
         continue;

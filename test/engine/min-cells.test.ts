@@ -171,3 +171,21 @@ describe('the WebAssembly kernels refuse the minimal cells', () => {
     }
   });
 });
+
+describe('minimal cells in every arrangement the engine allows', () => {
+  it('a bidirectional two-layer stack: the scan (runSequence) equals the stepped block runner, reverse direction included', () => {
+    const net = randomNetwork({ kind: 'minlstm', inputSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, seed: 4 });
+    const xs = Array.from({ length: 25 }, (_, t) => [Math.sin(t / 2) * 3, t % 4 - 1.5]);
+    const h0 = Array.from({ length: 4 }, (_, r) => [0.1 * r, -0.2, 0.3]);
+    const scanned = runSequence(net, xs, { h0 });
+    const stepped = runSequenceOn(net, xs, { h0 }, 'reference');
+    scanned.forEach((s, t) => expectClose(s.y, stepped[t]!.y, 1e-12, `y[t=${t}, {i}]`));
+  });
+
+  it('refuses an ONNX clip or peepholes on a minimal cell instead of ignoring them', () => {
+    const net = randomNetwork({ kind: 'mingru', inputSize: 2, hiddenSize: 3, seed: 1 });
+    expect(() => runSequence({ ...net, clip: 1 }, [[0, 0]])).toThrow(/clip 1: .* a minGRU has none/);
+    const p = net.layers[0]![0]!;
+    expect(() => runSequence({ ...net, layers: [[{ ...p, peephole: new Float32Array(9) }]] }, [[0, 0]])).toThrow(/has no recurrent weights/);
+  });
+});
