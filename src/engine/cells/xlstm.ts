@@ -88,7 +88,7 @@ export function slstmStep(p: SlstmParams, x: ArrayLike<number>, prev: SlstmStep 
       for (let k = 0; k < DH; k++) {
         let s = p.bias[(hd * 4 + g) * DH + k]!;
         if (prev !== null) for (let j = 0; j < DH; j++) s += prev.h[hd * DH + j]! * p.recurrentKernel[((hd * DH + j) * 4 + g) * DH + k]!;
-        pre[g * H + hd * DH + k] += s;
+        pre[g * H + hd * DH + k] = pre[g * H + hd * DH + k]! + s;
       }
     }
   }
