@@ -150,7 +150,10 @@ function readme(demos: readonly ManifestEntry[]): string {
       'its cell holds the value to the end. In the RNN the state washes out within a dozen steps: ' +
       '`gatescope memory remember/input.csv -w remember/lstm.json --compare remember/rnn.json` shows ' +
       '||dh_T/dx_0|| around 0.03 for the LSTM and below 1e-6 for the RNN (memorySpan: steps back until the ' +
-      'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||).',
+      'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||). ' +
+      'The minGRU (`remember/mingru.json`, from "Were RNNs All We Needed?") has gates that see only x, never h; ' +
+      'it holds on by keeping its update gate z near 0, so its h sensitivity, exactly the product of (1-z) over ' +
+      'the steps since, stays high across all 49.',
     'remember-gru':
       "The same task, data and training budget as remember, with a GRU. A GRU has no separate cell: it holds a " +
       'value in h itself, by keeping its update gate z near 1 (h = (1-z)*n + z*h_prev keeps the old state). ' +

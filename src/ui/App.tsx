@@ -33,6 +33,8 @@ export interface AppProps {
   readonly maxFps?: number;
   /** Called once the user quits, after the last frame. */
   readonly onQuit?: () => void;
+  /** Opened from a corpus list: called (instead of quitting) when the user asks to go back to it (b). */
+  readonly onBack?: () => void;
   /**
    * A second network run on the same input (--compare), shown beside or below the first; `c`
    * moves the keys' focus between them. Its store is fed by the caller, as `store` is.
@@ -148,7 +150,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, names, memory = false, memoryWorker = null, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, names, memory = false, memoryWorker = null, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
@@ -167,6 +169,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       mode: memory ? 'memory' : diagram ? 'diagram' : 'gates',
       ...(unit !== undefined ? { unit } : {}),
       ...(timeline !== undefined ? { timeline } : {}),
+      inCorpus: onBack !== undefined,
     }),
   );
   // Following, new data is the picture: redraw it as fast as allowed. Otherwise it only moves the
@@ -195,6 +198,10 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     const id = setInterval(() => dispatch({ type: 'tick', steps }), intervalMs);
     return () => clearInterval(id);
   }, [stored.playing, stored.speed, maxFps]);
+
+  useEffect(() => {
+    if (stored.back) onBack?.();
+  }, [stored.back]);
 
   useEffect(() => {
     if (!stored.quit) return;

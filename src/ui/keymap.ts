@@ -48,10 +48,12 @@ export type Action =
   | { readonly type: 'memory' }
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
+  | { readonly type: 'tint' }
   | { readonly type: 'focus' }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
-  | { readonly type: 'quit' };
+  | { readonly type: 'quit' }
+  | { readonly type: 'back' };
 
 type SpecialKey = 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
 
@@ -83,6 +85,8 @@ export interface HintContext {
   readonly done: boolean;
   /** Two networks are on screen (c switches). */
   readonly pair: boolean;
+  /** Opened from a corpus list (b goes back). */
+  readonly corpus?: boolean;
 }
 
 export interface KeyHint {
@@ -135,9 +139,11 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' }, hint: { rank: 3, text: 'm memory' } },
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
+  { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
+  { keys: [{ char: 'b' }], label: 'b', description: 'back to the corpus list (view FOLDER --corpus)', group: 'Other', action: { type: 'back' }, hint: { rank: 0.5, text: (c) => (c.corpus === true ? 'b list' : null) } },
   { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' }, hint: { rank: 13, text: 'q quit' } },
 ];
 

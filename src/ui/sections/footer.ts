@@ -13,6 +13,7 @@ function hintsFor(f: FrameInput): string {
     panels: f.panels.length,
     done: f.session.done,
     pair: f.pair != null,
+    corpus: f.session.inCorpus,
   }).join(' · ');
 }
 
