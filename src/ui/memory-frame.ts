@@ -216,7 +216,7 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
         ? spanWords(st.result)
         : st.status === 'computing'
           ? st.progress === 'steps'
-            ? `computing ${progressBar(st.passes, st.of)} ${steps(st.passes)} of ${st.of} back, the nearest first (exact gradients; keys work meanwhile)`
+            ? `computing ${progressBar(st.passes, st.of)} · ${st.passes}/${st.of} steps back, the nearest first (exact gradients; keys work meanwhile)`
             : `computing… ${st.passes}/${st.of} rows of ∂h/∂state${st.limited ? ` over the last ${steps(st.steps)}` : ''} (exact gradients, one row per unit of h)`
           : st.status === 'failed'
             ? st.message

@@ -5,7 +5,7 @@ import type { MemoryResult, MemoryState } from '../../src/trace/memory-view.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { LOWER_EIGHTHS } from '../../src/ui/bars.js';
 import { textWidth } from '../../src/ui/format.js';
-import { logEighths, logScale, MEMORY_GUTTER, memoryLines, spanWords, type MemoryNetwork } from '../../src/ui/memory-frame.js';
+import { logEighths, logScale, MEMORY_GUTTER, memoryLines, progressBar, spanWords, type MemoryNetwork } from '../../src/ui/memory-frame.js';
 import { createTheme } from '../../src/ui/theme.js';
 import { stripAnsi } from '../helpers/ansi.js';
 
@@ -131,5 +131,32 @@ describe('the memory view', () => {
       }),
       { numRuns: 120 },
     );
+  });
+});
+
+describe('the memory view while its worker computes', () => {
+  it('draws the steps done so far on the layout of the whole window, with a progress bar', () => {
+    const s = store('lstm', 100);
+    const partial = geometric('lstm', 99, 0.8, 90, true);
+    const state: MemoryState = { status: 'computing', passes: 10, of: 100, progress: 'steps', partial, steps: 100, limited: false };
+    const text = memoryLines({ networks: [{ store: s, state }], cursor: 99, T: 100, focus: 0, theme: plain, cols: 120, rows: 30 }).join('\n');
+    expect(text).toContain('computing ▕█         ▏ 10% · 10/100 steps back, the nearest first');
+    // the window's 100 steps are laid out (the axis starts at step 1), only the last 10 have bars
+    const axis = text.split('\n').find((l) => l.includes('▼'))!;
+    expect(axis.trim().startsWith('─')).toBe(true);
+    const lines = text.split('\n');
+    const from = lines.findIndex((l) => l.startsWith(' ∂h/∂x'));
+    const chart = lines.slice(from, lines.findIndex((l) => l.startsWith(' ∂h/∂h')));
+    expect(chart.length).toBeGreaterThan(1);
+    // one column per step: nothing for the 90 steps not done, bars for the last 10
+    for (const l of chart) expect(l.slice(MEMORY_GUTTER, MEMORY_GUTTER + 90).trim()).toBe('');
+    expect(chart.some((l) => /[▁▂▃▄▅▆▇█]/.test(l.slice(MEMORY_GUTTER + 90)))).toBe(true);
+  });
+
+  it('fills a progress bar in eighths', () => {
+    expect(progressBar(0, 10)).toBe('▕          ▏  0%');
+    expect(progressBar(5, 10)).toBe('▕█████     ▏ 50%');
+    expect(progressBar(10, 10)).toBe('▕██████████▏100%');
+    expect(progressBar(1, 64)).toBe('▕▏         ▏  1%');
   });
 });
