@@ -49,6 +49,7 @@ export type Action =
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
   | { readonly type: 'tint' }
+  | { readonly type: 'range' }
   | { readonly type: 'focus' }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
@@ -140,6 +141,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
   { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
+  { keys: [{ char: 'r' }], label: 'r', description: 'mark a range of steps (r at its first, r at its last): find where the units on over it go on together again; r again clears', group: 'View', action: { type: 'range' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
