@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRng, randomNetwork, runSequence, type CellKind, type InitialState, type Network } from '../../src/engine/index.js';
-import { inputGradientsFast } from '../../src/engine/fast/backward.js';
-import { backwardSequence } from '../../src/engine/grad/network.js';
+import { inputGradientsFast, paramGradientsFast } from '../../src/engine/fast/backward.js';
+import { allocParamGrads, backwardSequence } from '../../src/engine/grad/network.js';
 import { withExtras } from '../helpers/network-extras.js';
 
 const TOL = 1e-4;
@@ -102,5 +102,70 @@ describe('input gradients in the SIMD kernels', () => {
     expect(inputGradientsFast({ ...plain, projSize: 2 }, [runSequence(plain, inputs(3, 2, 1))], undefined, 2, [new Float64Array(2)])).toBeNull();
     const gru = { ...randomNetwork({ kind: 'gru', inputSize: 2, hiddenSize: 4, seed: 24 }), linearBeforeReset: false };
     expect(inputGradientsFast(gru, [runSequence(gru, inputs(3, 2, 1))], undefined, 2, [new Float64Array(4)])).toBeNull();
+  });
+});
+
+describe('parameter gradients in the SIMD kernels', () => {
+  it('are the float64 backward\'s summed over the runs, within 1e-4 of each tensor\'s norm', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          kind: fc.constantFrom<CellKind>('lstm', 'gru', 'rnn_tanh', 'rnn_relu'),
+          layers: fc.integer({ min: 1, max: 3 }),
+          bidirectional: fc.boolean(),
+          H: fc.integer({ min: 1, max: 9 }),
+          D: fc.integer({ min: 1, max: 6 }),
+          T: fc.integer({ min: 1, max: 12 }),
+          runs: fc.integer({ min: 1, max: 5 }),
+          seed: fc.integer({ min: 1, max: 1e6 }),
+          withInit: fc.boolean(),
+          clip: fc.boolean(),
+          bias: fc.boolean(),
+        }),
+        (v) => {
+          const base = randomNetwork({ kind: v.kind, inputSize: v.D, hiddenSize: v.H, numLayers: v.layers, bidirectional: v.bidirectional, bias: v.bias, seed: v.seed });
+          const net = withExtras(base, { clip: v.clip ? 0.6 : null, peephole: false, lbr: true, seed: v.seed });
+          const rng = createRng(v.seed + 5);
+          const rows = v.layers * net.directions.length;
+          const ySize = net.directions.length * v.H;
+          const xs = Array.from({ length: v.runs }, (_, s) => inputs(v.T, v.D, v.seed + 11 * s));
+          const inits = xs.map(() => (v.withInit ? { h0: Array.from({ length: rows }, () => Float64Array.from({ length: v.H }, () => rng.uniform(-0.8, 0.8))), c0: v.kind === 'lstm' ? Array.from({ length: rows }, () => Float64Array.from({ length: v.H }, () => rng.uniform(-0.8, 0.8))) : null } : undefined));
+          // a loss on some steps only
+          const dys = xs.map(() => Array.from({ length: v.T }, () => (rng.uniform(0, 1) < 0.6 ? Float64Array.from({ length: ySize }, () => rng.uniform(-1, 1)) : null)));
+          const runs = xs.map((x, s) => runSequence(net, x, inits[s]));
+          const want = allocParamGrads(net);
+          xs.forEach((x, s) => backwardSequence(net, x, runs[s]!, inits[s], { dy: dys[s]!, params: want }));
+          const got = allocParamGrads(net);
+          expect(paramGradientsFast(net, runs, xs, inits, (s, t) => dys[s]![t]!, got)).toBe(true);
+          got.forEach((dirs, k) =>
+            dirs.forEach((g, d) => {
+              for (const name of ['wIh', 'wHh', 'bIh', 'bHh'] as const) {
+                const a = g[name];
+                const b = want[k]![d]![name];
+                if (a === null || b === null) {
+                  expect(a).toBe(b);
+                  continue;
+                }
+                let n2 = 0;
+                let d2 = 0;
+                b.forEach((x, i) => {
+                  n2 += x * x;
+                  d2 += (a[i]! - x) ** 2;
+                });
+                const err = Math.sqrt(d2) / Math.max(Math.sqrt(n2), 1e-30);
+                if (!(err <= TOL || Math.sqrt(n2) < 1e-12)) expect.fail(`${JSON.stringify(v)} ${name}[layer ${k}, dir ${d}]: relative ${err.toExponential(1)}`);
+              }
+            }),
+          );
+        },
+      ),
+      { numRuns: 120, seed: 1719 },
+    );
+  });
+
+  it('refuse LSTM peepholes (their gradient needs dc) by returning false', () => {
+    const net = withExtras(randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 3, seed: 25 }), { clip: null, peephole: true, lbr: true, seed: 25 });
+    const xs = inputs(3, 2, 1);
+    expect(paramGradientsFast(net, [runSequence(net, xs)], [xs], [undefined], () => null, allocParamGrads(net))).toBe(false);
   });
 });

@@ -34,6 +34,7 @@ import { matVecRows } from '../linalg.js';
 import { ShapeError, initialRow } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
+import type { DirectionGrads } from '../grad/types.js';
 import type { MemorySquares } from '../grad/jacobian.js';
 import { clipSlope } from '../grad/kernels.js';
 import { fastAvailable, instantiateKernels, type Kernels } from './kernels.js';
@@ -68,8 +69,10 @@ interface BackwardPlan {
   readonly coef: number;
   /** Bytes between two rows' coefficients in `coef`: 0 when the rows share one forward run. */
   readonly coefStride: number;
-  /** (S, dirs Hp) f64 the seeds of the top layer's output at one step (input gradients). */
+  /** (S, dirs Hp) f64 the seeds of the top layer's output at one step (input gradients), or (T, S, dirs Hp) at every step (parameter gradients). */
   readonly seed: number;
+  /** Bytes asked for by the caller (parameter gradients' buffers), or 0. */
+  readonly scratch: number;
   /** (S, Hp) f64 dc carried between steps, scaled. */
   readonly dcc: number;
   /** (2 G Hp) f64 scratch. */
@@ -101,7 +104,7 @@ function coefBlocks(net: Network): number {
   return net.kind === 'lstm' ? 9 : net.kind === 'gru' ? 5 : 1;
 }
 
-function plan(net: Network, T: number, S: number, perRow = false): BackwardPlan {
+function plan(net: Network, T: number, S: number, perRow = false, seedSteps = 1, extra = 0): BackwardPlan {
   const H = net.hiddenSize;
   const Hp = Math.ceil(H / 4) * 4;
   const G = gateCount(net.kind);
@@ -117,7 +120,8 @@ function plan(net: Network, T: number, S: number, perRow = false): BackwardPlan 
   const dx = arena.alloc(S * width * 4);
   const coefStride = perRow ? coefBlocks(net) * Hp * 8 : 0;
   const coef = arena.alloc(Math.max(9 * Hp * 8, S * coefStride));
-  const seed = arena.alloc(S * net.directions.length * Hp * 8);
+  const seed = arena.alloc(seedSteps * S * net.directions.length * Hp * 8);
+  const scratch = extra > 0 ? arena.alloc(extra) : 0;
   const dcc = arena.alloc(S * Hp * 8);
   const tmp = arena.alloc(2 * GHp * 8);
   const inv = arena.alloc(S * 8);
@@ -126,7 +130,7 @@ function plan(net: Network, T: number, S: number, perRow = false): BackwardPlan 
   const g0 = arena.alloc(T * S * width * 8);
   const g1 = net.numLayers > 1 ? arena.alloc(T * S * width * 8) : g0;
   const mem = instantiateKernels(arena.size);
-  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, coefStride, seed, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
+  return { mem, S, H, Hp, G, whh, wih, da, dah, dh, dx, coef, coefStride, seed, scratch, dcc, tmp, inv, exp, sq, grad: [g0, g1] };
 }
 
 /** Rows of backward.wat gemm_rows' wide panels. */
@@ -294,6 +298,158 @@ export function inputGradientsFast(
 }
 
 /**
+ * Parameter gradients (backpropagation through time, for the trainer) of several runs in one
+ * block pass, one row per run: adds to `grads` (the layout of ../grad/network.ts allocParamGrads)
+ * the gradient of sum_s sum_t dy(s, t) . y_t of run s with respect to every weight and bias, as
+ * backwardSequence with { dy, params } gives it summed over the runs (to float32 rounding: within
+ * 1e-4 relative). Per layer and direction the rows' pre-activation gradients of every step (da,
+ * unscaled) and the matching inputs are gathered, then each weight's gradient is one product over
+ * all steps and rows: dW = DA^T X, ((G H, T S) by (T S, width)) in backward.wat's gemm_rows.
+ *   runs: (S) forward runs of T steps each, from inits[s]; inputs[s]: the run's (T, D) inputs.
+ * Returns false, having done nothing, where the kernels do not cover the network (fastBackwardCovers,
+ * and no LSTM peepholes: their gradient needs dc, which the kernels keep to themselves).
+ */
+export function paramGradientsFast(
+  net: Network,
+  runs: readonly (readonly NetworkStep[])[],
+  inputs: readonly (readonly ArrayLike<number>[])[],
+  inits: readonly (InitialState | undefined)[],
+  dy: (s: number, t: number) => ArrayLike<number> | null,
+  grads: readonly (readonly DirectionGrads[])[],
+): boolean {
+  if (!fastBackwardCovers(net) || net.layers.some((dirs) => dirs.some((p) => p.peephole != null))) return false;
+  const S = runs.length;
+  const T = runs[0]?.length ?? 0;
+  if (S === 0 || T === 0) return true;
+  for (let s = 0; s < S; s++) {
+    if (runs[s]!.length !== T || inputs[s]!.length !== T) throw new ShapeError(`parameter gradients: run ${s} has ${runs[s]!.length} steps and ${inputs[s]!.length} inputs, run 0 ${T}`);
+  }
+  const H = net.hiddenSize;
+  const Hp = Math.ceil(H / 4) * 4;
+  const G = gateCount(net.kind);
+  const GHp = G * Hp;
+  const dirs = net.directions.length;
+  const D = net.inputSize;
+  const isGru = net.kind === 'gru';
+  let width = 0;
+  for (let k = 0; k < net.numLayers; k++) width = Math.max(width, inputWidth(net, k, Hp));
+  const TS = T * S;
+  // DA^T (and GRU's DAH^T): (G Hp, T S); X^T and H_prev^T as gemm_rows panels over the T S inputs; the products' output
+  const daBytes = GHp * TS * 4;
+  const extra = daBytes * (isGru ? 2 : 1) + (width + Hp) * TS * 4 + GHp * Math.max(width, Hp) * 4 + 4 * 64;
+  let pl: BackwardPlan;
+  try {
+    pl = plan(net, T, S, true, T, extra);
+  } catch (err) {
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+  const align = (n: number): number => Math.ceil(n / 64) * 64;
+  const daT = pl.scratch;
+  const dahT = isGru ? daT + align(daBytes) : daT;
+  const xT = dahT + (isGru ? align(daBytes) : align(daBytes));
+  const hT = xT + align(width * TS * 4);
+  const out = hT + align(Hp * TS * 4);
+  const { f32, f64, k } = pl.mem;
+  /** Where value (row r of a panel set of `rows` rows, input i) goes among gemm_rows' panels at `at` (f32 index). */
+  const panelIndex = (at: number, rows: number, r: number, i: number): number => {
+    const wide = Math.floor(rows / ROWS_PANEL);
+    if (r < wide * ROWS_PANEL) return at + Math.floor(r / ROWS_PANEL) * TS * ROWS_PANEL + i * ROWS_PANEL + (r % ROWS_PANEL);
+    const q = r - wide * ROWS_PANEL;
+    return at + wide * TS * ROWS_PANEL + Math.floor(q / 4) * TS * 4 + i * 4 + (q % 4);
+  };
+  let layerWidth = 0;
+  const onDa = (layer: number, d: number, t: number): void => {
+    const w = inputWidth(net, layer, Hp);
+    layerWidth = w;
+    const reverse = net.directions[d] === 'reverse';
+    const tPrev = reverse ? t + 1 : t - 1;
+    for (let s = 0; s < S; s++) {
+      const i = t * S + s;
+      const inv = f64[pl.inv / 8 + s]!;
+      const da = pl.da / 4 + s * GHp;
+      for (let g = 0; g < GHp; g++) f32[daT / 4 + g * TS + i] = f32[da + g]! * inv;
+      if (isGru) {
+        const dah = pl.dah / 4 + s * GHp;
+        for (let g = 0; g < GHp; g++) f32[dahT / 4 + g * TS + i] = f32[dah + g]! * inv;
+      }
+      // this step's input to the layer, in the kernels' layout (padded entries stay 0)
+      const run = runs[s]!;
+      if (layer === 0) {
+        const x = inputs[s]![t]!;
+        for (let j = 0; j < D; j++) f32[panelIndex(xT / 4, w, j, i)] = x[j]!;
+      } else {
+        for (let dd = 0; dd < dirs; dd++) {
+          const h = run[t]!.layers[layer - 1]![dd]!.h;
+          for (let u = 0; u < H; u++) f32[panelIndex(xT / 4, w, dd * Hp + u, i)] = h[u]!;
+        }
+      }
+      const hPrev = tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.h : initialRow(net, inits[s], 'h0', layer, d);
+      for (let u = 0; u < H; u++) f32[panelIndex(hT / 4, Hp, u, i)] = hPrev[u]!;
+    }
+  };
+  const onDirectionDone = (layer: number, d: number): void => {
+    const w = layerWidth;
+    const g = grads[layer]![d]!;
+    const din = layerInputSize(net, layer);
+    const colOf = layer === 0 ? (r: number) => (r < D ? r : -1) : (r: number) => (r % Hp < H ? Math.floor(r / Hp) * H + (r % Hp) : -1);
+    // dW_ih = DA^T X: out[row, col] over the G Hp rows and the w input columns
+    const npW = Math.floor(w / ROWS_PANEL);
+    k.gemm_rows(out, w * 4, xT, daT, TS * 4, TS, GHp, npW, (w - ROWS_PANEL * npW) / 4);
+    for (let gate = 0; gate < G; gate++) {
+      for (let u = 0; u < H; u++) {
+        const row = out / 4 + (gate * Hp + u) * w;
+        const dst = (gate * H + u) * din;
+        for (let r = 0; r < w; r++) {
+          const c = colOf(r);
+          if (c >= 0) g.wIh[dst + c] = g.wIh[dst + c]! + f32[row + r]!;
+        }
+      }
+    }
+    const npH = Math.floor(Hp / ROWS_PANEL);
+    k.gemm_rows(out, Hp * 4, hT, dahT, TS * 4, TS, GHp, npH, (Hp - ROWS_PANEL * npH) / 4);
+    for (let gate = 0; gate < G; gate++) {
+      for (let u = 0; u < H; u++) {
+        const row = out / 4 + (gate * Hp + u) * Hp;
+        const dst = (gate * H + u) * H;
+        for (let r = 0; r < H; r++) g.wHh[dst + r] = g.wHh[dst + r]! + f32[row + r]!;
+      }
+    }
+    for (let gate = 0; gate < G; gate++) {
+      for (let u = 0; u < H; u++) {
+        const a = daT / 4 + (gate * Hp + u) * TS;
+        const b = dahT / 4 + (gate * Hp + u) * TS;
+        let si = 0;
+        let sh = 0;
+        for (let i = 0; i < TS; i++) {
+          si += f32[a + i]!;
+          sh += f32[b + i]!;
+        }
+        if (g.bIh !== null) g.bIh[gate * H + u] = g.bIh[gate * H + u]! + si;
+        if (g.bHh !== null) g.bHh[gate * H + u] = g.bHh[gate * H + u]! + sh;
+      }
+    }
+    // the next direction's gather starts from zeros (padded entries must stay 0)
+    f32.fill(0, xT / 4, xT / 4 + width * TS);
+  };
+  f32.fill(0, xT / 4, xT / 4 + (width + Hp) * TS);
+  blockPass(pl, net, {
+    T,
+    S,
+    runOf: (s) => runs[s]!,
+    shared: false,
+    init: undefined,
+    initOf: (s) => inits[s],
+    top: { kind: 'steps', dy },
+    sq: null,
+    dx: () => {},
+    onDa,
+    onDirectionDone,
+  });
+  return true;
+}
+
+/**
  * memoryJacobianRows (../grad/jacobian.ts) with the block backward in the SIMD kernels: the same
  * arguments and figures (to float32 rounding, see the header). Returns false, having done nothing,
  * when the kernels do not cover this network; throws the reference's ShapeErrors.
@@ -360,13 +516,23 @@ interface BlockJob {
   readonly runOf: (s: number) => readonly NetworkStep[];
   readonly shared: boolean;
   readonly init: InitialState | undefined;
+  /** Each row's initial state, when the rows are runs of their own (else `init` for all). */
+  readonly initOf?: ((s: number) => InitialState | undefined) | undefined;
   /**
    * unit: row s is seeded with d h_{T-1}[unitStart + s] of direction `dir` (only that direction of
    * the top layer runs). seed: row s with seeds[s] (dirs H wide, y's layout) at y_t.
    */
   readonly top:
     | { readonly kind: 'unit'; readonly dir: number; readonly unitStart: number }
-    | { readonly kind: 'seed'; readonly t: number; readonly seeds: readonly ArrayLike<number>[] };
+    | { readonly kind: 'seed'; readonly t: number; readonly seeds: readonly ArrayLike<number>[] }
+    /** steps: row s with dy(s, t) at every step t that has one (a loss on every scored step). */
+    | { readonly kind: 'steps'; readonly dy: (s: number, t: number) => ArrayLike<number> | null };
+  /**
+   * Told after each step's elementwise part, the rows' da (and GRU's dah) then in the kernels'
+   * memory scaled by the rows' inv (parameter gradients read them); `done` after each direction.
+   */
+  readonly onDa?: ((layer: number, d: number, t: number) => void) | undefined;
+  readonly onDirectionDone?: ((layer: number, d: number, width: number) => void) | undefined;
   /** Memory figures of the top layer, added per step (unit seeds). */
   readonly sq: MemorySquares | null;
   /**
@@ -399,6 +565,19 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
   const coefRows = shared ? 1 : S;
   const perRow = pl.coefStride / 8;
   const seedStride = dirs * Hp;
+  if (seedKind.kind === 'steps') {
+    // the gradient reaching the top layer's output at every step, as a layer above would pass it
+    const g = pl.seed / 8;
+    f64.fill(0, g, g + T * S * seedStride);
+    for (let t = 0; t < T; t++) {
+      for (let s = 0; s < S; s++) {
+        const v = seedKind.dy(s, t);
+        if (v === null) continue;
+        const o = g + (t * S + s) * seedStride;
+        for (let d = 0; d < dirs; d++) for (let j = 0; j < H; j++) f64[o + d * Hp + j] = v[d * H + j]!;
+      }
+    }
+  }
   if (seedKind.kind === 'seed') {
     const seed = pl.seed / 8;
     f64.fill(0, seed, seed + S * seedStride);
@@ -427,8 +606,9 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
       const p = net.layers[layer]![d]!;
       const wih = packDirection(pl, p, width, colOf);
       const peep = isLstm ? (p.peephole ?? null) : null;
-      const c0 = isLstm ? initialRow(net, init, 'c0', layer, d) : null;
-      const h0 = isGru ? initialRow(net, init, 'h0', layer, d) : null;
+      const initOf = job.initOf ?? (() => init);
+      const c0 = isLstm ? Array.from({ length: coefRows }, (_, s) => initialRow(net, initOf(s), 'c0', layer, d)) : null;
+      const h0 = isGru ? Array.from({ length: coefRows }, (_, s) => initialRow(net, initOf(s), 'h0', layer, d)) : null;
       f32.fill(0, pl.dh / 4, pl.dh / 4 + S * Hp);
       f64.fill(0, pl.dcc / 8, pl.dcc / 8 + S * Hp);
       f64.fill(0, coef, coef + Math.max(9 * Hp, coefRows * perRow)); // padded units and absent peepholes stay 0
@@ -441,7 +621,10 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
         let dOut = 0;
         let dOutStride = wAbove * 8;
         if (above >= 0) dOut = above + (t * S * wAbove + d * Hp) * 8;
-        else if (seedKind.kind === 'seed') {
+        else if (seedKind.kind === 'steps') {
+          dOut = pl.seed + (t * S * seedStride + d * Hp) * 8;
+          dOutStride = seedStride * 8;
+        } else if (seedKind.kind === 'seed') {
           if (t === seedKind.t) dOut = pl.seed + d * Hp * 8;
           dOutStride = seedStride * 8;
         }
@@ -449,8 +632,8 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
           const run = runOf(s);
           const rec = run[t]!.layers[layer]![d]!;
           const at = coef + s * perRow;
-          if (isLstm) fillLstmCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.c! : c0!, peep, clip, H);
-          else if (isGru) fillGruCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.h : h0!, p, u, clip, H);
+          if (isLstm) fillLstmCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.c! : c0![s]!, peep, clip, H);
+          else if (isGru) fillGruCoef(f64, at, Hp, rec, tPrev >= 0 && tPrev < T ? run[tPrev]!.layers[layer]![d]!.h : h0![s]!, p, u, clip, H);
           else {
             for (let j = 0; j < H; j++) {
               const a = rec.pre[j]!;
@@ -462,6 +645,7 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
         if (isLstm) k.lstm_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.dcc, pl.tmp, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.coefStride);
         else if (isGru) k.gru_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.dcc, pl.tmp, pl.da, pl.dah, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.coefStride);
         else k.rnn_back_rows(S, Hp, pl.dh, dOut, dOutStride, pl.coef, pl.da, pl.inv, pl.exp, pl.sq, EXP_LIMIT, pl.tmp, pl.coefStride);
+        job.onDa?.(layer, d, t);
         if (top && sq !== null) {
           // row by row into the step's sums, as the reference adds them
           let h2 = sq.h2[t]!;
@@ -483,6 +667,7 @@ function blockPass(pl: BackwardPlan, net: Network, job: BlockJob): boolean {
           if (job.onStep(n + 1)) return false;
         }
       }
+      job.onDirectionDone?.(layer, d, width);
     }
     above = below;
     wAbove = width;
