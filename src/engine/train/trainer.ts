@@ -11,7 +11,9 @@
  *
  * Reproducible: the network and head come from `seed`, the epoch order from a second stream of the
  * same seed, and the arithmetic is sequential float64, so the same data, options and seed give
- * bit-for-bit the same weights.
+ * bit-for-bit the same weights. `engine: 'fast'` trades that for speed: the window's forward on the
+ * fast engine and the batch's BPTT in one SIMD block pass (float32 products, whose fused
+ * multiply-adds differ between machines).
  */
 import { paramGradientsFast } from '../fast/backward.js';
 import { runSequenceFast } from '../fast/sequence.js';
