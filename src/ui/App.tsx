@@ -5,7 +5,9 @@
  * stays small.
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
-import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { interventionsFor, parseIntervention, SpecError } from '../engine/intervene-spec.js';
+import { editedTrace, syncEdited } from '../trace/edited-trace.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
@@ -146,9 +148,13 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, names, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare: given = null, names: givenNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
+  // w: the run with interventions typed at the prompt, shown in the compared network's place
+  const [edit, setEdit] = useState<{ readonly store: TraceStore; readonly specs: readonly string[] } | null>(null);
+  const compare = edit?.store ?? given;
+  const names = edit === null ? givenNames : [givenNames?.[0], `${givenNames?.[0] ?? 'model'} with ${edit.specs.join(' ')}`];
   const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
   const allPanels = useMemo(() => stores.map((st) => panelsFor(st.network.kind)), [stores]);
   const H = Math.max(...stores.map((st) => st.network.hiddenSize));
@@ -179,9 +185,16 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const focused = stores[stored.focus] ?? store;
   const panels = allPanels[stored.focus] ?? allPanels[0]!;
 
-  // Stable, so Ink does not re-subscribe to stdin on every frame.
+  // Stable, so Ink does not re-subscribe to stdin on every frame; the w prompt (text) is read from a ref.
+  const latest = useRef(stored);
+  latest.current = stored;
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
+      const s = latest.current;
+      if (s.entry !== null && s.entryKind === 'set' && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete) {
+        dispatch({ type: 'type', text: press.input });
+        continue;
+      }
       const action = actionFor(press);
       dispatch(action ?? { type: 'unbound' });
     }
@@ -198,6 +211,33 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   useEffect(() => {
     if (stored.back) onBack?.();
   }, [stored.back]);
+
+  // The w prompt's intervention: the run with it (and the ones before) beside the original, or none again.
+  useEffect(() => {
+    const text = stored.setRequest;
+    if (text === null) return;
+    if (text.trim() === '') {
+      setEdit(null);
+      dispatch({ type: 'pair', other: given === null ? null : { views: given.viewCount, panels: panelsFor(given.network.kind).length } });
+      dispatch({ type: 'edited', note: edit === null ? 'no edits to clear' : 'edits cleared: the model as it is' });
+      return;
+    }
+    try {
+      const specs = [...(edit?.specs ?? []), text.trim()];
+      const edited = editedTrace(store, interventionsFor(store.network, specs.map(parseIntervention)));
+      setEdit({ store: edited, specs });
+      dispatch({ type: 'pair', other: { views: edited.viewCount, panels: panelsFor(edited.network.kind).length } });
+      dispatch({ type: 'edited', note: `what if ${specs.join(' ')}: the edited run is beside the original (c switches; w then Enter clears)` });
+    } catch (err) {
+      const why = err instanceof SpecError || err instanceof RangeError ? err.message : String(err);
+      dispatch({ type: 'edited', note: `w: ${why}` });
+    }
+  }, [stored.setRequest]);
+
+  // A live input keeps growing: so does its edited run.
+  useEffect(() => {
+    if (edit !== null) syncEdited(store, edit.store);
+  }, [stored.T, stored.done, edit]);
 
   useEffect(() => {
     if (!stored.quit) return;

@@ -47,7 +47,10 @@ export interface Session {
   readonly help: boolean;
   /** Digits typed at the go-to prompt (`:` a step, `u` a unit), or null when no prompt is open. */
   readonly entry: string | null;
-  readonly entryKind: 'step' | 'unit';
+  /** What the prompt asks for: a step, a unit, or an intervention written as --set writes one (text). */
+  readonly entryKind: 'step' | 'unit' | 'set';
+  /** An intervention typed at the w prompt, for the container to apply (then `edited`), or null. */
+  readonly setRequest: string | null;
   /** How units are ordered on screen (o cycles). */
   readonly sort: UnitSort;
   /** Only flagged units on screen (!). */
@@ -129,6 +132,12 @@ export type SessionAction =
   | { readonly type: 'viewport'; readonly unitRows: number }
   /** The units on screen in row order (null: all by index), and the flagged ones in index order. */
   | { readonly type: 'order'; readonly order: readonly number[] | null; readonly flagged: readonly number[] }
+  /** A character typed at the w prompt (the container routes every printable key there while it is open). */
+  | { readonly type: 'type'; readonly text: string }
+  /** The container applied (or refused) the w prompt's intervention; the note says what happened. */
+  | { readonly type: 'edited'; readonly note: string | null }
+  /** The second network changed (an edited run appeared or went): its views and panels, or null for none. Focus returns to the first. */
+  | { readonly type: 'pair'; readonly other: { readonly views: number; readonly panels: number } | null }
   /** A key with no binding: it closes the help ("any key") and clears a note, nothing else. */
   | { readonly type: 'unbound' };
 
@@ -166,6 +175,7 @@ function freshSession(init: SessionInit): Session {
     help: false,
     entry: null,
     entryKind: 'step',
+    setRequest: null,
     sort: 'index',
     flaggedOnly: false,
     order: null,
@@ -304,9 +314,22 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'prompt':
       return { ...s, entry: '', entryKind: action.kind };
+    case 'type':
+      // the w prompt takes text; the number prompts digits only (their keys are bound)
+      if (s.entry === null || s.entryKind !== 'set' || s.entry.length >= 60) return s;
+      return { ...s, entry: s.entry + action.text };
+    case 'edited':
+      return { ...s, setRequest: null, ...(action.note !== null ? { note: action.note } : {}) };
+    case 'pair': {
+      const first = s.focus === 1 ? switchFocus(s) : s;
+      const o = action.other;
+      return { ...first, focus: 0, other: o === null ? null : { views: Math.max(1, o.views), view: 0, panels: Math.max(1, o.panels), timeline: 0 } };
+    }
     case 'enter': {
       if (s.entry === null) return s;
       const base: Session = { ...s, entry: null };
+      // w then Enter: the text is an intervention for the container (an empty one clears the edits)
+      if (s.entryKind === 'set') return { ...base, setRequest: s.entry };
       if (s.entry === '') return base;
       const n = Number(s.entry);
       if (s.entryKind === 'unit') {

@@ -41,7 +41,12 @@ export function footerLine(f: FrameInput): string {
   let left = '';
   let style: 'accent' | 'warn' | 'dim' | null = null;
   if (s.entry !== null) {
-    left = s.entryKind === 'unit' ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels` : ` go to step (1-${s.T}): ${s.entry}▏ Enter goes, Esc cancels`;
+    left =
+      s.entryKind === 'set'
+        ? ` what if (e.g. c[2]@${s.cursor}-:=0; empty clears): ${s.entry}▏ Enter re-runs, Esc cancels`
+        : s.entryKind === 'unit'
+          ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels`
+          : ` go to step (1-${s.T}): ${s.entry}▏ Enter goes, Esc cancels`;
     style = 'accent';
   } else if (s.note !== null) {
     left = ` ${s.note}`;
