@@ -29,6 +29,8 @@ interface ManifestEntry {
   vocab?: string;
   /** A twin model for side-by-side comparison (remember's RNN). */
   compare?: string;
+  /** Further networks compared after the twin (remember: remember-gru's GRU). */
+  more?: string[];
   models: {
     id: string;
     weights: string;
@@ -87,6 +89,7 @@ function emit(build: DemoBuild): ManifestEntry {
   }
   if (models.length > 1) entry.compare = models[1]!.weights;
   else if (build.compareFile !== undefined) entry.compare = build.compareFile;
+  if (build.moreFiles !== undefined) entry.more = [...build.moreFiles];
   return entry;
 }
 

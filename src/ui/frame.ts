@@ -26,6 +26,7 @@ import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
 import { tooSmallSection } from './sections/too-small.js';
+import { tourSection } from './sections/tour.js';
 
 export type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 
@@ -104,6 +105,8 @@ export interface FrameSections {
 export function frameSections(f: FrameInput): FrameSections {
   const { layout: L, session: s } = f;
   if (L.tooSmall !== null) return { body: [tooSmallSection], footer: null };
+  // the tour's text takes the banner's place: it says what the network does, and more
+  if (s.tour !== null && !s.help) return { body: [statusSection, inputSection, tourSection], footer: L.footer ? footerSection : null };
   const top = [statusSection, bannerSection, inputSection];
   const body = s.help
     ? [helpSection]

@@ -18,6 +18,8 @@ import { ingest } from '../../trace/ingest.js';
 import { startPass } from '../../trace/pass-host.js';
 import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
+import type { ChapterSetup } from '../../ui/session.js';
+import { planTour } from '../../ui/tour.js';
 import { detectColorLevel } from '../../ui/theme.js';
 import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
@@ -85,6 +87,13 @@ function checkArgs(args: ViewArgs): void {
   positiveInt('history', args.history, 2 ** 31);
 }
 
+/** What the tour adds to the viewer's options. */
+interface TourView {
+  readonly chapters?: readonly ChapterSetup[];
+  readonly tour?: number;
+  readonly onChapter?: (chapter: number) => void;
+}
+
 const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
 
 export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_LAUNCH): Promise<number> {
@@ -133,9 +142,21 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       throw err;
     });
 
-    if (keys === null) {
+    // The tour plans its chapters over the whole sequence: the demo's short input is read first.
+    let view = extras.view as ViewExtras['view'] & TourView;
+    if (launch.tour !== undefined) {
       await ingest(store, extras.feed(input, toX), { toX });
       extras.settle(store);
+      const all = [store, ...(extras.view.compare === null ? [] : [extras.view.compare]), ...extras.view.more];
+      const chapters = planTour(all);
+      if (chapters === null) throw new UsageError('the tour needs an LSTM and a plain RNN on the same input (the remember demo): npm run demos rebuilds it');
+      view = { ...extras.view, chapters, tour: launch.tour.chapter, ...(launch.tour.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
+    }
+    if (keys === null) {
+      if (store.status === 'reading') {
+        await ingest(store, extras.feed(input, toX), { toX });
+        extras.settle(store);
+      }
       if (store.length === 0) {
         env.stderr.write(`gatescope: ${store.error ?? `${store.source}: no time steps`}\n`);
         return EXIT.data;
@@ -150,7 +171,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
       // through a sink: a full disk or a closed pipe under `gatescope x.csv > file` is one line
       const sink = stdoutSink(env);
-      await sink.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...extras.view }));
+      await sink.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...view }));
       await sink.finish();
       if (store.error !== null) {
         env.stderr.write(`gatescope: ${store.error}\n`);
@@ -158,11 +179,12 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       }
       return EXIT.ok;
     }
+    const read = store.status !== 'reading';
     const feed: Feed = {
-      run: (signal) => ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store)),
+      run: (signal) => (read ? Promise.resolve() : ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store))),
       close: () => input.close(),
     };
-    return await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, extras);
+    return await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
   } finally {
     if (ownKeys) keys?.destroy();
   }

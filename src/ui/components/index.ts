@@ -14,6 +14,7 @@ import type { SectionProps } from './Section.js';
 import { StatusBar } from './StatusBar.js';
 import { Timeline } from './Timeline.js';
 import { TooSmall } from './TooSmall.js';
+import { TourPanel } from './TourPanel.js';
 
 export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps) => React.ReactNode>> = {
   tooSmall: TooSmall,
@@ -29,4 +30,5 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   explain: ExplainPanel,
   timeline: Timeline,
   footer: Footer,
+  tour: TourPanel,
 };
