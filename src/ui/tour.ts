@@ -265,21 +265,47 @@ function sigmoidCurve(e: Explanation, w: Strings, cols: number): string[] {
  * the key to try, then the chapter's table or curve. `cols` wide, none wider.
  */
 export function tourLines(t: TourInput): string[] {
+  const { title, story, rest } = tourParts(t);
+  return [title, ...story, ...rest];
+}
+
+/** A chapter's text in three parts: the title line, the story's paragraphs, and the numbers, what to look at and the key to try. */
+export interface TourParts {
+  readonly title: string;
+  readonly story: readonly string[];
+  readonly rest: readonly string[];
+}
+
+/**
+ * The chapter's text in `rows` rows at most (Infinity: all of it): the story scrolls (] [) from
+ * line `top` when it does not fit; the title, the numbers, look and try always show.
+ */
+export function fitTour(p: TourParts, rows: number, top: number, lang: Strings['lang'], cols: number): string[] {
+  const room = rows - 1 - p.rest.length;
+  if (p.story.length <= room) return [p.title, ...p.story, ...p.rest];
+  const view = Math.max(1, room - 1);
+  const start = Math.max(0, Math.min(top, p.story.length - view));
+  const more = fit(stringsFor(lang).tour.storyMore(start + 1, Math.min(p.story.length, start + view), p.story.length), cols);
+  return [p.title, ...p.story.slice(start, start + view), more, ...p.rest];
+}
+
+export function tourParts(t: TourInput): TourParts {
   const w = stringsFor(t.lang);
   const ch = w.tour.chapters[t.chapter];
-  if (ch === undefined) return [];
+  if (ch === undefined) return { title: '', story: [], rest: [] };
   const { slots, extra } = chapterNumbers(t, w);
   const keys = w.tour.footer.slice(0, 2).join(' · ');
   const head = ` ${w.tour.tour} ${t.chapter + 1}/${CHAPTERS} · ${ch.title}`;
   const title = textWidth(head) + textWidth(keys) + 3 <= t.cols ? head + ' '.repeat(t.cols - textWidth(head) - textWidth(keys) - 1) + keys : head;
   const room = t.cols - 1;
-  const lines = [title];
-  for (const p of ch.text) lines.push(...wrapWords(fill(p, slots), room, ' '));
-  lines.push(...extra);
-  lines.push(...wrapWords(`${w.tour.lookLabel}: ${fill(ch.look, slots)}`, room, ' '));
-  lines.push(...wrapWords(`${w.tour.tryLabel}: ${fill(ch.tryKey, slots)}`, room, ' '));
-  if (t.chapter === CHAPTERS - 1) lines.push(...wrapWords(w.tour.end, room, ' '));
-  return lines.map((l) => fit(l, t.cols));
+  const story: string[] = [];
+  for (const p of ch.text) story.push(...wrapWords(fill(p, slots), room, ' '));
+  const rest = [...extra];
+  rest.push(...wrapWords(`${w.tour.lookLabel}: ${fill(ch.look, slots)}`, room, ' '));
+  rest.push(...wrapWords(`${w.tour.tryLabel}: ${fill(ch.tryKey, slots)}`, room, ' '));
+  if (t.chapter === CHAPTERS - 1) rest.push(...wrapWords(w.tour.end, room, ' '));
+  const cut = (l: string): string => fit(l, t.cols);
+  return { title: cut(title), story: story.map(cut), rest: rest.map(cut) };
 }
 
 /** The memory span (x, ≥ 1% of the latest) of a finished memory result, as chapter 1 says it. */

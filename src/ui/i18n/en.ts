@@ -53,6 +53,7 @@ export const EN: Strings = {
     open: 'open',
     reachLstm: (steps, pred, target) => `LSTM: reaches back ${steps} steps; at the last step it reports ŷ ${pred} (the value was ${target})`,
     reachRnn: (steps, pred) => `RNN: reaches back ${steps} steps and reports ŷ ${pred}: it has forgotten`,
+    storyMore: (a, b, n) => ` story lines ${a}–${b} of ${n}: ${b < n ? '] for more' : '[ back'}`,
     network: 'network',
     chapters: [
       {

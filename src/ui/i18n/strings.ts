@@ -83,6 +83,8 @@ export interface TourStrings {
   readonly reachLstm: (steps: number, pred: string, target: string) => string;
   readonly reachRnn: (steps: number, pred: string) => string;
   readonly network: string;
+  /** Under a story cut to the rows there are: which lines are shown, and ] [ to scroll. */
+  readonly storyMore: (first: number, last: number, of: number) => string;
 }
 
 export interface HelpStrings {

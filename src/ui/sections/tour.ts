@@ -5,7 +5,7 @@
  */
 import { memoryLines, memorySnapshotRows, type MemoryNetwork } from '../memory-frame.js';
 import { fit } from '../format.js';
-import { spanOf, tourLines } from '../tour.js';
+import { fitTour, spanOf, tourParts } from '../tour.js';
 import { attributionBody } from './attribution.js';
 import { diagramLines } from './diagram.js';
 import { explainText } from './explain.js';
@@ -36,7 +36,7 @@ export function tourBody(f: FrameInput): string[] {
   const { session: s, layout: L, theme } = f;
   if (s.tour === null) return [];
   const onScreen = blocks(f).map((b, i) => ({ store: b.store, span: spanOf(f.memory?.[i]) }));
-  const text = tourLines({
+  const parts = tourParts({
     chapter: s.tour,
     store: f.store,
     cursor: s.cursor,
@@ -49,8 +49,11 @@ export function tourBody(f: FrameInput): string[] {
   });
   // status and footer, and the input strip above
   const rows = L.snapshot ? Infinity : Math.max(1, L.height - 2 - xStrip(f).length);
-  const [title, ...story] = text;
-  const top = [theme.style('title', title!), ...story.map((l) => theme.style('accent', l))];
+  // the view keeps the rows it needs to say its thing (the whole diagram; a memory chart that
+  // shows its slope); the story scrolls in the rest
+  const need = s.explain ? 6 : s.mode === 'diagram' ? diagramLines(f).length : s.mode === 'memory' ? 9 : s.mode === 'attribution' ? 10 : 3;
+  const [title, ...text] = fitTour(parts, rows - need, s.scrollTop, f.lang ?? 'en', L.cols);
+  const top = [theme.style('title', title!), ...text.map((l) => theme.style('accent', l))];
   const below = viewBelow(f, Math.max(0, rows - top.length));
   return [...top, ...below].slice(0, rows);
 }
@@ -60,6 +63,6 @@ export const tourSection: FrameSection = {
   lines: tourBody,
   memoKey: (f) => {
     const s = f.session;
-    return `${stepKey(f)}|${unitsKey(f)}|${s.tour}|${s.mode}|${s.explain}|${s.net}|${memoryKey(f.memory)}|${f.lang ?? 'en'}|${f.layout.height}`;
+    return `${stepKey(f)}|${unitsKey(f)}|${s.tour}|${s.mode}|${s.explain}|${s.scrollTop}|${s.net}|${memoryKey(f.memory)}|${f.lang ?? 'en'}|${f.layout.height}`;
   },
 };
