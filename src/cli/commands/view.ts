@@ -144,13 +144,15 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
 
     // The tour plans its chapters over the whole sequence: the demo's short input is read first.
     let view = extras.view as ViewExtras['view'] & TourView;
-    if (launch.tour !== undefined) {
+    // the default demo carries the tour too (t opens it), as learn does; a live feed does not
+    const tourWanted = launch.tour !== undefined || (launch.demo?.name === DEFAULT_DEMO && launch.live === null && args.compare === undefined);
+    if (tourWanted) {
       await ingest(store, extras.feed(input, toX), { toX });
       extras.settle(store);
       const all = [store, ...(extras.view.compare === null ? [] : [extras.view.compare]), ...extras.view.more];
       const chapters = planTour(all);
-      if (chapters === null) throw new UsageError('the tour needs an LSTM and a plain RNN on the same input (the remember demo): npm run demos rebuilds it');
-      view = { ...extras.view, chapters, tour: launch.tour.chapter, ...(launch.tour.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
+      if (chapters === null && launch.tour !== undefined) throw new UsageError('the tour needs an LSTM and a plain RNN on the same input (the remember demo): npm run demos rebuilds it');
+      if (chapters !== null) view = { ...extras.view, chapters, ...(launch.tour !== undefined ? { tour: launch.tour.chapter } : {}), ...(launch.tour?.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
     }
     if (keys === null) {
       if (store.status === 'reading') {

@@ -14,6 +14,7 @@ function hintsFor(f: FrameInput): string {
     panels: f.panels.length,
     done: f.session.done,
     pair: f.pair != null,
+    tour: f.session.chapters.length > 0,
   }).join(' · ');
 }
 
