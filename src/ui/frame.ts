@@ -73,7 +73,7 @@ export function frameInput(r: FrameRequest): FrameInput {
     D: focused.network.inputSize,
     xNameWidth: nameWidth(first),
     // The explain panel's length depends on its numbers and the width: its lines are counted first.
-    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols).length : 0,
+    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols, r.lang ?? 'en').length : 0,
     signedSpark: timelinePanel.scale !== 'unit',
     tokenRow: first.tokens,
     snapshot: r.snapshot ?? false,

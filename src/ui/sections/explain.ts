@@ -4,13 +4,14 @@ import type { TraceStore } from '../../trace/trace-store.js';
 import { explainBody, wrapExplain } from '../explain-text.js';
 import { fit, textWidth } from '../format.js';
 import type { Session } from '../session.js';
+import type { Lang } from '../i18n/index.js';
 import { stepKey, viewOf, type FrameInput, type FrameSection } from './shared.js';
 
 /**
  * The explain panel for the selected unit at the current step, title first, fitted to `cols`: the
  * layout asks for its length before placing it.
  */
-export function explainText(store: TraceStore, s: Session, cols: number): string[] {
+export function explainText(store: TraceStore, s: Session, cols: number, lang: Lang = 'en'): string[] {
   const { layer, dir } = viewOf(store, s.view);
   const where = `unit ${s.unit} · layer ${layer + 1} ${store.direction(dir)} (l${layer}) · step ${s.cursor + 1}/${s.T} (t=${s.cursor})`;
   if (s.T === 0) return [` explain ${where}`, ' no steps yet'];
@@ -19,13 +20,13 @@ export function explainText(store: TraceStore, s: Session, cols: number): string
   if (!store.holds(s.cursor)) return [` explain ${where}`, s.cursor < store.first ? ' this step is no longer held (see --history)' : ' this step is not computed yet'];
   const label = store.label(s.cursor);
   const title = ` explain ${where} · ${store.tokens ? `“${label}”` : label}   (e or Esc closes)`;
-  return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit)), cols)];
+  return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit), lang), cols)];
 }
 
 export function explainLines(f: FrameInput): string[] {
   const { store, session: s, theme, layout: L } = f;
   if (L.explainRows === 0) return [];
-  const [title, ...body] = explainText(store, s, L.cols);
+  const [title, ...body] = explainText(store, s, L.cols, f.lang ?? 'en');
   // Too wide: the closing hint goes first (the footer and help say it too), then the label is cut.
   const head = textWidth(title!) <= L.cols ? title! : title!.replace(/ {3}\(e or Esc closes\)$/, '');
   const lines = [theme.style('title', fit(head, L.cols)), ...body.map((l) => fit(l, L.cols))];
@@ -38,4 +39,4 @@ export function explainLines(f: FrameInput): string[] {
   return [lines[0]!, ...rest.slice(start, start + view), theme.style('dim', fit(where, L.cols))].slice(0, L.explainRows);
 }
 
-export const explainSection: FrameSection = { id: 'explain', lines: explainLines, memoKey: (f) => `${stepKey(f)}|${f.session.unit}|${f.session.scrollTop}` };
+export const explainSection: FrameSection = { id: 'explain', lines: explainLines, memoKey: (f) => `${stepKey(f)}|${f.session.unit}|${f.session.scrollTop}|${f.lang ?? 'en'}` };

@@ -17,7 +17,7 @@ import { blocks, inputStore, stepKey, unitsKey, viewOf, type FrameInput, type Fr
 /** The view under the chapter's text, in `rows` rows (a snapshot: all of it). */
 function viewBelow(f: FrameInput, rows: number): string[] {
   const { session: s, layout: L } = f;
-  if (s.explain) return explainText(f.store, s, L.cols).map((l) => fit(l, L.cols));
+  if (s.explain) return explainText(f.store, s, L.cols, f.lang ?? 'en').map((l) => fit(l, L.cols));
   switch (s.mode) {
     case 'diagram':
       return diagramLines(f);
