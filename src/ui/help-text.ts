@@ -105,7 +105,7 @@ export function helpLines(theme: Theme, cols: number, rows: number, top = 0, lan
   body.push('');
   legendLines(cols, legend).forEach((l, i) => body.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
   // new here: the help offers the tour first (t opens it on the bundled demo)
-  const title = theme.style('title', fit(w === null ? ' keys · new here? t: the guided tour · ] [ ↑ ↓ scroll, other keys close' : ` ${w.title} · t: ${stringsFor(lang).tour.tour}`, cols));
+  const title = theme.style('title', fit(w === null ? ' gatescope keys · t: the guided tour · ] [ ↑ ↓ scroll, other keys close' : ` ${w.title} · t: ${stringsFor(lang).tour.tour}`, cols));
   const room = Math.max(1, rows - 1);
   if (body.length <= room) return [title, ...body].slice(0, Math.max(1, rows));
   const view = Math.max(1, room - 1);

@@ -401,7 +401,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       return s;
     }
     case 'scroll':
-      return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
+      // the tour's story shows in a few rows: two lines a press, so none is skipped
+      return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * (s.tour !== null && !s.explain ? 2 : 5)) };
     case 'unbound':
       return s;
     default:
