@@ -141,7 +141,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the networks (--compare; the remember demo cycles LSTM, RNN, GRU)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
-  { keys: [{ char: 't' }], label: 't', description: 'the guided tour: the LSTM story on this demo, chapter by chapter (gatescope learn); again: close it', group: 'Other', action: { type: 'tour' }, hint: { rank: 1.5, text: (c) => (c.tour === true ? 't tour' : null) } },
+  { keys: [{ char: 't' }], label: 't', description: 'the guided tour: the LSTM story on this demo, chapter by chapter (gatescope learn); again: close it', group: 'Other', action: { type: 'tour' }, hint: { rank: 3.5, text: (c) => (c.tour === true ? 't tour' : null) } },
   { keys: chars('>.'), label: '> / .', description: 'the tour’s next chapter', group: 'Other', action: { type: 'chapter', delta: 1 } },
   { keys: chars('<,'), label: '< / ,', description: 'the tour’s previous chapter', group: 'Other', action: { type: 'chapter', delta: -1 } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },

@@ -112,7 +112,7 @@ describe.skipIf(ptyReason !== null)('gatescope learn in a real terminal', () => 
 
   it('? offers the tour from the plain demo (npm start), and t opens it', async () => {
     const s = shell.run(`${gatescope}`, { cols: 80, rows: 24, env: { XDG_STATE_HOME: stateDir() } });
-    await s.waitFor('t tour');
+    await s.waitFor('step 1/50');
     s.write('?');
     await s.waitFor('t: the guided tour');
     s.write('t');

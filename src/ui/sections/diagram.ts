@@ -89,7 +89,7 @@ function gruDiagram(e: Explanation): string[] {
   const n = g(e, 'n');
   const hp = e.hPrev;
   return [
-    `  h_prev ${v(hp)} ────┬──────────────────────▶(×)──────────────▶(+)──────▶ h ${v(e.h)}`,
+    `  h_prev ${v(hp)} ──┬──────────────────────▶(×)──────────────▶(+)──────▶ h ${v(e.h)}`,
     `                    │                        │ z·h_prev ${v(z * hp)}  │ (1−z)·n ${v((1 - z) * n)}`,
     `                    │               update z ${v(z)}                (×)◀── n ${v(n)}`,
     `                    │                  = σ(a_z)                       │   = tanh(W·x + b + r·(U·h_prev + b_hn))`,
