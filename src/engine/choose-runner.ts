@@ -5,10 +5,11 @@
 import { fastAvailable } from './fast/kernels.js';
 import { FastBlockEngine } from './fast/block-runner.js';
 import { chunkSteps } from './fast/sequence.js';
-import { ReferenceBlockEngine, type BlockEngine, type EngineKind } from './runner.js';
+import { cloneStep, validateNetwork } from './network.js';
+import { ReferenceBlockEngine, runAll, StepQueue, type BlockEngine, type EngineKind } from './runner.js';
 import { flopsPerStep, gateCount, projSizeOf } from './shapes.js';
 import type { Intervention } from './intervene.js';
-import type { InitialState, Network } from './types.js';
+import type { InitialState, Network, NetworkStep } from './types.js';
 
 /**
  * The engine that runs when `prefer` is asked for: the fast one only where WebAssembly SIMD runs,
@@ -62,4 +63,30 @@ export function defaultBlockSteps(net: Network, kind: EngineKind): number {
 /** Rows per engine run: the fast engine's cache-friendly chunk, at most a block. */
 function runCapacity(net: Network, blockSteps: number): number {
   return Math.max(1, Math.min(blockSteps, chunkSteps(net)));
+}
+
+/**
+ * A whole sequence on the runner `prefer` asks for (the reference one for interventions), every
+ * step kept: what `run`, `track` and the tests read when they need all of them at once.
+ *   xs: (T, D)
+ */
+export function runSequenceOn(
+  net: Network,
+  xs: readonly ArrayLike<number>[],
+  init?: InitialState,
+  prefer: EngineKind = 'fast',
+  interventions: readonly Intervention[] = [],
+): NetworkStep[] {
+  validateNetwork(net);
+  const steps: NetworkStep[] = [];
+  if (xs.length === 0) return steps;
+  const engine = createBlockEngine(net, init, xs.length, prefer, interventions);
+  runAll(engine, xs, (s) => steps.push(cloneStep(s)));
+  return steps;
+}
+
+/** A step queue for a forward-only stream, in cache-sized runs (runner.ts StepQueue). */
+export function createStepQueue(net: Network, init?: InitialState, prefer: EngineKind = 'fast'): StepQueue {
+  validateNetwork(net);
+  return new StepQueue(createBlockEngine(net, init, chunkSteps(net), prefer));
 }

@@ -17,3 +17,4 @@ export * from './attribution.js';
 export * from './intervene.js';
 export * from './stats.js';
 export * from './fast/index.js';
+export { createStatsSession, type StatsSession } from './stats-session.js';

@@ -18,9 +18,10 @@
  * (its WebAssembly memory layout stays inside fast/); choose-runner.ts picks between them.
  */
 import { applyInterventions, checkInterventions, intervenedInput, type Intervention } from './intervene.js';
-import { allocNetworkStep, runDirection, type AfterCell } from './network.js';
+import { allocNetworkStep, initialRow, runDirection, ShapeError, type AfterCell } from './network.js';
 import { widenStrided, type RangeSet } from './ranges.js';
 import { GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
+import { StatsAccumulator, type SequenceStats } from './stats.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
 /** A saved state: float32 for the fast engine, float64 for the reference. */
@@ -45,6 +46,8 @@ export interface BlockEngine {
   getView(v: number, state: StateArray): void;
   /** Writes x (D values) as input row i of the next run. */
   setInput(i: number, x: ArrayLike<number>): void;
+  /** Writes n rows packed in `rows` (n * D values from its start) as input rows i..i+n-1. */
+  setRows(i: number, rows: Float32Array | Float64Array, n: number): void;
   /**
    * Runs rows 0..n-1 through the given views, in the order given (a view must come after the
    * views of the layer below that feed it). A reverse view walks the rows from n-1 down to 0.
@@ -62,6 +65,14 @@ export interface BlockEngine {
    * whole costs more than the step).
    */
   widenRun(n: number, v: number, ranges: RangeSet): void;
+  /**
+   * Adds rows 0..n-1 of the last run, every view, to the statistics of the states (stats.ts)
+   * that the engine keeps over all its runs, straight from its buffers; `count`: whether these
+   * rows are new steps (false when a later run covers the same steps again).
+   */
+  accumulate(n: number, count?: boolean): void;
+  /** The statistics of every row accumulated so far. */
+  statistics(): SequenceStats;
 }
 
 /** Every view in order: l0 dir0, l0 dir1, l1 dir0, ... */
@@ -104,6 +115,7 @@ export class ReferenceBlockEngine implements BlockEngine {
   private readonly layerIn: Float64Array;
   /** Values set by hand over ranges of steps (intervene.ts); empty for the model as it is. */
   private readonly interventions: readonly Intervention[];
+  private readonly stats: StatsAccumulator;
 
   constructor(
     readonly network: Network,
@@ -113,6 +125,14 @@ export class ReferenceBlockEngine implements BlockEngine {
   ) {
     checkInterventions(network, interventions);
     this.interventions = interventions;
+    this.stats = new StatsAccumulator(network);
+    // ShapeError naming h0/c0 on a wrong initial state (the fast runner checks its own)
+    for (let k = 0; k < network.numLayers; k++) {
+      for (let d = 0; d < network.directions.length; d++) {
+        initialRow(network, init, 'h0', k, d);
+        if (network.kind === 'lstm') initialRow(network, init, 'c0', k, d);
+      }
+    }
     const H = network.hiddenSize;
     const Hout = outputSize(network);
     const views = network.numLayers * network.directions.length;
@@ -156,6 +176,20 @@ export class ReferenceBlockEngine implements BlockEngine {
   setInput(i: number, x: ArrayLike<number>): void {
     const D = this.network.inputSize;
     for (let j = 0; j < D; j++) this.x[i * D + j] = x[j]!;
+  }
+
+  setRows(i: number, rows: Float32Array | Float64Array, n: number): void {
+    const D = this.network.inputSize;
+    this.x.set(rows.subarray(0, n * D), i * D);
+  }
+
+  accumulate(n: number, count = true): void {
+    if (!count) throw new Error('the reference runner accumulates each step once');
+    for (let i = 0; i < n; i++) this.stats.add(this.step(i));
+  }
+
+  statistics(): SequenceStats {
+    return this.stats.result();
   }
 
   run(n: number, views: readonly number[], t0?: number): void {
@@ -208,5 +242,79 @@ export class ReferenceBlockEngine implements BlockEngine {
 
   output(i: number): Float64Array {
     return this.step(i).y;
+  }
+}
+
+/** Throws ShapeError unless x has the network's D values. */
+function checkRow(net: Network, x: ArrayLike<number>, t: number): void {
+  if (x.length !== net.inputSize) throw new ShapeError(`input at t=${t}: expected ${net.inputSize} features, got ${x.length}`);
+}
+
+/**
+ * Runs a whole sequence through `engine`, every view, in runs of up to engine.capacity rows (a
+ * network with a reverse direction needs the whole sequence in one run), and hands each step to
+ * onStep in time order. The step's buffers are reused by the next: cloneStep keeps one.
+ *   xs: (T, D)
+ */
+export function runAll(engine: BlockEngine, xs: readonly ArrayLike<number>[], onStep: (step: NetworkStep, t: number) => void): void {
+  const net = engine.network;
+  xs.forEach((x, t) => checkRow(net, x, t));
+  const T = xs.length;
+  const forward = net.directions.every((d) => d === 'forward');
+  if (!forward && T > engine.capacity) throw new RangeError(`a network with a reverse direction runs ${T} steps in one run; the runner holds ${engine.capacity}`);
+  const views = allViews(net);
+  for (let t0 = 0; t0 < T; t0 += engine.capacity) {
+    const n = Math.min(engine.capacity, T - t0);
+    for (let i = 0; i < n; i++) engine.setInput(i, xs[t0 + i]!);
+    engine.run(n, views, t0);
+    for (let i = 0; i < n; i++) onStep(engine.step(i), t0 + i);
+  }
+}
+
+/**
+ * A forward-only network's steps as their inputs arrive: rows are queued until the runner is
+ * full or the caller flushes (a live stream flushes whenever its input pauses), and each run's
+ * steps come out in time order. Cutting the sequence into runs changes no bits (the contract),
+ * so a streamed step equals the same step of a whole-sequence run or of the viewer's trace.
+ */
+export class StepQueue {
+  private queued = 0;
+  private done = 0;
+  private readonly views: number[];
+
+  constructor(private readonly engine: BlockEngine) {
+    if (!engine.network.directions.every((d) => d === 'forward')) {
+      throw new ShapeError('a streaming run needs a forward-only network; a reverse direction needs the whole sequence');
+    }
+    this.views = allViews(engine.network);
+  }
+
+  /** Steps queued and not yet run. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /** Steps pushed so far. */
+  get t(): number {
+    return this.done + this.queued;
+  }
+
+  /** Queues x (D values) as the next step; true when the queue is full and must be flushed. */
+  push(x: ArrayLike<number>): boolean {
+    if (this.queued === this.engine.capacity) throw new RangeError('the step queue is full: flush it first');
+    checkRow(this.engine.network, x, this.t);
+    this.engine.setInput(this.queued++, x);
+    return this.queued === this.engine.capacity;
+  }
+
+  /** Runs the queued steps and hands each to onStep in time order (buffers reused, as runAll). */
+  flush(onStep: (step: NetworkStep, t: number) => void): void {
+    const n = this.queued;
+    if (n === 0) return;
+    const t0 = this.done;
+    this.engine.run(n, this.views, t0);
+    this.queued = 0;
+    this.done += n;
+    for (let i = 0; i < n; i++) onStep(this.engine.step(i), t0 + i);
   }
 }

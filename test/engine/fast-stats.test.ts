@@ -4,7 +4,6 @@ import { randomNetwork, runSequence, ShapeError, type CellKind, type Network, ty
 import {
   chunkSteps,
   createFastStepper,
-  createStatsSession,
   fastAvailable,
   layerInput,
   runDirectionStats,
@@ -12,6 +11,7 @@ import {
   type DirectionPart,
   runSequenceFast,
 } from '../../src/engine/fast/index.js';
+import { createStatsSession } from '../../src/engine/stats-session.js';
 import { saturationOf, StatsAccumulator, type SequenceStats } from '../../src/engine/stats.js';
 import { useKernelVariant } from '../../src/engine/fast/kernels.js';
 import { expectClose } from '../helpers/expect-close.js';

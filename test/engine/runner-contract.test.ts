@@ -5,8 +5,9 @@
  * state, and widen ranges from its own buffers as from its records.
  */
 import { describe, expect, it } from 'vitest';
-import { createBlockEngine, engineKindFor } from '../../src/engine/choose-runner.js';
-import { createRng, GATE_NAMES, randomNetwork, runSequence, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
+import { createBlockEngine, createStepQueue, engineKindFor, runSequenceOn } from '../../src/engine/choose-runner.js';
+import { runSequenceIntervened, type Intervention } from '../../src/engine/intervene.js';
+import { cloneStep, createRng, GATE_NAMES, randomNetwork, runSequence, ShapeError, STATE_NAMES, type CellKind, type Network, type NetworkStep } from '../../src/engine/index.js';
 import { RangeSet } from '../../src/engine/ranges.js';
 import { allViews, type BlockEngine, type EngineKind } from '../../src/engine/runner.js';
 import { loadWeights } from '../../src/io/weights/index.js';
@@ -162,5 +163,62 @@ describe('block runner contract', () => {
   it('refuses a run longer than its capacity', () => {
     const e = createBlockEngine(cases[0]!.net, undefined, 4, 'reference');
     expect(() => e.run(e.capacity + 1, allViews(cases[0]!.net))).toThrow(RangeError);
+  });
+});
+
+describe('whole-sequence and streaming runs on the runner', () => {
+  for (const c of cases) {
+    for (const kind of KINDS) {
+      const xs = sequence(41, c.net.inputSize, 5);
+      const whole = runSequenceOn(c.net, xs, undefined, kind);
+
+      it(`${c.name}, ${kind}: runSequenceOn gives runSequence's steps, and the runner's own bits`, () => {
+        expectSteps(whole, runSequence(c.net, xs), TOL[engineKindFor(kind, c.net)], kind);
+        const reverse = c.net.directions.includes('reverse');
+        bitsEqual(whole, runAll(createBlockEngine(c.net, undefined, reverse ? 64 : 16, kind), xs, 7));
+      });
+
+      if (c.net.directions.includes('reverse')) {
+        it(`${c.name}, ${kind}: a step queue refuses a reverse direction`, () => {
+          expect(() => createStepQueue(c.net, undefined, kind)).toThrow(ShapeError);
+        });
+        continue;
+      }
+      it(`${c.name}, ${kind}: a step queue flushed at any points gives the whole run's bits, in time order`, () => {
+        const rng = createRng(9);
+        const q = createStepQueue(c.net, undefined, kind);
+        const got: NetworkStep[] = [];
+        const ts: number[] = [];
+        const keep = (s: NetworkStep, t: number): void => {
+          ts.push(t);
+          got.push(cloneStep(s));
+        };
+        for (const x of xs) {
+          if (q.push(x) || rng.uniform(0, 1) < 0.3) q.flush(keep);
+        }
+        q.flush(keep);
+        expect(q.t).toBe(xs.length);
+        expect(ts).toEqual(xs.map((_, t) => t));
+        bitsEqual(got, whole);
+      });
+    }
+  }
+
+  it('a step queue names the step of an input of the wrong width', () => {
+    const q = createStepQueue(cases[0]!.net);
+    q.push(new Float64Array(3));
+    expect(() => q.push(new Float64Array(2))).toThrow(/input at t=1: expected 3 features, got 2/);
+  });
+
+  it('runSequenceOn with interventions equals runSequenceIntervened bit for bit', () => {
+    const net = cases[0]!.net;
+    const xs = sequence(20, net.inputSize, 6);
+    const list: Intervention[] = [{ name: 'c', layer: 1, direction: 0, unit: 2, from: 4, to: 9, value: 0.5 }];
+    bitsEqual(runSequenceOn(net, xs, undefined, 'reference', list), runSequenceIntervened(net, xs, undefined, list));
+  });
+
+  it('a reference runner names a wrong initial state', () => {
+    const net = cases[0]!.net;
+    expect(() => runSequenceOn(net, sequence(3, 3, 1), { h0: [new Float64Array(2)] }, 'reference')).toThrow(ShapeError);
   });
 });

@@ -7,10 +7,10 @@
  */
 import type { Argv } from 'yargs';
 import { CapacityError, cloneStep, finalStates, headForward, runSequence, type NetworkStep } from '../../engine/index.js';
-import { describeIntervention, runSequenceIntervened, type Intervention } from '../../engine/intervene.js';
+import { describeIntervention, type Intervention } from '../../engine/intervene.js';
 import { interventionsFor, interventionSummary, parseIntervention } from '../interventions.js';
 import { InputError } from '../../io/errors.js';
-import { createFastStepper, runSequenceFast } from '../../engine/fast/index.js';
+import { createStepQueue, runSequenceOn } from '../../engine/choose-runner.js';
 import type { InputRecord } from '../../io/input.js';
 import type { CliEnv } from '../env.js';
 import { enableRelaxedSimd } from '../wasm-features.js';
@@ -155,6 +155,13 @@ function makeWriter(format: RunFormat, model: LoadedModel, source: string, reado
   }
 }
 
+const PAUSED = Symbol('paused');
+
+/** Resolves after the pending I/O callbacks: a line already read resolves first. */
+function nextTurn(): Promise<typeof PAUSED> {
+  return new Promise((resolve) => setImmediate(() => resolve(PAUSED)));
+}
+
 export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   positiveOrZero(args.topK);
@@ -192,21 +199,53 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
     if (head !== null) await sink.write(head);
     let T = 0;
     if (interventions.length === 0 && net.directions.length === 1 && net.directions[0] === 'forward') {
-      const stepper = createFastStepper(net, model.init);
+      const queue = createStepQueue(net, model.init);
       let last: NetworkStep | null = null;
-      for await (const record of input) {
-        const x = toX(record);
-        const s = stepper.step(x);
-        await sink.write(writer.step(T, x, s, pred(s)));
-        T++;
-        if (sink.closed) break;
-        last = s;
+      const xs: Float64Array[] = [];
+      let flushing = false;
+      const out: string[] = [];
+      // run what is queued, then write it: the steps' buffers are reused by the next run
+      const flush = async (): Promise<void> => {
+        flushing = true;
+        queue.flush((s, t) => {
+          out.push(writer.step(t, xs[t - T]!, s, pred(s)));
+          last = s;
+        });
+        T += xs.length;
+        xs.length = 0;
+        for (const line of out) {
+          if (sink.closed) break;
+          await sink.write(line);
+        }
+        out.length = 0;
+        if (last !== null) last = cloneStep(last);
+        flushing = false;
+      };
+      const records = input[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const next = records.next();
+          // a live stream's steps come out as they arrive: when the next line is not there at once, run what is queued
+          if (queue.pending > 0 && (await Promise.race([next, nextTurn()])) === PAUSED) await flush();
+          if (sink.closed) break;
+          const r = await next;
+          if (r.done === true) break;
+          const x = toX(r.value);
+          xs.push(x.slice());
+          if (queue.push(x)) await flush();
+          if (sink.closed) break;
+        }
+      } catch (err) {
+        // a bad line: the steps before it are written before the error is
+        if (!flushing && !sink.closed) await flush();
+        throw err;
       }
+      if (!sink.closed) await flush();
       if (sink.closed) {
         input.close();
         return EXIT.ok;
       }
-      const tail = writer.end(T, last === null ? null : [cloneStep(last)]);
+      const tail = writer.end(T, last === null ? null : [last]);
       if (tail !== null) await sink.write(tail);
     } else {
       const records: InputRecord[] = [];
@@ -220,9 +259,9 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
       try {
         if (interventions.length > 0) {
           // the reference engine, step by step with the edits; the plain run to say what changed
-          steps = runSequenceIntervened(net, xs, model.init, interventions);
+          steps = runSequenceOn(net, xs, model.init, 'reference', interventions);
           for (const line of interventionSummary(net, interventions, runSequence(net, xs, model.init), steps, pred)) env.stderr.write(`gatescope: note: ${line}\n`);
-        } else steps = runSequenceFast(net, xs, model.init);
+        } else steps = runSequenceOn(net, xs, model.init);
       } catch (err) {
         if (!(err instanceof CapacityError)) throw err;
         throw new InputError(`${records.length} steps: ${err.message}`, { source: input.source, hint: 'cut the input into shorter runs' });

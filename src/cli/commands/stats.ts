@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { cellLabel, SATURATION_LIMITS, ShapeError, type SequenceStats, type StateStats } from '../../engine/index.js';
-import { createStatsSession, fastAvailable } from '../../engine/fast/index.js';
+import { fastAvailable } from '../../engine/fast/index.js';
+import { createStatsSession } from '../../engine/stats-session.js';
 import type { InputRecord, InputStream } from '../../io/input.js';
 import type { NpyRows } from '../../io/npy-rows.js';
 import { InputError, visible } from '../../io/errors.js';

@@ -7,7 +7,7 @@
  * trace/signals.ts makes the signal.
  */
 import type { Argv } from 'yargs';
-import { runSequenceFast } from '../../engine/fast/index.js';
+import { runSequenceOn } from '../../engine/choose-runner.js';
 import { cellLabel } from '../../engine/shapes.js';
 import { tintedHtml } from '../tint-html.js';
 import { trackUnits, unitSeries, type UnitTrack } from '../../engine/track.js';
@@ -93,7 +93,7 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   if (xs.length < 2) throw new UsageError(`${visible(input.source)}: ${xs.length} step${xs.length === 1 ? '' : 's'}; a correlation needs at least 2`);
   const signal = buildSignal(args.signal, { labels, values, featureNames: input.featureNames, text: input.vocab !== null, words: args.tokens === 'words' });
   if ('error' in signal) throw new UsageError(`--signal ${JSON.stringify(visible(args.signal, 40))}: ${signal.error}`);
-  const steps = runSequenceFast(model.network, xs, model.init);
+  const steps = runSequenceOn(model.network, xs, model.init);
   const ranked = trackUnits(model.network, steps, signal.values);
   if (ranked.every((u) => Number.isNaN(u.r))) env.stderr.write(`gatescope: note: ${signal.name} does not vary over the ${xs.length} steps: no unit can follow it\n`);
   const listed = top === 0 ? ranked : ranked.slice(0, top);

@@ -8,6 +8,8 @@ import { widenStrided, type RangeSet } from '../ranges.js';
 import { GATE_NAMES, STATE_NAMES } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { allocNetworkStep, FastRunner } from './sequence.js';
+import { chunkSource, KernelStats } from './fast-stats.js';
+import type { SequenceStats } from '../stats.js';
 
 /** The runner contract (../runner.ts) on the WebAssembly SIMD kernels: float32 states, as PyTorch. */
 export class FastBlockEngine implements BlockEngine {
@@ -16,13 +18,16 @@ export class FastBlockEngine implements BlockEngine {
   private readonly runner: FastRunner;
   private readonly out: NetworkStep;
   private readonly views: number;
+  /** The statistics' accumulators, in the kernels' memory after the runner's buffers. */
+  private readonly stats: KernelStats;
 
   constructor(
     readonly network: Network,
     private readonly init: InitialState | undefined,
     readonly capacity: number,
   ) {
-    this.runner = new FastRunner(network, init, capacity);
+    this.runner = new FastRunner(network, init, capacity, KernelStats.bytes(network));
+    this.stats = new KernelStats(this.runner.layout, this.runner.mem, this.runner.extra);
     this.out = allocNetworkStep(network);
     this.stateStride = stateStride(network);
     this.views = network.numLayers * network.directions.length;
@@ -56,6 +61,25 @@ export class FastBlockEngine implements BlockEngine {
 
   setInput(i: number, x: ArrayLike<number>): void {
     this.runner.setInput(i, x);
+  }
+
+  setRows(i: number, rows: Float32Array | Float64Array, n: number): void {
+    this.runner.setInput(i, rows.subarray(0, n * this.network.inputSize));
+  }
+
+  accumulate(n: number, count = true): void {
+    const r = this.runner;
+    const { Hp, dirs } = r.layout;
+    for (let k = 0; k < this.network.numLayers; k++) {
+      for (let d = 0; d < dirs; d++) {
+        const b = r.bufs[k]![d]!;
+        this.stats.add(k, d, n, chunkSource(this.network, r.layout, b.gates, b.c, r.hAt(k, d), dirs * Hp * 4), count && k === 0 && d === 0);
+      }
+    }
+  }
+
+  statistics(): SequenceStats {
+    return this.stats.result();
   }
 
   run(n: number, views: readonly number[]): void {

@@ -1,33 +1,17 @@
 /**
- * Statistics of a whole sequence (stats.ts) at the fast engine's speed: inputs are pushed a step
- * or a block of rows at a time, and the kernels accumulate each chunk's values straight from their
- * float32 buffers (stats_acc), so no step is ever copied out.
- *
- * Memory: a forward-only network streams in chunks, in constant memory whatever the length. A
- * network with a reverse direction needs the whole input first: it keeps the inputs (T * D
- * float32) and, between stacked layers, one layer's outputs (T * dirs * H float32, two such
- * buffers from three layers on); each direction then runs in chunks, a reverse one from the end.
- * Without WebAssembly SIMD it runs the reference engine with StatsAccumulator.
+ * The kernels' side of the statistics (../stats.ts) of a sequence: accumulators in the kernels'
+ * memory that add a stretch of rows straight from the float32 buffers the steps were computed in
+ * (stats_acc), so no step is ever copied out. The block runner (block-runner.ts) accumulates its
+ * runs with them, which is how a forward-only network's statistics stream (../stats-session.ts);
+ * a network with a reverse direction runs layer by layer here (layerwiseStats), or one direction
+ * on its own (runDirectionStats), the unit that lets two threads share a bidirectional layer.
  */
-import { createStepper, runSequence, ShapeError, validateNetwork } from '../network.js';
+import { ShapeError, validateNetwork } from '../network.js';
 import { layerInputSize, STATE_NAMES } from '../shapes.js';
 import type { InitialState, Network } from '../types.js';
-import { fastCovers, instantiateKernels, type Kernels } from './kernels.js';
+import { instantiateKernels, type Kernels } from './kernels.js';
 import { Arena, checkInitialState, planNetwork, resetState, runStretch, writeWeights, type NetLayout } from './layout.js';
-import { chunkSteps, FastRunner } from './sequence.js';
-import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, StatsAccumulator, type SequenceStats } from '../stats.js';
-
-/** Feeds a sequence step by step; finish() gives its statistics. */
-export interface StatsSession {
-  /** Steps pushed so far. */
-  readonly t: number;
-  /** Consumes x_t (D values). */
-  push(x: ArrayLike<number>): void;
-  /** Consumes n steps at once: rows of D values, packed (n x D) from the start of xs. */
-  pushRows(xs: Float32Array, n: number): void;
-  /** Runs whatever is pending and returns the statistics. The session is done after this. */
-  finish(): SequenceStats;
-}
+import { finishGroup, saturationOf, SATURATION_LIMITS, statsGroups, type SequenceStats } from '../stats.js';
 
 const f32Bits = new Float32Array(1);
 const i32Bits = new Int32Array(f32Bits.buffer);
@@ -65,7 +49,7 @@ interface ValueSource {
 }
 
 /** The accumulators of every group, in the kernels' memory at `base`. */
-class KernelStats {
+export class KernelStats {
   private n = 0;
   private readonly groups: { layer: number; dir: number; state: string }[];
   private readonly limits: { lo32: number; hi32: number }[];
@@ -175,122 +159,8 @@ class KernelStats {
   }
 }
 
-/** The reference engine's session, for machines without WebAssembly SIMD. */
-function referenceSession(net: Network, init: InitialState | undefined): StatsSession {
-  const acc = new StatsAccumulator(net);
-  const forward = net.directions.length === 1 && net.directions[0] === 'forward';
-  const stepper = forward ? createStepper(net, init) : null;
-  const xs: ArrayLike<number>[] = [];
-  return {
-    get t() {
-      return stepper !== null ? stepper.t : xs.length;
-    },
-    push(x) {
-      if (stepper !== null) acc.add(stepper.step(x));
-      else xs.push(Float64Array.from(x));
-    },
-    pushRows(rows, n) {
-      checkRows(net, rows, n, this.t);
-      const D = net.inputSize;
-      for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
-    },
-    finish() {
-      if (stepper === null) for (const s of runSequence(net, xs, init)) acc.add(s);
-      return acc.result();
-    },
-  };
-}
-
-/** n rows of D values at the start of `rows`, from step t on. */
-function checkRows(net: Network, rows: Float32Array, n: number, t: number): void {
-  if (!Number.isInteger(n) || n < 0 || rows.length < n * net.inputSize) {
-    throw new ShapeError(`inputs at t=${t}: expected ${n} rows of ${net.inputSize} features, got ${rows.length} values`);
-  }
-}
-
-function checkInput(net: Network, x: ArrayLike<number>, t: number): void {
-  if (x.length !== net.inputSize) {
-    throw new ShapeError(`input at t=${t}: expected ${net.inputSize} features, got ${x.length}`);
-  }
-}
-
-/** A forward-only network: chunks through every layer, statistics after each chunk. */
-function streamingSession(net: Network, init: InitialState | undefined): StatsSession {
-  const cap = chunkSteps(net);
-  const runner = new FastRunner(net, init, cap, KernelStats.bytes(net));
-  const { layout } = runner;
-  const stats = new KernelStats(layout, runner.mem, runner.extra);
-  const { Hp } = layout;
-  let pending = 0;
-  let t = 0;
-  const flush = () => {
-    if (pending === 0) return;
-    runner.run(pending);
-    for (let k = 0; k < net.numLayers; k++) {
-      const b = runner.bufs[k]![0]!;
-      stats.add(k, 0, pending, chunkSource(net, layout, b.gates, b.c, runner.y[k]!, Hp * 4), k === 0);
-    }
-    pending = 0;
-  };
-  return {
-    get t() {
-      return t;
-    },
-    push(x) {
-      checkInput(net, x, t);
-      runner.setInput(pending, x);
-      pending++;
-      t++;
-      if (pending === cap) flush();
-    },
-    pushRows(rows, n) {
-      checkRows(net, rows, n, t);
-      // straight into the runner's input rows, as many as fit before each flush
-      const D = net.inputSize;
-      for (let i = 0; i < n; ) {
-        const m = Math.min(n - i, cap - pending);
-        runner.setInput(pending, rows.subarray(i * D, (i + m) * D));
-        pending += m;
-        t += m;
-        i += m;
-        if (pending === cap) flush();
-      }
-    },
-    finish() {
-      flush();
-      return stats.result();
-    },
-  };
-}
-
-/** Rows kept per block while collecting the input of a whole-sequence network. */
-const BLOCK_ROWS = 4096;
-
-/** A network with a reverse direction: collect, then run layer by layer in chunks. */
-function wholeSession(net: Network, init: InitialState | undefined): StatsSession {
-  const D = net.inputSize;
-  const blocks: Float32Array[] = [];
-  let t = 0;
-  return {
-    get t() {
-      return t;
-    },
-    push(x) {
-      checkInput(net, x, t);
-      const row = t % BLOCK_ROWS;
-      if (row === 0) blocks.push(new Float32Array(BLOCK_ROWS * D));
-      blocks[blocks.length - 1]!.set(x, row * D);
-      t++;
-    },
-    pushRows(rows, n) {
-      checkRows(net, rows, n, t);
-      for (let i = 0; i < n; i++) this.push(rows.subarray(i * D, (i + 1) * D));
-    },
-    finish() {
-      return layerwiseStats(net, init, blocks, t);
-    },
-  };
-}
+/** Rows per block of a whole sequence's input, as the statistics session collects it (../stats-session.ts). */
+export const BLOCK_ROWS = 4096;
 
 /** Buffers of one chunk of steps of one direction (byte offsets), and the steps per chunk. */
 interface ChunkBuffers {
@@ -317,7 +187,7 @@ function chunkBuffers(arena: Arena, net: Network, layout: NetLayout): ChunkBuffe
 }
 
 /** Where each state of a chunk is, for KernelStats.add: h at (h, hStride), c and the gates in their chunk buffers. */
-function chunkSource(net: Network, layout: NetLayout, gates: number, c: number, h: number, hStride: number): (state: string) => ValueSource {
+export function chunkSource(net: Network, layout: NetLayout, gates: number, c: number, h: number, hStride: number): (state: string) => ValueSource {
   const names = STATE_NAMES[net.kind];
   const { Hp, GHp } = layout;
   return (state) => {
@@ -327,7 +197,13 @@ function chunkSource(net: Network, layout: NetLayout, gates: number, c: number, 
   };
 }
 
-function layerwiseStats(net: Network, init: InitialState | undefined, blocks: readonly Float32Array[], T: number): SequenceStats {
+/**
+ * The statistics of a network with a reverse direction over a whole input (BLOCK_ROWS-row
+ * float32 blocks), layer by layer: each direction runs in chunks in its own time order (a reverse
+ * one from the end), and only one layer's h (T * dirs * H float32, two such buffers from three
+ * layers on) is kept for the layer above; the block runner would hold every step's gates.
+ */
+export function layerwiseStats(net: Network, init: InitialState | undefined, blocks: readonly Float32Array[], T: number): SequenceStats {
   const arena = new Arena();
   const layout = planNetwork(net, arena);
   const { Hp, dirs } = layout;
@@ -468,16 +344,4 @@ export function statsFromParts(net: Network, parts: readonly DirectionPart[]): S
       return finishGroup(net, g, part.sums[names.indexOf(g.state)]!, steps);
     }),
   };
-}
-
-/**
- * A statistics session over a network: push each step's input, then finish(). Throws ShapeError
- * for a network or initial state whose shapes are wrong, or an input of the wrong width.
- */
-export function createStatsSession(net: Network, init?: InitialState): StatsSession {
-  validateNetwork(net);
-  checkInitialState(net, init);
-  if (!fastCovers(net)) return referenceSession(net, init);
-  const forward = net.directions.length === 1 && net.directions[0] === 'forward';
-  return forward ? streamingSession(net, init) : wholeSession(net, init);
 }

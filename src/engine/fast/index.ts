@@ -2,12 +2,10 @@
 export { fastAvailable, fastCovers, kernelVariant, type KernelVariant } from './kernels.js';
 export { runSequenceFast, createFastStepper, chunkSteps, type OnStep } from './sequence.js';
 export {
-  createStatsSession,
   float32Limits,
   layerInput,
   runDirectionStats,
   statsFromParts,
   type DirectionPart,
   type PlainSums,
-  type StatsSession,
 } from './fast-stats.js';

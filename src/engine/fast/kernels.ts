@@ -97,27 +97,6 @@ export interface KernelExports {
     relu: number,
     clip: number,
   ): void;
-  lstm_part(
-    z: number,
-    n: number,
-    w: number,
-    npWide: number,
-    np4: number,
-    bias: number,
-    pre: number,
-    gates: number,
-    cPrev: number,
-    cOut: number,
-    hOut: number,
-    hCopy: number,
-    hq: number,
-    peep: number,
-    clip: number,
-    rec: number,
-    H: number,
-    u0: number,
-    count: number,
-  ): void;
   stats_acc(src: number, stride: number, n: number, width: number, acc: number, lo: number, hi: number): void;
   /** backward.wat: the memory Jacobian's elementwise backward for S scaled rows (see backward.ts). */
   lstm_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, coef: number, dcc: number, tmp: number, da: number, inv: number, exp: number, sq: number, lim: number): void;

@@ -405,63 +405,6 @@
     (call $copy16 (local.get $hState) (local.get $hp) (local.get $hb))
     (call $copy16 (local.get $cState) (local.get $cp) (local.get $hb)))
 
-  ;; One LSTM step of units [u0, u0 + count) of one layer, all in one call: the stepper's hot path
-  ;; (step-plan.ts runs a whole layer as one part). The part's rows of [W_ih | W_hh] (4 gate blocks
-  ;; of hq rows, hq = count rounded up to 4) are panels over the n inputs of z = [x ; h_prev], so
-  ;; the input projection and the recurrence are one matrix-vector product.
-  ;;   z (n floats), bias (4hq): b_ih + b_hh. pre, gates (4hq), cPrev, cOut (hq): the part's own.
-  ;;   hOut (hq): where the new h goes (the next step's z); hCopy: 0, or a second place for it
-  ;;   (the next layer's z). rec: 0, or the layer's float64 record pre (4H) | gates (4H) | h (H) |
-  ;;   c (H), of which this part writes its units.
-  (func (export "lstm_part")
-    (param $z i32) (param $n i32) (param $w i32) (param $npWide i32) (param $np4 i32) (param $bias i32)
-    (param $pre i32) (param $gates i32) (param $cPrev i32) (param $cOut i32) (param $hOut i32) (param $hCopy i32)
-    (param $hq i32) (param $peep i32) (param $clip f32)
-    (param $rec i32) (param $H i32) (param $u0 i32) (param $count i32)
-    (local $hb i32) (local $g i32) (local $H8 i32)
-    (local.set $hb (i32.shl (local.get $hq) (i32.const 2)))
-    (call $gemm (local.get $pre) (i32.const 0) (local.get $bias) (i32.const 0)
-      (local.get $w) (local.get $z) (i32.const 0) (local.get $n) (i32.const 1)
-      (local.get $npWide) (local.get $np4))
-    (call $lstm_cell (local.get $pre) (local.get $gates) (local.get $cPrev) (local.get $cOut) (local.get $hOut) (local.get $hb) (local.get $peep) (local.get $clip))
-    (if (local.get $hCopy) (then (call $copy16 (local.get $hCopy) (local.get $hOut) (local.get $hb))))
-    (if (i32.eqz (local.get $rec)) (then (return)))
-    ;; the record: unit u of gate block g at (g H + u) doubles
-    (local.set $H8 (i32.shl (local.get $H) (i32.const 3)))
-    (local.set $rec (i32.add (local.get $rec) (i32.shl (local.get $u0) (i32.const 3))))
-    (loop $block
-      (call $to_f64 (i32.add (local.get $rec) (i32.mul (local.get $g) (local.get $H8)))
-        (i32.add (local.get $pre) (i32.mul (local.get $g) (local.get $hb))) (local.get $count))
-      (call $to_f64 (i32.add (local.get $rec) (i32.mul (i32.add (local.get $g) (i32.const 4)) (local.get $H8)))
-        (i32.add (local.get $gates) (i32.mul (local.get $g) (local.get $hb))) (local.get $count))
-      (local.set $g (i32.add (local.get $g) (i32.const 1)))
-      (br_if $block (i32.lt_u (local.get $g) (i32.const 4))))
-    (call $to_f64 (i32.add (local.get $rec) (i32.shl (local.get $H8) (i32.const 3))) (local.get $hOut) (local.get $count))
-    (call $to_f64 (i32.add (local.get $rec) (i32.mul (local.get $H8) (i32.const 9))) (local.get $cOut) (local.get $count)))
-
-  ;; dst[k] = src[k] widened to float64, for k in [0, count).
-  (func $to_f64 (param $dst i32) (param $src i32) (param $count i32)
-    (local $end i32) (local $end4 i32) (local $v v128)
-    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 2))))
-    (local.set $end4 (i32.sub (local.get $end) (i32.and (i32.shl (local.get $count) (i32.const 2)) (i32.const 12))))
-    (block $done4
-      (loop $k4
-        (br_if $done4 (i32.ge_u (local.get $src) (local.get $end4)))
-        (local.set $v (v128.load (local.get $src)))
-        (v128.store offset=0 (local.get $dst) (f64x2.promote_low_f32x4 (local.get $v)))
-        (v128.store offset=16 (local.get $dst)
-          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
-        (br $k4)))
-    (block $done
-      (loop $k
-        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-        (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
-        (br $k))))
-
   ;; n GRU steps of one direction (see cells/gru.ts).
   ;;   pre (n, 3Hp): on entry W_ih x_t + b_ih, plus b_hh on the r and z rows (b_hn stays apart:
   ;;     with linear_before_reset it is multiplied by r); on exit each activation's argument.
