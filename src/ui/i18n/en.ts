@@ -37,6 +37,10 @@ export const EN: Strings = {
     previousNote: (act) => `with no gate to protect it, the old state is squashed through W_hh and ${act} at every step`,
     preOne: 'pre-activation:',
     bias: 'bias',
+    title: 'explain',
+    close: '(e or Esc closes)',
+    layer: 'layer',
+    lines: (a, b, n, more) => ` lines ${a}–${b} of ${n}: ${more ? '] for more' : 'the end; [ back'}`,
     peephole: 'peephole',
   },
   tour: {

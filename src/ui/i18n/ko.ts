@@ -37,6 +37,10 @@ export const KO: Strings = {
     previousNote: (act) => `지켜 줄 게이트가 없어 옛 상태는 스텝마다 W_hh와 ${act}를 거쳐 눌린다`,
     preOne: '활성화 전 값:',
     bias: '편향',
+    title: '설명',
+    close: '(e 또는 Esc로 닫기)',
+    layer: '층',
+    lines: (a, b, n, more) => ` ${n}줄 중 ${a}–${b}줄: ${more ? '] 더 보기' : '끝, [ 앞으로'}`,
     peephole: '핍홀',
   },
   tour: {

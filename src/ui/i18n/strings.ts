@@ -50,6 +50,12 @@ export interface ExplainStrings {
   readonly preOne: string;
   readonly bias: string;
   readonly peephole: string;
+  /** The panel's title: `explain`, and its closing hint `(e or Esc closes)`. */
+  readonly title: string;
+  readonly close: string;
+  /** Where the panel is: `layer`, and the lines of a long panel with ] [ to scroll. */
+  readonly layer: string;
+  readonly lines: (first: number, last: number, of: number, more: boolean) => string;
 }
 
 export interface ChapterStrings {

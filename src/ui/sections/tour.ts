@@ -19,8 +19,11 @@ function viewBelow(f: FrameInput, rows: number): string[] {
   const { session: s, layout: L } = f;
   if (s.explain) return explainText(f.store, s, L.cols, f.lang ?? 'en').map((l) => fit(l, L.cols));
   switch (s.mode) {
-    case 'diagram':
-      return diagramLines(f);
+    case 'diagram': {
+      // a taller screen gets the timeline of the chapter's panel under the diagram, as d shows it
+      const d = diagramLines(f);
+      return rows - d.length >= 4 ? [...d, '', ...timelineLines(f)] : d;
+    }
     case 'attribution':
       return attributionBody(f);
     case 'memory': {
