@@ -72,3 +72,36 @@ export function writeProgress(path: string | null, chapter: number): string | nu
     return `${path}: the tour's progress cannot be saved (${(err as NodeJS.ErrnoException).code ?? 'error'}); the tour works, it will start at chapter 1 next time`;
   }
 }
+
+/**
+ * The tour's progress for one run: the chapter to start from (1-based, null for none yet), a call
+ * that saves each chapter opened, and the notes to print once the screen is given back (a file
+ * that could not be read or saved: at most one each).
+ */
+export interface TourProgress {
+  readonly start: number | null;
+  readonly onChapter: (chapter: number) => void;
+  readonly notes: readonly string[];
+}
+
+export function tourProgress(env: Readonly<Record<string, string | undefined>>): TourProgress {
+  const path = progressPath(env);
+  const saved = readProgress(path);
+  const notes: string[] = saved.note === null ? [] : [saved.note];
+  let failed = false;
+  let last = saved.chapter;
+  return {
+    start: saved.chapter,
+    notes,
+    onChapter: (k) => {
+      // 0-based from the viewer; a chapter seen again is not written again
+      if (failed || last === k + 1) return;
+      last = k + 1;
+      const why = writeProgress(path, k + 1);
+      if (why !== null) {
+        failed = true;
+        notes.push(why);
+      }
+    },
+  };
+}

@@ -46,6 +46,8 @@ export interface AppProps {
   readonly chapters?: readonly ChapterSetup[];
   /** Open the tour at this chapter (0-based); t opens it there later too. */
   readonly tour?: number | null;
+  /** The chapter t opens while the tour is closed (0-based, the progress file's). */
+  readonly reached?: number;
   /** Called with each chapter the tour opens (the progress file). */
   readonly onChapter?: (chapter: number) => void;
   /** Names of the networks (their weights files), first then compared, for their titles. */
@@ -155,7 +157,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, more = [], chapters, tour, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   // every network, in c's order; two of them are on screen at a time
@@ -175,6 +177,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       more: compare === null ? [] : more.map((st, i) => ({ views: st.viewCount, panels: everyPanels[i + 2]!.length })),
       ...(chapters !== undefined ? { chapters } : {}),
       ...(tour !== undefined ? { tour } : {}),
+      ...(reached !== undefined ? { reached } : {}),
       mode: memory ? 'memory' : diagram ? 'diagram' : 'gates',
       ...(unit !== undefined ? { unit } : {}),
       ...(timeline !== undefined ? { timeline } : {}),

@@ -55,6 +55,7 @@ export interface ViewerOptions {
   /** The guided tour's chapters, the chapter to open at the start, and a call for each chapter opened. */
   readonly chapters?: readonly ChapterSetup[];
   readonly tour?: number | null;
+  readonly reached?: number;
   readonly onChapter?: (chapter: number) => void;
   /** Names of the networks (weights files), first then compared. */
   readonly names?: readonly (string | undefined)[];
@@ -154,6 +155,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
         more={opts.more ?? []}
         {...(opts.chapters !== undefined ? { chapters: opts.chapters } : {})}
         {...(opts.tour !== undefined ? { tour: opts.tour } : {})}
+        {...(opts.reached !== undefined ? { reached: opts.reached } : {})}
         {...(opts.onChapter !== undefined ? { onChapter: opts.onChapter } : {})}
         {...(opts.names !== undefined ? { names: opts.names } : {})}
         memory={opts.memory ?? false}

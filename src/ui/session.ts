@@ -137,6 +137,8 @@ export interface SessionInit {
   /** The tour's chapters (tour.ts); with `tour`, the chapter open at the start (0-based). */
   readonly chapters?: readonly ChapterSetup[];
   readonly tour?: number | null;
+  /** The chapter t opens, when the tour is not open at the start (the progress file's). @default 0 */
+  readonly reached?: number;
   /** Open on the memory view. @default 'gates' */
   readonly mode?: ViewMode;
   /** Selected unit at the start (clamped). @default 0 */
@@ -208,7 +210,7 @@ function freshSession(init: SessionInit): Session {
     partner: 1,
     saved: init.compare ? [netView(init), netView(init.compare), ...(init.more ?? []).map(netView)] : [netView(init)],
     tour: null,
-    reached: clamp(Math.trunc(init.tour ?? 0), 0, Math.max(0, (init.chapters?.length ?? 1) - 1)),
+    reached: clamp(Math.trunc(init.tour ?? init.reached ?? 0), 0, Math.max(0, (init.chapters?.length ?? 1) - 1)),
     chapters: init.chapters ?? [],
   };
 }

@@ -110,6 +110,21 @@ describe.skipIf(ptyReason !== null)('gatescope learn in a real terminal', () => 
     chmodSync(join(dir, 'gatescope'), 0o700);
   }, 60_000);
 
+  it('t in the plain demo opens the tour where the last run left off, and saves the progress', async () => {
+    const dir = stateDir();
+    mkdirSync(join(dir, 'gatescope'));
+    writeFileSync(join(dir, 'gatescope', 'learn.json'), '{"version":1,"chapter":6}');
+    const s = shell.run(`${gatescope}`, { cols: 80, rows: 24, env: { XDG_STATE_HOME: dir } });
+    await s.waitFor('step 1/50');
+    s.write('t');
+    await s.waitFor('tour 6/9 · The cell update');
+    s.write('>');
+    await s.waitFor('tour 7/9');
+    s.write('q');
+    expect((await s.waitExit()).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'gatescope', 'learn.json'), 'utf8'))).toEqual({ version: 1, chapter: 7 });
+  }, 60_000);
+
   it('? offers the tour from the plain demo (npm start), and t opens it', async () => {
     const s = shell.run(`${gatescope}`, { cols: 80, rows: 24, env: { XDG_STATE_HOME: stateDir() } });
     await s.waitFor('step 1/50');

@@ -11,7 +11,7 @@ import { CHAPTERS } from '../../ui/tour.js';
 import { DEFAULT_DEMO, findDemo } from '../demos.js';
 import type { CliEnv } from '../env.js';
 import { UsageError } from '../errors.js';
-import { progressPath, readProgress, writeProgress } from '../tour-state.js';
+import { tourProgress } from '../tour-state.js';
 import { demoFlags, handler as viewHandler } from './view.js';
 
 export interface LearnArgs {
@@ -46,33 +46,21 @@ export function checkChapter(chapter: number | undefined): number | undefined {
 
 export async function handler(args: LearnArgs, env: CliEnv): Promise<number> {
   const asked = checkChapter(args.chapter);
-  const path = progressPath(env.env);
-  const notes: string[] = [];
-  let start = asked;
-  if (start === undefined) {
-    const saved = readProgress(path);
-    if (saved.note !== null) notes.push(saved.note);
-    start = saved.chapter ?? 1;
-  }
   const interactive = env.stdout.isTTY === true && args.snapshot !== true;
+  const progress = tourProgress(env.env);
   // the note of a file that cannot be read goes first, before the screen takes the terminal
-  for (const n of notes.splice(0)) env.stderr.write(`gatescope: note: ${n}\n`);
-  let failed = false;
-  const onChapter = (k: number): void => {
-    if (failed) return;
-    const why = writeProgress(path, k + 1);
-    // one note, after the viewer has given the terminal back
-    if (why !== null) {
-      failed = true;
-      notes.push(why);
-    }
-  };
+  const read = progress.notes.length;
+  // (with a chapter asked for, what the file holds does not matter)
+  if (asked === undefined) for (const n of progress.notes) env.stderr.write(`gatescope: note: ${n}\n`);
+  const start = asked ?? progress.start ?? 1;
   const demo = findDemo(DEFAULT_DEMO);
   const code = await viewHandler(
     { ...demoFlags(demo), snapshot: args.snapshot, width: args.width, color: args.color, lang: args.lang },
     env,
-    { demo, live: null, tour: { chapter: start - 1, ...(interactive ? { onChapter } : {}) } },
+    // a plain-text chapter is not a visit: only the viewer saves progress
+    { demo, live: null, tour: { chapter: start - 1, ...(interactive ? { onChapter: progress.onChapter } : {}) } },
   );
-  for (const n of notes) env.stderr.write(`gatescope: note: ${n}\n`);
+  // a save that failed, once the viewer has given the terminal back
+  for (const n of progress.notes.slice(read)) env.stderr.write(`gatescope: note: ${n}\n`);
   return code;
 }

@@ -20,6 +20,7 @@ import { TraceStore } from '../../trace/trace-store.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
 import type { ChapterSetup } from '../../ui/session.js';
 import { planTour } from '../../ui/tour.js';
+import { tourProgress, type TourProgress } from '../tour-state.js';
 import { detectColorLevel } from '../../ui/theme.js';
 import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
@@ -91,6 +92,7 @@ function checkArgs(args: ViewArgs): void {
 interface TourView {
   readonly chapters?: readonly ChapterSetup[];
   readonly tour?: number;
+  readonly reached?: number;
   readonly onChapter?: (chapter: number) => void;
 }
 
@@ -144,6 +146,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
 
     // The tour plans its chapters over the whole sequence: the demo's short input is read first.
     let view = extras.view as ViewExtras['view'] & TourView;
+    let savedNotes: { progress: TourProgress; read: number } | null = null;
     // the default demo carries the tour too (t opens it), as learn does; a live feed does not
     const tourWanted = launch.tour !== undefined || (launch.demo?.name === DEFAULT_DEMO && launch.live === null && args.compare === undefined);
     if (tourWanted) {
@@ -152,7 +155,16 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       const all = [store, ...(extras.view.compare === null ? [] : [extras.view.compare]), ...extras.view.more];
       const chapters = planTour(all);
       if (chapters === null && launch.tour !== undefined) throw new UsageError('the tour needs an LSTM and a plain RNN on the same input (the remember demo): npm run demos rebuilds it');
-      if (chapters !== null) view = { ...extras.view, chapters, ...(launch.tour !== undefined ? { tour: launch.tour.chapter } : {}), ...(launch.tour?.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
+      if (chapters !== null && launch.tour !== undefined) {
+        view = { ...extras.view, chapters, tour: launch.tour.chapter, ...(launch.tour.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
+      } else if (chapters !== null) {
+        // the demo's tour, closed: t opens it where the last run left off, and keeps the progress
+        if (keys !== null) {
+          const p = tourProgress(env.env);
+          savedNotes = { progress: p, read: p.notes.length };
+          view = { ...extras.view, chapters, onChapter: p.onChapter, ...(p.start !== null ? { reached: p.start - 1 } : {}) };
+        } else view = { ...extras.view, chapters };
+      }
     }
     if (keys === null) {
       if (store.status === 'reading') {
@@ -186,7 +198,10 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       run: (signal) => (read ? Promise.resolve() : ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store))),
       close: () => input.close(),
     };
-    return await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
+    const code = await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
+    // a progress save that failed (a file that cannot be read is no news to someone who did not ask for the tour)
+    if (savedNotes !== null) for (const n of savedNotes.progress.notes.slice(savedNotes.read)) env.stderr.write(`gatescope: note: ${n}\n`);
+    return code;
   } finally {
     if (ownKeys) keys?.destroy();
   }
