@@ -11,6 +11,8 @@ import type { Action } from './keymap.js';
 /** Playback speeds in steps per second. */
 export const SPEEDS: readonly number[] = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 240];
 export const DEFAULT_SPEED = 3;
+/** Pages of a tour chapter's story ] goes down at most (a story is a few short paragraphs). */
+export const TOUR_PAGES = 8;
 
 export interface Session {
   /** Steps available. */
@@ -404,7 +406,9 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'scroll':
       // the tour's story shows in a few rows: two lines a press, so none is skipped
-      return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * (s.tour !== null && !s.explain ? 2 : 5)) };
+      // the tour's story pages (tour.ts fitTour): a press a page, at most a few pages
+      if (s.tour !== null && !s.explain) return { ...s, scrollTop: Math.max(0, Math.min(TOUR_PAGES, s.scrollTop + action.delta)) };
+      return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
     case 'unbound':
       return s;
     default:

@@ -215,6 +215,12 @@ function chapterNumbers(t: TourInput, w: Strings): { slots: Record<string, strin
       extra.push(...sigmoidCurve(e, w, t.cols));
       break;
     }
+    case 7: {
+      if (e === null || e.kind !== 'gru' || !t.store.holds(0)) break;
+      const first = t.store.value('h', t.view.layer, t.view.dir, 0, t.unit);
+      extra.push(...wrapWords(w.tour.holds(t.unit, tourNum(first), t.cursor + 1, tourNum(e.h)), t.cols - 1, ' '));
+      break;
+    }
     case 8: {
       for (const [cmd, what] of w.tour.chapters[8]?.commands ?? []) {
         const one = `   ${cmd.padEnd(48)} ${what}`;
@@ -277,14 +283,15 @@ export interface TourParts {
 }
 
 /**
- * The chapter's text in `rows` rows at most (Infinity: all of it): the story scrolls (] [) from
- * line `top` when it does not fit; the title, the numbers, look and try always show.
+ * The chapter's text in `rows` rows at most (Infinity: all of it): the story scrolls (] [) a page
+ * at a time, `top` pages down, when it does not fit; the title, the numbers, look and try always show.
  */
 export function fitTour(p: TourParts, rows: number, top: number, lang: Strings['lang'], cols: number): string[] {
   const room = rows - 1 - p.rest.length;
   if (p.story.length <= room) return [p.title, ...p.story, ...p.rest];
   const view = Math.max(1, room - 1);
-  const start = Math.max(0, Math.min(top, p.story.length - view));
+  // `top` counts ] presses: each shows the next `view` lines, none skipped
+  const start = Math.max(0, Math.min(top * view, p.story.length - view));
   const more = fit(stringsFor(lang).tour.storyMore(start + 1, Math.min(p.story.length, start + view), p.story.length), cols);
   return [p.title, ...p.story.slice(start, start + view), more, ...p.rest];
 }

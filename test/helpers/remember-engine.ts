@@ -109,7 +109,7 @@ export function chapterExpectations(): string[][] {
     [`i·g = ${fmt3(lg('i', 0))} × ${fmt3(lg('g', 0))} = ${fmt3(lg('i', 0) * lg('g', 0))}`, `step 1/${T} (t=0)`],
     [`c = f·c_prev + i·g = ${fmt3(f * cPrev)} + ${fmt3(lg('i', mid) * lg('g', mid))} = ${fmt3(lg('c', mid))}`, `┬──▶ c ${fmt3(lg('c', mid))}`],
     [`Here o = ${fmt3(lg('o', last))}, tanh(c) = ${fmt3(Math.tanh(lg('c', last)))}, so h = ${fmt3(lg('h', last))}`, `──▶ h ${fmt3(lg('h', last))}`],
-    [`unit ${gu} holds step 1's value with z = ${fmt3(at(gru, 'z', mid, gu))}`, `z ${fmt3(at(gru, 'z', mid, gu))} σ`, `h = (1−z)·n + z·h_prev = ${fmt3((1 - at(gru, 'z', mid, gu)) * at(gru, 'n', mid, gu))} + ${fmt3(at(gru, 'z', mid, gu) * before(gru, 'h', mid, gu))} = ${fmt3(at(gru, 'h', mid, gu))}`],
+    [`unit ${gu} holds step 1's value with z = ${fmt3(at(gru, 'z', mid, gu))}`, `z ${fmt3(at(gru, 'z', mid, gu))} σ`, `unit ${gu}'s h: ${fmt3(at(gru, 'h', 0, gu))} at step 1, ${fmt3(at(gru, 'h', mid, gu))} at step ${mid + 1}, held`, `h = (1−z)·n + z·h_prev = ${fmt3((1 - at(gru, 'z', mid, gu)) * at(gru, 'n', mid, gu))} + ${fmt3(at(gru, 'z', mid, gu) * before(gru, 'h', mid, gu))} = ${fmt3(at(gru, 'h', mid, gu))}`],
     ['gatescope data.csv -w model.json', 'gatescope demo --list', `step ${T}/${T}`, `u${u} `],
   ];
 }

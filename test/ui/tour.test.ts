@@ -4,6 +4,9 @@ import { TraceStore } from '../../src/trace/trace-store.js';
 import { initialSession, reduce } from '../../src/ui/session.js';
 import { CHAPTERS, fitTour, planTour, tourParts, wrapWords } from '../../src/ui/tour.js';
 import { textWidth } from '../../src/ui/format.js';
+import { helpLines } from '../../src/ui/help-text.js';
+import { createTheme } from '../../src/ui/theme.js';
+import { stripAnsi } from '../helpers/ansi.js';
 import { holding, remember, rememberRows } from '../helpers/remember-engine.js';
 
 function stores(): TraceStore[] {
@@ -84,6 +87,18 @@ describe('the guided tour', () => {
     const end = fitTour(parts, 8, 99, 'ko', 80);
     expect(end).toContain(parts.story.at(-1));
     for (const l of [...all8, ...cut]) expect(textWidth(l)).toBeLessThanOrEqual(80);
+  });
+
+  it('the help in Korean: headings and keys translated, the tour offered, nothing wider than 80 columns', () => {
+    const theme = createTheme(0);
+    const lines = helpLines(theme, 80, 21, 0, 'ko').map(stripAnsi);
+    const text = lines.join('\n');
+    expect(text).toContain('gatescope 키');
+    expect(text).toContain('t: 둘러보기');
+    expect(text).toContain('이동');
+    expect(text).toContain('이전 스텝');
+    for (const l of lines) expect(textWidth(l), l).toBeLessThanOrEqual(80);
+    expect(helpLines(theme, 80, 21, 0, 'en').map(stripAnsi)[0]).toContain('t: the guided tour');
   });
 
   it('wraps words by terminal width (a Korean character is two columns)', () => {

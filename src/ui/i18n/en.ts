@@ -58,6 +58,7 @@ export const EN: Strings = {
     reachLstm: (steps, pred, target) => `LSTM: reaches back ${steps} steps; at the last step it reports ŷ ${pred} (the value was ${target})`,
     reachRnn: (steps, pred) => `RNN: reaches back ${steps} steps and reports ŷ ${pred}: it has forgotten`,
     storyMore: (a, b, n) => ` story lines ${a}–${b} of ${n}: ${b < n ? '] for more' : '[ back'}`,
+    holds: (unit, first, step, now) => `unit ${unit}'s h: ${first} at step 1, ${now} at step ${step}, held by z·h_prev`,
     network: 'network',
     chapters: [
       {

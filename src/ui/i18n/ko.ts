@@ -58,6 +58,7 @@ export const KO: Strings = {
     reachLstm: (steps, pred, target) => `LSTM: ${steps} 스텝 전까지 닿는다. 마지막 스텝에서 ŷ ${pred} (보여 준 값은 ${target})`,
     reachRnn: (steps, pred) => `RNN: ${steps} 스텝 전까지만 닿고 ŷ ${pred}를 낸다: 잊어버렸다`,
     storyMore: (a, b, n) => ` 이야기 ${n}줄 중 ${a}–${b}줄: ${b < n ? '] 더 보기' : '[ 앞으로'}`,
+    holds: (unit, first, step, now) => `유닛 ${unit}의 h: 스텝 1에서 ${first}, 스텝 ${step}에서 ${now}: 스텝마다 z·h_prev가 지킨다`,
     network: '네트워크',
     chapters: [
       {

@@ -91,6 +91,8 @@ export interface TourStrings {
   readonly network: string;
   /** Under a story cut to the rows there are: which lines are shown, and ] [ to scroll. */
   readonly storyMore: (first: number, last: number, of: number) => string;
+  /** Chapter 8: the GRU unit's h at step 1 and now, the value it holds. */
+  readonly holds: (unit: number, first: string, step: number, now: string) => string;
 }
 
 export interface HelpStrings {

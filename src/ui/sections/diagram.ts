@@ -76,8 +76,9 @@ function lstmDiagram(e: Explanation, w: Strings): string[] {
     `  ${w.diagram.belt}`,
     ...k.lines(),
     '',
-    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    // the sums first: a short screen cuts from the bottom
     `  c = f·c_prev + i·g = ${v(f * cPrev)} + ${v(i * gg)} = ${v(c)};  ${hName} = o·tanh(c) = ${v(o)} × ${v(tc)} = ${v(e.h)}`,
+    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
     ...(e.projSize > 0 ? [`  h = W_hr·m (proj_size ${e.projSize}): the h the next step sees mixes every unit's m`] : []),
     `  f near 0 forgets the old cell, near 1 keeps it; i: how much of the candidate g is written; o: how much of c shows in ${hName}`,
   ];
@@ -122,9 +123,10 @@ function gruDiagram(e: Explanation, w: Strings): string[] {
   return [
     ...k.lines(),
     '',
+    // the sum first: a short screen cuts from the bottom
+    `  h = (1−z)·n + z·h_prev = ${v((1 - z) * n)} + ${v(z * hp)} = ${v(e.h)}`,
     `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
     `  n = tanh(W·x + b + r·(U·h_prev + b_hn)): r scales what the old state adds to the candidate`,
-    `  h = (1−z)·n + z·h_prev = ${v((1 - z) * n)} + ${v(z * hp)} = ${v(e.h)}`,
     `  z near 1 keeps the old state (memory), near 0 takes the candidate n; r near 0 lets n ignore the old state`,
   ];
 }
