@@ -9,6 +9,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import * as attributeCmd from './commands/attribute.js';
+import * as corpusCmd from './commands/corpus.js';
 import * as demoCmd from './commands/demo.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
@@ -38,6 +39,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(statsCmd.command, statsCmd.describe, statsCmd.builder, (a) => choose(() => statsCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(memoryCmd.command, memoryCmd.describe, memoryCmd.builder, (a) => choose(() => memoryCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(attributeCmd.command, attributeCmd.describe, attributeCmd.builder, (a) => choose(() => attributeCmd.handler(withRest(a, 'input'), env))),
+    (y) => y.command(corpusCmd.command, corpusCmd.describe, corpusCmd.builder, (a) => choose(() => corpusCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(trackCmd.command, trackCmd.describe, trackCmd.builder, (a) => choose(() => trackCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(learnCmd.command, learnCmd.describe, learnCmd.builder, (a) => choose(() => learnCmd.handler(a, env))),
     (y) => y.command(demoCmd.command, demoCmd.describe, demoCmd.builder, (a) => choose(() => demoCmd.handler(withRest(a, 'name'), env))),

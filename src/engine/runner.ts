@@ -299,6 +299,14 @@ export class StepQueue {
     return this.done + this.queued;
   }
 
+  /** Starts a new sequence: every view back to the initial state, nothing queued, t = 0. */
+  reset(): void {
+    const s = this.engine.initialState();
+    for (const v of this.views) this.engine.setView(v, s);
+    this.queued = 0;
+    this.done = 0;
+  }
+
   /** Queues x (D values) as the next step; true when the queue is full and must be flushed. */
   push(x: ArrayLike<number>): boolean {
     if (this.queued === this.engine.capacity) throw new RangeError('the step queue is full: flush it first');

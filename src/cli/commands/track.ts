@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { runSequenceOn } from '../../engine/choose-runner.js';
 import { cellLabel } from '../../engine/shapes.js';
 import { tintedHtml } from '../tint-html.js';
-import { trackUnits, unitSeries, type UnitTrack } from '../../engine/track.js';
+import { TrackSplits, TrackSums, trackUnits, unitSeries, type UnitTrack } from '../../engine/track.js';
 import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
 import { buildSignal } from '../../trace/signals.js';
@@ -20,11 +20,15 @@ import { holdAllSteps, prepare, type PrepareFlags } from '../load.js';
 import { byteSize, nonNegativeInt, withInputOptions, withModelOptions } from '../options.js';
 import { fileSink, stdoutSink, type Sink } from '../output.js';
 import { MAX_MEMORY_OPTION } from '../step-budget.js';
+import { CorpusRunner, corpusSequences, openFittedCorpus, progressLine, SPLITS, type CorpusSequence } from '../corpus.js';
+import type { CorpusSplit } from '../../io/corpus.js';
 
 export const TRACK_FORMATS = ['text', 'json'] as const;
 export type TrackFormat = (typeof TRACK_FORMATS)[number];
 
 export interface TrackArgs extends PrepareFlags {
+  corpus?: boolean | undefined;
+  split?: CorpusSplit | undefined;
   signal?: string | undefined;
   top?: number | undefined;
   format: TrackFormat;
@@ -45,6 +49,9 @@ export function builder<T>(y: Argv<T>) {
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
     .option('html', { type: 'string', describe: 'text input: also write FILE, a self-contained HTML page of the text tinted by each listed unit' })
     .option('max-memory', MAX_MEMORY_OPTION)
+    .option('corpus', { type: 'boolean', describe: 'the input is many sequences: a folder, a (B, T, D) .npy, a text file cut by --split, NDJSON with one sequence per line' })
+    .option('split', { type: 'string', choices: SPLITS, describe: 'text corpus: one sequence per line (default) or per blank-line-separated paragraph' })
+    .example('$0 track essays/ --corpus -w lm.pt --vocab vocab.json --signal position', 'over every file of a folder')
     .example(`$0 track book.txt -w lm.pt --vocab vocab.json --signal 'regex:"[^"]*"'`, 'the units that know they are inside quotes')
     .example('$0 track sensor.csv -w m.json --signal x:temperature --format json', 'which units follow a feature');
 }
@@ -83,6 +90,8 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   byteSize('max-memory', args.maxMemory);
   if (args.signal === undefined) throw new UsageError('say what to track with --signal: x:FEATURE, regex:PATTERN, depth:OC or position');
   const top = nonNegativeInt('top', args.top) ?? 10;
+  if (args.split !== undefined && args.corpus !== true) throw new UsageError('--split cuts a corpus: add --corpus');
+  if (args.corpus === true) return trackCorpus(args, args.signal, top, env);
   const prepared = await prepare(args, env);
   const { model, input } = prepared;
   if (args.html !== undefined && input.vocab === null) {
@@ -115,6 +124,72 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   } catch (err) {
     await sink.abort();
     throw err;
+  }
+  return EXIT.ok;
+}
+
+/** Writes the ranking to --output or stdout. */
+async function writeRanking(args: TrackArgs, env: CliEnv, text: string): Promise<void> {
+  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  try {
+    await sink.write(text);
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
+
+/**
+ * Unit search over a corpus: every sequence runs once and adds its steps to Pearson's sums (no
+ * sequence is kept after its turn); for a 0/1 signal a second pass bins the listed units' values
+ * to find their splits. The signal is made per sequence (a regex over its own text, its own line
+ * positions).
+ */
+async function trackCorpus(args: TrackArgs, spec: string, top: number, env: CliEnv): Promise<number> {
+  if (args.html !== undefined) throw new UsageError('--html tints one text: drop --corpus, or name one sequence of the corpus');
+  const opened = await openFittedCorpus(args, env);
+  const { model, corpus } = opened;
+  const net = model.network;
+  const runner = new CorpusRunner(model);
+  const sums = new TrackSums(net);
+  const total = corpus.members.length;
+  const words = args.tokens === 'words';
+  const signalOf = (seq: CorpusSequence): { values: Float64Array; name: string } => {
+    const signal = buildSignal(spec, { labels: seq.labels, values: seq.values, featureNames: seq.featureNames, text: seq.text, words });
+    if ('error' in signal) throw new UsageError(`--signal ${JSON.stringify(visible(spec, 40))}: ${signal.error} (sequence ${seq.index}, ${seq.name})`);
+    return signal;
+  };
+  let name = spec;
+  let steps = 0;
+  const progress = progressLine(env, 'unit search');
+  try {
+    for await (const seq of corpusSequences(opened, args)) {
+      const { values: signal, name: named } = signalOf(seq);
+      name = named;
+      runner.run(seq.xs, (s, t) => sums.add(s, signal[t]!));
+      steps += seq.xs.length;
+      progress.update(seq.index + 1, total, 'sequences');
+    }
+    if (steps < 2) throw new UsageError(`${visible(corpus.source)}: ${steps} step${steps === 1 ? '' : 's'} in all; a correlation needs at least 2`);
+    const all = sums.result();
+    if (all.every((u) => Number.isNaN(u.r))) env.stderr.write(`gatescope: note: ${name} does not vary over the ${steps} steps: no unit can follow it\n`);
+    const chosen = top === 0 ? all : all.slice(0, top);
+    let ranked: UnitTrack[];
+    if (sums.binary) {
+      const splits = new TrackSplits(net, chosen);
+      for await (const seq of corpusSequences(opened, args)) {
+        const signal = signalOf(seq).values;
+        runner.run(seq.xs, (s, t) => splits.add(s, signal[t]!));
+        progress.update(seq.index + 1, total, 'sequences (splits)');
+      }
+      ranked = splits.result();
+    } else ranked = chosen.map(({ lo: _lo, hi: _hi, ...u }) => u);
+    progress.done();
+    const where = `${corpus.source} (${total} sequence${total === 1 ? '' : 's'})`;
+    await writeRanking(args, env, formatTrack(args.format, net, name, where, steps, ranked));
+  } finally {
+    progress.done();
   }
   return EXIT.ok;
 }

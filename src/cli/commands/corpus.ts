@@ -1,0 +1,120 @@
+/**
+ * `gatescope corpus INPUT --weights W`: many sequences at once (a folder, a (B, T, D) .npy, a text
+ * file cut by lines or paragraphs, NDJSON with one sequence per line; io/corpus.ts), listed one
+ * line each: length, the prediction at the last step, how often the gates sat saturated, the unit
+ * whose h ends largest. Each sequence runs once and is let go; `gatescope track --corpus` ranks
+ * units over the same sequences.
+ */
+import type { Argv } from 'yargs';
+import { cellLabel, softmax } from '../../engine/index.js';
+import { SummaryAccumulator, type SequenceSummary } from '../../engine/summary.js';
+import type { CorpusSplit } from '../../io/corpus.js';
+import { visible } from '../../io/errors.js';
+import { CorpusRunner, corpusSequences, openFittedCorpus, progressLine, SPLITS } from '../corpus.js';
+import type { CliEnv } from '../env.js';
+import { EXIT } from '../errors.js';
+import type { PrepareFlags } from '../load.js';
+import { byteSize, withInputOptions, withModelOptions } from '../options.js';
+import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { MAX_MEMORY_OPTION } from '../step-budget.js';
+
+export const CORPUS_FORMATS = ['text', 'json'] as const;
+export type CorpusFormat = (typeof CORPUS_FORMATS)[number];
+
+export interface CorpusArgs extends PrepareFlags {
+  split?: CorpusSplit | undefined;
+  format: CorpusFormat;
+  output?: string | undefined;
+  maxMemory?: string | undefined;
+}
+
+export const command = 'corpus [input]';
+export const describe = 'many sequences (a folder, a (B,T,D) .npy, text by lines or paragraphs, NDJSON): one line each with length, prediction and a summary';
+
+export function builder<T>(y: Argv<T>) {
+  return withInputOptions(withModelOptions(y))
+    .positional('input', { type: 'string', describe: 'a folder, a (B, T, D) .npy, a text file or NDJSON with one sequence per line' })
+    .option('split', { type: 'string', choices: SPLITS, describe: 'text: one sequence per line (default) or per blank-line-separated paragraph' })
+    .option('format', { alias: 'f', type: 'string', choices: CORPUS_FORMATS, default: 'text' as CorpusFormat, describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
+    .option('max-memory', MAX_MEMORY_OPTION)
+    .example('$0 corpus reviews.txt -w sentiment.pt --vocab vocab.json --tokens words', 'one review per line: each one\'s prediction')
+    .example('$0 corpus batch.npy -w m.safetensors --format json', 'every sequence of a (B, T, D) batch');
+}
+
+interface Line {
+  readonly index: number;
+  readonly name: string;
+  readonly summary: SequenceSummary;
+}
+
+/** The prediction in a few characters: the top class and its probability, or the first values. */
+function predictionText(s: SequenceSummary, classes: readonly string[] | null, head: boolean): string {
+  const out = s.output;
+  if (out === null) return '-';
+  if (head && classes !== null) {
+    const p = softmax(out);
+    let k = 0;
+    for (let i = 1; i < p.length; i++) if (p[i]! > p[k]!) k = i;
+    return `${JSON.stringify(visible(classes[k]!, 12))} ${p[k]!.toFixed(2)}`;
+  }
+  const shown = Array.from(out.subarray(0, 3), (v) => v.toFixed(3)).join(' ');
+  return out.length > 3 ? `${shown} ...` : shown;
+}
+
+function format(fmt: CorpusFormat, lines: readonly Line[], source: string, cell: string, classes: readonly string[] | null, head: boolean): string {
+  if (fmt === 'json') {
+    const sequences = lines.map((l) => ({
+      index: l.index,
+      name: l.name,
+      steps: l.summary.steps,
+      ...(l.summary.output !== null ? { [head ? 'prediction' : 'y']: Array.from(l.summary.output, (v) => Number(v.toPrecision(7))) } : {}),
+      ...(head && classes !== null && l.summary.output !== null ? { class: classes[argmax(l.summary.output)] } : {}),
+      saturated: Number(l.summary.saturated.toPrecision(4)),
+      ...(l.summary.top !== null ? { top: { direction: l.summary.top.direction, unit: l.summary.top.unit, h: Number(l.summary.top.h.toPrecision(6)) } } : {}),
+    }));
+    return `${JSON.stringify({ source, cell, sequences })}\n`;
+  }
+  const rows = [`${visible(source, 60)}: ${lines.length} sequence${lines.length === 1 ? '' : 's'} (${cell})`, `      #  ${'name'.padEnd(16)} steps  ${(head ? 'prediction' : 'y at the end').padEnd(22)} saturated  top h`];
+  for (const l of lines) {
+    const s = l.summary;
+    const top = s.top === null ? '-' : `h[${s.top.unit}]${s.top.direction > 0 ? '←' : ''} ${s.top.h >= 0 ? '+' : ''}${s.top.h.toFixed(2)}`;
+    rows.push(`  ${String(l.index).padStart(5)}  ${l.name.padEnd(16).slice(0, 16)} ${String(s.steps).padStart(5)}  ${predictionText(s, classes, head).padEnd(22)} ${`${(100 * s.saturated).toFixed(1)}%`.padStart(9)}  ${top}`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+function argmax(v: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[k]!) k = i;
+  return k;
+}
+
+export async function handler(args: CorpusArgs, env: CliEnv): Promise<number> {
+  byteSize('max-memory', args.maxMemory);
+  const opened = await openFittedCorpus(args, env);
+  const { model, corpus, vocab } = opened;
+  const runner = new CorpusRunner(model);
+  const classes = vocab !== null && model.head !== null && model.head.outSize === vocab.length ? vocab : null;
+  const lines: Line[] = [];
+  const progress = progressLine(env, 'corpus');
+  try {
+    for await (const seq of corpusSequences(opened, args)) {
+      const acc = new SummaryAccumulator(model.network, model.head);
+      runner.run(seq.xs, (s) => acc.add(s));
+      lines.push({ index: seq.index, name: seq.name, summary: acc.result() });
+      progress.update(seq.index + 1, corpus.members.length, 'sequences');
+    }
+  } finally {
+    progress.done();
+  }
+  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
+  try {
+    await sink.write(format(args.format, lines, corpus.source, `${cellLabel(model.network.kind)} H=${model.network.hiddenSize}`, classes, model.head !== null));
+    await sink.finish();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+  return EXIT.ok;
+}
