@@ -250,7 +250,13 @@ function sigmoidCurve(e: Explanation, w: Strings, cols: number): string[] {
   let curve = '';
   for (let c = 0; c < width; c++) curve += blocks[Math.round(sigmoid(aAt(c)) * 8)]!;
   const marks = Array.from({ length: width }, () => ' ');
-  for (const g of e.gates) marks[colOf(g.pre)] = g.gate;
+  // two gates at nearly the same a: the second takes the next free column, so both show
+  for (const g of e.gates) {
+    let c = colOf(g.pre);
+    while (c < width - 1 && marks[c] !== ' ') c++;
+    while (c > 0 && marks[c] !== ' ') c--;
+    marks[c] = g.gate;
+  }
   const lines = [` σ  1 ${curve}`, `    0 ${marks.join('')}`, `      ${'−6'.padEnd(Math.floor(width / 2))}0${'+6'.padStart(width - Math.floor(width / 2) - 1)}`, `      ${w.tour.sigmoidCaption}`];
   // the four a → value pairs, as many to a line as fit
   const terms = e.gates.map((g) => `${g.gate}: a ${tourNum(g.pre)} → ${g.gate === 'g' ? 'tanh' : 'σ'} ${tourNum(g.value)}`);

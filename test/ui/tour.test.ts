@@ -1,5 +1,9 @@
 /** The tour's chapter logic: what each chapter selects, the reducer's tour keys, the story's scrolling. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listDemos } from '../../src/cli/demos.js';
+import { ROOT } from '../helpers/build.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { initialSession, reduce } from '../../src/ui/session.js';
 import { CHAPTERS, fitTour, planTour, tourParts, wrapWords } from '../../src/ui/tour.js';
@@ -30,6 +34,13 @@ describe('the guided tour', () => {
     expect(plan[7]!.unit).toBe(holding(remember.gru, 'z'));
     expect(plan[4]!.cursor).toBe(0);
     expect(plan[6]!.cursor).toBe(rememberRows.length - 1);
+  });
+
+  it("finds the same holding units the demos name: remember's unit 2, remember-gru's holdUnit", () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'demos', 'index.json'), 'utf8')) as { demos: { name: string; models: { results: Record<string, number> }[] }[] };
+    const gru = manifest.demos.find((d) => d.name === 'remember-gru')!.models[0]!.results['holdUnit'];
+    expect(plan[7]!.unit).toBe(gru);
+    expect(listDemos().find((d) => d.name === 'remember')!.select!.unit).toBe(plan[3]!.unit);
   });
 
   it('has no tour without an LSTM and a plain RNN', () => {
