@@ -153,7 +153,9 @@ function readme(demos: readonly ManifestEntry[]): string {
       'its cell holds the value to the end. In the RNN the state washes out within a dozen steps: ' +
       '`gatescope memory remember/input.csv -w remember/lstm.json --compare remember/rnn.json` shows ' +
       '||dh_T/dx_0|| around 0.03 for the LSTM and below 1e-6 for the RNN (memorySpan: steps back until the ' +
-      'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||).',
+      'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||). ' +
+      "The manifest's `more` adds remember-gru's GRU (`remember-gru/gru.json`, trained on the same examples and " +
+      'display sequence): in the viewer c cycles LSTM, RNN and GRU, and `gatescope learn` tells the story on all three.',
     'remember-gru':
       "The same task, data and training budget as remember, with a GRU. A GRU has no separate cell: it holds a " +
       'value in h itself, by keeping its update gate z near 1 (h = (1-z)*n + z*h_prev keeps the old state). ' +

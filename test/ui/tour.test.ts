@@ -43,6 +43,13 @@ describe('the guided tour', () => {
     expect(listDemos().find((d) => d.name === 'remember')!.select!.unit).toBe(plan[3]!.unit);
   });
 
+  it("remember's third network is remember-gru's GRU, run on the very sequence it was shown in training", () => {
+    const remember = listDemos().find((d) => d.name === 'remember')!;
+    expect(remember.files.more).toEqual(['remember-gru/gru.json']);
+    const gruDemo = listDemos().find((d) => d.name === 'remember-gru')!;
+    expect(readFileSync(remember.input, 'utf8')).toBe(readFileSync(gruDemo.input, 'utf8'));
+  });
+
   it('has no tour without an LSTM and a plain RNN', () => {
     expect(planTour([all[0]!, all[2]!])).toBeNull();
   });

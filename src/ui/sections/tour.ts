@@ -52,9 +52,9 @@ export function tourBody(f: FrameInput): string[] {
   });
   // status and footer, and the input strip above
   const rows = L.snapshot ? Infinity : Math.max(1, L.height - 2 - xStrip(f).length);
-  // the view keeps the rows it needs to say its thing (the whole diagram; a memory chart that
-  // shows its slope); the story scrolls in the rest
-  // (the diagram's drawing is its first 10 lines; the sums under it may be cut on a short screen)
+  // the view keeps the rows it needs to say its thing (the diagram's drawing, its first 10 lines:
+  // the sums under it may be cut on a short screen; a memory chart that shows its slope), the
+  // story pages (] [) in the rest
   const need = s.explain ? 6 : s.mode === 'diagram' ? Math.min(10, diagramLines(f).length) : s.mode === 'memory' ? 9 : s.mode === 'attribution' ? 10 : 3;
   const [title, ...text] = fitTour(parts, rows - need, s.scrollTop, f.lang ?? 'en', L.cols);
   const top = [theme.style('title', title!), ...text.map((l) => theme.style('accent', l))];
