@@ -15,14 +15,14 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 /** PyTorch gate block -> ONNX gate block order. */
-const GATE_ORDER: Record<Network['kind'], number[]> = {
+const GATE_ORDER: Record<Exclude<Network['kind'], 'mingru' | 'minlstm'>, number[]> = {
   lstm: [0, 3, 1, 2],
   gru: [1, 0, 2],
   rnn_tanh: [0],
   rnn_relu: [0],
 };
 
-const OP: Record<Network['kind'], string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN', rnn_relu: 'RNN' };
+const OP: Record<Exclude<Network['kind'], 'mingru' | 'minlstm'>, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN', rnn_relu: 'RNN' };
 
 /** Rows of a (G*H, cols) matrix reordered gate block by gate block. */
 function reorder(w: Float32Array, H: number, cols: number, order: number[]): Float32Array {
@@ -63,7 +63,9 @@ export interface OnnxModelOptions {
 export function onnxModelOf(net: Network, opts: OnnxModelOptions = {}): Uint8Array {
   const H = net.hiddenSize;
   const dirs = net.directions.length;
-  const order = GATE_ORDER[net.kind];
+  const kind = net.kind;
+  if (kind === 'mingru' || kind === 'minlstm') throw new Error(`ONNX has no ${kind} operator`);
+  const order = GATE_ORDER[kind];
   const G = order.length;
   const lstm = net.kind === 'lstm';
   const nodes: onnxProto.onnx.INodeProto[] = [];
@@ -107,7 +109,7 @@ export function onnxModelOf(net: Network, opts: OnnxModelOptions = {}): Uint8Arr
     if (net.kind === 'gru') attrs.push({ name: 'linear_before_reset', type: AttrType.INT, i: (net.linearBeforeReset ?? true) ? 1 : 0 });
     if (net.kind === 'rnn_relu') attrs.push({ name: 'activations', type: AttrType.STRINGS, strings: [new TextEncoder().encode('Relu')] });
     nodes.push({
-      opType: OP[net.kind],
+      opType: OP[kind],
       input: nodeInputs,
       output: [`Y${k}`, `Yh${k}`, ...(lstm ? [`Yc${k}`] : [])],
       attribute: attrs,

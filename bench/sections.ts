@@ -6,6 +6,7 @@
  */
 import { attributionSection } from './attribution.js';
 import { boundsSection } from './bounds.js';
+import { cellsSection } from './cells.js';
 import { corpusSection } from './corpus.js';
 import { cWidthSection } from './c-width.js';
 import { engineSection } from './engine.js';
@@ -16,4 +17,4 @@ import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { torchLoadSection } from './torch-load.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, attributionSection, corpusSection, torchLoadSection, boundsSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, cellsSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, attributionSection, corpusSection, torchLoadSection, boundsSection];

@@ -154,6 +154,9 @@ function readme(demos: readonly ManifestEntry[]): string {
       '`gatescope memory remember/input.csv -w remember/lstm.json --compare remember/rnn.json` shows ' +
       '||dh_T/dx_0|| around 0.03 for the LSTM and below 1e-6 for the RNN (memorySpan: steps back until the ' +
       'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||). ' +
+      'The minGRU (`remember/mingru.json`, from "Were RNNs All We Needed?") has gates that see only x, never h; ' +
+      'it holds on by keeping its update gate z near 0, so its h sensitivity, exactly the product of (1-z) over ' +
+      'the steps since, stays high across all 49. ' +
       "The manifest's `more` adds remember-gru's GRU (`remember-gru/gru.json`, trained on the same examples and " +
       'display sequence): in the viewer c cycles LSTM, RNN and GRU, and `gatescope learn` tells the story on all three.',
     'remember-gru':

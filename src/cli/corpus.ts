@@ -55,33 +55,36 @@ export async function openFittedCorpus(flags: CorpusFlags, env: CliEnv): Promise
   return { model, corpus: corpus!, featureNames: input.featureNames, vocab: input.vocab };
 }
 
-/** The members one at a time, in order. */
-export async function* corpusSequences(opened: OpenedCorpus, flags: CorpusFlags): AsyncGenerator<CorpusSequence> {
+/** Member `index` read whole: its network inputs, labels and values, its features checked against the first member's. */
+export async function readSequence(opened: OpenedCorpus, flags: CorpusFlags, index: number): Promise<CorpusSequence> {
   const { model, corpus, featureNames } = opened;
   const toX = recordToX(model.embedding, corpus.source);
-  for (let index = 0; index < corpus.members.length; index++) {
-    const member = corpus.members[index]!;
-    const input = await member.open();
-    try {
-      if (input.vocab === null && (input.featureNames.length !== featureNames.length || input.featureNames.some((n, j) => n !== featureNames[j]))) {
-        throw new InputError(`features ${visible(input.featureNames.slice(0, 6).join(', '), 80)} differ from the first sequence's ${visible(featureNames.slice(0, 6).join(', '), 80)}`, {
-          source: input.source,
-          hint: `sequence ${index} (${member.name}); every sequence of a corpus has the same features`,
-        });
-      }
-      const budget = stepBudget([model.network], flags.maxMemory, 'run', input.source, 'a corpus holds one whole sequence at a time');
-      const seq: CorpusSequence = { index, name: member.name, xs: [], labels: [], values: [], featureNames: input.featureNames, text: input.vocab !== null };
-      for await (const record of input) {
-        seq.xs.push(toX(record));
-        seq.labels.push(record.label);
-        if (input.vocab === null) seq.values.push(Float64Array.from(record.values));
-        budget.take(seq.xs.length, record.line);
-      }
-      yield seq;
-    } finally {
-      input.close();
+  const member = corpus.members[index]!;
+  const input = await member.open();
+  try {
+    if (input.vocab === null && (input.featureNames.length !== featureNames.length || input.featureNames.some((n, j) => n !== featureNames[j]))) {
+      throw new InputError(`features ${visible(input.featureNames.slice(0, 6).join(', '), 80)} differ from the first sequence's ${visible(featureNames.slice(0, 6).join(', '), 80)}`, {
+        source: input.source,
+        hint: `sequence ${index} (${member.name}); every sequence of a corpus has the same features`,
+      });
     }
+    const budget = stepBudget([model.network], flags.maxMemory, 'run', input.source, 'a corpus holds one whole sequence at a time');
+    const seq: CorpusSequence = { index, name: member.name, xs: [], labels: [], values: [], featureNames: input.featureNames, text: input.vocab !== null };
+    for await (const record of input) {
+      seq.xs.push(toX(record));
+      seq.labels.push(record.label);
+      if (input.vocab === null) seq.values.push(Float64Array.from(record.values));
+      budget.take(seq.xs.length, record.line);
+    }
+    return seq;
+  } finally {
+    input.close();
   }
+}
+
+/** The members one at a time, in order. */
+export async function* corpusSequences(opened: OpenedCorpus, flags: CorpusFlags): AsyncGenerator<CorpusSequence> {
+  for (let index = 0; index < opened.corpus.members.length; index++) yield await readSequence(opened, flags, index);
 }
 
 /**

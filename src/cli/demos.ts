@@ -63,7 +63,8 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>>
     look:
       "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays near 1 (0.87-0.99), so its " +
       `cell keeps step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. ` +
-      `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two.`,
+      `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two. ` +
+      'A minGRU, whose gates see only x, was trained the same way: --compare fixtures/demos/remember/mingru.json (its ∂h/∂h is the product of 1−z).',
     select: { unit: 2, panel: 'f' },
   }),
   'remember-gru': (r) => {

@@ -13,7 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InitialState, Network, SequenceStats } from '../engine/index.js';
-import { layerInput, statsFromParts, type DirectionPart } from '../engine/fast/index.js';
+import { fastCovers, layerInput, statsFromParts, type DirectionPart } from '../engine/fast/index.js';
 
 /** One message to a worker: run (layer, dir) over `input` (T, Din). */
 export interface DirectionTask {
@@ -36,7 +36,8 @@ export const THREADS_MIN_WORK = 1 << 20;
  * sequence and an idle core (the 1-minute load average at most cores - 1).
  */
 export function threadsWanted(net: Network, T: number, flag: boolean | undefined, cores: number, load: number): boolean {
-  if (net.directions.length !== 2 || flag === false) return false;
+  // the workers run the WebAssembly kernels: a network they do not cover stays on the reference session
+  if (net.directions.length !== 2 || flag === false || !fastCovers(net)) return false;
   return flag === true || (cores >= 2 && load <= cores - 1 && T * net.hiddenSize >= THREADS_MIN_WORK);
 }
 

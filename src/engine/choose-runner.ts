@@ -2,21 +2,21 @@
  * Which block runner runs (runner.ts: the contract): the fast one where WebAssembly SIMD runs and
  * covers the network, else the reference; and how many steps a block holds.
  */
-import { fastAvailable } from './fast/kernels.js';
+import { fastAvailable, fastCovers } from './fast/kernels.js';
 import { FastBlockEngine } from './fast/block-runner.js';
 import { chunkSteps } from './fast/sequence.js';
 import { cloneStep, validateNetwork } from './network.js';
 import { ReferenceBlockEngine, runAll, StepQueue, type BlockEngine, type EngineKind } from './runner.js';
-import { flopsPerStep, gateCount, projSizeOf } from './shapes.js';
+import { flopsPerStep, gateCount } from './shapes.js';
 import type { Intervention } from './intervene.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
 /**
  * The engine that runs when `prefer` is asked for: the fast one only where WebAssembly SIMD runs,
- * and never for a projected LSTM (the kernels have no W_hr).
+ * and never for a network the kernels do not cover (fastCovers: a projected LSTM, minGRU, minLSTM).
  */
 export function engineKindFor(prefer: EngineKind, net?: Network): EngineKind {
-  return prefer === 'fast' && fastAvailable() && (net === undefined || projSizeOf(net) === 0) ? 'fast' : 'reference';
+  return prefer === 'fast' && (net === undefined ? fastAvailable() : fastCovers(net)) ? 'fast' : 'reference';
 }
 
 /**

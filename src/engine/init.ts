@@ -6,7 +6,7 @@
  * PyTorch's own random numbers (its generator is different), only the same distribution.
  */
 import { createRng } from './random.js';
-import { gateCount, layerInputSize } from './shapes.js';
+import { gateCount, isMinCell, layerInputSize } from './shapes.js';
 import type { CellKind, Direction, DirectionParams, Network } from './types.js';
 
 export interface RandomNetworkOptions {
@@ -39,6 +39,12 @@ export function randomNetwork(opts: RandomNetworkOptions): Network {
     layers.push(
       directions.map(() => {
         const wIh = fill(G * H * din);
+        // minGRU/minLSTM: no recurrent weights (bound 1/sqrt(Din), nn.Linear's, for their W_ih)
+        if (isMinCell(opts.kind)) {
+          const b = 1 / Math.sqrt(din);
+          for (let i = 0; i < wIh.length; i++) wIh[i] = wIh[i]! * b / bound;
+          return { inputSize: din, hiddenSize: H, wIh, wHh: new Float32Array(0), bIh: bias ? fill(G * H) : null, bHh: null };
+        }
         const wHh = fill(G * H * H);
         const bIh = bias ? fill(G * H) : null;
         const bHh = bias ? fill(G * H) : null;

@@ -48,7 +48,7 @@ export function checkInterventions(net: Network, list: readonly Intervention[]):
       continue;
     }
     if (!STATE_NAMES[net.kind].includes(iv.name)) {
-      throw new ShapeError(`${what}: ${net.kind === 'lstm' ? 'an LSTM' : net.kind === 'gru' ? 'a GRU' : 'an RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
+      throw new ShapeError(`${what}: ${net.kind === 'lstm' ? 'an LSTM' : net.kind === 'gru' ? 'a GRU' : net.kind === 'mingru' ? 'a minGRU' : net.kind === 'minlstm' ? 'a minLSTM' : 'an RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
     }
     if (!(Number.isInteger(iv.layer) && iv.layer >= 0 && iv.layer < net.numLayers)) throw new ShapeError(`${what}: layer ${iv.layer} is outside 0..${net.numLayers - 1}`);
     if (!(Number.isInteger(iv.direction) && iv.direction >= 0 && iv.direction < net.directions.length)) throw new ShapeError(`${what}: the network has no direction ${iv.direction}`);
@@ -156,6 +156,20 @@ export function applyInterventions(
         const z = g[H + u]!;
         rec.h[u] = (1 - z) * g[2 * H + u]! + z * hPrev[u]!;
       }
+      break;
+    }
+    case 'mingru': {
+      // the gates see x only: a set gate changes nothing but this step's mix
+      gateEdits(['z', 'n']);
+      const g = rec.gates;
+      for (let u = 0; u < H; u++) rec.h[u] = (1 - g[u]!) * hPrev[u]! + g[u]! * g[H + u]!;
+      break;
+    }
+    case 'minlstm': {
+      // f' and i' as set, even if they no longer sum to 1: the edit is taken literally
+      gateEdits(['f', 'i', 'n']);
+      const g = rec.gates;
+      for (let u = 0; u < H; u++) rec.h[u] = g[u]! * hPrev[u]! + g[H + u]! * g[2 * H + u]!;
       break;
     }
     default:

@@ -19,6 +19,9 @@
  * the latter.
  * A projected LSTM (proj_size P: h_{T-1} has P units) takes P vector backward passes instead
  * (grad/network.ts, float64), one seeded with each unit: the block pass has no W_hr.
+ * minGRU / minLSTM (no W_hh): d h_{T-1} / d h_t is diagonal, the product of the forget coefficients
+ * since t, a_s = 1 - z_s (minGRU) or f'_s (minLSTM), so h is exactly ||prod_{s>t} a_s|| over the
+ * units, read off the gates in O(T H) (minKeepProducts); x takes one vector pass per unit.
  * A plain RNN's figures fall by a factor ||W_hh^T diag(act')|| per step (a straight line on a log
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
@@ -26,7 +29,7 @@ import { memoryJacobianRowsFast } from './fast/backward.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { backwardSequence } from './grad/network.js';
 import { runSequence, ShapeError } from './network.js';
-import { outputSize, projSizeOf } from './shapes.js';
+import { isMinCell, outputSize, projSizeOf } from './shapes.js';
 import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
 
 /** Where the memory measure's products run: 'fast' (WebAssembly SIMD where it covers the network) or 'reference' (float64). */
@@ -51,7 +54,7 @@ export function memorySquares(
   sq: MemorySquares,
   engine: MemoryEngine = 'fast',
 ): void {
-  if (projSizeOf(net) > 0) {
+  if (projSizeOf(net) > 0 || isMinCell(net.kind)) {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
     return;
   }
@@ -85,6 +88,7 @@ function memoryRowsByVector(
   // gradients are written), so rows of the input width stand in for them.
   const xs = Array.from({ length: T }, () => new Float64Array(net.inputSize));
   const isLstm = net.kind === 'lstm';
+  const keep = isMinCell(net.kind) ? minKeepProducts(net, steps, L - 1, dir) : null;
   for (let u = unitStart; u < unitEnd; u++) {
     const seed = new Float64Array(Hh * dirs);
     seed[dir * Hh + u] = 1;
@@ -95,7 +99,13 @@ function memoryRowsByVector(
       for (const v of g.dx[t]!) x2 += v * v;
       sq.x2[t] = sq.x2[t]! + x2;
       let h2 = 0;
-      for (const v of g.dh![t]![L - 1]![dir]!) h2 += v * v;
+      if (keep !== null) {
+        // exact: d h_{T-1}[u] / d h_t is the product of unit u's forget coefficients since t
+        const k = keep[t]![u]!;
+        h2 = k * k;
+      } else {
+        for (const v of g.dh![t]![L - 1]![dir]!) h2 += v * v;
+      }
       sq.h2[t] = sq.h2[t]! + h2;
       if (isLstm) {
         let c2 = 0;
@@ -104,6 +114,28 @@ function memoryRowsByVector(
       }
     }
   }
+}
+
+/**
+ * minGRU / minLSTM: [t][unit] the product of layer k's forget coefficients over the steps after t,
+ * prod_{s=t+1}^{T-1} a_s with a = 1 - z (minGRU) or f' (minLSTM): d h_{T-1} / d h_t, which is
+ * diagonal since the gates never see h. 1 at t = T-1.
+ */
+export function minKeepProducts(net: Network, steps: readonly NetworkStep[], layer: number, dir: number): Float64Array[] {
+  if (!isMinCell(net.kind)) throw new ShapeError(`memory: a ${net.kind} has no product of forget coefficients (minGRU, minLSTM only)`);
+  const T = steps.length;
+  const H = net.hiddenSize;
+  const mingru = net.kind === 'mingru';
+  const out = Array.from({ length: T }, () => new Float64Array(H));
+  if (T === 0) return out;
+  out[T - 1]!.fill(1);
+  for (let t = T - 2; t >= 0; t--) {
+    const g = steps[t + 1]!.layers[layer]![dir]!.gates;
+    const next = out[t + 1]!;
+    const row = out[t]!;
+    for (let u = 0; u < H; u++) row[u] = next[u]! * (mingru ? 1 - g[u]! : g[u]!);
+  }
+  return out;
 }
 
 export interface MemorySensitivity {

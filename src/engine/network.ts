@@ -4,9 +4,10 @@
  * direction's state at t is the one after it has consumed x[T-1] ... x[t].
  */
 import { gruStep } from './cells/gru.js';
+import { minScanDirection, minStep } from './cells/min.js';
 import { lstmStep } from './cells/lstm.js';
 import { rnnStep } from './cells/rnn.js';
-import { expectedShapes, gateCount, layerInputSize, outputSize, projSizeOf, tensorName } from './shapes.js';
+import { expectedShapes, gateCount, isMinCell, layerInputSize, outputSize, projSizeOf, tensorName } from './shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
 
 /**
@@ -72,6 +73,9 @@ export function validateNetwork(net: Network): void {
     throw new ShapeError(`expected ${net.numLayers} layers, got ${net.layers.length}`);
   }
   const P = net.projSize ?? 0;
+  if (isMinCell(net.kind) && net.clip != null) {
+    throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has none`);
+  }
   if (P !== 0) {
     if (net.kind !== 'lstm') throw new ShapeError(`projSize ${P}: only an LSTM projects its hidden state`);
     if (!Number.isInteger(P) || P < 0 || P >= net.hiddenSize) {
@@ -103,9 +107,16 @@ export function validateNetwork(net: Network): void {
         );
       }
       check(tensorName('weight_ih', k, dir), p.wIh, true);
-      check(tensorName('weight_hh', k, dir), p.wHh, true);
       check(tensorName('bias_ih', k, dir), p.bIh, net.bias);
-      check(tensorName('bias_hh', k, dir), p.bHh, net.bias);
+      if (isMinCell(net.kind)) {
+        // no recurrent weights at all: a minimal cell's gates see x only
+        if (p.wHh.length !== 0 || p.bHh !== null || p.peephole != null) {
+          throw new ShapeError(`${tensorName('weight_hh', k, dir)}: a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has no recurrent weights`, tensorName('weight_hh', k, dir));
+        }
+      } else {
+        check(tensorName('weight_hh', k, dir), p.wHh, true);
+        check(tensorName('bias_hh', k, dir), p.bHh, net.bias);
+      }
       if (projSizeOf(net) > 0) check(tensorName('weight_hr', k, dir), p.wHr ?? null, true);
       else if (p.wHr != null) throw new ShapeError(`${tensorName('weight_hr', k, dir)}: a projection in a network without projSize`, tensorName('weight_hr', k, dir));
       if (p.peephole != null && p.peephole.length !== 3 * net.hiddenSize) {
@@ -166,6 +177,10 @@ export function cellStep(
       return;
     case 'rnn_relu':
       rnnStep(p, clip, 'relu', x, hPrev, out);
+      return;
+    case 'mingru':
+    case 'minlstm':
+      minStep(net.kind, p, x, hPrev, out);
       return;
   }
 }
@@ -315,6 +330,35 @@ export function* runDirectionSteps(
 }
 
 /**
+ * A minimal cell's direction d of layer k over all T steps by the log-space scan, writing the same
+ * records runDirection would (layer k > 0 reads the records of the layer below).
+ */
+function scanDirection(
+  net: Network,
+  k: number,
+  d: number,
+  steps: readonly NetworkStep[],
+  T: number,
+  xAt: (t: number) => ArrayLike<number>,
+  h0: Float64Array,
+  layerInput: Float64Array,
+): void {
+  const Hh = outputSize(net);
+  const dirs = net.directions.length;
+  const reverse = net.directions[d] === 'reverse';
+  const tOf = (n: number): number => (reverse ? T - 1 - n : n);
+  const inputAt = (n: number): ArrayLike<number> => {
+    const t = tOf(n);
+    if (k === 0) return xAt(t);
+    const below = steps[t]!.layers[k - 1]!;
+    for (let e = 0; e < dirs; e++) layerInput.set(below[e]!.h, e * Hh);
+    return layerInput;
+  };
+  const recs = Array.from({ length: T }, (_, n) => steps[tOf(n)]!.layers[k]![d]!);
+  minScanDirection(net.kind as 'mingru' | 'minlstm', net.layers[k]![d]!, T, inputAt, h0, recs);
+}
+
+/**
  * Runs the whole sequence through every layer and direction and returns one record per step.
  *   xs: (T, D)
  */
@@ -337,8 +381,15 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
   const xAt = (t: number): ArrayLike<number> => xs[t]!;
   for (let k = 0; k < L; k++) {
     for (let d = 0; d < dirs; d++) {
+      const h0 = initialRow(net, init, 'h0', k, d);
+      if (isMinCell(net.kind)) {
+        // the whole sequence at once: the log-space scan (cells/min.ts), equal to stepping to rounding
+        scanDirection(net, k, d, steps, T, xAt, h0, layerInput);
+        yield;
+        continue;
+      }
       const c0 = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
-      yield* runDirectionSteps(net, k, d, steps, T, xAt, initialRow(net, init, 'h0', k, d), c0, scratch, layerInput);
+      yield* runDirectionSteps(net, k, d, steps, T, xAt, h0, c0, scratch, layerInput);
     }
   }
   for (const step of steps) {

@@ -9,6 +9,8 @@ export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   gru: ['r', 'z', 'n'],
   rnn_tanh: ['h'],
   rnn_relu: ['h'],
+  mingru: ['z', 'n'],
+  minlstm: ['f', 'i', 'n'],
 };
 
 /** Everything traced per direction per step, in the order `run` writes it. */
@@ -17,6 +19,23 @@ export const STATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   gru: ['r', 'z', 'n', 'h'],
   rnn_tanh: ['h'],
   rnn_relu: ['h'],
+  mingru: ['z', 'n', 'h'],
+  minlstm: ['f', 'i', 'n', 'h'],
+};
+
+/** Whether the cell is minGRU or minLSTM: gates from x only, no W_hh (cells/min.ts). */
+export function isMinCell(kind: CellKind): kind is 'mingru' | 'minlstm' {
+  return kind === 'mingru' || kind === 'minlstm';
+}
+
+/**
+ * A minimal cell's layer module in the paper's names (appendix B): one nn.Linear per gate row block,
+ * in the engine's row order; a stack is `layers.{k}.` (io/weights/min-cells.ts reads these and
+ * minGRU-pytorch's).
+ */
+export const MIN_CELL_LEAVES: Readonly<Record<'mingru' | 'minlstm', readonly string[]>> = {
+  mingru: ['linear_z', 'linear_h'],
+  minlstm: ['linear_f', 'linear_i', 'linear_h'],
 };
 
 /** G: gate rows per cell. */
@@ -54,7 +73,8 @@ export function flopsPerStep(spec: NetworkSpec): number {
   const dirs = spec.directions.length;
   const P = projSizeOf(spec);
   let f = 0;
-  for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (G * spec.hiddenSize * (layerInputSize(spec, k) + outputSize(spec)) + P * spec.hiddenSize);
+  const hh = isMinCell(spec.kind) ? 0 : outputSize(spec);
+  for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (G * spec.hiddenSize * (layerInputSize(spec, k) + hh) + P * spec.hiddenSize);
   return f;
 }
 
@@ -70,6 +90,8 @@ export function tensorName(
 /**
  * Expected shape of every PyTorch tensor of a network, in PyTorch's parameter order. A projected
  * LSTM (nn.LSTM proj_size=P) has weight_hh (4H, P) and, after the biases, weight_hr (P, H).
+ * minGRU/minLSTM have weight_ih and bias_ih only (the engine's names for their stacked
+ * input projections; files name them as io/weights/min-cells.ts says).
  */
 export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
   const g = gateCount(spec.kind);
@@ -79,6 +101,10 @@ export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
   for (let layer = 0; layer < spec.numLayers; layer++) {
     for (const dir of spec.directions) {
       shapes.set(tensorName('weight_ih', layer, dir), [g * h, layerInputSize(spec, layer)]);
+      if (isMinCell(spec.kind)) {
+        if (spec.bias) shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
+        continue;
+      }
       shapes.set(tensorName('weight_hh', layer, dir), [g * h, outputSize(spec)]);
       if (spec.bias) {
         shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
@@ -97,7 +123,7 @@ export function parameterCount(spec: NetworkSpec): number {
   return n;
 }
 
-/** Human name of a cell kind: `LSTM`, `GRU`, `RNN(tanh)`. */
+/** Human name of a cell kind: `LSTM`, `GRU`, `RNN(tanh)`, `minGRU`. */
 export function cellLabel(kind: CellKind): string {
   switch (kind) {
     case 'lstm':
@@ -108,5 +134,9 @@ export function cellLabel(kind: CellKind): string {
       return 'RNN(tanh)';
     case 'rnn_relu':
       return 'RNN(relu)';
+    case 'mingru':
+      return 'minGRU';
+    case 'minlstm':
+      return 'minLSTM';
   }
 }

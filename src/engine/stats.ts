@@ -29,7 +29,8 @@ const SIGMOID_STATES: ReadonlySet<string> = new Set(['i', 'f', 'o', 'r', 'z']);
 /** How a state of a cell kind saturates, if it does. */
 export function saturationOf(kind: CellKind, state: string): SaturationKind {
   if (SIGMOID_STATES.has(state)) return 'sigmoid';
-  if (state === 'c' || kind === 'rnn_relu') return null;
+  // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them)
+  if (state === 'c' || kind === 'rnn_relu' || kind === 'mingru' || kind === 'minlstm') return null;
   return 'tanh';
 }
 

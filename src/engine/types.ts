@@ -8,7 +8,8 @@
  *   H    hidden size: the width of the gates and of an LSTM's cell state c
  *   P    LSTM projection size (PyTorch's proj_size): the width of h when the LSTM projects, else H
  *   Hout the width of h: P for a projected LSTM, H otherwise (shapes.ts outputSize)
- *   G    gate rows per cell: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN
+ *   G    gate rows per cell: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN,
+ *        2 for minGRU (z, n), 3 for minLSTM (f, i, n)
  *   L    number of stacked layers
  *   dirs 1 (forward or reverse only) or 2 (bidirectional: forward then reverse)
  *
@@ -16,10 +17,14 @@
  * are float64 so that nothing is lost between steps.
  */
 
-/** The recurrent cell. `rnn_tanh` and `rnn_relu` are PyTorch's nn.RNN with `nonlinearity`. */
-export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+/**
+ * The recurrent cell. `rnn_tanh` and `rnn_relu` are PyTorch's nn.RNN with `nonlinearity`;
+ * `mingru` and `minlstm` are the minimal cells of "Were RNNs All We Needed?" (cells/min.ts), whose
+ * gates see x only: they have W_ih and b_ih but no W_hh, b_hh (wHh is empty, bHh null).
+ */
+export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu' | 'mingru' | 'minlstm';
 
-export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
+export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'mingru', 'minlstm'];
 
 /** Direction of one half of a layer. */
 export type Direction = 'forward' | 'reverse';
@@ -32,11 +37,11 @@ export interface DirectionParams {
   readonly hiddenSize: number;
   /** (G*H, Din) row-major; rows grouped per gate in the cell's order. */
   readonly wIh: Float32Array;
-  /** (G*H, Hout) row-major. */
+  /** (G*H, Hout) row-major; empty for minGRU/minLSTM (no recurrent weights). */
   readonly wHh: Float32Array;
   /** (G*H) or null when the module has `bias=False`. */
   readonly bIh: Float32Array | null;
-  /** (G*H) or null when the module has `bias=False`. */
+  /** (G*H) or null when the module has `bias=False`; always null for minGRU/minLSTM. */
   readonly bHh: Float32Array | null;
   /**
    * LSTM peephole weights (3*H) in the order i, f, o (ONNX's P converted to our order), or null.

@@ -137,7 +137,8 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   const gates: GateTerms[] = names.map((g, gi) => {
     const row = gi * H + unit;
     const input = dot(p.wIh, row, p.inputSize, x);
-    let recurrent = dot(p.wHh, row, Hh, hPrevAll);
+    // minGRU/minLSTM: no W_hh, the gates see x only
+    let recurrent = p.wHh.length === 0 ? 0 : dot(p.wHh, row, Hh, hPrevAll);
     let b = bias(row);
     let peephole = 0;
     if (kind === 'gru' && g === 'n') {
@@ -180,7 +181,7 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   // Who drives the recurrent part: each unit j of h_prev, summed over this unit's gate rows.
   const rAll = kind === 'gru' ? store.state('r', layer, dir, t) : null;
   const drivers: Driver[] = [];
-  for (let j = 0; j < Hh; j++) {
+  for (let j = 0; j < (p.wHh.length === 0 ? 0 : Hh); j++) {
     const terms = names.map((g, gi) => {
       const w = p.wHh[(gi * H + unit) * Hh + j]! * hPrevAll[j]!;
       if (g !== 'n' || rAll === null) return w;

@@ -32,6 +32,8 @@ export interface AppProps {
   readonly maxFps?: number;
   /** Called once the user quits, after the last frame. */
   readonly onQuit?: () => void;
+  /** Opened from a corpus list: called (instead of quitting) when the user asks to go back to it (b). */
+  readonly onBack?: () => void;
   /**
    * A second network run on the same input (--compare), shown beside or below the first; `c`
    * moves the keys' focus between them. Its store is fed by the caller, as `store` is.
@@ -157,7 +159,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   // every network, in c's order; two of them are on screen at a time
@@ -181,6 +183,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       mode: memory ? 'memory' : diagram ? 'diagram' : 'gates',
       ...(unit !== undefined ? { unit } : {}),
       ...(timeline !== undefined ? { timeline } : {}),
+      inCorpus: onBack !== undefined,
     }),
   );
   // Following, new data is the picture: redraw it as fast as allowed. Otherwise it only moves the
@@ -218,6 +221,10 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   useEffect(() => {
     if (stored.tour !== null) onChapter?.(stored.tour);
   }, [stored.tour]);
+
+  useEffect(() => {
+    if (stored.back) onBack?.();
+  }, [stored.back]);
 
   useEffect(() => {
     if (!stored.quit) return;

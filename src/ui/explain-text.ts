@@ -106,6 +106,53 @@ function rnnLines(e: Explanation, w: ExplainStrings): string[] {
   ];
 }
 
+/** g(a) = a + 1/2 for a >= 0, sigmoid(a) below: the minimal cells' positive candidate. */
+function gText(a: number, v: number): string {
+  return `g(${n(a)}) = ${n(v)}    (g(a) = a + ½ for a ≥ 0, ${SIGMA}(a) below: positive)`;
+}
+
+/** A minimal cell's pre-activation: input and bias only (its gates never see h_prev). */
+function minPreLine(g: GateTerms, label: string): string {
+  const top = g.top
+    .filter((c) => c.value !== 0)
+    .map((c) => `${c.name} ${n(c.value)}`)
+    .join(', ');
+  return `   a_${label} = ${n(g.pre)} = ${sumOf([[g.input, 'W·x'], [g.bias, 'bias']])}${top === '' ? '' : `    largest W·x terms: ${top}`}`;
+}
+
+function minGruLines(e: Explanation): string[] {
+  const z = gate(e, 'z');
+  const nn = gate(e, 'n');
+  const keep = (1 - z.value) * e.hPrev;
+  const fresh = z.value * nn.value;
+  return [
+    ` update gate  z = ${SIGMA}(${n(z.pre)}) = ${n(z.value)}    0 keeps the old state, 1 takes the candidate (minGRU: z sees x only)`,
+    ` candidate    n = ${gText(nn.pre, nn.value)}`,
+    ` new state    h = (1−z)·h_prev + z·n = ${n(1 - z.value)} × ${n(e.hPrev)} + ${n(z.value)} × ${n(nn.value)} = ${sum(keep, fresh)} = ${n(e.h)}`,
+    ` pre-activations a = W·x + b (no W_hh: the whole sequence is one parallel scan):`,
+    minPreLine(z, 'z'),
+    minPreLine(nn, 'n'),
+  ];
+}
+
+function minLstmLines(e: Explanation): string[] {
+  const f = gate(e, 'f');
+  const i = gate(e, 'i');
+  const nn = gate(e, 'n');
+  const kept = f.value * e.hPrev;
+  const wrote = i.value * nn.value;
+  return [
+    ` forget gate  f' = ${n(f.value)}    f/(f+i) with f = ${SIGMA}(${n(f.pre)}): f' and i' sum to 1    kept: f'·h_prev = ${n(f.value)} × ${n(e.hPrev)} = ${n(kept)}`,
+    ` input gate   i' = ${n(i.value)}    i/(f+i) with i = ${SIGMA}(${n(i.pre)})    wrote: i'·n = ${n(i.value)} × ${n(nn.value)} = ${n(wrote)}`,
+    ` candidate    n = ${gText(nn.pre, nn.value)}`,
+    ` new state    h = f'·h_prev + i'·n = ${sum(kept, wrote)} = ${n(e.h)}`,
+    ` pre-activations a = W·x + b (no W_hh: the whole sequence is one parallel scan):`,
+    minPreLine(f, 'f'),
+    minPreLine(i, 'i'),
+    minPreLine(nn, 'n'),
+  ];
+}
+
 /** The units of h_prev behind W_hh·h_prev, as rows of the picture to go to (u N). */
 function driverLine(e: Explanation): string | null {
   const d = e.drivers.filter((x) => x.total > 0);
@@ -118,7 +165,8 @@ function driverLine(e: Explanation): string | null {
 /** The explain panel's body lines (without its title). */
 export function explainBody(e: Explanation, lang: Lang = 'en'): string[] {
   const w = stringsFor(lang).explain;
-  const body = e.kind === 'lstm' ? lstmLines(e, w) : e.kind === 'gru' ? gruLines(e, w) : rnnLines(e, w);
+  const body =
+    e.kind === 'lstm' ? lstmLines(e, w) : e.kind === 'gru' ? gruLines(e, w) : e.kind === 'mingru' ? minGruLines(e) : e.kind === 'minlstm' ? minLstmLines(e) : rnnLines(e, w);
   const drivers = driverLine(e);
   if (drivers === null) return body;
   // after the equations, before the pre-activations' parts: which rows of the picture feed this one

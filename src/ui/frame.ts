@@ -22,6 +22,7 @@ import { helpSection } from './sections/help.js';
 import { inputSection } from './sections/input.js';
 import { attributionSection } from './sections/attribution.js';
 import { diagramSection } from './sections/diagram.js';
+import { tintSection } from './sections/tint.js';
 import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
@@ -116,6 +117,8 @@ export function frameSections(f: FrameInput): FrameSections {
         ? [attributionSection]
         : s.mode === 'diagram'
           ? [diagramSection, timelineSection]
+          : s.mode === 'tint'
+            ? [tintSection]
           : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
   return { body: [...top, ...body], footer: L.footer ? footerSection : null };
 }

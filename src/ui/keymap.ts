@@ -48,13 +48,15 @@ export type Action =
   | { readonly type: 'memory' }
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
+  | { readonly type: 'tint' }
   | { readonly type: 'focus' }
   /** Open the guided tour (at `chapter`, 0-based, when given by the container) or close it. */
   | { readonly type: 'tour'; readonly chapter?: number }
   | { readonly type: 'chapter'; readonly delta: 1 | -1 }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
-  | { readonly type: 'quit' };
+  | { readonly type: 'quit' }
+  | { readonly type: 'back' };
 
 type SpecialKey = 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'backspace' | 'delete';
 
@@ -88,6 +90,8 @@ export interface HintContext {
   readonly pair: boolean;
   /** The guided tour can open here (the remember demo). @default false */
   readonly tour?: boolean;
+  /** Opened from a corpus list (b goes back). */
+  readonly corpus?: boolean;
 }
 
 export interface KeyHint {
@@ -140,12 +144,14 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'm' }], label: 'm', description: 'memory: how far back the state depends on the input (log scale)', group: 'View', action: { type: 'memory' }, hint: { rank: 3, text: 'm memory' } },
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
+  { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the networks (--compare; the remember demo cycles LSTM, RNN, GRU)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
   { keys: [{ char: 't' }], label: 't', description: 'the guided tour: the LSTM story on this demo, chapter by chapter (gatescope learn); again: close it', group: 'Other', action: { type: 'tour' }, hint: { rank: 3.5, text: (c) => (c.tour === true ? 't tour' : null) } },
   { keys: chars('>.'), label: '> / .', description: 'the tour’s next chapter', group: 'Other', action: { type: 'chapter', delta: 1 } },
   { keys: chars('<,'), label: '< / ,', description: 'the tour’s previous chapter', group: 'Other', action: { type: 'chapter', delta: -1 } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
+  { keys: [{ char: 'b' }], label: 'b', description: 'back to the corpus list (view FOLDER --corpus)', group: 'Other', action: { type: 'back' }, hint: { rank: 0.5, text: (c) => (c.corpus === true ? 'b list' : null) } },
   { keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q / Ctrl-C', description: 'quit', group: 'Other', action: { type: 'quit' }, hint: { rank: 13, text: 'q quit' } },
 ];
 

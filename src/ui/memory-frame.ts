@@ -100,6 +100,14 @@ function steps(n: number): string {
   return `${n} step${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * minGRU / minLSTM: their gates never see h, so d h_now / d h_t is the diagonal product of the
+ * forget coefficients since t (engine/memory.ts minKeepProducts). Its name, or null for other cells.
+ */
+export function keepProductText(kind: CellKind): string | null {
+  return kind === 'mingru' ? '∏(1−z)' : kind === 'minlstm' ? "∏f′" : null;
+}
+
 /** The memory span of one network in words. */
 export function spanWords(r: MemoryResult): string {
   const p: MemoryProfile = r.profile;
@@ -108,6 +116,8 @@ export function spanWords(r: MemoryResult): string {
   let text = `reaches back ${atLeast}${steps(x)} (x ≥ ${SPAN_THRESHOLD * 100}% of the latest)`;
   text += ` · h ${steps(memorySpan(p, 'h', SPAN_THRESHOLD))}`;
   if (p.cell === 'lstm') text += ` · c ${steps(memorySpan(p, 'c', SPAN_THRESHOLD))}`;
+  const keep = keepProductText(p.cell);
+  if (keep !== null) text += ` · ∂h/∂h_t is exactly ‖${keep}‖ over the steps since t (no W_hh)`;
   if (r.limited) text += ` · measured over the last ${steps(p.T)}`;
   return text;
 }
@@ -201,7 +211,9 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
 
   lines.push(' '.repeat(MEMORY_GUTTER) + theme.style('dim', axis(t0, cursor, stepCols, barCols, width)));
   if (legend) {
-    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖ ‖∂h/∂h_t‖ ‖∂h/∂c_t‖ · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
+    const keeps = [...new Set(m.networks.map((n) => keepProductText(n.store.network.kind)).filter((k) => k !== null))];
+    const keepText = keeps.length > 0 ? ` (= ‖${keeps.join('‖, ‖')}‖ exactly)` : '';
+    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖ ‖∂h/∂h_t‖${keepText} ‖∂h/∂c_t‖ · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
     lines.push(theme.style('dim', fit(text, cols)));
   }
   return snapshot ? lines : lines.slice(0, Math.max(0, m.rows));
@@ -244,7 +256,9 @@ function chart(
     const fromBottom = rows - 1 - row;
     const label = row === 0 ? `∂h/∂${q}` : '';
     const tickText = scale === null ? '' : row === 0 ? tick(scale.hi) : row === rows - 1 ? tick(scale.lo) : '';
-    const gutter = ` ${fit(label, 5)}${fit(tickText, 5, 'right')} `;
+    // a minimal cell's ∂h/∂h is the product of its forget coefficients: said under the label
+    const keep = q === 'h' && row === 1 && rows > 2 ? keepProductText(b.net.store.network.kind) : null;
+    const gutter = keep !== null ? ` ${fit(` =${keep}`, 10)} ` : ` ${fit(label, 5)}${fit(tickText, 5, 'right')} `;
     const runs = new ColourRuns(theme);
     for (let i = 0; i < n; i++) {
       const fill = Math.max(0, Math.min(8, heights[i]! - fromBottom * 8));

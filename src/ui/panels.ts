@@ -37,6 +37,19 @@ const GRU: readonly PanelSpec[] = [
   { name: 'h', title: 'hidden', scale: 'tanh' },
 ];
 
+const MIN_GRU: readonly PanelSpec[] = [
+  { name: 'z', title: 'update', scale: 'unit' },
+  { name: 'n', title: 'candidate g(x)', scale: 'free' },
+  { name: 'h', title: 'hidden', scale: 'free' },
+];
+
+const MIN_LSTM: readonly PanelSpec[] = [
+  { name: 'f', title: "forget f'", scale: 'unit' },
+  { name: 'i', title: "input i'", scale: 'unit' },
+  { name: 'n', title: 'candidate g(x)', scale: 'free' },
+  { name: 'h', title: 'hidden', scale: 'free' },
+];
+
 export function panelsFor(kind: CellKind): readonly PanelSpec[] {
   switch (kind) {
     case 'lstm':
@@ -47,6 +60,10 @@ export function panelsFor(kind: CellKind): readonly PanelSpec[] {
       return RNN_TANH;
     case 'rnn_relu':
       return RNN_RELU;
+    case 'mingru':
+      return MIN_GRU;
+    case 'minlstm':
+      return MIN_LSTM;
   }
 }
 

@@ -15,7 +15,8 @@ import type { Lang } from './i18n/index.js';
 import { useEffect } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
 import type { ChapterSetup } from './session.js';
-import { App } from './App.js';
+import { App, type AppProps } from './App.js';
+import { CorpusApp, type CorpusSource } from './CorpusApp.js';
 import type { ColorLevel } from './theme.js';
 import type { TaskInfo } from './task.js';
 
@@ -36,7 +37,10 @@ export interface ViewerStreams {
 }
 
 export interface ViewerOptions {
-  readonly store: TraceStore;
+  /** The trace to show; or, with `corpus`, none: the corpus list opens its sequences. */
+  readonly store?: TraceStore;
+  /** Many sequences: the list first, Enter opens one (CorpusApp). */
+  readonly corpus?: CorpusSource;
   readonly colorLevel: ColorLevel;
   readonly follow?: boolean;
   readonly cursor?: number;
@@ -139,32 +143,33 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
   const onCtrlZ = (): void => {
     if (!suspended) opts.onSuspendKey?.();
   };
+  if (opts.store === undefined && opts.corpus === undefined) throw new Error('startViewer needs a store or a corpus');
+  const appProps: Omit<AppProps, 'store'> = {
+    colorLevel: opts.colorLevel,
+    follow: opts.follow ?? false,
+    ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
+    maxFps: opts.maxFps ?? 30,
+    compare: opts.compare ?? null,
+    more: opts.more ?? [],
+    ...(opts.chapters !== undefined ? { chapters: opts.chapters } : {}),
+    ...(opts.tour !== undefined ? { tour: opts.tour } : {}),
+    ...(opts.reached !== undefined ? { reached: opts.reached } : {}),
+    ...(opts.onChapter !== undefined ? { onChapter: opts.onChapter } : {}),
+    ...(opts.names !== undefined ? { names: opts.names } : {}),
+    memory: opts.memory ?? false,
+    diagram: opts.diagram ?? false,
+    lang: opts.lang ?? 'en',
+    ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
+    ...(opts.timeline !== undefined ? { timeline: opts.timeline } : {}),
+    ...(opts.task !== undefined ? { task: opts.task } : {}),
+  };
   stdout.write(ENTER_SCREEN);
   let instance: Instance;
   try {
     instance = render(
       <>
       <TerminalBridge onWriter={onWriter} onCtrlZ={onCtrlZ} />
-      <App
-        store={opts.store}
-        colorLevel={opts.colorLevel}
-        follow={opts.follow ?? false}
-        {...(opts.cursor !== undefined ? { cursor: opts.cursor } : {})}
-        maxFps={opts.maxFps ?? 30}
-        compare={opts.compare ?? null}
-        more={opts.more ?? []}
-        {...(opts.chapters !== undefined ? { chapters: opts.chapters } : {})}
-        {...(opts.tour !== undefined ? { tour: opts.tour } : {})}
-        {...(opts.reached !== undefined ? { reached: opts.reached } : {})}
-        {...(opts.onChapter !== undefined ? { onChapter: opts.onChapter } : {})}
-        {...(opts.names !== undefined ? { names: opts.names } : {})}
-        memory={opts.memory ?? false}
-        diagram={opts.diagram ?? false}
-        lang={opts.lang ?? 'en'}
-        {...(opts.unit !== undefined ? { unit: opts.unit } : {})}
-        {...(opts.timeline !== undefined ? { timeline: opts.timeline } : {})}
-        {...(opts.task !== undefined ? { task: opts.task } : {})}
-      />
+      {opts.corpus !== undefined ? <CorpusApp corpus={opts.corpus} {...appProps} /> : <App store={opts.store!} {...appProps} />}
       </>,
       {
         stdout,

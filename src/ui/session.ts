@@ -66,6 +66,9 @@ export interface Session {
   /** A one-line note for the footer, cleared by the next key. */
   readonly note: string | null;
   readonly quit: boolean;
+  /** Opened from a corpus list (b goes back to it); `back` is set when the user asks to. */
+  readonly inCorpus: boolean;
+  readonly back: boolean;
   /** What the body shows: the gate panels, how far back the memory reaches (m), or where the output came from (a). */
   readonly mode: ViewMode;
   /**
@@ -95,7 +98,7 @@ export interface Session {
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram';
+export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
@@ -147,6 +150,8 @@ export interface SessionInit {
   readonly unit?: number;
   /** Panel the timeline shows at the start, 0-based (clamped). @default 0 */
   readonly timeline?: number;
+  /** Opened from a corpus list: b goes back to it. */
+  readonly inCorpus?: boolean;
 }
 
 export type SessionAction =
@@ -205,6 +210,8 @@ function freshSession(init: SessionInit): Session {
     flagged: [],
     note: null,
     quit: false,
+    inCorpus: init.inCorpus ?? false,
+    back: false,
     mode: init.mode ?? 'gates',
     other: init.compare ? netView(init.compare) : null,
     focus: 0,
@@ -323,7 +330,7 @@ export function reduce(state: Session, action: SessionAction): Session {
   // Any key clears the last note; data and timer updates do not.
   let s: Session = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' ? state : state.note === null ? state : { ...state, note: null };
 
-  if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'order' && action.type !== 'quit') {
+  if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'order' && action.type !== 'quit' && action.type !== 'back') {
     // The help covers the screen: ] [ ↑ ↓ scroll it; any other key closes it and does nothing else.
     if (action.type === 'scroll') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
     if (action.type === 'unit') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta) };
@@ -401,7 +408,7 @@ export function reduce(state: Session, action: SessionAction): Session {
       if (s.entry !== null) return { ...s, entry: null };
       if (s.explain) return { ...s, explain: false, scrollTop: 0 };
       // the cell diagram and the attribution view say Esc closes them, as the explain panel
-      if (s.mode === 'diagram' || s.mode === 'attribution') return { ...s, mode: 'gates' };
+      if (s.mode === 'diagram' || s.mode === 'attribution' || s.mode === 'tint') return { ...s, mode: 'gates' };
       return s;
     }
     case 'scroll':
@@ -468,6 +475,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
     case 'diagram':
       return { ...s, mode: s.mode === 'diagram' ? 'gates' : 'diagram' };
+    case 'tint':
+      return { ...s, mode: s.mode === 'tint' ? 'gates' : 'tint' };
     case 'focus':
       return switchFocus(s);
     case 'tour':
@@ -480,6 +489,8 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'quit':
       return { ...s, quit: true };
+    case 'back':
+      return s.inCorpus ? { ...s, back: true } : { ...s, note: 'b goes back to a corpus list (gatescope view FOLDER --corpus)' };
   }
   return s;
 }

@@ -59,3 +59,24 @@ describe('the remember demo: LSTM against a plain RNN of the same size', () => {
     expect(h[T - 31]! / h[T - 1]!).toBeLessThan(1e-4);
   });
 });
+
+describe('the remember demo: a minGRU, whose gates see only x', () => {
+  const tensors = parseStateDictJson(readFileSync(join(DIR, 'mingru.json'), 'utf8'), 'mingru.json');
+  const { network, extra } = networkFromStateDict(tensors, { source: 'mingru.json' });
+  const w = extra.get('head.weight')!;
+  const mingru: TrainedModel = { network, head: { inSize: w.shape[1]!, outSize: w.shape[0]!, weight: w.data, bias: extra.get('head.bias')!.data } };
+
+  it('is read from its paper-named weights and reports the first value, where the RNN does not', () => {
+    expect(network.kind).toBe('mingru');
+    expect(network.hiddenSize).toBe(lstm.network.hiddenSize);
+    expect(Math.abs(predictSequence(mingru, rows).at(-1)![0]! - rows[0]![0]!)).toBeLessThan(0.2);
+  });
+
+  it('keeps the whole sequence: its h sensitivity, the product of (1 - z), stays far above the RNN\'s', () => {
+    const p = memoryProfile(network, rows);
+    expect(memorySpan(p, 'x')).toBe(T - 1);
+    const first = p.sensitivity[0]!.h / p.sensitivity[T - 1]!.h;
+    const rnnFirst = memoryProfile(rnn.network, rows).sensitivity[0]!.h / memoryProfile(rnn.network, rows).sensitivity[T - 1]!.h;
+    expect(first).toBeGreaterThan(1e4 * rnnFirst);
+  });
+});

@@ -6,7 +6,8 @@
  * units over the same sequences.
  */
 import type { Argv } from 'yargs';
-import { cellLabel, softmax } from '../../engine/index.js';
+import { cellLabel } from '../../engine/index.js';
+import { predictionText, topText } from '../../ui/corpus-list.js';
 import { SummaryAccumulator, type SequenceSummary } from '../../engine/summary.js';
 import type { CorpusSplit } from '../../io/corpus.js';
 import { visible } from '../../io/errors.js';
@@ -48,20 +49,6 @@ interface Line {
   readonly summary: SequenceSummary;
 }
 
-/** The prediction in a few characters: the top class and its probability, or the first values. */
-function predictionText(s: SequenceSummary, classes: readonly string[] | null, head: boolean): string {
-  const out = s.output;
-  if (out === null) return '-';
-  if (head && classes !== null) {
-    const p = softmax(out);
-    let k = 0;
-    for (let i = 1; i < p.length; i++) if (p[i]! > p[k]!) k = i;
-    return `${JSON.stringify(visible(classes[k]!, 12))} ${p[k]!.toFixed(2)}`;
-  }
-  const shown = Array.from(out.subarray(0, 3), (v) => v.toFixed(3)).join(' ');
-  return out.length > 3 ? `${shown} ...` : shown;
-}
-
 function format(fmt: CorpusFormat, lines: readonly Line[], source: string, cell: string, classes: readonly string[] | null, head: boolean): string {
   if (fmt === 'json') {
     const sequences = lines.map((l) => ({
@@ -75,11 +62,13 @@ function format(fmt: CorpusFormat, lines: readonly Line[], source: string, cell:
     }));
     return `${JSON.stringify({ source, cell, sequences })}\n`;
   }
+  // the text names classes as they print; JSON as they are
+  const shown = classes === null ? null : classes.map((c) => visible(c, 12));
   const rows = [`${visible(source, 60)}: ${lines.length} sequence${lines.length === 1 ? '' : 's'} (${cell})`, `      #  ${'name'.padEnd(16)} steps  ${(head ? 'prediction' : 'y at the end').padEnd(22)} saturated  top h`];
   for (const l of lines) {
     const s = l.summary;
-    const top = s.top === null ? '-' : `h[${s.top.unit}]${s.top.direction > 0 ? '←' : ''} ${s.top.h >= 0 ? '+' : ''}${s.top.h.toFixed(2)}`;
-    rows.push(`  ${String(l.index).padStart(5)}  ${l.name.padEnd(16).slice(0, 16)} ${String(s.steps).padStart(5)}  ${predictionText(s, classes, head).padEnd(22)} ${`${(100 * s.saturated).toFixed(1)}%`.padStart(9)}  ${top}`);
+    const top = topText(s);
+    rows.push(`  ${String(l.index).padStart(5)}  ${l.name.padEnd(16).slice(0, 16)} ${String(s.steps).padStart(5)}  ${predictionText(s, shown, head).padEnd(22)} ${`${(100 * s.saturated).toFixed(1)}%`.padStart(9)}  ${top}`);
   }
   return `${rows.join('\n')}\n`;
 }

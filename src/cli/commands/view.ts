@@ -17,6 +17,14 @@ import { kernelVariant } from '../../engine/fast/index.js';
 import { ingest } from '../../trace/ingest.js';
 import { startPass } from '../../trace/pass-host.js';
 import { TraceStore } from '../../trace/trace-store.js';
+import { cellLabel } from '../../engine/shapes.js';
+import { SummaryAccumulator } from '../../engine/summary.js';
+import type { CorpusSplit } from '../../io/corpus.js';
+import { InputError, visible } from '../../io/errors.js';
+import type { CorpusEntry, CorpusListing } from '../../ui/corpus-list.js';
+import type { CorpusSource } from '../../ui/CorpusApp.js';
+import { langFromEnv } from '../../ui/i18n/index.js';
+import { CorpusRunner, openFittedCorpus, readSequence, SPLITS } from '../corpus.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
 import type { ChapterSetup } from '../../ui/session.js';
 import { planTour } from '../../ui/tour.js';
@@ -32,6 +40,9 @@ import { enableRelaxedSimd } from '../wasm-features.js';
 import { NO_LAUNCH, prepareExtras, withViewExtras, type Launch, type ViewExtraFlags, type ViewExtras } from '../view-extras.js';
 
 export interface ViewArgs extends PrepareFlags, ViewExtraFlags {
+  corpus?: boolean | undefined;
+  split?: CorpusSplit | undefined;
+  maxMemory?: string | undefined;
   snapshot?: boolean | undefined;
   step?: number | undefined;
   width?: number | undefined;
@@ -54,10 +65,13 @@ export function builder<T>(y: Argv<T>) {
     .option('width', { type: 'number', describe: 'columns of the plain-text view [default: the terminal width, or 120]' })
     .option('color', { type: 'boolean', describe: 'colour; --no-color (or NO_COLOR=1) for monochrome' })
     .option('fps', { type: 'number', describe: 'most redraws per second however fast data arrives [default: 30]' })
+    .option('corpus', { type: 'boolean', describe: 'many sequences (a folder, a (B, T, D) .npy, text by --split, NDJSON one per line): a list, Enter opens one, b comes back' })
+    .option('split', { type: 'string', choices: SPLITS, describe: 'text corpus: one sequence per line (default) or per blank-line-separated paragraph' })
     .option('history', { type: 'number', describe: 'most steps kept of a long or endless input; older ones are dropped [default: what fits in 1 GiB for a file, 256 MiB for a pipe]' })
     .example('$0 data.csv --weights lstm.json', 'step through every gate')
     .example('tail -f sensor.csv | $0 --weights m.json -', 'live: follows the newest step (f)')
     .example('$0 data.csv -w lstm.json --step 12 > step12.txt', 'one step as text, for an issue or a README')
+    .example('$0 essays/ --corpus -w lm.pt --vocab v.json', 'a list of every file, Enter opens one')
     .example('$0 data.csv -w lstm.json --compare rnn.json', 'two networks on the same input (c switches, m memory)');
 }
 
@@ -111,6 +125,12 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
     return handler({ ...args, ...demoFlags(demo) }, env, { demo, live: null });
   }
   const dataOnStdin = launch.demo === null && (named === null || named === '-');
+  if (args.split !== undefined && args.corpus !== true) throw new UsageError('--split cuts a corpus: add --corpus');
+  if (args.corpus === true) {
+    if (!interactive) throw new UsageError('the corpus list is interactive: on a terminal only; `gatescope corpus` lists the sequences as text or JSON');
+    if (args.compare !== undefined || args.set !== undefined) throw new UsageError('--compare and --set are for one sequence: drop --corpus');
+    return corpusView(args, env);
+  }
 
   // Keys first: with no terminal to read them from, fail before reading an endless pipe.
   let keys: ReadStream | null = null;
@@ -120,7 +140,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
     // A long .npy: the first frame at once, the rest computed by a worker (see openNpyView).
     if (keys !== null && named !== null && named !== '-' && args.compare === undefined && args.set === undefined && launch.demo === null) {
       const npy = await openNpyView(named, args, env);
-      if (npy !== null) return await interactiveView(npy.store, npy.feed, keys, false, args, env, npy.extras);
+      if (npy !== null) return await interactiveView({ store: npy.store }, npy.feed, keys, false, args, env, npy.extras);
     }
     const { model, input, toX } = await prepare(args, env);
     const D = model.network.inputSize;
@@ -198,7 +218,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       run: (signal) => (read ? Promise.resolve() : ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store))),
       close: () => input.close(),
     };
-    const code = await interactiveView(store, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
+    const code = await interactiveView({ store }, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
     // a progress save that failed (a file that cannot be read is no news to someone who did not ask for the tour)
     if (savedNotes !== null) for (const n of savedNotes.progress.notes.slice(savedNotes.read)) env.stderr.write(`gatescope: note: ${n}\n`);
     return code;
@@ -245,7 +265,7 @@ interface Feed {
 }
 
 async function interactiveView(
-  store: TraceStore,
+  show: { readonly store: TraceStore } | { readonly corpus: CorpusSource },
   feed: Feed,
   keys: ReadStream,
   follow: boolean,
@@ -277,7 +297,7 @@ async function interactiveView(
   const onContinue = (): void => viewer.resume();
   const viewer = startViewer(
     { stdout, keys, stderr: env.stderr as NodeJS.WriteStream },
-    { store, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view, onSuspendKey: suspend },
+    { ...show, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view, onSuspendKey: suspend },
   );
   proc.on('SIGTSTP', suspend);
   proc.on('SIGCONT', onContinue);
@@ -354,5 +374,89 @@ function readShared(path: string, size: number): Uint8Array {
     return at === size ? bytes : bytes.subarray(0, at);
   } finally {
     closeSync(fd);
+  }
+}
+
+// ---- a corpus ------------------------------------------------------------------------------
+
+/**
+ * The corpus list on the terminal: the sequences' summaries are computed one after another in the
+ * background (a turn of the event loop between two, so keys stay answered), and Enter opens one
+ * as its own trace.
+ */
+async function corpusView(args: ViewArgs, env: CliEnv): Promise<number> {
+  const keys = env.stdin.isTTY === true ? (env.stdin as ReadStream) : openTerminalKeys();
+  const ownKeys = keys !== (env.stdin as unknown);
+  try {
+    const opened = await openFittedCorpus(args, env);
+    const { model, corpus, vocab } = opened;
+    const net = model.network;
+    const classes = vocab !== null && model.head !== null && model.head.outSize === vocab.length ? vocab.map((c) => visible(c, 12)) : null;
+    const entries: CorpusEntry[] = corpus.members.map((m) => ({ name: m.name, summary: null, error: null }));
+    let computed = 0;
+    const listeners = new Set<() => void>();
+    const listing = (): CorpusListing => ({ source: visible(corpus.source, 40), cell: `${cellLabel(net.kind)} H=${net.hiddenSize}`, entries, classes, head: model.head !== null, computed });
+    const oneLine = (err: unknown): string => (err instanceof InputError ? err.format() : err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+    const source: CorpusSource = {
+      listing,
+      subscribe(fn) {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+      async open(i) {
+        const seq = await readSequence(opened, args, i).catch((err: unknown) => {
+          throw new Error(oneLine(err));
+        });
+        const D = net.inputSize;
+        const store = new TraceStore(net, {
+          source: `${corpus.source} · ${seq.name}`,
+          featureNames: model.embedding !== null ? Array.from({ length: D }, (_, j) => `e${j}`) : seq.featureNames,
+          init: model.init,
+          head: model.head,
+          tokens: seq.text,
+          classNames: classes,
+        });
+        seq.xs.forEach((x, t) => store.append(x, seq.labels[t]!));
+        store.finish();
+        return store;
+      },
+    };
+    const runner = new CorpusRunner(model);
+    const fill: Feed = {
+      async run(signal) {
+        for (let i = 0; i < entries.length && !signal.aborted; i++) {
+          try {
+            const seq = await readSequence(opened, args, i);
+            const acc = new SummaryAccumulator(net, model.head);
+            runner.run(seq.xs, (s) => acc.add(s));
+            entries[i] = { ...entries[i]!, summary: acc.result() };
+          } catch (err) {
+            entries[i] = { ...entries[i]!, error: oneLine(err) };
+          }
+          computed = i + 1;
+          for (const fn of listeners) fn();
+          await new Promise((r) => setImmediate(r));
+        }
+      },
+      // the list stops computing at the next sequence once the viewer's signal aborts
+      close: () => {},
+    };
+    const extras: ViewExtras = {
+      view: {
+        compare: null,
+        more: [],
+        names: [args.weights === undefined ? undefined : shortName(args.weights)],
+        memory: args.memory === true,
+        diagram: args.diagram === true,
+        lang: args.lang ?? langFromEnv(env.env),
+        task: { banner: null, target: null, randomWeights: model.weightsSource === null },
+      },
+      follow: false,
+      feed: (input) => input,
+      settle: () => {},
+    };
+    return await interactiveView({ corpus: source }, fill, keys, false, args, env, extras);
+  } finally {
+    if (ownKeys) keys.destroy();
   }
 }

@@ -166,11 +166,15 @@ export function fastAvailable(): boolean {
 
 /**
  * True when the fast engine can run this network: WebAssembly SIMD is there and the network has
- * nothing the kernels lack (a projected LSTM's W_hr runs on the reference engine).
+ * nothing the kernels lack (a projected LSTM's W_hr, and the minGRU/minLSTM cells, which have no
+ * kernels at all, run on the reference engine).
  */
 export function fastCovers(net: NetworkSpec): boolean {
-  return (net.projSize ?? 0) === 0 && fastAvailable();
+  return (net.projSize ?? 0) === 0 && KERNEL_CELLS.has(net.kind) && fastAvailable();
 }
+
+/** The cells the WebAssembly kernels compute; any other kind is refused, never run as one of these. */
+const KERNEL_CELLS: ReadonlySet<NetworkSpec['kind']> = new Set(['lstm', 'gru', 'rnn_tanh', 'rnn_relu']);
 
 /** The build the fast engine runs, chosen once per process at its first use; null without SIMD. */
 export function kernelVariant(): KernelVariant | null {

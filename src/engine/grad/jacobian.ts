@@ -151,6 +151,7 @@ export function memoryJacobianRows(
   const lbr = net.linearBeforeReset ?? true;
   if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
   // the block pass has no W_hr: memorySquares (memory.ts) takes a projected LSTM's rows one vector pass at a time
+  if (net.kind === 'mingru' || net.kind === 'minlstm') throw new ShapeError(`memory: the block pass does not cover a ${net.kind}; use memorySquares`);
   if ((net.projSize ?? 0) > 0) throw new ShapeError(`memory: the block pass does not cover a projected LSTM (proj_size ${net.projSize}); use memorySquares`);
   if (!(Number.isInteger(unitStart) && Number.isInteger(unitEnd) && 0 <= unitStart && unitStart <= unitEnd && unitEnd <= H)) {
     throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${H})`);

@@ -8,10 +8,11 @@
  * [forward h | reverse h] of layer k-1, so its input gradient is split back onto both directions
  * below and added to whatever they already receive.
  */
-import { gateCount, layerInputSize, outputSize, projSizeOf } from '../shapes.js';
+import { gateCount, isMinCell, layerInputSize, outputSize, projSizeOf } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { initialRow, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
+import { minBackward } from './min.js';
 import { lstmBackward } from './lstm.js';
 import { rnnBackward } from './rnn.js';
 import type { CellGradOut, DirectionGrads } from './types.js';
@@ -24,9 +25,10 @@ export function allocParamGrads(net: Network): DirectionGrads[][] {
   return net.layers.map((dirs, k) =>
     dirs.map((p) => ({
       wIh: new Float64Array(G * H * layerInputSize(net, k)),
-      wHh: new Float64Array(G * H * outputSize(net)),
+      // minGRU/minLSTM: no W_hh, b_hh (empty, null), like their parameters
+      wHh: new Float64Array(isMinCell(net.kind) ? 0 : G * H * outputSize(net)),
       bIh: net.bias ? new Float64Array(G * H) : null,
-      bHh: net.bias ? new Float64Array(G * H) : null,
+      bHh: net.bias && !isMinCell(net.kind) ? new Float64Array(G * H) : null,
       peephole: p.peephole != null ? new Float64Array(3 * H) : null,
       ...(P > 0 ? { wHr: new Float64Array(P * H) } : {}),
     })),
@@ -217,6 +219,10 @@ export function* backwardSequenceSteps(
             break;
           case 'rnn_relu':
             rnnBackward(out, p, clip, 'relu', input, hPrev, rec, dhTot);
+            break;
+          case 'mingru':
+          case 'minlstm':
+            minBackward(out, net.kind, p, input, hPrev, rec, dhTot);
             break;
         }
         if (dhRec !== null) dhRec[t]![k]![d]!.set(dhTot);

@@ -150,8 +150,9 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     if (first.c !== undefined) out['memorySpanC'] = memorySpan(prof, 'c');
     return out;
   };
-  const models = (['lstm', 'rnn_tanh'] as const).map((kind) => {
-    const id = kind === 'lstm' ? 'lstm' : 'rnn';
+  const ids = { lstm: 'lstm', rnn_tanh: 'rnn', mingru: 'mingru' } as const;
+  const models = (['lstm', 'rnn_tanh', 'mingru'] as const).map((kind) => {
+    const id = ids[kind];
     const dm = train(id, examples, options(kind), c.epochs, progress, measure);
     return { ...dm, metrics: { ...dm.metrics, mse: dm.eval.loss } };
   });

@@ -9,7 +9,7 @@
  * `head.weight` (O, H*dirs), `head.bias` (O).
  */
 import { runSequence } from '../network.js';
-import { expectedShapes, tensorName } from '../shapes.js';
+import { expectedShapes, MIN_CELL_LEAVES, tensorName } from '../shapes.js';
 import type { DirectionParams, InitialState, Network } from '../types.js';
 import { headForward, type LinearHead } from '../model.js';
 
@@ -68,7 +68,17 @@ export function modelTensors(model: TrainedModel, prefix = RNN_PREFIX): NamedTen
   const net = model.network;
   const shapes = expectedShapes(net);
   const out: NamedTensor[] = [];
-  net.layers.forEach((dirs, k) =>
+  if (net.kind === 'mingru' || net.kind === 'minlstm') {
+    // the paper's names: one (H, Din) matrix and (H) bias per gate row block
+    const H = net.hiddenSize;
+    net.layers.forEach((dirs, k) => {
+      const p = dirs[0]!;
+      MIN_CELL_LEAVES[net.kind as 'mingru' | 'minlstm'].forEach((leaf, gate) => {
+        out.push({ name: `${prefix}layers.${k}.${leaf}.weight`, shape: [H, p.inputSize], data: p.wIh.subarray(gate * H * p.inputSize, (gate + 1) * H * p.inputSize) });
+        if (p.bIh !== null) out.push({ name: `${prefix}layers.${k}.${leaf}.bias`, shape: [H], data: p.bIh.subarray(gate * H, (gate + 1) * H) });
+      });
+    });
+  } else net.layers.forEach((dirs, k) =>
     dirs.forEach((p, d) => {
       const dir = net.directions[d]!;
       const add = (base: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh', data: Float32Array | null): void => {

@@ -180,7 +180,8 @@ function collectParams(model: TrainedModel, netGrads: ReturnType<typeof allocPar
       const dir = net.directions[d]!;
       const g = netGrads[k]![d]!;
       params.push(makeParam(RNN_PREFIX + tensorName('weight_ih', k, dir), [G * H, p.inputSize], p.wIh, g.wIh));
-      params.push(makeParam(RNN_PREFIX + tensorName('weight_hh', k, dir), [G * H, H], p.wHh, g.wHh));
+      // minGRU/minLSTM have no W_hh (an empty array)
+      if (p.wHh.length > 0) params.push(makeParam(RNN_PREFIX + tensorName('weight_hh', k, dir), [G * H, H], p.wHh, g.wHh));
       if (p.bIh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_ih', k, dir), [G * H], p.bIh, g.bIh!));
       if (p.bHh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_hh', k, dir), [G * H], p.bHh, g.bHh!));
     }),
@@ -244,6 +245,9 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const model = initialModel(D, opts, seed);
   const net = model.network;
   const head = model.head;
+  if ((net.kind === 'mingru' || net.kind === 'minlstm') && net.directions.includes('reverse')) {
+    throw new TrainConfigError(`a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} runs forward only (the paper's cell): no bidirectional`, 'bidirectional');
+  }
   if (bptt !== null && net.directions.includes('reverse') && examples.some((ex) => ex.inputs.length > bptt)) {
     throw new TrainConfigError(
       `truncated BPTT (window ${bptt}) needs a forward-only network: a reverse direction must see the whole sequence`,

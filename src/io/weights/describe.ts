@@ -124,7 +124,9 @@ export function describeWeights(file: WeightsFile, opts: DescribeOptions = {}): 
     recurrent:
       file.layout !== 'pytorch'
         ? null
-        : file.tensors.every((t) => t.name !== `${file.prefix}weight_ih_l0`)
+        : file.minCells !== undefined
+          ? visible(file.minCells.naming, 200)
+          : file.tensors.every((t) => t.name !== `${file.prefix}weight_ih_l0`)
           ? `${visible(file.prefix)}weight_ih, ${visible(file.prefix)}weight_hh, ...: a cell module (no _l0), ${
               opts.prefixGiven === true ? 'chosen with --prefix' : 'the only recurrent module'
             }`

@@ -340,7 +340,7 @@ function fromTensors(
   // A recurrent weight stored as integers must fail by name, not as "missing".
   for (const info of infos) {
     if ((FLOAT_DTYPES as readonly string[]).includes(info.dtype) || info.dtype === 'json') continue;
-    if (/(weight|bias)_(ih|hh)_l\d+/.test(info.name) || /(^|\/)(recurrent_kernel|kernel|bias)(:\d+)?$/.test(info.name)) {
+    if (/(weight|bias)_(ih|hh)_l\d+/.test(info.name) || /(linear_[zfih]|to_hidden_and_(f_i_)?gate)\.(weight|bias)$/.test(info.name) || /(^|\/)(recurrent_kernel|kernel|bias)(:\d+)?$/.test(info.name)) {
       throw new InputError(`dtype ${info.dtype}: expected ${FLOAT_DTYPES.join(', ')}`, { source, tensor: info.name });
     }
   }
@@ -378,12 +378,13 @@ function fromTensors(
     ignored: [...p.ignored, ...nonFloat],
     tensors: infos.map((i) => ({
       ...i,
-      role: p.extra.has(i.name) ? 'extra' : tensors.has(i.name) ? i.name.slice(p.prefix.length) : 'not used',
+      role: p.extra.has(i.name) ? 'extra' : p.minCells?.roles.get(i.name) ?? (tensors.has(i.name) ? i.name.slice(p.prefix.length) : 'not used'),
     })),
     metadata,
     initialState: null,
     modules: [],
     notes,
+    ...(p.minCells !== undefined ? { minCells: p.minCells } : {}),
   };
 }
 

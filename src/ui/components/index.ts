@@ -13,6 +13,7 @@ import { PanelGrid } from './PanelGrid.js';
 import type { SectionProps } from './Section.js';
 import { StatusBar } from './StatusBar.js';
 import { Timeline } from './Timeline.js';
+import { TintView } from './TintView.js';
 import { TooSmall } from './TooSmall.js';
 import { TourPanel } from './TourPanel.js';
 
@@ -25,6 +26,7 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   memory: MemoryView,
   attribution: AttributionView,
   diagram: CellDiagram,
+  tint: TintView,
   guesses: GuessStrip,
   grid: PanelGrid,
   explain: ExplainPanel,

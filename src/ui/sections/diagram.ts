@@ -131,6 +131,83 @@ function gruDiagram(e: Explanation, w: Strings): string[] {
   ];
 }
 
+/**
+ * A minimal cell's top line, h_prev ─▶(×)─▶(+)─▶ h, with the × at column X and the + at P, the
+ * kept share (`keep`: 1−z or f') rising into the × and the written share into the +.
+ */
+function minTopLine(k: ReturnType<typeof canvas>, e: Explanation, keepName: string, keep: number, writeName: string, write: number, rows: number): void {
+  const hp = e.hPrev;
+  k.put(0, 2, `h_prev ${v(hp)} `);
+  k.put(0, 16, wire(16, MX - 2));
+  k.put(0, MX - 2, '▶(×)');
+  k.put(0, MX + 2, `─ ${v(keep * hp)} `);
+  k.put(0, MX + 11, wire(MX + 11, MP - 2));
+  k.put(0, MP - 2, '▶(+)');
+  k.put(0, MP + 2, `──▶ h ${v(e.h)}`);
+  k.put(1, MX, '▲');
+  k.put(1, MX + 2, `${keepName} ${v(keep)}`);
+  k.put(1, MP, '▲');
+  k.put(1, MP + 2, `${writeName} ${v(write)}`);
+  for (let row = 2; row < rows; row++) k.put(row, MP, '│');
+}
+
+/** Columns of a minimal cell's × (the kept share) and + nodes. */
+const MX = 30;
+const MP = 52;
+
+function minGruDiagram(e: Explanation): string[] {
+  const z = g(e, 'z');
+  const n = g(e, 'n');
+  const k = canvas(5);
+  minTopLine(k, e, '1−z', 1 - z, 'z·n', z * n, 3);
+  k.put(2, MX, '│');
+  // row 3: x ─┬─▶ z ─┴─▶(×): z rises into the kept share as 1−z and scales n on its way to +
+  k.put(3, 2, 'x ─┬─▶ z ');
+  k.put(3, 11, `${v(z)} = σ(a_z) `);
+  k.put(3, 27, wire(27, MP - 2));
+  k.put(3, MX, '┴');
+  k.put(3, MP - 2, '▶(×)');
+  k.put(4, 5, '└─▶ n ');
+  k.put(4, 11, `${v(n)} = g(a_n) `);
+  k.put(4, 27, wire(27, MP));
+  k.put(4, MP, '┘');
+  return [
+    ...k.lines(),
+    '',
+    `  each a = W·x + b (no U·h_prev: the gates see x only): ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    `  g(a) = a + ½ for a ≥ 0, σ(a) below (positive);  h = (1−z)·h_prev + z·n = ${v((1 - z) * e.hPrev)} + ${v(z * n)} = ${v(e.h)}`,
+    '  z near 0 keeps the old state (memory), near 1 takes the candidate; over many steps the kept share is the product of (1−z)',
+  ];
+}
+
+function minLstmDiagram(e: Explanation): string[] {
+  const f = g(e, 'f');
+  const i = g(e, 'i');
+  const n = g(e, 'n');
+  const k = canvas(6);
+  minTopLine(k, e, "f′", f, "i′·n", i * n, 4);
+  k.put(2, MX, '│');
+  k.put(3, 2, "x ─┬─▶ f′ ");
+  k.put(3, 12, `${v(f)} `);
+  k.put(3, 19, wire(19, MX));
+  k.put(3, MX, '┘');
+  k.put(4, 5, "├─▶ i′ ");
+  k.put(4, 12, `${v(i)} `);
+  k.put(4, 19, wire(19, MP - 2));
+  k.put(4, MP - 2, '▶(×)');
+  k.put(5, 5, '└─▶ n ');
+  k.put(5, 11, `${v(n)} = g(a_n) `);
+  k.put(5, 27, wire(27, MP));
+  k.put(5, MP, '┘');
+  return [
+    ...k.lines(),
+    '',
+    `  each a = W·x + b (no U·h_prev: the gates see x only): ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    `  f′ = f/(f+i), i′ = i/(f+i) with f = σ(a_f), i = σ(a_i): they sum to 1;  h = f′·h_prev + i′·n = ${v(f * e.hPrev)} + ${v(i * n)} = ${v(e.h)}`,
+    "  f′ near 1 keeps the old state (memory); over many steps the kept share is the product of f′",
+  ];
+}
+
 function rnnDiagram(e: Explanation, relu: boolean): string[] {
   const a = e.gates[0]!;
   const act = relu ? 'relu' : 'tanh';
@@ -153,7 +230,16 @@ export function diagramLines(f: FrameInput): string[] {
   if (!store.holds(s.cursor)) return [title, fit(` ${w.diagram.notHeld}`, L.cols)];
   if (s.unit >= store.network.hiddenSize) return [title, fit(` ${w.diagram.outOfRange(store.network.hiddenSize)}`, L.cols)];
   const e = explainUnit(store, layer, dir, s.cursor, s.unit);
-  const body = e.kind === 'lstm' ? lstmDiagram(e, w) : e.kind === 'gru' ? gruDiagram(e, w) : rnnDiagram(e, e.kind === 'rnn_relu');
+  const body =
+    e.kind === 'lstm'
+      ? lstmDiagram(e, w)
+      : e.kind === 'gru'
+        ? gruDiagram(e, w)
+        : e.kind === 'mingru'
+          ? minGruDiagram(e)
+          : e.kind === 'minlstm'
+            ? minLstmDiagram(e)
+            : rnnDiagram(e, e.kind === 'rnn_relu');
   return [title, '', ...body.map((line) => fit(line, L.cols))];
 }
 

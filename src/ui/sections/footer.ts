@@ -15,6 +15,7 @@ function hintsFor(f: FrameInput): string {
     done: f.session.done,
     pair: f.pair != null,
     tour: f.session.chapters.length > 0,
+    corpus: f.session.inCorpus,
   }).join(' · ');
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The cells beside each other (D = 16, batch 1, per step): the LSTM, and minGRU / minLSTM ("Were
+ * RNNs All We Needed?"), which have no WebAssembly kernels (fastCovers refuses them) and run on the
+ * reference engine: a whole sequence as the log-space scan (runSequence), one step at a time as
+ * the sequential cell (createStepper). The LSTM's reference and fast figures are the yardstick.
+ *
+ * The minimal cells have no W_hh: a step is G*H*D multiply-adds (G = 2 or 3), the LSTM's
+ * 4H(D + H), so the gap widens with H. In one thread the scan is slower than stepping (measured
+ * about 3x): per unit and step it takes some six exp/log (softplus, log g, logaddexp, exp) where
+ * the sequential cell takes one or two; its worth is the paper's numerics and an order of work
+ * that parallelises over time, which one JS thread does not exploit.
+ */
+import { createStepper, flopsPerStep, randomNetwork, runSequence, type CellKind, type Network } from '../src/engine/index.js';
+import { createFastStepper, runSequenceFast } from '../src/engine/fast/index.js';
+import { series, timeMs, type BenchContext, type BenchSection, type Figure } from './lib.js';
+
+const D = 16;
+const SIZES = [32, 128, 512] as const;
+const KINDS: readonly CellKind[] = ['lstm', 'mingru', 'minlstm'];
+
+function steps(H: number): number {
+  return H <= 32 ? 4000 : H <= 128 ? 1000 : 200;
+}
+
+function rows(xs: Float32Array, T: number): Float32Array[] {
+  return Array.from({ length: T }, (_, t) => xs.subarray(t * D, (t + 1) * D));
+}
+
+export const cellsSection: BenchSection = {
+  name: 'cells: LSTM, minGRU, minLSTM, D=16, batch 1 (per step)',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const figures: Figure[] = [];
+    for (const H of SIZES) {
+      const T = steps(H);
+      const xs = rows(series(T, D), T);
+      for (const kind of KINDS) {
+        const net: Network = randomNetwork({ kind, inputSize: D, hiddenSize: H, seed: 1 });
+        ctx.log(`H=${H} ${kind}`);
+        const perStep = (ms: number): number => (ms * 1000) / T;
+        const gflops = (us: number): string => `${(flopsPerStep(net) / us / 1000).toFixed(2)} GFLOP/s`;
+        const whole = perStep(await timeMs(ctx.reps, () => runSequence(net, xs)));
+        const stepped = perStep(
+          await timeMs(ctx.reps, () => {
+            const s = createStepper(net);
+            for (const x of xs) s.step(x);
+          }),
+        );
+        const label = kind === 'lstm' ? 'LSTM' : kind === 'mingru' ? 'minGRU' : 'minLSTM';
+        const how = kind === 'lstm' ? 'reference TS engine' : 'reference TS engine, log-space scan';
+        figures.push(
+          { name: `H=${H} ${label} whole sequence, ${how}`, value: whole, unit: 'us/step', note: gflops(whole) },
+          { name: `H=${H} ${label} one step per call, reference TS stepper`, value: stepped, unit: 'us/step', note: gflops(stepped) },
+        );
+        if (kind === 'lstm') {
+          const fast = perStep(await timeMs(ctx.reps, () => runSequenceFast(net, xs, undefined, () => {})));
+          const stepper = createFastStepper(net);
+          const fastStep = perStep(
+            await timeMs(ctx.reps, () => {
+              for (const x of xs) stepper.step(x);
+            }),
+          );
+          figures.push(
+            { name: `H=${H} LSTM whole sequence, fast engine`, value: fast, unit: 'us/step', note: gflops(fast) },
+            { name: `H=${H} LSTM one step per call, fast stepper`, value: fastStep, unit: 'us/step', note: gflops(fastStep) },
+          );
+        }
+      }
+    }
+    return figures;
+  },
+};

@@ -1,0 +1,249 @@
+/**
+ * xLSTM's sLSTM and mLSTM cells (Beck et al. 2024), with the stabilised exponential gating of the
+ * official xlstm package. One sequence (batch 1), NH heads of DH = H / NH units. These are cells
+ * of their own, not yet Network kinds: runSlstm / runMlstm take their own parameters (the layout
+ * fixtures/xlstm-cells/make_xlstm_cells.py documents, the package's where it has one).
+ *
+ * sLSTM (gate rows i, f, z, o, the package's order):
+ *   a = W x + R h_prev + b                     R block-diagonal per head: (NH, DH_in, 4, DH_out)
+ *   log f' = m_prev + logsigmoid(a_f)          a forget gate in (0, 1), kept in log space
+ *   m = a_i on the first step (every n_prev 0), else max(a_i, log f')     the stabiliser
+ *   i = exp(a_i - m)   f = exp(log f' - m)   z = tanh(a_z)   o = sigmoid(a_o)
+ *   c = f c_prev + i z   n = f n_prev + i      n normalises: h = o c / n
+ *
+ * mLSTM (per head, a DH x DH matrix memory; no recurrent weights):
+ *   q = W_q x + b_q   k = (W_k x + b_k) / sqrt(DH)   v = W_v x + b_v   o = sigmoid(W_o x + b_o)
+ *   a_i, a_f = w_i x + b_i, w_f x + b_f        one scalar per head
+ *   m = max(logsigmoid(a_f) + m_prev, a_i)   i = exp(a_i - m)   f = exp(logsigmoid(a_f) + m_prev - m)
+ *   C = f C_prev + i v k^T   n = f n_prev + i k
+ *   h = o * C q / (max(|n . q|, exp(-m)) + 1e-6)
+ *
+ * The stabiliser m rescales c and n (C and n) together, so h is what the unstabilised
+ * exp(a_i), exp(log f) gates give, without their overflow.
+ */
+import { sigmoid, softplus } from '../activations.js';
+
+/** log(sigmoid(a)) = -softplus(-a), exact at both ends. */
+function logSigmoid(a: number): number {
+  return -softplus(-a);
+}
+
+/** sLSTM parameters (float32, row-major). */
+export interface SlstmParams {
+  /** D */
+  readonly inputSize: number;
+  /** H */
+  readonly hiddenSize: number;
+  /** NH: H / NH = DH units per head */
+  readonly numHeads: number;
+  /** (4H, D) rows [i; f; z; o] */
+  readonly weightIh: Float32Array;
+  /** (NH, DH, 4, DH): [head, from unit, gate, to unit], the package's `_recurrent_kernel_` */
+  readonly recurrentKernel: Float32Array;
+  /** (NH, 4, DH), the package's `_bias_` */
+  readonly bias: Float32Array;
+}
+
+/** What one sLSTM step computed. */
+export interface SlstmStep {
+  /** (4H) a_i, a_f, a_z, a_o */
+  readonly pre: Float64Array;
+  /** (4H) i, f (stabilised), z, o */
+  readonly gates: Float64Array;
+  /** (H) cell, normaliser, stabiliser and hidden states after the step */
+  readonly c: Float64Array;
+  readonly n: Float64Array;
+  readonly m: Float64Array;
+  readonly h: Float64Array;
+}
+
+function checkHeads(H: number, NH: number, what: string): number {
+  if (!Number.isInteger(NH) || NH < 1 || H % NH !== 0) throw new RangeError(`${what}: ${NH} heads do not divide hidden size ${H}`);
+  return H / NH;
+}
+
+function checkLength(name: string, a: ArrayLike<number>, n: number): void {
+  if (a.length !== n) throw new RangeError(`${name}: expected ${n} values, got ${a.length}`);
+}
+
+function allocSlstmStep(H: number): SlstmStep {
+  return { pre: new Float64Array(4 * H), gates: new Float64Array(4 * H), c: new Float64Array(H), n: new Float64Array(H), m: new Float64Array(H), h: new Float64Array(H) };
+}
+
+/** One sLSTM tick from the previous step's states (zeros before the first). Writes out; allocates nothing. */
+export function slstmStep(p: SlstmParams, x: ArrayLike<number>, prev: SlstmStep | null, out: SlstmStep): void {
+  const D = p.inputSize;
+  const H = p.hiddenSize;
+  const NH = p.numHeads;
+  const DH = H / NH;
+  const pre = out.pre;
+  for (let r = 0; r < 4 * H; r++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += p.weightIh[r * D + j]! * x[j]!;
+    pre[r] = s;
+  }
+  // bias and the block-diagonal recurrence: gate g, head hd, unit k is row g*H + hd*DH + k
+  for (let hd = 0; hd < NH; hd++) {
+    for (let g = 0; g < 4; g++) {
+      for (let k = 0; k < DH; k++) {
+        let s = p.bias[(hd * 4 + g) * DH + k]!;
+        if (prev !== null) for (let j = 0; j < DH; j++) s += prev.h[hd * DH + j]! * p.recurrentKernel[((hd * DH + j) * 4 + g) * DH + k]!;
+        pre[g * H + hd * DH + k] = pre[g * H + hd * DH + k]! + s;
+      }
+    }
+  }
+  let first = true;
+  if (prev !== null) for (let u = 0; u < H; u++) if (prev.n[u] !== 0) first = false;
+  for (let u = 0; u < H; u++) {
+    const ai = pre[u]!;
+    const logF = (prev?.m[u] ?? 0) + logSigmoid(pre[H + u]!);
+    const m = first ? ai : Math.max(ai, logF);
+    const i = Math.exp(ai - m);
+    const f = Math.exp(logF - m);
+    const z = Math.tanh(pre[2 * H + u]!);
+    const o = sigmoid(pre[3 * H + u]!);
+    out.gates[u] = i;
+    out.gates[H + u] = f;
+    out.gates[2 * H + u] = z;
+    out.gates[3 * H + u] = o;
+    const c = f * (prev?.c[u] ?? 0) + i * z;
+    const n = f * (prev?.n[u] ?? 0) + i;
+    out.c[u] = c;
+    out.n[u] = n;
+    out.m[u] = m;
+    out.h[u] = (o * c) / n;
+  }
+}
+
+/** An sLSTM over a whole sequence from zero states. xs: (T, D). */
+export function runSlstm(p: SlstmParams, xs: readonly ArrayLike<number>[]): SlstmStep[] {
+  const H = p.hiddenSize;
+  const DH = checkHeads(H, p.numHeads, 'sLSTM');
+  checkLength('weight_ih', p.weightIh, 4 * H * p.inputSize);
+  checkLength('recurrent_kernel', p.recurrentKernel, p.numHeads * DH * 4 * DH);
+  checkLength('bias', p.bias, 4 * H);
+  const steps: SlstmStep[] = [];
+  xs.forEach((x, t) => {
+    checkLength(`input at t=${t}`, x, p.inputSize);
+    const out = allocSlstmStep(H);
+    slstmStep(p, x, steps[t - 1] ?? null, out);
+    steps.push(out);
+  });
+  return steps;
+}
+
+/** mLSTM parameters (float32, row-major). */
+export interface MlstmParams {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numHeads: number;
+  /** (H, D) and (H): queries, keys, values, output gate */
+  readonly wQ: Float32Array;
+  readonly bQ: Float32Array;
+  readonly wK: Float32Array;
+  readonly bK: Float32Array;
+  readonly wV: Float32Array;
+  readonly bV: Float32Array;
+  readonly wO: Float32Array;
+  readonly bO: Float32Array;
+  /** (NH, D) and (NH): the input and forget gates, one per head */
+  readonly wI: Float32Array;
+  readonly bI: Float32Array;
+  readonly wF: Float32Array;
+  readonly bF: Float32Array;
+}
+
+/** What one mLSTM step computed. */
+export interface MlstmStep {
+  /** (NH) stabilised input and forget gates */
+  readonly i: Float64Array;
+  readonly f: Float64Array;
+  /** (H) output gate, query, key (scaled by 1/sqrt(DH)), value */
+  readonly o: Float64Array;
+  readonly q: Float64Array;
+  readonly k: Float64Array;
+  readonly v: Float64Array;
+  /** (NH, DH, DH) the matrix memory, row-major per head: C[hd][a][b] multiplies q_b into h_a */
+  readonly C: Float64Array;
+  /** (H) normaliser, (NH) stabiliser, (H) hidden state */
+  readonly n: Float64Array;
+  readonly m: Float64Array;
+  readonly h: Float64Array;
+}
+
+function affine(w: Float32Array, b: Float32Array, rows: number, x: ArrayLike<number>, D: number, out: Float64Array, scale = 1): void {
+  for (let r = 0; r < rows; r++) {
+    let s = b[r]!;
+    for (let j = 0; j < D; j++) s += w[r * D + j]! * x[j]!;
+    out[r] = s * scale;
+  }
+}
+
+/** One mLSTM tick from the previous step (zeros before the first). Writes out; allocates nothing. */
+export function mlstmStep(p: MlstmParams, x: ArrayLike<number>, prev: MlstmStep | null, out: MlstmStep, scratch: Float64Array): void {
+  const D = p.inputSize;
+  const H = p.hiddenSize;
+  const NH = p.numHeads;
+  const DH = H / NH;
+  affine(p.wQ, p.bQ, H, x, D, out.q);
+  affine(p.wK, p.bK, H, x, D, out.k, 1 / Math.sqrt(DH));
+  affine(p.wV, p.bV, H, x, D, out.v);
+  affine(p.wO, p.bO, H, x, D, out.o);
+  for (let u = 0; u < H; u++) out.o[u] = sigmoid(out.o[u]!);
+  // scratch: a_i (NH), a_f (NH)
+  affine(p.wI, p.bI, NH, x, D, scratch);
+  affine(p.wF, p.bF, NH, x, D, scratch.subarray(NH, 2 * NH));
+  for (let hd = 0; hd < NH; hd++) {
+    const ai = scratch[hd]!;
+    const mPrev = prev?.m[hd] ?? 0;
+    const logF = logSigmoid(scratch[NH + hd]!) + mPrev;
+    const m = Math.max(logF, ai);
+    const i = Math.exp(ai - m);
+    const f = Math.exp(logF - m);
+    out.i[hd] = i;
+    out.f[hd] = f;
+    out.m[hd] = m;
+    const base = hd * DH;
+    let qn = 0;
+    for (let a = 0; a < DH; a++) {
+      const n = f * (prev?.n[base + a] ?? 0) + i * out.k[base + a]!;
+      out.n[base + a] = n;
+      qn += n * out.q[base + a]!;
+    }
+    const den = Math.max(Math.abs(qn), Math.exp(-m)) + 1e-6;
+    for (let a = 0; a < DH; a++) {
+      let num = 0;
+      const row = (hd * DH + a) * DH;
+      for (let b = 0; b < DH; b++) {
+        const c = f * (prev?.C[row + b] ?? 0) + i * out.v[base + a]! * out.k[base + b]!;
+        out.C[row + b] = c;
+        num += c * out.q[base + b]!;
+      }
+      out.h[base + a] = (out.o[base + a]! * num) / den;
+    }
+  }
+}
+
+/** An mLSTM over a whole sequence from zero states. xs: (T, D). */
+export function runMlstm(p: MlstmParams, xs: readonly ArrayLike<number>[]): MlstmStep[] {
+  const H = p.hiddenSize;
+  const NH = p.numHeads;
+  const DH = checkHeads(H, NH, 'mLSTM');
+  const D = p.inputSize;
+  for (const [name, a, n] of [
+    ['W_q', p.wQ, H * D], ['b_q', p.bQ, H], ['W_k', p.wK, H * D], ['b_k', p.bK, H], ['W_v', p.wV, H * D], ['b_v', p.bV, H],
+    ['W_o', p.wO, H * D], ['b_o', p.bO, H], ['w_i', p.wI, NH * D], ['b_i', p.bI, NH], ['w_f', p.wF, NH * D], ['b_f', p.bF, NH],
+  ] as const) checkLength(name, a, n);
+  const scratch = new Float64Array(2 * NH);
+  const steps: MlstmStep[] = [];
+  xs.forEach((x, t) => {
+    checkLength(`input at t=${t}`, x, D);
+    const out: MlstmStep = {
+      i: new Float64Array(NH), f: new Float64Array(NH), o: new Float64Array(H), q: new Float64Array(H), k: new Float64Array(H),
+      v: new Float64Array(H), C: new Float64Array(NH * DH * DH), n: new Float64Array(H), m: new Float64Array(NH), h: new Float64Array(H),
+    };
+    mlstmStep(p, x, steps[t - 1] ?? null, out, scratch);
+    steps.push(out);
+  });
+  return steps;
+}
