@@ -23,6 +23,7 @@ import { inputSection } from './sections/input.js';
 import { attributionSection } from './sections/attribution.js';
 import { diagramSection } from './sections/diagram.js';
 import { tintSection } from './sections/tint.js';
+import { matchSection } from './sections/match.js';
 import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
@@ -119,6 +120,8 @@ export function frameSections(f: FrameInput): FrameSections {
           ? [diagramSection, timelineSection]
           : s.mode === 'tint'
             ? [tintSection]
+            : s.mode === 'match'
+              ? [matchSection, timelineSection]
           : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
   return { body: [...top, ...body], footer: L.footer ? footerSection : null };
 }

@@ -49,6 +49,7 @@ export type Action =
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
   | { readonly type: 'tint' }
+  | { readonly type: 'range' }
   | { readonly type: 'focus' }
   /** Open the guided tour (at `chapter`, 0-based, when given by the container) or close it. */
   | { readonly type: 'tour'; readonly chapter?: number }
@@ -145,6 +146,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
   { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
+  { keys: [{ char: 'r' }], label: 'r', description: 'mark a range of steps (r at its first, r at its last): find where the units on over it go on together again; r again clears', group: 'View', action: { type: 'range' } },
   { keys: [{ char: 'c' }], label: 'c', description: 'switch between the networks (--compare; the remember demo cycles LSTM, RNN, GRU)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
   { keys: [{ char: 't' }], label: 't', description: 'the guided tour: the LSTM story on this demo, chapter by chapter (gatescope learn); again: close it', group: 'Other', action: { type: 'tour' }, hint: { rank: 3.5, text: (c) => (c.tour === true ? 't tour' : null) } },
   { keys: chars('>.'), label: '> / .', description: 'the tour’s next chapter', group: 'Other', action: { type: 'chapter', delta: 1 } },

@@ -71,6 +71,8 @@ export interface Session {
   readonly back: boolean;
   /** What the body shows: the gate panels, how far back the memory reaches (m), or where the output came from (a). */
   readonly mode: ViewMode;
+  /** A range of steps marked with r (LSTMVis's selection): its first step, and its last once r is pressed again. */
+  readonly range: { readonly from: number; readonly to: number | null } | null;
   /**
    * The second network on the same input (--compare, the remember demo's RNN twin), or null.
    * `views`, `view`, `panels` and `timeline` above always describe the focused network, so every
@@ -98,7 +100,7 @@ export interface Session {
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint';
+export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint' | 'match';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
@@ -213,6 +215,7 @@ function freshSession(init: SessionInit): Session {
     inCorpus: init.inCorpus ?? false,
     back: false,
     mode: init.mode ?? 'gates',
+    range: null,
     other: init.compare ? netView(init.compare) : null,
     focus: 0,
     net: 0,
@@ -408,6 +411,7 @@ export function reduce(state: Session, action: SessionAction): Session {
       if (s.entry !== null) return { ...s, entry: null };
       if (s.explain) return { ...s, explain: false, scrollTop: 0 };
       // the cell diagram and the attribution view say Esc closes them, as the explain panel
+      if (s.range !== null) return { ...s, range: null, mode: s.mode === 'match' ? 'gates' : s.mode };
       if (s.mode === 'diagram' || s.mode === 'attribution' || s.mode === 'tint') return { ...s, mode: 'gates' };
       return s;
     }
@@ -475,6 +479,15 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
     case 'diagram':
       return { ...s, mode: s.mode === 'diagram' ? 'gates' : 'diagram' };
+    case 'range': {
+      if (s.T === 0) return s;
+      if (s.range === null) return { ...s, range: { from: s.cursor, to: null }, note: `range from step ${s.cursor + 1}: move to its last step, then r again` };
+      if (s.range.to === null) {
+        const from = Math.min(s.range.from, s.cursor);
+        return { ...s, range: { from, to: Math.max(s.range.from, s.cursor) }, mode: 'match', note: null };
+      }
+      return { ...s, range: null, mode: s.mode === 'match' ? 'gates' : s.mode };
+    }
     case 'tint':
       return { ...s, mode: s.mode === 'tint' ? 'gates' : 'tint' };
     case 'focus':

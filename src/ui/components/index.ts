@@ -13,6 +13,7 @@ import { PanelGrid } from './PanelGrid.js';
 import type { SectionProps } from './Section.js';
 import { StatusBar } from './StatusBar.js';
 import { Timeline } from './Timeline.js';
+import { MatchView } from './MatchView.js';
 import { TintView } from './TintView.js';
 import { TooSmall } from './TooSmall.js';
 import { TourPanel } from './TourPanel.js';
@@ -27,6 +28,7 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   attribution: AttributionView,
   diagram: CellDiagram,
   tint: TintView,
+  match: MatchView,
   guesses: GuessStrip,
   grid: PanelGrid,
   explain: ExplainPanel,
