@@ -46,7 +46,7 @@ export function withViewExtras<T>(y: Argv<T>) {
       describe: 'an intervention (as run --set: f[3]@20-:=0, l0.c[2]@7:=0.5, x[1]@5:=0): the edited run opens beside the model as it is (c switches); repeatable',
     })
     .option('diagram', { type: 'boolean', describe: 'open on the cell diagram (d) of the selected unit; with --snapshot, print it' })
-    .option('lang', { type: 'string', choices: LANGS, describe: 'language of the cell diagram: en or ko [default: from LC_ALL / LC_MESSAGES / LANG]' })
+    .option('lang', { type: 'string', choices: LANGS, describe: 'language of the cell diagram, the explain panel, the help and the tour: en or ko [default: from LC_ALL / LC_MESSAGES / LANG]' })
     .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' })
     .option('unit', { type: 'number', describe: 'select this unit (0-based, as on screen): marked, and its sparkline under the timeline' })
     .option('panel', { type: 'string', describe: 'the panel the timeline shows: a gate or state (f i g o c h, r z n h) or its number 1-6' });
