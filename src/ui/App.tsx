@@ -18,7 +18,7 @@ import { actionFor, keyPresses } from './keymap.js';
 import { layoutCache } from './layout.js';
 import { panelsFor } from './panels.js';
 import { viewOf } from './sections/shared.js';
-import { initialSession, playbackTimer, reduce, type ChapterSetup, type Session } from './session.js';
+import { initialSession, playbackTimer, reduce, type ChapterSetup, type Session, type SessionAction } from './session.js';
 import { createTheme, type ColorLevel } from './theme.js';
 import { NO_TASK, type TaskInfo } from './task.js';
 import { summariseUnits, unitOrder } from './unit-search.js';
@@ -212,12 +212,11 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
       const s = latest.current;
-      if (s.entry !== null && s.entryKind === 'set' && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete) {
-        dispatch({ type: 'type', text: press.input });
-        continue;
-      }
-      const action = actionFor(press);
-      dispatch(action ?? { type: 'unbound' });
+      const typing = s.entry !== null && s.entryKind === 'set' && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
+      const action: SessionAction = typing ? { type: 'type', text: press.input } : (actionFor(press) ?? { type: 'unbound' });
+      // keys of one chunk ("w" then the text typed fast) each see the state the ones before made
+      latest.current = reduce(s, action);
+      dispatch(action);
     }
   }, []);
   useInput(onKeys);
