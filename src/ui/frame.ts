@@ -28,6 +28,7 @@ import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
 import { tooSmallSection } from './sections/too-small.js';
+import { tourSection } from './sections/tour.js';
 
 export type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 
@@ -74,7 +75,7 @@ export function frameInput(r: FrameRequest): FrameInput {
     D: focused.network.inputSize,
     xNameWidth: nameWidth(first),
     // The explain panel's length depends on its numbers and the width: its lines are counted first.
-    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols).length : 0,
+    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols, r.lang ?? 'en').length : 0,
     signedSpark: timelinePanel.scale !== 'unit',
     tokenRow: first.tokens,
     snapshot: r.snapshot ?? false,
@@ -106,6 +107,8 @@ export interface FrameSections {
 export function frameSections(f: FrameInput): FrameSections {
   const { layout: L, session: s } = f;
   if (L.tooSmall !== null) return { body: [tooSmallSection], footer: null };
+  // the tour's text takes the banner's place: it says what the network does, and more
+  if (s.tour !== null && !s.help) return { body: [statusSection, inputSection, tourSection], footer: L.footer ? footerSection : null };
   const top = [statusSection, bannerSection, inputSection];
   const body = s.help
     ? [helpSection]

@@ -16,6 +16,7 @@ import { Timeline } from './Timeline.js';
 import { MatchView } from './MatchView.js';
 import { TintView } from './TintView.js';
 import { TooSmall } from './TooSmall.js';
+import { TourPanel } from './TourPanel.js';
 
 export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps) => React.ReactNode>> = {
   tooSmall: TooSmall,
@@ -33,4 +34,5 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   explain: ExplainPanel,
   timeline: Timeline,
   footer: Footer,
+  tour: TourPanel,
 };
