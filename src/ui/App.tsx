@@ -8,6 +8,7 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { interventionsFor, parseIntervention, SpecError } from '../engine/intervene-spec.js';
 import { editedTrace, syncEdited } from '../trace/edited-trace.js';
+import { rankUnitsBySignal } from '../trace/unit-signal.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
@@ -230,7 +231,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
       const s = latest.current;
-      const typing = s.entry !== null && s.entryKind === 'set' && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
+      const typing = s.entry !== null && (s.entryKind === 'set' || s.entryKind === 'signal') && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
       const action: SessionAction = typing ? { type: 'type', text: press.input } : (actionFor(press) ?? { type: 'unbound' });
       // keys of one chunk ("w" then the text typed fast) each see the state the ones before made
       latest.current = reduce(s, action);
@@ -298,11 +299,26 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const summary = useMemo(() => (stored.T > 0 ? summariseUnits(focused, panels, layer, dir) : null), [focused, panels, layer, dir, growth, stored.done, stored.first]);
   const flagged = useMemo(() => summary?.flags.map((x) => x.unit) ?? [], [summary]);
   const valueKey = stored.sort === 'value' ? stored.cursor : -1;
+  // the / prompt: units by |r| with a signal, read again as the trace grows by a quarter or ends
+  const ranking = useMemo(
+    () => (stored.sort === 'signal' && stored.signalSpec !== null && stored.T > 1 ? rankUnitsBySignal(focused, layer, dir, stored.signalSpec) : null),
+    [stored.sort, stored.signalSpec, focused, layer, dir, growth, stored.done],
+  );
+  useEffect(() => {
+    if (ranking === null) return;
+    if ('error' in ranking) {
+      dispatch({ type: 'sort' });
+      dispatch({ type: 'edited', note: `/: ${ranking.error}` });
+      return;
+    }
+    const top = ranking.order.slice(0, 3).map((u) => `${ranking.best[u]!.state}[${u}] ${ranking.best[u]!.r >= 0 ? '+' : ''}${ranking.best[u]!.r.toFixed(2)}`);
+    dispatch({ type: 'edited', note: `units by |r| with ${ranking.name} over ${ranking.steps} steps: ${top.join(', ')} (o: other orders)` });
+  }, [ranking]);
   const order = useMemo(() => {
     if (summary === null) return null;
     const values = stored.sort === 'value' && focused.holds(stored.cursor) ? focused.state(timelinePanel.name, layer, dir, stored.cursor) : null;
-    return unitOrder(summary, stored.sort, stored.flaggedOnly, values);
-  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel]);
+    return unitOrder(summary, stored.sort, stored.flaggedOnly, values, ranking !== null && !('error' in ranking) ? ranking.order : null);
+  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel, ranking]);
 
   // The reducer keeps the selected unit on screen for the rows the layout has and the order the
   // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the
