@@ -8,6 +8,7 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { interventionsFor, parseIntervention, SpecError } from '../engine/intervene-spec.js';
 import { editedTrace, syncEdited } from '../trace/edited-trace.js';
+import { rankUnitsBySignal } from '../trace/unit-signal.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
 import type { MemoryWorkerOptions } from '../trace/memory-host.js';
@@ -90,6 +91,24 @@ function useTerminalSize(): Size {
     };
   }, [stdout]);
   return size;
+}
+
+/**
+ * What an edit changed at step t: the unit of the last layer's h that moved most, and by how much
+ * (the edited run is beside the original for the rest).
+ */
+export function editDiff(plain: TraceStore, edited: TraceStore, t: number): string {
+  if (!plain.holds(t) || !edited.holds(t)) return 'the edited run is beside the original';
+  const L = plain.network.numLayers - 1;
+  let best = { d: 0, u: 0, dir: 0, a: 0, b: 0 };
+  for (let dir = 0; dir < plain.network.directions.length; dir++) {
+    const a = plain.state('h', L, dir, t);
+    const b = edited.state('h', L, dir, t);
+    for (let u = 0; u < a.length; u++) if (Math.abs(b[u]! - a[u]!) > Math.abs(best.d)) best = { d: b[u]! - a[u]!, u, dir, a: a[u]!, b: b[u]! };
+  }
+  if (best.d === 0) return `nothing changed at step ${t + 1}: the edited run is beside the original`;
+  const name = `${plain.network.numLayers > 1 ? `l${L}.` : ''}${plain.network.directions[best.dir] === 'reverse' ? 'rev.' : ''}h[${best.u}]`;
+  return `at step ${t + 1} ${name} moved most, ${best.a.toFixed(3)} → ${best.b.toFixed(3)}; the edited run is beside the original`;
 }
 
 /** Redraws a second for new data while the cursor stays where the user put it. */
@@ -216,7 +235,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
       const s = latest.current;
-      const typing = s.entry !== null && s.entryKind === 'set' && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
+      const typing = s.entry !== null && (s.entryKind === 'set' || s.entryKind === 'signal') && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
       const action: SessionAction = typing ? { type: 'type', text: press.input } : (actionFor(press) ?? { type: 'unbound' });
       // keys of one chunk ("w" then the text typed fast) each see the state the ones before made
       latest.current = reduce(s, action);
@@ -255,7 +274,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       const edited = editedTrace(store, interventionsFor(store.network, specs.map(parseIntervention)));
       setEdit({ store: edited, specs });
       dispatch({ type: 'pair', nets: [store, edited].map((st) => ({ views: st.viewCount, panels: panelsFor(st.network.kind).length })) });
-      dispatch({ type: 'edited', note: `what if ${specs.join(' ')}: the edited run is beside the original (c switches; w then Enter clears)` });
+      dispatch({ type: 'edited', note: `what if ${specs.join(' ')}: ${editDiff(store, edited, stored.cursor)} (c switches; w then Enter clears)` });
     } catch (err) {
       const why = err instanceof SpecError || err instanceof RangeError ? err.message : String(err);
       dispatch({ type: 'edited', note: `w: ${why}` });
@@ -284,11 +303,26 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const summary = useMemo(() => (stored.T > 0 ? summariseUnits(focused, panels, layer, dir) : null), [focused, panels, layer, dir, growth, stored.done, stored.first]);
   const flagged = useMemo(() => summary?.flags.map((x) => x.unit) ?? [], [summary]);
   const valueKey = stored.sort === 'value' ? stored.cursor : -1;
+  // the / prompt: units by |r| with a signal, read again as the trace grows by a quarter or ends
+  const ranking = useMemo(
+    () => (stored.sort === 'signal' && stored.signalSpec !== null && stored.T > 1 ? rankUnitsBySignal(focused, layer, dir, stored.signalSpec) : null),
+    [stored.sort, stored.signalSpec, focused, layer, dir, growth, stored.done],
+  );
+  useEffect(() => {
+    if (ranking === null) return;
+    if ('error' in ranking) {
+      dispatch({ type: 'sort' });
+      dispatch({ type: 'edited', note: `/: ${ranking.error}` });
+      return;
+    }
+    const top = ranking.order.slice(0, 3).map((u) => `${ranking.best[u]!.state}[${u}] ${ranking.best[u]!.r >= 0 ? '+' : ''}${ranking.best[u]!.r.toFixed(2)}`);
+    dispatch({ type: 'edited', note: `units by |r| with ${ranking.name} over ${ranking.steps} steps: ${top.join(', ')} (o: other orders)` });
+  }, [ranking]);
   const order = useMemo(() => {
     if (summary === null) return null;
     const values = stored.sort === 'value' && focused.holds(stored.cursor) ? focused.state(timelinePanel.name, layer, dir, stored.cursor) : null;
-    return unitOrder(summary, stored.sort, stored.flaggedOnly, values);
-  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel]);
+    return unitOrder(summary, stored.sort, stored.flaggedOnly, values, ranking !== null && !('error' in ranking) ? ranking.order : null);
+  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel, ranking]);
 
   // The reducer keeps the selected unit on screen for the rows the layout has and the order the
   // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the

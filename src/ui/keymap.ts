@@ -30,7 +30,7 @@ export type Action =
   | { readonly type: 'last' }
   | { readonly type: 'digit'; readonly digit: number }
   /** Open a prompt: a step number (1-based, as the status line counts), a unit (0-based, as the rows are labelled), or an intervention (text). */
-  | { readonly type: 'prompt'; readonly kind: 'step' | 'unit' | 'set' }
+  | { readonly type: 'prompt'; readonly kind: 'step' | 'unit' | 'set' | 'signal' }
   | { readonly type: 'enter' }
   | { readonly type: 'backspace' }
   | { readonly type: 'escape' }
@@ -135,6 +135,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'n' }], label: 'n', description: 'next flagged unit (saturated shut/open, or dead)', group: 'Units', action: { type: 'flagged', delta: 1 }, hint: { rank: 9, text: 'n flagged' } },
   { keys: [{ char: 'N' }], label: 'N', description: 'previous flagged unit', group: 'Units', action: { type: 'flagged', delta: -1 } },
   { keys: [{ char: 'o' }], label: 'o', description: 'order units by index, variance, saturation, |value| here', group: 'Units', action: { type: 'sort' }, hint: { rank: 10, text: 'o order' } },
+  { keys: [{ char: '/' }], label: '/', description: 'rank the units by how well they follow a signal: x:FEATURE, regex:PATTERN (text), depth:() or position, then Enter (/ Enter: by index again)', group: 'Units', action: { type: 'prompt', kind: 'signal' } },
   { keys: [{ char: '!' }], label: '!', description: 'show only flagged units (again: all)', group: 'Units', action: { type: 'flaggedOnly' } },
   { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 }, hint: { rank: 6, text: (c) => (c.views > 1 ? 'Tab layer' : null) } },
   { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },

@@ -50,7 +50,9 @@ export interface Session {
   /** Digits typed at the go-to prompt (`:` a step, `u` a unit), or null when no prompt is open. */
   readonly entry: string | null;
   /** What the prompt asks for: a step, a unit, or an intervention written as --set writes one (text). */
-  readonly entryKind: 'step' | 'unit' | 'set';
+  readonly entryKind: 'step' | 'unit' | 'set' | 'signal';
+  /** The signal the units are ranked by (sort 'signal'), as typed at the / prompt. */
+  readonly signalSpec: string | null;
   /** An intervention typed at the w prompt, for the container to apply (then `edited`), or null. */
   readonly setRequest: string | null;
   /** How units are ordered on screen (o cycles). */
@@ -107,7 +109,8 @@ export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint' |
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
-export type UnitSort = (typeof UNIT_SORTS)[number];
+/** The orders o cycles, and 'signal': by |r| with the signal typed at the / prompt (signalSpec). */
+export type UnitSort = (typeof UNIT_SORTS)[number] | 'signal';
 
 /**
  * What a chapter of the guided tour selects when it opens: the view, the network (an index among
@@ -217,6 +220,7 @@ function freshSession(init: SessionInit): Session {
     entry: null,
     entryKind: 'step',
     setRequest: null,
+    signalSpec: null,
     sort: 'index',
     flaggedOnly: false,
     order: null,
@@ -395,7 +399,7 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, entry: '', entryKind: action.kind };
     case 'type':
       // the w prompt takes text; the number prompts digits only (their keys are bound)
-      if (s.entry === null || s.entryKind !== 'set' || s.entry.length >= 60) return s;
+      if (s.entry === null || (s.entryKind !== 'set' && s.entryKind !== 'signal') || s.entry.length >= 60) return s;
       return { ...s, entry: s.entry + action.text };
     case 'edited':
       return { ...s, setRequest: null, ...(action.note !== null ? { note: action.note } : {}) };
@@ -409,6 +413,10 @@ export function reduce(state: Session, action: SessionAction): Session {
       const base: Session = { ...s, entry: null };
       // w then Enter: the text is an intervention for the container (an empty one clears the edits)
       if (s.entryKind === 'set') return { ...base, setRequest: s.entry };
+      if (s.entryKind === 'signal') {
+        const spec = s.entry.trim();
+        return spec === '' ? { ...base, sort: 'index', signalSpec: null, note: 'units by index' } : { ...base, sort: 'signal', signalSpec: spec, flaggedOnly: false };
+      }
       if (s.entry === '') return base;
       const n = Number(s.entry);
       if (s.entryKind === 'unit') {
@@ -485,8 +493,9 @@ export function reduce(state: Session, action: SessionAction): Session {
       return scrollToUnit(shown, next);
     }
     case 'sort': {
-      const sort = UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
-      return { ...s, sort, note: `units by ${SORT_WORDS[sort]}` };
+      // from the / prompt's order, o starts the cycle again
+      const sort = s.sort === 'signal' ? 'index' : UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
+      return { ...s, sort, signalSpec: null, note: `units by ${SORT_WORDS[sort]}` };
     }
     case 'flaggedOnly':
       if (!s.flaggedOnly && s.flagged.length === 0) return { ...s, note: 'no flagged unit in this view: all shown' };
@@ -540,6 +549,7 @@ export const SORT_WORDS: Readonly<Record<UnitSort, string>> = {
   variance: 'variance, largest first',
   saturation: 'saturation, most first',
   value: '|value| here, largest first',
+  signal: '|r| with the signal, largest first',
 };
 
 /** Steps per second at the current speed. */

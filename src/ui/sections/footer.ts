@@ -44,7 +44,9 @@ export function footerLine(f: FrameInput): string {
   let style: 'accent' | 'warn' | 'dim' | null = null;
   if (s.entry !== null) {
     left =
-      s.entryKind === 'set'
+      s.entryKind === 'signal'
+        ? ` units following (x:NAME, regex:P, depth:(), position): ${s.entry}▏ Enter ranks, Esc cancels`
+        : s.entryKind === 'set'
         ? ` what if (e.g. c[2]@${s.cursor}-:=0; empty clears): ${s.entry}▏ Enter re-runs, Esc cancels`
         : s.entryKind === 'unit'
           ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels`
@@ -87,7 +89,7 @@ export function footerLine(f: FrameInput): string {
 function unitsText(s: Session, L: Layout): string {
   const n = unitCount(s);
   const rows = Math.min(L.unitRows, n);
-  const sorted = s.sort === 'index' ? '' : ` by ${s.sort === 'value' ? '|value|' : s.sort}`;
+  const sorted = s.sort === 'index' ? '' : ` by ${s.sort === 'value' ? '|value|' : s.sort === 'signal' ? '|r|' : s.sort}`;
   if (s.flaggedOnly) return `${n} of ${s.H} flagged${sorted} `;
   if (s.order !== null) return `rows ${s.unitTop + 1}–${s.unitTop + rows}/${n}${sorted} `;
   return L.scrollbar ? `units ${s.unitTop}–${s.unitTop + rows - 1}/${s.H} J/K ` : '';
