@@ -284,9 +284,8 @@ function failedSink(err: unknown): Sink {
   };
 }
 
-/** A whole file written atomically (train's weights and vocabulary): the same rules as fileSink. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, env: CliEnv): Promise<void> {
-  const sink = fileSink(path, env);
+/** Writes `data` whole to `sink` and finishes it; on a failure aborts it (a file sink keeps the old file) and rethrows. */
+export async function writeWhole(sink: Sink, data: string | Uint8Array): Promise<void> {
   try {
     await sink.write(data);
     await sink.finish();
@@ -294,6 +293,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, e
     await sink.abort();
     throw err;
   }
+}
+
+/** A whole file written atomically (train's weights and vocabulary): the same rules as fileSink. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, env: CliEnv): Promise<void> {
+  await writeWhole(fileSink(path, env), data);
 }
 
 /** Characters JSON.stringify leaves raw that a terminal may still act on or reorder text by. */

@@ -61,6 +61,23 @@ export function isBinary(signal: ArrayLike<number>): boolean {
   return zeros > 0 && ones > 0;
 }
 
+type Split = NonNullable<UnitTrack['split']>;
+
+/** Keeps the split with the best F1 of those considered: `tp` of the `predicted` steps are among the `positives`. */
+function splitPicker(positives: number): { consider(threshold: number, above: boolean, tp: number, predicted: number): void; best(): Split | null } {
+  let best: Split | null = null;
+  return {
+    consider(threshold, above, tp, predicted) {
+      if (predicted === 0 || tp === 0) return;
+      const precision = tp / predicted;
+      const recall = tp / positives;
+      const f1 = (2 * precision * recall) / (precision + recall);
+      if (best === null || f1 > best.f1) best = { threshold, above, precision, recall, f1 };
+    },
+    best: () => best,
+  };
+}
+
 /** The threshold on v that predicts s = 1 best (F1), trying both sides; v and s over the same defined steps. */
 export function bestSplit(v: ArrayLike<number>, s: ArrayLike<number>): UnitTrack['split'] {
   const idx: number[] = [];
@@ -68,14 +85,8 @@ export function bestSplit(v: ArrayLike<number>, s: ArrayLike<number>): UnitTrack
   const positives = idx.reduce((n, i) => n + (s[i] === 1 ? 1 : 0), 0);
   if (positives === 0 || positives === idx.length) return null;
   idx.sort((a, b) => v[a]! - v[b]!);
-  let best: NonNullable<UnitTrack['split']> | null = null;
-  const consider = (threshold: number, above: boolean, tp: number, predicted: number): void => {
-    if (predicted === 0 || tp === 0) return;
-    const precision = tp / predicted;
-    const recall = tp / positives;
-    const f1 = (2 * precision * recall) / (precision + recall);
-    if (best === null || f1 > best.f1) best = { threshold, above, precision, recall, f1 };
-  };
+  const pick = splitPicker(positives);
+  const consider = pick.consider;
   // below the k-th value (in order) vs from it on: count the 1s below as the split moves up
   let onesBelow = 0;
   for (let k = 1; k < idx.length; k++) {
@@ -87,7 +98,7 @@ export function bestSplit(v: ArrayLike<number>, s: ArrayLike<number>): UnitTrack
     consider(threshold, true, positives - onesBelow, idx.length - k);
     consider(threshold, false, onesBelow, k);
   }
-  return best;
+  return pick.best();
 }
 
 /** One unit's value over the run: state (a STATE_NAMES entry) of layer, direction index dir, into out (T). */
@@ -310,14 +321,8 @@ export class TrackSplits {
         positives += this.pos[base + b]!;
         total += this.pos[base + b]! + this.neg[base + b]!;
       }
-      let best: NonNullable<UnitTrack['split']> | null = null;
-      const consider = (threshold: number, above: boolean, tp: number, predicted: number): void => {
-        if (predicted === 0 || tp === 0) return;
-        const precision = tp / predicted;
-        const recall = tp / positives;
-        const f1 = (2 * precision * recall) / (precision + recall);
-        if (best === null || f1 > best.f1) best = { threshold, above, precision, recall, f1 };
-      };
+      const pick = splitPicker(positives);
+      const consider = pick.consider;
       let onesBelow = 0;
       let below = 0;
       for (let b = 1; b < SPLIT_BINS; b++) {
@@ -329,7 +334,7 @@ export class TrackSplits {
         consider(threshold, false, onesBelow, below);
       }
       const { lo: _lo, hi: _hi, ...plain } = u;
-      return { ...plain, split: positives === 0 || positives === total ? null : best };
+      return { ...plain, split: positives === 0 || positives === total ? null : pick.best() };
     });
   }
 }

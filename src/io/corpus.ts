@@ -19,9 +19,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { InputError, visible } from './errors.js';
 import { openSequence, readWholeFile } from './files.js';
-import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputFormat, type InputOptions, type InputSeries, type InputStream } from './input.js';
+import { decodeWholeText, DEFAULT_MAX_INPUT_BYTES, type InputFormat, type InputOptions, type InputStream } from './input.js';
 import { parseJsonInput } from './json.js';
-import { parseNpy } from './read-input.js';
+import { parseNpy, streamOf } from './read-input.js';
 import { parseNpyHeader } from './npy.js';
 import { parseTextInput, tokenize, unknownTokensNote } from './text.js';
 
@@ -92,27 +92,6 @@ function formatOf(path: string): InputFormat | null {
   return null;
 }
 
-/** A stream over records in memory. */
-function seriesStream(series: InputSeries): InputStream {
-  let closed = false;
-  return {
-    source: series.source,
-    format: series.format,
-    featureNames: series.featureNames,
-    vocab: series.vocab,
-    ...(series.notes ? { notes: series.notes } : {}),
-    close() {
-      closed = true;
-    },
-    async *[Symbol.asyncIterator]() {
-      for (const r of series.records) {
-        if (closed) return;
-        yield r;
-      }
-    },
-  };
-}
-
 async function folderCorpus(path: string, full: string, cwd: string, opts: CorpusOptions): Promise<Corpus> {
   const names = readdirSync(full)
     .filter((n) => !n.startsWith('.'))
@@ -169,7 +148,7 @@ function batchCorpus(path: string, bytes: Uint8Array, opts: CorpusOptions): Corp
   }
   const members = Array.from({ length: B }, (_, b) => ({
     name: `b=${b}`,
-    open: async () => seriesStream(parseNpy(bytes, path, { ...opts, batchIndex: b, batchFirst })),
+    open: async () => streamOf(parseNpy(bytes, path, { ...opts, batchIndex: b, batchFirst })),
   }));
   return { source: path, kind: 'batch', members, notes };
 }
@@ -228,7 +207,7 @@ function textCorpus(path: string, text: string, opts: CorpusOptions): Corpus {
       try {
         const t = parseTextInput(p.text, path, shared);
         const records = t.records.map((r) => ({ ...r, line: p.start + r.line - 1 }));
-        return seriesStream({ source: path, format: 'text', featureNames: t.featureNames, vocab: t.vocab, records, ...(t.unknown ? { notes: [unknownTokensNote(t.unknown, path)] } : {}) });
+        return streamOf({ source: path, format: 'text', featureNames: t.featureNames, vocab: t.vocab, records, ...(t.unknown ? { notes: [unknownTokensNote(t.unknown, path)] } : {}) });
       } catch (err) {
         if (err instanceof InputError && err.line !== undefined) throw new InputError(err.message, { source: path, line: p.start + err.line - 1, column: err.column, tensor: err.tensor, hint: err.hint });
         throw err;
@@ -249,7 +228,7 @@ function ndjsonCorpus(path: string, text: string, opts: CorpusOptions): Corpus {
       open: async () => {
         try {
           const rows = parseJsonInput(line, path, opts);
-          return seriesStream({ source: path, format: 'json', featureNames: rows.featureNames, vocab: null, records: rows.records.map((r) => ({ ...r, line: at })) });
+          return streamOf({ source: path, format: 'json', featureNames: rows.featureNames, vocab: null, records: rows.records.map((r) => ({ ...r, line: at })) });
         } catch (err) {
           if (err instanceof InputError) throw new InputError(err.message, { source: path, line: at, column: err.column, tensor: err.tensor, hint: err.hint });
           throw err;

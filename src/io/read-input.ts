@@ -284,7 +284,8 @@ async function open(source: string, opts: InputOptions, chunks: ChunkSource): Pr
   };
 }
 
-function streamOf(series: InputSeries, onClose: () => void): InputStream {
+/** A stream over records in memory; close() stops it and calls onClose. */
+export function streamOf(series: InputSeries, onClose: () => void = () => {}): InputStream {
   let closed = false;
   return {
     source: series.source,

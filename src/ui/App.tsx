@@ -79,7 +79,8 @@ interface Size {
   readonly rows: number;
 }
 
-function useTerminalSize(): Size {
+/** The terminal's size, read again on every resize. */
+export function useTerminalSize(): Size {
   const { stdout } = useStdout();
   const read = (): Size => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
   const [size, setSize] = useState(read);

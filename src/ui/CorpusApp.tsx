@@ -4,10 +4,10 @@
  * keys are the key table's own (↑/↓ and j/k move, PgUp/PgDn and J/K a page, g/G the ends, Enter
  * opens, q quits). The owner computes the summaries and opens a sequence as a filled TraceStore.
  */
-import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
-import { App, type AppProps } from './App.js';
+import { App, useTerminalSize, type AppProps } from './App.js';
 import { corpusListLines, listRows, scrolled, type CorpusListing, type ListView } from './corpus-list.js';
 import { actionFor, keyPresses } from './keymap.js';
 import { createTheme } from './theme.js';
@@ -25,23 +25,9 @@ export interface CorpusAppProps extends Omit<AppProps, 'store' | 'onBack'> {
   readonly corpus: CorpusSource;
 }
 
-function useSize(): { cols: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = () => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    const on = (): void => setSize(read());
-    stdout.on('resize', on);
-    return () => {
-      stdout.off('resize', on);
-    };
-  }, [stdout]);
-  return size;
-}
-
 export function CorpusApp({ corpus, ...appProps }: CorpusAppProps) {
   const { exit } = useApp();
-  const size = useSize();
+  const size = useTerminalSize();
   const [, setVersion] = useState(0);
   useEffect(() => corpus.subscribe(() => setVersion((v) => v + 1)), [corpus]);
   const [view, setViewState] = useState<ListView>({ selected: 0, top: 0, note: null });

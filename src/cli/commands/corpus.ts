@@ -16,7 +16,7 @@ import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import type { PrepareFlags } from '../load.js';
 import { byteSize, withInputOptions, withModelOptions } from '../options.js';
-import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { fileSink, stdoutSink, writeWhole } from '../output.js';
 import { MAX_MEMORY_OPTION } from '../step-budget.js';
 import { interventionsFor, parseIntervention } from '../interventions.js';
 import { runSequenceOn } from '../../engine/choose-runner.js';
@@ -129,13 +129,6 @@ export async function handler(args: CorpusArgs, env: CliEnv): Promise<number> {
   } finally {
     progress.done();
   }
-  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  try {
-    await sink.write(format(args.format, lines, corpus.source, `${cellLabel(model.network.kind)} H=${model.network.hiddenSize}`, classes, model.head !== null, specs.map((s) => s.text)));
-    await sink.finish();
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  }
+  await writeWhole(args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env), format(args.format, lines, corpus.source, `${cellLabel(model.network.kind)} H=${model.network.hiddenSize}`, classes, model.head !== null, specs.map((s) => s.text)));
   return EXIT.ok;
 }

@@ -9,7 +9,7 @@ import type { CliEnv } from '../env.js';
 import { EXIT } from '../errors.js';
 import { readWeights } from '../load.js';
 import { cellKindFrom, withWeightsOptions, type CellFlags, type ModelFlags } from '../options.js';
-import { inertJson, stdoutSink } from '../output.js';
+import { inertJson, stdoutSink, writeWhole } from '../output.js';
 
 export interface InspectArgs extends CellFlags {
   weights: string;
@@ -50,13 +50,6 @@ export async function handler(args: InspectArgs, env: CliEnv): Promise<number> {
   const file = await readWeights(args.weights, flags, env);
   const desc = describeWeights(file, { source: args.weights, prefixGiven: args.prefix !== undefined, head: args.head, embedding: args.embedding });
   const text = args.json === true ? `${inertJson(desc, 2)}\n` : `${formatWeightsDescription(desc)}\n`;
-  const sink = stdoutSink(env);
-  try {
-    await sink.write(text);
-    await sink.finish();
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  }
+  await writeWhole(stdoutSink(env), text);
   return EXIT.ok;
 }

@@ -20,7 +20,7 @@ import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { holdAllSteps, prepare, type PrepareFlags } from '../load.js';
 import { byteSize, nonNegativeInt, withInputOptions, withModelOptions } from '../options.js';
-import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { fileSink, stdoutSink, writeWhole } from '../output.js';
 import { MAX_MEMORY_OPTION } from '../step-budget.js';
 import { CorpusRunner, corpusSequences, openFittedCorpus, progressLine, SPLITS, type CorpusSequence } from '../corpus.js';
 import type { CorpusSplit } from '../../io/corpus.js';
@@ -117,36 +117,15 @@ export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   const listed = top === 0 ? ranked : ranked.slice(0, top);
   if (args.html !== undefined) {
     const units = listed.map((u) => ({ name: unitName(model.network, u), r: u.r, values: unitSeries(model.network, steps, u.layer, u.direction, u.state, u.unit) }));
-    const page = fileSink(args.html, env);
-    try {
-      await page.write(tintedHtml(`${signal.name} in ${visible(input.source, 60)}`, labels, units, args.tokens === 'words'));
-      await page.finish();
-    } catch (err) {
-      await page.abort();
-      throw err;
-    }
+    await writeWhole(fileSink(args.html, env), tintedHtml(`${signal.name} in ${visible(input.source, 60)}`, labels, units, args.tokens === 'words'));
   }
-  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  try {
-    await sink.write(formatTrack(args.format, model.network, signal.name, input.source, xs.length, listed));
-    await sink.finish();
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  }
+  await writeRanking(args, env, formatTrack(args.format, model.network, signal.name, input.source, xs.length, listed));
   return EXIT.ok;
 }
 
 /** Writes the ranking to --output or stdout. */
 async function writeRanking(args: TrackArgs, env: CliEnv, text: string): Promise<void> {
-  const sink: Sink = args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env);
-  try {
-    await sink.write(text);
-    await sink.finish();
-  } catch (err) {
-    await sink.abort();
-    throw err;
-  }
+  await writeWhole(args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env), text);
 }
 
 /**
