@@ -13,7 +13,7 @@
  * StatsAccumulator is the reference: it reads NetworkSteps (float64). fast/fast-stats.ts computes the
  * same numbers from the fast engine's float32 buffers with a SIMD kernel.
  */
-import { STATE_NAMES, stateWidth } from './shapes.js';
+import { recordState, STATE_NAMES, stateWidth } from './shapes.js';
 import type { CellKind, Direction, NetworkSpec, NetworkStep, StepRecord } from './types.js';
 
 export type SaturationKind = 'sigmoid' | 'tanh' | null;
@@ -29,7 +29,9 @@ const SIGMOID_STATES: ReadonlySet<string> = new Set(['i', 'f', 'o', 'r', 'z']);
 /** How a state of a cell kind saturates, if it does. */
 export function saturationOf(kind: CellKind, state: string): SaturationKind {
   if (SIGMOID_STATES.has(state)) return 'sigmoid';
-  // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them)
+  // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them),
+  // an sLSTM's n and m (its stabilised i and f are in (0, 1] but are exponentials, not sigmoids)
+  if (kind === 'slstm') return state === 'o' ? 'sigmoid' : state === 'z' || state === 'h' ? 'tanh' : null;
   if (state === 'c' || kind === 'rnn_relu' || kind === 'mingru' || kind === 'minlstm') return null;
   return 'tanh';
 }
@@ -118,10 +120,7 @@ export function finishGroup(
 }
 
 function valuesOf(kind: CellKind, rec: StepRecord, state: string, H: number): ArrayLike<number> {
-  if (state === 'h') return rec.h;
-  if (state === 'c') return rec.c!;
-  const g = STATE_NAMES[kind].indexOf(state);
-  return rec.gates.subarray(g * H, (g + 1) * H);
+  return recordState(kind, rec, state, H);
 }
 
 interface RefGroup {
