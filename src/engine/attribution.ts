@@ -18,7 +18,7 @@
  */
 import { backwardSequence } from './grad/network.js';
 import { headOutput, type LinearHead } from './model.js';
-import { runSequence, ShapeError } from './network.js';
+import { refuseBackward, runSequence, ShapeError } from './network.js';
 import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
@@ -251,6 +251,7 @@ function valueAndGrad(net: Network, p: Plan, xs: readonly ArrayLike<number>[], i
 
 /** Gradient × input: x_t[i] · ∂F/∂x_t[i], one forward and one backward pass. */
 export function gradientTimesInput(net: Network, xs: readonly ArrayLike<number>[], target: AttributionTarget, init?: InitialState): Attribution {
+  refuseBackward(net, 'attribution');
   checkRows(net, xs, 'attribution');
   const p = plan(net, xs.length, target);
   const run = xs.slice(0, p.runLength);
@@ -276,6 +277,7 @@ export function integratedGradients(
   opts: IgOptions = {},
   onProgress?: (done: number, total: number) => void,
 ): Attribution {
+  refuseBackward(net, 'attribution');
   checkRows(net, xs, 'attribution');
   const p = plan(net, xs.length, target);
   const T = xs.length;

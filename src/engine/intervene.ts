@@ -35,6 +35,7 @@ export interface Intervention {
 
 /** Throws ShapeError naming what does not fit the network. */
 export function checkInterventions(net: Network, list: readonly Intervention[]): void {
+  if (list.length > 0 && net.kind === 'slstm') throw new ShapeError('interventions on an sLSTM are not supported yet (its c, n and m would need recomputing from the edited values)');
   for (const iv of list) {
     const what = describeIntervention(net, iv);
     if (!Number.isFinite(iv.value)) throw new ShapeError(`${what}: the value must be a finite number`);

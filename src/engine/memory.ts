@@ -28,7 +28,7 @@
 import { memoryJacobianRowsFast } from './fast/backward.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { backwardSequence } from './grad/network.js';
-import { runSequence, ShapeError } from './network.js';
+import { refuseBackward, runSequence, ShapeError } from './network.js';
 import { isMinCell, outputSize, projSizeOf } from './shapes.js';
 import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
 
@@ -54,6 +54,7 @@ export function memorySquares(
   sq: MemorySquares,
   engine: MemoryEngine = 'fast',
 ): void {
+  refuseBackward(net, 'memory');
   if (projSizeOf(net) > 0 || isMinCell(net.kind)) {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
     return;

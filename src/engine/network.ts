@@ -42,6 +42,15 @@ export class CapacityError extends Error {
   }
 }
 
+/**
+ * Throws ShapeError for a cell the backward pass does not cover yet (the sLSTM: forward only, so
+ * run, stats, inspect and the viewer's gates work; memory, attribution, training and interventions
+ * refuse it rather than give wrong numbers). `what` names the command or view asking.
+ */
+export function refuseBackward(net: Pick<Network, 'kind'>, what: string): void {
+  if (net.kind === 'slstm') throw new ShapeError(`${what} needs gradients, and an sLSTM has no backward pass in gatescope yet (it runs forward only: run, stats, track, inspect, view)`);
+}
+
 /** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */
 export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize): StepRecord {
   const gh = gateCount(kind) * hiddenSize;

@@ -28,10 +28,11 @@ const SIGMOID_STATES: ReadonlySet<string> = new Set(['i', 'f', 'o', 'r', 'z']);
 
 /** How a state of a cell kind saturates, if it does. */
 export function saturationOf(kind: CellKind, state: string): SaturationKind {
-  if (SIGMOID_STATES.has(state)) return 'sigmoid';
-  // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them),
-  // an sLSTM's n and m (its stabilised i and f are in (0, 1] but are exponentials, not sigmoids)
+  // an sLSTM's stabilised i and f are exponentials scaled by m (one of them is 1 at every step),
+  // its n and m are unbounded: only o (sigmoid), z and h (|h| < 1) saturate
   if (kind === 'slstm') return state === 'o' ? 'sigmoid' : state === 'z' || state === 'h' ? 'tanh' : null;
+  if (SIGMOID_STATES.has(state)) return 'sigmoid';
+  // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them)
   if (state === 'c' || kind === 'rnn_relu' || kind === 'mingru' || kind === 'minlstm') return null;
   return 'tanh';
 }

@@ -115,7 +115,12 @@ export class MemoryTracker {
     const net = store.network;
     this.layer = net.numLayers - 1;
     this.dir = net.directions.indexOf('forward');
-    this.unsupported = this.dir < 0 ? 'the memory view needs a forward direction: this network only runs in reverse' : null;
+    this.unsupported =
+      this.dir < 0
+        ? 'the memory view needs a forward direction: this network only runs in reverse'
+        : net.kind === 'slstm'
+          ? 'the memory view needs gradients, and an sLSTM has no backward pass in gatescope yet'
+          : null;
     this.window = memoryWindow(net, opts.maxWindow, opts.passBudget);
     this.sliceMs = opts.sliceMs ?? 8;
     this.schedule = opts.schedule ?? ((run) => void setImmediate(run));

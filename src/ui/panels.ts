@@ -16,6 +16,8 @@ export interface PanelSpec {
   /** What it is, in words. */
   readonly title: string;
   readonly scale: PanelScale;
+  /** False: no saturation marks (an sLSTM's stabilised i and f, where one of them is 1 at every step). @default true */
+  readonly marks?: boolean;
 }
 
 const LSTM: readonly PanelSpec[] = [
@@ -53,8 +55,8 @@ const MIN_LSTM: readonly PanelSpec[] = [
 // the stabilised gates: i = exp(a_i - m), f = exp(log sigmoid(a_f) + m_prev - m), both in (0, 1];
 // c and n carry the same exp(-m) scale, so only h = o c / n (|c / n| < 1) has a fixed one
 const SLSTM: readonly PanelSpec[] = [
-  { name: 'f', title: 'forget (stabilised)', scale: 'unit' },
-  { name: 'i', title: 'input (stabilised)', scale: 'unit' },
+  { name: 'f', title: 'forget (stabilised)', scale: 'unit', marks: false },
+  { name: 'i', title: 'input (stabilised)', scale: 'unit', marks: false },
   { name: 'z', title: 'candidate', scale: 'tanh' },
   { name: 'o', title: 'output', scale: 'unit' },
   { name: 'c', title: 'cell', scale: 'free' },

@@ -245,6 +245,7 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const model = initialModel(D, opts, seed);
   const net = model.network;
   const head = model.head;
+  if (net.kind === 'slstm') throw new TrainConfigError('train: an sLSTM runs forward only in gatescope so far (no backward pass yet)', 'cell');
   if ((net.kind === 'mingru' || net.kind === 'minlstm') && net.directions.includes('reverse')) {
     throw new TrainConfigError(`a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} runs forward only (the paper's cell): no bidirectional`, 'bidirectional');
   }

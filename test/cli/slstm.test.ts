@@ -1,0 +1,71 @@
+/** sLSTM through the commands: inspect, run, stats, track; memory, attribute, --set and train refuse it in one line. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const X = 'fixtures/xlstm-cells';
+const dir = mkdtempSync(join(tmpdir(), 'gs-slstm-'));
+const c = JSON.parse(readFileSync(join(X, 'slstm_net_2l_h0_t9.json'), 'utf8')) as {
+  state_dict: object;
+  input: number[][];
+  h0: number[][];
+  c0: number[][];
+  layers: Record<string, number[]>[][];
+};
+const weights = join(dir, 'w.json');
+const input = join(dir, 'x.csv');
+const init = join(dir, 'init.json');
+writeFileSync(weights, JSON.stringify(c.state_dict));
+writeFileSync(input, `${c.input.map((r) => r.join(',')).join('\n')}\n`);
+writeFileSync(init, JSON.stringify({ h0: c.h0, c0: c.c0 }));
+
+describe('sLSTM in the commands', () => {
+  it('run writes i f z o c n m h per layer, equal to the torch reference to 1e-5', async () => {
+    const res = await runCli(['run', input, '-w', weights, '--initial-state', init, '--format', 'json']);
+    expect(res.stderr).toBe('');
+    const doc = JSON.parse(res.stdout) as { steps: { layers: { forward: Record<string, number[]> }[] }[] };
+    doc.steps.forEach((s, t) =>
+      s.layers.forEach((l, k) => {
+        expect(Object.keys(l.forward)).toEqual(['i', 'f', 'z', 'o', 'c', 'n', 'm', 'h']);
+        for (const [name, v] of Object.entries(l.forward)) v.forEach((x, u) => expect(Math.abs(x - c.layers[k]![t]![name]![u]!), `l${k} ${name}[t=${t}, unit=${u}]`).toBeLessThan(1e-5));
+      }),
+    );
+  });
+
+  it('inspect names the cell and its heads; stats flags none of the stabilised gates', async () => {
+    const ins = await runCli(['inspect', `${X}/slstm_net_d3_h6_nh2_t12.safetensors`]);
+    expect(ins.stdout).toMatch(/network\s+sLSTM, input 3, hidden 6, 1 layer, forward, bias/);
+    expect(ins.stdout).toMatch(/sLSTM layers \(2 heads\), gatescope's reference names/);
+    const st = await runCli(['stats', input, '-w', weights, '--initial-state', init]);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/^sLSTM: 2 layers, forward, H=4, D=3/);
+    expect(st.stdout).toContain('layer 0 forward i (stabilised, in (0, 1]: not flagged)');
+    expect(st.stdout).toContain('layer 0 forward o (sigmoid');
+    expect(st.stdout).toContain('layer 1 forward m (unbounded)');
+  });
+
+  it('c0 of the wrong width names the row and the 3H it needs', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ c0: [[0, 0, 0, 0], [0, 0, 0, 0]] }));
+    const res = await runCli(['run', input, '-w', weights, '--initial-state', bad]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/c0\[0\].*expected 12 numbers \(an sLSTM's c, n, m: 3 x 4\), got 4/);
+  });
+
+  for (const [what, argv, pattern] of [
+    ['memory', ['memory', input, '-w', weights], /memory needs gradients, and an sLSTM has no backward pass/],
+    ['attribute', ['attribute', input, '-w', weights, '--target', 'h[0]@8'], /attribution needs gradients, and an sLSTM has no backward pass/],
+    ['run --set', ['run', input, '-w', weights, '--set', 'h:=0'], /interventions on an sLSTM are not supported yet/],
+    ['train', ['train', input, '--cell', 'slstm', '-o', join(dir, 't.json')], /an sLSTM runs forward only in gatescope so far/],
+  ] as const) {
+    it(`${what} refuses it in one line naming the cell`, async () => {
+      const res = await runCli([...argv]);
+      expect(res.code).not.toBe(0);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toMatch(pattern);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+});
