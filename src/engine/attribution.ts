@@ -18,7 +18,7 @@
  */
 import { backwardSequence } from './grad/network.js';
 import { headOutput, type LinearHead } from './model.js';
-import { refuseBackward, runSequence, ShapeError } from './network.js';
+import { runSequence, ShapeError } from './network.js';
 import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
@@ -176,6 +176,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       unitCheck('direction', direction, dirs);
       const width = kind === 'h' ? Hh : net.hiddenSize;
       unitCheck('unit', unit, width);
+      if (kind === 'c' && net.kind === 'slstm') throw new ShapeError("attribution: an sLSTM's c is stabilised (scaled by exp(-m), only c/n means the same at every step); attribute h");
       if (kind === 'c' && net.kind !== 'lstm') throw new ShapeError(`attribution: a ${net.kind.toUpperCase()} has no cell state c (attribute h)`);
       if (kind === 'h' && layer === net.numLayers - 1) {
         // the last layer's h is y: any network
@@ -251,7 +252,6 @@ function valueAndGrad(net: Network, p: Plan, xs: readonly ArrayLike<number>[], i
 
 /** Gradient × input: x_t[i] · ∂F/∂x_t[i], one forward and one backward pass. */
 export function gradientTimesInput(net: Network, xs: readonly ArrayLike<number>[], target: AttributionTarget, init?: InitialState): Attribution {
-  refuseBackward(net, 'attribution');
   checkRows(net, xs, 'attribution');
   const p = plan(net, xs.length, target);
   const run = xs.slice(0, p.runLength);
@@ -277,7 +277,6 @@ export function integratedGradients(
   opts: IgOptions = {},
   onProgress?: (done: number, total: number) => void,
 ): Attribution {
-  refuseBackward(net, 'attribution');
   checkRows(net, xs, 'attribution');
   const p = plan(net, xs.length, target);
   const T = xs.length;

@@ -51,7 +51,6 @@ export function attributeAt(store: TraceStore, cursor: number, unit: number): At
   if (!net.directions.every((d) => d === 'forward')) {
     return { status: 'failed', message: 'the attribution view needs a forward-only network: here y at a step also depends on later steps (gatescope attribute does the whole sequence)' };
   }
-  if (net.kind === 'slstm') return { status: 'failed', message: 'the attribution view needs gradients, and an sLSTM has no backward pass in gatescope yet' };
   if (!store.holds(cursor)) return { status: 'failed', message: 'this step is not held' };
   const start = Math.max(store.first, cursor - attributionWindow(store) + 1);
   const xs = Array.from({ length: cursor - start + 1 }, (_, i) => store.x(start + i));

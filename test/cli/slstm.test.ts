@@ -1,4 +1,4 @@
-/** sLSTM through the commands: inspect, run, stats, track; memory, attribute, --set and train refuse it in one line. */
+/** sLSTM through the commands: inspect, run, stats, memory, attribute; --set and train refuse it in one line. */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,9 +54,18 @@ describe('sLSTM in the commands', () => {
     expect(res.stderr).toMatch(/c0\[0\].*expected 12 numbers \(an sLSTM's c, n, m: 3 x 4\), got 4/);
   });
 
+  it('memory and attribute run on its backward pass', async () => {
+    const mem = await runCli(['memory', input, '-w', weights, '--initial-state', init, '--format', 'csv']);
+    expect(mem.code).toBe(0);
+    expect(mem.stdout.split('\n')[0]).toBe('t,x,h');
+    const att = await runCli(['attribute', input, '-w', weights, '--target', 'h[0]@8']);
+    expect(att.code).toBe(0);
+    const c = await runCli(['attribute', input, '-w', weights, '--target', 'c[0]@8']);
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toMatch(/sLSTM's c is stabilised/);
+  });
+
   for (const [what, argv, pattern] of [
-    ['memory', ['memory', input, '-w', weights], /memory needs gradients, and an sLSTM has no backward pass/],
-    ['attribute', ['attribute', input, '-w', weights, '--target', 'h[0]@8'], /attribution needs gradients, and an sLSTM has no backward pass/],
     ['run --set', ['run', input, '-w', weights, '--set', 'h:=0'], /interventions on an sLSTM are not supported yet/],
     ['train', ['train', input, '--cell', 'slstm', '-o', join(dir, 't.json')], /an sLSTM runs forward only in gatescope so far/],
   ] as const) {

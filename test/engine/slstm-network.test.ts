@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStepper, randomNetwork, runSequence, STATE_NAMES, recordState, validateNetwork, type Network } from '../../src/engine/index.js';
+import { backwardSequence, createStepper, gradientTimesInput, integratedGradients, memoryProfile, randomNetwork, runSequence, STATE_NAMES, recordState, validateNetwork, type Network } from '../../src/engine/index.js';
 import { fastCovers } from '../../src/engine/fast/index.js';
 import { engineKindFor } from '../../src/engine/choose-runner.js';
 import { ReferenceBlockEngine, runAll, stateStride } from '../../src/engine/runner.js';
@@ -163,5 +163,87 @@ describe('sLSTM weights', () => {
     const back2 = networkFromStateDict(tensorsOf(stateDictFromNetwork(withBias), 'w'), { source: 'w' }).network;
     expect(Array.from(back2.layers[0]![0]!.bIh!)).toEqual(Array.from(withBias.layers[0]![0]!.bIh!));
     expect(Array.from(back2.layers[0]![0]!.wHh)).toEqual(Array.from(withBias.layers[0]![0]!.wHh));
+  });
+});
+
+describe('sLSTM gradients against torch.autograd', () => {
+  interface GradCase extends NetCase {
+    wy: number[][];
+    grads: Record<string, unknown>;
+  }
+  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+  /** |a - e| <= 1e-5 * max(1, max |e|), naming the worst value. */
+  function expectGrad(actual: ArrayLike<number>, expected: readonly number[], label: string): void {
+    expect(actual.length, `${label}: length`).toBe(expected.length);
+    const scale = Math.max(1, ...expected.map(Math.abs));
+    for (let k = 0; k < expected.length; k++) {
+      const err = Math.abs(actual[k]! - expected[k]!);
+      if (!(err <= 1e-5 * scale)) expect.fail(`${label}[${k}]: got ${actual[k]}, expected ${expected[k]} (${err.toExponential(1)} > 1e-5)`);
+    }
+  }
+  for (const entry of nets.filter((e) => e.name.startsWith('slstm_net'))) {
+    it(`${entry.name}: every parameter, the input and the initial state`, () => {
+      const c = load(entry.name) as GradCase;
+      const net = networkOf(c, entry.name);
+      const init = { h0: c.h0, c0: c.c0 };
+      const steps = runSequence(net, c.input, init);
+      const g = backwardSequence(net, c.input, steps, init, { dy: c.wy });
+      const H = c.hidden_size;
+      const NH = c.num_heads;
+      const DH = H / NH;
+      net.layers.forEach((_, k) => {
+        const p = g.params![k]![0]!;
+        expectGrad(p.wIh, flat(c.grads[`layers.${k}.weight_ih`]), `layers.${k}.weight_ih`);
+        // the engine's (4H, DH) blocks back in the reference layout (NH, DH, 4, DH)
+        const r = new Float64Array(4 * H * DH);
+        for (let hd = 0; hd < NH; hd++)
+          for (let j = 0; j < DH; j++) for (let gi = 0; gi < 4; gi++) for (let kk = 0; kk < DH; kk++) r[((hd * DH + j) * 4 + gi) * DH + kk] = p.wHh[(gi * H + hd * DH + kk) * DH + j]!;
+        expectGrad(r, flat(c.grads[`layers.${k}.recurrent_kernel`]), `layers.${k}.recurrent_kernel`);
+        if (c.bias) {
+          const b = new Float64Array(4 * H);
+          for (let hd = 0; hd < NH; hd++) for (let gi = 0; gi < 4; gi++) for (let kk = 0; kk < DH; kk++) b[(hd * 4 + gi) * DH + kk] = p.bIh![gi * H + hd * DH + kk]!;
+          expectGrad(b, flat(c.grads[`layers.${k}.bias`]), `layers.${k}.bias`);
+        }
+      });
+      expectGrad(g.dx.flatMap((r) => Array.from(r)), flat(c.grads['input']), 'input');
+      if (c.h0 !== null) {
+        expectGrad(g.dh0.flatMap((r) => Array.from(r)), flat(c.grads['h0']), 'h0');
+        expectGrad(g.dc0!.flatMap((r) => Array.from(r)), flat(c.grads['c0']), 'c0 (c, n, m)');
+      }
+    });
+  }
+});
+
+describe('sLSTM memory and attribution (from its backward pass)', () => {
+  it('the memory view\'s ||dh_T/dx_t|| equals central differences of the forward run', () => {
+    const c = load('slstm_net_2l_h0_t9');
+    const net = networkOf(c, 'm');
+    const init = { h0: c.h0, c0: c.c0 };
+    const prof = memoryProfile(net, c.input, init);
+    expect(prof.sensitivity[0]).not.toHaveProperty('c');
+    const T = c.input.length;
+    const last = (xs: number[][]): Float64Array => runSequence(net, xs, init)[T - 1]!.y;
+    const eps = 1e-5;
+    for (let t = 0; t < T; t++) {
+      let sq = 0;
+      for (let j = 0; j < c.input_size; j++) {
+        const up = c.input.map((r) => r.slice());
+        const down = c.input.map((r) => r.slice());
+        up[t]![j]! += eps;
+        down[t]![j]! -= eps;
+        const a = last(up);
+        const b = last(down);
+        for (let u = 0; u < a.length; u++) sq += ((a[u]! - b[u]!) / (2 * eps)) ** 2;
+      }
+      expect(Math.abs(prof.sensitivity[t]!.x - Math.sqrt(sq)), `x[t=${t}]`).toBeLessThan(1e-6 * Math.max(1, Math.sqrt(sq)));
+    }
+  });
+
+  it('integrated gradients add up to F(x) - F(0); c is refused as stabilised', () => {
+    const c = load('slstm_net_d3_h6_nh2_t12');
+    const net = networkOf(c, 'a');
+    const a = integratedGradients(net, c.input, { kind: 'h', t: 11, layer: 0, direction: 0, unit: 2 }, { steps: 64 });
+    expect(Math.abs(a.delta)).toBeLessThan(1e-4 * Math.max(1, Math.abs(a.value - a.baselineValue)));
+    expect(() => gradientTimesInput(net, c.input, { kind: 'c', t: 11, layer: 0, direction: 0, unit: 2 })).toThrow(/an sLSTM's c is stabilised/);
   });
 });
