@@ -182,6 +182,26 @@ export function slstmCellStep(p: DirectionParams, numHeads: number, x: ArrayLike
   }
 }
 
+/**
+ * An sLSTM layer's W_hh (4H, DH) in the reference module's `recurrent_kernel` layout (NH, DH, 4, DH):
+ * [head, from unit, gate, to unit] (the xlstm package's external layout).
+ */
+export function slstmRecurrentKernel(wHh: Float32Array, H: number, NH: number): Float32Array {
+  const DH = H / NH;
+  const out = new Float32Array(4 * H * DH);
+  for (let hd = 0; hd < NH; hd++)
+    for (let j = 0; j < DH; j++) for (let g = 0; g < 4; g++) for (let k = 0; k < DH; k++) out[((hd * DH + j) * 4 + g) * DH + k] = wHh[(g * H + hd * DH + k) * DH + j]!;
+  return out;
+}
+
+/** An sLSTM layer's b_ih (4H, rows [i; f; z; o]) in the reference module's `bias` layout (NH, 4, DH). */
+export function slstmBias(bIh: Float32Array, H: number, NH: number): Float32Array {
+  const DH = H / NH;
+  const out = new Float32Array(4 * H);
+  for (let hd = 0; hd < NH; hd++) for (let g = 0; g < 4; g++) for (let k = 0; k < DH; k++) out[(hd * 4 + g) * DH + k] = bIh[g * H + hd * DH + k]!;
+  return out;
+}
+
 /** mLSTM parameters (float32, row-major). */
 export interface MlstmParams {
   readonly inputSize: number;
