@@ -1,4 +1,4 @@
-/** sLSTM through the commands: inspect, run, stats, memory, attribute, train; --set and a bidirectional train refuse it in one line. */
+/** sLSTM through the commands: inspect, run, run --set, stats, memory, attribute, train, and their errors. */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,12 +54,17 @@ describe('sLSTM in the commands', () => {
     expect(res.stderr).toMatch(/c0\[0\].*expected 12 numbers \(an sLSTM's c, n, m: 3 x 4\), got 4/);
   });
 
-  it('memory and attribute run on its backward pass', async () => {
+  it('memory and attribute run on its backward pass; --set edits a gate and the states after it', async () => {
     const mem = await runCli(['memory', input, '-w', weights, '--initial-state', init, '--format', 'csv']);
     expect(mem.code).toBe(0);
     expect(mem.stdout.split('\n')[0]).toBe('t,x,h');
     const att = await runCli(['attribute', input, '-w', weights, '--target', 'h[0]@8']);
     expect(att.code).toBe(0);
+    const set = await runCli(['run', input, '-w', weights, '--set', 'l0.f[1]@3:=0', '--format', 'json']);
+    expect(set.code).toBe(0);
+    const l0 = (JSON.parse(set.stdout) as { steps: { layers: { forward: Record<string, number[]> }[] }[] }).steps[3]!.layers[0]!.forward;
+    expect(l0['f']![1]).toBe(0);
+    expect(l0['n']![1]).toBeCloseTo(l0['i']![1]!, 12);
     const c = await runCli(['attribute', input, '-w', weights, '--target', 'c[0]@8']);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toMatch(/sLSTM's c is stabilised/);
@@ -83,7 +88,7 @@ describe('sLSTM in the commands', () => {
   });
 
   for (const [what, argv, pattern] of [
-    ['run --set', ['run', input, '-w', weights, '--set', 'h:=0'], /interventions on an sLSTM are not supported yet/],
+    ['run --set of an unknown state', ['run', input, '-w', weights, '--set', 'g[0]:=0'], /an sLSTM has i, f, z, o, c, n, m, h \(and x\), not g/],
     ['train --bidirectional', ['train', input, '--cell', 'slstm', '--bidirectional', '-o', join(dir, 'b.json')], /an sLSTM runs forward only here .*no bidirectional/],
   ] as const) {
     it(`${what} refuses it in one line naming the cell`, async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backwardSequence, createStepper, gradientTimesInput, integratedGradients, memoryProfile, randomNetwork, runSequence, STATE_NAMES, recordState, validateNetwork, type Network } from '../../src/engine/index.js';
+import { backwardSequence, createStepper, gradientTimesInput, integratedGradients, memoryProfile, randomNetwork, runSequenceIntervened, runSequence, STATE_NAMES, recordState, validateNetwork, type Network } from '../../src/engine/index.js';
 import { fastCovers } from '../../src/engine/fast/index.js';
 import { engineKindFor } from '../../src/engine/choose-runner.js';
 import { ReferenceBlockEngine, runAll, stateStride } from '../../src/engine/runner.js';
@@ -245,5 +245,29 @@ describe('sLSTM memory and attribution (from its backward pass)', () => {
     const a = integratedGradients(net, c.input, { kind: 'h', t: 11, layer: 0, direction: 0, unit: 2 }, { steps: 64 });
     expect(Math.abs(a.delta)).toBeLessThan(1e-4 * Math.max(1, Math.abs(a.value - a.baselineValue)));
     expect(() => gradientTimesInput(net, c.input, { kind: 'c', t: 11, layer: 0, direction: 0, unit: 2 })).toThrow(/an sLSTM's c is stabilised/);
+  });
+});
+
+describe('sLSTM interventions', () => {
+  it('a forget gate set to 0 leaves c = i z and n = i, so h = o z; the steps after run on from it', () => {
+    const c = load('slstm_net_d3_h6_nh2_t12');
+    const net = networkOf(c, 'iv');
+    const plain = runSequence(net, c.input);
+    const iv = { name: 'f', layer: 0, direction: 0, unit: 1, from: 3, to: 3, value: 0 };
+    const edited = runSequenceIntervened(net, c.input, undefined, [iv]);
+    const H = c.hidden_size;
+    const p3 = plain[3]!.layers[0]![0]!;
+    const e3 = edited[3]!.layers[0]![0]!;
+    expect(e3.gates[H + 1]).toBe(0);
+    expect(e3.c![1]).toBeCloseTo(p3.gates[1]! * p3.gates[2 * H + 1]!, 12);
+    expect(e3.c![H + 1]).toBeCloseTo(p3.gates[1]!, 12);
+    expect(e3.h[1]).toBeCloseTo(p3.gates[3 * H + 1]! * p3.gates[2 * H + 1]!, 12);
+    expect(e3.h[0]).toBe(p3.h[0]);
+    expect(edited[4]!.y[1]).not.toBe(plain[4]!.y[1]);
+    // the block runner with the same intervention gives the same bits
+    const engine = new ReferenceBlockEngine(net, undefined, 12, [iv]);
+    const ys: number[][] = [];
+    runAll(engine, c.input, (s) => ys.push(Array.from(s.y)));
+    ys.forEach((y, t) => expect(y).toEqual(Array.from(edited[t]!.y)));
   });
 });
