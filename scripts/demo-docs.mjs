@@ -78,6 +78,35 @@ const sections = [
     ],
   },
   {
+    title: 'the guided tour, chapter 1: why memory is short',
+    args: ['learn', '1', '--width', '100'],
+    shown: 'gatescope learn 1 --width 100',
+    caption: [
+      '`gatescope learn` walks the LSTM story in nine chapters on the remember demo (an LSTM, its RNN twin and a GRU trained on',
+      'the same data), each a screen with one thing to look at and a key to try; `>` and `<` move between chapters, `t` closes the',
+      'tour, and `gatescope learn N` opens chapter N. Every number is the engine’s, at the step and unit selected: step or pick',
+      'another unit and they change. Chapter 1 is the memory view: the RNN’s dependence on earlier steps falls in a straight line.',
+    ],
+  },
+  {
+    title: 'the guided tour, chapter 4: the forget gate',
+    args: ['learn', '4', '--width', '80'],
+    shown: 'gatescope learn 4 --width 80',
+    caption: ['At 80 columns: the story above the cell diagram of unit 2 at step 20, f·c_prev on the conveyor belt.'],
+  },
+  {
+    title: 'the guided tour, chapter 8: the GRU’s update gate holds the value',
+    args: ['learn', '8', '--width', '100'],
+    shown: 'gatescope learn 8 --width 100',
+    caption: ['The GRU trained on remember (c cycles LSTM → RNN → GRU in the viewer): z near 1 keeps h_prev, so h = (1−z)·n + z·h_prev carries step 1’s value.'],
+  },
+  {
+    title: 'the tour in Korean',
+    args: ['learn', '5', '--lang', 'ko', '--width', '80'],
+    shown: 'gatescope learn 5 --lang ko --width 80',
+    caption: ['`--lang ko` (or LANG=ko_KR.UTF-8): the tour, the explain panel, the help and the diagram labels in Korean, wide characters measured.'],
+  },
+  {
     title: 'sine: memory that fades evenly',
     args: ['demo', 'sine', '--memory', '--step', '120', '--width', '120'],
     shown: 'gatescope demo sine --memory --step 120 --width 120',

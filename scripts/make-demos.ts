@@ -29,6 +29,8 @@ interface ManifestEntry {
   vocab?: string;
   /** A twin model for side-by-side comparison (remember's RNN). */
   compare?: string;
+  /** Further networks compared after the twin (remember: remember-gru's GRU). */
+  more?: string[];
   models: {
     id: string;
     weights: string;
@@ -87,6 +89,7 @@ function emit(build: DemoBuild): ManifestEntry {
   }
   if (models.length > 1) entry.compare = models[1]!.weights;
   else if (build.compareFile !== undefined) entry.compare = build.compareFile;
+  if (build.moreFiles !== undefined) entry.more = [...build.moreFiles];
   return entry;
 }
 
@@ -153,7 +156,9 @@ function readme(demos: readonly ManifestEntry[]): string {
       'sensitivity falls under 1% of the last step\'s; firstStepSensitivity: ||dh_T/dx_0|| / ||dh_T/dx_{T-1}||). ' +
       'The minGRU (`remember/mingru.json`, from "Were RNNs All We Needed?") has gates that see only x, never h; ' +
       'it holds on by keeping its update gate z near 0, so its h sensitivity, exactly the product of (1-z) over ' +
-      'the steps since, stays high across all 49.',
+      'the steps since, stays high across all 49. ' +
+      "The manifest's `more` adds remember-gru's GRU (`remember-gru/gru.json`, trained on the same examples and " +
+      'display sequence): in the viewer c cycles LSTM, RNN and GRU, and `gatescope learn` tells the story on all three.',
     'remember-gru':
       "The same task, data and training budget as remember, with a GRU. A GRU has no separate cell: it holds a " +
       'value in h itself, by keeping its update gate z near 1 (h = (1-z)*n + z*h_prev keeps the old state). ' +

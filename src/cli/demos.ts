@@ -28,8 +28,10 @@ export interface Demo {
   readonly vocab: string | null;
   /** A twin network trained on the same task, shown beside the first (remember's RNN). */
   readonly compare: string | null;
+  /** Networks compared after the twin (remember: the GRU), absolute paths; c cycles through all. */
+  readonly more: readonly string[];
   /** Paths as the manifest writes them (relative to fixtures/demos/), for titles. */
-  readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null };
+  readonly files: { readonly weights: string; readonly input: string; readonly compare: string | null; readonly more: readonly string[] };
   /** What the viewer selects at the start: the unit to look at and the panel for the timeline. */
   readonly select: { readonly unit: number; readonly panel: string } | null;
   /** The viewer's one-line task banner (what it was trained for, what to look at). */
@@ -112,6 +114,7 @@ interface ManifestEntry {
   readonly inputFormat: string;
   readonly vocab?: string;
   readonly compare?: string;
+  readonly more?: readonly string[];
 }
 
 function str(v: unknown): string | null {
@@ -140,6 +143,7 @@ export function listDemos(): readonly Demo[] {
     if (name === null || weights === null || input === null) throw new Error(`the demo manifest ${path} has an entry without name, weights or input`);
     const vocab = str(raw.vocab);
     const compare = str(raw.compare);
+    const more = Array.isArray(raw.more) ? raw.more.flatMap((m) => (str(m) === null ? [] : [m as string])) : [];
     const results = (i: number): Results | null => (Array.isArray(raw.models) ? (raw.models[i]?.results ?? null) : null);
     const hint = LOOK[name]?.(results(0) ?? {}, results(1));
     return {
@@ -151,7 +155,8 @@ export function listDemos(): readonly Demo[] {
       inputFormat: raw.inputFormat === 'text' ? 'text' : 'csv',
       vocab: vocab === null ? null : abs(vocab),
       compare: compare === null ? null : abs(compare),
-      files: { weights, input, compare },
+      more: more.map(abs),
+      files: { weights, input, compare, more },
       select: hint?.select ?? null,
       banner: hint?.banner ?? `demo ${name}: ${str(raw.description) ?? ''}`,
       target: hint?.target ?? null,
@@ -197,7 +202,8 @@ export function demoListText(width = 100): string {
   const blocks = demos.map((d) => {
     const pad = ' '.repeat(nameWidth + 2);
     const lines = wrap(d.description, nameWidth + 2).map((l, i) => (i === 0 ? `  ${d.name.padEnd(nameWidth)}${l}` : pad + l));
-    const twin = d.compare !== null ? ` Shown beside ${d.files.compare}, trained the same way.` : '';
+    const also = d.files.more.length > 0 ? ` (c also cycles to ${d.files.more.join(', ')})` : '';
+    const twin = d.compare !== null ? ` Shown beside ${d.files.compare}, trained the same way${also}.` : '';
     if (d.look !== '' || twin !== '') lines.push(...wrap(`Look: ${d.look}${twin}`, nameWidth + 2).map((l) => pad + l));
     return lines.join('\n');
   });

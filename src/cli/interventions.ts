@@ -3,49 +3,26 @@
  * (NAME: i f g o c h for an LSTM, r z n h for a GRU, h for an RNN, x for an input feature; no unit:
  * every unit; no @: every step; `@20-`: from step 20 on), and what changed, said on stderr.
  */
-import { checkInterventions, describeIntervention, type Intervention } from '../engine/intervene.js';
-import { ShapeError } from '../engine/network.js';
+import { describeIntervention, type Intervention } from '../engine/intervene.js';
+import { interventionsFor as specsFor, parseIntervention as parseSpec, SpecError, type InterventionSpec } from '../engine/intervene-spec.js';
 import { outputSize } from '../engine/shapes.js';
 import type { Network, NetworkStep } from '../engine/types.js';
-import { visible } from '../io/errors.js';
 import { UsageError } from './errors.js';
 
-/** An intervention before the network says which layer and direction its defaults mean. */
-export interface InterventionSpec {
-  readonly text: string;
-  readonly name: string;
-  /** null: the last layer */
-  readonly layer: number | null;
-  readonly reverse: boolean;
-  readonly unit: number | null;
-  readonly from: number;
-  readonly to: number;
-  readonly value: number;
-}
+export type { InterventionSpec } from '../engine/intervene-spec.js';
 
-const SET = /^(?:l(\d+)\.)?(rev\.)?([a-z])(?:\[(\d+)\])?(?:@(\d+)(?:(-)(\d+)?)?)?:=(.+)$/;
+/** A SpecError as the CLI says it: a usage error naming --set. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof SpecError) throw new UsageError(`--set ${err.message}`);
+    throw err;
+  }
+}
 
 export function parseIntervention(text: string): InterventionSpec {
-  const m = SET.exec(text.trim());
-  const bad = (why: string): never => {
-    throw new UsageError(`--set ${JSON.stringify(visible(text, 40))}: ${why}; expected e.g. f[3]@20-:=0, l0.c[2]@7:=0.5, x[1]@5-9:=0`);
-  };
-  if (m === null) return bad('not an intervention');
-  const value = Number(m[8]);
-  if (m[8]!.trim() === '' || !Number.isFinite(value)) return bad(`${JSON.stringify(visible(m[8]!, 20))} is not a finite number`);
-  if (!'ifgocrznhx'.includes(m[3]!)) return bad(`no gate or state "${m[3]}" (i f g o c h, r z n h, or x)`);
-  if (m[3] === 'x' && (m[1] !== undefined || m[2] !== undefined)) return bad('x is the network input: no layer or direction');
-  const from = m[5] === undefined ? 0 : Number(m[5]);
-  const to = m[5] === undefined ? Infinity : m[6] === undefined ? from : m[7] === undefined ? Infinity : Number(m[7]);
-  if (to < from) return bad(`steps ${from}-${to} run backwards`);
-  return { text, name: m[3]!, layer: m[1] === undefined ? null : Number(m[1]), reverse: m[2] !== undefined, unit: m[4] === undefined ? null : Number(m[4]), from, to, value };
-}
-
-/** The intervention on this network: no layer means the last one, no rev. the forward direction. */
-export function resolveIntervention(net: Network, s: InterventionSpec): Intervention {
-  const direction = net.directions.indexOf(s.reverse ? 'reverse' : 'forward');
-  if (direction < 0) throw new UsageError(`--set ${JSON.stringify(visible(s.text, 40))}: the network has no ${s.reverse ? 'reverse' : 'forward'} direction`);
-  return { name: s.name, layer: s.layer ?? net.numLayers - 1, direction, unit: s.unit, from: s.from, to: s.to, value: s.value };
+  return asUsage(() => parseSpec(text));
 }
 
 /**
@@ -53,14 +30,7 @@ export function resolveIntervention(net: Network, s: InterventionSpec): Interven
  * take. A spec that does not fit is a usage error naming it as the user wrote it back.
  */
 export function interventionsFor(net: Network, specs: readonly InterventionSpec[]): Intervention[] {
-  const list = specs.map((s) => resolveIntervention(net, s));
-  try {
-    checkInterventions(net, list);
-  } catch (err) {
-    if (err instanceof ShapeError) throw new UsageError(`--set ${err.message}`);
-    throw err;
-  }
-  return list;
+  return asUsage(() => specsFor(net, specs));
 }
 
 /** What the interventions changed against the plain run: the output, the prediction, and per layer the h units that moved. */

@@ -13,6 +13,7 @@ import * as corpusCmd from './commands/corpus.js';
 import * as demoCmd from './commands/demo.js';
 import * as initCmd from './commands/init.js';
 import * as inspectCmd from './commands/inspect.js';
+import * as learnCmd from './commands/learn.js';
 import * as memoryCmd from './commands/memory.js';
 import * as runCmd from './commands/run.js';
 import * as statsCmd from './commands/stats.js';
@@ -40,6 +41,7 @@ function commands(env: CliEnv, choose: (run: Pending) => void): ((y: Argv) => Ar
     (y) => y.command(attributeCmd.command, attributeCmd.describe, attributeCmd.builder, (a) => choose(() => attributeCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(corpusCmd.command, corpusCmd.describe, corpusCmd.builder, (a) => choose(() => corpusCmd.handler(withRest(a, 'input'), env))),
     (y) => y.command(trackCmd.command, trackCmd.describe, trackCmd.builder, (a) => choose(() => trackCmd.handler(withRest(a, 'input'), env))),
+    (y) => y.command(learnCmd.command, learnCmd.describe, learnCmd.builder, (a) => choose(() => learnCmd.handler(a, env))),
     (y) => y.command(demoCmd.command, demoCmd.describe, demoCmd.builder, (a) => choose(() => demoCmd.handler(withRest(a, 'name'), env))),
     (y) => y.command(viewCmd.command, viewCmd.describe, viewCmd.builder, (a) => choose(() => viewCmd.handler(withRest(a, 'input'), env))),
   ];

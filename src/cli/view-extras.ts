@@ -46,7 +46,7 @@ export function withViewExtras<T>(y: Argv<T>) {
       describe: 'an intervention (as run --set: f[3]@20-:=0, l0.c[2]@7:=0.5, x[1]@5:=0): the edited run opens beside the model as it is (c switches); repeatable',
     })
     .option('diagram', { type: 'boolean', describe: 'open on the cell diagram (d) of the selected unit; with --snapshot, print it' })
-    .option('lang', { type: 'string', choices: LANGS, describe: 'language of the cell diagram: en or ko [default: from LC_ALL / LC_MESSAGES / LANG]' })
+    .option('lang', { type: 'string', choices: LANGS, describe: 'language of the cell diagram, the explain panel, the help and the tour: en or ko [default: from LC_ALL / LC_MESSAGES / LANG]' })
     .option('memory', { type: 'boolean', describe: 'open on the memory view (m): how far back the state depends on the input; with --snapshot, print it' })
     .option('unit', { type: 'number', describe: 'select this unit (0-based, as on screen): marked, and its sparkline under the timeline' })
     .option('panel', { type: 'string', describe: 'the panel the timeline shows: a gate or state (f i g o c h, r z n h) or its number 1-6' });
@@ -67,7 +67,9 @@ export function panelIndex(panel: string, kind: LoadedModel['network']['kind']):
 export interface ViewOptionsExtra {
   /** The compared network's trace, or null. */
   readonly compare: TraceStore | null;
-  /** Names of the networks (weights files), first then compared. */
+  /** Networks compared after it (the remember demo's GRU): c cycles through all. */
+  readonly more: readonly TraceStore[];
+  /** Names of the networks (weights files), first then compared, then the further ones. */
   readonly names: readonly (string | undefined)[];
   /** Open on the memory view. */
   readonly memory: boolean;
@@ -88,6 +90,8 @@ export interface Launch {
   readonly demo: Demo | null;
   /** Feed one step at a time at this many steps per second (a demo's --live). */
   readonly live: { readonly rate: number } | null;
+  /** Open the guided tour (gatescope learn): the chapter (0-based), and a call for each chapter opened. */
+  readonly tour?: { readonly chapter: number; readonly onChapter?: (chapter: number) => void };
 }
 
 export const NO_LAUNCH: Launch = { demo: null, live: null };
@@ -146,6 +150,7 @@ export async function prepareExtras(
   let compare: TraceStore | null = null;
   let otherX: ((r: InputRecord, x: Float64Array) => Float64Array) | null = null;
   let otherName: string | undefined;
+  const more: { store: TraceStore; toX: (r: InputRecord, x: Float64Array) => Float64Array; name: string }[] = [];
   const sets = flags.set ?? [];
   if (sets.length > 0 && comparePath !== undefined) {
     throw new UsageError('--set opens the edited run beside the model as it is, in the place --compare would take: use one of them');
@@ -167,30 +172,36 @@ export async function prepareExtras(
     otherX = (_r, x) => x;
     otherName = `--set ${list.map((iv) => describeIntervention(net, iv)).join(' ')}`;
   } else if (comparePath !== undefined) {
-    const other = await loadCompare(comparePath, flags, main, env);
-    const head = other.model.head;
-    compare = new TraceStore(other.model.network, {
-      source: store.source,
-      featureNames: store.featureNames,
-      init: other.model.init,
-      head,
-      tokens: store.tokens,
-      classNames: store.classNames !== null && head !== null && head.outSize === store.classNames.length ? store.classNames : null,
-      ...history,
-    });
-    otherX = other.toX;
+    const paths = [comparePath, ...(flags.compare === undefined ? (launch.demo?.more ?? []) : [])];
+    for (const path of paths) {
+      const other = await loadCompare(path, flags, main, env);
+      const head = other.model.head;
+      const st = new TraceStore(other.model.network, {
+        source: store.source,
+        featureNames: store.featureNames,
+        init: other.model.init,
+        head,
+        tokens: store.tokens,
+        classNames: store.classNames !== null && head !== null && head.outSize === store.classNames.length ? store.classNames : null,
+        ...history,
+      });
+      if (compare === null) {
+        compare = st;
+        otherX = other.toX;
+      } else more.push({ store: st, toX: other.toX, name: shortName(path) });
+    }
   }
   const live = launch.live;
   const twin = compare;
   const twinX = otherX;
-  const names = compare === null ? [mainName] : [mainName, otherName ?? shortName(comparePath!)];
+  const names = compare === null ? [mainName] : [mainName, otherName ?? shortName(comparePath!), ...more.map((m) => m.name)];
   const memory = flags.memory === true;
   const diagram = flags.diagram === true;
   const lang: Lang = flags.lang ?? langFromEnv(env.env);
   const demo = launch.demo;
   const task: TaskInfo = { banner: demo?.banner ?? null, target: demo?.target ?? null, randomWeights: main.weightsSource === null };
   return {
-    view: { compare, names, memory, diagram, lang, task, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
+    view: { compare, more: more.map((m) => m.store), names, memory, diagram, lang, task, ...(unit !== undefined ? { unit } : {}), ...(timeline !== undefined ? { timeline } : {}) },
     follow: live !== null,
     feed: (input, toX) => {
       if (twin === null && live === null) return input;
@@ -207,14 +218,16 @@ export async function prepareExtras(
           }
           n++;
           if (twin !== null && twinX !== null) twin.append(twinX(r, toX(r)), r.label);
+          for (const m of more) m.store.append(m.toX(r, toX(r)), r.label);
           yield r;
         }
       })();
     },
     settle: (first) => {
-      if (twin === null) return;
-      if (first.status === 'done') twin.finish();
-      else if (first.status === 'failed') twin.fail(first.error ?? 'the input stopped');
+      for (const st of [...(twin === null ? [] : [twin]), ...more.map((m) => m.store)]) {
+        if (first.status === 'done') st.finish();
+        else if (first.status === 'failed') st.fail(first.error ?? 'the input stopped');
+      }
     },
   };
 }

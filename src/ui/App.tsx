@@ -5,7 +5,10 @@
  * stays small.
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
-import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { interventionsFor, parseIntervention, SpecError } from '../engine/intervene-spec.js';
+import { editedTrace, syncEdited } from '../trace/edited-trace.js';
+import { rankUnitsBySignal } from '../trace/unit-signal.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
@@ -16,7 +19,7 @@ import { actionFor, keyPresses } from './keymap.js';
 import { layoutCache } from './layout.js';
 import { panelsFor } from './panels.js';
 import { viewOf } from './sections/shared.js';
-import { initialSession, playbackTimer, reduce, type Session } from './session.js';
+import { initialSession, playbackTimer, reduce, type ChapterSetup, type Session, type SessionAction } from './session.js';
 import { createTheme, type ColorLevel } from './theme.js';
 import { NO_TASK, type TaskInfo } from './task.js';
 import { summariseUnits, unitOrder } from './unit-search.js';
@@ -39,6 +42,19 @@ export interface AppProps {
    * moves the keys' focus between them. Its store is fed by the caller, as `store` is.
    */
   readonly compare?: TraceStore | null;
+  /**
+   * Networks compared after `compare` (the remember demo's GRU): c cycles the focus through all of
+   * them, the first staying on screen beside the focused one. Fed by the caller.
+   */
+  readonly more?: readonly TraceStore[];
+  /** The guided tour's chapters (tour.ts planTour), or none. */
+  readonly chapters?: readonly ChapterSetup[];
+  /** Open the tour at this chapter (0-based); t opens it there later too. */
+  readonly tour?: number | null;
+  /** The chapter t opens while the tour is closed (0-based, the progress file's). */
+  readonly reached?: number;
+  /** Called with each chapter the tour opens (the progress file). */
+  readonly onChapter?: (chapter: number) => void;
   /** Names of the networks (their weights files), first then compared, for their titles. */
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view (m). @default false */
@@ -72,6 +88,24 @@ function useTerminalSize(): Size {
     };
   }, [stdout]);
   return size;
+}
+
+/**
+ * What an edit changed at step t: the unit of the last layer's h that moved most, and by how much
+ * (the edited run is beside the original for the rest).
+ */
+export function editDiff(plain: TraceStore, edited: TraceStore, t: number): string {
+  if (!plain.holds(t) || !edited.holds(t)) return 'the edited run is beside the original';
+  const L = plain.network.numLayers - 1;
+  let best = { d: 0, u: 0, dir: 0, a: 0, b: 0 };
+  for (let dir = 0; dir < plain.network.directions.length; dir++) {
+    const a = plain.state('h', L, dir, t);
+    const b = edited.state('h', L, dir, t);
+    for (let u = 0; u < a.length; u++) if (Math.abs(b[u]! - a[u]!) > Math.abs(best.d)) best = { d: b[u]! - a[u]!, u, dir, a: a[u]!, b: b[u]! };
+  }
+  if (best.d === 0) return `nothing changed at step ${t + 1}: the edited run is beside the original`;
+  const name = `${plain.network.numLayers > 1 ? `l${L}.` : ''}${plain.network.directions[best.dir] === 'reverse' ? 'rev.' : ''}h[${best.u}]`;
+  return `at step ${t + 1} ${name} moved most, ${best.a.toFixed(3)} → ${best.b.toFixed(3)}; the edited run is beside the original`;
 }
 
 /** Redraws a second for new data while the cursor stays where the user put it. */
@@ -146,22 +180,29 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, names, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
-  const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (compare === null ? [store] : [store, compare]), [store, compare]);
-  const allPanels = useMemo(() => stores.map((st) => panelsFor(st.network.kind)), [stores]);
-  const H = Math.max(...stores.map((st) => st.network.hiddenSize));
+  // w: the run with interventions typed at the prompt, shown in the compared network's place
+  const [edit, setEdit] = useState<{ readonly store: TraceStore; readonly specs: readonly string[] } | null>(null);
+  // every network, in c's order; two of them are on screen at a time
+  const everyStore = useMemo((): readonly TraceStore[] => (compare === null ? [store] : [store, compare, ...more]), [store, compare, ...more]);
+  const everyPanels = useMemo(() => everyStore.map((st) => panelsFor(st.network.kind)), [everyStore]);
+  const H = Math.max(...everyStore.map((st) => st.network.hiddenSize));
   const [stored, dispatch] = useReducer(reduce, undefined, () =>
     initialSession({
       H,
       views: store.viewCount,
-      panels: allPanels[0]!.length,
+      panels: everyPanels[0]!.length,
       T: store.length,
       done: store.status !== 'reading',
       follow,
       ...(cursor !== undefined ? { cursor } : {}),
-      compare: compare === null ? null : { views: compare.viewCount, panels: allPanels[1]!.length },
+      compare: compare === null ? null : { views: compare.viewCount, panels: everyPanels[1]!.length },
+      more: compare === null ? [] : more.map((st, i) => ({ views: st.viewCount, panels: everyPanels[i + 2]!.length })),
+      ...(chapters !== undefined ? { chapters } : {}),
+      ...(tour !== undefined ? { tour } : {}),
+      ...(reached !== undefined ? { reached } : {}),
       mode: memory ? 'memory' : diagram ? 'diagram' : 'gates',
       ...(unit !== undefined ? { unit } : {}),
       ...(timeline !== undefined ? { timeline } : {}),
@@ -172,18 +213,29 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // header's counts and the overview, and each redraw costs a whole frame, which a key arriving
   // meanwhile waits for: measured on a 1M-step file computed in the background, jumps took
   // 13-50 ms at 30 redraws a second.
+  // on screen: the first network and the compared one beside it (c cycles which)
+  const partner = edit !== null ? edit.store : compare === null ? null : (everyStore[stored.partner] ?? compare);
+  const stores = useMemo((): readonly [TraceStore] | readonly [TraceStore, TraceStore] => (partner === null ? [store] : [store, partner]), [store, partner]);
+  const allPanels = useMemo(() => stores.map((st) => panelsFor(st.network.kind)), [stores]);
+  const names = edit !== null ? [allNames?.[0], `${allNames?.[0] ?? 'model'} with ${edit.specs.join(' ')}`] : allNames === undefined ? undefined : [allNames[0], allNames[stored.partner]];
   const dataFps = stored.follow ? maxFps : Math.min(maxFps, BACKGROUND_FPS);
   useTraceUpdates(store, dispatch, dataFps);
-  const otherVersion = useStoreVersion(compare, dataFps);
+  const otherVersion = useStoreVersion(partner, dataFps);
   // Keys act on the focused network: its trace and panels are the frame's.
   const focused = stores[stored.focus] ?? store;
   const panels = allPanels[stored.focus] ?? allPanels[0]!;
 
-  // Stable, so Ink does not re-subscribe to stdin on every frame.
+  // Stable, so Ink does not re-subscribe to stdin on every frame; the w prompt (text) is read from a ref.
+  const latest = useRef(stored);
+  latest.current = stored;
   const onKeys = useCallback((input: string, key: Key) => {
     for (const press of keyPresses({ input, ...key })) {
-      const action = actionFor(press);
-      dispatch(action ?? { type: 'unbound' });
+      const s = latest.current;
+      const typing = s.entry !== null && (s.entryKind === 'set' || s.entryKind === 'signal') && press.input.length > 0 && press.ctrl !== true && press.meta !== true && !press.return && !press.escape && !press.tab && !press.backspace && !press.delete;
+      const action: SessionAction = typing ? { type: 'type', text: press.input } : (actionFor(press) ?? { type: 'unbound' });
+      // keys of one chunk ("w" then the text typed fast) each see the state the ones before made
+      latest.current = reduce(s, action);
+      dispatch(action);
     }
   }, []);
   useInput(onKeys);
@@ -196,8 +248,39 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   }, [stored.playing, stored.speed, maxFps]);
 
   useEffect(() => {
+    if (stored.tour !== null) onChapter?.(stored.tour);
+  }, [stored.tour]);
+
+  useEffect(() => {
     if (stored.back) onBack?.();
   }, [stored.back]);
+
+  // The w prompt's intervention: the run with it (and the ones before) beside the original, or none again.
+  useEffect(() => {
+    const text = stored.setRequest;
+    if (text === null) return;
+    if (text.trim() === '') {
+      setEdit(null);
+      dispatch({ type: 'pair', nets: everyStore.map((st) => ({ views: st.viewCount, panels: panelsFor(st.network.kind).length })) });
+      dispatch({ type: 'edited', note: edit === null ? 'no edits to clear' : 'edits cleared: the model as it is' });
+      return;
+    }
+    try {
+      const specs = [...(edit?.specs ?? []), text.trim()];
+      const edited = editedTrace(store, interventionsFor(store.network, specs.map(parseIntervention)));
+      setEdit({ store: edited, specs });
+      dispatch({ type: 'pair', nets: [store, edited].map((st) => ({ views: st.viewCount, panels: panelsFor(st.network.kind).length })) });
+      dispatch({ type: 'edited', note: `what if ${specs.join(' ')}: ${editDiff(store, edited, stored.cursor)} (c switches; w then Enter clears)` });
+    } catch (err) {
+      const why = err instanceof SpecError || err instanceof RangeError ? err.message : String(err);
+      dispatch({ type: 'edited', note: `w: ${why}` });
+    }
+  }, [stored.setRequest]);
+
+  // A live input keeps growing: so does its edited run.
+  useEffect(() => {
+    if (edit !== null) syncEdited(store, edit.store);
+  }, [stored.T, stored.done, edit]);
 
   useEffect(() => {
     if (!stored.quit) return;
@@ -216,11 +299,26 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   const summary = useMemo(() => (stored.T > 0 ? summariseUnits(focused, panels, layer, dir) : null), [focused, panels, layer, dir, growth, stored.done, stored.first]);
   const flagged = useMemo(() => summary?.flags.map((x) => x.unit) ?? [], [summary]);
   const valueKey = stored.sort === 'value' ? stored.cursor : -1;
+  // the / prompt: units by |r| with a signal, read again as the trace grows by a quarter or ends
+  const ranking = useMemo(
+    () => (stored.sort === 'signal' && stored.signalSpec !== null && stored.T > 1 ? rankUnitsBySignal(focused, layer, dir, stored.signalSpec) : null),
+    [stored.sort, stored.signalSpec, focused, layer, dir, growth, stored.done],
+  );
+  useEffect(() => {
+    if (ranking === null) return;
+    if ('error' in ranking) {
+      dispatch({ type: 'sort' });
+      dispatch({ type: 'edited', note: `/: ${ranking.error}` });
+      return;
+    }
+    const top = ranking.order.slice(0, 3).map((u) => `${ranking.best[u]!.state}[${u}] ${ranking.best[u]!.r >= 0 ? '+' : ''}${ranking.best[u]!.r.toFixed(2)}`);
+    dispatch({ type: 'edited', note: `units by |r| with ${ranking.name} over ${ranking.steps} steps: ${top.join(', ')} (o: other orders)` });
+  }, [ranking]);
   const order = useMemo(() => {
     if (summary === null) return null;
     const values = stored.sort === 'value' && focused.holds(stored.cursor) ? focused.state(timelinePanel.name, layer, dir, stored.cursor) : null;
-    return unitOrder(summary, stored.sort, stored.flaggedOnly, values);
-  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel]);
+    return unitOrder(summary, stored.sort, stored.flaggedOnly, values, ranking !== null && !('error' in ranking) ? ranking.order : null);
+  }, [summary, stored.sort, stored.flaggedOnly, valueKey, timelinePanel, ranking]);
 
   // The reducer keeps the selected unit on screen for the rows the layout has and the order the
   // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the

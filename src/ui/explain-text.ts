@@ -5,7 +5,15 @@
  * Plain text lines; the frame fits them to the width.
  */
 import { gateTerms, type Explanation, type GateTerms } from '../trace/explain.js';
-import { fmtNum as n } from './format.js';
+import { fmtNum as n, textWidth } from './format.js';
+import { stringsFor, type Lang } from './i18n/index.js';
+import type { ExplainStrings } from './i18n/strings.js';
+
+/** A row label padded to 12 columns by terminal width (a Korean label is two columns a character). */
+function label(text: string): string {
+  const t = text.trim();
+  return ` ${t}${' '.repeat(Math.max(1, 13 - textWidth(t)))}`;
+}
 
 /** A sum written the way people write it: `0.3966 - 0.2780 + 0.05`, the first term keeping its sign. */
 function sum(...terms: number[]): string {
@@ -26,21 +34,21 @@ function clipNote(g: GateTerms, clip: number | null): string {
 }
 
 /** `+1.234 = +0.812 input + +0.371 recurrent + +0.051 bias`; top inputs after. */
-function preLine(g: GateTerms, label: string, recurrentWord: string): string {
+function preLine(g: GateTerms, name: string, recurrentWord: string, w: ExplainStrings): string {
   const parts: [number, string][] = [
     [g.input, 'W·x'],
     [g.recurrent, recurrentWord],
-    [g.bias, 'bias'],
+    [g.bias, w.bias],
   ];
-  if (g.peephole !== 0) parts.push([g.peephole, 'peephole']);
+  if (g.peephole !== 0) parts.push([g.peephole, w.peephole]);
   const top = g.top
     .filter((c) => c.value !== 0)
     .map((c) => `${c.name} ${n(c.value)}`)
     .join(', ');
-  return `   a_${label} = ${n(g.pre)} = ${sumOf(parts)}${top === '' ? '' : `    largest W·x terms: ${top}`}`;
+  return `   a_${name} = ${n(g.pre)} = ${sumOf(parts)}${top === '' ? '' : `    ${w.largest}: ${top}`}`;
 }
 
-function lstmLines(e: Explanation): string[] {
+function lstmLines(e: Explanation, w: ExplainStrings): string[] {
   const i = gate(e, 'i');
   const f = gate(e, 'f');
   const g = gate(e, 'g');
@@ -51,50 +59,50 @@ function lstmLines(e: Explanation): string[] {
   const wrote = i.value * g.value;
   const tc = Math.tanh(c);
   return [
-    ` forget gate  f = ${SIGMA}(${n(f.pre)}) = ${n(f.value)}${clipNote(f, e.clip)}    kept of the old cell: f·c_prev = ${n(f.value)} × ${n(cPrev)} = ${n(kept)}`,
-    ` input gate   i = ${SIGMA}(${n(i.pre)}) = ${n(i.value)}${clipNote(i, e.clip)}    wrote: i·g = ${n(i.value)} × ${n(g.value)} = ${n(wrote)}`,
-    ` candidate    g = tanh(${n(g.pre)}) = ${n(g.value)}${clipNote(g, e.clip)}`,
-    ` new cell     c = f·c_prev + i·g = ${sum(kept, wrote)} = ${n(c)}`,
-    ` output gate  o = ${SIGMA}(${n(o.pre)}) = ${n(o.value)}${clipNote(o, e.clip)}    ${e.projSize > 0 ? 'm' : 'h'} = o·tanh(c) = ${n(o.value)} × tanh(${n(c)}) = ${n(o.value)} × ${n(tc)} = ${n(e.h)}`,
+    `${label(w.forget)}f = ${SIGMA}(${n(f.pre)}) = ${n(f.value)}${clipNote(f, e.clip)}    ${w.kept}: f·c_prev = ${n(f.value)} × ${n(cPrev)} = ${n(kept)}`,
+    `${label(w.input)}i = ${SIGMA}(${n(i.pre)}) = ${n(i.value)}${clipNote(i, e.clip)}    ${w.wrote}: i·g = ${n(i.value)} × ${n(g.value)} = ${n(wrote)}`,
+    `${label(w.candidate)}g = tanh(${n(g.pre)}) = ${n(g.value)}${clipNote(g, e.clip)}`,
+    `${label(w.newCell)}c = f·c_prev + i·g = ${sum(kept, wrote)} = ${n(c)}`,
+    `${label(w.output)}o = ${SIGMA}(${n(o.pre)}) = ${n(o.value)}${clipNote(o, e.clip)}    ${e.projSize > 0 ? 'm' : 'h'} = o·tanh(c) = ${n(o.value)} × tanh(${n(c)}) = ${n(o.value)} × ${n(tc)} = ${n(e.h)}`,
     ...(e.projSize > 0 ? [` projection   h = W_hr·m (proj_size ${e.projSize}): every one of the ${e.projSize} values of h mixes all the units' m`] : []),
-    ` pre-activations a = W_ih·x + W_hh·h_prev + b:`,
-    preLine(f, 'f', 'W·h_prev'),
-    preLine(i, 'i', 'W·h_prev'),
-    preLine(g, 'g', 'W·h_prev'),
-    preLine(o, 'o', 'W·h_prev'),
+    ` ${w.pre}`,
+    preLine(f, 'f', 'W·h_prev', w),
+    preLine(i, 'i', 'W·h_prev', w),
+    preLine(g, 'g', 'W·h_prev', w),
+    preLine(o, 'o', 'W·h_prev', w),
   ];
 }
 
-function gruLines(e: Explanation): string[] {
+function gruLines(e: Explanation, w: ExplainStrings): string[] {
   const r = gate(e, 'r');
   const z = gate(e, 'z');
   const nn = gate(e, 'n');
   const keep = z.value * e.hPrev;
   const fresh = (1 - z.value) * nn.value;
   const candidate = e.linearBeforeReset
-    ? ` candidate    n = tanh(W_in·x + b_in + r·(W_hn·h_prev + b_hn)) = tanh(${n(nn.input + nn.bias)} + ${n(r.value)} × ${n(e.hn ?? 0)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`
-    : ` candidate    n = tanh(W_in·x + b_in + W_hn·(r·h_prev) + b_hn) = tanh(${sum(nn.input + nn.bias, nn.recurrent)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`;
+    ? `${label(w.candidate)}n = tanh(W_in·x + b_in + r·(W_hn·h_prev + b_hn)) = tanh(${n(nn.input + nn.bias)} + ${n(r.value)} × ${n(e.hn ?? 0)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`
+    : `${label(w.candidate)}n = tanh(W_in·x + b_in + W_hn·(r·h_prev) + b_hn) = tanh(${sum(nn.input + nn.bias, nn.recurrent)}) = tanh(${n(nn.pre)}) = ${n(nn.value)}${clipNote(nn, e.clip)}`;
   return [
-    ` reset gate   r = ${SIGMA}(${n(r.pre)}) = ${n(r.value)}${clipNote(r, e.clip)}    how much of h_prev the candidate sees`,
-    ` update gate  z = ${SIGMA}(${n(z.pre)}) = ${n(z.value)}${clipNote(z, e.clip)}    1 keeps the old state, 0 takes the candidate`,
+    `${label(w.reset)}r = ${SIGMA}(${n(r.pre)}) = ${n(r.value)}${clipNote(r, e.clip)}    ${w.resetNote}`,
+    `${label(w.update)}z = ${SIGMA}(${n(z.pre)}) = ${n(z.value)}${clipNote(z, e.clip)}    ${w.updateNote}`,
     candidate,
-    ` new state    h = (1−z)·n + z·h_prev = ${n(1 - z.value)} × ${n(nn.value)} + ${n(z.value)} × ${n(e.hPrev)} = ${sum(fresh, keep)} = ${n(e.h)}`,
+    `${label(w.newState)}h = (1−z)·n + z·h_prev = ${n(1 - z.value)} × ${n(nn.value)} + ${n(z.value)} × ${n(e.hPrev)} = ${sum(fresh, keep)} = ${n(e.h)}`,
     ` (PyTorch's GRU: z weights the OLD state; many tutorials write h = z·n + (1−z)·h_prev, the other way round)`,
-    ` pre-activations:`,
-    preLine(r, 'r', 'W·h_prev'),
-    preLine(z, 'z', 'W·h_prev'),
-    preLine(nn, 'n', e.linearBeforeReset ? 'r·(W·h_prev+b)' : 'W·(r·h_prev)+b'),
+    ` ${w.preOne}`,
+    preLine(r, 'r', 'W·h_prev', w),
+    preLine(z, 'z', 'W·h_prev', w),
+    preLine(nn, 'n', e.linearBeforeReset ? 'r·(W·h_prev+b)' : 'W·(r·h_prev)+b', w),
   ];
 }
 
-function rnnLines(e: Explanation): string[] {
+function rnnLines(e: Explanation, w: ExplainStrings): string[] {
   const h = gate(e, 'h');
   const act = e.kind === 'rnn_relu' ? 'relu' : 'tanh';
   return [
-    ` hidden       h = ${act}(W_ih·x + W_hh·h_prev + b) = ${act}(${sum(h.input, h.recurrent, h.bias)}) = ${act}(${n(h.pre)}) = ${n(e.h)}${clipNote(h, e.clip)}`,
-    ` previous     h_prev = ${n(e.hPrev)}: with no gate to protect it, the old state is squashed through W_hh and ${act} at every step`,
-    ` pre-activation:`,
-    preLine(h, 'h', 'W·h_prev'),
+    `${label(w.hidden)}h = ${act}(W_ih·x + W_hh·h_prev + b) = ${act}(${sum(h.input, h.recurrent, h.bias)}) = ${act}(${n(h.pre)}) = ${n(e.h)}${clipNote(h, e.clip)}`,
+    `${label(w.previous)}h_prev = ${n(e.hPrev)}: ${w.previousNote(act)}`,
+    ` ${w.preOne}`,
+    preLine(h, 'h', 'W·h_prev', w),
   ];
 }
 
@@ -150,7 +158,7 @@ function logSigmoid(a: number): number {
   return a >= 0 ? -Math.log1p(Math.exp(-a)) : a - Math.log1p(Math.exp(a));
 }
 
-function slstmLines(e: Explanation): string[] {
+function slstmLines(e: Explanation, w: ExplainStrings): string[] {
   const i = gate(e, 'i');
   const f = gate(e, 'f');
   const z = gate(e, 'z');
@@ -173,10 +181,10 @@ function slstmLines(e: Explanation): string[] {
     ` normaliser   n = f·n_prev + i = ${n(f.value)} × ${n(s.nPrev)} + ${n(i.value)} = ${n(s.n)}`,
     ` output gate  o = ${SIGMA}(${n(o.pre)}) = ${n(o.value)}    h = o·c/n = ${n(o.value)} × ${n(c)} / ${n(s.n)} = ${n(e.h)}`,
     ` pre-activations a = W·x + R·h_prev + b, R block-diagonal: this unit sees its head's h_prev${head}:`,
-    preLine(f, 'f', 'R·h_prev'),
-    preLine(i, 'i', 'R·h_prev'),
-    preLine(z, 'z', 'R·h_prev'),
-    preLine(o, 'o', 'R·h_prev'),
+    preLine(f, 'f', 'R·h_prev', w),
+    preLine(i, 'i', 'R·h_prev', w),
+    preLine(z, 'z', 'R·h_prev', w),
+    preLine(o, 'o', 'R·h_prev', w),
   ];
 }
 
@@ -190,23 +198,24 @@ function driverLine(e: Explanation): string | null {
 }
 
 /** The explain panel's body lines (without its title). */
-export function explainBody(e: Explanation): string[] {
+export function explainBody(e: Explanation, lang: Lang = 'en'): string[] {
+  const w = stringsFor(lang).explain;
   const body =
     e.kind === 'lstm'
-      ? lstmLines(e)
+      ? lstmLines(e, w)
       : e.kind === 'gru'
-        ? gruLines(e)
+        ? gruLines(e, w)
         : e.kind === 'mingru'
           ? minGruLines(e)
           : e.kind === 'minlstm'
             ? minLstmLines(e)
             : e.kind === 'slstm'
-              ? slstmLines(e)
-              : rnnLines(e);
+              ? slstmLines(e, w)
+              : rnnLines(e, w);
   const drivers = driverLine(e);
   if (drivers === null) return body;
   // after the equations, before the pre-activations' parts: which rows of the picture feed this one
-  const at = body.findIndex((l) => l.startsWith(' pre-activation'));
+  const at = body.findIndex((l) => l.startsWith(` ${w.preOne.replace(/:$/, '')}`) || l.startsWith(` ${w.pre.slice(0, 8)}`));
   return at < 0 ? [...body, drivers] : [...body.slice(0, at), drivers, ...body.slice(at)];
 }
 
@@ -221,7 +230,7 @@ const CLAUSE = '    ';
 export function wrapExplain(lines: readonly string[], cols: number): string[] {
   const out: string[] = [];
   for (const line of lines) {
-    if (line.length <= cols || !line.includes(CLAUSE)) {
+    if (textWidth(line) <= cols || !line.includes(CLAUSE)) {
       out.push(line);
       continue;
     }
@@ -230,7 +239,7 @@ export function wrapExplain(lines: readonly string[], cols: number): string[] {
     let current = parts[0]!;
     for (const part of parts.slice(1)) {
       const next = `${current}${CLAUSE}${part}`;
-      if (next.length <= cols) current = next;
+      if (textWidth(next) <= cols) current = next;
       else {
         out.push(current);
         current = indent + part.trimStart();

@@ -23,10 +23,12 @@ import { inputSection } from './sections/input.js';
 import { attributionSection } from './sections/attribution.js';
 import { diagramSection } from './sections/diagram.js';
 import { tintSection } from './sections/tint.js';
+import { matchSection } from './sections/match.js';
 import { memorySection } from './sections/memory.js';
 import type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 import { statusSection } from './sections/status.js';
 import { tooSmallSection } from './sections/too-small.js';
+import { tourSection } from './sections/tour.js';
 
 export type { FrameInput, FrameSection, NetworkPair } from './sections/shared.js';
 
@@ -73,7 +75,7 @@ export function frameInput(r: FrameRequest): FrameInput {
     D: focused.network.inputSize,
     xNameWidth: nameWidth(first),
     // The explain panel's length depends on its numbers and the width: its lines are counted first.
-    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols).length : 0,
+    explainRows: s0.explain && gates ? explainText(focused, s0, r.cols, r.lang ?? 'en').length : 0,
     signedSpark: timelinePanel.scale !== 'unit',
     tokenRow: first.tokens,
     snapshot: r.snapshot ?? false,
@@ -105,6 +107,8 @@ export interface FrameSections {
 export function frameSections(f: FrameInput): FrameSections {
   const { layout: L, session: s } = f;
   if (L.tooSmall !== null) return { body: [tooSmallSection], footer: null };
+  // the tour's text takes the banner's place: it says what the network does, and more
+  if (s.tour !== null && !s.help) return { body: [statusSection, inputSection, tourSection], footer: L.footer ? footerSection : null };
   const top = [statusSection, bannerSection, inputSection];
   const body = s.help
     ? [helpSection]
@@ -116,6 +120,8 @@ export function frameSections(f: FrameInput): FrameSections {
           ? [diagramSection, timelineSection]
           : s.mode === 'tint'
             ? [tintSection]
+            : s.mode === 'match'
+              ? [matchSection, timelineSection]
           : [guessesSection, gridSection, ...(s.explain ? [explainSection] : []), timelineSection];
   return { body: [...top, ...body], footer: L.footer ? footerSection : null };
 }

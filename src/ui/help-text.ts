@@ -5,6 +5,7 @@ import { AXIS } from './bars.js';
 import { fit, textWidth } from './format.js';
 import { BINDINGS, type Binding } from './keymap.js';
 import type { Theme } from './theme.js';
+import { stringsFor, type Lang } from './i18n/index.js';
 import { SATURATION } from './panels.js';
 import { DEAD_SPREAD, SATURATED_FRACTION } from './unit-search.js';
 
@@ -16,11 +17,12 @@ interface HelpItem {
   readonly text: string;
 }
 
-function items(): HelpItem[] {
+function items(lang: Lang): HelpItem[] {
+  const w = stringsFor(lang).help;
   const out: HelpItem[] = [];
   for (const group of GROUPS) {
-    out.push({ heading: true, key: group, text: '' });
-    for (const b of BINDINGS.filter((x) => x.group === group)) out.push({ heading: false, key: b.label, text: b.description });
+    out.push({ heading: true, key: w?.groups[group] ?? group, text: '' });
+    for (const b of BINDINGS.filter((x) => x.group === group)) out.push({ heading: false, key: b.label, text: w?.keys[b.label] ?? b.description });
   }
   return out;
 }
@@ -45,9 +47,9 @@ export const LEGEND: readonly string[] = [
 const LEGEND_INDENT = 17;
 
 /** The legend wrapped to `cols`, each line's continuation under its words (nothing cut at 80 columns). */
-export function legendLines(cols: number): string[] {
+export function legendLines(cols: number, legend: readonly string[] = LEGEND): string[] {
   const out: string[] = [];
-  for (const line of LEGEND) {
+  for (const line of legend) {
     if (textWidth(line) <= cols || cols < LEGEND_INDENT + 20) {
       out.push(line);
       continue;
@@ -76,12 +78,14 @@ export function legendLines(cols: number): string[] {
  * fit, then the legend; when it is longer than the window it scrolls (] [ ↑ ↓), its last row
  * saying where it is.
  */
-export function helpLines(theme: Theme, cols: number, rows: number, top = 0): string[] {
-  const list = items();
+export function helpLines(theme: Theme, cols: number, rows: number, top = 0, lang: Lang = 'en'): string[] {
+  const w = stringsFor(lang).help;
+  const legend = w?.legend ?? LEGEND;
+  const list = items(lang);
   const keyWidth = Math.max(...list.filter((i) => !i.heading).map((i) => textWidth(i.key))) + 2;
   // As many columns as stay readable (each at least 40 wide), fewer when the height holds it all.
   const maxColumns = Math.max(1, Math.floor((cols - 1) / 40));
-  const columns = Math.max(1, Math.min(maxColumns, Math.ceil(list.length / Math.max(1, rows - 2 - LEGEND.length))));
+  const columns = Math.max(1, Math.min(maxColumns, Math.ceil(list.length / Math.max(1, rows - 2 - legend.length))));
   const colWidth = Math.floor((cols - 1) / columns);
   const perColumn = Math.ceil(list.length / columns);
   const body: string[] = [];
@@ -99,13 +103,14 @@ export function helpLines(theme: Theme, cols: number, rows: number, top = 0): st
     body.push(line);
   }
   body.push('');
-  legendLines(cols).forEach((l, i) => body.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
-  const title = theme.style('title', fit(' gatescope keys (] [ ↑ ↓ scroll; any other key closes this help)', cols));
+  legendLines(cols, legend).forEach((l, i) => body.push(i === 0 ? theme.style('accent', fit(` ${l}`, cols)) : fit(l, cols)));
+  // new here: the help offers the tour first (t opens it on the bundled demo)
+  const title = theme.style('title', fit(w === null ? ' gatescope keys · t: the guided tour · ] [ ↑ ↓ scroll, other keys close' : ` ${w.title} · t: ${stringsFor(lang).tour.tour}`, cols));
   const room = Math.max(1, rows - 1);
   if (body.length <= room) return [title, ...body].slice(0, Math.max(1, rows));
   const view = Math.max(1, room - 1);
   const start = Math.max(0, Math.min(top, body.length - view));
   const shown = body.slice(start, start + view);
-  const where = ` lines ${start + 1}–${start + shown.length} of ${body.length}: ${start + view < body.length ? '] or ↓ for more' : 'the end; [ or ↑ back'}`;
+  const where = w === null ? ` lines ${start + 1}–${start + shown.length} of ${body.length}: ${start + view < body.length ? '] or ↓ for more' : 'the end; [ or ↑ back'}` : ` ${body.length}줄 중 ${start + 1}–${start + shown.length}줄: ${start + view < body.length ? '] 또는 ↓ 더 보기' : '끝, [ 또는 ↑ 앞으로'}`;
   return [title, ...shown, theme.style('dim', fit(where, cols))].slice(0, Math.max(1, rows));
 }

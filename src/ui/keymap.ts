@@ -29,8 +29,8 @@ export type Action =
   | { readonly type: 'first' }
   | { readonly type: 'last' }
   | { readonly type: 'digit'; readonly digit: number }
-  /** Open a prompt: a step number (1-based, as the status line counts) or a unit (0-based, as the rows are labelled). */
-  | { readonly type: 'prompt'; readonly kind: 'step' | 'unit' }
+  /** Open a prompt: a step number (1-based, as the status line counts), a unit (0-based, as the rows are labelled), or an intervention (text). */
+  | { readonly type: 'prompt'; readonly kind: 'step' | 'unit' | 'set' | 'signal' }
   | { readonly type: 'enter' }
   | { readonly type: 'backspace' }
   | { readonly type: 'escape' }
@@ -49,7 +49,11 @@ export type Action =
   | { readonly type: 'attribution' }
   | { readonly type: 'diagram' }
   | { readonly type: 'tint' }
+  | { readonly type: 'range' }
   | { readonly type: 'focus' }
+  /** Open the guided tour (at `chapter`, 0-based, when given by the container) or close it. */
+  | { readonly type: 'tour'; readonly chapter?: number }
+  | { readonly type: 'chapter'; readonly delta: 1 | -1 }
   | { readonly type: 'follow' }
   | { readonly type: 'help' }
   | { readonly type: 'quit' }
@@ -85,6 +89,8 @@ export interface HintContext {
   readonly done: boolean;
   /** Two networks are on screen (c switches). */
   readonly pair: boolean;
+  /** The guided tour can open here (the remember demo). @default false */
+  readonly tour?: boolean;
   /** Opened from a corpus list (b goes back). */
   readonly corpus?: boolean;
 }
@@ -129,6 +135,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'n' }], label: 'n', description: 'next flagged unit (saturated shut/open, or dead)', group: 'Units', action: { type: 'flagged', delta: 1 }, hint: { rank: 9, text: 'n flagged' } },
   { keys: [{ char: 'N' }], label: 'N', description: 'previous flagged unit', group: 'Units', action: { type: 'flagged', delta: -1 } },
   { keys: [{ char: 'o' }], label: 'o', description: 'order units by index, variance, saturation, |value| here', group: 'Units', action: { type: 'sort' }, hint: { rank: 10, text: 'o order' } },
+  { keys: [{ char: '/' }], label: '/', description: 'rank the units by how well they follow a signal: x:FEATURE, regex:PATTERN (text), depth:() or position, then Enter (/ Enter: by index again)', group: 'Units', action: { type: 'prompt', kind: 'signal' } },
   { keys: [{ char: '!' }], label: '!', description: 'show only flagged units (again: all)', group: 'Units', action: { type: 'flaggedOnly' } },
   { keys: [{ special: 'tab', shift: false }], label: 'Tab', description: 'next layer / direction', group: 'View', action: { type: 'view', delta: 1 }, hint: { rank: 6, text: (c) => (c.views > 1 ? 'Tab layer' : null) } },
   { keys: [{ special: 'tab', shift: true }], label: 'Shift-Tab', description: 'previous layer / direction', group: 'View', action: { type: 'view', delta: -1 } },
@@ -140,7 +147,12 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: 'a' }], label: 'a', description: 'attribution: which steps and features the output here came from (integrated gradients)', group: 'View', action: { type: 'attribution' } },
   { keys: [{ char: 'd' }], label: 'd', description: 'the cell diagram with the selected unit’s real numbers at this step', group: 'View', action: { type: 'diagram' } },
   { keys: [{ char: 'v' }], label: 'v', description: 'the text (or the steps) tinted by the selected unit’s value of the timeline’s state', group: 'View', action: { type: 'tint' } },
-  { keys: [{ char: 'c' }], label: 'c', description: 'switch between the two networks (--compare, the remember demo)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
+  { keys: [{ char: 'w' }], label: 'w', description: 'what if: type an intervention as --set writes one (f[3]@20-:=0, c[2]@7:=0, x[0]@5:=1); Enter re-runs the network with it beside the original; w Enter clears', group: 'View', action: { type: 'prompt', kind: 'set' } },
+  { keys: [{ char: 'r' }], label: 'r', description: 'mark a range of steps (r at its first, r at its last): find where the units on over it go on together again; r again clears', group: 'View', action: { type: 'range' } },
+  { keys: [{ char: 'c' }], label: 'c', description: 'switch between the networks (--compare; the remember demo cycles LSTM, RNN, GRU)', group: 'View', action: { type: 'focus' }, hint: { rank: 1, text: (c) => (c.pair ? 'c switch' : null) } },
+  { keys: [{ char: 't' }], label: 't', description: 'the guided tour: the LSTM story on this demo, chapter by chapter (gatescope learn); again: close it', group: 'Other', action: { type: 'tour' }, hint: { rank: 3.5, text: (c) => (c.tour === true ? 't tour' : null) } },
+  { keys: chars('>.'), label: '> / .', description: 'the tour’s next chapter', group: 'Other', action: { type: 'chapter', delta: 1 } },
+  { keys: chars('<,'), label: '< / ,', description: 'the tour’s previous chapter', group: 'Other', action: { type: 'chapter', delta: -1 } },
   { keys: [{ char: '?' }], label: '?', description: 'this help', group: 'Other', action: { type: 'help' }, hint: { rank: 12, text: '? help' } },
   { keys: [{ special: 'escape' }], label: 'Esc', description: 'close help / explain, cancel a number', group: 'Other', action: { type: 'escape' } },
   { keys: [{ char: 'b' }], label: 'b', description: 'back to the corpus list (view FOLDER --corpus)', group: 'Other', action: { type: 'back' }, hint: { rank: 0.5, text: (c) => (c.corpus === true ? 'b list' : null) } },

@@ -14,6 +14,7 @@ import { render, useInput, useStdout, type Instance } from 'ink';
 import type { Lang } from './i18n/index.js';
 import { useEffect } from 'react';
 import type { TraceStore } from '../trace/trace-store.js';
+import type { ChapterSetup } from './session.js';
 import { App, type AppProps } from './App.js';
 import { CorpusApp, type CorpusSource } from './CorpusApp.js';
 import type { ColorLevel } from './theme.js';
@@ -53,6 +54,13 @@ export interface ViewerOptions {
   readonly onFrame?: (ms: number) => void;
   /** A second network on the same input (--compare), fed by the caller like `store`. */
   readonly compare?: TraceStore | null;
+  /** Networks compared after it (c cycles through all), fed by the caller. */
+  readonly more?: readonly TraceStore[];
+  /** The guided tour's chapters, the chapter to open at the start, and a call for each chapter opened. */
+  readonly chapters?: readonly ChapterSetup[];
+  readonly tour?: number | null;
+  readonly reached?: number;
+  readonly onChapter?: (chapter: number) => void;
   /** Names of the networks (weights files), first then compared. */
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view. */
@@ -142,6 +150,11 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
     ...(opts.cursor !== undefined ? { cursor: opts.cursor } : {}),
     maxFps: opts.maxFps ?? 30,
     compare: opts.compare ?? null,
+    more: opts.more ?? [],
+    ...(opts.chapters !== undefined ? { chapters: opts.chapters } : {}),
+    ...(opts.tour !== undefined ? { tour: opts.tour } : {}),
+    ...(opts.reached !== undefined ? { reached: opts.reached } : {}),
+    ...(opts.onChapter !== undefined ? { onChapter: opts.onChapter } : {}),
     ...(opts.names !== undefined ? { names: opts.names } : {}),
     memory: opts.memory ?? false,
     diagram: opts.diagram ?? false,

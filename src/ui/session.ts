@@ -11,6 +11,8 @@ import type { Action } from './keymap.js';
 /** Playback speeds in steps per second. */
 export const SPEEDS: readonly number[] = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 240];
 export const DEFAULT_SPEED = 3;
+/** Pages of a tour chapter's story ] goes down at most (a story is a few short paragraphs). */
+export const TOUR_PAGES = 8;
 
 export interface Session {
   /** Steps available. */
@@ -47,7 +49,12 @@ export interface Session {
   readonly help: boolean;
   /** Digits typed at the go-to prompt (`:` a step, `u` a unit), or null when no prompt is open. */
   readonly entry: string | null;
-  readonly entryKind: 'step' | 'unit';
+  /** What the prompt asks for: a step, a unit, or an intervention written as --set writes one (text). */
+  readonly entryKind: 'step' | 'unit' | 'set' | 'signal';
+  /** The signal the units are ranked by (sort 'signal'), as typed at the / prompt. */
+  readonly signalSpec: string | null;
+  /** An intervention typed at the w prompt, for the container to apply (then `edited`), or null. */
+  readonly setRequest: string | null;
   /** How units are ordered on screen (o cycles). */
   readonly sort: UnitSort;
   /** Only flagged units on screen (!). */
@@ -69,6 +76,8 @@ export interface Session {
   readonly back: boolean;
   /** What the body shows: the gate panels, how far back the memory reaches (m), or where the output came from (a). */
   readonly mode: ViewMode;
+  /** A range of steps marked with r (LSTMVis's selection): its first step, and its last once r is pressed again. */
+  readonly range: { readonly from: number; readonly to: number | null } | null;
   /**
    * The second network on the same input (--compare, the remember demo's RNN twin), or null.
    * `views`, `view`, `panels` and `timeline` above always describe the focused network, so every
@@ -77,15 +86,44 @@ export interface Session {
    */
   readonly other: OtherNetwork | null;
   readonly focus: 0 | 1;
+  /**
+   * With more than one compared network (the remember demo: LSTM, RNN, GRU), the first stays on
+   * screen and one compared network beside it: `net` is the focused network's index among all of
+   * them (0 the first), `partner` the one beside the first (1.. ), and `saved` each network's
+   * views (the focused one's entry is stale: the fields above are its live copy). c cycles `net`.
+   */
+  readonly net: number;
+  readonly partner: number;
+  readonly saved: readonly OtherNetwork[];
+  /** The guided tour's chapter on screen (0-based), or null when the tour is closed. */
+  readonly tour: number | null;
+  /** The chapter last opened (0-based): t opens the tour there, and the progress file keeps it. */
+  readonly reached: number;
+  /** What each chapter of the tour selects (tour.ts plans them); empty where there is no tour. */
+  readonly chapters: readonly ChapterSetup[];
   /** Flagged units (saturated or dead) of the focused view, in index order, for n / N. */
   readonly flagged: readonly number[];
 }
 
-export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint';
+export type ViewMode = 'gates' | 'memory' | 'attribution' | 'diagram' | 'tint' | 'match';
 
 /** Unit orders, in the order o cycles through them. */
 export const UNIT_SORTS = ['index', 'variance', 'saturation', 'value'] as const;
-export type UnitSort = (typeof UNIT_SORTS)[number];
+/** The orders o cycles, and 'signal': by |r| with the signal typed at the / prompt (signalSpec). */
+export type UnitSort = (typeof UNIT_SORTS)[number] | 'signal';
+
+/**
+ * What a chapter of the guided tour selects when it opens: the view, the network (an index among
+ * all networks, 0 the first), the unit, the step and the timeline's panel. The keys work as ever
+ * after that: the chapter's numbers follow what the student selects.
+ */
+export interface ChapterSetup {
+  readonly mode: ViewMode;
+  readonly net: number;
+  readonly unit: number;
+  readonly cursor: number;
+  readonly timeline: number;
+}
 
 /** What the session keeps of the network that is not focused. */
 export interface OtherNetwork {
@@ -107,6 +145,13 @@ export interface SessionInit {
   readonly unitRows?: number;
   /** A second network: its views and panels (units are shared: H is the larger of the two). */
   readonly compare?: { readonly views: number; readonly panels: number } | null;
+  /** Networks compared after the second (c cycles through all of them), views and panels each. */
+  readonly more?: readonly { readonly views: number; readonly panels: number }[];
+  /** The tour's chapters (tour.ts); with `tour`, the chapter open at the start (0-based). */
+  readonly chapters?: readonly ChapterSetup[];
+  readonly tour?: number | null;
+  /** The chapter t opens, when the tour is not open at the start (the progress file's). @default 0 */
+  readonly reached?: number;
   /** Open on the memory view. @default 'gates' */
   readonly mode?: ViewMode;
   /** Selected unit at the start (clamped). @default 0 */
@@ -127,6 +172,15 @@ export type SessionAction =
   | { readonly type: 'viewport'; readonly unitRows: number }
   /** The units on screen in row order (null: all by index), and the flagged ones in index order. */
   | { readonly type: 'order'; readonly order: readonly number[] | null; readonly flagged: readonly number[] }
+  /** A character typed at the w prompt (the container routes every printable key there while it is open). */
+  | { readonly type: 'type'; readonly text: string }
+  /** The container applied (or refused) the w prompt's intervention; the note says what happened. */
+  | { readonly type: 'edited'; readonly note: string | null }
+  /**
+   * The networks changed (an edited run appeared or went): every one's views and panels, the first
+   * (the one the viewer opened) first. Focus returns to the first; the second comes beside it.
+   */
+  | { readonly type: 'pair'; readonly nets: readonly { readonly views: number; readonly panels: number }[] }
   /** A key with no binding: it closes the help ("any key") and clears a note, nothing else. */
   | { readonly type: 'unbound' };
 
@@ -135,7 +189,8 @@ const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > 
 export function initialSession(init: SessionInit): Session {
   const s = freshSession(init);
   const timeline = clamp(Math.trunc(init.timeline ?? 0), 0, s.panels - 1);
-  return scrollToUnit({ ...s, timeline }, Math.trunc(init.unit ?? 0));
+  const started = scrollToUnit({ ...s, timeline }, Math.trunc(init.unit ?? 0));
+  return init.tour == null || started.chapters.length === 0 ? started : openChapter(started, init.tour);
 }
 
 function freshSession(init: SessionInit): Session {
@@ -164,6 +219,8 @@ function freshSession(init: SessionInit): Session {
     help: false,
     entry: null,
     entryKind: 'step',
+    setRequest: null,
+    signalSpec: null,
     sort: 'index',
     flaggedOnly: false,
     order: null,
@@ -175,24 +232,61 @@ function freshSession(init: SessionInit): Session {
     inCorpus: init.inCorpus ?? false,
     back: false,
     mode: init.mode ?? 'gates',
-    other: init.compare ? { views: Math.max(1, init.compare.views), view: 0, panels: Math.max(1, init.compare.panels), timeline: 0 } : null,
+    range: null,
+    other: init.compare ? netView(init.compare) : null,
     focus: 0,
+    net: 0,
+    partner: 1,
+    saved: init.compare ? [netView(init), netView(init.compare), ...(init.more ?? []).map(netView)] : [netView(init)],
+    tour: null,
+    reached: clamp(Math.trunc(init.tour ?? init.reached ?? 0), 0, Math.max(0, (init.chapters?.length ?? 1) - 1)),
+    chapters: init.chapters ?? [],
   };
 }
 
-/** Swaps the focused network's view with the other's. */
-function switchFocus(s: Session): Session {
-  const o = s.other;
-  if (o === null) return { ...s, note: 'one network only: --compare OTHER_WEIGHTS adds a second' };
+function netView(n: { readonly views: number; readonly panels: number }): OtherNetwork {
+  return { views: Math.max(1, n.views), view: 0, panels: Math.max(1, n.panels), timeline: 0 };
+}
+
+/**
+ * Focuses network `k` (an index among all of them): the first stays on screen, and a compared
+ * network comes beside it when focused; the one left keeps its view for when it comes back.
+ */
+function focusNet(s: Session, k: number): Session {
+  if (k === s.net || k < 0 || k >= s.saved.length) return s;
+  const saved = s.saved.map((x, i) => (i === s.net ? { views: s.views, view: s.view, panels: s.panels, timeline: s.timeline } : x));
+  const t = saved[k]!;
+  const partner = k === 0 ? s.partner : k;
   return {
     ...s,
-    views: o.views,
-    view: o.view,
-    panels: o.panels,
-    timeline: Math.min(o.timeline, o.panels - 1),
-    other: { views: s.views, view: s.view, panels: s.panels, timeline: s.timeline },
-    focus: s.focus === 0 ? 1 : 0,
+    views: t.views,
+    view: t.view,
+    panels: t.panels,
+    timeline: Math.min(t.timeline, t.panels - 1),
+    saved,
+    net: k,
+    partner,
+    focus: k === 0 ? 0 : 1,
+    other: k === 0 ? saved[partner]! : saved[0]!,
   };
+}
+
+/** Opens chapter k of the tour (clamped): its view, network, unit, step and panel. */
+function openChapter(s: Session, k: number): Session {
+  const n = s.chapters.length;
+  if (n === 0) return { ...s, note: 'the guided tour runs on the bundled demo: gatescope learn' };
+  const tour = clamp(Math.trunc(k), 0, n - 1);
+  const c = s.chapters[tour]!;
+  const on = focusNet(s, c.net);
+  const cursor = on.T === 0 ? 0 : clamp(c.cursor, on.first, lastStep(on));
+  const timeline = clamp(c.timeline, 0, on.panels - 1);
+  return scrollToUnit({ ...on, tour, reached: tour, mode: c.mode, cursor, follow: false, playing: false, timeline, explain: false, help: false, scrollTop: 0, entry: null }, c.unit);
+}
+
+/** Focuses the next network (with two, swaps the focused network's view with the other's). */
+function switchFocus(s: Session): Session {
+  if (s.other === null) return { ...s, note: 'one network only: --compare OTHER_WEIGHTS adds a second' };
+  return focusNet(s, (s.net + 1) % s.saved.length);
 }
 
 function lastStep(s: Session): number {
@@ -260,6 +354,8 @@ export function reduce(state: Session, action: SessionAction): Session {
     // The help covers the screen: ] [ ↑ ↓ scroll it; any other key closes it and does nothing else.
     if (action.type === 'scroll') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
     if (action.type === 'unit') return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta) };
+    // the help offers the tour: t from it opens the tour
+    if (action.type === 'tour' && s.chapters.length > 0) return openChapter({ ...s, help: false, scrollTop: 0 }, action.chapter ?? s.reached);
     return { ...s, help: false, scrollTop: 0 };
   }
 
@@ -301,9 +397,26 @@ export function reduce(state: Session, action: SessionAction): Session {
     }
     case 'prompt':
       return { ...s, entry: '', entryKind: action.kind };
+    case 'type':
+      // the w prompt takes text; the number prompts digits only (their keys are bound)
+      if (s.entry === null || (s.entryKind !== 'set' && s.entryKind !== 'signal') || s.entry.length >= 60) return s;
+      return { ...s, entry: s.entry + action.text };
+    case 'edited':
+      return { ...s, setRequest: null, ...(action.note !== null ? { note: action.note } : {}) };
+    case 'pair': {
+      const first = focusNet(s, 0);
+      const saved = [first.saved[0] ?? netView(first), ...action.nets.slice(1).map(netView)];
+      return { ...first, saved, net: 0, partner: 1, focus: 0, other: saved[1] ?? null };
+    }
     case 'enter': {
       if (s.entry === null) return s;
       const base: Session = { ...s, entry: null };
+      // w then Enter: the text is an intervention for the container (an empty one clears the edits)
+      if (s.entryKind === 'set') return { ...base, setRequest: s.entry };
+      if (s.entryKind === 'signal') {
+        const spec = s.entry.trim();
+        return spec === '' ? { ...base, sort: 'index', signalSpec: null, note: 'units by index' } : { ...base, sort: 'signal', signalSpec: spec, flaggedOnly: false };
+      }
       if (s.entry === '') return base;
       const n = Number(s.entry);
       if (s.entryKind === 'unit') {
@@ -332,10 +445,14 @@ export function reduce(state: Session, action: SessionAction): Session {
       if (s.entry !== null) return { ...s, entry: null };
       if (s.explain) return { ...s, explain: false, scrollTop: 0 };
       // the cell diagram and the attribution view say Esc closes them, as the explain panel
+      if (s.range !== null) return { ...s, range: null, mode: s.mode === 'match' ? 'gates' : s.mode };
       if (s.mode === 'diagram' || s.mode === 'attribution' || s.mode === 'tint') return { ...s, mode: 'gates' };
       return s;
     }
     case 'scroll':
+      // the tour's story shows in a few rows: two lines a press, so none is skipped
+      // the tour's story pages (tour.ts fitTour): a press a page, at most a few pages
+      if (s.tour !== null && !s.explain) return { ...s, scrollTop: Math.max(0, Math.min(TOUR_PAGES, s.scrollTop + action.delta)) };
       return { ...s, scrollTop: Math.max(0, s.scrollTop + action.delta * 5) };
     case 'unbound':
       return s;
@@ -376,8 +493,9 @@ export function reduce(state: Session, action: SessionAction): Session {
       return scrollToUnit(shown, next);
     }
     case 'sort': {
-      const sort = UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
-      return { ...s, sort, note: `units by ${SORT_WORDS[sort]}` };
+      // from the / prompt's order, o starts the cycle again
+      const sort = s.sort === 'signal' ? 'index' : UNIT_SORTS[(UNIT_SORTS.indexOf(s.sort) + 1) % UNIT_SORTS.length]!;
+      return { ...s, sort, signalSpec: null, note: `units by ${SORT_WORDS[sort]}` };
     }
     case 'flaggedOnly':
       if (!s.flaggedOnly && s.flagged.length === 0) return { ...s, note: 'no flagged unit in this view: all shown' };
@@ -396,10 +514,27 @@ export function reduce(state: Session, action: SessionAction): Session {
       return { ...s, mode: s.mode === 'attribution' ? 'gates' : 'attribution' };
     case 'diagram':
       return { ...s, mode: s.mode === 'diagram' ? 'gates' : 'diagram' };
+    case 'range': {
+      if (s.T === 0) return s;
+      if (s.range === null) return { ...s, range: { from: s.cursor, to: null }, note: `range from step ${s.cursor + 1}: move to its last step, then r again` };
+      if (s.range.to === null) {
+        const from = Math.min(s.range.from, s.cursor);
+        return { ...s, range: { from, to: Math.max(s.range.from, s.cursor) }, mode: 'match', note: null };
+      }
+      return { ...s, range: null, mode: s.mode === 'match' ? 'gates' : s.mode };
+    }
     case 'tint':
       return { ...s, mode: s.mode === 'tint' ? 'gates' : 'tint' };
     case 'focus':
       return switchFocus(s);
+    case 'tour':
+      return s.tour !== null ? { ...s, tour: null, mode: 'gates' } : openChapter(s, action.chapter ?? s.reached);
+    case 'chapter': {
+      if (s.tour === null) return openChapter(s, 0);
+      const next = s.tour + action.delta;
+      if (next < 0 || next >= s.chapters.length) return { ...s, note: next < 0 ? 'this is the first chapter' : 'this is the last chapter: t closes the tour, q quits' };
+      return openChapter(s, next);
+    }
     case 'quit':
       return { ...s, quit: true };
     case 'back':
@@ -414,6 +549,7 @@ export const SORT_WORDS: Readonly<Record<UnitSort, string>> = {
   variance: 'variance, largest first',
   saturation: 'saturation, most first',
   value: '|value| here, largest first',
+  signal: '|r| with the signal, largest first',
 };
 
 /** Steps per second at the current speed. */

@@ -9,7 +9,7 @@ import type { TraceStore } from '../trace/trace-store.js';
 import { composeFrame, frameInput } from './frame.js';
 import { MIN_COLS } from './layout.js';
 import { panelsFor } from './panels.js';
-import { initialSession } from './session.js';
+import { initialSession, type ChapterSetup } from './session.js';
 import { createTheme } from './theme.js';
 import type { TaskInfo } from './task.js';
 
@@ -26,6 +26,11 @@ export interface SnapshotOptions {
   readonly timeline?: number;
   /** A second network run on the same input, drawn with the first (--compare). */
   readonly compare?: TraceStore | null;
+  /** Networks compared after it (the tour's chapter 8 focuses the GRU). */
+  readonly more?: readonly TraceStore[];
+  /** The guided tour: its chapters and the one to print (0-based). */
+  readonly chapters?: readonly ChapterSetup[];
+  readonly tour?: number | null;
   /** Names of the networks (weights files), first then compared. */
   readonly names?: readonly (string | undefined)[];
   /** Print the memory view (how far back the state reaches) instead of the gate panels. */
@@ -40,29 +45,36 @@ export interface SnapshotOptions {
 
 export function renderSnapshot(store: TraceStore, opts: SnapshotOptions = {}): string {
   const compare = opts.compare ?? null;
-  const stores = compare === null ? ([store] as const) : ([store, compare] as const);
-  const panels = stores.map((st) => panelsFor(st.network.kind));
-  const H = Math.max(...stores.map((st) => st.network.hiddenSize));
+  const more = compare === null ? [] : (opts.more ?? []);
+  const every = compare === null ? [store] : [store, compare, ...more];
+  const everyPanels = every.map((st) => panelsFor(st.network.kind));
+  const H = Math.max(...every.map((st) => st.network.hiddenSize));
   const T = store.length;
   const initial = initialSession({
     H,
     views: store.viewCount,
-    panels: panels[0]!.length,
+    panels: everyPanels[0]!.length,
     T,
     done: store.status !== 'reading',
     cursor: opts.step ?? Math.max(0, T - 1),
     unitRows: H,
-    compare: compare === null ? null : { views: compare.viewCount, panels: panels[1]!.length },
+    compare: compare === null ? null : { views: compare.viewCount, panels: everyPanels[1]!.length },
+    more: more.map((st, i) => ({ views: st.viewCount, panels: everyPanels[i + 2]!.length })),
+    ...(opts.chapters !== undefined ? { chapters: opts.chapters, tour: opts.tour ?? null } : {}),
     mode: opts.memory === true ? 'memory' : opts.diagram === true ? 'diagram' : 'gates',
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
     ...(opts.timeline !== undefined ? { timeline: opts.timeline } : {}),
   });
+  // on screen: the first network and the one the session puts beside it
+  const partner = compare === null ? null : (every[initial.partner] ?? compare);
+  const stores = partner === null ? ([store] as const) : ([store, partner] as const);
+  const names = opts.names === undefined ? [] : [opts.names[0], opts.names[initial.partner]];
   const view = Math.max(0, Math.min(store.viewCount - 1, opts.view ?? 0));
-  const session = { ...initial, view, first: store.first, cursor: Math.max(store.first, initial.cursor) };
+  const session = initial.tour !== null ? initial : { ...initial, view, first: store.first, cursor: Math.max(store.first, initial.cursor) };
   // A still picture waits for its numbers: the memory figures are computed here, to the end.
-  const memory = opts.memory === true && T > 0 ? stores.map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
+  const memory = (opts.memory === true || initial.mode === 'memory') && T > 0 ? stores.map((st) => new MemoryTracker(st).computeNow(session.cursor)) : null;
   const cols = Math.max(MIN_COLS, opts.cols ?? 120);
-  const frame = frameInput({ stores, session, cols, rows: 0, snapshot: true, theme: createTheme(0, false), names: opts.names ?? [], memory, task: opts.task, lang: opts.lang ?? 'en' });
+  const frame = frameInput({ stores, session, cols, rows: 0, snapshot: true, theme: createTheme(0, false), names, memory, task: opts.task, lang: opts.lang ?? 'en' });
   const lines = composeFrame(frame);
   if (store.error !== null) lines.push(` input stopped: ${store.error}`);
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;

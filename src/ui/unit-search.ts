@@ -121,8 +121,10 @@ export function summariseUnits(store: TraceStore, panels: readonly PanelSpec[], 
  * The units on screen in row order, or null for every unit by index (nothing sorted or
  * filtered). `values` is the timeline panel's state at the cursor (for the |value| order).
  */
-export function unitOrder(summary: UnitSummary, sort: UnitSort, flaggedOnly: boolean, values: Float64Array | null): number[] | null {
+export function unitOrder(summary: UnitSummary, sort: UnitSort, flaggedOnly: boolean, values: Float64Array | null, ranked: readonly number[] | null = null): number[] | null {
   if (sort === 'index' && !flaggedOnly) return null;
+  // by |r| with a signal: the ranking's own order (trace/unit-signal.ts)
+  if (sort === 'signal' && ranked !== null) return [...ranked];
   let units = Array.from({ length: summary.H }, (_, u) => u);
   if (flaggedOnly) {
     const set = new Set(summary.flags.map((f) => f.unit));

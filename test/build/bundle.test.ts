@@ -125,7 +125,8 @@ describe('the bundle', () => {
         let last = -1;
         while (s.raw().length !== last) {
           last = s.raw().length;
-          await new Promise((r) => setTimeout(r, 150));
+          // 300 ms: on a loaded machine a resize's redraw (80 ms after the last event) and its frame can come 150 ms apart
+          await new Promise((r) => setTimeout(r, 300));
         }
         return s.screen();
       };

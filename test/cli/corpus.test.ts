@@ -77,3 +77,28 @@ describe('gatescope corpus', () => {
     expect(r.stderr).toContain('differ from the first sequence');
   });
 });
+
+describe('gatescope corpus --set', () => {
+  it('runs the edit on every sequence: each edited prediction is the engine\'s, the summary counts what changed', async () => {
+    const r = await runCli(['corpus', 'fixtures/inputs/lines.txt', ...lm, '--set', 'c[6]:=0', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { interventions: string[]; changed: { sequences: number; topClassFlipped: number; meanChange: number }; sequences: { prediction: number[]; edited: { prediction: number[]; change: number } }[] };
+    expect(doc.interventions).toEqual(['c[6]:=0']);
+    expect(doc.changed.sequences).toBe(4);
+    // line 1 alone, through run --set: the same edited prediction at its last step
+    const one = join(dir, 'one-line.txt');
+    writeFileSync(one, readFileSync('fixtures/inputs/lines.txt', 'utf8').split('\n')[0]!);
+    const run = await runCli(['run', one, ...lm, '--set', 'c[6]:=0', '--format', 'json']);
+    const steps = (JSON.parse(run.stdout) as { steps: { pred: number[] }[] }).steps;
+    const want = steps.at(-1)!.pred;
+    doc.sequences[0]!.edited.prediction.forEach((v, k) => expect(Math.abs(v - want[k]!)).toBeLessThan(1e-6));
+    const change = Math.max(...doc.sequences[0]!.prediction.map((v, k) => Math.abs(doc.sequences[0]!.edited.prediction[k]! - v)));
+    expect(Math.abs(doc.sequences[0]!.edited.change - change)).toBeLessThan(1e-5);
+  });
+
+  it('refuses an edit that does not fit the network, naming --set', async () => {
+    const r = await runCli(['corpus', 'fixtures/inputs/lines.txt', ...lm, '--set', 'c[99]:=0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--set .*99/);
+  });
+});

@@ -89,3 +89,26 @@ describe('the tinted page', () => {
     expect(tint(NaN, 1)).toBe('rgb(255,255,255)');
   });
 });
+
+describe('gatescope track --range (LSTMVis match)', () => {
+  it('names the units on over the range and the windows where they go on together, as engine/match.ts ranks them', async () => {
+    const r = await runCli([...charLm, '--range', '3-4', '--state', 'o', '--format', 'json', '--top', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { threshold: number; range: { from: number; to: number }; views: { pattern: string[]; matches: { from: number; to: number; score: number; hits: number }[] }[] };
+    expect(doc.threshold).toBe(0.5);
+    expect(doc.range).toEqual({ from: 3, to: 4 });
+    const v = doc.views[0]!;
+    for (const m of v.matches) {
+      expect(m.to - m.from).toBe(1);
+      expect(m.hits).toBeLessThanOrEqual(v.pattern.length);
+      expect(m.from > 4 || m.to < 3).toBe(true);
+    }
+    const scores = v.matches.map((m) => m.score);
+    for (let i = 1; i < scores.length; i++) expect(scores[i]!).toBeLessThanOrEqual(scores[i - 1]!);
+  });
+
+  it('refuses a range past the end or written wrong, naming it', async () => {
+    expect((await runCli([...charLm, '--range', '3-400'])).stderr).toMatch(/--range 3-400: .* has 14 steps/);
+    expect((await runCli([...charLm, '--range', 'x'])).stderr).toContain('expected A-B');
+  });
+});

@@ -61,6 +61,29 @@ describe('the cell diagram', () => {
     expect(rnn.text).toContain('tanh keeps h in −1…1');
   });
 
+  it('GRU at 80 columns: the state line whole, its × and + over their wires, z, r and n with the engine numbers', () => {
+    for (const lang of ['en', 'ko'] as const) {
+      const { text, store, s } = screen('gru', 80, 24, lang);
+      const e = explainUnit(store, 0, 0, s.cursor, s.unit);
+      const gate = (n: string) => e.gates.find((x) => x.gate === n)!.value;
+      const rows = text.split('\n');
+      const top = rows.findIndex((r) => r.includes('h_prev') && r.includes('┬'));
+      expect(rows[top]).toContain(`──────▶ h ${fmt(e.h)}`);
+      const col = (row: string, ch: string, from = 0) => [...row].indexOf(ch, from);
+      // columns, not string offsets: a Korean label further down takes two cells a character
+      const cells = (row: string): string[] => [...row].flatMap((ch) => (textWidth(ch) === 2 ? [ch, ''] : [ch]));
+      const under = (r: number, c: number) => cells(rows[r]!)[c];
+      expect(under(top + 1, col(rows[top]!, '┬'))).toBe('│');
+      expect(under(top + 1, col(rows[top]!, '×'))).toBe('│');
+      expect(under(top + 1, col(rows[top]!, '+'))).toBe('│');
+      expect(under(top + 2, col(rows[top]!, '+'))).toBe('×');
+      expect(text).toContain(`z ${fmt(gate('z'))} σ`);
+      expect(text).toContain(`r ${fmt(gate('r'))} σ`);
+      expect(text).toContain(`(×)◀── n ${fmt(gate('n'))}`);
+      for (const line of rows) expect(textWidth(line)).toBeLessThanOrEqual(80);
+    }
+  });
+
   it('in Korean at 80x24: the words translated, the wide characters measured, the wires still aligned', () => {
     const { text } = screen('lstm', 80, 24, 'ko');
     expect(text).toContain('셀 다이어그램 · 유닛');

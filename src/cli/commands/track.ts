@@ -8,7 +8,9 @@
  */
 import type { Argv } from 'yargs';
 import { runSequenceOn } from '../../engine/choose-runner.js';
-import { cellLabel } from '../../engine/shapes.js';
+import { cellLabel, STATE_NAMES, stateWidth } from '../../engine/shapes.js';
+import { findMatches } from '../../engine/match.js';
+import { saturationOf } from '../../engine/stats.js';
 import { tintedHtml } from '../tint-html.js';
 import { TrackSplits, TrackSums, trackUnits, unitSeries, type UnitTrack } from '../../engine/track.js';
 import type { Network } from '../../engine/types.js';
@@ -28,6 +30,9 @@ export type TrackFormat = (typeof TRACK_FORMATS)[number];
 
 export interface TrackArgs extends PrepareFlags {
   corpus?: boolean | undefined;
+  range?: string | undefined;
+  state?: string | undefined;
+  threshold?: number | undefined;
   split?: CorpusSplit | undefined;
   signal?: string | undefined;
   top?: number | undefined;
@@ -49,6 +54,9 @@ export function builder<T>(y: Argv<T>) {
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
     .option('html', { type: 'string', describe: 'text input: also write FILE, a self-contained HTML page of the text tinted by each listed unit' })
     .option('max-memory', MAX_MEMORY_OPTION)
+    .option('range', { type: 'string', describe: 'instead of --signal, LSTMVis\'s match: the units on over steps A-B (1-based, as the viewer counts) and the other places they go on together' })
+    .option('state', { type: 'string', describe: 'with --range: the state searched (h, c, f, ...) [default: h]' })
+    .option('threshold', { type: 'number', describe: 'with --range: a unit is on at or above this [default: 0.5 for gates, 0.3 otherwise]' })
     .option('corpus', { type: 'boolean', describe: 'the input is many sequences: a folder, a (B, T, D) .npy, a text file cut by --split, NDJSON with one sequence per line' })
     .option('split', { type: 'string', choices: SPLITS, describe: 'text corpus: one sequence per line (default) or per blank-line-separated paragraph' })
     .example('$0 track essays/ --corpus -w lm.pt --vocab vocab.json --signal position', 'over every file of a folder')
@@ -88,7 +96,8 @@ export function formatTrack(format: TrackFormat, net: Network, signal: string, s
 
 export async function handler(args: TrackArgs, env: CliEnv): Promise<number> {
   byteSize('max-memory', args.maxMemory);
-  if (args.signal === undefined) throw new UsageError('say what to track with --signal: x:FEATURE, regex:PATTERN, depth:OC or position');
+  if (args.range !== undefined) return matchRange(args, args.range, env);
+  if (args.signal === undefined) throw new UsageError('say what to track with --signal: x:FEATURE, regex:PATTERN, depth:OC or position (or --range A-B)');
   const top = nonNegativeInt('top', args.top) ?? 10;
   if (args.split !== undefined && args.corpus !== true) throw new UsageError('--split cuts a corpus: add --corpus');
   if (args.corpus === true) return trackCorpus(args, args.signal, top, env);
@@ -191,5 +200,48 @@ async function trackCorpus(args: TrackArgs, spec: string, top: number, env: CliE
   } finally {
     progress.done();
   }
+  return EXIT.ok;
+}
+
+/** `track --range A-B`: LSTMVis's match search (engine/match.ts) on one sequence, as the viewer's r … r does it. */
+async function matchRange(args: TrackArgs, spec: string, env: CliEnv): Promise<number> {
+  const m = /^(\d+)-(\d+)$/.exec(spec.trim());
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UsageError(`--range ${JSON.stringify(visible(spec, 40))}: expected A-B, steps counted from 1 with A <= B (e.g. 12-20)`);
+  if (args.corpus === true) throw new UsageError('--range marks steps of one sequence: drop --corpus');
+  const prepared = await prepare(args, env);
+  const { model, input } = prepared;
+  const net = model.network;
+  const state = args.state ?? 'h';
+  if (!STATE_NAMES[net.kind].includes(state)) {
+    input.close();
+    throw new UsageError(`--state ${JSON.stringify(visible(state, 20))}: the ${cellLabel(net.kind)} has ${STATE_NAMES[net.kind].join(', ')}`);
+  }
+  const { xs, labels } = await holdAllSteps(prepared, args.maxMemory, 'run', 'a match search holds every step');
+  const a = Number(m[1]) - 1;
+  const b = Number(m[2]) - 1;
+  if (b >= xs.length) throw new UsageError(`--range ${spec}: ${visible(input.source)} has ${xs.length} steps`);
+  const steps = runSequenceOn(net, xs, model.init);
+  const threshold = args.threshold ?? (saturationOf(net.kind, state) === 'sigmoid' ? 0.5 : 0.3);
+  const top = nonNegativeInt('top', args.top) ?? 10;
+  const out: string[] = [];
+  const doc: unknown[] = [];
+  for (let k = 0; k < net.numLayers; k++) {
+    for (let d = 0; d < net.directions.length; d++) {
+      const U = stateWidth(net, state);
+      const T = steps.length;
+      const values = new Float64Array(U * T);
+      for (let u = 0; u < U; u++) values.set(unitSeries(net, steps, k, d, state, u), u * T);
+      const { pattern, matches } = findMatches({ T, U, values }, a, b, threshold, top === 0 ? T : top);
+      const where = `${net.numLayers > 1 ? `l${k}.` : ''}${net.directions[d] === 'reverse' ? 'rev.' : ''}`;
+      const text = (s: number): string => labels.slice(s, s + b - a + 1).join(input.vocab !== null ? '' : ' | ');
+      doc.push({ layer: k, direction: net.directions[d], pattern: pattern.map((u) => `${where}${state}[${u}]`), matches: matches.map((x) => ({ from: x.start + 1, to: x.start + b - a + 1, score: Number(x.score.toFixed(4)), hits: x.hits, extra: x.extra, text: text(x.start) })) });
+      out.push(`${where}${state} >= ${threshold} over steps ${a + 1}-${b + 1} of ${visible(input.source, 60)}: ${pattern.length} unit${pattern.length === 1 ? '' : 's'} on throughout${pattern.length > 0 ? `: ${pattern.map((u) => `${state}[${u}]`).join(' ')}` : ''}`);
+      if (pattern.length > 0) {
+        out.push('  rank  steps           score  on     others  text');
+        matches.forEach((x, i) => out.push(`  ${String(i + 1).padStart(4)}  ${`${x.start + 1}-${x.start + b - a + 1}`.padEnd(14)} ${x.score.toFixed(2).padStart(5)}  ${`${x.hits}/${pattern.length}`.padEnd(6)} ${`+${x.extra}`.padEnd(6)}  ${JSON.stringify(visible(text(x.start), 60))}`));
+      }
+    }
+  }
+  await writeRanking(args, env, args.format === 'json' ? `${JSON.stringify({ source: input.source, state, threshold, range: { from: a + 1, to: b + 1 }, views: doc })}\n` : `${out.join('\n')}\n`);
   return EXIT.ok;
 }

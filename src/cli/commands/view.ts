@@ -26,6 +26,9 @@ import type { CorpusSource } from '../../ui/CorpusApp.js';
 import { langFromEnv } from '../../ui/i18n/index.js';
 import { CorpusRunner, openFittedCorpus, readSequence, SPLITS } from '../corpus.js';
 import { renderSnapshot } from '../../ui/snapshot.js';
+import type { ChapterSetup } from '../../ui/session.js';
+import { planTour } from '../../ui/tour.js';
+import { tourProgress, type TourProgress } from '../tour-state.js';
 import { detectColorLevel } from '../../ui/theme.js';
 import { DEFAULT_DEMO, findDemo, shortName, type Demo } from '../demos.js';
 import { stdinHasData, type CliEnv } from '../env.js';
@@ -99,6 +102,14 @@ function checkArgs(args: ViewArgs): void {
   positiveInt('history', args.history, 2 ** 31);
 }
 
+/** What the tour adds to the viewer's options. */
+interface TourView {
+  readonly chapters?: readonly ChapterSetup[];
+  readonly tour?: number;
+  readonly reached?: number;
+  readonly onChapter?: (chapter: number) => void;
+}
+
 const SIGNALS = { SIGINT: 2, SIGHUP: 1, SIGTERM: 15 } as const;
 
 export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_LAUNCH): Promise<number> {
@@ -153,9 +164,33 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       throw err;
     });
 
-    if (keys === null) {
+    // The tour plans its chapters over the whole sequence: the demo's short input is read first.
+    let view = extras.view as ViewExtras['view'] & TourView;
+    let savedNotes: { progress: TourProgress; read: number } | null = null;
+    // the default demo carries the tour too (t opens it), as learn does; a live feed does not
+    const tourWanted = launch.tour !== undefined || (launch.demo?.name === DEFAULT_DEMO && launch.live === null && args.compare === undefined);
+    if (tourWanted) {
       await ingest(store, extras.feed(input, toX), { toX });
       extras.settle(store);
+      const all = [store, ...(extras.view.compare === null ? [] : [extras.view.compare]), ...extras.view.more];
+      const chapters = planTour(all);
+      if (chapters === null && launch.tour !== undefined) throw new UsageError('the tour needs an LSTM and a plain RNN on the same input (the remember demo): npm run demos rebuilds it');
+      if (chapters !== null && launch.tour !== undefined) {
+        view = { ...extras.view, chapters, tour: launch.tour.chapter, ...(launch.tour.onChapter !== undefined ? { onChapter: launch.tour.onChapter } : {}) };
+      } else if (chapters !== null) {
+        // the demo's tour, closed: t opens it where the last run left off, and keeps the progress
+        if (keys !== null) {
+          const p = tourProgress(env.env);
+          savedNotes = { progress: p, read: p.notes.length };
+          view = { ...extras.view, chapters, onChapter: p.onChapter, ...(p.start !== null ? { reached: p.start - 1 } : {}) };
+        } else view = { ...extras.view, chapters };
+      }
+    }
+    if (keys === null) {
+      if (store.status === 'reading') {
+        await ingest(store, extras.feed(input, toX), { toX });
+        extras.settle(store);
+      }
       if (store.length === 0) {
         env.stderr.write(`gatescope: ${store.error ?? `${store.source}: no time steps`}\n`);
         return EXIT.data;
@@ -170,7 +205,7 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       const cols = args.width ?? (env.stdout.isTTY === true && env.stdout.columns ? env.stdout.columns : 120);
       // through a sink: a full disk or a closed pipe under `gatescope x.csv > file` is one line
       const sink = stdoutSink(env);
-      await sink.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...extras.view }));
+      await sink.write(renderSnapshot(store, { cols, ...(step !== undefined ? { step } : {}), ...view }));
       await sink.finish();
       if (store.error !== null) {
         env.stderr.write(`gatescope: ${store.error}\n`);
@@ -178,11 +213,15 @@ export async function handler(args: ViewArgs, env: CliEnv, launch: Launch = NO_L
       }
       return EXIT.ok;
     }
+    const read = store.status !== 'reading';
     const feed: Feed = {
-      run: (signal) => ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store)),
+      run: (signal) => (read ? Promise.resolve() : ingest(store, extras.feed(input, toX), { toX, signal }).then(() => extras.settle(store))),
       close: () => input.close(),
     };
-    return await interactiveView({ store }, feed, keys, dataOnStdin || extras.follow, args, env, extras);
+    const code = await interactiveView({ store }, feed, keys, dataOnStdin || extras.follow, args, env, { ...extras, view });
+    // a progress save that failed (a file that cannot be read is no news to someone who did not ask for the tour)
+    if (savedNotes !== null) for (const n of savedNotes.progress.notes.slice(savedNotes.read)) env.stderr.write(`gatescope: note: ${n}\n`);
+    return code;
   } finally {
     if (ownKeys) keys?.destroy();
   }
@@ -405,6 +444,7 @@ async function corpusView(args: ViewArgs, env: CliEnv): Promise<number> {
     const extras: ViewExtras = {
       view: {
         compare: null,
+        more: [],
         names: [args.weights === undefined ? undefined : shortName(args.weights)],
         memory: args.memory === true,
         diagram: args.diagram === true,

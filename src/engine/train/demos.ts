@@ -54,6 +54,8 @@ export interface DemoBuild {
    * model of its own: remember-gru is shown beside remember's LSTM, not a retrained copy of it.
    */
   readonly compareFile?: string;
+  /** Further networks from other demos' files, compared after the twin (remember: remember-gru's GRU, trained on the same data). */
+  readonly moreFiles?: readonly string[];
 }
 
 /** Called after every epoch of every model, for progress output. */
@@ -159,6 +161,8 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     description: `report at the last step the value shown at the first (t=0) after ${c.validation.tMin}-${c.validation.tMax} steps of distractors: an LSTM remembers, a plain RNN of the same size (H=${c.hiddenSize}) forgets`,
     models,
     display: rememberSetup().displayRows,
+    // the GRU trained on the same examples and display sequence (remember-gru), for c's three-way cycle
+    moreFiles: ['remember-gru/gru.json'],
   };
 }
 

@@ -13,8 +13,10 @@ import { PanelGrid } from './PanelGrid.js';
 import type { SectionProps } from './Section.js';
 import { StatusBar } from './StatusBar.js';
 import { Timeline } from './Timeline.js';
+import { MatchView } from './MatchView.js';
 import { TintView } from './TintView.js';
 import { TooSmall } from './TooSmall.js';
+import { TourPanel } from './TourPanel.js';
 
 export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps) => React.ReactNode>> = {
   tooSmall: TooSmall,
@@ -26,9 +28,11 @@ export const SECTION_COMPONENTS: Readonly<Record<SectionId, (props: SectionProps
   attribution: AttributionView,
   diagram: CellDiagram,
   tint: TintView,
+  match: MatchView,
   guesses: GuessStrip,
   grid: PanelGrid,
   explain: ExplainPanel,
   timeline: Timeline,
   footer: Footer,
+  tour: TourPanel,
 };

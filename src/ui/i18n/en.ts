@@ -37,14 +37,18 @@ export const EN: Strings = {
     previousNote: (act) => `with no gate to protect it, the old state is squashed through W_hh and ${act} at every step`,
     preOne: 'pre-activation:',
     bias: 'bias',
+    title: 'explain',
+    close: '(e or Esc closes)',
+    layer: 'layer',
+    lines: (a, b, n, more) => ` lines ${a}–${b} of ${n}: ${more ? '] for more' : 'the end; [ back'}`,
     peephole: 'peephole',
   },
   tour: {
     tour: 'tour',
     lookLabel: 'look',
     tryLabel: 'try',
-    footer: ['n next chapter', 'p previous', '←/→ step', '↑/↓ unit', 'space play', 'q quit'],
-    end: 'the end of the tour: p goes back, q quits (gatescope learn 1 starts again)',
+    footer: ['> next chapter', '< previous', 't close', '←/→ step', '↑/↓ unit', 'space play', '? help', 'q quit'],
+    end: 'the end of the tour: < goes back, t closes the tour, q quits (gatescope learn 1 starts again)',
     times3: '× 3 each step',
     throughTanh: 'tanh(3 × h) each step',
     afterSteps: 'after step',
@@ -53,13 +57,15 @@ export const EN: Strings = {
     open: 'open',
     reachLstm: (steps, pred, target) => `LSTM: reaches back ${steps} steps; at the last step it reports ŷ ${pred} (the value was ${target})`,
     reachRnn: (steps, pred) => `RNN: reaches back ${steps} steps and reports ŷ ${pred}: it has forgotten`,
+    storyMore: (a, b, n) => ` story lines ${a}–${b} of ${n}: ${b < n ? '] for more' : '[ back'}`,
+    holds: (unit, first, step, now) => `unit ${unit}'s h: ${first} at step 1, ${now} at step ${step}, held by z·h_prev`,
     network: 'network',
     chapters: [
       {
         title: 'Why memory is short',
         text: [
           'A recurrent network reads a sequence one step at a time and passes its hidden state h on to the next step: that state is its memory. ' +
-            'On this task it must say at the last step the value it was shown at step 1, {value}, after 49 random distractors.',
+            'On this task it must say at the last step the value it was shown at step 1, {value}, after {distractors} random distractors.',
           'How much does the state now still depend on each earlier step? In a plain RNN every step multiplies that dependence by a factor below 1, ' +
             'so it shrinks exponentially: on this log scale, a straight line (vanishing gradients, hence short-term memory).',
         ],
@@ -91,7 +97,7 @@ export const EN: Strings = {
           'The forget gate f = σ(W_f·[h_prev, x] + b_f) decides how much of the old cell stays: f·c_prev. Here f = {f}: of c_prev = {cPrev} it keeps {kept}.',
         ],
         look: 'the × on the top line: c_prev × f',
-        tryKey: "space: play; unit 2's f stays near 1 at every step, so its cell keeps step 1's value",
+        tryKey: "space: play; unit {unit}'s f stays near 1 at every step, so its cell keeps step 1's value",
       },
       {
         title: 'The input gate and the candidate',
@@ -106,7 +112,7 @@ export const EN: Strings = {
         title: 'The cell update',
         text: [
           'The new cell adds the two: c = f·c_prev + i·g = {kept} + {ig} = {c}.',
-          'Only a multiply and an add: nothing squashes the cell on its way, so a value can ride the belt for 50 steps and the gradient back to step 1 does not vanish.',
+          'Only a multiply and an add: nothing squashes the cell on its way, so a value can ride the belt for {T} steps and the gradient back to step 1 does not vanish.',
         ],
         look: 'the + on the top line, and c at its right end',
         tryKey: '→: the next step; with f near 1 and i near 0, c barely moves',

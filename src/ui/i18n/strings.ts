@@ -50,6 +50,12 @@ export interface ExplainStrings {
   readonly preOne: string;
   readonly bias: string;
   readonly peephole: string;
+  /** The panel's title: `explain`, and its closing hint `(e or Esc closes)`. */
+  readonly title: string;
+  readonly close: string;
+  /** Where the panel is: `layer`, and the lines of a long panel with ] [ to scroll. */
+  readonly layer: string;
+  readonly lines: (first: number, last: number, of: number, more: boolean) => string;
 }
 
 export interface ChapterStrings {
@@ -83,6 +89,10 @@ export interface TourStrings {
   readonly reachLstm: (steps: number, pred: string, target: string) => string;
   readonly reachRnn: (steps: number, pred: string) => string;
   readonly network: string;
+  /** Under a story cut to the rows there are: which lines are shown, and ] [ to scroll. */
+  readonly storyMore: (first: number, last: number, of: number) => string;
+  /** Chapter 8: the GRU unit's h at step 1 and now, the value it holds. */
+  readonly holds: (unit: number, first: string, step: number, now: string) => string;
 }
 
 export interface HelpStrings {

@@ -76,26 +76,57 @@ function lstmDiagram(e: Explanation, w: Strings): string[] {
     `  ${w.diagram.belt}`,
     ...k.lines(),
     '',
-    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    // the sums first: a short screen cuts from the bottom
     `  c = f·c_prev + i·g = ${v(f * cPrev)} + ${v(i * gg)} = ${v(c)};  ${hName} = o·tanh(c) = ${v(o)} × ${v(tc)} = ${v(e.h)}`,
+    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
     ...(e.projSize > 0 ? [`  h = W_hr·m (proj_size ${e.projSize}): the h the next step sees mixes every unit's m`] : []),
     `  f near 0 forgets the old cell, near 1 keeps it; i: how much of the candidate g is written; o: how much of c shows in ${hName}`,
   ];
 }
 
-function gruDiagram(e: Explanation): string[] {
+function gruDiagram(e: Explanation, w: Strings): string[] {
   const r = g(e, 'r');
   const z = g(e, 'z');
   const n = g(e, 'n');
   const hp = e.hPrev;
+  // columns: the branch down to the reset gate, the z·h_prev ×, the + (and the (1−z)·n × below it)
+  const B = 17;
+  const X = 30;
+  const P = 52;
+  const k = canvas(6);
+  // row 0, the state line: h_prev ─┬──▶(×)──▶(+)──▶ h
+  k.put(0, 2, `h_prev ${v(hp)} `);
+  k.put(0, 16, wire(16, B));
+  k.put(0, B, '┬');
+  k.put(0, B + 1, wire(B + 1, X - 2));
+  k.put(0, X - 2, '▶(×)');
+  k.put(0, X + 2, wire(X + 2, P - 2));
+  k.put(0, P - 2, '▶(+)');
+  k.put(0, P + 2, `──────▶ h ${v(e.h)}`);
+  for (const row of [1, 2, 3]) k.put(row, B, '│');
+  k.put(1, X, '│');
+  k.put(1, X + 2, `z·h_prev ${v(z * hp)}`);
+  k.put(1, P, '│');
+  k.put(1, P + 2, `(1−z)·n ${v((1 - z) * n)}`);
+  k.put(2, X - 5, `z ${v(z)} σ`);
+  k.put(2, P - 1, `(×)◀── n ${v(n)}`);
+  k.put(3, X - 5, w.explain.update.trim());
+  k.put(3, P, '│');
+  k.put(3, P + 2, '1−z');
+  // row 4: the reset gate on the way from h_prev to the candidate n
+  const reset = `└──▶ r ${v(r)} σ `;
+  k.put(4, B, reset);
+  k.put(4, B + textWidth(reset), wire(B + textWidth(reset), P + 6));
+  k.put(4, P + 6, '┘');
+  k.put(3, P + 6, '│');
+  k.put(5, B + 4, w.explain.reset.trim());
   return [
-    `  h_prev ${v(hp)} ──┬──────────────────────▶(×)──────────────▶(+)──────▶ h ${v(e.h)}`,
-    `                    │                        │ z·h_prev ${v(z * hp)}  │ (1−z)·n ${v((1 - z) * n)}`,
-    `                    │               update z ${v(z)}                (×)◀── n ${v(n)}`,
-    `                    │                  = σ(a_z)                       │   = tanh(W·x + b + r·(U·h_prev + b_hn))`,
-    `                    └──▶ reset r ${v(r)} = σ(a_r) ─────────────────────┘   (r scales what the old state adds to n)`,
-    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    ...k.lines(),
+    '',
+    // the sum first: a short screen cuts from the bottom
     `  h = (1−z)·n + z·h_prev = ${v((1 - z) * n)} + ${v(z * hp)} = ${v(e.h)}`,
+    `  each a = W·x + U·h_prev + b: ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    `  n = tanh(W·x + b + r·(U·h_prev + b_hn)): r scales what the old state adds to the candidate`,
     `  z near 1 keeps the old state (memory), near 0 takes the candidate n; r near 0 lets n ignore the old state`,
   ];
 }
@@ -223,7 +254,7 @@ export function diagramLines(f: FrameInput): string[] {
     e.kind === 'lstm'
       ? lstmDiagram(e, w)
       : e.kind === 'gru'
-        ? gruDiagram(e)
+        ? gruDiagram(e, w)
         : e.kind === 'mingru'
           ? minGruDiagram(e)
           : e.kind === 'minlstm'

@@ -1,5 +1,6 @@
 /** The footer: a number being typed, notes, input errors and progress, key hints, the units on screen. */
 import { fit, textWidth } from '../format.js';
+import { stringsFor } from '../i18n/index.js';
 import { keyHints } from '../keymap.js';
 import type { Layout } from '../layout.js';
 import { unitCount, type Session } from '../session.js';
@@ -13,6 +14,7 @@ function hintsFor(f: FrameInput): string {
     panels: f.panels.length,
     done: f.session.done,
     pair: f.pair != null,
+    tour: f.session.chapters.length > 0,
     corpus: f.session.inCorpus,
   }).join(' · ');
 }
@@ -41,7 +43,14 @@ export function footerLine(f: FrameInput): string {
   let left = '';
   let style: 'accent' | 'warn' | 'dim' | null = null;
   if (s.entry !== null) {
-    left = s.entryKind === 'unit' ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels` : ` go to step (1-${s.T}): ${s.entry}▏ Enter goes, Esc cancels`;
+    left =
+      s.entryKind === 'signal'
+        ? ` units following (x:NAME, regex:P, depth:(), position): ${s.entry}▏ Enter ranks, Esc cancels`
+        : s.entryKind === 'set'
+        ? ` what if (e.g. c[2]@${s.cursor}-:=0; empty clears): ${s.entry}▏ Enter re-runs, Esc cancels`
+        : s.entryKind === 'unit'
+          ? ` go to unit (0-${s.H - 1}): ${s.entry}▏ Enter goes, Esc cancels`
+          : ` go to step (1-${s.T}): ${s.entry}▏ Enter goes, Esc cancels`;
     style = 'accent';
   } else if (s.note !== null) {
     left = ` ${s.note}`;
@@ -70,7 +79,8 @@ export function footerLine(f: FrameInput): string {
   const leftText = textWidth(left) > width ? fit(left, width) : left;
   const leftW = textWidth(leftText);
   const room = width - leftW - textWidth(units) - 2;
-  const hints = footerHints(hintsFor(f), room);
+  // in the tour, its own keys (in the tour's language) instead of the viewer's
+  const hints = footerHints(s.tour !== null && !s.help ? stringsFor(f.lang ?? 'en').tour.footer.join(' · ') : hintsFor(f), room);
   const pad = Math.max(0, width - leftW - textWidth(hints) - textWidth(units));
   return (style ? theme.style(style, leftText) : leftText) + theme.style('dim', hints) + ' '.repeat(pad) + theme.style('dim', units);
 }
@@ -79,7 +89,7 @@ export function footerLine(f: FrameInput): string {
 function unitsText(s: Session, L: Layout): string {
   const n = unitCount(s);
   const rows = Math.min(L.unitRows, n);
-  const sorted = s.sort === 'index' ? '' : ` by ${s.sort === 'value' ? '|value|' : s.sort}`;
+  const sorted = s.sort === 'index' ? '' : ` by ${s.sort === 'value' ? '|value|' : s.sort === 'signal' ? '|r|' : s.sort}`;
   if (s.flaggedOnly) return `${n} of ${s.H} flagged${sorted} `;
   if (s.order !== null) return `rows ${s.unitTop + 1}–${s.unitTop + rows}/${n}${sorted} `;
   return L.scrollbar ? `units ${s.unitTop}–${s.unitTop + rows - 1}/${s.H} J/K ` : '';
@@ -90,6 +100,6 @@ export const footerSection: FrameSection = {
   lines: (f) => [footerLine(f)],
   memoKey: (f) => {
     const s = f.session;
-    return `${s.T}|${s.received}|${s.done}|${s.entry}|${s.entryKind}|${s.note}|${s.unitTop}|${s.unitRows}|${inputStore(f).progress}|${s.help}|${s.mode}|${s.sort}|${s.flaggedOnly}|${unitsKey(f)}`;
+    return `${s.T}|${s.received}|${s.done}|${s.entry}|${s.entryKind}|${s.note}|${s.unitTop}|${s.unitRows}|${inputStore(f).progress}|${s.help}|${s.mode}|${s.tour}|${f.lang ?? 'en'}|${s.sort}|${s.flaggedOnly}|${unitsKey(f)}`;
   },
 };

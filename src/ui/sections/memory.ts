@@ -12,7 +12,7 @@ export function memoryBody(f: FrameInput): string[] {
 }
 
 /** What the memory view's text depends on besides the cursor: how far each computation got. */
-function memoryKey(states: readonly MemoryState[] | null | undefined): string {
+export function memoryKey(states: readonly MemoryState[] | null | undefined): string {
   return (states ?? []).map((m) => (m.status === 'computing' ? `c${m.passes}` : m.status)).join(',');
 }
 

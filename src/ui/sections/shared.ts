@@ -150,7 +150,7 @@ export interface FrameSection {
   readonly memoKey: (f: FrameInput) => string;
 }
 
-export type SectionId = 'tooSmall' | 'status' | 'banner' | 'input' | 'help' | 'memory' | 'attribution' | 'diagram' | 'tint' | 'guesses' | 'grid' | 'explain' | 'timeline' | 'footer';
+export type SectionId = 'tooSmall' | 'status' | 'banner' | 'input' | 'help' | 'memory' | 'attribution' | 'diagram' | 'tint' | 'match' | 'guesses' | 'grid' | 'explain' | 'timeline' | 'footer' | 'tour';
 
 /** The step on screen, the views and the compared trace: what nearly every section redraws for. */
 export function stepKey(f: FrameInput): string {
