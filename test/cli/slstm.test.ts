@@ -25,7 +25,8 @@ describe('sLSTM in the commands', () => {
   it('run writes i f z o c n m h per layer, equal to the torch reference to 1e-5', async () => {
     const res = await runCli(['run', input, '-w', weights, '--initial-state', init, '--format', 'json']);
     expect(res.stderr).toBe('');
-    const doc = JSON.parse(res.stdout) as { steps: { layers: { forward: Record<string, number[]> }[] }[] };
+    const doc = JSON.parse(res.stdout) as { meta: { cell: string; numHeads: number }; steps: { layers: { forward: Record<string, number[]> }[] }[] };
+    expect(doc.meta).toMatchObject({ cell: 'slstm', numHeads: 2 });
     doc.steps.forEach((s, t) =>
       s.layers.forEach((l, k) => {
         expect(Object.keys(l.forward)).toEqual(['i', 'f', 'z', 'o', 'c', 'n', 'm', 'h']);
