@@ -19,7 +19,7 @@
  * The engine's layout (types.ts): W_ih (4H, Din), W_hh (4H, DH) row g*H + hd*DH + k, column j
  * (the weight from unit hd*DH + j), b_ih (4H).
  */
-import { cellLabel, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
+import { cellLabel, slstmBias, slstmRecurrentKernel, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
 import { shapeText, type Tensor } from './tensor.js';
 
@@ -238,16 +238,16 @@ export function slstmStateDict(net: Network, prefix = ''): Record<string, number
   const NH = net.numHeads ?? 1;
   const DH = H / NH;
   const out: Record<string, number[][] | number[][][] | number[][][][]> = {};
+  const rows = (a: Float32Array, cols: number): number[][] => Array.from({ length: a.length / cols }, (_, r) => Array.from(a.subarray(r * cols, (r + 1) * cols)));
   net.layers.forEach((dirs, k) => {
     const p = dirs[0]!;
-    const rows: number[][] = [];
-    for (let r = 0; r < 4 * H; r++) rows.push(Array.from(p.wIh.subarray(r * p.inputSize, (r + 1) * p.inputSize)));
-    out[`${prefix}layers.${k}.weight_ih`] = rows;
-    out[`${prefix}layers.${k}.recurrent_kernel`] = Array.from({ length: NH }, (_, hd) =>
-      Array.from({ length: DH }, (_, j) => Array.from({ length: 4 }, (_, g) => Array.from({ length: DH }, (_, kk) => p.wHh[(g * H + hd * DH + kk) * DH + j]!))),
-    );
+    out[`${prefix}layers.${k}.weight_ih`] = rows(p.wIh, p.inputSize);
+    // (NH, DH, 4, DH): NH * DH blocks of (4, DH)
+    const r = rows(slstmRecurrentKernel(p.wHh, H, NH), DH);
+    out[`${prefix}layers.${k}.recurrent_kernel`] = Array.from({ length: NH }, (_, hd) => Array.from({ length: DH }, (_, j) => r.slice((hd * DH + j) * 4, (hd * DH + j + 1) * 4)));
     if (p.bIh !== null) {
-      out[`${prefix}layers.${k}.bias`] = Array.from({ length: NH }, (_, hd) => Array.from({ length: 4 }, (_, g) => Array.from(p.bIh!.subarray(g * H + hd * DH, g * H + (hd + 1) * DH))));
+      const b = rows(slstmBias(p.bIh, H, NH), DH);
+      out[`${prefix}layers.${k}.bias`] = Array.from({ length: NH }, (_, hd) => b.slice(hd * 4, (hd + 1) * 4));
     }
   });
   return out;
