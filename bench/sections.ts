@@ -13,8 +13,10 @@ import { engineSection } from './engine.js';
 import { frameSection } from './frame.js';
 import type { BenchSection } from './lib.js';
 import { memorySection } from './memory.js';
+import { memoryViewSection } from './memory-view.js';
 import { statsProcessSection, statsThreadsSection } from './stats-process.js';
 import { torchLoadSection } from './torch-load.js';
+import { trainSection } from './train.js';
 import { viewerSection } from './viewer.js';
 
-export const SECTIONS: readonly BenchSection[] = [engineSection, cellsSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, attributionSection, corpusSection, torchLoadSection, boundsSection];
+export const SECTIONS: readonly BenchSection[] = [engineSection, cellsSection, cWidthSection, statsProcessSection, statsThreadsSection, frameSection, viewerSection, memorySection, memoryViewSection, attributionSection, trainSection, corpusSection, torchLoadSection, boundsSection];

@@ -5,7 +5,7 @@
  *
  * - cold start: spawn to the first frame on screen (a 500-step CSV, LSTM H=64);
  * - keypress to screen: → pressed, to the new step number on screen, p50 and p95 (H=64);
- * - frame build time (Ink's render, from state change to write) and bytes per frame, H=64 and 512;
+ * - frame build time (Ink's render, from state change to write) and bytes per frame, H=64, 512 and 2048;
  * - the 1,000,000-step .npy (LSTM H=64, D=16): first frame, time until every step is computed,
  *   jump latency (a step number typed, Enter to the step on screen) and peak RSS.
  */
@@ -173,7 +173,7 @@ export const viewerSection: BenchSection = {
   async run(ctx: BenchContext): Promise<Figure[]> {
     const figures: Figure[] = [];
     const script = framesScript();
-    for (const H of [64, 512]) {
+    for (const H of [64, 512, 2048]) {
       ctx.log(`frames in process, H=${H}`);
       const f = frames(ctx, script, H);
       if ('error' in f) {

@@ -10,6 +10,7 @@
  *   dist/bundle/viewer-*.js      the interactive viewer (Ink, React), loaded only when it opens:
  *                                headless commands and the plain-text view never load it
  *   dist/bundle/pass-worker.js   the worker thread of the trace's full pass
+ *   dist/bundle/memory-worker.js the worker thread of the memory view
  *
  * What differs from the tsc output:
  * - `process.env.NODE_ENV` is "production" (React reads it when first imported).
@@ -18,7 +19,7 @@
  *   at run time (those cost a loader thread at start-up); GATESCOPE_FAST_TEXT=0 still turns it off.
  * - Ink's line-by-line (incremental) rendering is fixed (its first line landed a row low) and on.
  * - `import.meta.url` in a module means the URL its tsc output has in dist/ (files beside it,
- *   fixtures/ above it), except in the pass worker's host, whose worker is the bundled one beside it.
+ *   fixtures/ above it), except in the pass and memory workers' hosts, whose workers are the bundled ones beside them.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -30,7 +31,7 @@ const SRC = join(ROOT, 'src');
 const OUT = join(ROOT, 'dist', 'bundle');
 
 /** Modules whose `import.meta.url` must stay the bundle's own: they start a bundled sibling. */
-const OWN_URL = new Set([join(SRC, 'trace', 'pass-host.ts')]);
+const OWN_URL = new Set([join(SRC, 'trace', 'pass-host.ts'), join(SRC, 'trace', 'memory-host.ts')]);
 
 const FAST_TEXT = join(SRC, 'ui', 'fast-ink');
 const INK_IMPORTER = /[\\/]node_modules[\\/](ink|widest-line)[\\/]/;
@@ -133,7 +134,7 @@ function writeOutput(files) {
 async function bundle() {
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { gatescope: 'gatescope:entry', 'pass-worker': join(SRC, 'trace', 'pass-worker.ts') },
+    entryPoints: { gatescope: 'gatescope:entry', 'pass-worker': join(SRC, 'trace', 'pass-worker.ts'), 'memory-worker': join(SRC, 'trace', 'memory-worker.ts') },
     bundle: true,
     splitting: true,
     format: 'esm',

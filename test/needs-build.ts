@@ -18,6 +18,7 @@ export const NEEDS_BUILD: readonly string[] = [
   'test/hardening/viewer.test.ts',
   'test/io/weights/keras-files.test.ts',
   'test/io/weights/keras-fuzz.test.ts',
+  'test/trace/memory-worker.test.ts',
   'test/trace/pass-host.test.ts',
 ];
 

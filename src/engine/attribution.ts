@@ -16,6 +16,8 @@
  * A forward-only network is causal: an output at step t sees x_0..x_t only, so the run stops at t
  * and the later steps' attributions are exact zeros. A network with a reverse direction runs whole.
  */
+import { fastBackwardCovers, inputGradientsFast } from './fast/backward.js';
+import { runSequenceFast } from './fast/sequence.js';
 import { backwardSequence } from './grad/network.js';
 import { headOutput, type LinearHead } from './model.js';
 import { runSequence, ShapeError } from './network.js';
@@ -38,7 +40,18 @@ export const IG_METHODS: readonly IgMethod[] = ['gausslegendre', 'riemann_left',
 /** 'zeros', 'mean' (every step the mean input of the sequence), or (T, D) rows of one's own. */
 export type Baseline = 'zeros' | 'mean' | readonly ArrayLike<number>[];
 
+/**
+ * Where the gradients are taken: 'fast' runs the path's forward passes on the fast engine and the
+ * backward passes in the WebAssembly SIMD block backward (fast/backward.ts inputGradientsFast, all
+ * of a batch of path points in one pass; float32 products, within 1e-4 relative of float64) where
+ * they cover the network and the target is an output (pred, y, or the last layer's h); else, and
+ * with 'reference', the float64 engine. F itself is always the float64 run's.
+ */
+export type AttributionEngine = 'fast' | 'reference';
+
 export interface IgOptions {
+  /** @default 'fast' */
+  readonly engine?: AttributionEngine;
   readonly baseline?: Baseline;
   /** Points on the path (gradient evaluations). @default 64 */
   readonly steps?: number;
@@ -128,6 +141,10 @@ export function pathPoints(method: IgMethod, n: number): { alphas: Float64Array;
 interface Plan {
   /** steps to run: t + 1 for a forward-only network, else T */
   readonly runLength: number;
+  /** The target's step. */
+  readonly t: number;
+  /** The target as a seed of y at step t (dirs Hout), or null for an inner state (h, c of a layer below, c). */
+  readonly ySeed: Float64Array | null;
   value(steps: readonly NetworkStep[]): number;
   backward(xs: readonly ArrayLike<number>[], steps: readonly NetworkStep[], init: InitialState | undefined): Float64Array[];
 }
@@ -159,6 +176,8 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       for (let j = 0; j < ySize; j++) seed[j] = head.weight[k * ySize + j]!;
       return {
         runLength,
+        t,
+        ySeed: seed,
         value: (steps) => headOutput(head, steps[t]!.y, k),
         backward: backY(seed),
       };
@@ -167,7 +186,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       unitCheck('output', target.index, ySize);
       const seed = new Float64Array(ySize);
       seed[target.index] = 1;
-      return { runLength, value: (steps) => steps[t]!.y[target.index]!, backward: backY(seed) };
+      return { runLength, t, ySeed: seed, value: (steps) => steps[t]!.y[target.index]!, backward: backY(seed) };
     }
     case 'h':
     case 'c': {
@@ -182,7 +201,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
         // the last layer's h is y: any network
         const seed = new Float64Array(ySize);
         seed[direction * Hh + unit] = 1;
-        return { runLength, value: (steps) => steps[t]!.y[direction * Hh + unit]!, backward: backY(seed) };
+        return { runLength, t, ySeed: seed, value: (steps) => steps[t]!.y[direction * Hh + unit]!, backward: backY(seed) };
       }
       if (!causal) {
         throw new ShapeError(
@@ -195,6 +214,8 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       const seeds = (): (Float64Array | null)[] => new Array<Float64Array | null>(rows).fill(null);
       return {
         runLength,
+        t,
+        ySeed: null,
         value: (steps) => {
           const rec = steps[t]!.layers[layer]![direction]!;
           return kind === 'h' ? rec.h[unit]! : rec.c![unit]!;
@@ -244,18 +265,44 @@ function summarise(attributions: Float64Array[], value: number, baselineValue: n
   return { attributions, value, baselineValue, total, delta: complete ? total - (value - baselineValue) : Number.NaN, perStep };
 }
 
-/** F and its gradient with respect to every input of the run (the first p.runLength steps). */
-function valueAndGrad(net: Network, p: Plan, xs: readonly ArrayLike<number>[], init: InitialState | undefined): { value: number; dx: Float64Array[] } {
-  const steps = runSequence(net, xs, init);
-  return { value: p.value(steps), dx: p.backward(xs, steps, init) };
+/** Whether the fast engine takes this plan's gradients (see AttributionEngine). */
+function fastPlan(net: Network, p: Plan, engine: AttributionEngine): p is Plan & { readonly ySeed: Float64Array } {
+  return engine === 'fast' && p.ySeed !== null && fastBackwardCovers(net);
+}
+
+/** Bytes of forward records held at once for a batch of path points. */
+const RECORD_BUDGET_BYTES = 128 * 2 ** 20;
+
+/** Path points per batch: as many runs' records as fit RECORD_BUDGET_BYTES (at least one). */
+function pointsPerBatch(net: Network, steps: number, points: number): number {
+  const G = net.kind === 'lstm' ? 4 : net.kind === 'gru' ? 3 : 1;
+  // per layer and direction: pre and gates (G H), h and c, float64, plus y
+  const perStep = (net.numLayers * net.directions.length * (2 * G + 2) * net.hiddenSize + net.directions.length * net.hiddenSize) * 8 + 400;
+  return Math.max(1, Math.min(points, Math.floor(RECORD_BUDGET_BYTES / Math.max(1, steps * perStep))));
+}
+
+/**
+ * ∂F/∂x of several input sequences (the first p.runLength steps each): in one fast block pass per
+ * batch where fastPlan holds, else one float64 backward pass each. `records` are the float64 runs
+ * when the caller already has them (then used for the backward too).
+ */
+function gradients(net: Network, p: Plan, runs: readonly (readonly ArrayLike<number>[])[], init: InitialState | undefined, engine: AttributionEngine, records?: readonly NetworkStep[][]): Float64Array[][] {
+  if (fastPlan(net, p, engine)) {
+    const steps = records ?? runs.map((xs) => runSequenceFast(net, xs, init));
+    const dx = inputGradientsFast(net, steps, init, p.t, runs.map(() => p.ySeed));
+    if (dx !== null) return dx;
+  }
+  return runs.map((xs, s) => p.backward(xs, records?.[s] ?? runSequence(net, xs, init), init));
 }
 
 /** Gradient × input: x_t[i] · ∂F/∂x_t[i], one forward and one backward pass. */
-export function gradientTimesInput(net: Network, xs: readonly ArrayLike<number>[], target: AttributionTarget, init?: InitialState): Attribution {
+export function gradientTimesInput(net: Network, xs: readonly ArrayLike<number>[], target: AttributionTarget, init?: InitialState, engine: AttributionEngine = 'fast'): Attribution {
   checkRows(net, xs, 'attribution');
   const p = plan(net, xs.length, target);
   const run = xs.slice(0, p.runLength);
-  const { value, dx } = valueAndGrad(net, p, run, init);
+  const steps = runSequence(net, run, init);
+  const value = p.value(steps);
+  const dx = gradients(net, p, [run], init, engine, [steps])[0]!;
   const D = net.inputSize;
   const out = xs.map((x, t) => {
     const row = new Float64Array(D);
@@ -267,8 +314,9 @@ export function gradientTimesInput(net: Network, xs: readonly ArrayLike<number>[
 
 /**
  * Integrated gradients of the target against the baseline: `steps` forward and backward passes
- * along the straight path, plus one forward pass at the baseline for the completeness check.
- * Returns between passes when `onProgress` is given (done, of total).
+ * along the straight path (on the fast engine, batches of path points in one block pass each:
+ * IgOptions.engine), plus float64 forward passes at the input and the baseline for F and the
+ * completeness check. Tells `onProgress` (done, of total) once per point, after its pass or batch.
  */
 export function integratedGradients(
   net: Network,
@@ -290,14 +338,27 @@ export function integratedGradients(
     return row;
   });
   const avg = Array.from({ length: R }, () => new Float64Array(D));
-  const point = Array.from({ length: R }, () => new Float64Array(D));
-  for (let k = 0; k < alphas.length; k++) {
-    const a = alphas[k]!;
-    for (let t = 0; t < R; t++) for (let i = 0; i < D; i++) point[t]![i] = base[t]![i]! + a * diff[t]![i]!;
-    const { dx } = valueAndGrad(net, p, point, opts.init);
-    const w = weights[k]!;
-    for (let t = 0; t < R; t++) for (let i = 0; i < D; i++) avg[t]![i]! += w * dx[t]![i]!;
-    onProgress?.(k + 1, alphas.length);
+  const engine = opts.engine ?? 'fast';
+  // the fast engine takes a batch of path points in one block pass; the reference one at a time
+  const batch = fastPlan(net, p, engine) ? pointsPerBatch(net, R, alphas.length) : 1;
+  for (let k0 = 0; k0 < alphas.length; k0 += batch) {
+    const ks = Array.from({ length: Math.min(batch, alphas.length - k0) }, (_, i) => k0 + i);
+    const points = ks.map((k) => {
+      const a = alphas[k]!;
+      return Array.from({ length: R }, (_, t) => {
+        const row = new Float64Array(D);
+        for (let i = 0; i < D; i++) row[i] = base[t]![i]! + a * diff[t]![i]!;
+        return row;
+      });
+    });
+    const grads = gradients(net, p, points, opts.init, engine);
+    ks.forEach((k, j) => {
+      const w = weights[k]!;
+      const dx = grads[j]!;
+      for (let t = 0; t < R; t++) for (let i = 0; i < D; i++) avg[t]![i]! += w * dx[t]![i]!;
+    });
+    // one notice per point, as the reference's passes give them
+    for (const k of ks) onProgress?.(k + 1, alphas.length);
   }
   const value = p.value(runSequence(net, xs.slice(0, R), opts.init));
   const baselineValue = p.value(runSequence(net, base.slice(0, R), opts.init));

@@ -41,8 +41,16 @@ export interface MemoryOptions {
 }
 
 /**
+ * Progress of a memory pass going back from the last step: `done` steps back are final (h and c;
+ * x too for a one-layer network). Returning true stops the pass (a newer request replaced it).
+ * Told only where the pass can say it (the fast kernels, every row in one block).
+ */
+export type MemoryStepNotice = (done: number) => boolean;
+
+/**
  * memoryJacobianRows (grad/jacobian.ts: the arguments and sums) through the fast kernels when
- * `engine` is 'fast' and they cover the network, else the float64 block pass.
+ * `engine` is 'fast' and they cover the network, else the float64 block pass. `onStep` hears of
+ * the steps done where the kernels run every row in one block (see MemoryStepNotice).
  */
 export function memorySquares(
   net: Network,
@@ -53,13 +61,14 @@ export function memorySquares(
   unitEnd: number,
   sq: MemorySquares,
   engine: MemoryEngine = 'fast',
+  onStep?: MemoryStepNotice,
 ): void {
   // the block pass covers neither W_hr, the minimal cells nor the sLSTM's heads: one vector pass per unit
   if (projSizeOf(net) > 0 || isMinCell(net.kind) || net.kind === 'slstm') {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
     return;
   }
-  if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq)) return;
+  if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq, undefined, onStep)) return;
   memoryJacobianRows(net, steps, init, dir, unitStart, unitEnd, sq);
 }
 

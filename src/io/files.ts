@@ -122,7 +122,8 @@ export async function readWeightsFile(path: string, cwd: string, opts: WeightsFi
     budget -= shard.length;
     return shard;
   };
-  return loadWeightsAsync(bytes, { ...load, source: path, readSibling, maxTensorBytes: maxBytes });
+  // the bytes are ours alone: float32 tensors are read in place (the file held once, not twice)
+  return loadWeightsAsync(bytes, { ...load, source: path, readSibling, maxTensorBytes: maxBytes, inPlace: true });
 }
 
 /** An initial state file for `network`, or undefined without a path. */

@@ -16,6 +16,7 @@
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
 import { cellStateSize, flopsPerStep, memorySquares, outputSize, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { MemoryWorker, type MemoryWorkerOptions, type MemoryWorkerReply } from './memory-host.js';
 import type { TraceStore } from './trace-store.js';
 
 /** Most steps measured back from the cursor. */
@@ -27,6 +28,11 @@ export const MEMORY_MAX_WINDOW = 200;
  * former one-pass-per-row measure (0.5 GMAC/s, budget 1.2e7) did over a third of the steps.
  */
 export const MEMORY_PASS_BUDGET = 3.6e7;
+/**
+ * Most steps measured back from the cursor in the worker (any network size: the figures are drawn
+ * as they come, the nearest steps first, and a big network's far steps simply arrive later).
+ */
+export const MEMORY_WORKER_WINDOW = 1000;
 /** Fewest steps measured however big the network (a window shorter than this says little). */
 export const MEMORY_MIN_WINDOW = 4;
 
@@ -46,8 +52,12 @@ export type MemoryState =
   | { readonly status: 'done'; readonly result: MemoryResult }
   | {
       readonly status: 'computing';
+      /** Work done of `of`: rows of the Jacobian (on this thread) or steps back from the cursor (`progress` 'steps', the worker). */
       readonly passes: number;
       readonly of: number;
+      readonly progress: 'rows' | 'steps';
+      /** The figures of the steps done so far (the worker's, nearest first), or null. x is NaN where it is not known yet. */
+      readonly partial: MemoryResult | null;
       /** Steps measured, and whether that is fewer than are held (a big network's window). */
       readonly steps: number;
       readonly limited: boolean;
@@ -68,6 +78,12 @@ export interface MemoryTrackerOptions {
   readonly now?: () => number;
   /** Results kept. @default 512 */
   readonly cacheSize?: number;
+  /**
+   * Compute in a worker thread (memory-host.ts), over up to `maxWindow` (@default
+   * MEMORY_WORKER_WINDOW) steps whatever the network's size, the figures arriving from the cursor
+   * back. Where the worker cannot start or dies, the work goes on in slices on this thread.
+   */
+  readonly worker?: MemoryWorkerOptions | null;
 }
 
 /** Steps measured back from the cursor (the cursor included) for a network, before the history's start is applied. */
@@ -81,7 +97,8 @@ interface Job {
   readonly start: number;
   readonly limited: boolean;
   readonly xs: Float64Array[];
-  readonly steps: NetworkStep[];
+  /** The forward run over the window (on this thread only; the worker runs its own). */
+  steps: NetworkStep[] | null;
   readonly init: InitialState | undefined;
   readonly x2: Float64Array;
   readonly h2: Float64Array;
@@ -90,6 +107,8 @@ interface Job {
   next: number;
   /** Rows in the next block: starts at 1, doubles while a block takes under a quarter slice. */
   block: number;
+  /** Worker jobs: steps back from the cursor whose figures are in, and the partial result drawn. */
+  remote: { done: number; partial: MemoryResult | null } | null;
 }
 
 /** Memory figures of one trace, per cursor, computed off the key path. */
@@ -99,8 +118,11 @@ export class MemoryTracker {
   readonly layer: number;
   readonly dir: number;
   private readonly unsupported: string | null;
-  private readonly window: number;
+  private window: number;
+  private readonly threadWindow: number;
   private readonly sliceMs: number;
+  private worker: MemoryWorker | null = null;
+  private workerOptions: MemoryWorkerOptions | null;
   private readonly schedule: (run: () => void) => void;
   private readonly now: () => number;
   private readonly cacheSize: number;
@@ -115,11 +137,10 @@ export class MemoryTracker {
     const net = store.network;
     this.layer = net.numLayers - 1;
     this.dir = net.directions.indexOf('forward');
-    this.unsupported =
-      this.dir < 0
-        ? 'the memory view needs a forward direction: this network only runs in reverse'
-        : null;
-    this.window = memoryWindow(net, opts.maxWindow, opts.passBudget);
+    this.unsupported = this.dir < 0 ? 'the memory view needs a forward direction: this network only runs in reverse' : null;
+    this.threadWindow = memoryWindow(net, opts.maxWindow, opts.passBudget);
+    this.workerOptions = opts.worker ?? null;
+    this.window = this.workerOptions !== null ? Math.max(1, opts.maxWindow ?? MEMORY_WORKER_WINDOW) : this.threadWindow;
     this.sliceMs = opts.sliceMs ?? 8;
     this.schedule = opts.schedule ?? ((run) => void setImmediate(run));
     this.now = opts.now ?? (() => performance.now());
@@ -147,7 +168,8 @@ export class MemoryTracker {
     if (this.failure !== null && this.failure.cursor === cursor) return { status: 'failed', message: this.failure.message };
     const job = this.job;
     if (job !== null && job.cursor === cursor) {
-      return { status: 'computing', passes: job.next, of: outputSize(this.store.network), steps: job.xs.length, limited: job.limited };
+      if (job.remote !== null) return { status: 'computing', passes: job.remote.done, of: job.xs.length, progress: 'steps', partial: job.remote.partial, steps: job.xs.length, limited: job.limited };
+      return { status: 'computing', passes: job.next, of: outputSize(this.store.network), progress: 'rows', partial: null, steps: job.xs.length, limited: job.limited };
     }
     return { status: 'idle' };
   }
@@ -163,7 +185,8 @@ export class MemoryTracker {
     const known = this.state(cursor);
     if (known.status !== 'idle') return known;
     if (!this.begin(cursor)) return this.state(cursor);
-    this.slice(false);
+    if (this.job !== null && this.job.remote !== null) this.post(this.job);
+    else this.slice(false);
     return this.state(cursor);
   }
 
@@ -174,14 +197,89 @@ export class MemoryTracker {
     if (this.job === null || this.job.cursor !== cursor) {
       if (!this.begin(cursor)) return this.state(cursor);
     }
-    if (this.job !== null) this.job.block = outputSize(this.store.network);
+    if (this.job !== null) {
+      this.job.remote = null;
+      this.job.block = outputSize(this.store.network);
+    }
     while (this.job !== null && this.job.cursor === cursor) this.pass(this.job);
     return this.state(cursor);
   }
 
-  /** Stops any work in flight (the viewer closed). */
+  /** Stops any work in flight (the viewer closed) and ends the worker. */
   cancel(): void {
     this.job = null;
+    this.worker?.close();
+    this.worker = null;
+  }
+
+  /** The worker, started at the first job; null where it cannot start (then this thread computes). */
+  private workerFor(): MemoryWorker | null {
+    if (this.worker !== null || this.workerOptions === null) return this.worker;
+    try {
+      const w = new MemoryWorker(this.store.network, this.workerOptions);
+      w.onFailure(() => this.workerFailed(w));
+      this.worker = w;
+    } catch {
+      this.workerOptions = null;
+      this.window = this.threadWindow;
+    }
+    return this.worker;
+  }
+
+  /** The worker died: from now on this thread computes, over its own window, from the cursor on screen. */
+  private workerFailed(w: MemoryWorker): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    this.workerOptions = null;
+    this.window = this.threadWindow;
+    const job = this.job;
+    if (job === null) return;
+    this.job = null;
+    if (this.begin(job.cursor)) this.slice(true);
+    else for (const l of this.listeners) l();
+  }
+
+  /** Hands a job to the worker; its progress redraws. */
+  private post(job: Job): void {
+    const w = this.workerFor();
+    if (w === null || job.remote === null) {
+      job.remote = null;
+      this.slice(false);
+      return;
+    }
+    const net = this.store.network;
+    const units = outputSize(net);
+    const n = job.xs.length;
+    w.start({ xs: job.xs, init: job.init, dir: this.dir, units }, (reply: MemoryWorkerReply) => {
+      if (this.job !== job) return;
+      if (reply.type === 'failed') {
+        this.failure = { cursor: job.cursor, message: reply.message };
+        this.job = null;
+      } else if (reply.type === 'done') {
+        job.x2.set(reply.x2);
+        job.h2.set(reply.h2);
+        job.c2.set(reply.c2);
+        this.complete(job);
+      } else {
+        const done = reply.done;
+        job.x2.set(reply.x2, n - done);
+        job.h2.set(reply.h2, n - done);
+        job.c2.set(reply.c2, n - done);
+        job.remote = { done, partial: this.partialResult(job, done) };
+      }
+      for (const l of this.listeners) l();
+    });
+  }
+
+  /** The figures of the last `done` steps of a job (x NaN until the end for more than one layer). */
+  private partialResult(job: Job, done: number): MemoryResult {
+    const net = this.store.network;
+    const n = job.xs.length;
+    const from = n - done;
+    const sums = { x2: job.x2.subarray(from), h2: job.h2.subarray(from), c2: job.c2.subarray(from) };
+    const profile = profileFromSquares(net.kind, done, sums);
+    const sensitivity = net.numLayers === 1 ? profile.sensitivity : profile.sensitivity.map((s) => ({ ...s, x: Number.NaN }));
+    return { cursor: job.cursor, start: job.start + from, limited: job.limited, layer: this.layer, dir: this.dir, profile: { ...profile, sensitivity } };
   }
 
   private begin(cursor: number): boolean {
@@ -194,13 +292,16 @@ export class MemoryTracker {
     const xs: Float64Array[] = [];
     for (let t = start; t <= cursor; t++) xs.push(store.x(t));
     const init = this.initialState(start);
-    let steps: NetworkStep[];
-    try {
-      steps = runSequence(net, xs, init);
-    } catch (err) {
-      if (!(err instanceof ShapeError)) throw err;
-      this.failure = { cursor, message: err.message };
-      return false;
+    const remote = this.workerFor() !== null;
+    let steps: NetworkStep[] | null = null;
+    if (!remote) {
+      try {
+        steps = runSequence(net, xs, init);
+      } catch (err) {
+        if (!(err instanceof ShapeError)) throw err;
+        this.failure = { cursor, message: err.message };
+        return false;
+      }
     }
     const n = xs.length;
     this.job = {
@@ -215,6 +316,7 @@ export class MemoryTracker {
       c2: new Float64Array(n),
       next: 0,
       block: 1,
+      remote: remote ? { done: 0, partial: null } : null,
     };
     return true;
   }
@@ -254,6 +356,7 @@ export class MemoryTracker {
     // one row per unit of h (P of them for a projected LSTM)
     const units = outputSize(net);
     const end = Math.min(units, job.next + job.block);
+    job.steps ??= runSequence(net, job.xs, job.init);
     memorySquares(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
     if (job.next >= units) this.complete(job);
@@ -276,7 +379,7 @@ export class MemoryTracker {
   /** Block passes for at most sliceMs (at least one), then the rest later. */
   private slice(notify: boolean): void {
     const job = this.job;
-    if (job === null) return;
+    if (job === null || job.remote !== null) return;
     const H = outputSize(this.store.network);
     const t0 = this.now();
     let last = t0;

@@ -11,6 +11,7 @@ import { editedTrace, syncEdited } from '../trace/edited-trace.js';
 import { rankUnitsBySignal } from '../trace/unit-signal.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
+import type { MemoryWorkerOptions } from '../trace/memory-host.js';
 import { MemoryTracker, type MemoryState } from '../trace/memory-view.js';
 import type { TraceStore } from '../trace/trace-store.js';
 import { SECTION_COMPONENTS } from './components/index.js';
@@ -59,6 +60,8 @@ export interface AppProps {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view (m). @default false */
   readonly memory?: boolean;
+  /** Compute the memory view in a worker thread, or null: in slices between keys on this one. @default null */
+  readonly memoryWorker?: MemoryWorkerOptions | null;
   /** Open on the cell diagram (d). @default false */
   readonly diagram?: boolean;
   /** The language of the learning screens. @default 'en' */
@@ -163,10 +166,11 @@ function useStoreVersion(store: TraceStore | null, maxFps: number): string {
 
 /**
  * The memory figures of each network at the cursor while the memory view is open. The work runs
- * in slices between key presses (trace/memory-view.ts); each finished slice redraws.
+ * in a worker thread when `worker` is given (its progress drawn as it comes, the nearest steps
+ * first), else in slices between key presses (trace/memory-view.ts); each notice redraws.
  */
-function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: number, dataVersion: string): readonly MemoryState[] | null {
-  const trackers = useMemo(() => stores.map((st) => new MemoryTracker(st)), stores);
+function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: number, dataVersion: string, worker: MemoryWorkerOptions | null): readonly MemoryState[] | null {
+  const trackers = useMemo(() => stores.map((st) => new MemoryTracker(st, { worker })), [...stores, worker]);
   const [progress, setProgress] = useState(0);
   useEffect(() => {
     const offs = trackers.map((t) => t.subscribe(() => setProgress((n) => n + 1)));
@@ -180,7 +184,7 @@ function useMemoryStates(stores: readonly TraceStore[], on: boolean, cursor: num
   return useMemo(() => (on ? trackers.map((t) => t.request(cursor)) : null), [on, cursor, trackers, progress, dataVersion]);
 }
 
-export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
+export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, onQuit, onBack, compare = null, more = [], chapters, tour, reached, onChapter, names: allNames, memory = false, memoryWorker = null, diagram = false, lang = 'en', unit, timeline, task = NO_TASK }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize();
   // w: the run with interventions typed at the prompt, shown in the compared network's place
@@ -324,7 +328,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
   // trace gives: sync both now for this frame (pure calls, the rows in frameInput) and in the
   // stored state for the next.
   const ordered: Session = stored.order === order && stored.flagged === flagged ? stored : reduce(stored, { type: 'order', order, flagged });
-  const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion);
+  const memoryStates = useMemoryStates(stores, ordered.mode === 'memory' && ordered.T > 0, ordered.cursor, otherVersion, memoryWorker);
   // one forward and one backward pass over a bounded window: computed when the step or unit changes
   const attribution = useMemo(
     () => (ordered.mode === 'attribution' && ordered.T > 0 ? attributeAt(focused, ordered.cursor, ordered.unit) : null),

@@ -100,6 +100,19 @@ function steps(n: number): string {
   return `${n} step${n === 1 ? '' : 's'}`;
 }
 
+/** A progress bar of 10 cells and the percentage: `▕███▏      ▏ 31%`. */
+export function progressBar(done: number, of: number): string {
+  const f = of > 0 ? Math.max(0, Math.min(1, done / of)) : 0;
+  const eighths = Math.round(f * 80);
+  const full = Math.floor(eighths / 8);
+  const part = eighths % 8;
+  const bar = '█'.repeat(full) + (part > 0 ? LEFT_EIGHTHS[part]! : '') + ' '.repeat(10 - full - (part > 0 ? 1 : 0));
+  return `▕${bar}▏${String(Math.floor(f * 100)).padStart(3)}%`;
+}
+
+/** Left-aligned partial blocks, index = eighths filled. */
+const LEFT_EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
 /**
  * minGRU / minLSTM: their gates never see h, so d h_now / d h_t is the diagonal product of the
  * forget coefficients since t (engine/memory.ts minKeepProducts). Its name, or null for other cells.
@@ -154,9 +167,13 @@ export function memorySnapshotRows(networks: readonly MemoryNetwork[]): number {
 export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
   const { theme, cols, cursor } = m;
   const width = Math.max(1, cols - MEMORY_GUTTER - 1);
-  const results = m.networks.map((n) => (n.state.status === 'done' ? n.state.result : null));
+  // A computation in the worker draws what it has (the nearest steps), on the layout of its whole window.
+  const results = m.networks.map((n) => (n.state.status === 'done' ? n.state.result : n.state.status === 'computing' ? n.state.partial : null));
   // The steps shown: every measured one back from the cursor, as many as fit.
-  const earliest = Math.min(cursor, ...results.map((r) => (r === null ? cursor : r.start)));
+  const earliest = Math.min(
+    cursor,
+    ...m.networks.map((n, i) => (n.state.status === 'computing' ? cursor - n.state.steps + 1 : (results[i]?.start ?? cursor))),
+  );
   const count = Math.min(cursor - earliest + 1, width);
   const t0 = cursor - count + 1;
   const stepCols = Math.max(1, Math.min(MAX_STEP_COLS, Math.floor(width / Math.max(1, count))));
@@ -198,7 +215,9 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
       st.status === 'done'
         ? spanWords(st.result)
         : st.status === 'computing'
-          ? `computing… ${st.passes}/${st.of} rows of ∂h/∂state${st.limited ? ` over the last ${steps(st.steps)}` : ''} (exact gradients, one row per unit of h)`
+          ? st.progress === 'steps'
+            ? `computing ${progressBar(st.passes, st.of)} · ${st.passes}/${st.of} steps back, the nearest first (exact gradients; keys work meanwhile)`
+            : `computing… ${st.passes}/${st.of} rows of ∂h/∂state${st.limited ? ` over the last ${steps(st.steps)}` : ''} (exact gradients, one row per unit of h)`
           : st.status === 'failed'
             ? st.message
             : 'waiting';

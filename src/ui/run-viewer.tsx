@@ -10,6 +10,7 @@
  * and resume() (on SIGCONT) takes it again and redraws the whole frame. Raw mode turns the
  * terminal's own Ctrl-Z into a byte, so the key is seen here and handed to `onSuspendKey`.
  */
+import type { MemoryWorkerOptions } from '../trace/memory-host.js';
 import { render, useInput, useStdout, type Instance } from 'ink';
 import type { Lang } from './i18n/index.js';
 import { useEffect } from 'react';
@@ -65,6 +66,8 @@ export interface ViewerOptions {
   readonly names?: readonly (string | undefined)[];
   /** Open on the memory view. */
   readonly memory?: boolean;
+  /** Compute the memory view in a worker thread (trace/memory-host.ts), or null: in slices on this one. @default null */
+  readonly memoryWorker?: MemoryWorkerOptions | null;
   /** Open on the cell diagram. */
   readonly diagram?: boolean;
   /** The language of the learning screens. */
@@ -157,6 +160,7 @@ export function startViewer(streams: ViewerStreams, opts: ViewerOptions): Viewer
     ...(opts.onChapter !== undefined ? { onChapter: opts.onChapter } : {}),
     ...(opts.names !== undefined ? { names: opts.names } : {}),
     memory: opts.memory ?? false,
+    memoryWorker: opts.memoryWorker ?? null,
     diagram: opts.diagram ?? false,
     lang: opts.lang ?? 'en',
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),

@@ -60,6 +60,29 @@ describe.skipIf(ptyReason !== null)('the viewer in a real terminal', () => {
     await expectRestored(s);
   });
 
+  it('computes the memory view in a worker: keys move the cursor while it computes, the nearest steps drawn first', async () => {
+    // an H=512 LSTM over 1,000 steps: the whole measure takes tens of seconds of a core
+    const dir = mkdtempSync(join(tmpdir(), 'gatescope-memory-'));
+    const csv = join(dir, 'long.csv');
+    const rows = Array.from({ length: 1000 }, (_, t) => Array.from({ length: 16 }, (_, i) => Math.sin(0.1 * t + i).toFixed(4)).join(','));
+    writeFileSync(csv, `${Array.from({ length: 16 }, (_, i) => `f${i}`).join(',')}\n${rows.join('\n')}\n`);
+    const s = run(`${gatescope} ${csv} --hidden-size 512 --memory`);
+    await s.waitFor('step 1/1000');
+    s.write('G');
+    await s.waitFor('step 1000/1000');
+    // progress shown, and some columns already drawn (the nearest steps) before the end
+    await s.waitFor(/computing .* ([1-9]\d*)\/1000 steps back/, 30000);
+    expect(s.screen()).toMatch(/[▁▂▃▄▅▆▇█]/);
+    s.write(KEYS.left);
+    await s.waitFor('step 999/1000', 3000);
+    s.write(KEYS.left);
+    await s.waitFor('step 998/1000', 3000);
+    // the key was answered while the measure was under way (a new one starts for the new step)
+    expect(s.screen()).toMatch(/computing .* \d+\/998 steps back/);
+    s.write('q');
+    expect((await s.waitExit()).exitCode).toBe(0);
+  });
+
   it('follows data piped on stdin, reading keys from the terminal', async () => {
     const s = run(`cat ${INPUT} | ${gatescope} -w ${WEIGHTS} -; stty -a`);
     await s.waitFor(`step ${T}/${T}`);

@@ -111,6 +111,31 @@ describe('attribution against PyTorch (make_attribution.py)', () => {
   }
 });
 
+describe('the fast engine', () => {
+  // the fixtures above run on it by default; this holds it to the float64 engine on a longer run
+  it('gives integrated gradients within 1e-4 of the reference engine, in batches of path points', () => {
+    for (const kind of ['lstm', 'gru', 'rnn_tanh'] as const) {
+      const net = randomNetwork({ kind, inputSize: 3, hiddenSize: 24, numLayers: 2, bidirectional: kind === 'gru', seed: 4 });
+      const xs = Array.from({ length: 60 }, (_, t) => Float64Array.of(Math.sin(t), Math.cos(0.3 * t), 0.5 - (t % 7) / 7));
+      const target: AttributionTarget = { kind: 'y', t: 50, index: 3 };
+      const fast = integratedGradients(net, xs, target, { steps: 12 });
+      const ref = integratedGradients(net, xs, target, { steps: 12, engine: 'reference' });
+      let top = 0;
+      for (const row of ref.attributions) for (const v of row) top = Math.max(top, Math.abs(v));
+      let same = true;
+      ref.attributions.forEach((row, t) =>
+        row.forEach((v, i) => {
+          const a = fast.attributions[t]![i]!;
+          if (a !== v) same = false;
+          if (!(Math.abs(a - v) <= 1e-4 * top)) expect.fail(`${kind} A[t=${t}][${i}]: fast ${a} vs reference ${v}`);
+        }),
+      );
+      expect(same).toBe(false); // the float32 products ran
+      expect(fast.value).toBe(ref.value); // F is the float64 run's on both
+    }
+  });
+});
+
 describe('path rules', () => {
   it('Gauss-Legendre integrates polynomials of degree 2n-1 exactly on [0, 1]', () => {
     for (const n of [1, 2, 5, 16, 64]) {

@@ -165,3 +165,29 @@ describe('memory Jacobian in the SIMD kernels', () => {
     expect(() => memoryJacobianRowsFast(net, steps, { h0: [new Float64Array(3)] }, 0, 0, 3, sums(2))).toThrow(/h0/);
   });
 });
+
+describe('memory Jacobian progress', () => {
+  it('tells each step back as it is final, nearest first, and stops when asked', () => {
+    for (const layers of [1, 2]) {
+      const net = randomNetwork({ kind: 'lstm', inputSize: 3, hiddenSize: 10, numLayers: layers, bidirectional: true, seed: 30 });
+      const xs = inputs(40, 3, 31);
+      const steps = runSequence(net, xs);
+      const whole = sums(40);
+      memoryJacobianRowsFast(net, steps, undefined, 0, 0, 10, whole);
+      const seen: number[] = [];
+      const part = sums(40);
+      memoryJacobianRowsFast(net, steps, undefined, 0, 0, 10, part, undefined, (done) => {
+        seen.push(done);
+        // every step done so far already has its final figures
+        for (let t = 40 - done; t < 40; t++) {
+          expect(part.h2[t]).toBe(whole.h2[t]);
+          expect(part.c2[t]).toBe(whole.c2[t]);
+          if (layers === 1) expect(part.x2[t]).toBe(whole.x2[t]);
+        }
+        return done === 25;
+      });
+      expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(part.h2[14]).toBe(0); // stopped before step 14
+    }
+  });
+});

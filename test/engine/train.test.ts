@@ -161,6 +161,28 @@ describe('trainer', () => {
     });
   }
 
+  for (const [kind, bptt] of [['lstm', null], ['gru', null], ['rnn_tanh', null], ['lstm', 3]] as const) {
+    it(`${kind}${bptt === null ? '' : `, bptt ${bptt}`}: engine 'fast' takes the reference's gradients to 1e-4 (one SIMD block pass per window and length)`, () => {
+      // lengths 3..8 in a batch of 6: the rows go back in groups of one length (windows of 3 from carried states)
+      const data = rememberSet(6, 2, 3, 8);
+      const opts = { ...base, kind, numLayers: 2, batchSize: 6, shuffle: false, clipNorm: null, bptt };
+      const ref = createTrainer(data, opts);
+      const fast = createTrainer(data, { ...opts, engine: 'fast' });
+      const a = ref.step();
+      const b = fast.step();
+      expect(b.loss).toBeCloseTo(a.loss, 5);
+      ref.params.forEach((p, i) => {
+        const q = fast.params[i]!;
+        expect(q.name).toBe(p.name);
+        const scale = Math.max(1e-6, ...Array.from(p.grad, Math.abs));
+        expectClose(q.grad, p.grad, 1e-4 * scale, `${kind} ${p.name}`);
+      });
+      let same = true;
+      ref.params.forEach((p, i) => p.grad.forEach((g, j) => (same &&= g === fast.params[i]!.grad[j])));
+      expect(same).toBe(false); // the float32 products ran
+    });
+  }
+
   it('cross-entropy gradient through the trainer matches finite differences', () => {
     const data = nextTokenExamples([0, 1, 2, 1, 0, 2, 2, 1], 3, { window: 4 });
     const tr = createTrainer(data, { ...base, kind: 'gru', loss: 'cross_entropy', outputSize: 3, batchSize: 2, shuffle: false });

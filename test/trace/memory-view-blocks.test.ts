@@ -35,6 +35,6 @@ describe('MemoryTracker blocks', () => {
     const { s } = store(16);
     let clock = 0;
     const tracker = new MemoryTracker(s, { schedule: () => {}, now: () => (clock += 3), sliceMs: 8 });
-    expect(tracker.request(11)).toEqual({ status: 'computing', passes: 3, of: 16, steps: 12, limited: false });
+    expect(tracker.request(11)).toEqual({ status: 'computing', passes: 3, of: 16, progress: 'rows', partial: null, steps: 12, limited: false });
   });
 });

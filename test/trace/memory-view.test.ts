@@ -77,13 +77,13 @@ describe('MemoryTracker', () => {
     let heard = 0;
     tracker.subscribe(() => heard++);
     const first = tracker.request(10);
-    expect(first).toEqual({ status: 'computing', passes: 1, of: 6, steps: 11, limited: false });
+    expect(first).toEqual({ status: 'computing', passes: 1, of: 6, progress: 'rows', partial: null, steps: 11, limited: false });
     expect(sched.size).toBe(1);
     // The cursor moved: the job for step 11 is dropped, step 15's starts.
-    expect(tracker.request(15)).toEqual({ status: 'computing', passes: 1, of: 6, steps: 16, limited: false });
+    expect(tracker.request(15)).toEqual({ status: 'computing', passes: 1, of: 6, progress: 'rows', partial: null, steps: 16, limited: false });
     expect(tracker.state(10)).toEqual({ status: 'idle' });
     // Asking again while it runs does no work here: the scheduled slices go on.
-    expect(tracker.request(15)).toEqual({ status: 'computing', passes: 1, of: 6, steps: 16, limited: false });
+    expect(tracker.request(15)).toEqual({ status: 'computing', passes: 1, of: 6, progress: 'rows', partial: null, steps: 16, limited: false });
     sched.runAll();
     expect(done(tracker.state(15)).cursor).toBe(15);
     // Every later slice is heard (the first ran inside request, which its caller sees).

@@ -5,7 +5,7 @@ import type { MemoryResult, MemoryState } from '../../src/trace/memory-view.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { LOWER_EIGHTHS } from '../../src/ui/bars.js';
 import { textWidth } from '../../src/ui/format.js';
-import { logEighths, logScale, MEMORY_GUTTER, memoryLines, spanWords, type MemoryNetwork } from '../../src/ui/memory-frame.js';
+import { logEighths, logScale, MEMORY_GUTTER, memoryLines, progressBar, spanWords, type MemoryNetwork } from '../../src/ui/memory-frame.js';
 import { createTheme } from '../../src/ui/theme.js';
 import { stripAnsi } from '../helpers/ansi.js';
 
@@ -112,7 +112,7 @@ describe('the memory view', () => {
 
   it('shows progress while the figures are computed, and why when there are none', () => {
     const s = store('gru', 10);
-    const computing = memoryLines({ networks: [{ store: s, state: { status: 'computing', passes: 3, of: 4, steps: 10, limited: false } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
+    const computing = memoryLines({ networks: [{ store: s, state: { status: 'computing', passes: 3, of: 4, progress: 'rows', partial: null, steps: 10, limited: false } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
     expect(computing.join('\n')).toContain('computing… 3/4 rows of ∂h/∂state');
     const failed = memoryLines({ networks: [{ store: s, state: { status: 'failed', message: 'no forward direction' } }], cursor: 9, T: 10, focus: 0, theme: plain, cols: 100, rows: 20 });
     expect(failed.join('\n')).toContain('no forward direction');
@@ -124,12 +124,39 @@ describe('the memory view', () => {
     fc.assert(
       fc.property(fc.integer({ min: 40, max: 260 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 299 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), (cols, rows, cursor, two, level) => {
         const networks: MemoryNetwork[] = [{ store: a, name: 'a.json', state: ok(geometric('lstm', cursor, 0.8, Math.max(0, cursor - 199), cursor > 199)) }];
-        if (two) networks.push({ store: b, name: 'b.json', state: { status: 'computing', passes: 1, of: 4, steps: 200, limited: true } });
+        if (two) networks.push({ store: b, name: 'b.json', state: { status: 'computing', passes: 1, of: 4, progress: 'rows', partial: null, steps: 200, limited: true } });
         const lines = memoryLines({ networks, cursor, T: 300, focus: 0, theme: createTheme(level as 0 | 1 | 2 | 3), cols, rows });
         expect(lines.length).toBeLessThanOrEqual(rows);
         for (const l of lines) expect(textWidth(stripAnsi(l))).toBeLessThanOrEqual(cols);
       }),
       { numRuns: 120 },
     );
+  });
+});
+
+describe('the memory view while its worker computes', () => {
+  it('draws the steps done so far on the layout of the whole window, with a progress bar', () => {
+    const s = store('lstm', 100);
+    const partial = geometric('lstm', 99, 0.8, 90, true);
+    const state: MemoryState = { status: 'computing', passes: 10, of: 100, progress: 'steps', partial, steps: 100, limited: false };
+    const text = memoryLines({ networks: [{ store: s, state }], cursor: 99, T: 100, focus: 0, theme: plain, cols: 120, rows: 30 }).join('\n');
+    expect(text).toContain('computing ▕█         ▏ 10% · 10/100 steps back, the nearest first');
+    // the window's 100 steps are laid out (the axis starts at step 1), only the last 10 have bars
+    const axis = text.split('\n').find((l) => l.includes('▼'))!;
+    expect(axis.trim().startsWith('─')).toBe(true);
+    const lines = text.split('\n');
+    const from = lines.findIndex((l) => l.startsWith(' ∂h/∂x'));
+    const chart = lines.slice(from, lines.findIndex((l) => l.startsWith(' ∂h/∂h')));
+    expect(chart.length).toBeGreaterThan(1);
+    // one column per step: nothing for the 90 steps not done, bars for the last 10
+    for (const l of chart) expect(l.slice(MEMORY_GUTTER, MEMORY_GUTTER + 90).trim()).toBe('');
+    expect(chart.some((l) => /[▁▂▃▄▅▆▇█]/.test(l.slice(MEMORY_GUTTER + 90)))).toBe(true);
+  });
+
+  it('fills a progress bar in eighths', () => {
+    expect(progressBar(0, 10)).toBe('▕          ▏  0%');
+    expect(progressBar(5, 10)).toBe('▕█████     ▏ 50%');
+    expect(progressBar(10, 10)).toBe('▕██████████▏100%');
+    expect(progressBar(1, 64)).toBe('▕▏         ▏  1%');
   });
 });

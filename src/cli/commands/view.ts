@@ -297,7 +297,8 @@ async function interactiveView(
   const onContinue = (): void => viewer.resume();
   const viewer = startViewer(
     { stdout, keys, stderr: env.stderr as NodeJS.WriteStream },
-    { ...show, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view, onSuspendKey: suspend },
+    // the memory view computes in a worker beside the bundle's (or tsc's) modules
+    { ...show, colorLevel, follow, ...(args.fps !== undefined ? { maxFps: args.fps } : {}), ...extras.view, memoryWorker: { kernelVariant: kernelVariant() }, onSuspendKey: suspend },
   );
   proc.on('SIGTSTP', suspend);
   proc.on('SIGCONT', onContinue);

@@ -36,11 +36,14 @@
   ;;   dcc (S, Hp) f64: dc from the step after, replaced by dc_prev (scaled).
   ;;   tmp (4Hp f64) scratch. da (S, 4Hp) f32 out. inv (S f64), exp (S i32): the rows' scales.
   ;;   sq (2S f64) out: per row, sum dh_t^2 and sum dc_t^2, unscaled.
+  ;;   coefStride: bytes from one row's coef to the next (0: every row shares one, as in the memory
+  ;;   Jacobian; 9 Hp * 8 when each row is its own run, as integrated gradients' path points).
+  ;;   gru_back_rows and rnn_back_rows take it the same way (5 Hp * 8, Hp * 8).
   (func (export "lstm_back_rows")
     (param $S i32) (param $Hp i32) (param $dh i32) (param $dOut i32) (param $dOutStride i32)
     (param $coef i32) (param $dcc i32) (param $tmp i32) (param $da i32) (param $inv i32) (param $exp i32)
-    (param $sq i32) (param $lim i32)
-    (local $s i32) (local $j i32) (local $hb i32) (local $hb4 i32) (local $db i32) (local $e i32) (local $sh i32)
+    (param $sq i32) (param $lim i32) (param $coefStride i32)
+    (local $s i32) (local $pcf i32) (local $j i32) (local $hb i32) (local $hb4 i32) (local $db i32) (local $e i32) (local $sh i32)
     (local $pdh i32) (local $pout i32) (local $pc i32) (local $pda i32)
     (local $sc v128) (local $m v128) (local $v v128) (local $dc v128) (local $dao v128) (local $dai v128) (local $daf v128) (local $dag v128) (local $dcp v128)
     (local $h2 v128) (local $c2 v128) (local $mx v128) (local $iv f64) (local $big f64)
@@ -50,6 +53,7 @@
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $s) (local.get $S)))
+        (local.set $pcf (i32.add (local.get $coef) (i32.mul (local.get $s) (local.get $coefStride))))
         (local.set $e (i32.load (i32.add (local.get $exp) (i32.shl (local.get $s) (i32.const 2)))))
         (local.set $sc (f64x2.splat (call $pow2 (local.get $e))))
         (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $s) (local.get $hb))))
@@ -65,22 +69,22 @@
           (if (local.get $dOut)
             (then (local.set $v (f64x2.add (local.get $v) (f64x2.mul (v128.load (i32.add (local.get $pout) (local.get $j))) (local.get $sc))))))
           (local.set $h2 (f64x2.add (local.get $h2) (f64x2.mul (local.get $v) (local.get $v))))
-          (local.set $dao (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $coef) (local.get $j)))))
+          (local.set $dao (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $pcf) (local.get $j)))))
           (local.set $dc
             (f64x2.add
               (f64x2.add (v128.load (i32.add (local.get $pc) (local.get $j)))
-                (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $coef) (local.get $db)) (local.get $j)))))
-              (f64x2.mul (local.get $dao) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 8))) (local.get $j))))))
+                (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $pcf) (local.get $db)) (local.get $j)))))
+              (f64x2.mul (local.get $dao) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 8))) (local.get $j))))))
           (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $dc) (local.get $dc))))
-          (local.set $dai (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)))))
-          (local.set $daf (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)))))
-          (local.set $dag (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)))))
+          (local.set $dai (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)))))
+          (local.set $daf (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)))))
+          (local.set $dag (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)))))
           (local.set $dcp
             (f64x2.add
               (f64x2.add
-                (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 5))) (local.get $j))))
-                (f64x2.mul (local.get $dai) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 6))) (local.get $j)))))
-              (f64x2.mul (local.get $daf) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 7))) (local.get $j))))))
+                (f64x2.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 5))) (local.get $j))))
+                (f64x2.mul (local.get $dai) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 6))) (local.get $j)))))
+              (f64x2.mul (local.get $daf) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 7))) (local.get $j))))))
           (v128.store (i32.add (local.get $pc) (local.get $j)) (local.get $dcp))
           (v128.store (i32.add (local.get $tmp) (local.get $j)) (local.get $dai))
           (v128.store (i32.add (i32.add (local.get $tmp) (local.get $db)) (local.get $j)) (local.get $daf))
@@ -131,8 +135,8 @@
   ;; with the arguments of lstm_back_rows (sq: sum dh_t^2 per row, and 0).
   (func (export "rnn_back_rows")
     (param $S i32) (param $Hp i32) (param $dh i32) (param $dOut i32) (param $dOutStride i32)
-    (param $slope i32) (param $da i32) (param $inv i32) (param $exp i32) (param $sq i32) (param $lim i32) (param $tmp i32)
-    (local $s i32) (local $j i32) (local $hb i32) (local $db i32) (local $e i32) (local $sh i32)
+    (param $slope i32) (param $da i32) (param $inv i32) (param $exp i32) (param $sq i32) (param $lim i32) (param $tmp i32) (param $coefStride i32)
+    (local $s i32) (local $pcf i32) (local $j i32) (local $hb i32) (local $db i32) (local $e i32) (local $sh i32)
     (local $pdh i32) (local $pout i32) (local $pda i32)
     (local $sc v128) (local $m v128) (local $v v128) (local $a v128) (local $h2 v128) (local $mx v128) (local $iv f64) (local $big f64)
     (local.set $hb (i32.shl (local.get $Hp) (i32.const 2)))
@@ -140,6 +144,7 @@
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $s) (local.get $S)))
+        (local.set $pcf (i32.add (local.get $slope) (i32.mul (local.get $s) (local.get $coefStride))))
         (local.set $e (i32.load (i32.add (local.get $exp) (i32.shl (local.get $s) (i32.const 2)))))
         (local.set $sc (f64x2.splat (call $pow2 (local.get $e))))
         (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $s) (local.get $hb))))
@@ -152,7 +157,7 @@
           (if (local.get $dOut)
             (then (local.set $v (f64x2.add (local.get $v) (f64x2.mul (v128.load (i32.add (local.get $pout) (local.get $j))) (local.get $sc))))))
           (local.set $h2 (f64x2.add (local.get $h2) (f64x2.mul (local.get $v) (local.get $v))))
-          (local.set $a (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $slope) (local.get $j)))))
+          (local.set $a (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $pcf) (local.get $j)))))
           (v128.store (i32.add (local.get $tmp) (local.get $j)) (local.get $a))
           (local.set $mx (f64x2.max (local.get $mx) (f64x2.abs (local.get $a))))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
@@ -365,8 +370,8 @@
   (func (export "gru_back_rows")
     (param $S i32) (param $Hp i32) (param $dh i32) (param $dOut i32) (param $dOutStride i32)
     (param $coef i32) (param $dcc i32) (param $tmp i32) (param $da i32) (param $dah i32) (param $inv i32) (param $exp i32)
-    (param $sq i32) (param $lim i32)
-    (local $s i32) (local $j i32) (local $hb i32) (local $db i32) (local $e i32) (local $sh i32)
+    (param $sq i32) (param $lim i32) (param $coefStride i32)
+    (local $s i32) (local $pcf i32) (local $j i32) (local $hb i32) (local $db i32) (local $e i32) (local $sh i32)
     (local $pdh i32) (local $pout i32) (local $pc i32) (local $pda i32) (local $pdah i32)
     (local $sc v128) (local $m v128) (local $v v128) (local $dan v128) (local $daz v128) (local $dar v128) (local $dz v128) (local $dhn v128)
     (local $h2 v128) (local $mx v128) (local $iv f64) (local $big f64)
@@ -375,6 +380,7 @@
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $s) (local.get $S)))
+        (local.set $pcf (i32.add (local.get $coef) (i32.mul (local.get $s) (local.get $coefStride))))
         (local.set $e (i32.load (i32.add (local.get $exp) (i32.shl (local.get $s) (i32.const 2)))))
         (local.set $sc (f64x2.splat (call $pow2 (local.get $e))))
         (local.set $pdh (i32.add (local.get $dh) (i32.mul (local.get $s) (local.get $hb))))
@@ -391,11 +397,11 @@
           (if (local.get $dOut)
             (then (local.set $v (f64x2.add (local.get $v) (f64x2.mul (v128.load (i32.add (local.get $pout) (local.get $j))) (local.get $sc))))))
           (local.set $h2 (f64x2.add (local.get $h2) (f64x2.mul (local.get $v) (local.get $v))))
-          (local.set $dan (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $coef) (local.get $j)))))
-          (local.set $daz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $coef) (local.get $db)) (local.get $j)))))
-          (local.set $dz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)))))
-          (local.set $dar (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)))))
-          (local.set $dhn (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $coef) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)))))
+          (local.set $dan (f64x2.mul (local.get $v) (v128.load (i32.add (local.get $pcf) (local.get $j)))))
+          (local.set $daz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $pcf) (local.get $db)) (local.get $j)))))
+          (local.set $dz (f64x2.mul (local.get $v) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 2))) (local.get $j)))))
+          (local.set $dar (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 3))) (local.get $j)))))
+          (local.set $dhn (f64x2.mul (local.get $dan) (v128.load (i32.add (i32.add (local.get $pcf) (i32.mul (local.get $db) (i32.const 4))) (local.get $j)))))
           (v128.store (i32.add (local.get $pc) (local.get $j)) (local.get $dz))
           (v128.store (i32.add (local.get $tmp) (local.get $j)) (local.get $dar))
           (v128.store (i32.add (i32.add (local.get $tmp) (local.get $db)) (local.get $j)) (local.get $daz))

@@ -99,9 +99,9 @@ export interface KernelExports {
   ): void;
   stats_acc(src: number, stride: number, n: number, width: number, acc: number, lo: number, hi: number): void;
   /** backward.wat: the memory Jacobian's elementwise backward for S scaled rows (see backward.ts). */
-  lstm_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, coef: number, dcc: number, tmp: number, da: number, inv: number, exp: number, sq: number, lim: number): void;
-  rnn_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, slope: number, da: number, inv: number, exp: number, sq: number, lim: number, tmp: number): void;
-  gru_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, coef: number, dcc: number, tmp: number, da: number, dah: number, inv: number, exp: number, sq: number, lim: number): void;
+  lstm_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, coef: number, dcc: number, tmp: number, da: number, inv: number, exp: number, sq: number, lim: number, coefStride: number): void;
+  rnn_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, slope: number, da: number, inv: number, exp: number, sq: number, lim: number, tmp: number, coefStride: number): void;
+  gru_back_rows(S: number, Hp: number, dh: number, dOut: number, dOutStride: number, coef: number, dcc: number, tmp: number, da: number, dah: number, inv: number, exp: number, sq: number, lim: number, coefStride: number): void;
   gemm_rows(out: number, outStride: number, w: number, x: number, xStride: number, n: number, S: number, np8: number, np4: number): void;
   add_unscaled(dst: number, dstStride: number, src: number, width: number, S: number, inv: number): void;
 }

@@ -11,14 +11,18 @@
  *
  * Reproducible: the network and head come from `seed`, the epoch order from a second stream of the
  * same seed, and the arithmetic is sequential float64, so the same data, options and seed give
- * bit-for-bit the same weights.
+ * bit-for-bit the same weights. `engine: 'fast'` trades that for speed: the window's forward on the
+ * fast engine and the batch's BPTT in one SIMD block pass (float32 products, whose fused
+ * multiply-adds differ between machines).
  */
-import { allocParamGrads, backwardSequenceSteps } from '../grad/network.js';
+import { paramGradientsFast } from '../fast/backward.js';
+import { runSequenceFast } from '../fast/sequence.js';
+import { allocParamGrads, backwardSequence, backwardSequenceSteps } from '../grad/network.js';
 import { randomNetwork } from '../init.js';
 import { finalStates, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
 import { createRng } from '../random.js';
 import { gateCount, tensorName } from '../shapes.js';
-import type { CellKind, InitialState } from '../types.js';
+import type { CellKind, InitialState, NetworkStep } from '../types.js';
 import type { Example, LossKind } from './examples.js';
 import { headBackward, headForward, headInputSize, randomHead } from '../model.js';
 import { argmax, mseLoss, softmaxCrossEntropy } from './loss.js';
@@ -70,6 +74,14 @@ export interface TrainerOptions {
   readonly validation?: readonly Example[];
   /** Start from these weights instead of a seeded initialisation (copied, never modified). */
   readonly initial?: TrainedModel;
+  /**
+   * 'reference': sequential float64, bit for bit reproducible. 'fast': each window's forward on
+   * the fast engine and the batch's backward in one SIMD block pass (fast/backward.ts
+   * paramGradientsFast: float32 products, gradients within 1e-4 of float64), where the kernels
+   * cover the network (else, and for a window whose examples differ in length, the reference's
+   * backward). Yields once per window instead of once per step. @default 'reference'
+   */
+  readonly engine?: 'reference' | 'fast';
 }
 
 export interface Evaluation {
@@ -259,6 +271,7 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
     );
   }
   const netGrads = allocParamGrads(net);
+  const fast = opts.engine === 'fast';
   const headW = new Float64Array(head.weight.length);
   const headB = new Float64Array(head.bias.length);
   const params = collectParams(model, netGrads, headW, headB);
@@ -353,21 +366,33 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
       zeroGrads(params);
       let wSum = 0;
       let wScored = 0;
+      // engine 'fast': the window's scored runs, taken back together after the forward passes
+      const pending: { xs: readonly ArrayLike<number>[]; init: InitialState | undefined; steps: NetworkStep[]; dy: Float64Array[] }[] = [];
       for (let m = 0; m < members.length; m++) {
         const ex = members[m]!;
         if (ex.inputs.length <= start) continue;
         const xs = ex.inputs.slice(start, start + win);
         const init = carried[m];
-        const steps = yield* runSequenceSteps(net, xs, init);
+        const steps = fast ? runSequenceFast(net, xs, init) : yield* runSequenceSteps(net, xs, init);
         const dy: Float64Array[] = new Array<Float64Array>(xs.length);
         const [s, n] = scoreRun(ex, start, steps.map((st) => st.y), dy);
-        if (n > 0) yield* backwardSequenceSteps(net, xs, steps, init, { dy, params: netGrads });
+        if (n > 0 && fast) pending.push({ xs, init, steps, dy });
+        else if (n > 0) yield* backwardSequenceSteps(net, xs, steps, init, { dy, params: netGrads });
         wSum += s;
         wScored += n;
         if (start + win < ex.inputs.length) {
           const { hN, cN } = finalStates(net, steps);
           carried[m] = { h0: hN, c0: cN };
         }
+      }
+      if (pending.length > 0) {
+        // one block pass per length (a batch's last window may be shorter for some examples)
+        for (const len of new Set(pending.map((r) => r.xs.length))) {
+          const rows = pending.filter((r) => r.xs.length === len);
+          const done = paramGradientsFast(net, rows.map((r) => r.steps), rows.map((r) => r.xs), rows.map((r) => r.init), (s, t) => rows[s]!.dy[t] ?? null, netGrads);
+          if (!done) for (const r of rows) backwardSequence(net, r.xs, r.steps, r.init, { dy: r.dy, params: netGrads });
+        }
+        yield;
       }
       if (wScored === 0) continue;
       // Mean loss over the window's scored steps: scale the summed gradients to match.

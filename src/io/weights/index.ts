@@ -65,6 +65,12 @@ export interface LoadWeightsOptions {
   checkpointKey?: string | undefined;
   /** Most bytes the tensors of a torch file may decode to (float32); --max-weights-bytes. */
   maxTensorBytes?: number | undefined;
+  /**
+   * safetensors and torch files: little-endian float32 tensors at aligned offsets become views of
+   * `bytes` instead of copies, so a big file is held once; `bytes` must then stay unchanged for as
+   * long as the network is used. @default false
+   */
+  inPlace?: boolean | undefined;
   /** TF.js: the shards, by their manifest path (loadWeightsAsync fills this through readSibling). */
   shards?: ReadonlyMap<string, Uint8Array> | undefined;
 }
@@ -224,7 +230,7 @@ function load(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
       };
     }
     case 'safetensors': {
-      const st = parseSafetensors(bytes, source);
+      const st = parseSafetensors(bytes, source, opts.inPlace === true);
       return fromTensors(format, st.tensors, st.infos, st.metadata, opts);
     }
     case 'pytorch-json':
@@ -302,7 +308,7 @@ function kerasWeightsFile(format: 'keras-h5' | 'keras-v3' | 'tfjs', k: KerasFile
  */
 function loadTorch(bytes: Uint8Array, opts: LoadWeightsOptions): WeightsFile {
   const { source } = opts;
-  const pt = readTorchFile(bytes, { source, checkpointKey: opts.checkpointKey, maxTensorBytes: opts.maxTensorBytes });
+  const pt = readTorchFile(bytes, { source, checkpointKey: opts.checkpointKey, maxTensorBytes: opts.maxTensorBytes, inPlace: opts.inPlace });
   const prefixes = recurrentPrefixes(pt.tensors.keys());
   const prefix = opts.prefix ?? (prefixes.length === 1 ? prefixes[0]! : undefined);
   const module = prefix !== undefined ? moduleAt(pt.modules, prefix) : undefined;

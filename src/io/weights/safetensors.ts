@@ -76,7 +76,7 @@ interface Entry {
   readonly end: number;
 }
 
-export function parseSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
+export function parseSafetensors(bytes: Uint8Array, source: string, inPlace = false): SafetensorsFile {
   if (bytes.length < 8) {
     throw new InputError(`truncated safetensors file: ${bytes.length} bytes, the header length alone takes 8`, {
       source,
@@ -163,7 +163,7 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Safetensors
     infos.push({ name: e.name, shape: e.shape, dtype: e.dtype });
     if (!(FLOAT_DTYPES as readonly string[]).includes(e.dtype)) continue;
     const dtype = e.dtype as FloatDtype;
-    const data = decodeFloats(bytes.subarray(dataStart + e.begin, dataStart + e.end), dtype, e.shape, e.name, source);
+    const data = decodeFloats(bytes.subarray(dataStart + e.begin, dataStart + e.end), dtype, e.shape, e.name, source, inPlace);
     tensors.set(e.name, { shape: e.shape, data, dtype });
   }
   return { tensors, infos, metadata };

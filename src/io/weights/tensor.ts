@@ -90,6 +90,8 @@ export function checkShape(shape: unknown, what: string, source: string, tensor:
  * Little-endian stored floats to float32. `bytes` must hold exactly count * DTYPE_SIZE[dtype]
  * bytes (callers check that first). Rejects NaN and values that are not finite in float32
  * (an F64 1e300 included), naming the tensor and the index.
+ * `inPlace`: little-endian F32 at a 4-byte-aligned offset comes back as a view of `bytes` itself
+ * (no copy: a big file is then held once, not twice); the caller must leave those bytes alone.
  */
 export function decodeFloats(
   bytes: Uint8Array,
@@ -97,6 +99,7 @@ export function decodeFloats(
   shape: readonly number[],
   name: string,
   source: string,
+  inPlace = false,
 ): Float32Array {
   const count = elementCount(shape);
   const size = DTYPE_SIZE[dtype];
@@ -105,6 +108,11 @@ export function decodeFloats(
       `${shapeText(shape)} ${dtype} needs ${count * size} bytes, got ${bytes.length}`,
       { source, tensor: name },
     );
+  }
+  if (inPlace && dtype === 'F32' && LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) {
+    const view = new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    for (let k = 0; k < count; k++) if (!Number.isFinite(view[k]!)) finiteFloat32(view[k]!, name, shape, k, source);
+    return view;
   }
   const out = new Float32Array(count);
   if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {

@@ -177,6 +177,8 @@ export interface TorchOptions {
   readonly checkpointKey?: string | undefined;
   /** Most bytes of float32 values all tensors together may decode to. */
   readonly maxTensorBytes?: number | undefined;
+  /** F32 tensors as views of the file's bytes where they can be (tensor.ts decodeFloats). @default false */
+  readonly inPlace?: boolean | undefined;
 }
 
 /** 1 GiB of float32 values by default, as --max-weights-bytes. */
@@ -726,7 +728,7 @@ function materialize(refs: Map<string, TensorRef>, bigEndian: boolean, opts: Tor
       raw = gather(storage, size, t.offset, t.size, t.stride, count);
     }
     if (bigEndian && size > 1) raw = swapped(raw, size);
-    tensors.set(name, { shape: t.size, data: decodeFloats(raw, fdt, t.size, name, source), dtype: fdt });
+    tensors.set(name, { shape: t.size, data: decodeFloats(raw, fdt, t.size, name, source, opts.inPlace === true), dtype: fdt });
   }
   return { tensors, infos };
 }
