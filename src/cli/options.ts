@@ -9,7 +9,7 @@ import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
 import { visible } from '../io/errors.js';
 
-export const CELL_CHOICES = ['lstm', 'gru', 'rnn', 'mingru', 'minlstm'] as const;
+export const CELL_CHOICES = ['lstm', 'gru', 'rnn', 'mingru', 'minlstm', 'slstm'] as const;
 export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
 
 /** --cell and --nonlinearity; `purpose` ends each description, e.g. 'checked against a weights file'. */
@@ -142,7 +142,7 @@ export function cellKindFrom(flags: ModelFlags): CellKind | undefined {
   if (flags.nonlinearity !== undefined && flags.cell !== undefined && flags.cell !== 'rnn') {
     throw new UsageError(`--nonlinearity applies to --cell rnn, not --cell ${flags.cell}`);
   }
-  if (flags.cell === 'lstm' || flags.cell === 'gru' || flags.cell === 'mingru' || flags.cell === 'minlstm') return flags.cell;
+  if (flags.cell === 'lstm' || flags.cell === 'gru' || flags.cell === 'mingru' || flags.cell === 'minlstm' || flags.cell === 'slstm') return flags.cell;
   if (flags.cell === 'rnn' || flags.nonlinearity !== undefined) return flags.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh';
   return undefined;
 }

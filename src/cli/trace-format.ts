@@ -10,7 +10,7 @@
  * (see Readout) `probs` is softmax(pred) and `top` the k most probable outputs, highest first, each
  * `{index, p}` and its `token` when the head has one output per vocabulary token.
  */
-import { gateCount, outputSize, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
+import { gateCount, outputSize, recordState, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
 
 /** What is written beside the head's raw output. */
 export interface Readout {
@@ -36,11 +36,7 @@ function guesses(probs: Float64Array, readout: Readout): TopGuess[] {
 
 /** The values of one traced state of one direction at one step. */
 export function stateValues(kind: Network['kind'], rec: StepRecord, name: string, H: number): Float64Array {
-  if (name === 'h') return rec.h;
-  if (name === 'c') return rec.c!;
-  const gi = STATE_NAMES[kind].indexOf(name);
-  if (gi < 0 || gi >= gateCount(kind)) throw new Error(`no state ${name} in ${kind}`);
-  return rec.gates.subarray(gi * H, (gi + 1) * H);
+  return recordState(kind, rec, name, H);
 }
 
 export interface StepObject {

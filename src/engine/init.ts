@@ -17,6 +17,8 @@ export interface RandomNetworkOptions {
   bidirectional?: boolean;
   bias?: boolean;
   seed?: number;
+  /** sLSTM only: NH heads (dividing hiddenSize). @default 1 */
+  numHeads?: number;
 }
 
 export function randomNetwork(opts: RandomNetworkOptions): Network {
@@ -32,7 +34,8 @@ export function randomNetwork(opts: RandomNetworkOptions): Network {
     for (let i = 0; i < n; i++) a[i] = rng.uniform(-bound, bound);
     return a;
   };
-  const spec = { kind: opts.kind, inputSize: opts.inputSize, hiddenSize: H, numLayers, directions, bias };
+  const NH = opts.kind === 'slstm' ? opts.numHeads ?? 1 : 1;
+  const spec = { kind: opts.kind, inputSize: opts.inputSize, hiddenSize: H, numLayers, directions, bias, ...(opts.kind === 'slstm' ? { numHeads: NH } : {}) };
   const layers: DirectionParams[][] = [];
   for (let k = 0; k < numLayers; k++) {
     const din = layerInputSize(spec, k);
@@ -45,6 +48,8 @@ export function randomNetwork(opts: RandomNetworkOptions): Network {
           for (let i = 0; i < wIh.length; i++) wIh[i] = wIh[i]! * b / bound;
           return { inputSize: din, hiddenSize: H, wIh, wHh: new Float32Array(0), bIh: bias ? fill(G * H) : null, bHh: null };
         }
+        // sLSTM: its heads' blocks (4H, DH) and one bias
+        if (opts.kind === 'slstm') return { inputSize: din, hiddenSize: H, wIh, wHh: fill(G * H * (H / NH)), bIh: bias ? fill(G * H) : null, bHh: null };
         const wHh = fill(G * H * H);
         const bIh = bias ? fill(G * H) : null;
         const bHh = bias ? fill(G * H) : null;

@@ -16,7 +16,7 @@
  */
 import { clipValue } from './activations.js';
 import { allocNetworkStep, cellStep, initialRow, ShapeError, validateNetwork } from './network.js';
-import { GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
+import { cellStateSize, GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
 import type { Network, NetworkStep, InitialState, StepRecord } from './types.js';
 
 export interface Intervention {
@@ -48,7 +48,7 @@ export function checkInterventions(net: Network, list: readonly Intervention[]):
       continue;
     }
     if (!STATE_NAMES[net.kind].includes(iv.name)) {
-      throw new ShapeError(`${what}: ${net.kind === 'lstm' ? 'an LSTM' : net.kind === 'gru' ? 'a GRU' : net.kind === 'mingru' ? 'a minGRU' : net.kind === 'minlstm' ? 'a minLSTM' : 'an RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
+      throw new ShapeError(`${what}: ${net.kind === 'lstm' ? 'an LSTM' : net.kind === 'gru' ? 'a GRU' : net.kind === 'mingru' ? 'a minGRU' : net.kind === 'minlstm' ? 'a minLSTM' : net.kind === 'slstm' ? 'an sLSTM' : 'an RNN'} has ${STATE_NAMES[net.kind].join(', ')} (and x), not ${iv.name}`);
     }
     if (!(Number.isInteger(iv.layer) && iv.layer >= 0 && iv.layer < net.numLayers)) throw new ShapeError(`${what}: layer ${iv.layer} is outside 0..${net.numLayers - 1}`);
     if (!(Number.isInteger(iv.direction) && iv.direction >= 0 && iv.direction < net.directions.length)) throw new ShapeError(`${what}: the network has no direction ${iv.direction}`);
@@ -172,6 +172,20 @@ export function applyInterventions(
       for (let u = 0; u < H; u++) rec.h[u] = g[u]! * hPrev[u]! + g[H + u]! * g[2 * H + u]!;
       break;
     }
+    case 'slstm': {
+      // the stabilised gates as set; c and n again from them, m as computed unless set (a set m
+      // rescales the state against the inputs still to come: exp(m) c is the unstabilised cell)
+      gateEdits(['i', 'f', 'z', 'o']);
+      const s = rec.c!;
+      const g = rec.gates;
+      for (let u = 0; u < H; u++) {
+        s[u] = g[H + u]! * cPrev![u]! + g[u]! * g[2 * H + u]!;
+        s[H + u] = g[H + u]! * cPrev![H + u]! + g[u]!;
+      }
+      for (const iv of mine) if (iv.name === 'c' || iv.name === 'n' || iv.name === 'm') set(s, iv.name === 'c' ? 0 : iv.name === 'n' ? H : 2 * H, iv);
+      for (let u = 0; u < H; u++) rec.h[u] = (g[3 * H + u]! * s[u]!) / s[H + u]!;
+      break;
+    }
     default:
       break;
   }
@@ -205,7 +219,7 @@ export function runSequenceIntervened(net: Network, xs: readonly ArrayLike<numbe
       const reverse = net.directions[d] === 'reverse';
       const p = net.layers[k]![d]!;
       let hPrev = initialRow(net, init, 'h0', k, d);
-      let cPrev = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
+      let cPrev = cellStateSize(net) > 0 ? initialRow(net, init, 'c0', k, d) : null;
       for (let n = 0; n < T; n++) {
         const t = reverse ? T - 1 - n : n;
         let input: ArrayLike<number>;

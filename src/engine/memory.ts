@@ -63,7 +63,8 @@ export function memorySquares(
   engine: MemoryEngine = 'fast',
   onStep?: MemoryStepNotice,
 ): void {
-  if (projSizeOf(net) > 0 || isMinCell(net.kind)) {
+  // the block pass covers neither W_hr, the minimal cells nor the sLSTM's heads: one vector pass per unit
+  if (projSizeOf(net) > 0 || isMinCell(net.kind) || net.kind === 'slstm') {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
     return;
   }

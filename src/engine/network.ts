@@ -7,7 +7,8 @@ import { gruStep } from './cells/gru.js';
 import { minScanDirection, minStep } from './cells/min.js';
 import { lstmStep } from './cells/lstm.js';
 import { rnnStep } from './cells/rnn.js';
-import { expectedShapes, gateCount, isMinCell, layerInputSize, outputSize, projSizeOf, tensorName } from './shapes.js';
+import { slstmCellStep } from './cells/xlstm.js';
+import { cellLabel, cellStateSize, expectedShapes, gateCount, isMinCell, layerInputSize, numHeadsOf, outputSize, projSizeOf, tensorName } from './shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
 
 /**
@@ -41,13 +42,23 @@ export class CapacityError extends Error {
   }
 }
 
+/**
+ * Throws ShapeError for a cell the backward pass does not cover yet (the sLSTM: forward only, so
+ * run, stats, inspect and the viewer's gates work; memory, attribution, training and interventions
+ * refuse it rather than give wrong numbers). `what` names the command or view asking.
+ */
+export function refuseBackward(net: Pick<Network, 'kind'>, what: string): void {
+  if (net.kind === 'slstm') throw new ShapeError(`${what} needs gradients, and an sLSTM has no backward pass in gatescope yet (it runs forward only: run, stats, track, inspect, view)`);
+}
+
 /** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */
 export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize): StepRecord {
   const gh = gateCount(kind) * hiddenSize;
+  const S = cellStateSize({ kind, hiddenSize });
   return {
     gates: new Float64Array(gh),
     pre: new Float64Array(gh),
-    c: kind === 'lstm' ? new Float64Array(hiddenSize) : null,
+    c: S > 0 ? new Float64Array(S) : null,
     h: new Float64Array(hOut),
   };
 }
@@ -75,6 +86,15 @@ export function validateNetwork(net: Network): void {
   const P = net.projSize ?? 0;
   if (isMinCell(net.kind) && net.clip != null) {
     throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has none`);
+  }
+  if (net.kind === 'slstm') {
+    const NH = numHeadsOf(net);
+    if (!Number.isInteger(NH) || NH < 1 || net.hiddenSize % NH !== 0) {
+      throw new ShapeError(`numHeads ${NH}: an sLSTM's heads must divide its hidden size ${net.hiddenSize}`);
+    }
+    if (net.clip != null) throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, an sLSTM has none`);
+  } else if (net.numHeads != null && net.numHeads !== 1) {
+    throw new ShapeError(`numHeads ${net.numHeads}: only an sLSTM has heads, not a ${cellLabel(net.kind)}`);
   }
   if (P !== 0) {
     if (net.kind !== 'lstm') throw new ShapeError(`projSize ${P}: only an LSTM projects its hidden state`);
@@ -113,6 +133,11 @@ export function validateNetwork(net: Network): void {
         if (p.wHh.length !== 0 || p.bHh !== null || p.peephole != null) {
           throw new ShapeError(`${tensorName('weight_hh', k, dir)}: a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has no recurrent weights`, tensorName('weight_hh', k, dir));
         }
+      } else if (net.kind === 'slstm') {
+        check(tensorName('weight_hh', k, dir), p.wHh, true);
+        if (p.bHh !== null || p.peephole != null) {
+          throw new ShapeError(`${tensorName('bias_hh', k, dir)}: an sLSTM has one bias (bias_ih) and no peepholes`, tensorName('bias_hh', k, dir));
+        }
       } else {
         check(tensorName('weight_hh', k, dir), p.wHh, true);
         check(tensorName('bias_hh', k, dir), p.bHh, net.bias);
@@ -128,7 +153,8 @@ export function validateNetwork(net: Network): void {
 
 /**
  * Row (layer, d) of init's h0 or c0 as a new array, zeros when absent; ShapeError on a wrong shape.
- * h0 rows are Hout wide (P for a projected LSTM), c0 rows H.
+ * h0 rows are Hout wide (P for a projected LSTM), c0 rows S (cellStateSize: H for an LSTM, 3H
+ * c, n, m for an sLSTM).
  */
 export function initialRow(
   net: Network,
@@ -137,7 +163,7 @@ export function initialRow(
   layer: number,
   d: number,
 ): Float64Array {
-  const H = which === 'h0' ? outputSize(net) : net.hiddenSize;
+  const H = which === 'h0' ? outputSize(net) : cellStateSize(net) || net.hiddenSize;
   const out = new Float64Array(H);
   const rows = init?.[which];
   if (rows == null) return out;
@@ -148,7 +174,8 @@ export function initialRow(
   }
   const row = rows[layer * dirs + d]!;
   if (row.length !== H) {
-    throw new ShapeError(`${which}[${layer * dirs + d}]: expected ${H} values, got ${row.length}`, which);
+    const what = which === 'c0' && net.kind === 'slstm' ? ` (an sLSTM's c, n, m: 3 x ${net.hiddenSize})` : '';
+    throw new ShapeError(`${which}[${layer * dirs + d}]: expected ${H} values${what}, got ${row.length}`, which);
   }
   for (let k = 0; k < H; k++) out[k] = row[k]!;
   return out;
@@ -181,6 +208,9 @@ export function cellStep(
     case 'mingru':
     case 'minlstm':
       minStep(net.kind, p, x, hPrev, out);
+      return;
+    case 'slstm':
+      slstmCellStep(p, numHeadsOf(net), x, hPrev, cPrev!, out);
       return;
   }
 }
@@ -388,7 +418,7 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
         yield;
         continue;
       }
-      const c0 = net.kind === 'lstm' ? initialRow(net, init, 'c0', k, d) : null;
+      const c0 = cellStateSize(net) > 0 ? initialRow(net, init, 'c0', k, d) : null;
       yield* runDirectionSteps(net, k, d, steps, T, xAt, h0, c0, scratch, layerInput);
     }
   }
@@ -399,7 +429,7 @@ export function* runSequenceSteps(net: Network, xs: readonly ArrayLike<number>[]
   return steps;
 }
 
-/** Final states (h_n, c_n) in PyTorch's row order, from a finished run. */
+/** Final states (h_n, c_n) in PyTorch's row order, from a finished run (an sLSTM's c_n rows: c, n, m). */
 export function finalStates(net: Network, steps: readonly NetworkStep[]): { hN: Float64Array[]; cN: Float64Array[] | null } {
   const T = steps.length;
   const hN: Float64Array[] = [];
@@ -411,5 +441,5 @@ export function finalStates(net: Network, steps: readonly NetworkStep[]): { hN: 
       if (rec.c !== null) cN.push(rec.c);
     });
   }
-  return { hN, cN: net.kind === 'lstm' ? cN : null };
+  return { hN, cN: cellStateSize(net) > 0 ? cN : null };
 }

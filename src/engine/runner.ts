@@ -10,7 +10,8 @@
  * runs: the fast kernels compute each step's input projection on its own (a column of the matrix
  * product) and the recurrence one step after another, so 1 step per run or 1,000 give the same bits.
  *
- * A saved state holds, for each view v = layer * dirs + dir, h (H values) then, for an LSTM, c (H):
+ * A saved state holds, for each view v = layer * dirs + dir, h (H values) then the cell state
+ * (cellStateSize: an LSTM's c, H; an sLSTM's c, n, m, 3H; nothing for the others):
  * `stateStride` values per view. A projected LSTM (proj_size P) keeps h in the first P of its H
  * slots (the rest stay 0) and runs on the reference engine only: the kernels have no projection.
  *
@@ -20,7 +21,7 @@
 import { applyInterventions, checkInterventions, intervenedInput, type Intervention } from './intervene.js';
 import { allocNetworkStep, initialRow, runDirection, ShapeError, type AfterCell } from './network.js';
 import { widenStrided, type RangeSet } from './ranges.js';
-import { GATE_NAMES, outputSize, STATE_NAMES } from './shapes.js';
+import { cellStateSize, outputSize, STATE_NAMES, stateSlot } from './shapes.js';
 import { StatsAccumulator, type SequenceStats } from './stats.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
@@ -34,7 +35,7 @@ export interface BlockEngine {
   readonly network: Network;
   /** Most steps per run. */
   readonly capacity: number;
-  /** Values per view in a saved state: H, or 2H for an LSTM (h then c). */
+  /** Values per view in a saved state: H + cellStateSize (h then c; an sLSTM's c, n, m). */
   readonly stateStride: number;
   /** A zeroed saved state of this engine's precision, for every view. */
   newState(): StateArray;
@@ -80,9 +81,9 @@ export function allViews(net: Network): number[] {
   return Array.from({ length: net.numLayers * net.directions.length }, (_, v) => v);
 }
 
-/** Values per view in a saved state: H, or 2H for an LSTM (h then c). */
+/** Values per view in a saved state: H, 2H for an LSTM (h then c), 4H for an sLSTM (h, c, n, m). */
 export function stateStride(net: Network): number {
-  return net.kind === 'lstm' ? 2 * net.hiddenSize : net.hiddenSize;
+  return net.hiddenSize + cellStateSize(net);
 }
 
 /** The initial state rows as a saved state (unchecked here: the engines check shapes on creation). */
@@ -90,14 +91,13 @@ export function fillInitial(net: Network, init: InitialState | undefined, out: S
   const H = net.hiddenSize;
   const Hout = outputSize(net);
   const s = stateStride(net);
+  const S = cellStateSize(net);
   const views = net.numLayers * net.directions.length;
   for (let v = 0; v < views; v++) {
     const h0 = init?.h0?.[v];
     const c0 = init?.c0?.[v];
-    for (let u = 0; u < H; u++) {
-      out[v * s + u] = h0 != null && u < Hout ? h0[u]! : 0;
-      if (net.kind === 'lstm') out[v * s + H + u] = c0 != null ? c0[u]! : 0;
-    }
+    for (let u = 0; u < H; u++) out[v * s + u] = h0 != null && u < Hout ? h0[u]! : 0;
+    for (let u = 0; u < S; u++) out[v * s + H + u] = c0 != null ? c0[u]! : 0;
   }
   return out;
 }
@@ -130,17 +130,18 @@ export class ReferenceBlockEngine implements BlockEngine {
     for (let k = 0; k < network.numLayers; k++) {
       for (let d = 0; d < network.directions.length; d++) {
         initialRow(network, init, 'h0', k, d);
-        if (network.kind === 'lstm') initialRow(network, init, 'c0', k, d);
+        if (cellStateSize(network) > 0) initialRow(network, init, 'c0', k, d);
       }
     }
     const H = network.hiddenSize;
+    const S = cellStateSize(network);
     const Hout = outputSize(network);
     const views = network.numLayers * network.directions.length;
     this.stateStride = stateStride(network);
     this.x = new Float64Array(capacity * network.inputSize);
     this.steps = Array.from({ length: capacity }, () => allocNetworkStep(network));
     this.h = Array.from({ length: views }, () => new Float64Array(Hout));
-    this.c = Array.from({ length: views }, () => (network.kind === 'lstm' ? new Float64Array(H) : null));
+    this.c = Array.from({ length: views }, () => (S > 0 ? new Float64Array(S) : null));
     this.scratch = new Float64Array(3 * H);
     this.layerIn = new Float64Array(Hout * network.directions.length);
     const s = this.initialState();
@@ -161,7 +162,7 @@ export class ReferenceBlockEngine implements BlockEngine {
     const h = this.h[v]!;
     for (let u = 0; u < h.length; u++) h[u] = state[at + u]!;
     const c = this.c[v];
-    if (c != null) for (let u = 0; u < H; u++) c[u] = state[at + H + u]!;
+    if (c != null) for (let u = 0; u < c.length; u++) c[u] = state[at + H + u]!;
   }
 
   getView(v: number, state: StateArray): void {
@@ -170,7 +171,7 @@ export class ReferenceBlockEngine implements BlockEngine {
     const h = this.h[v]!;
     for (let u = 0; u < h.length; u++) state[at + u] = h[u]!;
     const c = this.c[v];
-    if (c != null) for (let u = 0; u < H; u++) state[at + H + u] = c[u]!;
+    if (c != null) for (let u = 0; u < c.length; u++) state[at + H + u] = c[u]!;
   }
 
   setInput(i: number, x: ArrayLike<number>): void {
@@ -220,13 +221,13 @@ export class ReferenceBlockEngine implements BlockEngine {
     const dirs = net.directions.length;
     const H = net.hiddenSize;
     const names = STATE_NAMES[net.kind];
-    const gates = GATE_NAMES[net.kind];
+    const slots = names.map((name) => stateSlot(net.kind, name, H));
     for (let i = 0; i < n; i++) {
       const rec = this.steps[i]!.layers[Math.floor(v / dirs)]![v % dirs]!;
       for (let s = 0; s < names.length; s++) {
-        const name = names[s]!;
-        const src = name === 'h' ? rec.h : name === 'c' ? rec.c! : rec.gates;
-        widenStrided(ranges, ranges.slot(v, s), src, name === 'h' || name === 'c' ? 0 : gates.indexOf(name) * H, 0, 1, name === 'h' ? rec.h.length : H);
+        const { from, offset } = slots[s]!;
+        const src = from === 'h' ? rec.h : from === 'c' ? rec.c! : rec.gates;
+        widenStrided(ranges, ranges.slot(v, s), src, offset, 0, 1, from === 'h' ? rec.h.length : H);
       }
       widenStrided(ranges, ranges.slot(v, names.length), rec.pre, 0, 0, 1, rec.pre.length);
     }

@@ -11,6 +11,7 @@ export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   rnn_relu: ['h'],
   mingru: ['z', 'n'],
   minlstm: ['f', 'i', 'n'],
+  slstm: ['i', 'f', 'z', 'o'],
 };
 
 /** Everything traced per direction per step, in the order `run` writes it. */
@@ -21,7 +22,43 @@ export const STATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   rnn_relu: ['h'],
   mingru: ['z', 'n', 'h'],
   minlstm: ['f', 'i', 'n', 'h'],
+  // i and f are the stabilised gates exp(a - m) in (0, 1]; c and n are stabilised alike (scaled by
+  // exp(-m)), so h = o c / n is what the unstabilised cell gives
+  slstm: ['i', 'f', 'z', 'o', 'c', 'n', 'm', 'h'],
 };
+
+/**
+ * S: values of a direction's cell state, what a step carries besides h: an LSTM's c (H), an
+ * sLSTM's c, n, m (3H, in that order in StepRecord.c and in c0 rows), nothing for the other cells.
+ */
+export function cellStateSize(spec: Pick<NetworkSpec, 'kind' | 'hiddenSize'>): number {
+  return spec.kind === 'lstm' ? spec.hiddenSize : spec.kind === 'slstm' ? 3 * spec.hiddenSize : 0;
+}
+
+/** NH of an sLSTM (1 when unset); 1 for every other cell. */
+export function numHeadsOf(spec: NetworkSpec): number {
+  return spec.kind === 'slstm' ? spec.numHeads ?? 1 : 1;
+}
+
+/**
+ * Where a traced state (a STATE_NAMES entry) lives in a StepRecord: `h`, the cell-state buffer `c`
+ * (an sLSTM's n and m after its c), or the gates; `offset` is the first of its values there.
+ */
+export function stateSlot(kind: CellKind, name: string, H: number): { readonly from: 'h' | 'c' | 'gates'; readonly offset: number } {
+  if (name === 'h') return { from: 'h', offset: 0 };
+  if (name === 'c' && (kind === 'lstm' || kind === 'slstm')) return { from: 'c', offset: 0 };
+  if (kind === 'slstm' && (name === 'n' || name === 'm')) return { from: 'c', offset: (name === 'n' ? 1 : 2) * H };
+  const g = GATE_NAMES[kind].indexOf(name);
+  if (g < 0) throw new RangeError(`a ${kind} has no state ${name}`);
+  return { from: 'gates', offset: g * H };
+}
+
+/** The values of state `name` in a record (a view into its buffers), H wide (Hout for h). */
+export function recordState(kind: CellKind, rec: { readonly gates: Float64Array; readonly c: Float64Array | null; readonly h: Float64Array }, name: string, H: number): Float64Array {
+  const s = stateSlot(kind, name, H);
+  if (s.from === 'h') return rec.h;
+  return (s.from === 'c' ? rec.c! : rec.gates).subarray(s.offset, s.offset + H);
+}
 
 /** Whether the cell is minGRU or minLSTM: gates from x only, no W_hh (cells/min.ts). */
 export function isMinCell(kind: CellKind): kind is 'mingru' | 'minlstm' {
@@ -73,7 +110,7 @@ export function flopsPerStep(spec: NetworkSpec): number {
   const dirs = spec.directions.length;
   const P = projSizeOf(spec);
   let f = 0;
-  const hh = isMinCell(spec.kind) ? 0 : outputSize(spec);
+  const hh = isMinCell(spec.kind) ? 0 : spec.kind === 'slstm' ? spec.hiddenSize / numHeadsOf(spec) : outputSize(spec);
   for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (G * spec.hiddenSize * (layerInputSize(spec, k) + hh) + P * spec.hiddenSize);
   return f;
 }
@@ -91,7 +128,8 @@ export function tensorName(
  * Expected shape of every PyTorch tensor of a network, in PyTorch's parameter order. A projected
  * LSTM (nn.LSTM proj_size=P) has weight_hh (4H, P) and, after the biases, weight_hr (P, H).
  * minGRU/minLSTM have weight_ih and bias_ih only (the engine's names for their stacked
- * input projections; files name them as io/weights/min-cells.ts says).
+ * input projections; files name them as io/weights/min-cells.ts says). An sLSTM has weight_ih
+ * (4H, Din), weight_hh (4H, DH) (its heads' blocks) and bias_ih (4H): io/weights/xlstm-cells.ts.
  */
 export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
   const g = gateCount(spec.kind);
@@ -102,6 +140,12 @@ export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
     for (const dir of spec.directions) {
       shapes.set(tensorName('weight_ih', layer, dir), [g * h, layerInputSize(spec, layer)]);
       if (isMinCell(spec.kind)) {
+        if (spec.bias) shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
+        continue;
+      }
+      if (spec.kind === 'slstm') {
+        // the block-diagonal recurrence, row g*H + u over the DH units of u's head; one bias
+        shapes.set(tensorName('weight_hh', layer, dir), [g * h, h / numHeadsOf(spec)]);
         if (spec.bias) shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
         continue;
       }
@@ -138,5 +182,7 @@ export function cellLabel(kind: CellKind): string {
       return 'minGRU';
     case 'minlstm':
       return 'minLSTM';
+    case 'slstm':
+      return 'sLSTM';
   }
 }

@@ -13,7 +13,7 @@
  * StatsAccumulator is the reference: it reads NetworkSteps (float64). fast/fast-stats.ts computes the
  * same numbers from the fast engine's float32 buffers with a SIMD kernel.
  */
-import { STATE_NAMES, stateWidth } from './shapes.js';
+import { recordState, STATE_NAMES, stateWidth } from './shapes.js';
 import type { CellKind, Direction, NetworkSpec, NetworkStep, StepRecord } from './types.js';
 
 export type SaturationKind = 'sigmoid' | 'tanh' | null;
@@ -28,6 +28,9 @@ const SIGMOID_STATES: ReadonlySet<string> = new Set(['i', 'f', 'o', 'r', 'z']);
 
 /** How a state of a cell kind saturates, if it does. */
 export function saturationOf(kind: CellKind, state: string): SaturationKind {
+  // an sLSTM's stabilised i and f are exponentials scaled by m (one of them is 1 at every step),
+  // its n and m are unbounded: only o (sigmoid), z and h (|h| < 1) saturate
+  if (kind === 'slstm') return state === 'o' ? 'sigmoid' : state === 'z' || state === 'h' ? 'tanh' : null;
   if (SIGMOID_STATES.has(state)) return 'sigmoid';
   // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them)
   if (state === 'c' || kind === 'rnn_relu' || kind === 'mingru' || kind === 'minlstm') return null;
@@ -118,10 +121,7 @@ export function finishGroup(
 }
 
 function valuesOf(kind: CellKind, rec: StepRecord, state: string, H: number): ArrayLike<number> {
-  if (state === 'h') return rec.h;
-  if (state === 'c') return rec.c!;
-  const g = STATE_NAMES[kind].indexOf(state);
-  return rec.gates.subarray(g * H, (g + 1) * H);
+  return recordState(kind, rec, state, H);
 }
 
 interface RefGroup {

@@ -8,7 +8,7 @@
  * Steps where the signal is NaN are left out (the signal says nothing there). A unit whose values or
  * a signal whose values do not vary has r = NaN: it tracks nothing, it is not ranked.
  */
-import { GATE_NAMES, STATE_NAMES, stateWidth } from './shapes.js';
+import { STATE_NAMES, stateSlot, stateWidth } from './shapes.js';
 import type { Network, NetworkStep } from './types.js';
 
 export interface UnitTrack {
@@ -104,10 +104,10 @@ export function bestSplit(v: ArrayLike<number>, s: ArrayLike<number>): UnitTrack
 /** One unit's value over the run: state (a STATE_NAMES entry) of layer, direction index dir, into out (T). */
 export function unitSeries(net: Network, steps: readonly NetworkStep[], layer: number, dir: number, state: string, unit: number, out = new Float64Array(steps.length)): Float64Array {
   const H = net.hiddenSize;
-  const g = state === 'h' || state === 'c' ? -1 : GATE_NAMES[net.kind].indexOf(state);
+  const { from, offset } = stateSlot(net.kind, state, H);
   for (let t = 0; t < steps.length; t++) {
     const rec = steps[t]!.layers[layer]![dir]!;
-    out[t] = state === 'h' ? rec.h[unit]! : state === 'c' ? rec.c![unit]! : rec.gates[g * H + unit]!;
+    out[t] = from === 'h' ? rec.h[unit]! : from === 'c' ? rec.c![offset + unit]! : rec.gates[offset + unit]!;
   }
   return out;
 }
@@ -158,9 +158,9 @@ function unitSlots(net: Network): UnitSlot[] {
   for (let k = 0; k < net.numLayers; k++) {
     for (let d = 0; d < net.directions.length; d++) {
       for (const state of STATE_NAMES[net.kind]) {
-        const g = GATE_NAMES[net.kind].indexOf(state);
-        const from = state === 'h' ? 1 : state === 'c' ? 2 : 0;
-        for (let u = 0; u < stateWidth(net, state); u++) slots.push({ layer: k, direction: d, state, unit: u, from, offset: from === 0 ? g * H + u : u });
+        const slot = stateSlot(net.kind, state, H);
+        const from = slot.from === 'h' ? 1 : slot.from === 'c' ? 2 : 0;
+        for (let u = 0; u < stateWidth(net, state); u++) slots.push({ layer: k, direction: d, state, unit: u, from, offset: slot.offset + u });
       }
     }
   }

@@ -9,7 +9,9 @@
  *   P    LSTM projection size (PyTorch's proj_size): the width of h when the LSTM projects, else H
  *   Hout the width of h: P for a projected LSTM, H otherwise (shapes.ts outputSize)
  *   G    gate rows per cell: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN,
- *        2 for minGRU (z, n), 3 for minLSTM (f, i, n)
+ *        2 for minGRU (z, n), 3 for minLSTM (f, i, n), 4 for sLSTM (i, f, z, o)
+ *   NH   sLSTM heads; DH = H / NH units per head (its recurrence is block-diagonal per head)
+ *   S    values of the cell state per direction: H for an LSTM (c), 3H for an sLSTM (c, n, m), else 0
  *   L    number of stacked layers
  *   dirs 1 (forward or reverse only) or 2 (bidirectional: forward then reverse)
  *
@@ -21,10 +23,14 @@
  * The recurrent cell. `rnn_tanh` and `rnn_relu` are PyTorch's nn.RNN with `nonlinearity`;
  * `mingru` and `minlstm` are the minimal cells of "Were RNNs All We Needed?" (cells/min.ts), whose
  * gates see x only: they have W_ih and b_ih but no W_hh, b_hh (wHh is empty, bHh null).
+ *
+ * `slstm` is xLSTM's sLSTM (Beck et al. 2024, cells/xlstm.ts): exponential input and forget gates
+ * stabilised by m, a normaliser n, and a recurrence block-diagonal over NH heads. Its wHh is
+ * (4H, DH): row g*H + u multiplies the DH values of h in u's head; bIh is its one bias, bHh null.
  */
-export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu' | 'mingru' | 'minlstm';
+export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu' | 'mingru' | 'minlstm' | 'slstm';
 
-export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'mingru', 'minlstm'];
+export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'mingru', 'minlstm', 'slstm'];
 
 /** Direction of one half of a layer. */
 export type Direction = 'forward' | 'reverse';
@@ -37,7 +43,7 @@ export interface DirectionParams {
   readonly hiddenSize: number;
   /** (G*H, Din) row-major; rows grouped per gate in the cell's order. */
   readonly wIh: Float32Array;
-  /** (G*H, Hout) row-major; empty for minGRU/minLSTM (no recurrent weights). */
+  /** (G*H, Hout) row-major; empty for minGRU/minLSTM (no recurrent weights); (4H, DH) for an sLSTM. */
   readonly wHh: Float32Array;
   /** (G*H) or null when the module has `bias=False`. */
   readonly bIh: Float32Array | null;
@@ -82,6 +88,11 @@ export interface NetworkSpec {
    * null, undefined or 0: no projection.
    */
   readonly projSize?: number | null;
+  /**
+   * sLSTM only: NH, the heads its recurrence is split into (each unit sees the h of its own head's
+   * DH = H / NH units). @default 1
+   */
+  readonly numHeads?: number | null;
 }
 
 /** A network with its parameters. `layers[k][d]` pairs with `spec.directions[d]`. */
@@ -93,7 +104,7 @@ export interface Network extends NetworkSpec {
 export interface InitialState {
   /** (L*dirs, Hout) */
   readonly h0?: readonly ArrayLike<number>[] | null;
-  /** (L*dirs, H), LSTM only. */
+  /** (L*dirs, S): an LSTM's c (H), an sLSTM's c, n, m concatenated (3H); other cells have none. */
   readonly c0?: readonly ArrayLike<number>[] | null;
 }
 
@@ -103,7 +114,7 @@ export interface StepRecord {
   readonly gates: Float64Array;
   /** (G*H) pre-activations: the value each activation received (after clipping, if any). */
   readonly pre: Float64Array;
-  /** (H) cell state after the step; LSTM only. */
+  /** (S) cell state after the step: an LSTM's c (H), an sLSTM's [c | n | m] (3H); null for other cells. */
   readonly c: Float64Array | null;
   /** (Hout) hidden state after the step: P values for a projected LSTM. */
   readonly h: Float64Array;

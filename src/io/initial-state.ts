@@ -3,9 +3,10 @@
  * layer and direction in PyTorch's order (l0 fwd, l0 rev, l1 fwd, ...), so (L*dirs, H). PyTorch's
  * own (L*dirs, 1, H) with a batch of one is accepted too, e.g. json.dump({"h0": h0.tolist()}).
  * Either key may be left out (zeros); c0 is for LSTM only. A projected LSTM (proj_size P) has h0
- * rows of P numbers and c0 rows of H, as PyTorch's.
+ * rows of P numbers and c0 rows of H, as PyTorch's. An sLSTM's c0 rows are its c, n and m
+ * concatenated (3H numbers; the xlstm package's state holds h, c, n, m).
  */
-import { outputSize } from '../engine/shapes.js';
+import { cellLabel, cellStateSize, outputSize } from '../engine/shapes.js';
 import type { InitialState, NetworkSpec } from '../engine/types.js';
 import { InputError, visible } from './errors.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './input.js';
@@ -22,16 +23,16 @@ export function parseInitialState(text: string, source: string, spec: NetworkSpe
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) fail(`expected an object {"h0": [[...]], "c0": [[...]]}, got ${kindOf(doc)}`, []);
   const obj = doc as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (key !== 'h0' && key !== 'c0') fail(`unexpected key "${visible(key)}"`, [key], undefined, 'expected "h0" and, for LSTM, "c0"');
+    if (key !== 'h0' && key !== 'c0') fail(`unexpected key "${visible(key)}"`, [key], undefined, 'expected "h0" and, for LSTM or sLSTM, "c0"');
   }
-  if (Object.hasOwn(obj, 'c0') && spec.kind !== 'lstm') {
-    fail(`c0 is only for LSTM, this network is ${spec.kind === 'gru' ? 'a GRU' : 'an RNN'}`, ['c0'], 'c0');
+  if (Object.hasOwn(obj, 'c0') && cellStateSize(spec) === 0) {
+    fail(`c0 is only for LSTM and sLSTM, this network is a${/^[aeiouAEIOUR]/.test(cellLabel(spec.kind)) ? 'n' : ''} ${cellLabel(spec.kind)}`, ['c0'], 'c0');
   }
   const rows = spec.numLayers * spec.directions.length;
   const read = (key: 'h0' | 'c0'): Float64Array[] | null => {
     if (!Object.hasOwn(obj, key)) return null;
-    const H = key === 'h0' ? outputSize(spec) : spec.hiddenSize;
-    const what = key === 'h0' && H !== spec.hiddenSize ? 'the proj_size' : 'the hidden size';
+    const H = key === 'h0' ? outputSize(spec) : cellStateSize(spec);
+    const what = key === 'h0' && H !== spec.hiddenSize ? 'the proj_size' : spec.kind === 'slstm' && key === 'c0' ? `an sLSTM's c, n, m: 3 x ${spec.hiddenSize}` : 'the hidden size';
     const v = obj[key];
     if (!Array.isArray(v)) return fail(`expected ${rows} rows of ${H} numbers, got ${kindOf(v)}`, [key], key);
     if (v.length !== rows) {

@@ -6,7 +6,7 @@
  * recomputed here from the weights and the stored (float32) input and previous state, so the parts
  * add up to the stored value to about 1e-6.
  */
-import { GATE_NAMES, clipValue, outputSize, projSizeOf, type CellKind, type DirectionParams } from '../engine/index.js';
+import { GATE_NAMES, clipValue, numHeadsOf, outputSize, projSizeOf, type CellKind, type DirectionParams } from '../engine/index.js';
 import type { TraceStore } from './trace-store.js';
 
 /** One input's share of a gate's pre-activation: W_ih[row, j] * x_j. */
@@ -59,9 +59,11 @@ export interface Explanation {
   readonly h: number;
   /** PyTorch's proj_size P: h = W_hr (o·tanh(c)) mixes the units; 0 without a projection. */
   readonly projSize: number;
-  /** LSTM only. */
+  /** LSTM and sLSTM (the sLSTM's c is stabilised: scaled by exp(-m) as its n is). */
   readonly cPrev: number | null;
   readonly c: number | null;
+  /** sLSTM only: its normaliser n and stabiliser m before and after the step, and its head. */
+  readonly slstm: { readonly nPrev: number; readonly n: number; readonly mPrev: number; readonly m: number; readonly head: number; readonly heads: number } | null;
   /** GRU (linear_before_reset) only: W_hn h_prev + b_hn, the part r scales. */
   readonly hn: number | null;
   /** Whether the GRU uses PyTorch's form (r applied after the recurrent product). */
@@ -127,8 +129,23 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   const x = store.layerInput(layer, t);
   const inputNames = store.layerInputNames(layer);
   const hPrevAll = store.previous('h', layer, dir, t);
-  const cPrevAll = kind === 'lstm' ? store.previous('c', layer, dir, t) : null;
-  const c = kind === 'lstm' ? store.value('c', layer, dir, t, unit) : null;
+  const withC = kind === 'lstm' || kind === 'slstm';
+  const cPrevAll = withC ? store.previous('c', layer, dir, t) : null;
+  const c = withC ? store.value('c', layer, dir, t, unit) : null;
+  // an sLSTM's recurrence is block-diagonal: row g*H + unit reads the DH values of h_prev in unit's head
+  const DH = kind === 'slstm' ? H / numHeadsOf(net) : Hh;
+  const from = kind === 'slstm' ? Math.floor(unit / DH) * DH : 0;
+  const slstm =
+    kind === 'slstm'
+      ? {
+          nPrev: store.previous('n', layer, dir, t)[unit]!,
+          n: store.value('n', layer, dir, t, unit),
+          mPrev: store.previous('m', layer, dir, t)[unit]!,
+          m: store.value('m', layer, dir, t, unit),
+          head: from / DH,
+          heads: numHeadsOf(net),
+        }
+      : null;
   const h = projSize > 0 ? store.value('o', layer, dir, t, unit) * Math.tanh(c!) : store.value('h', layer, dir, t, unit);
   const lbr = net.linearBeforeReset ?? true;
   const bias = (row: number): number => (p.bIh?.[row] ?? 0) + (p.bHh?.[row] ?? 0);
@@ -138,7 +155,7 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
     const row = gi * H + unit;
     const input = dot(p.wIh, row, p.inputSize, x);
     // minGRU/minLSTM: no W_hh, the gates see x only
-    let recurrent = p.wHh.length === 0 ? 0 : dot(p.wHh, row, Hh, hPrevAll);
+    let recurrent = p.wHh.length === 0 ? 0 : dot(p.wHh, row, DH, from === 0 ? hPrevAll : hPrevAll.subarray(from));
     let b = bias(row);
     let peephole = 0;
     if (kind === 'gru' && g === 'n') {
@@ -181,9 +198,10 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   // Who drives the recurrent part: each unit j of h_prev, summed over this unit's gate rows.
   const rAll = kind === 'gru' ? store.state('r', layer, dir, t) : null;
   const drivers: Driver[] = [];
-  for (let j = 0; j < (p.wHh.length === 0 ? 0 : Hh); j++) {
+  for (let jj = 0; jj < (p.wHh.length === 0 ? 0 : DH); jj++) {
+    const j = from + jj;
     const terms = names.map((g, gi) => {
-      const w = p.wHh[(gi * H + unit) * Hh + j]! * hPrevAll[j]!;
+      const w = p.wHh[(gi * H + unit) * DH + jj]! * hPrevAll[j]!;
       if (g !== 'n' || rAll === null) return w;
       return lbr ? rAll[unit]! * w : rAll[j]! * w;
     });
@@ -204,6 +222,7 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
     projSize,
     cPrev: cPrevAll === null ? null : cPrevAll[unit]!,
     c,
+    slstm,
     hn,
     linearBeforeReset: lbr,
     clip,

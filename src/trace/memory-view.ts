@@ -15,7 +15,7 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { flopsPerStep, memorySquares, outputSize, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { cellStateSize, flopsPerStep, memorySquares, outputSize, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import { MemoryWorker, type MemoryWorkerOptions, type MemoryWorkerReply } from './memory-host.js';
 import type { TraceStore } from './trace-store.js';
 
@@ -332,20 +332,22 @@ export class MemoryTracker {
     const dirs = net.directions.length;
     const h0: ArrayLike<number>[] = [];
     const c0: ArrayLike<number>[] = [];
-    const H = net.hiddenSize;
+    const S = cellStateSize(net);
     for (let k = 0; k < net.numLayers; k++) {
       for (let d = 0; d < dirs; d++) {
         const view = k * dirs + d;
         if (net.directions[d] === 'forward') {
           h0.push(store.previous('h', k, d, start));
           if (net.kind === 'lstm') c0.push(store.previous('c', k, d, start));
+          // an sLSTM's state: c, n and m
+          if (net.kind === 'slstm') c0.push(Float64Array.from([...store.previous('c', k, d, start), ...store.previous('n', k, d, start), ...store.previous('m', k, d, start)]));
         } else {
           h0.push(store.init?.h0?.[view] ?? new Float64Array(outputSize(net)));
-          if (net.kind === 'lstm') c0.push(store.init?.c0?.[view] ?? new Float64Array(H));
+          if (S > 0) c0.push(store.init?.c0?.[view] ?? new Float64Array(S));
         }
       }
     }
-    return net.kind === 'lstm' ? { h0, c0 } : { h0 };
+    return S > 0 ? { h0, c0 } : { h0 };
   }
 
   /** One block pass: the next `block` rows of the Jacobian of h at the cursor. */

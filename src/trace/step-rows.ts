@@ -8,7 +8,7 @@
  * each: LSTM i f g o c h, GRU r z n h, RNN h) then its pre-activations (G*H, engine gate order);
  * then the head's prediction (O). A projected LSTM's h (P values) fills the first P of its H slots.
  */
-import { checkHead, GATE_NAMES, STATE_NAMES, gateCount, headForward, type LinearHead, type Network, type NetworkStep } from '../engine/index.js';
+import { checkHead, GATE_NAMES, STATE_NAMES, stateSlot, gateCount, headForward, type LinearHead, type Network, type NetworkStep } from '../engine/index.js';
 import { RangeSet } from '../engine/ranges.js';
 
 export { RangeSet, type ValueRange } from '../engine/ranges.js';
@@ -37,7 +37,11 @@ export class StepRows {
     this.stateNames = STATE_NAMES[network.kind];
     const gates = GATE_NAMES[network.kind];
     // RNN's only "gate" is h itself; LSTM/GRU h and LSTM c have their own buffers.
-    this.sources = this.stateNames.map((n) => (n === 'h' ? -1 : n === 'c' ? -2 : gates.indexOf(n)));
+    this.sources = this.stateNames.map((n) => {
+      const slot = stateSlot(network.kind, n, this.H);
+      // an sLSTM's n and m sit in its cell-state buffer after c: -2 - (offset / H)
+      return slot.from === 'h' ? -1 : slot.from === 'c' ? -2 - slot.offset / this.H : gates.indexOf(n);
+    });
     this.blockWidth = this.stateNames.length * this.H + gateCount(network.kind) * this.H;
     this.predOffset = this.views * this.blockWidth;
     this.outSize = head?.outSize ?? 0;
@@ -58,7 +62,8 @@ export class StepRows {
   private source(rec: NetworkStep['layers'][number][number], s: number): Float64Array {
     const src = this.sources[s]!;
     const H = this.H;
-    return src === -1 ? rec.h : src === -2 ? rec.c! : rec.gates.subarray(src * H, (src + 1) * H);
+    if (src <= -2) return rec.c!.subarray((-2 - src) * H, (-1 - src) * H);
+    return src === -1 ? rec.h : rec.gates.subarray(src * H, (src + 1) * H);
   }
 
   /** The head's prediction from a step's output y, or null without a head (a buffer reused by the next call). */

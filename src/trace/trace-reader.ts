@@ -3,7 +3,7 @@
  * prediction, recomputed a block at a time from the block cache, plus the value ranges. TraceStore
  * extends it with the filling; what is held and how is described there.
  */
-import { stateWidth, type Direction, type LinearHead, type Network } from '../engine/index.js';
+import { cellStateSize, stateSlot, stateWidth, type Direction, type LinearHead, type Network } from '../engine/index.js';
 import type { RangeSet } from '../engine/ranges.js';
 import type { BlockEngine } from '../engine/runner.js';
 import type { BlockCache } from './block-cache.js';
@@ -219,20 +219,20 @@ export class TraceReader {
   /**
    * The state this step started from: for a forward direction the one after step t-1, for a
    * reverse direction the one after step t+1; the initial state (h0/c0, zeros by default) at the
-   * sequence's edge. `name` is 'h' or 'c' (LSTM).
+   * sequence's edge. `name` is 'h', 'c' (LSTM, sLSTM) or an sLSTM's 'n' or 'm'.
    */
-  previous(name: 'h' | 'c', layer: number, dir: number, t: number): Float64Array {
+  previous(name: 'h' | 'c' | 'n' | 'm', layer: number, dir: number, t: number): Float64Array {
     const view = this.checkView(layer, dir);
     this.checkStep(t);
     const reverse = this.network.directions[dir] === 'reverse';
     const tp = reverse ? t + 1 : t - 1;
     if (tp >= this.first && tp < this.fill.count) return this.state(name, layer, dir, tp);
-    if (name === 'c' && this.network.kind !== 'lstm') return new Float64Array(this.H);
+    if (name !== 'h' && cellStateSize(this.network) === 0) return new Float64Array(this.H);
     // At an edge of what is held, the view starts t's block from its checkpoint: the initial state
     // at step 0 (forward) or at the last step (reverse), else the state at a dropped block's end
     // (pass.ts), as the engine holds it.
     const ck = this.blocks.checkpoint(Math.floor(t / this.blockSteps))!;
-    const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H);
+    const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H + stateSlot(this.network.kind, name, this.H).offset);
     return Float64Array.from(ck.subarray(at, at + this.width(name)));
   }
 

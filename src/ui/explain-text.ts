@@ -153,20 +153,65 @@ function minLstmLines(e: Explanation): string[] {
   ];
 }
 
+/** log σ(a), exact at both ends (what the sLSTM's forget gate adds to m_prev). */
+function logSigmoid(a: number): number {
+  return a >= 0 ? -Math.log1p(Math.exp(-a)) : a - Math.log1p(Math.exp(a));
+}
+
+function slstmLines(e: Explanation, w: ExplainStrings): string[] {
+  const i = gate(e, 'i');
+  const f = gate(e, 'f');
+  const z = gate(e, 'z');
+  const o = gate(e, 'o');
+  const s = e.slstm!;
+  const cPrev = e.cPrev ?? 0;
+  const c = e.c ?? 0;
+  const logF = logSigmoid(f.pre) + s.mPrev;
+  const kept = f.value * cPrev;
+  const wrote = i.value * z.value;
+  // the package's rule: m = a_i while every n_prev is 0 (n > 0 after any step, as i > 0)
+  const first = s.nPrev === 0;
+  const head = s.heads > 1 ? ` (head ${s.head} of ${s.heads})` : '';
+  return [
+    ` stabiliser   m = ${first ? `a_i = ${n(i.pre)} (the first step: every n_prev is 0)` : `max(a_i, log ${SIGMA}(a_f) + m_prev) = max(${n(i.pre)}, ${n(logF)})`} = ${n(s.m)}    m_prev ${n(s.mPrev)}`,
+    ` forget gate  f = exp(log ${SIGMA}(a_f) + m_prev − m) = exp(${n(logF - s.m)}) = ${n(f.value)}    kept of the old cell: f·c_prev = ${n(f.value)} × ${n(cPrev)} = ${n(kept)}`,
+    ` input gate   i = exp(a_i − m) = exp(${n(i.pre - s.m)}) = ${n(i.value)}    wrote: i·z = ${n(i.value)} × ${n(z.value)} = ${n(wrote)}`,
+    ` candidate    z = tanh(${n(z.pre)}) = ${n(z.value)}`,
+    ` new cell     c = f·c_prev + i·z = ${sum(kept, wrote)} = ${n(c)}    (c and n are both scaled by exp(−m): their ratio is the cell's)`,
+    ` normaliser   n = f·n_prev + i = ${n(f.value)} × ${n(s.nPrev)} + ${n(i.value)} = ${n(s.n)}`,
+    ` output gate  o = ${SIGMA}(${n(o.pre)}) = ${n(o.value)}    h = o·c/n = ${n(o.value)} × ${n(c)} / ${n(s.n)} = ${n(e.h)}`,
+    ` pre-activations a = W·x + R·h_prev + b, R block-diagonal: this unit sees its head's h_prev${head}:`,
+    preLine(f, 'f', 'R·h_prev', w),
+    preLine(i, 'i', 'R·h_prev', w),
+    preLine(z, 'z', 'R·h_prev', w),
+    preLine(o, 'o', 'R·h_prev', w),
+  ];
+}
+
 /** The units of h_prev behind W_hh·h_prev, as rows of the picture to go to (u N). */
 function driverLine(e: Explanation): string | null {
   const d = e.drivers.filter((x) => x.total > 0);
   if (d.length === 0) return null;
   const gates = e.gates.map((g) => g.gate);
   const what = d.map((x) => `unit ${x.unit} (h_prev ${n(x.hPrev)}: ${x.terms.map((v, k) => `${gates[k]} ${n(v)}`).join(' ')})`);
-  return ` driven most through W_hh·h_prev by    ${what.join('    ')}    (u N goes to a unit)`;
+  return ` driven most through ${e.kind === 'slstm' ? 'R·h_prev (its head)' : 'W_hh·h_prev'} by    ${what.join('    ')}    (u N goes to a unit)`;
 }
 
 /** The explain panel's body lines (without its title). */
 export function explainBody(e: Explanation, lang: Lang = 'en'): string[] {
   const w = stringsFor(lang).explain;
   const body =
-    e.kind === 'lstm' ? lstmLines(e, w) : e.kind === 'gru' ? gruLines(e, w) : e.kind === 'mingru' ? minGruLines(e) : e.kind === 'minlstm' ? minLstmLines(e) : rnnLines(e, w);
+    e.kind === 'lstm'
+      ? lstmLines(e, w)
+      : e.kind === 'gru'
+        ? gruLines(e, w)
+        : e.kind === 'mingru'
+          ? minGruLines(e)
+          : e.kind === 'minlstm'
+            ? minLstmLines(e)
+            : e.kind === 'slstm'
+              ? slstmLines(e, w)
+              : rnnLines(e, w);
   const drivers = driverLine(e);
   if (drivers === null) return body;
   // after the equations, before the pre-activations' parts: which rows of the picture feed this one

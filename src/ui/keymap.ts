@@ -115,8 +115,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: [{ char: ':' }, { char: '#' }], label: ': / #', description: 'go to step N (as the status line counts it), then Enter', group: 'Move', action: { type: 'prompt', kind: 'step' }, hint: { rank: 8, text: ': go to' } },
   {
     keys: chars('0123456789'),
-    label: '1..6',
-    description: 'that panel in the timeline (cell order); after : or u, a digit',
+    label: '1..8',
+    description: 'that panel in the timeline (cell order: an LSTM has 6, an sLSTM 8); after : or u, a digit',
     group: 'View',
     action: (p) => ({ type: 'digit', digit: Number(p.input) }),
     hint: { rank: 7, text: (c) => (c.panels > 1 ? `1-${c.panels} timeline` : null) },

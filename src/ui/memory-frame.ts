@@ -232,7 +232,9 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
   if (legend) {
     const keeps = [...new Set(m.networks.map((n) => keepProductText(n.store.network.kind)).filter((k) => k !== null))];
     const keepText = keeps.length > 0 ? ` (= ‖${keeps.join('‖, ‖')}‖ exactly)` : '';
-    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖ ‖∂h/∂h_t‖${keepText} ‖∂h/∂c_t‖ · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
+    // a c chart only for an LSTM (an sLSTM's stabilised c is not measured)
+    const cText = m.networks.some((n) => n.store.network.kind === 'lstm') ? ' ‖∂h/∂c_t‖' : '';
+    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖ ‖∂h/∂h_t‖${keepText}${cText} · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
     lines.push(theme.style('dim', fit(text, cols)));
   }
   return snapshot ? lines : lines.slice(0, Math.max(0, m.rows));

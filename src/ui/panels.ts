@@ -1,6 +1,6 @@
 /**
  * The panels of each cell kind, in the order the screen shows them (and keys 1..6 pick them):
- * LSTM f i g o c h, GRU r z n h, RNN h. `scale` says how a value maps to a bar:
+ * LSTM f i g o c h, GRU r z n h, RNN h, sLSTM f i z o c n m h. `scale` says how a value maps to a bar:
  *   unit  a sigmoid gate in 0..1: sequential bar from the left
  *   tanh  a signed value in -1..1: diverging bar, fixed scale
  *   free  a signed, unbounded value (LSTM c, ReLU h): diverging bar scaled by the largest |value|
@@ -16,6 +16,8 @@ export interface PanelSpec {
   /** What it is, in words. */
   readonly title: string;
   readonly scale: PanelScale;
+  /** False: no saturation marks (an sLSTM's stabilised i and f, where one of them is 1 at every step). @default true */
+  readonly marks?: boolean;
 }
 
 const LSTM: readonly PanelSpec[] = [
@@ -50,6 +52,19 @@ const MIN_LSTM: readonly PanelSpec[] = [
   { name: 'h', title: 'hidden', scale: 'free' },
 ];
 
+// the stabilised gates: i = exp(a_i - m), f = exp(log sigmoid(a_f) + m_prev - m), both in (0, 1];
+// c and n carry the same exp(-m) scale, so only h = o c / n (|c / n| < 1) has a fixed one
+const SLSTM: readonly PanelSpec[] = [
+  { name: 'f', title: 'forget (stabilised)', scale: 'unit', marks: false },
+  { name: 'i', title: 'input (stabilised)', scale: 'unit', marks: false },
+  { name: 'z', title: 'candidate', scale: 'tanh' },
+  { name: 'o', title: 'output', scale: 'unit' },
+  { name: 'c', title: 'cell', scale: 'free' },
+  { name: 'n', title: 'normaliser', scale: 'free' },
+  { name: 'm', title: 'stabiliser', scale: 'free' },
+  { name: 'h', title: 'hidden', scale: 'tanh' },
+];
+
 export function panelsFor(kind: CellKind): readonly PanelSpec[] {
   switch (kind) {
     case 'lstm':
@@ -64,6 +79,8 @@ export function panelsFor(kind: CellKind): readonly PanelSpec[] {
       return MIN_GRU;
     case 'minlstm':
       return MIN_LSTM;
+    case 'slstm':
+      return SLSTM;
   }
 }
 

@@ -29,8 +29,8 @@ describe('parseInitialState', () => {
   });
 
   it('refuses c0 for a GRU and unknown keys', () => {
-    expect(bad('{"c0": [[1,2]]}', gru)).toBe('s.json:1:8: c0 is only for LSTM, this network is a GRU');
-    expect(bad('{"h": [[1,2]]}', gru)).toBe('s.json:1:7: unexpected key "h" (expected "h0" and, for LSTM, "c0")');
+    expect(bad('{"c0": [[1,2]]}', gru)).toBe('s.json:1:8: c0 is only for LSTM and sLSTM, this network is a GRU');
+    expect(bad('{"h": [[1,2]]}', gru)).toBe('s.json:1:7: unexpected key "h" (expected "h0" and, for LSTM or sLSTM, "c0")');
     expect(bad('[1]', gru)).toBe('s.json:1:1: expected an object {"h0": [[...]], "c0": [[...]]}, got an array');
     expect(bad('{"h0": ', gru)).toBe('s.json:1:8: expected a value, got the end of input');
   });

@@ -136,6 +136,7 @@ function resolveTarget(spec: TargetSpec, model: LoadedModel, xs: readonly Float6
     range('output', spec.index!, Y);
     return { target: { kind: 'y', t, index: spec.index! }, text: `y[${spec.index}] at t=${t}` };
   }
+  if (spec.kind === 'c' && net.kind === 'slstm') throw new UsageError("--target c: an sLSTM's c is stabilised (scaled by exp(-m), only c/n means the same at every step); attribute h[u]@t");
   if (spec.kind === 'c' && net.kind !== 'lstm') throw new UsageError(`--target c: a ${net.kind === 'gru' ? 'GRU' : 'RNN'} has no cell state; attribute h[u]@t`);
   const layer = spec.layer ?? net.numLayers - 1;
   range('layer', layer, net.numLayers);

@@ -133,7 +133,8 @@ export function unitNote(g: StateStats, u: number, rule: FlagRule = DEFAULT_RULE
 }
 
 function describeSaturation(g: StateStats): string {
-  if (g.saturation === null) return 'unbounded';
+  // null for i and f only in an sLSTM: exponential gates stabilised by m, one of them 1 at each step
+  if (g.saturation === null) return g.state === 'i' || g.state === 'f' ? 'stabilised, in (0, 1]: not flagged' : 'unbounded';
   const { lo, hi } = SATURATION_LIMITS[g.saturation];
   return `${g.saturation}: saturated below ${lo} or above ${hi}`;
 }

@@ -3,6 +3,9 @@
  * official xlstm package. One sequence (batch 1), NH heads of DH = H / NH units. These are cells
  * of their own, not yet Network kinds: runSlstm / runMlstm take their own parameters (the layout
  * fixtures/xlstm-cells/make_xlstm_cells.py documents, the package's where it has one).
+ * slstmCellStep is the sLSTM as a network kind ('slstm'): the same tick on a layer's
+ * DirectionParams (W_ih (4H, Din), the heads' blocks W_hh (4H, DH), one bias b_ih (4H)), its
+ * state [c | n | m] in StepRecord.c.
  *
  * sLSTM (gate rows i, f, z, o, the package's order):
  *   a = W x + R h_prev + b                     R block-diagonal per head: (NH, DH_in, 4, DH_out)
@@ -22,6 +25,7 @@
  * exp(a_i), exp(log f) gates give, without their overflow.
  */
 import { sigmoid, softplus } from '../activations.js';
+import type { DirectionParams, StepRecord } from '../types.js';
 
 /** log(sigmoid(a)) = -softplus(-a), exact at both ends. */
 function logSigmoid(a: number): number {
@@ -130,6 +134,72 @@ export function runSlstm(p: SlstmParams, xs: readonly ArrayLike<number>[]): Slst
     steps.push(out);
   });
   return steps;
+}
+
+/**
+ * One sLSTM tick of a network layer: x (Din), hPrev (H), sPrev (3H: c, n, m before the step) in,
+ * out.pre (4H) a_i a_f a_z a_o, out.gates (4H) i f z o (stabilised), out.c (3H) c n m, out.h (H).
+ * The first step (every n_prev 0, as from a zero state) takes m = a_i, as the package does.
+ * Allocates nothing.
+ */
+export function slstmCellStep(p: DirectionParams, numHeads: number, x: ArrayLike<number>, hPrev: Float64Array, sPrev: Float64Array, out: StepRecord): void {
+  const D = p.inputSize;
+  const H = p.hiddenSize;
+  const DH = H / numHeads;
+  const pre = out.pre;
+  const w = p.wIh;
+  const r = p.wHh;
+  const b = p.bIh;
+  for (let row = 0; row < 4 * H; row++) {
+    let s = b === null ? 0 : b[row]!;
+    for (let j = 0; j < D; j++) s += w[row * D + j]! * x[j]!;
+    // row g*H + u sees the DH values of h in u's head
+    const from = Math.floor((row % H) / DH) * DH;
+    for (let j = 0; j < DH; j++) s += r[row * DH + j]! * hPrev[from + j]!;
+    pre[row] = s;
+  }
+  let first = true;
+  for (let u = 0; u < H; u++) if (sPrev[H + u] !== 0) first = false;
+  const st = out.c!;
+  for (let u = 0; u < H; u++) {
+    const ai = pre[u]!;
+    const logF = sPrev[2 * H + u]! + logSigmoid(pre[H + u]!);
+    const m = first ? ai : Math.max(ai, logF);
+    const i = Math.exp(ai - m);
+    const f = Math.exp(logF - m);
+    const z = Math.tanh(pre[2 * H + u]!);
+    const o = sigmoid(pre[3 * H + u]!);
+    out.gates[u] = i;
+    out.gates[H + u] = f;
+    out.gates[2 * H + u] = z;
+    out.gates[3 * H + u] = o;
+    const c = f * sPrev[u]! + i * z;
+    const n = f * sPrev[H + u]! + i;
+    st[u] = c;
+    st[H + u] = n;
+    st[2 * H + u] = m;
+    out.h[u] = (o * c) / n;
+  }
+}
+
+/**
+ * An sLSTM layer's W_hh (4H, DH) in the reference module's `recurrent_kernel` layout (NH, DH, 4, DH):
+ * [head, from unit, gate, to unit] (the xlstm package's external layout).
+ */
+export function slstmRecurrentKernel(wHh: Float32Array, H: number, NH: number): Float32Array {
+  const DH = H / NH;
+  const out = new Float32Array(4 * H * DH);
+  for (let hd = 0; hd < NH; hd++)
+    for (let j = 0; j < DH; j++) for (let g = 0; g < 4; g++) for (let k = 0; k < DH; k++) out[((hd * DH + j) * 4 + g) * DH + k] = wHh[(g * H + hd * DH + k) * DH + j]!;
+  return out;
+}
+
+/** An sLSTM layer's b_ih (4H, rows [i; f; z; o]) in the reference module's `bias` layout (NH, 4, DH). */
+export function slstmBias(bIh: Float32Array, H: number, NH: number): Float32Array {
+  const DH = H / NH;
+  const out = new Float32Array(4 * H);
+  for (let hd = 0; hd < NH; hd++) for (let g = 0; g < 4; g++) for (let k = 0; k < DH; k++) out[(hd * 4 + g) * DH + k] = bIh[g * H + hd * DH + k]!;
+  return out;
 }
 
 /** mLSTM parameters (float32, row-major). */

@@ -149,6 +149,7 @@ export function memoryJacobianRows(
   const isLstm = net.kind === 'lstm';
   const clip = net.clip ?? null;
   const lbr = net.linearBeforeReset ?? true;
+  if (net.kind === 'slstm') throw new ShapeError('memory: the block pass does not cover an sLSTM; use memorySquares');
   if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
   // the block pass has no W_hr: memorySquares (memory.ts) takes a projected LSTM's rows one vector pass at a time
   if (net.kind === 'mingru' || net.kind === 'minlstm') throw new ShapeError(`memory: the block pass does not cover a ${net.kind}; use memorySquares`);

@@ -8,11 +8,12 @@
  * [forward h | reverse h] of layer k-1, so its input gradient is split back onto both directions
  * below and added to whatever they already receive.
  */
-import { gateCount, isMinCell, layerInputSize, outputSize, projSizeOf } from '../shapes.js';
+import { cellStateSize, gateCount, isMinCell, layerInputSize, numHeadsOf, outputSize, projSizeOf } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
 import { initialRow, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
 import { minBackward } from './min.js';
+import { slstmBackward } from './slstm.js';
 import { lstmBackward } from './lstm.js';
 import { rnnBackward } from './rnn.js';
 import type { CellGradOut, DirectionGrads } from './types.js';
@@ -26,9 +27,10 @@ export function allocParamGrads(net: Network): DirectionGrads[][] {
     dirs.map((p) => ({
       wIh: new Float64Array(G * H * layerInputSize(net, k)),
       // minGRU/minLSTM: no W_hh, b_hh (empty, null), like their parameters
-      wHh: new Float64Array(isMinCell(net.kind) ? 0 : G * H * outputSize(net)),
+      // sLSTM: its heads' blocks (G*H, DH) and one bias
+      wHh: new Float64Array(isMinCell(net.kind) ? 0 : G * H * (net.kind === 'slstm' ? H / numHeadsOf(net) : outputSize(net))),
       bIh: net.bias ? new Float64Array(G * H) : null,
-      bHh: net.bias && !isMinCell(net.kind) ? new Float64Array(G * H) : null,
+      bHh: net.bias && !isMinCell(net.kind) && net.kind !== 'slstm' ? new Float64Array(G * H) : null,
       peephole: p.peephole != null ? new Float64Array(3 * H) : null,
       ...(P > 0 ? { wHr: new Float64Array(P * H) } : {}),
     })),
@@ -72,7 +74,7 @@ export interface NetworkGrads {
   readonly dx: Float64Array[];
   /** (L*dirs, Hout) dL/dh0 in PyTorch's row order. */
   readonly dh0: Float64Array[];
-  /** (L*dirs, H) dL/dc0, LSTM only. */
+  /** (L*dirs, S) dL/dc0: an LSTM's (H), an sLSTM's c, n, m (3H, the m part 0: m changes no h); null for the others. */
   readonly dc0: Float64Array[] | null;
   /**
    * [t][L][dirs] (Hout): dL/dh_t of each layer and direction, h_t as a node of the graph (it feeds
@@ -133,6 +135,8 @@ export function* backwardSequenceSteps(
   const G = gateCount(net.kind);
   const dirs = net.directions.length;
   const isLstm = net.kind === 'lstm';
+  // the cell state carried back: an LSTM's c (H), an sLSTM's c, n, m (3H)
+  const S = cellStateSize(net);
   const clip = net.clip ?? null;
   const lbr = net.linearBeforeReset ?? true;
   if (steps.length !== T) throw new ShapeError(`backward: ${T} inputs but ${steps.length} forward steps`);
@@ -141,7 +145,7 @@ export function* backwardSequenceSteps(
 
   const dx = Array.from({ length: T }, () => new Float64Array(net.inputSize));
   const dh0: Float64Array[] = [];
-  const dc0: Float64Array[] | null = isLstm ? [] : null;
+  const dc0: Float64Array[] | null = S > 0 ? [] : null;
   const record = opts.stateGrads === true;
   const dhRec = record
     ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(Hh))))
@@ -162,15 +166,15 @@ export function* backwardSequenceSteps(
   const out: CellGradOut = {
     dx: null,
     dhPrev: new Float64Array(Hh),
-    dcPrev: isLstm ? new Float64Array(H) : null,
-    dcNode: isLstm ? new Float64Array(H) : null,
+    dcPrev: S > 0 ? new Float64Array(S) : null,
+    dcNode: S > 0 ? new Float64Array(S) : null,
     grads: null,
     da: new Float64Array(G * H),
     scratch: new Float64Array(2 * G * H),
   };
   const dhTot = new Float64Array(Hh);
   const carryH = new Float64Array(Hh);
-  const carryC = new Float64Array(H);
+  const carryC = new Float64Array(S);
   const layerInput = new Float64Array(Hh * dirs);
 
   for (let k = L - 1; k >= 0; k--) {
@@ -182,13 +186,16 @@ export function* backwardSequenceSteps(
       const row = k * dirs + d;
       out.grads = params === null ? null : params[k]![d]!;
       const h0 = initialRow(net, init, 'h0', k, d);
-      const c0 = isLstm ? initialRow(net, init, 'c0', k, d) : null;
+      const c0 = S > 0 ? initialRow(net, init, 'c0', k, d) : null;
       carryH.fill(0);
       carryC.fill(0);
       const dhNRow = rowOf(opts.dhN, row, L * dirs, Hh, 'dhN');
       if (dhNRow !== null) for (let j = 0; j < Hh; j++) carryH[j] = dhNRow[j]!;
-      const dcNRow = isLstm ? rowOf(opts.dcN, row, L * dirs, H, 'dcN') : null;
-      if (dcNRow !== null) for (let j = 0; j < H; j++) carryC[j] = dcNRow[j]!;
+      const dcNRow = S > 0 ? rowOf(opts.dcN, row, L * dirs, S, 'dcN') : null;
+      if (dcNRow !== null) for (let j = 0; j < S; j++) carryC[j] = dcNRow[j]!;
+      if (dcNRow !== null && net.kind === 'slstm') {
+        for (let j = 2 * H; j < S; j++) if (dcNRow[j] !== 0) throw new ShapeError(`dcN[${row}]: a loss on an sLSTM's final stabiliser m is not supported (its part must be 0)`, 'dcN');
+      }
       for (let n = 0; n < T; n++) {
         const t = reverse ? n : T - 1 - n;
         const tPrev = reverse ? t + 1 : t - 1;
@@ -224,11 +231,14 @@ export function* backwardSequenceSteps(
           case 'minlstm':
             minBackward(out, net.kind, p, input, hPrev, rec, dhTot);
             break;
+          case 'slstm':
+            slstmBackward(out, p, numHeadsOf(net), input, hPrev, cPrev!, rec, dhTot, carryC);
+            break;
         }
         if (dhRec !== null) dhRec[t]![k]![d]!.set(dhTot);
         if (dcRec !== null) dcRec[t]![k]![d]!.set(out.dcNode!);
         carryH.set(out.dhPrev);
-        if (isLstm) carryC.set(out.dcPrev!);
+        if (S > 0) carryC.set(out.dcPrev!);
         yield;
       }
       dh0[row] = carryH.slice();

@@ -9,7 +9,8 @@
  * `head.weight` (O, H*dirs), `head.bias` (O).
  */
 import { runSequence } from '../network.js';
-import { expectedShapes, MIN_CELL_LEAVES, tensorName } from '../shapes.js';
+import { expectedShapes, MIN_CELL_LEAVES, numHeadsOf, tensorName } from '../shapes.js';
+import { slstmBias, slstmRecurrentKernel } from '../cells/xlstm.js';
 import type { DirectionParams, InitialState, Network } from '../types.js';
 import { headForward, type LinearHead } from '../model.js';
 
@@ -59,7 +60,7 @@ export function predictSequence(model: TrainedModel, xs: readonly ArrayLike<numb
 export interface NamedTensor {
   readonly name: string;
   readonly shape: readonly number[];
-  /** Row-major float32 values (shared with the model, not copied). */
+  /** Row-major float32 values (shared with the model, not copied; an sLSTM's recurrence and bias are permuted copies). */
   readonly data: Float32Array;
 }
 
@@ -77,6 +78,16 @@ export function modelTensors(model: TrainedModel, prefix = RNN_PREFIX): NamedTen
         out.push({ name: `${prefix}layers.${k}.${leaf}.weight`, shape: [H, p.inputSize], data: p.wIh.subarray(gate * H * p.inputSize, (gate + 1) * H * p.inputSize) });
         if (p.bIh !== null) out.push({ name: `${prefix}layers.${k}.${leaf}.bias`, shape: [H], data: p.bIh.subarray(gate * H, (gate + 1) * H) });
       });
+    });
+  } else if (net.kind === 'slstm') {
+    // the reference module's names (fixtures/xlstm-cells): weight_ih, recurrent_kernel, bias per layer
+    const H = net.hiddenSize;
+    const NH = numHeadsOf(net);
+    net.layers.forEach((dirs, k) => {
+      const p = dirs[0]!;
+      out.push({ name: `${prefix}layers.${k}.weight_ih`, shape: [4 * H, p.inputSize], data: p.wIh });
+      out.push({ name: `${prefix}layers.${k}.recurrent_kernel`, shape: [NH, H / NH, 4, H / NH], data: slstmRecurrentKernel(p.wHh, H, NH) });
+      if (p.bIh !== null) out.push({ name: `${prefix}layers.${k}.bias`, shape: [NH, 4, H / NH], data: slstmBias(p.bIh, H, NH) });
     });
   } else net.layers.forEach((dirs, k) =>
     dirs.forEach((p, d) => {
@@ -116,16 +127,15 @@ export function float32Text(v: number): string {
  */
 export function stateDictJson(model: TrainedModel, prefix = RNN_PREFIX): string {
   const lines = modelTensors(model, prefix).map((t) => {
-    const row = (a: Float32Array): string => `[${Array.from(a, float32Text).join(',')}]`;
-    let value: string;
-    if (t.shape.length === 1) {
-      value = row(t.data);
-    } else {
-      const cols = t.shape[1]!;
-      const rows: string[] = [];
-      for (let r = 0; r < t.shape[0]!; r++) rows.push(row(t.data.subarray(r * cols, (r + 1) * cols)));
-      value = `[${rows.join(',')}]`;
-    }
+    // nested to the tensor's rank (an sLSTM's recurrent_kernel is 4-d)
+    const nest = (a: Float32Array, shape: readonly number[]): string => {
+      if (shape.length <= 1) return `[${Array.from(a, float32Text).join(',')}]`;
+      const size = a.length / shape[0]!;
+      const parts: string[] = [];
+      for (let r = 0; r < shape[0]!; r++) parts.push(nest(a.subarray(r * size, (r + 1) * size), shape.slice(1)));
+      return `[${parts.join(',')}]`;
+    };
+    const value = nest(t.data, t.shape);
     return `  ${JSON.stringify(t.name)}: ${value}`;
   });
   return `{\n${lines.join(',\n')}\n}\n`;

@@ -193,7 +193,8 @@ function collectParams(model: TrainedModel, netGrads: ReturnType<typeof allocPar
       const g = netGrads[k]![d]!;
       params.push(makeParam(RNN_PREFIX + tensorName('weight_ih', k, dir), [G * H, p.inputSize], p.wIh, g.wIh));
       // minGRU/minLSTM have no W_hh (an empty array)
-      if (p.wHh.length > 0) params.push(makeParam(RNN_PREFIX + tensorName('weight_hh', k, dir), [G * H, H], p.wHh, g.wHh));
+      // an sLSTM's W_hh is its heads' blocks (G*H, DH)
+      if (p.wHh.length > 0) params.push(makeParam(RNN_PREFIX + tensorName('weight_hh', k, dir), [G * H, p.wHh.length / (G * H)], p.wHh, g.wHh));
       if (p.bIh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_ih', k, dir), [G * H], p.bIh, g.bIh!));
       if (p.bHh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_hh', k, dir), [G * H], p.bHh, g.bHh!));
     }),
@@ -257,6 +258,9 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const model = initialModel(D, opts, seed);
   const net = model.network;
   const head = model.head;
+  if (net.kind === 'slstm' && net.directions.includes('reverse')) {
+    throw new TrainConfigError('an sLSTM runs forward only here (the reference module and the xlstm package name no reverse direction): no bidirectional', 'bidirectional');
+  }
   if ((net.kind === 'mingru' || net.kind === 'minlstm') && net.directions.includes('reverse')) {
     throw new TrainConfigError(`a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} runs forward only (the paper's cell): no bidirectional`, 'bidirectional');
   }

@@ -13,12 +13,14 @@
  *
  * The cell kind comes from G = rows(weight_hh_l0) / H: 4 LSTM, 3 GRU, 1 RNN (tanh unless the
  * caller says relu, since the weights cannot tell). minGRU/minLSTM modules (linear_z, ...,
- * to_hidden_and_gate) have names of their own: min-cells.ts. Everything else in the file (a linear head,
+ * to_hidden_and_gate) have names of their own: min-cells.ts; so has the sLSTM (recurrent_kernel,
+ * or the xlstm package's slstm_cell._recurrent_kernel_): xlstm-cells.ts. Everything else in the file (a linear head,
  * an embedding) is returned in `extra` and listed in `ignored` unless the caller uses it.
  */
 import { cellLabel, expectedShapes, gateCount, type CellKind, type Direction, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
 import { isMinKind, looksLikeMinCells, minCellsFromStateDict, minCellStateDict } from './min-cells.js';
+import { looksLikeSlstm, slstmFromStateDict, slstmStateDict } from './xlstm-cells.js';
 import { shapeText, type Tensor } from './tensor.js';
 
 const RECURRENT = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/;
@@ -44,7 +46,7 @@ export interface LoadedWeights {
   readonly ignored: readonly string[];
   /** True when the weights came from a cell module (nn.LSTMCell, ...: `weight_ih` without `_l0`). */
   readonly cellModule?: boolean;
-  /** minGRU/minLSTM (min-cells.ts): what each used tensor became, and which names were read. */
+  /** Cells with names of their own (minGRU/minLSTM: min-cells.ts, sLSTM: xlstm-cells.ts): what each used tensor became, and which names were read. */
   readonly minCells?: { readonly roles: ReadonlyMap<string, string>; readonly naming: string };
 }
 
@@ -80,6 +82,10 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
   const prefixes = recurrentPrefixes(tensors.keys());
   if (isMinKind(opts.kind) || (prefixes.length === 0 && looksLikeMinCells(tensors.keys()))) {
     const m = minCellsFromStateDict(tensors, opts);
+    return { network: m.network, prefix: m.prefix, extra: m.extra, ignored: m.ignored, minCells: { roles: m.roles, naming: m.naming } };
+  }
+  if (opts.kind === 'slstm' || (prefixes.length === 0 && looksLikeSlstm(tensors.keys()))) {
+    const m = slstmFromStateDict(tensors, opts);
     return { network: m.network, prefix: m.prefix, extra: m.extra, ignored: m.ignored, minCells: { roles: m.roles, naming: m.naming } };
   }
   let prefix: string;
@@ -225,8 +231,9 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
 }
 
 /** The network as a PyTorch state_dict of plain nested arrays (what `gatescope init` writes; min-cells.ts's names for minGRU/minLSTM). */
-export function stateDictFromNetwork(net: Network, prefix = ''): Record<string, number[] | number[][]> {
+export function stateDictFromNetwork(net: Network, prefix = ''): Record<string, number[] | number[][] | number[][][] | number[][][][]> {
   if (isMinKind(net.kind)) return minCellStateDict(net, prefix);
+  if (net.kind === 'slstm') return slstmStateDict(net, prefix);
   const out: Record<string, number[] | number[][]> = {};
   const matrix = (a: Float32Array, cols: number): number[][] => {
     const rows: number[][] = [];

@@ -208,6 +208,26 @@ function minLstmDiagram(e: Explanation): string[] {
   ];
 }
 
+function slstmDiagram(e: Explanation): string[] {
+  const f = g(e, 'f');
+  const i = g(e, 'i');
+  const z = g(e, 'z');
+  const o = g(e, 'o');
+  const s = e.slstm!;
+  const cPrev = e.cPrev ?? 0;
+  const c = e.c ?? 0;
+  return [
+    `  c_prev ${v(cPrev)} ──▶(× f ${v(f)})──▶(+)──▶ c ${v(c)} ──┐`,
+    `                      i·z ${v(i * z)} ──┘            (÷)──▶(× o ${v(o)})──▶ h ${v(e.h)}`,
+    `  n_prev ${v(s.nPrev)} ──▶(× f ${v(f)})──▶(+)──▶ n ${v(s.n)} ──┘`,
+    `                        i ${v(i)} ──┘`,
+    `  m_prev ${v(s.mPrev)} ──▶ m = max(a_i, log σ(a_f) + m_prev) = ${v(s.m)}: f = exp(log σ(a_f) + m_prev − m), i = exp(a_i − m)`,
+    '',
+    `  each a = W·x + R·h_prev + b (R: the ${s.heads > 1 ? `head ${s.head}'s block of ${s.heads}` : 'one head'}): ${e.gates.map((t) => `a_${t.gate} ${v(t.pre)}`).join('  ')}`,
+    '  exponential gates can outgrow any sigmoid: m keeps them in (0, 1] and scales c and n alike, so h = o·c/n is unchanged',
+  ];
+}
+
 function rnnDiagram(e: Explanation, relu: boolean): string[] {
   const a = e.gates[0]!;
   const act = relu ? 'relu' : 'tanh';
@@ -239,7 +259,9 @@ export function diagramLines(f: FrameInput): string[] {
           ? minGruDiagram(e)
           : e.kind === 'minlstm'
             ? minLstmDiagram(e)
-            : rnnDiagram(e, e.kind === 'rnn_relu');
+            : e.kind === 'slstm'
+              ? slstmDiagram(e)
+              : rnnDiagram(e, e.kind === 'rnn_relu');
   return [title, '', ...body.map((line) => fit(line, L.cols))];
 }
 

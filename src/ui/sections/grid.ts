@@ -99,7 +99,7 @@ function blockRows(f: FrameInput, b: Block, group: readonly PanelSpec[], first: 
       const v = values[i]![u]!;
       const num = p.scale === 'unit' ? fmtUnit(v) : fmtSigned(v);
       const bar = p.scale === 'unit' ? seqBar(theme, v, 2 * L.half + 1) : divBar(theme, v, scales[i]!, L.half);
-      line += ` ${selected ? theme.style('selected', num) : num} ${bar}${saturationMark(p.scale, v)}`;
+      line += ` ${selected ? theme.style('selected', num) : num} ${bar}${p.marks === false ? ' ' : saturationMark(p.scale, v)}`;
     }
     out.push(line);
   }
