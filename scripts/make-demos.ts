@@ -157,6 +157,9 @@ function readme(demos: readonly ManifestEntry[]): string {
       'The minGRU (`remember/mingru.json`, from "Were RNNs All We Needed?") has gates that see only x, never h; ' +
       'it holds on by keeping its update gate z near 0, so its h sensitivity, exactly the product of (1-z) over ' +
       'the steps since, stays high across all 49. ' +
+      "xLSTM's sLSTM (`remember/slstm.json`: exponential gates kept in (0, 1] by the stabiliser m, a normaliser n, " +
+      'h = o·c/n) remembers too: on unit 3 the stabilised forget gate f is 1 and the input gate i about 0.004 over ' +
+      'the distractors, so c and n keep what step 0 wrote and h reports it. ' +
       "The manifest's `more` adds remember-gru's GRU (`remember-gru/gru.json`, trained on the same examples and " +
       'display sequence): in the viewer c cycles LSTM, RNN and GRU, and `gatescope learn` tells the story on all three.',
     'remember-gru':

@@ -64,7 +64,8 @@ const LOOK: Readonly<Record<string, (r: Results, twin: Results | null) => Look>>
       "step 1 carries the value to report (the marker is 1). LSTM: unit 2's forget gate stays near 1 (0.87-0.99), so its " +
       `cell keeps step 1 to the end and the head reports it (ŷ at step 50). RNN: its state washes out within a dozen steps. ` +
       `Press m: the LSTM reaches back ${r['memorySpanX'] ?? '?'} steps, the RNN ${twin?.['memorySpanX'] ?? '?'}; c switches the keys between the two. ` +
-      'A minGRU, whose gates see only x, was trained the same way: --compare fixtures/demos/remember/mingru.json (its ∂h/∂h is the product of 1−z).',
+      'A minGRU, whose gates see only x, was trained the same way: --compare fixtures/demos/remember/mingru.json (its ∂h/∂h is the product of 1−z). ' +
+      "So was xLSTM's sLSTM: --compare fixtures/demos/remember/slstm.json (unit 3's stabilised f stays 1 and its i near 0 over the distractors, so c and n keep step 1).",
     select: { unit: 2, panel: 'f' },
   }),
   'remember-gru': (r) => {

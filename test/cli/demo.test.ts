@@ -14,6 +14,7 @@ describe('gatescope demo', () => {
     expect(r.stdout).toContain('Look: step 1 carries the value');
     expect(r.stdout).toMatch(/Shown\s+beside\s+remember\/rnn\.json/);
     expect(r.stdout).toMatch(/Unit 15 \(selected/);
+    expect(r.stdout).toMatch(/--compare\s+fixtures\/demos\/remember\/slstm\.json/);
     expect(r.stderr).toBe('');
   });
 

@@ -6,6 +6,8 @@
  *   remember  a value shown at step 0 (flagged in a second column) must come out at the last step,
  *             after 30-60 steps of random distractors. An LSTM and a plain RNN of the same size get
  *             the same data and budget; the LSTM holds the value in its cell, the RNN forgets it.
+ *             A minGRU and an sLSTM of the same size are trained the same way, to show which of
+ *             the newer cells remember.
  *   sine      next-value prediction on noisy sine waves of random period and phase.
  *   brackets  next-character prediction over nested brackets: after a ')' the model must say
  *             whether the expression is closed ('.' comes next), which needs the nesting depth,
@@ -150,8 +152,8 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     if (first.c !== undefined) out['memorySpanC'] = memorySpan(prof, 'c');
     return out;
   };
-  const ids = { lstm: 'lstm', rnn_tanh: 'rnn', mingru: 'mingru' } as const;
-  const models = (['lstm', 'rnn_tanh', 'mingru'] as const).map((kind) => {
+  const ids = { lstm: 'lstm', rnn_tanh: 'rnn', mingru: 'mingru', slstm: 'slstm' } as const;
+  const models = (['lstm', 'rnn_tanh', 'mingru', 'slstm'] as const).map((kind) => {
     const id = ids[kind];
     const dm = train(id, examples, options(kind), c.epochs, progress, measure);
     return { ...dm, metrics: { ...dm.metrics, mse: dm.eval.loss } };
