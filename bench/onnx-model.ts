@@ -15,14 +15,14 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 /** PyTorch gate block -> ONNX gate block order. */
-const GATE_ORDER: Record<Exclude<Network['kind'], 'mingru' | 'minlstm' | 'slstm'>, number[]> = {
+const GATE_ORDER: Record<Exclude<Network['kind'], 'mingru' | 'minlstm' | 'slstm' | 'mlstm'>, number[]> = {
   lstm: [0, 3, 1, 2],
   gru: [1, 0, 2],
   rnn_tanh: [0],
   rnn_relu: [0],
 };
 
-const OP: Record<Exclude<Network['kind'], 'mingru' | 'minlstm' | 'slstm'>, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN', rnn_relu: 'RNN' };
+const OP: Record<Exclude<Network['kind'], 'mingru' | 'minlstm' | 'slstm' | 'mlstm'>, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN', rnn_relu: 'RNN' };
 
 /** Rows of a (G*H, cols) matrix reordered gate block by gate block. */
 function reorder(w: Float32Array, H: number, cols: number, order: number[]): Float32Array {
@@ -64,7 +64,7 @@ export function onnxModelOf(net: Network, opts: OnnxModelOptions = {}): Uint8Arr
   const H = net.hiddenSize;
   const dirs = net.directions.length;
   const kind = net.kind;
-  if (kind === 'mingru' || kind === 'minlstm' || kind === 'slstm') throw new Error(`ONNX has no ${kind} operator`);
+  if (kind === 'mingru' || kind === 'minlstm' || kind === 'slstm' || kind === 'mlstm') throw new Error(`ONNX has no ${kind} operator`);
   const order = GATE_ORDER[kind];
   const G = order.length;
   const lstm = net.kind === 'lstm';

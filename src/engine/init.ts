@@ -6,7 +6,7 @@
  * PyTorch's own random numbers (its generator is different), only the same distribution.
  */
 import { createRng } from './random.js';
-import { gateCount, isMinCell, layerInputSize } from './shapes.js';
+import { gateCount, isMinCell, layerInputSize, mlstmInputRows } from './shapes.js';
 import type { CellKind, Direction, DirectionParams, Network } from './types.js';
 
 export interface RandomNetworkOptions {
@@ -17,7 +17,7 @@ export interface RandomNetworkOptions {
   bidirectional?: boolean;
   bias?: boolean;
   seed?: number;
-  /** sLSTM only: NH heads (dividing hiddenSize). @default 1 */
+  /** sLSTM and mLSTM only: NH heads (dividing hiddenSize). @default 1 */
   numHeads?: number;
 }
 
@@ -34,13 +34,22 @@ export function randomNetwork(opts: RandomNetworkOptions): Network {
     for (let i = 0; i < n; i++) a[i] = rng.uniform(-bound, bound);
     return a;
   };
-  const NH = opts.kind === 'slstm' ? opts.numHeads ?? 1 : 1;
-  const spec = { kind: opts.kind, inputSize: opts.inputSize, hiddenSize: H, numLayers, directions, bias, ...(opts.kind === 'slstm' ? { numHeads: NH } : {}) };
+  const heads = opts.kind === 'slstm' || opts.kind === 'mlstm';
+  const NH = heads ? opts.numHeads ?? 1 : 1;
+  const spec = { kind: opts.kind, inputSize: opts.inputSize, hiddenSize: H, numLayers, directions, bias, ...(heads ? { numHeads: NH } : {}) };
   const layers: DirectionParams[][] = [];
   for (let k = 0; k < numLayers; k++) {
     const din = layerInputSize(spec, k);
     layers.push(
       directions.map(() => {
+        // mLSTM: one nn.Linear per projection and gate (bound 1/sqrt(Din)), no recurrent weights
+        if (opts.kind === 'mlstm') {
+          const rows = mlstmInputRows(H, NH);
+          const b = 1 / Math.sqrt(din);
+          const wIh = fill(rows * din);
+          for (let i = 0; i < wIh.length; i++) wIh[i] = wIh[i]! * b / bound;
+          return { inputSize: din, hiddenSize: H, wIh, wHh: new Float32Array(0), bIh: bias ? fill(rows) : null, bHh: null };
+        }
         const wIh = fill(G * H * din);
         // minGRU/minLSTM: no recurrent weights (bound 1/sqrt(Din), nn.Linear's, for their W_ih)
         if (isMinCell(opts.kind)) {

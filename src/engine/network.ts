@@ -7,7 +7,7 @@ import { gruStep } from './cells/gru.js';
 import { minScanDirection, minStep } from './cells/min.js';
 import { lstmStep } from './cells/lstm.js';
 import { rnnStep } from './cells/rnn.js';
-import { slstmCellStep } from './cells/xlstm.js';
+import { mlstmCellStep, slstmCellStep } from './cells/xlstm.js';
 import { cellLabel, cellStateSize, expectedShapes, gateCount, isMinCell, layerInputSize, numHeadsOf, outputSize, projSizeOf, tensorName } from './shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from './types.js';
 
@@ -43,18 +43,18 @@ export class CapacityError extends Error {
 }
 
 /**
- * Throws ShapeError for a cell the backward pass does not cover yet (the sLSTM: forward only, so
- * run, stats, inspect and the viewer's gates work; memory, attribution, training and interventions
- * refuse it rather than give wrong numbers). `what` names the command or view asking.
+ * Throws ShapeError for a cell the backward pass does not cover yet (the mLSTM: forward only, so
+ * run, stats, inspect and the viewer's gates work; memory, attribution and training refuse it
+ * rather than give wrong numbers). `what` names the command or view asking.
  */
 export function refuseBackward(net: Pick<Network, 'kind'>, what: string): void {
-  if (net.kind === 'slstm') throw new ShapeError(`${what} needs gradients, and an sLSTM has no backward pass in gatescope yet (it runs forward only: run, stats, track, inspect, view)`);
+  if (net.kind === 'mlstm') throw new ShapeError(`${what} needs gradients, and an mLSTM has no backward pass in gatescope yet (it runs forward only: run, stats, track, inspect, view)`);
 }
 
 /** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */
-export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize): StepRecord {
+export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize, numHeads = 1): StepRecord {
   const gh = gateCount(kind) * hiddenSize;
-  const S = cellStateSize({ kind, hiddenSize });
+  const S = cellStateSize({ kind, hiddenSize, numHeads });
   return {
     gates: new Float64Array(gh),
     pre: new Float64Array(gh),
@@ -87,14 +87,15 @@ export function validateNetwork(net: Network): void {
   if (isMinCell(net.kind) && net.clip != null) {
     throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has none`);
   }
-  if (net.kind === 'slstm') {
+  if (net.kind === 'slstm' || net.kind === 'mlstm') {
     const NH = numHeadsOf(net);
+    const label = cellLabel(net.kind);
     if (!Number.isInteger(NH) || NH < 1 || net.hiddenSize % NH !== 0) {
-      throw new ShapeError(`numHeads ${NH}: an sLSTM's heads must divide its hidden size ${net.hiddenSize}`);
+      throw new ShapeError(`numHeads ${NH}: an ${label}'s heads must divide its hidden size ${net.hiddenSize}`);
     }
-    if (net.clip != null) throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, an sLSTM has none`);
+    if (net.clip != null) throw new ShapeError(`clip ${net.clip}: ONNX's clip belongs to its LSTM/GRU/RNN nodes, an ${label} has none`);
   } else if (net.numHeads != null && net.numHeads !== 1) {
-    throw new ShapeError(`numHeads ${net.numHeads}: only an sLSTM has heads, not a ${cellLabel(net.kind)}`);
+    throw new ShapeError(`numHeads ${net.numHeads}: only an sLSTM or mLSTM has heads, not a ${cellLabel(net.kind)}`);
   }
   if (P !== 0) {
     if (net.kind !== 'lstm') throw new ShapeError(`projSize ${P}: only an LSTM projects its hidden state`);
@@ -132,6 +133,11 @@ export function validateNetwork(net: Network): void {
         // no recurrent weights at all: a minimal cell's gates see x only
         if (p.wHh.length !== 0 || p.bHh !== null || p.peephole != null) {
           throw new ShapeError(`${tensorName('weight_hh', k, dir)}: a ${net.kind === 'mingru' ? 'minGRU' : 'minLSTM'} has no recurrent weights`, tensorName('weight_hh', k, dir));
+        }
+      } else if (net.kind === 'mlstm') {
+        // no recurrence on h: an mLSTM's memory is its matrix C
+        if (p.wHh.length !== 0 || p.bHh !== null || p.peephole != null) {
+          throw new ShapeError(`${tensorName('weight_hh', k, dir)}: an mLSTM has no recurrent weights (its memory is the matrix C)`, tensorName('weight_hh', k, dir));
         }
       } else if (net.kind === 'slstm') {
         check(tensorName('weight_hh', k, dir), p.wHh, true);
@@ -174,7 +180,12 @@ export function initialRow(
   }
   const row = rows[layer * dirs + d]!;
   if (row.length !== H) {
-    const what = which === 'c0' && net.kind === 'slstm' ? ` (an sLSTM's c, n, m: 3 x ${net.hiddenSize})` : '';
+    const what =
+      which === 'c0' && net.kind === 'slstm'
+        ? ` (an sLSTM's c, n, m: 3 x ${net.hiddenSize})`
+        : which === 'c0' && net.kind === 'mlstm'
+          ? ` (an mLSTM's n (${net.hiddenSize}), m (${numHeadsOf(net)}) and C (${numHeadsOf(net)} x ${net.hiddenSize / numHeadsOf(net)} x ${net.hiddenSize / numHeadsOf(net)}))`
+          : '';
     throw new ShapeError(`${which}[${layer * dirs + d}]: expected ${H} values${what}, got ${row.length}`, which);
   }
   for (let k = 0; k < H; k++) out[k] = row[k]!;
@@ -212,6 +223,9 @@ export function cellStep(
     case 'slstm':
       slstmCellStep(p, numHeadsOf(net), x, hPrev, cPrev!, out);
       return;
+    case 'mlstm':
+      mlstmCellStep(p, numHeadsOf(net), x, cPrev!, out, scratch);
+      return;
   }
 }
 
@@ -226,7 +240,7 @@ export function allocNetworkStep(net: Network): NetworkStep {
   const hOut = outputSize(net);
   return {
     layers: Array.from({ length: net.numLayers }, () =>
-      net.directions.map(() => allocStepRecord(net.kind, net.hiddenSize, hOut)),
+      net.directions.map(() => allocStepRecord(net.kind, net.hiddenSize, hOut, numHeadsOf(net))),
     ),
     y: new Float64Array(hOut * net.directions.length),
   };

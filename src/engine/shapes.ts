@@ -12,6 +12,9 @@ export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   mingru: ['z', 'n'],
   minlstm: ['f', 'i', 'n'],
   slstm: ['i', 'f', 'z', 'o'],
+  // the mLSTM's per-head i, f and m, each repeated over its head's DH units so that every traced
+  // state is H wide; o is per unit. Its weights are not G*H rows: see expectedShapes.
+  mlstm: ['i', 'f', 'o', 'm'],
 };
 
 /** Everything traced per direction per step, in the order `run` writes it. */
@@ -25,19 +28,48 @@ export const STATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
   // i and f are the stabilised gates exp(a - m) in (0, 1]; c and n are stabilised alike (scaled by
   // exp(-m)), so h = o c / n is what the unstabilised cell gives
   slstm: ['i', 'f', 'z', 'o', 'c', 'n', 'm', 'h'],
+  // i, f stabilised as the sLSTM's; n the normaliser (DH per head); h = o * C q / max(|n . q|, exp(-m))
+  mlstm: ['i', 'f', 'o', 'm', 'n', 'h'],
 };
 
 /**
  * S: values of a direction's cell state, what a step carries besides h: an LSTM's c (H), an
- * sLSTM's c, n, m (3H, in that order in StepRecord.c and in c0 rows), nothing for the other cells.
+ * sLSTM's c, n, m (3H, in that order in StepRecord.c and in c0 rows), an mLSTM's n (NH*DH = H),
+ * m (NH) and the matrix memories C (NH*DH*DH, head by head, row-major: mlstmMemory), nothing for
+ * the other cells.
  */
-export function cellStateSize(spec: Pick<NetworkSpec, 'kind' | 'hiddenSize'>): number {
-  return spec.kind === 'lstm' ? spec.hiddenSize : spec.kind === 'slstm' ? 3 * spec.hiddenSize : 0;
+export function cellStateSize(spec: Pick<NetworkSpec, 'kind' | 'hiddenSize'> & { readonly numHeads?: number | null }): number {
+  const H = spec.hiddenSize;
+  if (spec.kind === 'mlstm') {
+    const NH = spec.numHeads ?? 1;
+    return H + NH + H * (H / NH);
+  }
+  return spec.kind === 'lstm' ? H : spec.kind === 'slstm' ? 3 * H : 0;
 }
 
-/** NH of an sLSTM (1 when unset); 1 for every other cell. */
-export function numHeadsOf(spec: NetworkSpec): number {
-  return spec.kind === 'slstm' ? spec.numHeads ?? 1 : 1;
+/** NH of an sLSTM or mLSTM (1 when unset); 1 for every other cell. */
+export function numHeadsOf(spec: Pick<NetworkSpec, 'kind'> & { readonly numHeads?: number | null }): number {
+  return spec.kind === 'slstm' || spec.kind === 'mlstm' ? spec.numHeads ?? 1 : 1;
+}
+
+/** Whether the cell has heads (sLSTM, mLSTM). */
+export function hasHeads(kind: CellKind): kind is 'slstm' | 'mlstm' {
+  return kind === 'slstm' || kind === 'mlstm';
+}
+
+/** Rows of an mLSTM layer's W_ih and b_ih: [q; k; v; o] (H each), then [i; f] (NH each). */
+export function mlstmInputRows(H: number, NH: number): number {
+  return 4 * H + 2 * NH;
+}
+
+/**
+ * Head hd's matrix memory C (DH, DH) in an mLSTM's cell state (a view): C[a][b] multiplies q_b
+ * into h_a. Its stabiliser m is state[H + hd], its normaliser state[hd*DH .. (hd+1)*DH).
+ */
+export function mlstmMemory(state: Float64Array, H: number, NH: number, hd: number): Float64Array {
+  const DH = H / NH;
+  const at = H + NH + hd * DH * DH;
+  return state.subarray(at, at + DH * DH);
 }
 
 /**
@@ -48,6 +80,8 @@ export function stateSlot(kind: CellKind, name: string, H: number): { readonly f
   if (name === 'h') return { from: 'h', offset: 0 };
   if (name === 'c' && (kind === 'lstm' || kind === 'slstm')) return { from: 'c', offset: 0 };
   if (kind === 'slstm' && (name === 'n' || name === 'm')) return { from: 'c', offset: (name === 'n' ? 1 : 2) * H };
+  // an mLSTM's n opens its cell state; its m is traced per unit with the gates (the state holds NH)
+  if (kind === 'mlstm' && name === 'n') return { from: 'c', offset: 0 };
   const g = GATE_NAMES[kind].indexOf(name);
   if (g < 0) throw new RangeError(`a ${kind} has no state ${name}`);
   return { from: 'gates', offset: g * H };
@@ -110,6 +144,13 @@ export function flopsPerStep(spec: NetworkSpec): number {
   const dirs = spec.directions.length;
   const P = projSizeOf(spec);
   let f = 0;
+  if (spec.kind === 'mlstm') {
+    // the projections, then per head C's update (v k^T, f C) and the readouts C q and n . q
+    const H = spec.hiddenSize;
+    const NH = numHeadsOf(spec);
+    for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (mlstmInputRows(H, NH) * layerInputSize(spec, k) + 2 * H * (H / NH) + H);
+    return f;
+  }
   const hh = isMinCell(spec.kind) ? 0 : spec.kind === 'slstm' ? spec.hiddenSize / numHeadsOf(spec) : outputSize(spec);
   for (let k = 0; k < spec.numLayers; k++) f += dirs * 2 * (G * spec.hiddenSize * (layerInputSize(spec, k) + hh) + P * spec.hiddenSize);
   return f;
@@ -130,6 +171,7 @@ export function tensorName(
  * minGRU/minLSTM have weight_ih and bias_ih only (the engine's names for their stacked
  * input projections; files name them as io/weights/min-cells.ts says). An sLSTM has weight_ih
  * (4H, Din), weight_hh (4H, DH) (its heads' blocks) and bias_ih (4H): io/weights/xlstm-cells.ts.
+ * An mLSTM has weight_ih (4H + 2NH, Din) and bias_ih (4H + 2NH) only (mlstmInputRows).
  */
 export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
   const g = gateCount(spec.kind);
@@ -141,6 +183,13 @@ export function expectedShapes(spec: NetworkSpec): Map<string, number[]> {
       shapes.set(tensorName('weight_ih', layer, dir), [g * h, layerInputSize(spec, layer)]);
       if (isMinCell(spec.kind)) {
         if (spec.bias) shapes.set(tensorName('bias_ih', layer, dir), [g * h]);
+        continue;
+      }
+      if (spec.kind === 'mlstm') {
+        // rows [q; k; v; o] then the per-head [i; f]; no recurrent weights
+        const rows = mlstmInputRows(h, numHeadsOf(spec));
+        shapes.set(tensorName('weight_ih', layer, dir), [rows, layerInputSize(spec, layer)]);
+        if (spec.bias) shapes.set(tensorName('bias_ih', layer, dir), [rows]);
         continue;
       }
       if (spec.kind === 'slstm') {
@@ -184,5 +233,7 @@ export function cellLabel(kind: CellKind): string {
       return 'minLSTM';
     case 'slstm':
       return 'sLSTM';
+    case 'mlstm':
+      return 'mLSTM';
   }
 }

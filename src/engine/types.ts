@@ -27,10 +27,15 @@
  * `slstm` is xLSTM's sLSTM (Beck et al. 2024, cells/xlstm.ts): exponential input and forget gates
  * stabilised by m, a normaliser n, and a recurrence block-diagonal over NH heads. Its wHh is
  * (4H, DH): row g*H + u multiplies the DH values of h in u's head; bIh is its one bias, bHh null.
+ *
+ * `mlstm` is xLSTM's mLSTM (cells/xlstm.ts mlstmCellStep): per head a DH x DH matrix memory C, a
+ * normaliser n (DH) and a stabiliser m, read out by a query; no recurrent weights (wHh empty, bHh
+ * null). Its wIh (4H + 2NH, Din) stacks rows [q; k; v; o] (H each) then the per-head [i; f] (NH
+ * each); bIh likewise.
  */
-export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu' | 'mingru' | 'minlstm' | 'slstm';
+export type CellKind = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu' | 'mingru' | 'minlstm' | 'slstm' | 'mlstm';
 
-export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'mingru', 'minlstm', 'slstm'];
+export const CELL_KINDS: readonly CellKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu', 'mingru', 'minlstm', 'slstm', 'mlstm'];
 
 /** Direction of one half of a layer. */
 export type Direction = 'forward' | 'reverse';
@@ -89,8 +94,8 @@ export interface NetworkSpec {
    */
   readonly projSize?: number | null;
   /**
-   * sLSTM only: NH, the heads its recurrence is split into (each unit sees the h of its own head's
-   * DH = H / NH units). @default 1
+   * sLSTM and mLSTM only: NH, the heads (an sLSTM's recurrence is block-diagonal over them, each
+   * unit seeing the h of its own head's DH = H / NH units; an mLSTM keeps a DH x DH memory per head). @default 1
    */
   readonly numHeads?: number | null;
 }

@@ -1,6 +1,6 @@
 /**
  * The panels of each cell kind, in the order the screen shows them (and keys 1..6 pick them):
- * LSTM f i g o c h, GRU r z n h, RNN h, sLSTM f i z o c n m h. `scale` says how a value maps to a bar:
+ * LSTM f i g o c h, GRU r z n h, RNN h, sLSTM f i z o c n m h, mLSTM f i o n m h. `scale` says how a value maps to a bar:
  *   unit  a sigmoid gate in 0..1: sequential bar from the left
  *   tanh  a signed value in -1..1: diverging bar, fixed scale
  *   free  a signed, unbounded value (LSTM c, ReLU h): diverging bar scaled by the largest |value|
@@ -65,6 +65,17 @@ const SLSTM: readonly PanelSpec[] = [
   { name: 'h', title: 'hidden', scale: 'tanh' },
 ];
 
+// the mLSTM: i, f and m are its head's (one per head, repeated over the head's units); n is the
+// normaliser's component for the unit; h = o * C q / max(|n . q|, exp(-m)) is unbounded
+const MLSTM: readonly PanelSpec[] = [
+  { name: 'f', title: 'forget (stabilised, per head)', scale: 'unit', marks: false },
+  { name: 'i', title: 'input (stabilised, per head)', scale: 'unit', marks: false },
+  { name: 'o', title: 'output', scale: 'unit' },
+  { name: 'n', title: 'normaliser', scale: 'free' },
+  { name: 'm', title: 'stabiliser (per head)', scale: 'free' },
+  { name: 'h', title: 'hidden (readout)', scale: 'free' },
+];
+
 export function panelsFor(kind: CellKind): readonly PanelSpec[] {
   switch (kind) {
     case 'lstm':
@@ -81,6 +92,8 @@ export function panelsFor(kind: CellKind): readonly PanelSpec[] {
       return MIN_LSTM;
     case 'slstm':
       return SLSTM;
+    case 'mlstm':
+      return MLSTM;
   }
 }
 

@@ -27,7 +27,7 @@ interface NetCase {
   layers: Record<string, number[]>[][];
 }
 
-const nets = (JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { networks: { name: string; layers: number; T: number; files: string[] }[] }).networks;
+const nets = (JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { networks: { name: string; cell: string; layers: number; T: number; files: string[] }[] }).networks.filter((n) => n.cell === 'slstm');
 const load = (name: string): NetCase => JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as NetCase;
 const tensorsOf = (sd: Record<string, unknown>, source: string): Map<string, Tensor> => new Map(Object.entries(sd).map(([k, v]) => [k, tensorFromNested(v, k, source)]));
 const networkOf = (c: NetCase, name: string): Network => networkFromStateDict(tensorsOf(c.state_dict, name), { source: `${name}.json` }).network;

@@ -317,3 +317,72 @@ export function runMlstm(p: MlstmParams, xs: readonly ArrayLike<number>[]): Mlst
   });
   return steps;
 }
+
+/**
+ * One mLSTM tick of a network layer (the 'mlstm' kind), the same equations as mlstmStep on a
+ * layer's DirectionParams: W_ih (4H + 2NH, Din) rows [q; k; v; o; i (NH); f (NH)], b_ih alike or
+ * null; no recurrence on h (hPrev is not read). sPrev and out.c (cellStateSize: H + NH + NH*DH*DH)
+ * hold [n (H) | m (NH) | C (NH, DH, DH)]. out.pre (4H): a_i, a_f (the head's, over its DH units),
+ * a_o, m; out.gates (4H): i, f (stabilised, the head's), o, m. scratch (3H): q, k (scaled), v.
+ * Allocates nothing.
+ */
+export function mlstmCellStep(p: DirectionParams, numHeads: number, x: ArrayLike<number>, sPrev: Float64Array, out: StepRecord, scratch: Float64Array): void {
+  const D = p.inputSize;
+  const H = p.hiddenSize;
+  const NH = numHeads;
+  const DH = H / NH;
+  const w = p.wIh;
+  const b = p.bIh;
+  const row = (r: number): number => {
+    let s = b === null ? 0 : b[r]!;
+    for (let j = 0; j < D; j++) s += w[r * D + j]! * x[j]!;
+    return s;
+  };
+  const kScale = 1 / Math.sqrt(DH);
+  for (let u = 0; u < H; u++) {
+    scratch[u] = row(u);
+    scratch[H + u] = row(H + u) * kScale;
+    scratch[2 * H + u] = row(2 * H + u);
+    const ao = row(3 * H + u);
+    out.pre[2 * H + u] = ao;
+    out.gates[2 * H + u] = sigmoid(ao);
+  }
+  const st = out.c!;
+  for (let hd = 0; hd < NH; hd++) {
+    const ai = row(4 * H + hd);
+    const af = row(4 * H + NH + hd);
+    const mPrev = sPrev[H + hd]!;
+    const logF = logSigmoid(af) + mPrev;
+    const m = Math.max(logF, ai);
+    const i = Math.exp(ai - m);
+    const f = Math.exp(logF - m);
+    st[H + hd] = m;
+    const base = hd * DH;
+    const cAt = H + NH + hd * DH * DH;
+    let qn = 0;
+    for (let a = 0; a < DH; a++) {
+      const u = base + a;
+      out.pre[u] = ai;
+      out.pre[H + u] = af;
+      out.pre[3 * H + u] = m;
+      out.gates[u] = i;
+      out.gates[H + u] = f;
+      out.gates[3 * H + u] = m;
+      const n = f * sPrev[u]! + i * scratch[H + u]!;
+      st[u] = n;
+      qn += n * scratch[u]!;
+    }
+    const den = Math.max(Math.abs(qn), Math.exp(-m)) + 1e-6;
+    for (let a = 0; a < DH; a++) {
+      const va = scratch[2 * H + base + a]!;
+      let num = 0;
+      for (let c = 0; c < DH; c++) {
+        const at = cAt + a * DH + c;
+        const cv = f * sPrev[at]! + i * va * scratch[H + base + c]!;
+        st[at] = cv;
+        num += cv * scratch[base + c]!;
+      }
+      out.h[base + a] = (out.gates[2 * H + base + a]! * num) / den;
+    }
+  }
+}

@@ -13,7 +13,7 @@
  * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
  */
 import { matVecRows } from '../linalg.js';
-import { initialRow, ShapeError } from '../network.js';
+import { initialRow, refuseBackward, ShapeError } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
 import { addMatMulT } from './kernels.js';
@@ -141,6 +141,7 @@ export function memoryJacobianRows(
   unitEnd: number,
   sq: MemorySquares,
 ): void {
+  refuseBackward(net, 'the memory view');
   const T = steps.length;
   const L = net.numLayers;
   const H = net.hiddenSize;

@@ -10,7 +10,7 @@
  */
 import { cellStateSize, gateCount, isMinCell, layerInputSize, numHeadsOf, outputSize, projSizeOf } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { initialRow, ShapeError, toEnd } from '../network.js';
+import { initialRow, refuseBackward, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
 import { minBackward } from './min.js';
 import { slstmBackward } from './slstm.js';
@@ -127,6 +127,7 @@ export function* backwardSequenceSteps(
   init: InitialState | undefined,
   opts: BackwardOptions = {},
 ): Generator<void, NetworkGrads> {
+  refuseBackward(net, 'the backward pass');
   const T = xs.length;
   const L = net.numLayers;
   const H = net.hiddenSize;

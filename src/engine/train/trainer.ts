@@ -19,7 +19,7 @@ import { paramGradientsFast } from '../fast/backward.js';
 import { runSequenceFast } from '../fast/sequence.js';
 import { allocParamGrads, backwardSequence, backwardSequenceSteps } from '../grad/network.js';
 import { randomNetwork } from '../init.js';
-import { finalStates, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
+import { finalStates, refuseBackward, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
 import { createRng } from '../random.js';
 import { gateCount, tensorName } from '../shapes.js';
 import type { CellKind, InitialState, NetworkStep } from '../types.js';
@@ -258,6 +258,11 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const model = initialModel(D, opts, seed);
   const net = model.network;
   const head = model.head;
+  try {
+    refuseBackward(net, 'training');
+  } catch (err) {
+    throw new TrainConfigError((err as Error).message, 'kind');
+  }
   if (net.kind === 'slstm' && net.directions.includes('reverse')) {
     throw new TrainConfigError('an sLSTM runs forward only here (the reference module and the xlstm package name no reverse direction): no bidirectional', 'bidirectional');
   }

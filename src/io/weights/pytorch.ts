@@ -14,13 +14,15 @@
  * The cell kind comes from G = rows(weight_hh_l0) / H: 4 LSTM, 3 GRU, 1 RNN (tanh unless the
  * caller says relu, since the weights cannot tell). minGRU/minLSTM modules (linear_z, ...,
  * to_hidden_and_gate) have names of their own: min-cells.ts; so has the sLSTM (recurrent_kernel,
- * or the xlstm package's slstm_cell._recurrent_kernel_): xlstm-cells.ts. Everything else in the file (a linear head,
+ * or the xlstm package's slstm_cell._recurrent_kernel_): xlstm-cells.ts; and the mLSTM (q_proj, k_proj, v_proj,
+ * o_proj, igate, fgate): mlstm.ts. Everything else in the file (a linear head,
  * an embedding) is returned in `extra` and listed in `ignored` unless the caller uses it.
  */
 import { cellLabel, expectedShapes, gateCount, type CellKind, type Direction, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
 import { isMinKind, looksLikeMinCells, minCellsFromStateDict, minCellStateDict } from './min-cells.js';
 import { looksLikeSlstm, slstmFromStateDict, slstmStateDict } from './xlstm-cells.js';
+import { looksLikeMlstm, mlstmFromStateDict, mlstmStateDict } from './mlstm.js';
 import { shapeText, type Tensor } from './tensor.js';
 
 const RECURRENT = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$/;
@@ -82,6 +84,10 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
   const prefixes = recurrentPrefixes(tensors.keys());
   if (isMinKind(opts.kind) || (prefixes.length === 0 && looksLikeMinCells(tensors.keys()))) {
     const m = minCellsFromStateDict(tensors, opts);
+    return { network: m.network, prefix: m.prefix, extra: m.extra, ignored: m.ignored, minCells: { roles: m.roles, naming: m.naming } };
+  }
+  if (opts.kind === 'mlstm' || (prefixes.length === 0 && looksLikeMlstm(tensors.keys()))) {
+    const m = mlstmFromStateDict(tensors, opts);
     return { network: m.network, prefix: m.prefix, extra: m.extra, ignored: m.ignored, minCells: { roles: m.roles, naming: m.naming } };
   }
   if (opts.kind === 'slstm' || (prefixes.length === 0 && looksLikeSlstm(tensors.keys()))) {
@@ -234,6 +240,7 @@ export function networkFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts:
 export function stateDictFromNetwork(net: Network, prefix = ''): Record<string, number[] | number[][] | number[][][] | number[][][][]> {
   if (isMinKind(net.kind)) return minCellStateDict(net, prefix);
   if (net.kind === 'slstm') return slstmStateDict(net, prefix);
+  if (net.kind === 'mlstm') return mlstmStateDict(net, prefix);
   const out: Record<string, number[] | number[][]> = {};
   const matrix = (a: Float32Array, cols: number): number[][] => {
     const rows: number[][] = [];
