@@ -9,7 +9,7 @@ import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
 import { visible } from '../io/errors.js';
 
-export const CELL_CHOICES = ['lstm', 'gru', 'rnn', 'mingru', 'minlstm', 'slstm'] as const;
+export const CELL_CHOICES = ['lstm', 'gru', 'rnn', 'mingru', 'minlstm', 'slstm', 'mlstm'] as const;
 export const INPUT_FORMATS = ['csv', 'tsv', 'ws', 'json', 'ndjson', 'npy', 'text'] as const;
 
 /** --cell and --nonlinearity; `purpose` ends each description, e.g. 'checked against a weights file'. */
@@ -142,7 +142,7 @@ export function cellKindFrom(flags: ModelFlags): CellKind | undefined {
   if (flags.nonlinearity !== undefined && flags.cell !== undefined && flags.cell !== 'rnn') {
     throw new UsageError(`--nonlinearity applies to --cell rnn, not --cell ${flags.cell}`);
   }
-  if (flags.cell === 'lstm' || flags.cell === 'gru' || flags.cell === 'mingru' || flags.cell === 'minlstm' || flags.cell === 'slstm') return flags.cell;
+  if (flags.cell === 'lstm' || flags.cell === 'gru' || flags.cell === 'mingru' || flags.cell === 'minlstm' || flags.cell === 'slstm' || flags.cell === 'mlstm') return flags.cell;
   if (flags.cell === 'rnn' || flags.nonlinearity !== undefined) return flags.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh';
   return undefined;
 }
@@ -184,6 +184,7 @@ export function checkRandomSize(
   if ((spec.kind === 'mingru' || spec.kind === 'minlstm') && spec.bidirectional) {
     throw new UsageError(`--bidirectional: a ${spec.kind === 'mingru' ? 'minGRU' : 'minLSTM'} runs forward only (the paper's cell)`);
   }
+  if (spec.kind === 'mlstm' && spec.bidirectional) throw new UsageError("--bidirectional: an mLSTM runs forward only here (its reference module names no reverse direction)");
   const G = gateCount(spec.kind);
   const H = spec.hiddenSize;
   const dirs = spec.bidirectional ? 2 : 1;

@@ -36,7 +36,7 @@ export interface Intervention {
 /** Throws ShapeError naming what does not fit the network. */
 export function checkInterventions(net: Network, list: readonly Intervention[]): void {
   // an mLSTM's matrix memory C has no per-unit edit here yet: refused rather than half-applied
-  if (net.kind === 'mlstm' && list.length > 0) throw new ShapeError(`interventions (--set): an ${cellLabel(net.kind)} is not supported yet (its memory is a matrix per head)`);
+  if (net.kind === 'mlstm' && list.length > 0) throw new ShapeError(`an ${cellLabel(net.kind)} takes no interventions yet (its memory is a matrix per head)`);
   for (const iv of list) {
     const what = describeIntervention(net, iv);
     if (!Number.isFinite(iv.value)) throw new ShapeError(`${what}: the value must be a finite number`);

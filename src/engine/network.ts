@@ -48,7 +48,7 @@ export class CapacityError extends Error {
  * rather than give wrong numbers). `what` names the command or view asking.
  */
 export function refuseBackward(net: Pick<Network, 'kind'>, what: string): void {
-  if (net.kind === 'mlstm') throw new ShapeError(`${what} needs gradients, and an mLSTM has no backward pass in gatescope yet (it runs forward only: run, stats, track, inspect, view)`);
+  if (net.kind === 'mlstm') throw new ShapeError(`${what} needs gradients: an mLSTM has no backward pass yet (it runs forward only)`);
 }
 
 /** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */

@@ -31,6 +31,8 @@ export function saturationOf(kind: CellKind, state: string): SaturationKind {
   // an sLSTM's stabilised i and f are exponentials scaled by m (one of them is 1 at every step),
   // its n and m are unbounded: only o (sigmoid), z and h (|h| < 1) saturate
   if (kind === 'slstm') return state === 'o' ? 'sigmoid' : state === 'z' || state === 'h' ? 'tanh' : null;
+  // an mLSTM's i and f are stabilised alike, its n, m and h (a readout C q / |n . q|) unbounded: only o saturates
+  if (kind === 'mlstm') return state === 'o' ? 'sigmoid' : null;
   if (SIGMOID_STATES.has(state)) return 'sigmoid';
   // unbounded: an LSTM's c, a ReLU's h, a minimal cell's g(a) candidate and its h (sums of them)
   if (state === 'c' || kind === 'rnn_relu' || kind === 'mingru' || kind === 'minlstm') return null;

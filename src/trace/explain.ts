@@ -120,6 +120,8 @@ export function explainUnit(store: TraceStore, layer: number, dir: number, t: nu
   const Hh = outputSize(net);
   const projSize = projSizeOf(net);
   if (!Number.isInteger(unit) || unit < 0 || unit >= H) throw new RangeError(`unit ${unit} is outside 0..${H - 1}`);
+  // its gate rows are not G*H (q, k, v, o, then one i and f per head): refused, never misread
+  if (net.kind === 'mlstm') throw new RangeError('explain: an mLSTM is not covered yet (the cell diagram, d, draws its head\'s matrix memory C)');
   const p = net.layers[layer]?.[dir];
   if (p === undefined) throw new RangeError(`no layer ${layer} direction ${dir}`);
   const kind = net.kind;

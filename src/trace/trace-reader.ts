@@ -3,7 +3,7 @@
  * prediction, recomputed a block at a time from the block cache, plus the value ranges. TraceStore
  * extends it with the filling; what is held and how is described there.
  */
-import { cellStateSize, stateSlot, stateWidth, type Direction, type LinearHead, type Network } from '../engine/index.js';
+import { allocStepRecord, cellStateSize, cellStep, numHeadsOf, outputSize, stateSlot, stateWidth, type Direction, type LinearHead, type Network } from '../engine/index.js';
 import type { RangeSet } from '../engine/ranges.js';
 import type { BlockEngine } from '../engine/runner.js';
 import type { BlockCache } from './block-cache.js';
@@ -234,6 +234,39 @@ export class TraceReader {
     const ck = this.blocks.checkpoint(Math.floor(t / this.blockSteps))!;
     const at = view * this.engine.stateStride + (name === 'h' ? 0 : this.H + stateSlot(this.network.kind, name, this.H).offset);
     return Float64Array.from(ck.subarray(at, at + this.width(name)));
+  }
+
+  /**
+   * The whole cell state (cellStateSize values) of layer k after step t, in a forward-only
+   * network: what the rows do not keep (they hold the per-unit states, in float32; an mLSTM's
+   * matrix memories C live only here). Layers 0..k are stepped on by the engine's own cell from
+   * the checkpoint of t's block over the held inputs, so it is the state the engine had, bit for bit.
+   */
+  cellStateAfter(layer: number, dir: number, t: number): Float64Array {
+    this.checkView(layer, dir);
+    this.checkStep(t);
+    const net = this.network;
+    if (net.directions.length !== 1 || net.directions[0] !== 'forward') throw new RangeError('cellStateAfter: forward-only networks');
+    const S = cellStateSize(net);
+    const Hh = outputSize(net);
+    const block = Math.floor(t / this.blockSteps);
+    const ck = this.blocks.checkpoint(block);
+    if (ck === undefined) throw new RangeError(`step ${t} is not held`);
+    const stride = this.engine.stateStride;
+    const hs = Array.from({ length: layer + 1 }, (_, k) => Float64Array.from(ck.subarray(k * stride, k * stride + Hh)));
+    const ss = Array.from({ length: layer + 1 }, (_, k) => Float64Array.from(ck.subarray(k * stride + this.H, k * stride + this.H + S)));
+    const rec = allocStepRecord(net.kind, this.H, Hh, numHeadsOf(net));
+    const scratch = new Float64Array(3 * this.H);
+    for (let s = block * this.blockSteps; s <= t; s++) {
+      let input: ArrayLike<number> = this.x(s);
+      for (let k = 0; k <= layer; k++) {
+        cellStep(net, net.layers[k]![0]!, input, hs[k]!, S > 0 ? ss[k]! : null, scratch, rec);
+        hs[k]!.set(rec.h);
+        if (rec.c !== null) ss[k]!.set(rec.c);
+        input = hs[k]!;
+      }
+    }
+    return ss[layer]!;
   }
 
   /** What layer k received at step t: x_t for layer 0, else the layer below's [forward h | reverse h]. */

@@ -24,9 +24,9 @@ async function expectFailure(argv: string[], code: number, pattern: RegExp, inpu
 describe('usage errors exit 2 with one line', () => {
   it('rejects an unknown flag', () => expectFailure(['run', '--bogus'], 2, /^gatescope: Unknown argument: bogus/));
   it('rejects a value outside the choices, naming the flag, the value and the choices', async () => {
-    await expectFailure(['run', '--cell', 'transformer'], 2, /^gatescope: --cell "transformer" is not one of "lstm", "gru", "rnn", "mingru", "minlstm", "slstm" \(see gatescope --help\)\n$/);
+    await expectFailure(['run', '--cell', 'transformer'], 2, /^gatescope: --cell "transformer" is not one of "lstm", "gru", "rnn", "mingru", "minlstm", "slstm", "mlstm" \(see gatescope --help\)\n$/);
     await expectFailure(['run', 'x.csv', '--format', 'foo'], 2, /^gatescope: --format "foo" is not one of "ndjson", "json", "csv"/);
-    await expectFailure(['run', 'x.csv', '--format', 'foo', '--cell', 'bar'], 2, /--format "foo" is not one of .*; --cell "bar" is not one of "lstm", "gru", "rnn", "mingru", "minlstm", "slstm"/);
+    await expectFailure(['run', 'x.csv', '--format', 'foo', '--cell', 'bar'], 2, /--format "foo" is not one of .*; --cell "bar" is not one of "lstm", "gru", "rnn", "mingru", "minlstm", "slstm", "mlstm"/);
   });
   it('rejects a bad hidden size', async () => {
     const csv = file('ok.csv', '1,2\n3,4\n');

@@ -146,11 +146,11 @@ describe('mLSTM as a network kind against the torch reference module', () => {
     const c = load('mlstm_net_d3_h6_nh2_t12');
     const net = networkOf(c, 'x');
     const steps = runSequence(net, c.input);
-    expect(() => backwardSequence(net, c.input, steps, undefined, { dy: c.input.map(() => new Array(c.hidden_size).fill(1)) })).toThrow(/an mLSTM has no backward pass in gatescope yet/);
+    expect(() => backwardSequence(net, c.input, steps, undefined, { dy: c.input.map(() => new Array(c.hidden_size).fill(1)) })).toThrow(/needs gradients: an mLSTM has no backward pass yet/);
     expect(() => memoryProfile(net, c.input)).toThrow(/an mLSTM has no backward pass/);
-    expect(() => integratedGradients(net, c.input, { kind: 'h', t: 3, layer: 0, direction: 0, unit: 0 })).toThrow(/attribution needs gradients, and an mLSTM has no backward pass/);
-    expect(() => createTrainer([{ inputs: [Float64Array.of(1)], targets: [Float64Array.of(1)] }], { kind: 'mlstm', hiddenSize: 4, loss: 'mse', outputSize: 1 })).toThrow(/training needs gradients, and an mLSTM/);
-    expect(() => runSequenceIntervened(net, c.input, undefined, [{ name: 'h', layer: 0, direction: 0, unit: 0, from: 1, to: 1, value: 0 }])).toThrow(/interventions \(--set\): an mLSTM is not supported yet/);
+    expect(() => integratedGradients(net, c.input, { kind: 'h', t: 3, layer: 0, direction: 0, unit: 0 })).toThrow(/attribution needs gradients: an mLSTM has no backward pass yet/);
+    expect(() => createTrainer([{ inputs: [Float64Array.of(1)], targets: [Float64Array.of(1)] }], { kind: 'mlstm', hiddenSize: 4, loss: 'mse', outputSize: 1 })).toThrow(/training needs gradients: an mLSTM/);
+    expect(() => runSequenceIntervened(net, c.input, undefined, [{ name: 'h', layer: 0, direction: 0, unit: 0, from: 1, to: 1, value: 0 }])).toThrow(/an mLSTM takes no interventions yet/);
   });
 
   it('refuses heads that do not divide H, recurrent weights, and a c0 of the wrong width', () => {

@@ -118,7 +118,7 @@ function makeWriter(format: RunFormat, model: LoadedModel, source: string, reado
             // a projected LSTM (nn.LSTM proj_size): h, y and h_n have this many values per direction
             ...(net.projSize != null && net.projSize > 0 ? { projSize: net.projSize } : {}),
             // an sLSTM's heads (its recurrence is block-diagonal over them)
-            ...(net.kind === 'slstm' ? { numHeads: net.numHeads ?? 1 } : {}),
+            ...(net.kind === 'slstm' || net.kind === 'mlstm' ? { numHeads: net.numHeads ?? 1 } : {}),
             numLayers: net.numLayers,
             directions: net.directions,
             bias: net.bias,

@@ -4,10 +4,12 @@
  * selected unit's real numbers at the cursor on it (trace/explain.ts computes them). LSTM, GRU and
  * plain RNN each get their own drawing; the numbers are the engine's, as the explain panel's.
  */
+import { mlstmMemory, numHeadsOf } from '../../engine/index.js';
 import { explainUnit, gateTerms, type Explanation } from '../../trace/explain.js';
 import { fit, textWidth } from '../format.js';
 import { stringsFor, type Strings } from '../i18n/index.js';
 import { stepKey, viewOf, type FrameInput, type FrameSection } from './shared.js';
+import { timelineLines } from './timeline.js';
 
 /** A value as the diagram shows it: sign and 3 decimals, so the wires line up. */
 const v = (x: number): string => (Number.isFinite(x) ? `${x < 0 ? '' : '+'}${x.toFixed(3)}` : String(x));
@@ -240,6 +242,58 @@ function rnnDiagram(e: Explanation, relu: boolean): string[] {
   ];
 }
 
+/** Shades for |C| / max |C| of the head: a heatmap cell is a sign and a shade. */
+const SHADES = [' ', '░', '▒', '▓', '█'] as const;
+
+/**
+ * An mLSTM's diagram: the equations with the selected unit's head's numbers at this step, and that
+ * head's matrix memory C (DH x DH) as a heatmap (rows: the unit a of h it feeds, C[a][b] q_b;
+ * columns b: the key/query component), numbers in each cell when they fit, else sign and shade.
+ * C comes from the engine's own step (TraceStore.cellStateAfter), not from the traced rows.
+ */
+export function mlstmMemoryLines(store: FrameInput['store'], layer: number, dir: number, t: number, unit: number, cols: number, rows: number): string[] {
+  const net = store.network;
+  const H = net.hiddenSize;
+  const NH = numHeadsOf(net);
+  const DH = H / NH;
+  const hd = Math.floor(unit / DH);
+  const state = store.cellStateAfter(layer, dir, t);
+  const C = mlstmMemory(state, H, NH, hd);
+  let max = 0;
+  for (const c of C) max = Math.max(max, Math.abs(c));
+  const i = store.value('i', layer, dir, t, unit);
+  const f = store.value('f', layer, dir, t, unit);
+  const m = state[H + hd]!;
+  const out = [
+    ` head ${hd + 1}/${NH} (units ${hd * DH}..${hd * DH + DH - 1}) · i ${v(i)} · f ${v(f)} (stabilised) · m ${v(m)}`,
+    '  C = f·C_prev + i·v kᵀ · n = f·n_prev + i·k · h = o ⊙ C q / max(|n·q|, e^−m)',
+    ` memory C of head ${hd + 1}, ${DH}x${DH}, max |C| ${max.toPrecision(4)}: row a feeds h of unit ${hd * DH}+a (▸ selected)`,
+  ];
+  // a cell: 7 characters of number (+0.123) and a space, or 2 of sign and shade
+  const label = 6;
+  const numbers = label + DH * 8 <= cols;
+  const cellW = numbers ? 8 : 2;
+  const shown = Math.max(1, Math.min(DH, Math.floor((cols - label - 1) / cellW)));
+  // the three lines above, the column header, the rows and, when some are left out, a line saying so
+  const rowsShown = 4 + DH <= rows ? DH : Math.max(1, rows - 5);
+  const header = ' '.repeat(label) + Array.from({ length: shown }, (_, b) => (numbers ? String(b).padStart(6).padEnd(8) : String(b % 10).padEnd(2))).join('');
+  out.push(header.trimEnd() + (shown < DH ? ` … (${DH - shown} more columns)` : ''));
+  // rows around the selected unit's when they do not all fit
+  const sel = unit - hd * DH;
+  const start = Math.max(0, Math.min(DH - rowsShown, sel - Math.floor(rowsShown / 2)));
+  for (let a = start; a < start + rowsShown; a++) {
+    const cells = Array.from({ length: shown }, (_, b) => {
+      const c = C[a * DH + b]!;
+      if (numbers) return `${v(c).padStart(6)}  `.slice(0, 8);
+      const level = max === 0 ? 0 : Math.min(4, Math.round((Math.abs(c) / max) * 4));
+      return `${c < 0 ? '−' : '+'}${SHADES[level]}`;
+    });
+    out.push(`${a === sel ? '▸' : ' '}${String(a).padStart(4)} ${cells.join('')}`);
+  }
+  if (rowsShown < DH) out.push(`  … ${DH - rowsShown} of ${DH} rows not shown (a taller terminal shows more)`);
+  return out.map((l) => fit(l, cols));
+}
+
 export function diagramLines(f: FrameInput): string[] {
   const { store, session: s, layout: L, theme } = f;
   const w = stringsFor(f.lang ?? 'en');
@@ -249,6 +303,7 @@ export function diagramLines(f: FrameInput): string[] {
   if (s.T === 0) return [title, fit(` ${w.diagram.noSteps}`, L.cols)];
   if (!store.holds(s.cursor)) return [title, fit(` ${w.diagram.notHeld}`, L.cols)];
   if (s.unit >= store.network.hiddenSize) return [title, fit(` ${w.diagram.outOfRange(store.network.hiddenSize)}`, L.cols)];
+  if (store.network.kind === 'mlstm') return [title, '', ...mlstmMemoryLines(store, layer, dir, s.cursor, s.unit, L.cols, L.bodyRows - timelineLines(f).length - 2)];
   const e = explainUnit(store, layer, dir, s.cursor, s.unit);
   const body =
     e.kind === 'lstm'

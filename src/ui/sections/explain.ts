@@ -19,6 +19,7 @@ export function explainText(store: TraceStore, s: Session, cols: number, lang: L
   const H = store.network.hiddenSize;
   if (s.unit >= H) return [name, ` ${w.diagram.outOfRange(H)}`];
   if (!store.holds(s.cursor)) return [name, s.cursor < store.first ? ' this step is no longer held (see --history)' : ' this step is not computed yet'];
+  if (store.network.kind === 'mlstm') return [name, " the explain panel does not cover an mLSTM yet: d draws the selected unit's head, its matrix memory C at this step"];
   const label = store.label(s.cursor);
   const title = `${name} · ${store.tokens ? `“${label}”` : label}   ${w.explain.close}`;
   return [title, ...wrapExplain(explainBody(explainUnit(store, layer, dir, s.cursor, s.unit), lang), cols)];
