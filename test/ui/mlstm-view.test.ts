@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlstmMemory, runSequence, type Network } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
+import { attributeAt } from '../../src/trace/attribution-view.js';
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { tensorFromNested } from '../../src/io/weights/tensor.js';
 import { composeFrame, frameInput } from '../../src/ui/frame.js';
@@ -64,6 +65,11 @@ describe('the viewer on an mLSTM', () => {
       for (const line of text.split('\n')) expect([...line].length).toBeLessThanOrEqual(cols);
       expect(text.split('\n').length).toBeLessThanOrEqual(rows);
     }
+  });
+
+  it('the attribution view refuses it in a line naming the cell', () => {
+    const { store } = storeOf('mlstm_net_d3_h6_nh2_t12', 64);
+    expect(attributeAt(store, 5, 0)).toEqual({ status: 'failed', message: 'attribution needs gradients: an mLSTM has no backward pass yet (it runs forward only)' });
   });
 
   it('the explain panel says it does not cover an mLSTM, rather than misreading its weights', () => {

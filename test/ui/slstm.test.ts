@@ -1,6 +1,6 @@
 /** sLSTM on screen: its eight panels, the explain lines and diagram with the engine's numbers, the memory and attribution views. */
 import { describe, expect, it } from 'vitest';
-import { createRng, memoryProfile, randomNetwork } from '../../src/engine/index.js';
+import { createRng, memoryProfile, randomNetwork, runSequence } from '../../src/engine/index.js';
 import { explainUnit } from '../../src/trace/explain.js';
 import { MemoryTracker } from '../../src/trace/memory-view.js';
 import { attributeAt } from '../../src/trace/attribution-view.js';
@@ -91,5 +91,24 @@ describe('sLSTM in the viewer', () => {
       expect(Math.abs(s.h - w.h), `h[t=${st.result.start + i}]`).toBeLessThan(1e-5 * Math.max(1, w.h));
     });
     expect(attributeAt(store, 5, 0).status).toBe('done');
+  });
+
+  it("the attribution view's window past the start runs on from the held c, n and m, so its value is the whole run's", () => {
+    // H=256: a window of a few dozen steps, so the state at its start matters
+    const net = randomNetwork({ kind: 'slstm', inputSize: 2, hiddenSize: 256, seed: 5 });
+    // a forget bias of 6 (f near 1): what the window's start holds still counts at its end
+    const b = net.layers[0]![0]!.bIh!;
+    for (let u = 256; u < 512; u++) b[u] = b[u]! + 6;
+    const store = new TraceStore(net, { source: 'long.csv' });
+    const rng = createRng(2);
+    const T = 60;
+    for (let t = 0; t < T; t++) store.append([rng.uniform(-2, 2), rng.uniform(-2, 2)], `r${t}`);
+    store.finish();
+    const st = attributeAt(store, T - 1, 1);
+    expect(st.status).toBe('done');
+    if (st.status !== 'done') return;
+    expect(st.result.start).toBeGreaterThan(0);
+    const whole = runSequence(net, Array.from({ length: T }, (_, t) => Array.from(store.x(t))));
+    expect(Math.abs(st.result.value - whole[T - 1]!.layers[0]![0]!.h[1]!)).toBeLessThan(1e-5);
   });
 });
