@@ -117,6 +117,6 @@ describe('openCorpus --split', () => {
     writeFileSync(join(dir, 'a.csv'), 'a\n1\n');
     await expect(openCorpus(dir, '/', { split: 'lines' })).rejects.toThrow(/--split cuts a text file into sequences; this is a folder/);
     writeFileSync(join(dir, 's.ndjson'), '[[1]]\n');
-    await expect(openCorpus(join(dir, 's.ndjson'), '/', { split: 'paragraphs' })).rejects.toThrow(/this is a ndjson input/);
+    await expect(openCorpus(join(dir, 's.ndjson'), '/', { split: 'paragraphs' })).rejects.toThrow(/this is ndjson input/);
   });
 });
