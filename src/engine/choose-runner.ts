@@ -85,8 +85,11 @@ export function runSequenceOn(
   return steps;
 }
 
-/** A step queue for a forward-only stream, in cache-sized runs (runner.ts StepQueue). */
-export function createStepQueue(net: Network, init?: InitialState, prefer: EngineKind = 'fast'): StepQueue {
+/**
+ * A step queue for a forward-only stream (runner.ts StepQueue), in runs of cache-sized chunks or
+ * of at most `rows` steps (a stream that writes each step keeps that many in flight).
+ */
+export function createStepQueue(net: Network, init?: InitialState, prefer: EngineKind = 'fast', rows = Infinity): StepQueue {
   validateNetwork(net);
-  return new StepQueue(createBlockEngine(net, init, chunkSteps(net), prefer));
+  return new StepQueue(createBlockEngine(net, init, Math.max(1, Math.min(rows, chunkSteps(net))), prefer));
 }

@@ -65,8 +65,11 @@ export async function openCorpus(path: string, cwd: string, opts: CorpusOptions)
   } catch {
     throw new InputError('no such file or folder', { source: path });
   }
+  const format = st.isDirectory() ? null : (opts.format ?? formatOf(path));
+  if (opts.split !== undefined && format !== 'text') {
+    throw new InputError(`--split cuts a text file into sequences; this is ${st.isDirectory() ? 'a folder (each file is one)' : format === null ? 'a file of unknown format' : `${format} input`}`, { source: path });
+  }
   if (st.isDirectory()) return folderCorpus(path, full, cwd, opts);
-  const format = opts.format ?? formatOf(path);
   if (format === 'npy') return batchCorpus(path, await readWholeFile(path, cwd, { maxBytes: opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, flag: '--max-input-bytes' }), opts);
   if (format === 'text') {
     const text = decodeWholeText(await readWholeFile(path, cwd, { maxBytes: opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, flag: '--max-input-bytes' }), path, 'text input');

@@ -143,6 +143,10 @@ export async function openSequence(path: string, opts: InputOptions, stdin: Node
   try {
     return await openInput(path, opts, stdin);
   } catch (err) {
+    // a folder where one sequence was expected: many sequences are a corpus
+    if ((err as NodeJS.ErrnoException | null)?.code === 'EISDIR') {
+      throw new InputError('is a directory, expected a file', { source: path, hint: 'a folder of sequences is a corpus: add --corpus, or gatescope corpus' });
+    }
     throw withPath(err, path === '-' ? '<stdin>' : path);
   }
 }

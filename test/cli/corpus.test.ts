@@ -102,3 +102,28 @@ describe('gatescope corpus --set', () => {
     expect(r.stderr).toMatch(/--set .*99/);
   });
 });
+
+describe('gatescope attribute --corpus', () => {
+  it('attributes each sequence as attribute does one, and shares the |attributions| among the features', async () => {
+    const f = join(dir, 'attr');
+    mkdirSync(f);
+    copyFileSync('fixtures/models/forecaster.input.csv', join(f, 'a.csv'));
+    const flags = ['-w', 'fixtures/models/forecaster.pth', '--columns', 'sin,cos', '--method', 'grad-x-input'];
+    const one = JSON.parse((await runCli(['attribute', 'fixtures/models/forecaster.input.csv', ...flags])).stdout) as { value: number; total: number; steps: { total: number }[] };
+    const r = await runCli(['attribute', f, '--corpus', ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { features: { name: string; share: number }[]; sequences: { value: number; total: number; top: { t: number; share: number } }[] };
+    const s = doc.sequences[0]!;
+    expect(s.value).toBeCloseTo(one.value, 8);
+    expect(s.total).toBeCloseTo(one.total, 8);
+    const totals = one.steps.map((x) => Math.abs(x.total));
+    expect(s.top.t).toBe(totals.indexOf(Math.max(...totals)));
+    expect(doc.features.map((x) => x.name).sort()).toEqual(['cos', 'sin']);
+    expect(doc.features.reduce((a, x) => a + x.share, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('refuses csv for a corpus and --split without it', async () => {
+    expect((await runCli(['attribute', dir, '--corpus', '--hidden-size', '2', '--target', 'h[0]', '--format', 'csv'])).stderr).toContain('a corpus is written as json');
+    expect((await runCli(['attribute', 'fixtures/models/forecaster.input.csv', '--split', 'lines'])).stderr).toContain('--split cuts a corpus');
+  });
+});

@@ -309,7 +309,9 @@ describe('files that are not files', () => {
     for (const argv of [['run', dir], ['run', small, '-w', dir], ['run', small, '--initial-state', dir], ['run', file('t.txt', 'ab'), '--input-format', 'text', '--vocab', dir]]) {
       const r = await runCli(argv);
       expect(r.code, argv.join(' ')).toBe(1);
-      expectOneLine(r.stderr, new RegExp(`^gatescope: ${dir.replace(/[.]/g, '\\.')}: is a directory, expected a file\\n$`));
+      // the sequence input adds what a folder of sequences is for
+      const hint = argv.length === 2 ? ' \\(a folder of sequences is a corpus: add --corpus, or gatescope corpus\\)' : '';
+      expectOneLine(r.stderr, new RegExp(`^gatescope: ${dir.replace(/[.]/g, '\\.')}: is a directory, expected a file${hint}\\n$`));
     }
   });
 

@@ -110,3 +110,13 @@ describe('openCorpus', () => {
     await expect(openCorpus(join(dir, 'nope'), '/', {})).rejects.toThrow(/no such file or folder/);
   });
 });
+
+describe('openCorpus --split', () => {
+  it('refuses --split for anything but a text file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-corpus-split-'));
+    writeFileSync(join(dir, 'a.csv'), 'a\n1\n');
+    await expect(openCorpus(dir, '/', { split: 'lines' })).rejects.toThrow(/--split cuts a text file into sequences; this is a folder/);
+    writeFileSync(join(dir, 's.ndjson'), '[[1]]\n');
+    await expect(openCorpus(join(dir, 's.ndjson'), '/', { split: 'paragraphs' })).rejects.toThrow(/this is ndjson input/);
+  });
+});

@@ -30,8 +30,10 @@ import { csvText } from '../trace-format.js';
 import { EXIT, UsageError } from '../errors.js';
 import { holdAllSteps, prepare, type LoadedModel, type PrepareFlags } from '../load.js';
 import { byteSize, positiveInt, withInputOptions, withModelOptions } from '../options.js';
-import { fileSink, stdoutSink, type Sink } from '../output.js';
+import { fileSink, stdoutSink, writeWhole, type Sink } from '../output.js';
 import { MAX_MEMORY_OPTION } from '../step-budget.js';
+import { corpusSequences, openFittedCorpus, progressLine, SPLITS } from '../corpus.js';
+import type { CorpusSplit } from '../../io/corpus.js';
 
 export const ATTRIBUTE_FORMATS = ['json', 'csv'] as const;
 export type AttributeFormat = (typeof ATTRIBUTE_FORMATS)[number];
@@ -39,6 +41,8 @@ export const ATTRIBUTE_METHODS = ['ig', 'grad-x-input'] as const;
 export type AttributeMethod = (typeof ATTRIBUTE_METHODS)[number];
 
 export interface AttributeArgs extends PrepareFlags {
+  corpus?: boolean | undefined;
+  split?: CorpusSplit | undefined;
   target?: string | undefined;
   method: AttributeMethod;
   baseline: 'zeros' | 'mean';
@@ -71,6 +75,9 @@ export function builder<T>(y: Argv<T>) {
     .option('format', { alias: 'f', type: 'string', choices: ATTRIBUTE_FORMATS, default: 'json' as AttributeFormat, describe: 'output format' })
     .option('output', { alias: 'o', type: 'string', describe: 'write to this file (atomically) instead of stdout' })
     .option('max-memory', MAX_MEMORY_OPTION)
+    .option('corpus', { type: 'boolean', describe: 'many sequences (a folder, a (B, T, D) .npy, text by --split, NDJSON): the target attributed in each, a line each with its top step, and every feature\'s share over the corpus' })
+    .option('split', { type: 'string', choices: SPLITS, describe: 'text corpus: one sequence per line (default) or per blank-line-separated paragraph' })
+    .example('$0 attribute reviews.txt --corpus -w m.pt --vocab v.json --method grad-x-input', 'where each review\'s prediction comes from')
     .example('$0 attribute fixtures/demos/remember/input.csv --weights fixtures/demos/remember/lstm.json', "the last step's prediction, integrated gradients from zeros")
     .example('$0 attribute seq.csv -w m.pt --target "h[3]@20" --method grad-x-input --format csv', 'one unit, the cheap view, as CSV');
 }
@@ -197,6 +204,8 @@ export async function handler(args: AttributeArgs, env: CliEnv): Promise<number>
   if (args.method !== 'ig' && (args.steps !== undefined || args.baseline !== 'zeros' || args.rule !== 'gausslegendre')) {
     throw new UsageError('--steps, --baseline and --rule are for --method ig (gradient x input has no path)');
   }
+  if (args.split !== undefined && args.corpus !== true) throw new UsageError('--split cuts a corpus: add --corpus');
+  if (args.corpus === true) return attributeCorpus(args, spec, points, env);
   const prepared = await prepare(args, env);
   const { model, input } = prepared;
   // Every step is held for the backward passes: bounded by --max-memory as the steps arrive.
@@ -262,4 +271,75 @@ export async function handler(args: AttributeArgs, env: CliEnv): Promise<number>
 /** The D names of the network's input: the file's features, or e0.. for an embedding's dimensions. */
 function featureNames(net: Network, names: readonly string[], embedded: boolean): string[] {
   return Array.from({ length: net.inputSize }, (_, j) => (embedded ? `e${j}` : visible(names[j] ?? `x${j}`, 24)));
+}
+
+/**
+ * attribute --corpus: the target attributed in every sequence of a corpus, one line each (the
+ * value explained, the step that carried most of it and its share of the |attributions|), and
+ * each input feature's share of all the |attributions| over the corpus. Each sequence is held
+ * while its passes run and let go.
+ */
+async function attributeCorpus(args: AttributeArgs, spec: TargetSpec | null, points: number, env: CliEnv): Promise<number> {
+  if (args.format === 'csv') throw new UsageError('--format csv writes one sequence\'s steps: a corpus is written as json');
+  const opened = await openFittedCorpus(args, env);
+  const { model, corpus, vocab } = opened;
+  const classNames = vocab !== null && model.head !== null && model.head.outSize === vocab.length ? vocab : null;
+  const chosen = spec ?? (model.head !== null ? parseTarget('pred') : null);
+  if (chosen === null) throw new UsageError('the model has no head: say what to attribute with --target (y[j]@t, h[u]@t or c[u]@t)');
+  const D = model.network.inputSize;
+  const featureAbs = new Float64Array(D);
+  const rows: { index: number; name: string; steps: number; target: string; value: number; total: number; relativeDelta?: number; top: { t: number; label: string; share: number } | null }[] = [];
+  const progress = progressLine(env, 'attribution');
+  try {
+    for await (const seq of corpusSequences(opened, args)) {
+      if (seq.xs.length === 0) continue;
+      const { target, text } = resolveTarget(chosen, model, seq.xs, classNames);
+      let a: Attribution;
+      try {
+        a =
+          args.method === 'ig'
+            ? integratedGradients(model.network, seq.xs, target, { baseline: args.baseline, steps: points, method: args.rule, ...(model.init !== undefined ? { init: model.init } : {}) })
+            : gradientTimesInput(model.network, seq.xs, target, model.init);
+      } catch (err) {
+        if (err instanceof ShapeError) throw new UsageError(`${seq.name}: ${err.message.replace(/^attribution: /, '')}`);
+        throw err;
+      }
+      let sumAbs = 0;
+      let top = -1;
+      a.attributions.forEach((row, t) => {
+        let step = 0;
+        for (let i = 0; i < D; i++) {
+          featureAbs[i]! += Math.abs(row[i]!);
+          step += Math.abs(row[i]!);
+        }
+        sumAbs += step;
+        if (top < 0 || Math.abs(a.perStep[t]!) > Math.abs(a.perStep[top]!)) top = t;
+      });
+      rows.push({
+        index: seq.index,
+        name: seq.name,
+        steps: seq.xs.length,
+        target: text,
+        value: a.value,
+        total: a.total,
+        ...(args.method === 'ig' ? { relativeDelta: relativeGap(a) } : {}),
+        top: top < 0 || sumAbs === 0 ? null : { t: top, label: seq.labels[top] ?? '', share: Math.abs(a.perStep[top]!) / sumAbs },
+      });
+      progress.update(seq.index + 1, corpus.members.length, 'sequences');
+    }
+  } finally {
+    progress.done();
+  }
+  const all = featureAbs.reduce((s, v) => s + v, 0);
+  const names = opened.featureNames.length === D ? opened.featureNames : Array.from({ length: D }, (_, j) => `x${j}`);
+  const features = Array.from(featureAbs, (v, i) => ({ name: model.embedding !== null ? `e${i}` : names[i]!, share: all > 0 ? v / all : 0 })).sort((x, y) => y.share - x.share);
+  const doc = {
+    source: corpus.source,
+    method: args.method,
+    ...(args.method === 'ig' ? { rule: args.rule, pathPoints: points, baseline: args.baseline } : {}),
+    features: features.map((f) => ({ name: f.name, share: round(f.share) })),
+    sequences: rows.map((r) => ({ ...r, value: round(r.value), total: round(r.total), ...(r.top !== null ? { top: { ...r.top, share: round(r.top.share) } } : {}) })),
+  };
+  await writeWhole(args.output !== undefined ? fileSink(args.output, env) : stdoutSink(env), `${JSON.stringify(doc)}\n`);
+  return EXIT.ok;
 }

@@ -157,13 +157,6 @@ function makeWriter(format: RunFormat, model: LoadedModel, source: string, reado
   }
 }
 
-const PAUSED = Symbol('paused');
-
-/** Resolves after the pending I/O callbacks: a line already read resolves first. */
-function nextTurn(): Promise<typeof PAUSED> {
-  return new Promise((resolve) => setImmediate(() => resolve(PAUSED)));
-}
-
 export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
   enableRelaxedSimd();
   positiveOrZero(args.topK);
@@ -201,53 +194,28 @@ export async function handler(args: RunArgs, env: CliEnv): Promise<number> {
     if (head !== null) await sink.write(head);
     let T = 0;
     if (interventions.length === 0 && net.directions.length === 1 && net.directions[0] === 'forward') {
-      const queue = createStepQueue(net, model.init);
+      // one step per run, written before the next record is read: a live stream's steps come out as
+      // they arrive and nothing piles up (a one-step run costs what a step of a long run costs, and
+      // gives the same bits: engine/runner.ts)
+      const queue = createStepQueue(net, model.init, 'fast', 1);
       let last: NetworkStep | null = null;
-      const xs: Float64Array[] = [];
-      let flushing = false;
-      const out: string[] = [];
-      // run what is queued, then write it: the steps' buffers are reused by the next run
-      const flush = async (): Promise<void> => {
-        flushing = true;
+      for await (const record of input) {
+        const x = toX(record);
+        queue.push(x);
+        let line = '';
         queue.flush((s, t) => {
-          out.push(writer.step(t, xs[t - T]!, s, pred(s)));
+          line = writer.step(t, x, s, pred(s));
           last = s;
         });
-        T += xs.length;
-        xs.length = 0;
-        for (const line of out) {
-          if (sink.closed) break;
-          await sink.write(line);
-        }
-        out.length = 0;
-        if (last !== null) last = cloneStep(last);
-        flushing = false;
-      };
-      const records = input[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const next = records.next();
-          // a live stream's steps come out as they arrive: when the next line is not there at once, run what is queued
-          if (queue.pending > 0 && (await Promise.race([next, nextTurn()])) === PAUSED) await flush();
-          if (sink.closed) break;
-          const r = await next;
-          if (r.done === true) break;
-          const x = toX(r.value);
-          xs.push(x.slice());
-          if (queue.push(x)) await flush();
-          if (sink.closed) break;
-        }
-      } catch (err) {
-        // a bad line: the steps before it are written before the error is
-        if (!flushing && !sink.closed) await flush();
-        throw err;
+        await sink.write(line);
+        T++;
+        if (sink.closed) break;
       }
-      if (!sink.closed) await flush();
       if (sink.closed) {
         input.close();
         return EXIT.ok;
       }
-      const tail = writer.end(T, last === null ? null : [last]);
+      const tail = writer.end(T, last === null ? null : [cloneStep(last)]);
       if (tail !== null) await sink.write(tail);
     } else {
       const records: InputRecord[] = [];

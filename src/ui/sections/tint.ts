@@ -27,7 +27,7 @@ export function tintLines(f: FrameInput): string[] {
   const unit = s.unit;
   const name = `${store.network.numLayers > 1 ? `l${layer}.` : ''}${store.network.directions.length > 1 ? `${store.direction(dir) === 'reverse' ? 'rev.' : ''}` : ''}${panel.name}[${unit}]`;
   const signed = panel.scale !== 'unit';
-  const title = theme.style('title', fit(` text tinted by ${name} (${panel.title}): ${signed ? 'blue below 0, orange above' : 'dark 0, bright 1'}${theme.level === 0 ? '; underlined: past the middle' : ''} · 1-6 other state, ↑/↓ unit, v or Esc closes`, cols));
+  const title = theme.style('title', fit(` ${inputStore(f).tokens ? 'text' : 'steps'} tinted by ${name} (${panel.title}): ${signed ? 'blue below 0, orange above' : 'dark 0, bright 1'}${theme.level === 0 ? '; underlined: past the middle' : ''} · 1-6 other state, ↑/↓ unit, v or Esc closes`, cols));
   if (s.T === 0) return [title, fit(' no steps yet', cols)];
   if (unit >= store.width(panel.name)) return [title, fit(` ${panel.name} has ${store.width(panel.name)} units`, cols)];
   const rows = Math.max(1, (L.snapshot ? 12 : L.bodyRows) - 2);
