@@ -13,6 +13,11 @@
  * The sLSTM (xLSTM) has no kernels either: whole sequence and stepping are the same cell on the
  * reference engine (runDirection), with 4 heads, so its recurrence is 4H * H/4 multiply-adds, a
  * quarter of the LSTM's W_hh, and two exp per unit (the stabilised gates) beside the LSTM's.
+ *
+ * The mLSTM (4 heads) has no recurrent weights but a DH x DH memory per head: a step is
+ * (4H + 8) * D multiply-adds for the projections and about 2 H * DH for C's update and readout
+ * (H * H / 2 at 4 heads), and each step's record holds its C (H * DH values), which the whole-
+ * sequence run keeps for every step.
  */
 import { createStepper, flopsPerStep, randomNetwork, runSequence, type CellKind, type Network } from '../src/engine/index.js';
 import { createFastStepper, runSequenceFast } from '../src/engine/fast/index.js';
@@ -20,8 +25,8 @@ import { series, timeMs, type BenchContext, type BenchSection, type Figure } fro
 
 const D = 16;
 const SIZES = [32, 128, 512] as const;
-const KINDS: readonly CellKind[] = ['lstm', 'mingru', 'minlstm', 'slstm'];
-const LABEL: Readonly<Partial<Record<CellKind, string>>> = { lstm: 'LSTM', mingru: 'minGRU', minlstm: 'minLSTM', slstm: 'sLSTM (4 heads)' };
+const KINDS: readonly CellKind[] = ['lstm', 'mingru', 'minlstm', 'slstm', 'mlstm'];
+const LABEL: Readonly<Partial<Record<CellKind, string>>> = { lstm: 'LSTM', mingru: 'minGRU', minlstm: 'minLSTM', slstm: 'sLSTM (4 heads)', mlstm: 'mLSTM (4 heads)' };
 
 function steps(H: number): number {
   return H <= 32 ? 4000 : H <= 128 ? 1000 : 200;
@@ -32,14 +37,14 @@ function rows(xs: Float32Array, T: number): Float32Array[] {
 }
 
 export const cellsSection: BenchSection = {
-  name: 'cells: LSTM, minGRU, minLSTM, sLSTM, D=16, batch 1 (per step)',
+  name: 'cells: LSTM, minGRU, minLSTM, sLSTM, mLSTM, D=16, batch 1 (per step)',
   async run(ctx: BenchContext): Promise<Figure[]> {
     const figures: Figure[] = [];
     for (const H of SIZES) {
       const T = steps(H);
       const xs = rows(series(T, D), T);
       for (const kind of KINDS) {
-        const net: Network = randomNetwork({ kind, inputSize: D, hiddenSize: H, seed: 1, ...(kind === 'slstm' ? { numHeads: 4 } : {}) });
+        const net: Network = randomNetwork({ kind, inputSize: D, hiddenSize: H, seed: 1, ...(kind === 'slstm' || kind === 'mlstm' ? { numHeads: 4 } : {}) });
         ctx.log(`H=${H} ${kind}`);
         const perStep = (ms: number): number => (ms * 1000) / T;
         const gflops = (us: number): string => `${(flopsPerStep(net) / us / 1000).toFixed(2)} GFLOP/s`;
@@ -51,7 +56,7 @@ export const cellsSection: BenchSection = {
           }),
         );
         const label = LABEL[kind]!;
-        const how = kind === 'lstm' || kind === 'slstm' ? 'reference TS engine' : 'reference TS engine, log-space scan';
+        const how = kind === 'lstm' || kind === 'slstm' || kind === 'mlstm' ? 'reference TS engine' : 'reference TS engine, log-space scan';
         figures.push(
           { name: `H=${H} ${label} whole sequence, ${how}`, value: whole, unit: 'us/step', note: gflops(whole) },
           { name: `H=${H} ${label} one step per call, reference TS stepper`, value: stepped, unit: 'us/step', note: gflops(stepped) },
