@@ -10,7 +10,7 @@
  * (see Readout) `probs` is softmax(pred) and `top` the k most probable outputs, highest first, each
  * `{index, p}` and its `token` when the head has one output per vocabulary token.
  */
-import { gateCount, outputSize, recordState, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
+import { gateCount, numHeadsOf, outputSize, recordState, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
 
 /** What is written beside the head's raw output. */
 export interface Readout {
@@ -64,6 +64,9 @@ export function stepObject(
     net.directions.forEach((dir, d) => {
       const states: Record<string, number[]> = {};
       for (const name of names) states[name] = Array.from(stateValues(net.kind, dirs[d]!, name, H));
+      // an mLSTM's matrix memories C (NH x DH x DH, head by head, row-major) after its per-unit states
+      const c = dirs[d]!.c;
+      if (net.kind === 'mlstm' && c !== null) states['C'] = Array.from(c.subarray(H + numHeadsOf(net)));
       layer[dir] = states;
     });
     return layer;

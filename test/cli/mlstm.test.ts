@@ -22,7 +22,7 @@ writeFileSync(input, `${c.input.map((r) => r.join(',')).join('\n')}\n`);
 writeFileSync(init, JSON.stringify({ c0: c.c0 }));
 
 describe('mLSTM in the commands', () => {
-  it('run writes i f o m n h per layer from an initial state, equal to the torch reference to 1e-5', async () => {
+  it('run writes i f o m n h and the matrix memories C per layer from an initial state, equal to the torch reference to 1e-5', async () => {
     const res = await runCli(['run', input, '-w', weights, '--initial-state', init, '--format', 'json']);
     expect(res.stderr).toBe('');
     const doc = JSON.parse(res.stdout) as { meta: { cell: string; numHeads: number }; steps: { layers: { forward: Record<string, number[]> }[] }[] };
@@ -30,9 +30,10 @@ describe('mLSTM in the commands', () => {
     const DH = 2;
     doc.steps.forEach((s, t) =>
       s.layers.forEach((l, k) => {
-        expect(Object.keys(l.forward)).toEqual(['i', 'f', 'o', 'm', 'n', 'h']);
+        expect(Object.keys(l.forward)).toEqual(['i', 'f', 'o', 'm', 'n', 'h', 'C']);
         for (const [name, v] of Object.entries(l.forward)) {
           const ref = c.layers[k]![t]![name]!;
+          expect(v.length, `l${k} ${name}`).toBe(name === 'C' ? 2 * DH * DH : 4);
           // i, f and m are the head's, repeated over its units
           v.forEach((x, u) => expect(Math.abs(x - ref[name === 'i' || name === 'f' || name === 'm' ? Math.floor(u / DH) : u]!), `l${k} ${name}[t=${t}, unit=${u}]`).toBeLessThan(1e-5));
         }
