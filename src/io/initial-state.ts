@@ -23,16 +23,24 @@ export function parseInitialState(text: string, source: string, spec: NetworkSpe
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) fail(`expected an object {"h0": [[...]], "c0": [[...]]}, got ${kindOf(doc)}`, []);
   const obj = doc as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (key !== 'h0' && key !== 'c0') fail(`unexpected key "${visible(key)}"`, [key], undefined, 'expected "h0" and, for LSTM or sLSTM, "c0"');
+    if (key !== 'h0' && key !== 'c0') fail(`unexpected key "${visible(key)}"`, [key], undefined, 'expected "h0" and, for LSTM, sLSTM or mLSTM, "c0"');
   }
   if (Object.hasOwn(obj, 'c0') && cellStateSize(spec) === 0) {
-    fail(`c0 is only for LSTM and sLSTM, this network is a${/^[aeiouAEIOUR]/.test(cellLabel(spec.kind)) ? 'n' : ''} ${cellLabel(spec.kind)}`, ['c0'], 'c0');
+    fail(`c0 is only for LSTM, sLSTM and mLSTM, this network is a${/^[aeiouAEIOUR]/.test(cellLabel(spec.kind)) ? 'n' : ''} ${cellLabel(spec.kind)}`, ['c0'], 'c0');
   }
   const rows = spec.numLayers * spec.directions.length;
   const read = (key: 'h0' | 'c0'): Float64Array[] | null => {
     if (!Object.hasOwn(obj, key)) return null;
     const H = key === 'h0' ? outputSize(spec) : cellStateSize(spec);
-    const what = key === 'h0' && H !== spec.hiddenSize ? 'the proj_size' : spec.kind === 'slstm' && key === 'c0' ? `an sLSTM's c, n, m: 3 x ${spec.hiddenSize}` : 'the hidden size';
+    const NH = spec.numHeads ?? 1;
+    const what =
+      key === 'h0' && H !== spec.hiddenSize
+        ? 'the proj_size'
+        : spec.kind === 'slstm' && key === 'c0'
+          ? `an sLSTM's c, n, m: 3 x ${spec.hiddenSize}`
+          : spec.kind === 'mlstm' && key === 'c0'
+            ? `an mLSTM's n (${spec.hiddenSize}), m (${NH}) and C (${NH} x ${spec.hiddenSize / NH} x ${spec.hiddenSize / NH})`
+            : 'the hidden size';
     const v = obj[key];
     if (!Array.isArray(v)) return fail(`expected ${rows} rows of ${H} numbers, got ${kindOf(v)}`, [key], key);
     if (v.length !== rows) {

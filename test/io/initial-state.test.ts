@@ -29,9 +29,14 @@ describe('parseInitialState', () => {
   });
 
   it('refuses c0 for a GRU and unknown keys', () => {
-    expect(bad('{"c0": [[1,2]]}', gru)).toBe('s.json:1:8: c0 is only for LSTM and sLSTM, this network is a GRU');
-    expect(bad('{"h": [[1,2]]}', gru)).toBe('s.json:1:7: unexpected key "h" (expected "h0" and, for LSTM or sLSTM, "c0")');
+    expect(bad('{"c0": [[1,2]]}', gru)).toBe('s.json:1:8: c0 is only for LSTM, sLSTM and mLSTM, this network is a GRU');
+    expect(bad('{"h": [[1,2]]}', gru)).toBe('s.json:1:7: unexpected key "h" (expected "h0" and, for LSTM, sLSTM or mLSTM, "c0")');
     expect(bad('[1]', gru)).toBe('s.json:1:1: expected an object {"h0": [[...]], "c0": [[...]]}, got an array');
     expect(bad('{"h0": ', gru)).toBe('s.json:1:8: expected a value, got the end of input');
+  });
+
+  it("names an mLSTM's c0 parts (n, m, C) when a row has the wrong width", () => {
+    const mlstm: NetworkSpec = { ...gru, kind: 'mlstm', hiddenSize: 6, numHeads: 2 };
+    expect(bad('{"c0": [[1,2]]}', mlstm)).toMatch(/c0\[0\]: expected 26 numbers \(an mLSTM's n \(6\), m \(2\) and C \(2 x 3 x 3\)\), got 2$/);
   });
 });
