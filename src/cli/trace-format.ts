@@ -10,7 +10,7 @@
  * (see Readout) `probs` is softmax(pred) and `top` the k most probable outputs, highest first, each
  * `{index, p}` and its `token` when the head has one output per vocabulary token.
  */
-import { gateCount, numHeadsOf, outputSize, recordState, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
+import { numHeadsOf, outputSize, recordState, softmax, STATE_NAMES, stateWidth, topK, type Network, type NetworkStep, type StepRecord } from '../engine/index.js';
 
 /** What is written beside the head's raw output. */
 export interface Readout {

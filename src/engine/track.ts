@@ -168,8 +168,7 @@ function unitSlots(net: Network): UnitSlot[] {
 }
 
 /** Every unit's value at one step, in unitSlots order, into out. */
-function readUnits(net: Network, slots: readonly UnitSlot[], step: NetworkStep, out: Float64Array): void {
-  // one pass per (layer, direction, state) run of slots
+function readUnits(slots: readonly UnitSlot[], step: NetworkStep, out: Float64Array): void {
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i]!;
     const rec = step.layers[s.layer]![s.direction]!;
@@ -228,7 +227,7 @@ export class TrackSums {
     else this.others++;
     const b = s - this.kb;
     const v = this.v;
-    readUnits(this.net, this.slots, step, v);
+    readUnits(this.slots, step, v);
     for (let i = 0; i < v.length; i++) {
       const x = v[i]!;
       if (!Number.isFinite(x)) continue;
@@ -301,7 +300,7 @@ export class TrackSplits {
 
   add(step: NetworkStep, s: number): void {
     if (s !== 0 && s !== 1) return;
-    readUnits(this.net, this.slots, step, this.v);
+    readUnits(this.slots, step, this.v);
     for (let j = 0; j < this.pick.length; j++) {
       const x = this.v[this.pick[j]!]!;
       if (!Number.isFinite(x)) continue;
