@@ -16,28 +16,13 @@
  */
 import { cellLabel, MIN_CELL_LEAVES, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
+import type { CellReaderOptions, CellReaderWeights } from './cell-reader.js';
 import { shapeText, type Tensor } from './tensor.js';
 
 type MinKind = 'mingru' | 'minlstm';
 
-/** What pytorch.ts networkFromStateDict passes (its StateDictOptions). */
-export interface MinCellOptions {
-  readonly source: string;
-  readonly prefix?: string | undefined;
-  readonly kind?: CellKind | undefined;
-}
-
-/** pytorch.ts's LoadedWeights, without a cell module's flag. */
-export interface MinCellWeights {
-  readonly network: Network;
-  readonly prefix: string;
-  readonly extra: ReadonlyMap<string, Tensor>;
-  readonly ignored: readonly string[];
-  /** What each used tensor became: `layer 0 z, n rows` (for inspect). */
-  readonly roles: ReadonlyMap<string, string>;
-  /** The recurrent row of inspect: which names, which layers. */
-  readonly naming: string;
-}
+export type MinCellOptions = CellReaderOptions;
+export type MinCellWeights = CellReaderWeights;
 
 /** One layer module's naming: the leaves it needs, in the engine's row order, or one stacked leaf. */
 interface Naming {

@@ -11,25 +11,13 @@
  *
  * The engine's layout (types.ts): W_ih (4H + 2NH, Din) rows [q; k; v; o; i; f], b_ih alike.
  */
-import { cellLabel, mlstmInputRows, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
+import { cellLabel, mlstmInputRows, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
+import type { CellReaderOptions, CellReaderWeights } from './cell-reader.js';
 import { shapeText, type Tensor } from './tensor.js';
 
-export interface MlstmOptions {
-  readonly source: string;
-  readonly prefix?: string | undefined;
-  readonly kind?: CellKind | undefined;
-}
-
-/** What networkFromStateDict returns for this cell (as xlstm-cells.ts's). */
-export interface MlstmWeights {
-  readonly network: Network;
-  readonly prefix: string;
-  readonly extra: ReadonlyMap<string, Tensor>;
-  readonly ignored: readonly string[];
-  readonly roles: ReadonlyMap<string, string>;
-  readonly naming: string;
-}
+export type MlstmOptions = CellReaderOptions;
+export type MlstmWeights = CellReaderWeights;
 
 /** The leaves of one layer, in the engine's row order: [q; k; v; o] then the per-head [i; f]. */
 const LEAVES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'] as const;

@@ -19,25 +19,13 @@
  * The engine's layout (types.ts): W_ih (4H, Din), W_hh (4H, DH) row g*H + hd*DH + k, column j
  * (the weight from unit hd*DH + j), b_ih (4H).
  */
-import { cellLabel, slstmBias, slstmRecurrentKernel, type CellKind, type DirectionParams, type Network } from '../../engine/index.js';
+import { cellLabel, slstmBias, slstmRecurrentKernel, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
+import type { CellReaderOptions, CellReaderWeights } from './cell-reader.js';
 import { shapeText, type Tensor } from './tensor.js';
 
-export interface SlstmOptions {
-  readonly source: string;
-  readonly prefix?: string | undefined;
-  readonly kind?: CellKind | undefined;
-}
-
-/** What networkFromStateDict returns for these cells (as min-cells.ts's). */
-export interface SlstmWeights {
-  readonly network: Network;
-  readonly prefix: string;
-  readonly extra: ReadonlyMap<string, Tensor>;
-  readonly ignored: readonly string[];
-  readonly roles: ReadonlyMap<string, string>;
-  readonly naming: string;
-}
+export type SlstmOptions = CellReaderOptions;
+export type SlstmWeights = CellReaderWeights;
 
 const REF = /^(.*?)recurrent_kernel$/;
 const PKG = /^(.*?)slstm_cell\._recurrent_kernel_$/;
