@@ -347,8 +347,10 @@ function endEntry(s: Session): Session {
 }
 
 export function reduce(state: Session, action: SessionAction): Session {
-  // Any key clears the last note; data and timer updates do not.
-  let s: Session = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' ? state : state.note === null ? state : { ...state, note: null };
+  // Any key clears the last note; data and timer updates, and what the container reports (a
+  // changed pair of networks, an applied edit), do not.
+  const quiet = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' || action.type === 'pair' || action.type === 'edited';
+  let s: Session = quiet ? state : state.note === null ? state : { ...state, note: null };
 
   if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'order' && action.type !== 'quit' && action.type !== 'back') {
     // The help covers the screen: ] [ ↑ ↓ scroll it; any other key closes it and does nothing else.

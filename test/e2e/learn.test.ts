@@ -125,7 +125,7 @@ describe.skipIf(ptyReason !== null)('gatescope learn in a real terminal', () => 
     expect(JSON.parse(readFileSync(join(dir, 'gatescope', 'learn.json'), 'utf8'))).toEqual({ version: 1, chapter: 7 });
   }, 60_000);
 
-  it('c cycles the remember demo through its LSTM, RNN and GRU, the LSTM always on screen', async () => {
+  it('c cycles the remember demo through its LSTM, RNN, GRU, minGRU and sLSTM, the LSTM always on screen', async () => {
     const s = shell.run(`${gatescope}`, { cols: 200, rows: 60, env: { XDG_STATE_HOME: stateDir() } });
     await s.waitFor('▶ LSTM 2→8 · lstm.json vs RNN(tanh)');
     s.write('c');
@@ -133,7 +133,11 @@ describe.skipIf(ptyReason !== null)('gatescope learn in a real terminal', () => 
     s.write('c');
     await s.waitFor('LSTM 2→8 · lstm.json vs ▶ GRU 2→8 · gru.json');
     s.write('c');
-    await s.waitFor('▶ LSTM 2→8 · lstm.json vs GRU 2→8 · gru.json');
+    await s.waitFor(/LSTM 2→8 · lstm\.json vs ▶ minGRU 2→8 · mingru\.json/);
+    s.write('c');
+    await s.waitFor(/LSTM 2→8 · lstm\.json vs ▶ sLSTM 2→8 · slstm\.json/);
+    s.write('c');
+    await s.waitFor('▶ LSTM 2→8 · lstm.json vs sLSTM 2→8 · slstm.json');
     s.write('q');
     expect((await s.waitExit()).exitCode).toBe(0);
   }, 60_000);

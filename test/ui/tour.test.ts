@@ -43,9 +43,9 @@ describe('the guided tour', () => {
     expect(listDemos().find((d) => d.name === 'remember')!.select!.unit).toBe(plan[3]!.unit);
   });
 
-  it("remember's third network is remember-gru's GRU, run on the very sequence it was shown in training", () => {
+  it("remember's third network is remember-gru's GRU, run on the very sequence it was shown in training; its own minGRU and sLSTM follow", () => {
     const remember = listDemos().find((d) => d.name === 'remember')!;
-    expect(remember.files.more).toEqual(['remember-gru/gru.json']);
+    expect(remember.files.more).toEqual(['remember-gru/gru.json', 'remember/mingru.json', 'remember/slstm.json']);
     const gruDemo = listDemos().find((d) => d.name === 'remember-gru')!;
     expect(readFileSync(remember.input, 'utf8')).toBe(readFileSync(gruDemo.input, 'utf8'));
   });

@@ -163,8 +163,9 @@ export function buildRemember(progress?: DemoProgress): DemoBuild {
     description: `report at the last step the value shown at the first (t=0) after ${c.validation.tMin}-${c.validation.tMax} steps of distractors: an LSTM remembers, a plain RNN of the same size (H=${c.hiddenSize}) forgets`,
     models,
     display: rememberSetup().displayRows,
-    // the GRU trained on the same examples and display sequence (remember-gru), for c's three-way cycle
-    moreFiles: ['remember-gru/gru.json'],
+    // c's cycle beyond the RNN: the GRU trained on the same examples and display sequence
+    // (remember-gru), then this demo's own minGRU and sLSTM, so a student sees which new cells remember
+    moreFiles: ['remember-gru/gru.json', 'remember/mingru.json', 'remember/slstm.json'],
   };
 }
 
