@@ -87,7 +87,7 @@ export interface Session {
   readonly other: OtherNetwork | null;
   readonly focus: 0 | 1;
   /**
-   * With more than one compared network (the remember demo: LSTM, RNN, GRU), the first stays on
+   * With more than one compared network (the remember demo: LSTM, RNN, GRU, minGRU, sLSTM), the first stays on
    * screen and one compared network beside it: `net` is the focused network's index among all of
    * them (0 the first), `partner` the one beside the first (1.. ), and `saved` each network's
    * views (the focused one's entry is stale: the fields above are its live copy). c cycles `net`.

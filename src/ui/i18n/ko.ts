@@ -177,7 +177,7 @@ export const KO: Strings = {
       e: '선택한 유닛을 실제 숫자로 설명',
       d: '셀 다이어그램: 선택한 유닛의 실제 숫자로 그린 셀',
       m: '기억: 이 스텝의 상태가 입력에 얼마나 먼 과거까지 기대는지 (로그 눈금)',
-      c: '네트워크 전환 (--compare, remember 데모는 LSTM, RNN, GRU를 돈다)',
+      c: '네트워크 전환 (--compare, remember 데모는 LSTM 옆에 RNN, GRU, minGRU, sLSTM을 돈다)',
       t: '둘러보기: 이 데모로 LSTM 이야기를 장마다 (gatescope learn), 다시 누르면 닫기',
       '> / .': '둘러보기 다음 장',
       '< / ,': '둘러보기 이전 장',
