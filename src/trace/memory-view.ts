@@ -15,7 +15,8 @@
  * figures are those of the whole run. Reverse directions (bidirectional networks) are run over the
  * measured steps only, as if the input ended at the cursor: at the cursor the future is unknown.
  */
-import { cellStateSize, flopsPerStep, memorySquares, outputSize, profileFromSquares, runSequence, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
+import { forwardFor } from '../engine/memory.js';
+import { cellStateSize, flopsPerStep, memorySquares, outputSize, profileFromSquares, ShapeError, type InitialState, type MemoryProfile, type Network, type NetworkStep } from '../engine/index.js';
 import { MemoryWorker, type MemoryWorkerOptions, type MemoryWorkerReply } from './memory-host.js';
 import type { TraceStore } from './trace-store.js';
 
@@ -296,7 +297,7 @@ export class MemoryTracker {
     let steps: NetworkStep[] | null = null;
     if (!remote) {
       try {
-        steps = runSequence(net, xs, init);
+        steps = forwardFor(net, xs, init, 'fast');
       } catch (err) {
         if (!(err instanceof ShapeError)) throw err;
         this.failure = { cursor, message: err.message };
@@ -356,7 +357,7 @@ export class MemoryTracker {
     // one row per unit of h (P of them for a projected LSTM)
     const units = outputSize(net);
     const end = Math.min(units, job.next + job.block);
-    job.steps ??= runSequence(net, job.xs, job.init);
+    job.steps ??= forwardFor(net, job.xs, job.init, 'fast');
     memorySquares(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
     if (job.next >= units) this.complete(job);

@@ -6,9 +6,9 @@
  * word) stops at its next step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fastCovers, runSequenceFast } from '../engine/fast/index.js';
 import { kernelVariant, useKernelVariant } from '../engine/fast/kernels.js';
-import { memorySquares, runSequence } from '../engine/index.js';
+import { memorySquares } from '../engine/index.js';
+import { forwardFor } from '../engine/memory.js';
 import type { MemoryJobMessage, MemoryWorkerData, MemoryWorkerReply } from './memory-host.js';
 
 /** How often progress is posted. */
@@ -28,7 +28,7 @@ function run(job: MemoryJobMessage): void {
   const T = job.xs.length;
   // The forward on the fast engine where it covers the network: its records differ from the
   // float64 run's by float32 rounding, far below what a log-scale bar shows.
-  const steps = fastCovers(net) ? runSequenceFast(net, job.xs, job.init) : runSequence(net, job.xs, job.init);
+  const steps = forwardFor(net, job.xs, job.init, 'fast');
   const sq = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
   let last = -Infinity;
   let stopped = false;
