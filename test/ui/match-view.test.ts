@@ -26,10 +26,11 @@ describe('the match view', () => {
     for (let u = 0; u < 6; u++) for (let t = 0; t < 60; t++) values[u * 60 + t] = store.value('f', 0, 0, t, u);
     const want = findMatches({ T: 60, U: 6, values }, 10, 12, 0.5, 100);
     expect(lines.some((l) => l.startsWith(` match: steps 11–13, f (forget) ≥ 0.50: ${want.pattern.length} unit`))).toBe(true);
-    if (want.pattern.length > 0 && want.matches.length > 0) {
-      const m = want.matches[0]!;
-      expect(lines.some((l) => new RegExp(`^\\s+1\\s+${m.start + 1}–${m.start + 3}\\s+${m.score.toFixed(2)}`).test(l))).toBe(true);
-    }
+    // this network and input have a pattern that comes back: the list is checked, not skipped
+    expect(want.pattern.length).toBeGreaterThan(0);
+    expect(want.matches.length).toBeGreaterThan(0);
+    const m = want.matches[0]!;
+    expect(lines.some((l) => new RegExp(`^\\s+1\\s+${m.start + 1}–${m.start + 3}\\s+${m.score.toFixed(2)}`).test(l))).toBe(true);
     s = reduce(s, { type: 'range' });
     expect(s.range).toBeNull();
     expect(s.mode).toBe('gates');
