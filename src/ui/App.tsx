@@ -7,7 +7,7 @@
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { interventionsFor, parseIntervention, SpecError } from '../engine/intervene-spec.js';
-import { editedTrace, syncEdited } from '../trace/edited-trace.js';
+import { editDiff, editedTrace, syncEdited } from '../trace/edited-trace.js';
 import { rankUnitsBySignal } from '../trace/unit-signal.js';
 import { attributeAt } from '../trace/attribution-view.js';
 import type { Lang } from './i18n/index.js';
@@ -92,24 +92,6 @@ export function useTerminalSize(): Size {
     };
   }, [stdout]);
   return size;
-}
-
-/**
- * What an edit changed at step t: the unit of the last layer's h that moved most, and by how much
- * (the edited run is beside the original for the rest).
- */
-export function editDiff(plain: TraceStore, edited: TraceStore, t: number): string {
-  if (!plain.holds(t) || !edited.holds(t)) return 'the edited run is beside the original';
-  const L = plain.network.numLayers - 1;
-  let best = { d: 0, u: 0, dir: 0, a: 0, b: 0 };
-  for (let dir = 0; dir < plain.network.directions.length; dir++) {
-    const a = plain.state('h', L, dir, t);
-    const b = edited.state('h', L, dir, t);
-    for (let u = 0; u < a.length; u++) if (Math.abs(b[u]! - a[u]!) > Math.abs(best.d)) best = { d: b[u]! - a[u]!, u, dir, a: a[u]!, b: b[u]! };
-  }
-  if (best.d === 0) return `nothing changed at step ${t + 1}: the edited run is beside the original`;
-  const name = `${plain.network.numLayers > 1 ? `l${L}.` : ''}${plain.network.directions[best.dir] === 'reverse' ? 'rev.' : ''}h[${best.u}]`;
-  return `at step ${t + 1} ${name} moved most, ${best.a.toFixed(3)} → ${best.b.toFixed(3)}; the edited run is beside the original`;
 }
 
 /** Redraws a second for new data while the cursor stays where the user put it. */
@@ -267,7 +249,7 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     if (text.trim() === '') {
       setEdit(null);
       dispatch({ type: 'pair', nets: everyStore.map((st) => ({ views: st.viewCount, panels: panelsFor(st.network.kind).length })) });
-      dispatch({ type: 'edited', note: edit === null ? 'no edits to clear' : 'edits cleared: the model as it is' });
+      dispatch({ type: 'note', note: edit === null ? 'no edits to clear' : 'edits cleared: the model as it is' });
       return;
     }
     try {
@@ -275,10 +257,10 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
       const edited = editedTrace(store, interventionsFor(store.network, specs.map(parseIntervention)));
       setEdit({ store: edited, specs });
       dispatch({ type: 'pair', nets: [store, edited].map((st) => ({ views: st.viewCount, panels: panelsFor(st.network.kind).length })) });
-      dispatch({ type: 'edited', note: `what if ${specs.join(' ')}: ${editDiff(store, edited, stored.cursor)} (c switches; w then Enter clears)` });
+      dispatch({ type: 'note', note: `what if ${specs.join(' ')}: ${editDiff(store, edited, stored.cursor)} (c switches; w then Enter clears)` });
     } catch (err) {
       const why = err instanceof SpecError || err instanceof RangeError ? err.message : String(err);
-      dispatch({ type: 'edited', note: `w: ${why}` });
+      dispatch({ type: 'note', note: `w: ${why}` });
     }
   }, [stored.setRequest]);
 
@@ -313,11 +295,11 @@ export function App({ store, colorLevel, follow = false, cursor, maxFps = 30, on
     if (ranking === null) return;
     if ('error' in ranking) {
       dispatch({ type: 'sort' });
-      dispatch({ type: 'edited', note: `/: ${ranking.error}` });
+      dispatch({ type: 'note', note: `/: ${ranking.error}` });
       return;
     }
     const top = ranking.order.slice(0, 3).map((u) => `${ranking.best[u]!.state}[${u}] ${ranking.best[u]!.r >= 0 ? '+' : ''}${ranking.best[u]!.r.toFixed(2)}`);
-    dispatch({ type: 'edited', note: `units by |r| with ${ranking.name} over ${ranking.steps} steps: ${top.join(', ')} (o: other orders)` });
+    dispatch({ type: 'note', note: `units by |r| with ${ranking.name} over ${ranking.steps} steps: ${top.join(', ')} (o: other orders)` });
   }, [ranking]);
   const order = useMemo(() => {
     if (summary === null) return null;

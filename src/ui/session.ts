@@ -174,8 +174,11 @@ export type SessionAction =
   | { readonly type: 'order'; readonly order: readonly number[] | null; readonly flagged: readonly number[] }
   /** A character typed at the w prompt (the container routes every printable key there while it is open). */
   | { readonly type: 'type'; readonly text: string }
-  /** The container applied (or refused) the w prompt's intervention; the note says what happened. */
-  | { readonly type: 'edited'; readonly note: string | null }
+  /**
+   * What the container has to say for a request the session made (the w prompt's edit applied or
+   * refused, the / prompt's ranking): a note for the footer; the w request is consumed.
+   */
+  | { readonly type: 'note'; readonly note: string }
   /**
    * The networks changed (an edited run appeared or went): every one's views and panels, the first
    * (the one the viewer opened) first. Focus returns to the first; the second comes beside it.
@@ -349,7 +352,7 @@ function endEntry(s: Session): Session {
 export function reduce(state: Session, action: SessionAction): Session {
   // Any key clears the last note; data and timer updates, and what the container reports (a
   // changed pair of networks, an applied edit), do not.
-  const quiet = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' || action.type === 'pair' || action.type === 'edited';
+  const quiet = action.type === 'data' || action.type === 'tick' || action.type === 'viewport' || action.type === 'order' || action.type === 'pair' || action.type === 'note';
   let s: Session = quiet ? state : state.note === null ? state : { ...state, note: null };
 
   if (s.help && action.type !== 'data' && action.type !== 'tick' && action.type !== 'viewport' && action.type !== 'order' && action.type !== 'quit' && action.type !== 'back') {
@@ -403,8 +406,8 @@ export function reduce(state: Session, action: SessionAction): Session {
       // the w prompt takes text; the number prompts digits only (their keys are bound)
       if (s.entry === null || (s.entryKind !== 'set' && s.entryKind !== 'signal') || s.entry.length >= 60) return s;
       return { ...s, entry: s.entry + action.text };
-    case 'edited':
-      return { ...s, setRequest: null, ...(action.note !== null ? { note: action.note } : {}) };
+    case 'note':
+      return { ...s, setRequest: null, note: action.note };
     case 'pair': {
       const first = focusNet(s, 0);
       const saved = [first.saved[0] ?? netView(first), ...action.nets.slice(1).map(netView)];
