@@ -11,7 +11,7 @@ export { lstmStep } from './cells/lstm.js';
 export { gruStep } from './cells/gru.js';
 export { rnnStep } from './cells/rnn.js';
 export { minScanDirection, minStep, type MinKind } from './cells/min.js';
-export { mlstmCellStep, mlstmStep, runMlstm, runSlstm, slstmBias, slstmCellStep, slstmRecurrentKernel, slstmStep, type MlstmParams, type MlstmStep, type SlstmParams, type SlstmStep } from './cells/xlstm.js';
+export { mlstmCellStep, mlstmStep, runMlstm, runSlstm, slstmBias, slstmCellStep, slstmRecurrentKernel, type MlstmParams, type MlstmStep, type SlstmParams, type SlstmStep } from './cells/xlstm.js';
 export * from './grad/index.js';
 export * from './train/index.js';
 export * from './memory.js';

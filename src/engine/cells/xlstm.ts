@@ -70,68 +70,40 @@ function checkLength(name: string, a: ArrayLike<number>, n: number): void {
   if (a.length !== n) throw new RangeError(`${name}: expected ${n} values, got ${a.length}`);
 }
 
-function allocSlstmStep(H: number): SlstmStep {
-  return { pre: new Float64Array(4 * H), gates: new Float64Array(4 * H), c: new Float64Array(H), n: new Float64Array(H), m: new Float64Array(H), h: new Float64Array(H) };
-}
-
-/** One sLSTM tick from the previous step's states (zeros before the first). Writes out; allocates nothing. */
-export function slstmStep(p: SlstmParams, x: ArrayLike<number>, prev: SlstmStep | null, out: SlstmStep): void {
-  const D = p.inputSize;
+/**
+ * An sLSTM over a whole sequence from zero states, on the package's parameter layout. xs: (T, D).
+ * The same cell step as the network kind's (slstmCellStep), on the rows it reads: the recurrent
+ * kernel (NH, DH, 4, DH) and the bias (NH, 4, DH) laid out as rows g*H + head*DH + k.
+ */
+export function runSlstm(p: SlstmParams, xs: readonly ArrayLike<number>[]): SlstmStep[] {
   const H = p.hiddenSize;
   const NH = p.numHeads;
-  const DH = H / NH;
-  const pre = out.pre;
-  for (let r = 0; r < 4 * H; r++) {
-    let s = 0;
-    for (let j = 0; j < D; j++) s += p.weightIh[r * D + j]! * x[j]!;
-    pre[r] = s;
-  }
-  // bias and the block-diagonal recurrence: gate g, head hd, unit k is row g*H + hd*DH + k
+  const DH = checkHeads(H, NH, 'sLSTM');
+  checkLength('weight_ih', p.weightIh, 4 * H * p.inputSize);
+  checkLength('recurrent_kernel', p.recurrentKernel, NH * DH * 4 * DH);
+  checkLength('bias', p.bias, 4 * H);
+  const wHh = new Float32Array(4 * H * DH);
+  const bIh = new Float32Array(4 * H);
   for (let hd = 0; hd < NH; hd++) {
     for (let g = 0; g < 4; g++) {
       for (let k = 0; k < DH; k++) {
-        let s = p.bias[(hd * 4 + g) * DH + k]!;
-        if (prev !== null) for (let j = 0; j < DH; j++) s += prev.h[hd * DH + j]! * p.recurrentKernel[((hd * DH + j) * 4 + g) * DH + k]!;
-        pre[g * H + hd * DH + k] = pre[g * H + hd * DH + k]! + s;
+        const row = g * H + hd * DH + k;
+        bIh[row] = p.bias[(hd * 4 + g) * DH + k]!;
+        for (let j = 0; j < DH; j++) wHh[row * DH + j] = p.recurrentKernel[((hd * DH + j) * 4 + g) * DH + k]!;
       }
     }
   }
-  let first = true;
-  if (prev !== null) for (let u = 0; u < H; u++) if (prev.n[u] !== 0) first = false;
-  for (let u = 0; u < H; u++) {
-    const ai = pre[u]!;
-    const logF = (prev?.m[u] ?? 0) + logSigmoid(pre[H + u]!);
-    const m = first ? ai : Math.max(ai, logF);
-    const i = Math.exp(ai - m);
-    const f = Math.exp(logF - m);
-    const z = Math.tanh(pre[2 * H + u]!);
-    const o = sigmoid(pre[3 * H + u]!);
-    out.gates[u] = i;
-    out.gates[H + u] = f;
-    out.gates[2 * H + u] = z;
-    out.gates[3 * H + u] = o;
-    const c = f * (prev?.c[u] ?? 0) + i * z;
-    const n = f * (prev?.n[u] ?? 0) + i;
-    out.c[u] = c;
-    out.n[u] = n;
-    out.m[u] = m;
-    out.h[u] = (o * c) / n;
-  }
-}
-
-/** An sLSTM over a whole sequence from zero states. xs: (T, D). */
-export function runSlstm(p: SlstmParams, xs: readonly ArrayLike<number>[]): SlstmStep[] {
-  const H = p.hiddenSize;
-  const DH = checkHeads(H, p.numHeads, 'sLSTM');
-  checkLength('weight_ih', p.weightIh, 4 * H * p.inputSize);
-  checkLength('recurrent_kernel', p.recurrentKernel, p.numHeads * DH * 4 * DH);
-  checkLength('bias', p.bias, 4 * H);
+  const params: DirectionParams = { inputSize: p.inputSize, hiddenSize: H, wIh: p.weightIh, wHh, bIh, bHh: null };
   const steps: SlstmStep[] = [];
+  let h: Float64Array = new Float64Array(H);
+  let state: Float64Array = new Float64Array(3 * H);
   xs.forEach((x, t) => {
     checkLength(`input at t=${t}`, x, p.inputSize);
-    const out = allocSlstmStep(H);
-    slstmStep(p, x, steps[t - 1] ?? null, out);
-    steps.push(out);
+    const rec: StepRecord = { pre: new Float64Array(4 * H), gates: new Float64Array(4 * H), h: new Float64Array(H), c: new Float64Array(3 * H) };
+    slstmCellStep(params, NH, x, h, state, rec);
+    h = rec.h;
+    state = rec.c!;
+    steps.push({ pre: rec.pre, gates: rec.gates, c: state.subarray(0, H), n: state.subarray(H, 2 * H), m: state.subarray(2 * H), h });
   });
   return steps;
 }
