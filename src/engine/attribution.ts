@@ -20,7 +20,7 @@ import { fastBackwardCovers, inputGradientsFast } from './fast/backward.js';
 import { runSequenceFast } from './fast/sequence.js';
 import { backwardSequence } from './grad/network.js';
 import { headOutput, type LinearHead } from './model.js';
-import { refuseBackward, runSequence, ShapeError } from './network.js';
+import { runSequence, ShapeError } from './network.js';
 import { outputSize } from './shapes.js';
 import type { InitialState, Network, NetworkStep } from './types.js';
 
@@ -150,7 +150,6 @@ interface Plan {
 }
 
 function plan(net: Network, T: number, target: AttributionTarget): Plan {
-  refuseBackward(net, 'attribution');
   const t = target.t;
   if (!Number.isInteger(t) || t < 0 || t >= T) throw new ShapeError(`attribution: step t=${t} is outside the sequence (t = 0..${T - 1})`);
   // h is Hout wide (P for a projected LSTM), c H

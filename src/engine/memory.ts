@@ -30,7 +30,7 @@ import { fastCovers } from './fast/kernels.js';
 import { runSequenceFast } from './fast/sequence.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { backwardSequence } from './grad/network.js';
-import { refuseBackward, runSequence, ShapeError } from './network.js';
+import { runSequence, ShapeError } from './network.js';
 import { isMinCell, outputSize, projSizeOf } from './shapes.js';
 import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
 
@@ -65,7 +65,6 @@ export function memorySquares(
   engine: MemoryEngine = 'fast',
   onStep?: MemoryStepNotice,
 ): void {
-  refuseBackward(net, 'the memory view');
   // the block pass covers neither W_hr, the minimal cells nor the sLSTM's heads: one vector pass per unit
   if (projSizeOf(net) > 0 || isMinCell(net.kind) || net.kind === 'slstm') {
     memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);

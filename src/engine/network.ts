@@ -42,15 +42,6 @@ export class CapacityError extends Error {
   }
 }
 
-/**
- * Throws ShapeError for a cell the backward pass does not cover yet (the mLSTM: forward only, so
- * run, stats, inspect and the viewer's gates work; memory, attribution and training refuse it
- * rather than give wrong numbers). `what` names the command or view asking.
- */
-export function refuseBackward(net: Pick<Network, 'kind'>, what: string): void {
-  if (net.kind === 'mlstm') throw new ShapeError(`${what} needs gradients: an mLSTM has no backward pass yet (it runs forward only)`);
-}
-
 /** Fresh zeroed buffers for one direction's step; hOut: the width of h (P when projected). */
 export function allocStepRecord(kind: Network['kind'], hiddenSize: number, hOut = hiddenSize, numHeads = 1): StepRecord {
   const gh = gateCount(kind) * hiddenSize;

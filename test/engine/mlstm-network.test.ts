@@ -142,17 +142,6 @@ describe('mLSTM as a network kind against the torch reference module', () => {
     expect(STATE_NAMES.mlstm).toEqual(['i', 'f', 'o', 'm', 'n', 'h']);
   });
 
-  it('refuses gradients (memory, attribution, training) by name, never computing them', () => {
-    const c = load('mlstm_net_d3_h6_nh2_t12');
-    const net = networkOf(c, 'x');
-    const steps = runSequence(net, c.input);
-    expect(() => backwardSequence(net, c.input, steps, undefined, { dy: c.input.map(() => new Array(c.hidden_size).fill(1)) })).toThrow(/needs gradients: an mLSTM has no backward pass yet/);
-    expect(() => memoryProfile(net, c.input)).toThrow(/an mLSTM has no backward pass/);
-    expect(() => integratedGradients(net, c.input, { kind: 'h', t: 3, layer: 0, direction: 0, unit: 0 })).toThrow(/attribution needs gradients: an mLSTM has no backward pass yet/);
-    expect(() => createTrainer([{ inputs: [Float64Array.of(1)], targets: [Float64Array.of(1)] }], { kind: 'mlstm', hiddenSize: 4, loss: 'mse', outputSize: 1 })).toThrow(/training needs gradients: an mLSTM/);
-    expect(() => runSequenceIntervened(net, c.input, undefined, [{ name: 'h', layer: 0, direction: 0, unit: 0, from: 1, to: 1, value: 0 }])).toThrow(/an mLSTM takes no interventions yet/);
-  });
-
   it('refuses heads that do not divide H, recurrent weights, and a c0 of the wrong width', () => {
     const net = networkOf(load('mlstm_net_d3_h6_nh2_t12'), 'x');
     expect(() => validateNetwork({ ...net, numHeads: 4 })).toThrow(/numHeads 4: an mLSTM's heads must divide its hidden size 6/);
@@ -199,4 +188,133 @@ describe('mLSTM weights', () => {
       });
     }
   });
+});
+
+describe('mLSTM gradients against torch.autograd', () => {
+  interface GradCase extends NetCase {
+    wy: number[][];
+    grads: Record<string, unknown>;
+  }
+  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+  /** |a - e| <= 1e-5 * max(1, max |e|), naming the worst value. */
+  function expectGrad(actual: ArrayLike<number>, expected: readonly number[], label: string): void {
+    expect(actual.length, `${label}: length`).toBe(expected.length);
+    const scale = Math.max(1, ...expected.map(Math.abs));
+    for (let k = 0; k < expected.length; k++) {
+      const err = Math.abs(actual[k]! - expected[k]!);
+      if (!(err <= 1e-5 * scale)) expect.fail(`${label}[${k}]: got ${actual[k]}, expected ${expected[k]} (${err.toExponential(1)} > 1e-5)`);
+    }
+  }
+  const parts = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'] as const;
+  for (const entry of nets) {
+    it(`${entry.name}: every parameter, the input and the initial state (n, m, C)`, () => {
+      const c = load(entry.name) as GradCase;
+      expect(c.grads, 'the case holds autograd gradients').toBeDefined();
+      const net = networkOf(c, entry.name);
+      const init = { c0: c.c0 };
+      const steps = runSequence(net, c.input, init);
+      const g = backwardSequence(net, c.input, steps, init, { dy: c.wy });
+      const H = c.hidden_size;
+      const NH = c.num_heads;
+      net.layers.forEach((_, k) => {
+        const p = g.params![k]![0]!;
+        const D = net.layers[k]![0]!.inputSize;
+        expect(p.wHh.length).toBe(0);
+        let r0 = 0;
+        for (const name of parts) {
+          const n = name === 'igate' || name === 'fgate' ? NH : H;
+          expectGrad(p.wIh.subarray(r0 * D, (r0 + n) * D), flat(c.grads[`layers.${k}.${name}.weight`]), `layers.${k}.${name}.weight`);
+          if (c.bias) expectGrad(p.bIh!.subarray(r0, r0 + n), flat(c.grads[`layers.${k}.${name}.bias`]), `layers.${k}.${name}.bias`);
+          r0 += n;
+        }
+      });
+      expectGrad(g.dx.flatMap((r) => Array.from(r)), flat(c.grads['input']), 'input');
+      if (c.c0 !== null) expectGrad(g.dc0!.flatMap((r) => Array.from(r)), flat(c.grads['c0']), 'c0 (n, m, C)');
+      // no recurrence on h: h0 gets nothing
+      for (const row of g.dh0) expect(Array.from(row).every((v) => v === 0)).toBe(true);
+    });
+  }
+
+  it('state gradients are the whole state [n | m | C] as nodes, equal to central differences of a loss on h', () => {
+    const c = load('mlstm_net_2l_c0_t9') as GradCase;
+    const net = networkOf(c, 'sg');
+    const S = cellStateSize(net);
+    const T = c.input.length;
+    const init = { c0: c.c0 };
+    const steps = runSequence(net, c.input, init);
+    const g = backwardSequence(net, c.input, steps, init, { dy: c.wy, params: false, stateGrads: true });
+    expect(g.params).toBeNull();
+    expect(g.dc![0]![0]![0]!.length).toBe(S);
+    // dL/dc0 of layer 1 by perturbing it, against the backward's dc0
+    const loss = (c0: number[][]): number => runSequence(net, c.input, { c0 }).reduce((acc, s, t) => acc + s.y.reduce((a, v, j) => a + v * c.wy[t]![j]!, 0), 0);
+    const eps = 1e-6;
+    for (const j of [0, 3, 4, 5, S - 1]) {
+      const up = c.c0!.map((r) => r.slice());
+      const down = c.c0!.map((r) => r.slice());
+      up[1]![j]! += eps;
+      down[1]![j]! -= eps;
+      const fd = (loss(up) - loss(down)) / (2 * eps);
+      expect(Math.abs(g.dc0![1]![j]! - fd), `dc0[1][${j}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+    }
+    expect(T).toBe(9);
+  });
+});
+
+describe('mLSTM backward on both sides of its max(|n . q|, exp(-m)) floor', () => {
+  /** L = sum_t <w_t, y_t> for a fixed w; its gradient by central differences of the float64 forward. */
+  for (const [label, qScale, expectFloor] of [['|n . q| wins', 200, false], ['the floor exp(-m) wins', 0.01, true]] as const) {
+    it(`${label}: dx and W_ih match central differences`, () => {
+      const base = randomNetwork({ kind: 'mlstm', inputSize: 3, hiddenSize: 4, numHeads: 2, seed: 7 });
+      const p0 = base.layers[0]![0]!;
+      const wIh = Float32Array.from(p0.wIh);
+      // q's rows scaled: small q leaves |n . q| under the floor exp(-m)
+      for (let i = 0; i < 4 * 3; i++) wIh[i] = wIh[i]! * qScale;
+      const net: Network = { ...base, layers: [[{ ...p0, wIh }]] };
+      const xs = Array.from({ length: 7 }, (_, t) => [Math.sin(t + 1), Math.cos(2 * t), 0.5 - t / 7]);
+      const wy = xs.map((_, t) => [0.3, -0.7, 1.1, 0.2].map((v) => v * (t + 1) / 7));
+      const loss = (n: Network, x: number[][]): number => runSequence(n, x).reduce((acc, s, t) => acc + s.y.reduce((a, v, j) => a + v * wy[t]![j]!, 0), 0);
+      const steps = runSequence(net, xs);
+      // which side of the max the run is on, from the recorded n and m and q recomputed
+      let floorWins = 0;
+      steps.forEach((s, t) => {
+        const r = s.layers[0]![0]!;
+        for (let hd = 0; hd < 2; hd++) {
+          let qn = 0;
+          for (let a = 0; a < 2; a++) {
+            const u = hd * 2 + a;
+            let q = p0.bIh![u]!;
+            for (let j = 0; j < 3; j++) q += wIh[u * 3 + j]! * xs[t]![j]!;
+            qn += r.c![u]! * q;
+          }
+          if (Math.exp(-r.c![4 + hd]!) > Math.abs(qn)) floorWins++;
+        }
+      });
+      if (expectFloor) expect(floorWins).toBe(14);
+      else expect(floorWins).toBe(0);
+      const g = backwardSequence(net, xs, steps, undefined, { dy: wy });
+      const eps = 1e-6;
+      for (let t = 0; t < xs.length; t++) {
+        for (let j = 0; j < 3; j++) {
+          const up = xs.map((r) => r.slice());
+          const down = xs.map((r) => r.slice());
+          up[t]![j]! += eps;
+          down[t]![j]! -= eps;
+          const fd = (loss(net, up) - loss(net, down)) / (2 * eps);
+          expect(Math.abs(g.dx[t]![j]! - fd), `dx[${t}][${j}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+        }
+      }
+      // W_ih's entries are float32: perturb by a float32-visible step
+      for (const r of [0, 5, 9, 13, 16, 17, 18, 19]) {
+        const e = 1e-3;
+        const at = r * 3 + 1;
+        const wUp = Float32Array.from(wIh);
+        const wDown = Float32Array.from(wIh);
+        wUp[at] = wIh[at]! + e;
+        wDown[at] = wIh[at]! - e;
+        const h = (wUp[at]! - wDown[at]!) / 2;
+        const fd = (loss({ ...net, layers: [[{ ...p0, wIh: wUp }]] }, xs) - loss({ ...net, layers: [[{ ...p0, wIh: wDown }]] }, xs)) / (2 * h);
+        expect(Math.abs(g.params![0]![0]!.wIh[at]! - fd), `W_ih[${r}][1]`).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
+      }
+    });
+  }
 });

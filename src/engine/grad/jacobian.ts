@@ -13,7 +13,7 @@
  * Layout: a block matrix M of S rows and width w keeps row s at [s * w, (s + 1) * w).
  */
 import { matVecRows } from '../linalg.js';
-import { initialRow, refuseBackward, ShapeError } from '../network.js';
+import { initialRow, ShapeError } from '../network.js';
 import { gateCount, layerInputSize } from '../shapes.js';
 import type { DirectionParams, InitialState, Network, NetworkStep, StepRecord } from '../types.js';
 import { addMatMulT } from './kernels.js';
@@ -141,7 +141,6 @@ export function memoryJacobianRows(
   unitEnd: number,
   sq: MemorySquares,
 ): void {
-  refuseBackward(net, 'the memory view');
   const T = steps.length;
   const L = net.numLayers;
   const H = net.hiddenSize;
@@ -150,7 +149,7 @@ export function memoryJacobianRows(
   const isLstm = net.kind === 'lstm';
   const clip = net.clip ?? null;
   const lbr = net.linearBeforeReset ?? true;
-  if (net.kind === 'slstm') throw new ShapeError('memory: the block pass does not cover an sLSTM; use memorySquares');
+  if (net.kind === 'slstm' || net.kind === 'mlstm') throw new ShapeError(`memory: the block pass does not cover an ${net.kind === 'slstm' ? 'sLSTM' : 'mLSTM'}; use memorySquares`);
   if (net.directions[dir] !== 'forward') throw new ShapeError(`memory: direction ${dir} of the last layer is not a forward one`);
   // the block pass has no W_hr: memorySquares (memory.ts) takes a projected LSTM's rows one vector pass at a time
   if (net.kind === 'mingru' || net.kind === 'minlstm') throw new ShapeError(`memory: the block pass does not cover a ${net.kind}; use memorySquares`);

@@ -8,11 +8,12 @@
  * [forward h | reverse h] of layer k-1, so its input gradient is split back onto both directions
  * below and added to whatever they already receive.
  */
-import { cellStateSize, gateCount, isMinCell, layerInputSize, numHeadsOf, outputSize, projSizeOf } from '../shapes.js';
+import { cellStateSize, gateCount, isMinCell, layerInputSize, mlstmInputRows, numHeadsOf, outputSize, projSizeOf } from '../shapes.js';
 import type { InitialState, Network, NetworkStep } from '../types.js';
-import { initialRow, refuseBackward, ShapeError, toEnd } from '../network.js';
+import { initialRow, ShapeError, toEnd } from '../network.js';
 import { gruBackward } from './gru.js';
 import { minBackward } from './min.js';
+import { mlstmBackward } from './mlstm.js';
 import { slstmBackward } from './slstm.js';
 import { lstmBackward } from './lstm.js';
 import { rnnBackward } from './rnn.js';
@@ -20,21 +21,28 @@ import type { CellGradOut, DirectionGrads } from './types.js';
 
 /** Zeroed gradients for every parameter of a network, [L][dirs] pairing with `net.layers`. */
 export function allocParamGrads(net: Network): DirectionGrads[][] {
-  const G = gateCount(net.kind);
   const H = net.hiddenSize;
+  // the rows of W_ih: G*H, an mLSTM's [q; k; v; o; i; f] (4H + 2NH)
+  const rows = inputRows(net);
   const P = projSizeOf(net);
+  const noHh = isMinCell(net.kind) || net.kind === 'mlstm';
   return net.layers.map((dirs, k) =>
     dirs.map((p) => ({
-      wIh: new Float64Array(G * H * layerInputSize(net, k)),
-      // minGRU/minLSTM: no W_hh, b_hh (empty, null), like their parameters
+      wIh: new Float64Array(rows * layerInputSize(net, k)),
+      // minGRU/minLSTM, mLSTM: no W_hh, b_hh (empty, null), like their parameters
       // sLSTM: its heads' blocks (G*H, DH) and one bias
-      wHh: new Float64Array(isMinCell(net.kind) ? 0 : G * H * (net.kind === 'slstm' ? H / numHeadsOf(net) : outputSize(net))),
-      bIh: net.bias ? new Float64Array(G * H) : null,
-      bHh: net.bias && !isMinCell(net.kind) && net.kind !== 'slstm' ? new Float64Array(G * H) : null,
+      wHh: new Float64Array(noHh ? 0 : rows * (net.kind === 'slstm' ? H / numHeadsOf(net) : outputSize(net))),
+      bIh: net.bias ? new Float64Array(rows) : null,
+      bHh: net.bias && !noHh && net.kind !== 'slstm' ? new Float64Array(rows) : null,
       peephole: p.peephole != null ? new Float64Array(3 * H) : null,
       ...(P > 0 ? { wHr: new Float64Array(P * H) } : {}),
     })),
   );
+}
+
+/** Rows of a layer's W_ih and b_ih: G*H, or an mLSTM's 4H + 2NH. */
+function inputRows(net: Network): number {
+  return net.kind === 'mlstm' ? mlstmInputRows(net.hiddenSize, numHeadsOf(net)) : gateCount(net.kind) * net.hiddenSize;
 }
 
 /** Sets every gradient to 0 (to reuse the buffers between updates). */
@@ -74,7 +82,7 @@ export interface NetworkGrads {
   readonly dx: Float64Array[];
   /** (L*dirs, Hout) dL/dh0 in PyTorch's row order. */
   readonly dh0: Float64Array[];
-  /** (L*dirs, S) dL/dc0: an LSTM's (H), an sLSTM's c, n, m (3H, the m part 0: m changes no h); null for the others. */
+  /** (L*dirs, S) dL/dc0: an LSTM's (H), an sLSTM's c, n, m (3H, the m part 0: m changes no h), an mLSTM's n, m, C; null for the others. */
   readonly dc0: Float64Array[] | null;
   /**
    * [t][L][dirs] (Hout): dL/dh_t of each layer and direction, h_t as a node of the graph (it feeds
@@ -83,7 +91,8 @@ export interface NetworkGrads {
   readonly dh: Float64Array[][][] | null;
   /**
    * [t][L][dirs] (H): dL/dc_t, LSTM only, c_t as a node of the graph, so its path through
-   * h_t = o * tanh(c_t) is included. Only with `stateGrads`.
+   * h_t = o * tanh(c_t) is included; an mLSTM's (S): dL/d[n | m | C]_t, likewise as nodes.
+   * Only with `stateGrads`.
    */
   readonly dc: Float64Array[][][] | null;
 }
@@ -127,7 +136,6 @@ export function* backwardSequenceSteps(
   init: InitialState | undefined,
   opts: BackwardOptions = {},
 ): Generator<void, NetworkGrads> {
-  refuseBackward(net, 'the backward pass');
   const T = xs.length;
   const L = net.numLayers;
   const H = net.hiddenSize;
@@ -151,9 +159,11 @@ export function* backwardSequenceSteps(
   const dhRec = record
     ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(Hh))))
     : null;
+  // an LSTM's c (H); an mLSTM's whole state [n | m | C] (S): its memory lives in C
+  const dcWidth = isLstm ? H : net.kind === 'mlstm' ? S : 0;
   const dcRec =
-    record && isLstm
-      ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(H))))
+    record && dcWidth > 0
+      ? Array.from({ length: T }, () => Array.from({ length: L }, () => net.directions.map(() => new Float64Array(dcWidth))))
       : null;
 
   // dOut[t]: (H*dirs) gradient reaching layer k's output at t; starts as dy for the top layer.
@@ -170,8 +180,8 @@ export function* backwardSequenceSteps(
     dcPrev: S > 0 ? new Float64Array(S) : null,
     dcNode: S > 0 ? new Float64Array(S) : null,
     grads: null,
-    da: new Float64Array(G * H),
-    scratch: new Float64Array(2 * G * H),
+    da: new Float64Array(inputRows(net)),
+    scratch: new Float64Array(Math.max(2 * G * H, 6 * H)),
   };
   const dhTot = new Float64Array(Hh);
   const carryH = new Float64Array(Hh);
@@ -234,6 +244,9 @@ export function* backwardSequenceSteps(
             break;
           case 'slstm':
             slstmBackward(out, p, numHeadsOf(net), input, hPrev, cPrev!, rec, dhTot, carryC);
+            break;
+          case 'mlstm':
+            mlstmBackward(out, p, numHeadsOf(net), input, cPrev!, rec, dhTot, carryC);
             break;
         }
         if (dhRec !== null) dhRec[t]![k]![d]!.set(dhTot);

@@ -19,7 +19,7 @@ import { paramGradientsFast } from '../fast/backward.js';
 import { runSequenceFast } from '../fast/sequence.js';
 import { allocParamGrads, backwardSequence, backwardSequenceSteps } from '../grad/network.js';
 import { randomNetwork } from '../init.js';
-import { finalStates, refuseBackward, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
+import { finalStates, runSequenceSteps, toEnd, validateNetwork } from '../network.js';
 import { createRng } from '../random.js';
 import { gateCount, tensorName } from '../shapes.js';
 import type { CellKind, InitialState, NetworkStep } from '../types.js';
@@ -259,7 +259,6 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const net = model.network;
   const head = model.head;
   try {
-    refuseBackward(net, 'training');
   } catch (err) {
     throw new TrainConfigError((err as Error).message, 'kind');
   }
