@@ -196,6 +196,7 @@ function plan(net: Network, T: number, target: AttributionTarget): Plan {
       const width = kind === 'h' ? Hh : net.hiddenSize;
       unitCheck('unit', unit, width);
       if (kind === 'c' && net.kind === 'slstm') throw new ShapeError("attribution: an sLSTM's c is stabilised (scaled by exp(-m), only c/n means the same at every step); attribute h");
+      if (kind === 'c' && net.kind === 'mlstm') throw new ShapeError("attribution: an mLSTM has no cell state c (its memory is a matrix C per head); attribute h");
       if (kind === 'c' && net.kind !== 'lstm') throw new ShapeError(`attribution: a ${net.kind.toUpperCase()} has no cell state c (attribute h)`);
       if (kind === 'h' && layer === net.numLayers - 1) {
         // the last layer's h is y: any network

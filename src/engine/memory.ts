@@ -5,6 +5,8 @@
  *   x = ||d h_{T-1} / d x_t||_F   (H x D: the network input at t, through every layer below)
  *   h = ||d h_{T-1} / d h_t||_F   (H x H: that layer's hidden state after step t)
  *   c = ||d h_{T-1} / d c_t||_F   (H x H, LSTM: its cell state after step t)
+ *   C = ||d h_{T-1} / d C_t||_F   (H x NH*DH*DH, mLSTM: every head's matrix memory after step t;
+ *                                  its h feeds no later step, so h is 0 before the last step)
  *
  * h_t and c_t are nodes of the computation graph: c_t's path through h_t = o_t * tanh(c_t) counts,
  * so at t = T-1, h gives sqrt(H) (the identity) and c gives ||diag(o * tanh'(c))||.
@@ -31,7 +33,7 @@ import { runSequenceFast } from './fast/sequence.js';
 import { memoryJacobianRows, type MemorySquares } from './grad/jacobian.js';
 import { backwardSequence } from './grad/network.js';
 import { runSequence, ShapeError } from './network.js';
-import { isMinCell, outputSize, projSizeOf } from './shapes.js';
+import { isMinCell, numHeadsOf, outputSize, projSizeOf } from './shapes.js';
 import type { CellKind, InitialState, Network, NetworkStep } from './types.js';
 
 /** Where the memory measure's products run: 'fast' (WebAssembly SIMD where it covers the network) or 'reference' (float64). */
@@ -56,6 +58,7 @@ export type MemoryStepNotice = (done: number) => boolean;
  */
 export function memorySquares(
   net: Network,
+  xs: readonly ArrayLike<number>[],
   steps: readonly NetworkStep[],
   init: InitialState | undefined,
   dir: number,
@@ -65,9 +68,9 @@ export function memorySquares(
   engine: MemoryEngine = 'fast',
   onStep?: MemoryStepNotice,
 ): void {
-  // the block pass covers neither W_hr, the minimal cells nor the sLSTM's heads: one vector pass per unit
-  if (projSizeOf(net) > 0 || isMinCell(net.kind) || net.kind === 'slstm') {
-    memoryRowsByVector(net, steps, init, dir, unitStart, unitEnd, sq);
+  // the block pass covers neither W_hr, the minimal cells nor the xLSTM cells: one vector pass per unit
+  if (projSizeOf(net) > 0 || isMinCell(net.kind) || net.kind === 'slstm' || net.kind === 'mlstm') {
+    memoryRowsByVector(net, xs, steps, init, dir, unitStart, unitEnd, sq);
     return;
   }
   if (engine === 'fast' && memoryJacobianRowsFast(net, steps, init, dir, unitStart, unitEnd, sq, undefined, onStep)) return;
@@ -80,6 +83,7 @@ export function memorySquares(
  */
 function memoryRowsByVector(
   net: Network,
+  inputs: readonly ArrayLike<number>[],
   steps: readonly NetworkStep[],
   init: InitialState | undefined,
   dir: number,
@@ -96,10 +100,13 @@ function memoryRowsByVector(
     throw new ShapeError(`memory: units [${unitStart}, ${unitEnd}) outside [0, ${Hh})`);
   }
   if (T === 0) return;
-  // Without parameter gradients the backward pass never reads the inputs themselves (only their
-  // gradients are written), so rows of the input width stand in for them.
-  const xs = Array.from({ length: T }, () => new Float64Array(net.inputSize));
+  // Without parameter gradients the backward pass reads no input but an mLSTM's (it recomputes q,
+  // k and v from x), so rows of the input width stand in for the others'.
+  if (inputs.length !== T) throw new ShapeError(`memory: ${inputs.length} inputs for ${T} forward steps`);
+  const xs = net.kind === 'mlstm' ? inputs : Array.from({ length: T }, () => new Float64Array(net.inputSize));
   const isLstm = net.kind === 'lstm';
+  // an mLSTM's memory is its matrices C, at [H + NH, S) of its state's gradient
+  const cFrom = net.kind === 'mlstm' ? net.hiddenSize + numHeadsOf(net) : 0;
   const keep = isMinCell(net.kind) ? minKeepProducts(net, steps, L - 1, dir) : null;
   for (let u = unitStart; u < unitEnd; u++) {
     const seed = new Float64Array(Hh * dirs);
@@ -119,9 +126,10 @@ function memoryRowsByVector(
         for (const v of g.dh![t]![L - 1]![dir]!) h2 += v * v;
       }
       sq.h2[t] = sq.h2[t]! + h2;
-      if (isLstm) {
+      if (isLstm || cFrom > 0) {
         let c2 = 0;
-        for (const v of g.dc![t]![L - 1]![dir]!) c2 += v * v;
+        const dc = g.dc![t]![L - 1]![dir]!;
+        for (let j = cFrom; j < dc.length; j++) c2 += dc[j]! * dc[j]!;
         sq.c2[t] = sq.c2[t]! + c2;
       }
     }
@@ -158,6 +166,11 @@ export interface MemorySensitivity {
   readonly h: number;
   /** ||d h_{T-1} / d c_t||_F, LSTM only. */
   readonly c?: number;
+  /**
+   * ||d h_{T-1} / d C_t||_F over every head's matrix memory, mLSTM only: where its memory lives (its
+   * h feeds no later step, so h is 0 before the last step).
+   */
+  readonly C?: number;
 }
 
 export interface MemoryProfile {
@@ -176,7 +189,7 @@ export function memoryProfile(net: Network, xs: readonly ArrayLike<number>[], in
   const d = net.directions.indexOf('forward');
   if (d < 0) throw new ShapeError('the memory view needs a forward direction in the last layer; this network only runs in reverse');
   const sq: MemorySquares = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
-  if (T > 0) memorySquares(net, forwardFor(net, xs, init, options.engine ?? 'fast'), init, d, 0, outputSize(net), sq, options.engine);
+  if (T > 0) memorySquares(net, xs, forwardFor(net, xs, init, options.engine ?? 'fast'), init, d, 0, outputSize(net), sq, options.engine);
   return profileFromSquares(net.kind, T, sq);
 }
 
@@ -190,11 +203,15 @@ export function forwardFor(net: Network, xs: readonly ArrayLike<number>[], init:
   return engine === 'fast' && fastCovers(net) ? runSequenceFast(net, xs, init) : runSequence(net, xs, init);
 }
 
-/** The profile from the summed squares of T steps (square roots; c for an LSTM only). */
+/** The profile from the summed squares of T steps (square roots; c for an LSTM, C for an mLSTM, from c2). */
 export function profileFromSquares(cell: CellKind, T: number, sq: MemorySquares): MemoryProfile {
   const { x2, h2, c2 } = sq;
   const sensitivity = Array.from({ length: T }, (_, t): MemorySensitivity =>
-    cell === 'lstm' ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) } : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
+    cell === 'lstm'
+      ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), c: Math.sqrt(c2[t]!) }
+      : cell === 'mlstm'
+        ? { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!), C: Math.sqrt(c2[t]!) }
+        : { t, x: Math.sqrt(x2[t]!), h: Math.sqrt(h2[t]!) },
   );
   return { cell, T, sensitivity };
 }
@@ -203,7 +220,7 @@ export function profileFromSquares(cell: CellKind, T: number, sq: MemorySquares)
  * How many steps back the memory reaches: T-1 minus the earliest step whose sensitivity (`x`, `h`
  * or `c`) is still at least `threshold` times the figure at the last step. 0 for an empty profile.
  */
-export function memorySpan(profile: MemoryProfile, of: 'x' | 'h' | 'c', threshold = 0.01): number {
+export function memorySpan(profile: MemoryProfile, of: 'x' | 'h' | 'c' | 'C', threshold = 0.01): number {
   const s = profile.sensitivity;
   const last = s.at(-1)?.[of];
   if (last === undefined) return 0;

@@ -104,6 +104,9 @@ export function isMinCell(kind: CellKind): kind is 'mingru' | 'minlstm' {
  * in the engine's row order; a stack is `layers.{k}.` (io/weights/min-cells.ts reads these and
  * minGRU-pytorch's).
  */
+/** An mLSTM layer's nn.Linear leaves in the reference module's names, in W_ih's row order (mlstmInputRows). */
+export const MLSTM_LEAVES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'] as const;
+
 export const MIN_CELL_LEAVES: Readonly<Record<'mingru' | 'minlstm', readonly string[]>> = {
   mingru: ['linear_z', 'linear_h'],
   minlstm: ['linear_f', 'linear_i', 'linear_h'],

@@ -51,7 +51,6 @@ export function attributeAt(store: TraceStore, cursor: number, unit: number): At
   if (!net.directions.every((d) => d === 'forward')) {
     return { status: 'failed', message: 'the attribution view needs a forward-only network: here y at a step also depends on later steps (gatescope attribute does the whole sequence)' };
   }
-  if (net.kind === 'mlstm') return { status: 'failed', message: 'attribution needs gradients: an mLSTM has no backward pass yet (it runs forward only)' };
   if (!store.holds(cursor)) return { status: 'failed', message: 'this step is not held' };
   const start = Math.max(store.first, cursor - attributionWindow(store) + 1);
   const xs = Array.from({ length: cursor - start + 1 }, (_, i) => store.x(start + i));
@@ -67,7 +66,10 @@ export function attributeAt(store: TraceStore, cursor: number, unit: number): At
               : net.kind === 'slstm'
                 ? // an sLSTM's state is c, n and m: without them the window would start from zeros
                   Array.from({ length: net.numLayers }, (_, k) => Float64Array.from([...store.previous('c', k, 0, start), ...store.previous('n', k, 0, start), ...store.previous('m', k, 0, start)]))
-                : null,
+                : net.kind === 'mlstm'
+                  ? // an mLSTM's n, m and matrices C, which the rows do not hold: the engine's own state before start
+                    Array.from({ length: net.numLayers }, (_, k) => store.cellStateBefore(k, 0, start))
+                  : null,
         };
   const t = xs.length - 1;
   let target: AttributionTarget;

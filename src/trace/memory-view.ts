@@ -342,6 +342,8 @@ export class MemoryTracker {
           if (net.kind === 'lstm') c0.push(store.previous('c', k, d, start));
           // an sLSTM's state: c, n and m
           if (net.kind === 'slstm') c0.push(Float64Array.from([...store.previous('c', k, d, start), ...store.previous('n', k, d, start), ...store.previous('m', k, d, start)]));
+          // an mLSTM's n, m and matrices C: the engine's own state before start (the rows hold no C)
+          if (net.kind === 'mlstm') c0.push(store.cellStateBefore(k, d, start));
         } else {
           h0.push(store.init?.h0?.[view] ?? new Float64Array(outputSize(net)));
           if (S > 0) c0.push(store.init?.c0?.[view] ?? new Float64Array(S));
@@ -358,7 +360,7 @@ export class MemoryTracker {
     const units = outputSize(net);
     const end = Math.min(units, job.next + job.block);
     job.steps ??= forwardFor(net, job.xs, job.init, 'fast');
-    memorySquares(net, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
+    memorySquares(net, job.xs, job.steps, job.init, this.dir, job.next, end, { x2: job.x2, h2: job.h2, c2: job.c2 });
     job.next = end;
     if (job.next >= units) this.complete(job);
   }

@@ -32,7 +32,7 @@ function run(job: MemoryJobMessage): void {
   const sq = { x2: new Float64Array(T), h2: new Float64Array(T), c2: new Float64Array(T) };
   let last = -Infinity;
   let stopped = false;
-  memorySquares(net, steps, job.init, job.dir, 0, job.units, sq, 'fast', (done) => {
+  memorySquares(net, job.xs, steps, job.init, job.dir, 0, job.units, sq, 'fast', (done) => {
     if (!wanted()) {
       stopped = true;
       return true;

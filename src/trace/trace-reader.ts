@@ -269,6 +269,22 @@ export class TraceReader {
     return ss[layer]!;
   }
 
+  /**
+   * The whole cell state of layer k before step t (forward-only networks): t's block checkpoint at
+   * a block's first step (also where the steps before it are no longer held), else cellStateAfter(t - 1).
+   */
+  cellStateBefore(layer: number, dir: number, t: number): Float64Array {
+    this.checkView(layer, dir);
+    if (t % this.blockSteps !== 0) return this.cellStateAfter(layer, dir, t - 1);
+    this.checkStep(t);
+    const net = this.network;
+    if (net.directions.length !== 1 || net.directions[0] !== 'forward') throw new RangeError('cellStateBefore: forward-only networks');
+    const ck = this.blocks.checkpoint(t / this.blockSteps);
+    if (ck === undefined) throw new RangeError(`step ${t} is not held`);
+    const at = layer * this.engine.stateStride + this.H;
+    return Float64Array.from(ck.subarray(at, at + cellStateSize(net)));
+  }
+
   /** What layer k received at step t: x_t for layer 0, else the layer below's [forward h | reverse h]. */
   layerInput(layer: number, t: number): Float64Array {
     this.checkView(layer, 0);

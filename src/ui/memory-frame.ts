@@ -41,11 +41,11 @@ export interface MemoryFrameInput {
   readonly rows: number;
 }
 
-/** The sensitivities drawn, per cell kind: x, h, and c for LSTM. */
-export type Quantity = 'x' | 'h' | 'c';
+/** The sensitivities drawn, per cell kind: x, h, and c for LSTM; x and the matrix memories C for an mLSTM (its h feeds no later step). */
+export type Quantity = 'x' | 'h' | 'c' | 'C';
 
 export function quantitiesOf(kind: CellKind): readonly Quantity[] {
-  return kind === 'lstm' ? ['x', 'h', 'c'] : ['x', 'h'];
+  return kind === 'lstm' ? ['x', 'h', 'c'] : kind === 'mlstm' ? ['x', 'C'] : ['x', 'h'];
 }
 
 /** The fraction of the latest step's figure that still counts as remembered (memorySpan's). */
@@ -127,7 +127,9 @@ export function spanWords(r: MemoryResult): string {
   const x = memorySpan(p, 'x', SPAN_THRESHOLD);
   const atLeast = r.limited && x >= p.T - 1 ? 'at least ' : '';
   let text = `reaches back ${atLeast}${steps(x)} (x ≥ ${SPAN_THRESHOLD * 100}% of the latest)`;
-  text += ` · h ${steps(memorySpan(p, 'h', SPAN_THRESHOLD))}`;
+  // an mLSTM's h feeds no later step: its memory is C
+  if (p.cell === 'mlstm') text += ` · C ${steps(memorySpan(p, 'C', SPAN_THRESHOLD))} (h feeds no later step: the memory is C)`;
+  else text += ` · h ${steps(memorySpan(p, 'h', SPAN_THRESHOLD))}`;
   if (p.cell === 'lstm') text += ` · c ${steps(memorySpan(p, 'c', SPAN_THRESHOLD))}`;
   const keep = keepProductText(p.cell);
   if (keep !== null) text += ` · ∂h/∂h_t is exactly ‖${keep}‖ over the steps since t (no W_hh)`;
@@ -194,7 +196,7 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
   }));
   // One log scale per quantity, shared by both networks so that heights compare.
   const scales = new Map<Quantity, { lo: number; hi: number } | null>();
-  for (const q of ['x', 'h', 'c'] as const) {
+  for (const q of ['x', 'h', 'c', 'C'] as const) {
     const values: number[] = [];
     results.forEach((r) => {
       if (r === null) return;
@@ -232,9 +234,12 @@ export function memoryLines(m: MemoryFrameInput, snapshot = false): string[] {
   if (legend) {
     const keeps = [...new Set(m.networks.map((n) => keepProductText(n.store.network.kind)).filter((k) => k !== null))];
     const keepText = keeps.length > 0 ? ` (= ‖${keeps.join('‖, ‖')}‖ exactly)` : '';
-    // a c chart only for an LSTM (an sLSTM's stabilised c is not measured)
-    const cText = m.networks.some((n) => n.store.network.kind === 'lstm') ? ' ‖∂h/∂c_t‖' : '';
-    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖ ‖∂h/∂h_t‖${keepText}${cText} · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
+    // a c chart only for an LSTM (an sLSTM's stabilised c is not measured), C for an mLSTM
+    const kinds = m.networks.map((n) => n.store.network.kind);
+    const cText = kinds.includes('lstm') ? ' ‖∂h/∂c_t‖' : '';
+    const bigC = kinds.includes('mlstm') ? ' ‖∂h/∂C_t‖' : '';
+    const hText = kinds.some((k) => k !== 'mlstm') ? ' ‖∂h/∂h_t‖' : '';
+    const text = ` columns: steps ${t0 + 1}–${cursor + 1} (now at the right) · height: log₁₀ ‖∂h/∂x_t‖${hText}${keepText}${cText}${bigC} · ┄ ${SPAN_THRESHOLD * 100}% of the latest x${snapshot ? '' : ' · m closes'}`;
     lines.push(theme.style('dim', fit(text, cols)));
   }
   return snapshot ? lines : lines.slice(0, Math.max(0, m.rows));

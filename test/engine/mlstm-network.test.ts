@@ -6,6 +6,7 @@ import {
   backwardSequence,
   cellStateSize,
   createStepper,
+  createRng,
   createTrainer,
   integratedGradients,
   memoryProfile,
@@ -21,6 +22,7 @@ import {
   type Network,
 } from '../../src/engine/index.js';
 import { fastCovers } from '../../src/engine/fast/index.js';
+import { modelTensors } from '../../src/engine/train/index.js';
 import { engineKindFor } from '../../src/engine/choose-runner.js';
 import { ReferenceBlockEngine, runAll, stateStride } from '../../src/engine/runner.js';
 import { describeWeights, formatWeightsDescription, loadWeights, stateDictFromNetwork } from '../../src/io/weights/index.js';
@@ -257,6 +259,28 @@ describe('mLSTM gradients against torch.autograd', () => {
       expect(Math.abs(g.dc0![1]![j]! - fd), `dc0[1][${j}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
     }
     expect(T).toBe(9);
+    // dL/d[n | m | C]_t of the state a step leaves, for a loss on the last step only (so that h_t's
+    // own paths, which a run from t + 1 cannot see, carry nothing): moving it and running on from there
+    const seedLast = c.wy.map((r, t) => (t === T - 1 ? r : null));
+    const gl = backwardSequence(net, c.input, steps, init, { dy: seedLast, params: false, stateGrads: true });
+    for (const t of [2, 6]) {
+      const after = steps[t]!.layers.map((l) => Array.from(l[0]!.c!));
+      const hs = steps[t]!.layers.map((l) => Array.from(l[0]!.h));
+      const rest = c.input.slice(t + 1);
+      const restLoss = (c0: number[][]): number => {
+        const base = c.input.slice(0, t + 1).length;
+        // layer 1's input after t is layer 0's h: both layers run on from their states
+        return runSequence(net, rest, { h0: hs, c0 }).reduce((acc, s, i) => acc + (base + i === T - 1 ? s.y.reduce((a, v, j) => a + v * c.wy[T - 1]![j]!, 0) : 0), 0);
+      };
+      for (let j = 0; j < S; j++) {
+        const up = after.map((r) => r.slice());
+        const down = after.map((r) => r.slice());
+        up[1]![j]! += eps;
+        down[1]![j]! -= eps;
+        const fd = (restLoss(up) - restLoss(down)) / (2 * eps);
+        expect(Math.abs(gl.dc![t]![1]![0]![j]! - fd), `dc[t=${t}][1][${j}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+      }
+    }
   });
 });
 
@@ -317,4 +341,120 @@ describe('mLSTM backward on both sides of its max(|n . q|, exp(-m)) floor', () =
       }
     });
   }
+});
+
+describe('mLSTM memory, attribution and training (from its backward pass)', () => {
+  it("the memory view's x and C figures equal central differences; h is 0 before the last step (no recurrence on h)", () => {
+    const c = load('mlstm_net_d3_h6_nh2_t12');
+    const net = networkOf(c, 'm');
+    const H = c.hidden_size;
+    const NH = c.num_heads;
+    const S = cellStateSize(net);
+    const T = c.input.length;
+    const prof = memoryProfile(net, c.input);
+    expect(prof.sensitivity[0]).not.toHaveProperty('c');
+    for (let t = 0; t < T - 1; t++) expect(prof.sensitivity[t]!.h).toBe(0);
+    expect(prof.sensitivity[T - 1]!.h).toBeCloseTo(Math.sqrt(H), 12);
+    const steps = runSequence(net, c.input);
+    const eps = 1e-5;
+    for (const t of [0, 4, 10]) {
+      // ||d h_{T-1} / d C_t||: run on from the state after t with one entry of C moved
+      const after = steps[t]!.layers[0]![0]!.c!;
+      const rest = c.input.slice(t + 1);
+      const last = (state: Float64Array): Float64Array => runSequence(net, rest, { c0: [state] })[rest.length - 1]!.y;
+      let sq = 0;
+      for (let j = H + NH; j < S; j++) {
+        const up = Float64Array.from(after);
+        const down = Float64Array.from(after);
+        up[j]! += eps;
+        down[j]! -= eps;
+        const a = last(up);
+        const b = last(down);
+        for (let u = 0; u < H; u++) sq += ((a[u]! - b[u]!) / (2 * eps)) ** 2;
+      }
+      expect(Math.abs(prof.sensitivity[t]!.C! - Math.sqrt(sq)), `C[t=${t}]`).toBeLessThan(1e-6 * Math.max(1, Math.sqrt(sq)));
+      // and x: every feature of x_t moved
+      let sx = 0;
+      for (let j = 0; j < c.input_size; j++) {
+        const up = c.input.map((r) => r.slice());
+        const down = c.input.map((r) => r.slice());
+        up[t]![j]! += eps;
+        down[t]![j]! -= eps;
+        const a = runSequence(net, up)[T - 1]!.y;
+        const b = runSequence(net, down)[T - 1]!.y;
+        for (let u = 0; u < H; u++) sx += ((a[u]! - b[u]!) / (2 * eps)) ** 2;
+      }
+      expect(Math.abs(prof.sensitivity[t]!.x - Math.sqrt(sx)), `x[t=${t}]`).toBeLessThan(1e-6 * Math.max(1, Math.sqrt(sx)));
+    }
+  });
+
+  it('integrated gradients converge on F(x) - F(0), for the last layer and one below; c is refused by name', () => {
+    // F is only piecewise smooth along the path (m's and den's max switch sides), so the gap shrinks
+    // slowly with the points: 16 -> 1024 takes it down more than tenfold, to under 1e-4
+    const c = load('mlstm_net_2l_c0_t9');
+    const net = networkOf(c, 'a');
+    const init = { c0: c.c0 };
+    for (const layer of [1, 0]) {
+      const gap = (steps: number): number => Math.abs(integratedGradients(net, c.input, { kind: 'h', t: 8, layer, direction: 0, unit: 1 }, { steps, init }).delta);
+      const a = integratedGradients(net, c.input, { kind: 'h', t: 8, layer, direction: 0, unit: 1 }, { steps: 1024, init });
+      expect(Math.abs(a.delta), `layer ${layer}`).toBeLessThan(1e-4);
+      expect(gap(16), `layer ${layer}`).toBeGreaterThan(10 * Math.abs(a.delta));
+      expect(a.value).toBeCloseTo(runSequence(net, c.input, init)[8]!.layers[layer]![0]!.h[1]!, 12);
+    }
+    expect(() => integratedGradients(net, c.input, { kind: 'c', t: 3, layer: 0, direction: 0, unit: 0 })).toThrow(/an mLSTM has no cell state c \(its memory is a matrix C per head\); attribute h/);
+  });
+
+  it("the trainer's gradient is the gradient of the mean loss (2 layers, 2 heads, head and loss included)", () => {
+    const rng = createRng(3);
+    const data = Array.from({ length: 3 }, (_, e) => {
+      const T = 3 + e;
+      const inputs = Array.from({ length: T }, () => Float64Array.of(rng.uniform(-1, 1), rng.uniform(-1, 1)));
+      return { inputs, targets: inputs.map((_, t) => (t === T - 1 ? Float64Array.of(rng.uniform(-1, 1)) : null)) };
+    });
+    const tr = createTrainer(data, { kind: 'mlstm', hiddenSize: 4, numHeads: 2, numLayers: 2, loss: 'mse', outputSize: 1, seed: 5, clipNorm: null, lr: 0, batchSize: 3, shuffle: false });
+    expect(tr.model.network.numHeads).toBe(2);
+    tr.step();
+    expect(tr.params.map((p) => p.name)).toContain('rnn.weight_ih_l1');
+    for (const p of tr.params) {
+      const numeric = Float64Array.from(p.value, (w, i) => {
+        const at = (x: number): number => {
+          p.value[i] = x;
+          const l = tr.evaluate(data).loss;
+          p.value[i] = w;
+          return l;
+        };
+        const hp = Math.fround(w + 1e-3) - w;
+        const hm = w - Math.fround(w - 1e-3);
+        return (at(w + hp) - at(w - hm)) / (hp + hm);
+      });
+      const scale = Math.max(1e-3, ...Array.from(p.grad, Math.abs));
+      for (let i = 0; i < numeric.length; i++) {
+        if (!(Math.abs(p.grad[i]! - numeric[i]!) <= 2e-6 * scale + 1e-9)) expect.fail(`${p.name}[${i}]: ${p.grad[i]} vs ${numeric[i]}`);
+      }
+    }
+    expect(() => createTrainer(data, { kind: 'mlstm', hiddenSize: 4, numHeads: 3, loss: 'mse', outputSize: 1 })).toThrow(/numHeads 3 does not divide the hidden size 4/);
+  });
+
+  it('trains: the remember task\'s loss falls, and the weights write out in the reference names and load back', () => {
+    const rng = createRng(11);
+    const data = Array.from({ length: 32 }, () => {
+      const T = 4 + rng.int(5);
+      const v = rng.uniform(-1, 1);
+      const inputs = Array.from({ length: T }, (_, t) => (t === 0 ? Float64Array.of(v, 1) : Float64Array.of(rng.uniform(-1, 1), 0)));
+      return { inputs, targets: inputs.map((_, t) => (t === T - 1 ? Float64Array.of(v) : null)) };
+    });
+    const tr = createTrainer(data, { kind: 'mlstm', hiddenSize: 8, numHeads: 2, loss: 'mse', outputSize: 1, seed: 1, lr: 2e-2, batchSize: 8 });
+    const before = tr.evaluate(data).loss;
+    for (let i = 0; i < 4 * 40; i++) tr.step();
+    const after = tr.evaluate(data).loss;
+    expect(after).toBeLessThan(before / 5);
+    const m = tr.model;
+    const tensors = modelTensors(m).filter((t) => !t.name.startsWith('head.'));
+    expect(tensors.map((t) => t.name)).toEqual(['rnn.layers.0.q_proj.weight', 'rnn.layers.0.q_proj.bias', 'rnn.layers.0.k_proj.weight', 'rnn.layers.0.k_proj.bias', 'rnn.layers.0.v_proj.weight', 'rnn.layers.0.v_proj.bias', 'rnn.layers.0.o_proj.weight', 'rnn.layers.0.o_proj.bias', 'rnn.layers.0.igate.weight', 'rnn.layers.0.igate.bias', 'rnn.layers.0.fgate.weight', 'rnn.layers.0.fgate.bias']);
+    const back = networkFromStateDict(new Map(tensors.map((t) => [t.name, { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.data) } as Tensor])), { source: 'trained' }).network;
+    expect(back.kind).toBe('mlstm');
+    expect(back.numHeads).toBe(2);
+    const xs = data[0]!.inputs;
+    expect(Array.from(runSequence(back, xs).at(-1)!.y)).toEqual(Array.from(runSequence(m.network, xs).at(-1)!.y));
+  });
 });

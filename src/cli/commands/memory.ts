@@ -1,7 +1,7 @@
 /**
  * `gatescope memory [input] --weights W`: how far back the network's memory reaches. For the last
  * layer's forward direction and its final hidden state h_{T-1}, per step t, the Frobenius norms of
- * d h_{T-1}/d x_t, d h_{T-1}/d h_t and (LSTM) d h_{T-1}/d c_t, exact by backpropagation
+ * d h_{T-1}/d x_t, d h_{T-1}/d h_t and (LSTM) d h_{T-1}/d c_t or (mLSTM) d h_{T-1}/d C_t, exact by backpropagation
  * (engine/memory.ts). `--compare OTHER` adds a second network's figures on the same input, such
  * as the remember demo's RNN twin.
  */
@@ -45,16 +45,16 @@ function round(v: number): number {
 
 function stepsJson(p: MemoryProfile): string {
   return p.sensitivity
-    .map((s) => JSON.stringify(s.c === undefined ? { t: s.t, x: round(s.x), h: round(s.h) } : { t: s.t, x: round(s.x), h: round(s.h), c: round(s.c) }))
+    .map((s) => JSON.stringify({ t: s.t, x: round(s.x), h: round(s.h), ...(s.c === undefined ? {} : { c: round(s.c) }), ...(s.C === undefined ? {} : { C: round(s.C) }) }))
     .join(',\n');
 }
 
 export function formatMemory(format: MemoryFormat, main: MemoryProfile, compare: { weights: string; profile: MemoryProfile } | null): string {
   if (format === 'csv') {
-    const cols = (p: MemoryProfile, prefix: string): string[] => [`${prefix}x`, `${prefix}h`, ...(p.cell === 'lstm' ? [`${prefix}c`] : [])];
+    const cols = (p: MemoryProfile, prefix: string): string[] => [`${prefix}x`, `${prefix}h`, ...(p.cell === 'lstm' ? [`${prefix}c`] : p.cell === 'mlstm' ? [`${prefix}C`] : [])];
     const vals = (p: MemoryProfile, t: number): string[] => {
       const s = p.sensitivity[t]!;
-      return [s.x, s.h, ...(s.c === undefined ? [] : [s.c])].map((v) => String(round(v)));
+      return [s.x, s.h, ...(s.c === undefined ? [] : [s.c]), ...(s.C === undefined ? [] : [s.C])].map((v) => String(round(v)));
     };
     const header = ['t', ...cols(main, ''), ...(compare === null ? [] : cols(compare.profile, 'compare.'))];
     const rows = main.sensitivity.map((_, t) => [String(t), ...vals(main, t), ...(compare === null ? [] : vals(compare.profile, t))].join(','));

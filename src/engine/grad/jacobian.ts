@@ -120,7 +120,7 @@ export interface MemorySquares {
   readonly x2: Float64Array;
   /** (T) the same for d / d h_t of the last layer's forward direction. */
   readonly h2: Float64Array;
-  /** (T) the same for d / d c_t (LSTM; left alone for other cells). */
+  /** (T) the same for d / d c_t (LSTM), or for an mLSTM's matrices C_t (memorySquares); left alone for other cells. */
   readonly c2: Float64Array;
 }
 

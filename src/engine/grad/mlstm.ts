@@ -18,7 +18,7 @@
  *   dC_ab += dnum_a q_b   dq_b = sum_a dnum_a C_ab   (+ d|n.q| sign(n.q) n_b)   dn_b += d|n.q| sign(n.q) q_b
  *   df = <dC, C_prev> + <dn, n_prev>   di = <dC, v k^T> + <dn, k>
  *   dv_a = i sum_b dC_ab k_b   dk_b = i (sum_a dC_ab v_a + dn_b)   dC_prev = f dC   dn_prev = f dn
- *   dm = dm_carry - df f - di i - d(floor) exp(-m)   then m's max: to log F or a_i
+ *   dm = dm_carry - d(floor) exp(-m) - df f - di i   then m's max: to log F or a_i
  *   da_i = di i (+ m's share)   d log F = df f (+ m's share)   da_f = d log F (1 - sigmoid(a_f))   dm_prev = d log F
  * then W_ih and b_ih as one linear layer over the rows [q; k; v; o; i; f] (k's rows scaled by 1/sqrt(DH)).
  * The mLSTM has no recurrence on h: dh_prev is 0.
@@ -32,8 +32,9 @@ import type { CellGradOut } from './types.js';
 /**
  *   x: (Din)  sPrev: (S) n, m, C before the step  rec: the step's record
  *   dh: (H) dL/dh_t   dS: (S) dL/d[n | m | C]_t from the steps after
- * Writes out.dhPrev (0), out.dcPrev (S: dn_prev, dm_prev, dC_prev) and out.dcNode (S: dn_t, dm_t,
- * dC_t as nodes of the graph, h_t's paths included); adds into out.dx and out.grads (W_ih, b_ih).
+ * Writes out.dhPrev (0), out.dcPrev (S: dn_prev, dm_prev, dC_prev) and out.dcNode (S: dL/d[n | m | C]_t
+ * of the state the step leaves, h_t's paths included: what moving that state, and nothing else, would
+ * change); adds into out.dx and out.grads (W_ih, b_ih).
  * out.da holds 4H + 2NH rows; out.scratch at least 6H values.
  */
 export function mlstmBackward(
@@ -140,9 +141,11 @@ export function mlstmBackward(
       for (let a = 0; a < DH; a++) dkc += node[cBase + a * DH + c]! * v[base + a]!;
       da[H + base + c] = i * dkc * kScale;
     }
-    // m as a node: the carry, its paths through f = exp(log F - m), i = exp(a_i - m) and the floor
-    const dm = dS[H + hd]! - df * f - di * i - toFloor * floor;
-    node[H + hd] = dm;
+    // m_t as the state the step leaves (C_t, n_t held): the carry and the floor exp(-m) of h_t
+    const dmState = dS[H + hd]! - toFloor * floor;
+    node[H + hd] = dmState;
+    // m inside the step also scales f = exp(log F - m) and i = exp(a_i - m)
+    const dm = dmState - df * f - di * i;
     // log F as the forward computed it, so a tie is seen where the forward saw one
     const logF = -softplus(-af) + mPrev;
     const mToLogF = logF > ai ? dm : logF < ai ? 0 : dm / 2;

@@ -9,7 +9,7 @@
  * `head.weight` (O, H*dirs), `head.bias` (O).
  */
 import { runSequence } from '../network.js';
-import { expectedShapes, MIN_CELL_LEAVES, numHeadsOf, tensorName } from '../shapes.js';
+import { expectedShapes, MIN_CELL_LEAVES, MLSTM_LEAVES, numHeadsOf, tensorName } from '../shapes.js';
 import { slstmBias, slstmRecurrentKernel } from '../cells/xlstm.js';
 import type { DirectionParams, InitialState, Network } from '../types.js';
 import { headForward, type LinearHead } from '../model.js';
@@ -88,6 +88,20 @@ export function modelTensors(model: TrainedModel, prefix = RNN_PREFIX): NamedTen
       out.push({ name: `${prefix}layers.${k}.weight_ih`, shape: [4 * H, p.inputSize], data: p.wIh });
       out.push({ name: `${prefix}layers.${k}.recurrent_kernel`, shape: [NH, H / NH, 4, H / NH], data: slstmRecurrentKernel(p.wHh, H, NH) });
       if (p.bIh !== null) out.push({ name: `${prefix}layers.${k}.bias`, shape: [NH, 4, H / NH], data: slstmBias(p.bIh, H, NH) });
+    });
+  } else if (net.kind === 'mlstm') {
+    // the reference module's names (fixtures/xlstm-cells): one nn.Linear per projection and gate
+    const H = net.hiddenSize;
+    const NH = numHeadsOf(net);
+    net.layers.forEach((dirs, k) => {
+      const p = dirs[0]!;
+      let at = 0;
+      for (const leaf of MLSTM_LEAVES) {
+        const n = leaf === 'igate' || leaf === 'fgate' ? NH : H;
+        out.push({ name: `${prefix}layers.${k}.${leaf}.weight`, shape: [n, p.inputSize], data: p.wIh.subarray(at * p.inputSize, (at + n) * p.inputSize) });
+        if (p.bIh !== null) out.push({ name: `${prefix}layers.${k}.${leaf}.bias`, shape: [n], data: p.bIh.subarray(at, at + n) });
+        at += n;
+      }
     });
   } else net.layers.forEach((dirs, k) =>
     dirs.forEach((p, d) => {

@@ -50,6 +50,8 @@ export interface TrainerOptions {
   readonly bidirectional?: boolean;
   /** @default true */
   readonly bias?: boolean;
+  /** NH of an sLSTM or mLSTM (DH = H / NH units per head). @default 1 */
+  readonly numHeads?: number;
   readonly loss: LossKind;
   /** O: values predicted per step (`mse`) or classes (`cross_entropy`). */
   readonly outputSize: number;
@@ -191,17 +193,26 @@ function collectParams(model: TrainedModel, netGrads: ReturnType<typeof allocPar
     dirs.forEach((p, d) => {
       const dir = net.directions[d]!;
       const g = netGrads[k]![d]!;
-      params.push(makeParam(RNN_PREFIX + tensorName('weight_ih', k, dir), [G * H, p.inputSize], p.wIh, g.wIh));
+      // an mLSTM's W_ih holds [q; k; v; o] (H rows each) and [i; f] (NH each)
+      const rows = p.wIh.length / p.inputSize;
+      params.push(makeParam(RNN_PREFIX + tensorName('weight_ih', k, dir), [rows, p.inputSize], p.wIh, g.wIh));
       // minGRU/minLSTM have no W_hh (an empty array)
       // an sLSTM's W_hh is its heads' blocks (G*H, DH)
       if (p.wHh.length > 0) params.push(makeParam(RNN_PREFIX + tensorName('weight_hh', k, dir), [G * H, p.wHh.length / (G * H)], p.wHh, g.wHh));
-      if (p.bIh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_ih', k, dir), [G * H], p.bIh, g.bIh!));
+      if (p.bIh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_ih', k, dir), [rows], p.bIh, g.bIh!));
       if (p.bHh !== null) params.push(makeParam(RNN_PREFIX + tensorName('bias_hh', k, dir), [G * H], p.bHh, g.bHh!));
     }),
   );
   params.push(makeParam('head.weight', [model.head.outSize, model.head.inSize], model.head.weight, headW));
   params.push(makeParam('head.bias', [model.head.outSize], model.head.bias, headB));
   return params;
+}
+
+/** NH for an sLSTM or mLSTM: a positive integer dividing H. */
+function headsFor(opts: TrainerOptions): number {
+  const NH = positiveInt(opts.numHeads ?? 1, 'numHeads');
+  if (opts.hiddenSize % NH !== 0) throw new TrainConfigError(`numHeads ${NH} does not divide the hidden size ${opts.hiddenSize}`, 'numHeads');
+  return NH;
 }
 
 function initialModel(D: number, opts: TrainerOptions, seed: number): TrainedModel {
@@ -228,6 +239,7 @@ function initialModel(D: number, opts: TrainerOptions, seed: number): TrainedMod
     numLayers: positiveInt(opts.numLayers ?? 1, 'numLayers'),
     bidirectional: opts.bidirectional ?? false,
     bias: opts.bias ?? true,
+    ...(opts.kind === 'slstm' || opts.kind === 'mlstm' ? { numHeads: headsFor(opts) } : {}),
     seed,
   });
   const fb = opts.forgetBias ?? 0;
@@ -258,10 +270,6 @@ export function createTrainer(examples: readonly Example[], opts: TrainerOptions
   const model = initialModel(D, opts, seed);
   const net = model.network;
   const head = model.head;
-  try {
-  } catch (err) {
-    throw new TrainConfigError((err as Error).message, 'kind');
-  }
   if (net.kind === 'slstm' && net.directions.includes('reverse')) {
     throw new TrainConfigError('an sLSTM runs forward only here (the reference module and the xlstm package name no reverse direction): no bidirectional', 'bidirectional');
   }

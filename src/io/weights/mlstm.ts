@@ -11,7 +11,7 @@
  *
  * The engine's layout (types.ts): W_ih (4H + 2NH, Din) rows [q; k; v; o; i; f], b_ih alike.
  */
-import { cellLabel, mlstmInputRows, type DirectionParams, type Network } from '../../engine/index.js';
+import { cellLabel, MLSTM_LEAVES, mlstmInputRows, type DirectionParams, type Network } from '../../engine/index.js';
 import { InputError } from '../errors.js';
 import type { CellReaderOptions, CellReaderWeights } from './cell-reader.js';
 import { shapeText, type Tensor } from './tensor.js';
@@ -20,7 +20,7 @@ export type MlstmOptions = CellReaderOptions;
 export type MlstmWeights = CellReaderWeights;
 
 /** The leaves of one layer, in the engine's row order: [q; k; v; o] then the per-head [i; f]. */
-const LEAVES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'] as const;
+const LEAVES = MLSTM_LEAVES;
 const ROLE: Readonly<Record<(typeof LEAVES)[number], string>> = {
   q_proj: 'query q',
   k_proj: 'key k',
