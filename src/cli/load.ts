@@ -14,7 +14,7 @@ import { checkVocabSize, findParts, recordToX, tokenInputError, type EmbeddingPa
 import { stdinHasData, type CliEnv } from './env.js';
 import { stepBudget } from './step-budget.js';
 import { UsageError } from './errors.js';
-import { byteSize, cellKindFrom, checkRandomSize, checkWeightsFlags, inputOptionsFrom, randomSizeFlags, type InputFlags, type ModelFlags } from './options.js';
+import { byteSize, cellKindFrom, checkRandomSize, checkWeightsFlags, headsFlag, inputOptionsFrom, randomSizeFlags, type InputFlags, type ModelFlags } from './options.js';
 
 /** The engine's model as the flags made it, with where it came from. */
 export interface LoadedModel extends Model {
@@ -86,7 +86,7 @@ export async function loadModel(flags: PrepareFlags, env: CliEnv, widthHint: num
   const kind: CellKind = kindFlag ?? 'lstm';
   const spec = { kind, inputSize: widthHint, hiddenSize: hiddenSize ?? 8, numLayers: layers ?? 1, bidirectional: flags.bidirectional ?? false };
   checkRandomSize(spec);
-  const network = randomNetwork({ ...spec, seed: seed ?? 0 });
+  const network = randomNetwork({ ...spec, ...headsFlag(flags, kind, spec.hiddenSize), seed: seed ?? 0 });
   const init = await readInitialState(flags.initialState, network, env.cwd, maxInputBytes);
   return { network, init, head: null, embedding: null, weightsSource: null, weightsFormat: null, seed: seed ?? 0, notes: [] };
 }

@@ -3,7 +3,7 @@
  * them the same way. Values are checked here (choices, integer ranges) before anything runs.
  */
 import type { Argv } from 'yargs';
-import { gateCount, type CellKind } from '../engine/index.js';
+import { aCell, gateCount, type CellKind } from '../engine/index.js';
 import type { InputFormat, InputOptions } from '../io/input.js';
 import { WEIGHTS_FORMATS, type WeightsFormat } from '../io/weights/index.js';
 import { UsageError } from './errors.js';
@@ -19,11 +19,12 @@ export function withCellOptions<T>(y: Argv<T>, purpose: string) {
     .option('nonlinearity', { type: 'string', choices: ['tanh', 'relu'] as const, describe: 'RNN nonlinearity (weights files cannot tell)' });
 }
 
-/** The shape of a network made here: --hidden-size, --layers, --bidirectional. */
+/** The shape of a network made here: --hidden-size, --layers, --heads, --bidirectional. */
 export function withSizeOptions<T>(y: Argv<T>, hiddenDefault: number, what = '') {
   return y
     .option('hidden-size', { type: 'number', describe: `hidden size H${what} [default: ${hiddenDefault}]` })
     .option('layers', { type: 'number', describe: `stacked layers${what} [default: 1]` })
+    .option('heads', { type: 'number', describe: `sLSTM, mLSTM: heads NH, dividing H${what} [default: 1]` })
     .option('bidirectional', { type: 'boolean', describe: `bidirectional layers${what}` });
 }
 
@@ -71,6 +72,7 @@ export interface CellFlags {
 export interface SizeFlags {
   hiddenSize?: number | undefined;
   layers?: number | undefined;
+  heads?: number | undefined;
   bidirectional?: boolean | undefined;
 }
 
@@ -208,7 +210,19 @@ export function randomSizeFlags(flags: ModelFlags): { hiddenSize: number | undef
   };
 }
 
-const RANDOM_ONLY = { hiddenSize: '--hidden-size', layers: '--layers', bidirectional: '--bidirectional', seed: '--seed' } as const;
+const RANDOM_ONLY = { hiddenSize: '--hidden-size', layers: '--layers', heads: '--heads', bidirectional: '--bidirectional', seed: '--seed' } as const;
+
+/**
+ * --heads for a network made here: NH of an sLSTM or mLSTM (a positive integer dividing H), else
+ * refused; {} when not given (one head), so the result spreads into a network spec.
+ */
+export function headsFlag(flags: SizeFlags, kind: CellKind, hiddenSize: number): { numHeads?: number } {
+  const NH = positiveInt('heads', flags.heads, 4096);
+  if (NH === undefined) return {};
+  if (kind !== 'slstm' && kind !== 'mlstm') throw new UsageError(`--heads is for an sLSTM or mLSTM (${aCell(kind)} has no heads)`);
+  if (hiddenSize % NH !== 0) throw new UsageError(`--heads ${NH} does not divide --hidden-size ${hiddenSize}`);
+  return { numHeads: NH };
+}
 
 /** The size flags set up random weights, --head and --embedding name tensors of a weights file: each only on its side. */
 export function checkWeightsFlags(flags: ModelFlags): void {

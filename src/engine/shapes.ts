@@ -240,3 +240,10 @@ export function cellLabel(kind: CellKind): string {
       return 'mLSTM';
   }
 }
+
+/** The cell in a sentence: `an LSTM`, `a GRU`, `an RNN`, `a minGRU`, `an sLSTM`. */
+export function aCell(kind: CellKind): string {
+  const name = kind === 'rnn_tanh' || kind === 'rnn_relu' ? 'RNN' : cellLabel(kind);
+  // said letter by letter (an L-S-T-M, an R-N-N, an s-L-S-T-M, an m-L-S-T-M), or a word (a GRU, a minGRU)
+  return `${/^(LSTM|RNN|sLSTM|mLSTM)$/.test(name) ? 'an' : 'a'} ${name}`;
+}

@@ -1,4 +1,4 @@
-/** mLSTM through the commands: run (with an initial state), inspect, view --snapshot, and the commands that refuse it. */
+/** mLSTM through the commands: run (with an initial state), inspect, view --snapshot, memory, attribute and train. */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,11 +51,55 @@ describe('mLSTM in the commands', () => {
     expect(view.stdout).toContain('mLSTM 3→4');
   });
 
-  it('memory, attribute, train and --set refuse it in one line naming the cell', async () => {
+  it('memory writes x, h and C (the matrix memories) per step from the initial state; h is 0 before the last step', async () => {
+    const res = await runCli(['memory', input, '-w', weights, '--initial-state', init]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout) as { cell: string; T: number; sensitivity: { t: number; x: number; h: number; C: number }[] };
+    expect(doc.cell).toBe('mlstm');
+    expect(doc.sensitivity).toHaveLength(c.input.length);
+    for (const s of doc.sensitivity) expect(Object.keys(s)).toEqual(['t', 'x', 'h', 'C']);
+    doc.sensitivity.slice(0, -1).forEach((s) => expect(s.h).toBe(0));
+    expect(doc.sensitivity.every((s) => s.C > 0 && s.x > 0)).toBe(true);
+    const csv = await runCli(['memory', input, '-w', weights, '--format', 'csv']);
+    expect(csv.stdout.split('\n')[0]).toBe('t,x,h,C');
+  });
+
+  it('attribute gives the h target a completeness gap and refuses c by name', async () => {
+    const res = await runCli(['attribute', input, '-w', weights, '--initial-state', init, '--target', 'h[0]@8', '--format', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as { value: number };
+    expect(Math.abs(doc.value - c.layers[1]![8]!['h']![0]!)).toBeLessThan(1e-5);
+    const bad = await runCli(['attribute', input, '-w', weights, '--target', 'c[0]@2']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/^gatescope: .*an mLSTM has no cell state c \(its memory is a matrix C per head\); attribute h\[u\]@t \(see gatescope --help\)\n$/);
+  });
+
+  it('train --cell mlstm --heads 2 writes the reference names, which inspect and run read back', async () => {
+    const sine = join(dir, 'sine.csv');
+    writeFileSync(sine, `y,flag\n${Array.from({ length: 60 }, (_, t) => `${Math.sin(t / 3).toFixed(4)},${t % 2}`).join('\n')}\n`);
+    const out = join(dir, 'm.json');
+    const res = await runCli(['train', sine, '--cell', 'mlstm', '--hidden-size', '4', '--heads', '2', '--layers', '2', '--epochs', '12', '--window', '20', '-o', out]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/training mLSTM H=4 L=2 NH=2/);
+    const losses = [...res.stderr.matchAll(/epoch \d+\/12 loss ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(losses).toHaveLength(12);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+    const names = Object.keys(JSON.parse(readFileSync(out, 'utf8')) as object);
+    expect(names).toEqual([...[0, 1].flatMap((k) => ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'].flatMap((l) => [`rnn.layers.${k}.${l}.weight`, `rnn.layers.${k}.${l}.bias`])), 'head.weight', 'head.bias']);
+    const ins = await runCli(['inspect', out]);
+    expect(ins.stdout).toMatch(/network\s+mLSTM, input 2, hidden 4, 2 layers, forward, bias/);
+    expect(ins.stdout).toMatch(/2 heads of 2 units/);
+    const run = await runCli(['run', sine, '-w', out, '--format', 'json']);
+    expect(run.code).toBe(0);
+    const bad = await runCli(['train', sine, '--cell', 'mlstm', '--hidden-size', '4', '--heads', '3', '-o', join(dir, 'n.json')]);
+    expect(bad.stderr).toBe('gatescope: --heads 3 does not divide --hidden-size 4 (see gatescope --help)\n');
+    const lstm = await runCli(['train', sine, '--heads', '2', '-o', join(dir, 'n.json')]);
+    expect(lstm.stderr).toMatch(/^gatescope: --heads is for an sLSTM or mLSTM \(an LSTM has no heads\) \(see gatescope --help\)\n$/);
+  });
+
+  it('--set refuses it in one line naming the cell', async () => {
     for (const args of [
-      ['memory', input, '-w', weights],
-      ['attribute', input, '-w', weights, '--target', 'h[0]@2'],
-      ['train', input, '--cell', 'mlstm', '-o', join(dir, 't.json')],
       ['run', input, '-w', weights, '--set', 'h[0]@1:=0'],
     ]) {
       const res = await runCli(args);

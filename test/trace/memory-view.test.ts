@@ -120,3 +120,21 @@ describe('MemoryTracker', () => {
     expect(memoryWindow(big)).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('MemoryTracker on an mLSTM', () => {
+  it('gives memoryProfile\'s x and C, in a window that starts from the engine\'s own n, m and C (mid-block)', () => {
+    const net = randomNetwork({ kind: 'mlstm', inputSize: 3, hiddenSize: 4, numHeads: 2, numLayers: 2, seed: 9 });
+    const { store, xs } = run(net, 40);
+    const whole = memoryProfile(net, xs.slice(0, 36));
+    expect(whole.sensitivity[0]).toHaveProperty('C');
+    const all = done(new MemoryTracker(store).computeNow(35));
+    expectClose(all.profile.sensitivity.map((s) => s.C!), whole.sensitivity.map((s) => s.C!), 1e-9, 'C[t={i}]');
+    expectClose(all.profile.sensitivity.map((s) => s.x), whole.sensitivity.map((s) => s.x), 1e-9, 'x[t={i}]');
+    const r = done(new MemoryTracker(store, { maxWindow: 12 }).computeNow(35));
+    expect(r.start).toBe(24);
+    expect(r.limited).toBe(true);
+    // the state before step 24 is the engine's float64 one (the rows hold no C): the same figures as the whole run's
+    expectClose(r.profile.sensitivity.map((s) => s.C!), whole.sensitivity.slice(24).map((s) => s.C!), 1e-9, 'C[t={i}]');
+    expectClose(r.profile.sensitivity.map((s) => s.x), whole.sensitivity.slice(24).map((s) => s.x), 1e-9, 'x[t={i}]');
+  });
+});

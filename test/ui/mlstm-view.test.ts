@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mlstmMemory, runSequence, type Network } from '../../src/engine/index.js';
+import { gradientTimesInput, integratedGradients, mlstmMemory, runSequence, type Network } from '../../src/engine/index.js';
 import { TraceStore } from '../../src/trace/trace-store.js';
 import { attributeAt } from '../../src/trace/attribution-view.js';
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
@@ -67,9 +67,25 @@ describe('the viewer on an mLSTM', () => {
     }
   });
 
-  it('the attribution view refuses it in a line naming the cell', () => {
-    const { store } = storeOf('mlstm_net_d3_h6_nh2_t12', 64);
-    expect(attributeAt(store, 5, 0)).toEqual({ status: 'failed', message: 'attribution needs gradients: an mLSTM has no backward pass yet (it runs forward only)' });
+  it('the attribution view attributes h at the cursor over its window, starting from the engine\'s own n, m and C', () => {
+    // T = 300 in blocks of 64: the 200-step window starts mid-block, from a state the rows do not hold (C)
+    const { store, net, input } = storeOf('mlstm_net_long_t300', 64);
+    const cursor = 250;
+    const r = attributeAt(store, cursor, 1);
+    if (r.status !== 'done') expect.fail(r.message);
+    const start = r.result.start;
+    expect(start).toBeGreaterThan(0);
+    expect(start % 64).not.toBe(0);
+    const steps = runSequence(net, input);
+    expect(r.result.value).toBeCloseTo(steps[cursor]!.y[1]!, 6);
+    // the same attribution from the full run's state before the window
+    const init = { c0: [steps[start - 1]!.layers[0]![0]!.c!] };
+    const xs = input.slice(start, cursor + 1);
+    const direct = r.result.method.startsWith('integrated')
+      ? integratedGradients(net, xs, { kind: 'h', t: xs.length - 1, layer: 0, direction: 0, unit: 1 }, { steps: 32, init })
+      : gradientTimesInput(net, xs, { kind: 'h', t: xs.length - 1, layer: 0, direction: 0, unit: 1 }, init);
+    expect(Array.from(r.result.perStep).map((v) => v.toPrecision(5))).toEqual(Array.from(direct.perStep).map((v) => v.toPrecision(5)));
+    expect(Math.abs(r.result.perStep.reduce((a, v) => a + v, 0))).toBeGreaterThan(0);
   });
 
   it('the explain panel says it does not cover an mLSTM, rather than misreading its weights', () => {

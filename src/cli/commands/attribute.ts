@@ -21,7 +21,7 @@ import {
 import { headForward, headInputSize } from '../../engine/model.js';
 import { runSequence } from '../../engine/network.js';
 import { ShapeError } from '../../engine/network.js';
-import { outputSize } from '../../engine/shapes.js';
+import { aCell, outputSize } from '../../engine/shapes.js';
 import { softmax } from '../../engine/softmax.js';
 import type { Network } from '../../engine/types.js';
 import { visible } from '../../io/errors.js';
@@ -144,7 +144,8 @@ function resolveTarget(spec: TargetSpec, model: LoadedModel, xs: readonly Float6
     return { target: { kind: 'y', t, index: spec.index! }, text: `y[${spec.index}] at t=${t}` };
   }
   if (spec.kind === 'c' && net.kind === 'slstm') throw new UsageError("--target c: an sLSTM's c is stabilised (scaled by exp(-m), only c/n means the same at every step); attribute h[u]@t");
-  if (spec.kind === 'c' && net.kind !== 'lstm') throw new UsageError(`--target c: a ${net.kind === 'gru' ? 'GRU' : 'RNN'} has no cell state; attribute h[u]@t`);
+  if (spec.kind === 'c' && net.kind === 'mlstm') throw new UsageError('--target c: an mLSTM has no cell state c (its memory is a matrix C per head); attribute h[u]@t');
+  if (spec.kind === 'c' && net.kind !== 'lstm') throw new UsageError(`--target c: ${aCell(net.kind)} has no cell state; attribute h[u]@t`);
   const layer = spec.layer ?? net.numLayers - 1;
   range('layer', layer, net.numLayers);
   const direction = spec.reverse ? net.directions.indexOf('reverse') : net.directions.indexOf('forward');

@@ -7,7 +7,7 @@ import { randomNetwork } from '../../engine/index.js';
 import { stateDictFromNetwork } from '../../io/weights/pytorch.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
-import { cellKindFrom, checkRandomSize, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions, type CellFlags, type SizeFlags } from '../options.js';
+import { cellKindFrom, checkRandomSize, headsFlag, nonNegativeInt, positiveInt, withCellOptions, withSizeOptions, type CellFlags, type SizeFlags } from '../options.js';
 import { fileSink, stdoutSink } from '../output.js';
 
 export interface InitArgs extends CellFlags, SizeFlags {
@@ -46,6 +46,7 @@ export async function handler(args: InitArgs, env: CliEnv): Promise<number> {
   checkRandomSize(spec, MAX_INIT_PARAMETERS);
   const network = randomNetwork({
     ...spec,
+    ...headsFlag(args, spec.kind, spec.hiddenSize),
     bias: args.bias ?? true,
     seed: nonNegativeInt('seed', args.seed) ?? 0,
   });

@@ -38,7 +38,7 @@ import { encodeSafetensors } from '../../io/weights/index.js';
 import type { CliEnv } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../output.js';
-import { cellKindFrom, checkRandomSize, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type CellFlags, type InputFlags, type SizeFlags } from '../options.js';
+import { cellKindFrom, checkRandomSize, headsFlag, inputOptionsFrom, nonNegativeInt, positiveInt, withCellOptions, withInputOptions, withSizeOptions, type CellFlags, type InputFlags, type SizeFlags } from '../options.js';
 
 export interface TrainArgs extends InputFlags, CellFlags, SizeFlags {
   input: string;
@@ -264,6 +264,7 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
   const kind = cellKindFrom(args) ?? 'lstm';
   const hiddenSize = positiveInt('hidden-size', args.hiddenSize, 4096) ?? 16;
   const numLayers = positiveInt('layers', args.layers, 64) ?? 1;
+  const heads = headsFlag(args, kind, hiddenSize);
   const epochs = positiveInt('epochs', args.epochs, 1_000_000) ?? 20;
   const batchSize = positiveInt('batch-size', args.batchSize, 1 << 20) ?? 16;
   const seed = nonNegativeInt('seed', args.seed) ?? 0;
@@ -298,6 +299,7 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
       kind,
       hiddenSize,
       numLayers,
+      ...heads,
       bidirectional,
       bias: args.bias ?? true,
       loss: data.loss,
@@ -322,7 +324,7 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
   const stderr = env.stderr;
   const tty = stderr.isTTY === true;
   stderr.write(
-    `training ${cellLabel(kind)} H=${hiddenSize}${numLayers > 1 ? ` L=${numLayers}` : ''}${bidirectional ? ' bidirectional' : ''} on ${data.description}: ` +
+    `training ${cellLabel(kind)} H=${hiddenSize}${numLayers > 1 ? ` L=${numLayers}` : ''}${heads.numHeads !== undefined ? ` NH=${heads.numHeads}` : ''}${bidirectional ? ' bidirectional' : ''} on ${data.description}: ` +
       `${examples.length} window${examples.length === 1 ? '' : 's'}, ${trainer.batchesPerEpoch} batch${trainer.batchesPerEpoch === 1 ? '' : 'es'}/epoch, ` +
       `${trainer.params.reduce((a, p) => a + p.value.length, 0)} parameters, seed ${seed}\n`,
   );
