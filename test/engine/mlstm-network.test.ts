@@ -344,6 +344,18 @@ describe('mLSTM backward on both sides of its max(|n . q|, exp(-m)) floor', () =
 });
 
 describe('mLSTM memory, attribution and training (from its backward pass)', () => {
+  for (const name of ['mlstm_net_d3_h6_nh2_t12', 'mlstm_net_2l_c0_t9']) {
+    it(`${name}: the memory view's x and C figures equal torch.autograd's to 1e-6`, () => {
+      const c = load(name) as NetCase & { memory: { x: number[]; C: number[] } };
+      expect(c.memory.C.length).toBe(c.input.length);
+      const prof = memoryProfile(networkOf(c, name), c.input, { c0: c.c0 });
+      prof.sensitivity.forEach((s, t) => {
+        expect(Math.abs(s.x - c.memory.x[t]!), `x[t=${t}]`).toBeLessThan(1e-6 * Math.max(1, c.memory.x[t]!));
+        expect(Math.abs(s.C! - c.memory.C[t]!), `C[t=${t}]`).toBeLessThan(1e-6 * Math.max(1, c.memory.C[t]!));
+      });
+    });
+  }
+
   it("the memory view's x and C figures equal central differences; h is 0 before the last step (no recurrence on h)", () => {
     const c = load('mlstm_net_d3_h6_nh2_t12');
     const net = networkOf(c, 'm');
