@@ -101,6 +101,24 @@ describe('MemoryTracker in a worker', () => {
     }
   });
 
+  it('measures an mLSTM (2 heads, 2 layers) in the worker: x and C as memoryProfile gives them', async () => {
+    requireBuilt('dist/trace/memory-worker.js');
+    const net = randomNetwork({ kind: 'mlstm', inputSize: 3, hiddenSize: 8, numHeads: 2, numLayers: 2, seed: 14 });
+    const { store, xs } = run(net, 120);
+    const tracker = new MemoryTracker(store, { worker: { url: WORKER, kernelVariant: kernelVariant() }, maxWindow: 120 });
+    try {
+      const { result } = await until(tracker, 119);
+      const want = memoryProfile(net, xs);
+      expect(result.profile.cell).toBe('mlstm');
+      result.profile.sensitivity.forEach((s, t) => {
+        expect(relative(s.x, want.sensitivity[t]!.x), `x[t=${t}]`).toBeLessThan(1e-9);
+        expect(relative(s.C!, want.sensitivity[t]!.C!), `C[t=${t}]`).toBeLessThan(1e-9);
+      });
+    } finally {
+      tracker.cancel();
+    }
+  });
+
   it('computes on this thread when the worker cannot load', async () => {
     const net = randomNetwork({ kind: 'lstm', inputSize: 2, hiddenSize: 8, seed: 13 });
     const { store, xs } = run(net, 50);
