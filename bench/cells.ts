@@ -18,8 +18,11 @@
  * (4H + 8) * D multiply-adds for the projections and about 2 H * DH for C's update and readout
  * (H * H / 2 at 4 heads), and each step's record holds its C (H * DH values), which the whole-
  * sequence run keeps for every step.
+ *
+ * Each cell's backward pass (BPTT of a loss on every step's h, with every parameter's gradient, in
+ * float64 over the forward's records) is timed beside its forward: what training and attribution cost.
  */
-import { createStepper, flopsPerStep, randomNetwork, runSequence, type CellKind, type Network } from '../src/engine/index.js';
+import { backwardSequence, createStepper, flopsPerStep, randomNetwork, runSequence, type CellKind, type Network } from '../src/engine/index.js';
 import { createFastStepper, runSequenceFast } from '../src/engine/fast/index.js';
 import { series, timeMs, type BenchContext, type BenchSection, type Figure } from './lib.js';
 
@@ -55,11 +58,16 @@ export const cellsSection: BenchSection = {
             for (const x of xs) s.step(x);
           }),
         );
+        // BPTT of a loss on every step's h (every parameter's gradient), float64, over the forward's records
+        const records = runSequence(net, xs);
+        const dy = records.map(() => new Float64Array(H).fill(1 / H));
+        const backward = perStep(await timeMs(ctx.reps, () => backwardSequence(net, xs, records, undefined, { dy })));
         const label = LABEL[kind]!;
         const how = kind === 'lstm' || kind === 'slstm' || kind === 'mlstm' ? 'reference TS engine' : 'reference TS engine, log-space scan';
         figures.push(
           { name: `H=${H} ${label} whole sequence, ${how}`, value: whole, unit: 'us/step', note: gflops(whole) },
           { name: `H=${H} ${label} one step per call, reference TS stepper`, value: stepped, unit: 'us/step', note: gflops(stepped) },
+          { name: `H=${H} ${label} backward (BPTT, every parameter), reference TS engine`, value: backward, unit: 'us/step', note: `${(backward / whole).toFixed(2)}x its forward` },
         );
         if (kind === 'lstm') {
           const fast = perStep(await timeMs(ctx.reps, () => runSequenceFast(net, xs, undefined, () => {})));
