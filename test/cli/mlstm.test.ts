@@ -92,6 +92,9 @@ describe('mLSTM in the commands', () => {
     expect(ins.stdout).toMatch(/2 heads of 2 units/);
     const run = await runCli(['run', sine, '-w', out, '--format', 'json']);
     expect(run.code).toBe(0);
+    const fast = await runCli(['train', sine, '--cell', 'mlstm', '--hidden-size', '4', '--epochs', '1', '--fast', '-o', join(dir, 'f.json')]);
+    expect(fast.code).toBe(0);
+    expect(fast.stderr).toContain('gatescope: note: --fast: the WebAssembly kernels do not cover an mLSTM; it trains on the float64 reference engine\n');
     const bad = await runCli(['train', sine, '--cell', 'mlstm', '--hidden-size', '4', '--heads', '3', '-o', join(dir, 'n.json')]);
     expect(bad.stderr).toBe('gatescope: --heads 3 does not divide --hidden-size 4 (see gatescope --help)\n');
     const lstm = await runCli(['train', sine, '--heads', '2', '-o', join(dir, 'n.json')]);

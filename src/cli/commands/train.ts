@@ -27,7 +27,8 @@ import {
   type TrainedModel,
   type Trainer,
 } from '../../engine/train/index.js';
-import { cellLabel } from '../../engine/index.js';
+import { aCell, cellLabel } from '../../engine/index.js';
+import { fastAvailable, fastCovers } from '../../engine/fast/index.js';
 import { InputError, visible } from '../../io/errors.js';
 import { readTextFile } from '../../io/files.js';
 import type { InputOptions, InputSeries } from '../../io/input.js';
@@ -323,6 +324,11 @@ export async function handler(args: TrainArgs, env: CliEnv): Promise<number> {
 
   const stderr = env.stderr;
   const tty = stderr.isTTY === true;
+  // --fast where the kernels do not reach: said, not silently ignored
+  if (args.fast === true && !fastCovers(trainer.model.network)) {
+    const why = !fastAvailable() ? 'this runtime has no WebAssembly SIMD' : `the WebAssembly kernels do not cover ${aCell(kind)}${(trainer.model.network.projSize ?? 0) > 0 ? ' with proj_size' : ''}`;
+    stderr.write(`gatescope: note: --fast: ${why}; it trains on the float64 reference engine\n`);
+  }
   stderr.write(
     `training ${cellLabel(kind)} H=${hiddenSize}${numLayers > 1 ? ` L=${numLayers}` : ''}${heads.numHeads !== undefined ? ` NH=${heads.numHeads}` : ''}${bidirectional ? ' bidirectional' : ''} on ${data.description}: ` +
       `${examples.length} window${examples.length === 1 ? '' : 's'}, ${trainer.batchesPerEpoch} batch${trainer.batchesPerEpoch === 1 ? '' : 'es'}/epoch, ` +
