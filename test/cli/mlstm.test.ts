@@ -101,6 +101,21 @@ describe('mLSTM in the commands', () => {
     expect(lstm.stderr).toMatch(/^gatescope: --heads is for an sLSTM or mLSTM \(an LSTM has no heads\) \(see gatescope --help\)\n$/);
   });
 
+  it("stats calls a stabilised gate that stays at 1 held at 1, not dead (its head's input gate wins the stabiliser every step)", async () => {
+    const long = JSON.parse(readFileSync(join(X, 'mlstm_net_long_t300.json'), 'utf8')) as { state_dict: object; input: number[][]; layers: Record<string, number[]>[][] };
+    // the reference module's own i of head 1: 1 at every step
+    expect(long.layers[0]!.every((r) => r['i']![1] === 1)).toBe(true);
+    const w = join(dir, 'long.json');
+    const x = join(dir, 'long.csv');
+    writeFileSync(w, JSON.stringify(long.state_dict));
+    writeFileSync(x, `${long.input.map((r) => r.join(',')).join('\n')}\n`);
+    const st = await runCli(['stats', x, '-w', w]);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toContain('  layer 0 forward i: 2 held at 1 (units 2, 3)\n');
+    expect(st.stdout).toContain('layer 0 forward i (stabilised, in (0, 1]: never saturated): 0 saturated, 0 dead, 2 held at 1 of 4');
+    expect(st.stdout).not.toMatch(/dead \(units/);
+  });
+
   it('--set refuses it in one line naming the cell', async () => {
     for (const args of [
       ['run', input, '-w', weights, '--set', 'h[0]@1:=0'],

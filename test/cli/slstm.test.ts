@@ -42,7 +42,7 @@ describe('sLSTM in the commands', () => {
     const st = await runCli(['stats', input, '-w', weights, '--initial-state', init]);
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(/^sLSTM: 2 layers, forward, H=4, D=3/);
-    expect(st.stdout).toContain('layer 0 forward i (stabilised, in (0, 1]: not flagged)');
+    expect(st.stdout).toContain('layer 0 forward i (stabilised, in (0, 1]: never saturated)');
     expect(st.stdout).toContain('layer 0 forward o (sigmoid');
     expect(st.stdout).toContain('layer 1 forward m (unbounded)');
   });

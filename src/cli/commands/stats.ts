@@ -125,16 +125,26 @@ function saturatedSide(g: StateStats, u: number): string {
   return g.saturation === 'sigmoid' ? (high ? 'open' : 'shut') : high ? '+1' : '-1';
 }
 
-/** What a unit looks like at a glance: `saturated open`, `saturated -1`, `dead`, or nothing. */
+/** An sLSTM's or mLSTM's i or f: exponential gates scaled by the stabiliser m (one of them is 1 at every step). */
+function stabilised(g: StateStats): boolean {
+  return g.saturation === null && (g.state === 'i' || g.state === 'f');
+}
+
+/**
+ * What a unit looks like at a glance: `saturated open`, `saturated -1`, `dead`, or nothing. A
+ * stabilised gate that stays at 1 is `held at 1`, not dead: it wins the stabiliser's max at every
+ * step (i: each step writes in full; f: the memory is kept in full), which is what it does, not that
+ * it does nothing.
+ */
 export function unitNote(g: StateStats, u: number, rule: FlagRule = DEFAULT_RULE): string {
   if (g.saturated !== null && g.saturated[u]! >= rule.saturated) return `saturated ${saturatedSide(g, u)}`;
-  if (g.max[u]! - g.min[u]! <= rule.dead) return 'dead';
+  if (g.max[u]! - g.min[u]! <= rule.dead) return stabilised(g) && Math.abs(g.mean[u]! - 1) <= rule.dead ? 'held at 1' : 'dead';
   return '';
 }
 
 function describeSaturation(g: StateStats): string {
   // null for i and f only in an sLSTM: exponential gates stabilised by m, one of them 1 at each step
-  if (g.saturation === null) return g.state === 'i' || g.state === 'f' ? 'stabilised, in (0, 1]: not flagged' : 'unbounded';
+  if (g.saturation === null) return stabilised(g) ? 'stabilised, in (0, 1]: never saturated' : 'unbounded';
   const { lo, hi } = SATURATION_LIMITS[g.saturation];
   return `${g.saturation}: saturated below ${lo} or above ${hi}`;
 }
@@ -213,14 +223,16 @@ export function statsTable(stats: SequenceStats, model: LoadedModel, source: str
     const H = g.mean.length;
     let saturated = 0;
     let dead = 0;
+    let held = 0;
     for (let u = 0; u < H; u++) {
       const note = unitNote(g, u, rule);
       if (note.startsWith('saturated')) saturated++;
       else if (note === 'dead') dead++;
+      else if (note === 'held at 1') held++;
     }
-    if (opts.flaggedOnly === true && saturated + dead === 0) continue;
+    if (opts.flaggedOnly === true && saturated + dead + held === 0) continue;
     lines.push('');
-    lines.push(`layer ${g.layer} ${g.direction} ${g.state} (${describeSaturation(g)}): ${saturated} saturated, ${dead} dead of ${H}`);
+    lines.push(`layer ${g.layer} ${g.direction} ${g.state} (${describeSaturation(g)}): ${saturated} saturated, ${dead} dead${held > 0 ? `, ${held} held at 1` : ''} of ${H}`);
     lines.push(`${pad('unit', 6)}${pad('mean', 11)}${pad('std', 11)}${pad('min', 11)}${pad('max', 11)}${pad('sat', 8)}`);
     for (const u of rowOrder(g, H, opts.sort ?? 'unit')) {
       const sat = g.saturated === null ? '-' : `${(100 * g.saturated[u]!).toFixed(1)}%`;
