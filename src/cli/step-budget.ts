@@ -7,7 +7,7 @@
  * stopped after a bounded read, never after the machine ran out of memory. A forward-only `run`
  * and `stats` stream and need no budget.
  */
-import { gateCount, type Network } from '../engine/index.js';
+import { cellStateSize, gateCount, type Network } from '../engine/index.js';
 import { InputError } from '../io/errors.js';
 import { byteSize } from './options.js';
 
@@ -19,7 +19,7 @@ const ARRAY_OVERHEAD = 200;
 
 /**
  * Bytes one held step costs, as measured (RSS over 150,000 steps, H=256): the engine's float64
- * record of every layer and direction (gates, pre-activations, c, h), the output row y, the input
+ * record of every layer and direction (gates, pre-activations, the cell state, h), the output row y, the input
  * row and its record, plus, for `run`, the WebAssembly runner's float32 copy of the same.
  */
 export function bytesPerHeldStep(net: Network, what: 'run' | 'memory'): number {
@@ -27,7 +27,8 @@ export function bytesPerHeldStep(net: Network, what: 'run' | 'memory'): number {
   const H = net.hiddenSize;
   const dirs = net.directions.length;
   const L = net.numLayers;
-  const perRecord = (2 * G * H + (net.kind === 'lstm' ? 2 : 1) * H) * 8 + 4 * ARRAY_OVERHEAD;
+  // the cell state: an LSTM's c, an sLSTM's c, n, m, an mLSTM's n, m and matrices C (H * DH per layer)
+  const perRecord = (2 * G * H + H + cellStateSize(net)) * 8 + 4 * ARRAY_OVERHEAD;
   const record = L * dirs * perRecord + dirs * H * 8 + ARRAY_OVERHEAD;
   const input = net.inputSize * 8 * 2 + 3 * ARRAY_OVERHEAD;
   const wasm = what === 'run' ? L * dirs * (2 * G * H + 2 * H) * 4 : 0;

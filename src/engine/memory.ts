@@ -108,30 +108,34 @@ function memoryRowsByVector(
   // an mLSTM's memory is its matrices C, at [H + NH, S) of its state's gradient
   const cFrom = net.kind === 'mlstm' ? net.hiddenSize + numHeadsOf(net) : 0;
   const keep = isMinCell(net.kind) ? minKeepProducts(net, steps, L - 1, dir) : null;
+  const withC = isLstm || cFrom > 0;
   for (let u = unitStart; u < unitEnd; u++) {
     const seed = new Float64Array(Hh * dirs);
     seed[dir * Hh + u] = 1;
     const dy = Array.from({ length: T }, (_, t) => (t === T - 1 ? seed : null));
-    const g = backwardSequence(net, xs, steps, init, { dy, params: false, stateGrads: true });
-    for (let t = 0; t < T; t++) {
-      let x2 = 0;
-      for (const v of g.dx[t]!) x2 += v * v;
-      sq.x2[t] = sq.x2[t]! + x2;
+    // the last layer's state gradients summed as they go by (never T of them held)
+    const onState = (t: number, layer: number, d: number, dh: Float64Array, dc: Float64Array | null): void => {
+      if (layer !== L - 1 || d !== dir) return;
       let h2 = 0;
       if (keep !== null) {
         // exact: d h_{T-1}[u] / d h_t is the product of unit u's forget coefficients since t
         const k = keep[t]![u]!;
         h2 = k * k;
       } else {
-        for (const v of g.dh![t]![L - 1]![dir]!) h2 += v * v;
+        for (const v of dh) h2 += v * v;
       }
       sq.h2[t] = sq.h2[t]! + h2;
-      if (isLstm || cFrom > 0) {
+      if (withC) {
         let c2 = 0;
-        const dc = g.dc![t]![L - 1]![dir]!;
-        for (let j = cFrom; j < dc.length; j++) c2 += dc[j]! * dc[j]!;
+        for (let j = cFrom; j < dc!.length; j++) c2 += dc![j]! * dc![j]!;
         sq.c2[t] = sq.c2[t]! + c2;
       }
+    };
+    const g = backwardSequence(net, xs, steps, init, { dy, params: false, onState });
+    for (let t = 0; t < T; t++) {
+      let x2 = 0;
+      for (const v of g.dx[t]!) x2 += v * v;
+      sq.x2[t] = sq.x2[t]! + x2;
     }
   }
 }

@@ -73,6 +73,13 @@ export interface BackwardOptions {
   readonly params?: boolean | DirectionGrads[][];
   /** Whether to return dL/dh_t and dL/dc_t of every layer, direction and step. @default false */
   readonly stateGrads?: boolean;
+  /**
+   * Told, as each step of each layer and direction is done, dL/dh_t and dL/d(cell state)_t as
+   * stateGrads records them (dc: the whole cell state, S values; null for a cell without one):
+   * views valid only during the call. What stateGrads gives without holding T of them (an mLSTM's
+   * state is H + NH + H * DH values a step).
+   */
+  readonly onState?: (t: number, layer: number, direction: number, dh: Float64Array, dc: Float64Array | null) => void;
 }
 
 export interface NetworkGrads {
@@ -251,6 +258,7 @@ export function* backwardSequenceSteps(
         }
         if (dhRec !== null) dhRec[t]![k]![d]!.set(dhTot);
         if (dcRec !== null) dcRec[t]![k]![d]!.set(out.dcNode!);
+        opts.onState?.(t, k, d, dhTot, out.dcNode);
         carryH.set(out.dhPrev);
         if (S > 0) carryC.set(out.dcPrev!);
         yield;
