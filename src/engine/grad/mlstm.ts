@@ -79,6 +79,19 @@ export function mlstmBackward(
   for (let hd = 0; hd < NH; hd++) {
     const base = hd * DH;
     const cBase = cAt + hd * DH * DH;
+    if (nothingReaches(dh, dS, base, DH, H + hd, cBase)) {
+      // a head nothing flows back into (the memory view's passes seed one unit, so one head of
+      // the last layer): its rows and state gradients are 0, with none of the work
+      for (const r of [base, H + base, 2 * H + base, 3 * H + base]) da.fill(0, r, r + DH);
+      da[4 * H + hd] = 0;
+      da[4 * H + NH + hd] = 0;
+      for (const v of [dPrev, node]) {
+        v.fill(0, base, base + DH);
+        v[H + hd] = 0;
+        v.fill(0, cBase, cBase + DH * DH);
+      }
+      continue;
+    }
     const i = g[base]!;
     const f = g[H + base]!;
     const m = s[H + hd]!;
@@ -161,4 +174,12 @@ export function mlstmBackward(
     if (gr.bIh !== null) addRange(gr.bIh, da, 0, 0, rows);
   }
   if (out.dx !== null) addMatTVec(out.dx, p.wIh, D, da, 0, 0, rows);
+}
+
+/** Whether dh and the carried dS are 0 over one head: its h (DH at base), n (DH at base), m (at mAt) and C (DH*DH at cBase). */
+function nothingReaches(dh: Float64Array, dS: Float64Array, base: number, DH: number, mAt: number, cBase: number): boolean {
+  if (dS[mAt] !== 0) return false;
+  for (let a = base; a < base + DH; a++) if (dh[a] !== 0 || dS[a] !== 0) return false;
+  for (let j = cBase; j < cBase + DH * DH; j++) if (dS[j] !== 0) return false;
+  return true;
 }
