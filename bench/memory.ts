@@ -5,7 +5,8 @@
  * engine: 'reference'), and one vector backward pass per row (the measure before that).
  *
  * GFLOP/s count the block pass's two matrix products per step, 2 * 4H * (D + H) per row and H
- * rows; the elementwise part and the forward run are not counted.
+ * rows; the elementwise part and the forward run are not counted. The mLSTM's figures (no kernels)
+ * close the section.
  */
 import { backwardSequence } from '../src/engine/grad/network.js';
 import { memoryProfile, randomNetwork, runSequence } from '../src/engine/index.js';
@@ -68,6 +69,7 @@ export const memorySection: BenchSection = {
     ctx.log(`memory H=${H}`);
     const net = randomNetwork({ kind: 'lstm', inputSize: D, hiddenSize: H, seed: 1 });
     const xs = inputs(steps);
+    const xs200 = inputs(T);
     const [big] = await timeTurns(Math.max(1, Math.min(3, ctx.reps)), [() => memoryProfile(net, xs)]);
     figures.push({
       name: `H=${H} block pass, SIMD kernels, per step`,
@@ -75,6 +77,14 @@ export const memorySection: BenchSection = {
       unit: 'ms',
       note: `${gflops(H, steps, big!).toFixed(1)} GFLOP/s; T=1000 would take ${((big! / steps) * 1000 / 1000).toFixed(0)} s`,
     });
+    // The mLSTM (reference engine, 4 heads): one vector pass per unit of h, each touching only its
+    // own head in the last layer; the C figure comes from the same passes.
+    for (const Hm of [64, 128]) {
+      ctx.log(`memory mLSTM H=${Hm}`);
+      const m = randomNetwork({ kind: 'mlstm', inputSize: D, hiddenSize: Hm, numHeads: 4, seed: 1 });
+      const [ms] = await timeTurns(Math.max(1, Math.min(3, ctx.reps)), [() => memoryProfile(m, xs200)]);
+      figures.push({ name: `H=${Hm} mLSTM (4 heads), one vector pass per unit`, value: ms!, unit: 'ms', note: `x and C over T=${T}, float64` });
+    }
     return figures;
   },
 };
