@@ -29,6 +29,7 @@ import { describeWeights, formatWeightsDescription, loadWeights, stateDictFromNe
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { tensorFromNested, type Tensor } from '../../src/io/weights/tensor.js';
 import { ROOT } from '../helpers/build.js';
+import { expectAutograd, expectTrainerGradients, flatNested } from '../helpers/grad-check.js';
 
 const DIR = join(ROOT, 'fixtures', 'xlstm-cells');
 
@@ -197,16 +198,6 @@ describe('mLSTM gradients against torch.autograd', () => {
     wy: number[][];
     grads: Record<string, unknown>;
   }
-  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-  /** |a - e| <= 1e-5 * max(1, max |e|), naming the worst value. */
-  function expectGrad(actual: ArrayLike<number>, expected: readonly number[], label: string): void {
-    expect(actual.length, `${label}: length`).toBe(expected.length);
-    const scale = Math.max(1, ...expected.map(Math.abs));
-    for (let k = 0; k < expected.length; k++) {
-      const err = Math.abs(actual[k]! - expected[k]!);
-      if (!(err <= 1e-5 * scale)) expect.fail(`${label}[${k}]: got ${actual[k]}, expected ${expected[k]} (${err.toExponential(1)} > 1e-5)`);
-    }
-  }
   const parts = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'igate', 'fgate'] as const;
   for (const entry of nets) {
     it(`${entry.name}: every parameter, the input and the initial state (n, m, C)`, () => {
@@ -225,13 +216,13 @@ describe('mLSTM gradients against torch.autograd', () => {
         let r0 = 0;
         for (const name of parts) {
           const n = name === 'igate' || name === 'fgate' ? NH : H;
-          expectGrad(p.wIh.subarray(r0 * D, (r0 + n) * D), flat(c.grads[`layers.${k}.${name}.weight`]), `layers.${k}.${name}.weight`);
-          if (c.bias) expectGrad(p.bIh!.subarray(r0, r0 + n), flat(c.grads[`layers.${k}.${name}.bias`]), `layers.${k}.${name}.bias`);
+          expectAutograd(p.wIh.subarray(r0 * D, (r0 + n) * D), flatNested(c.grads[`layers.${k}.${name}.weight`]), `layers.${k}.${name}.weight`);
+          if (c.bias) expectAutograd(p.bIh!.subarray(r0, r0 + n), flatNested(c.grads[`layers.${k}.${name}.bias`]), `layers.${k}.${name}.bias`);
           r0 += n;
         }
       });
-      expectGrad(g.dx.flatMap((r) => Array.from(r)), flat(c.grads['input']), 'input');
-      if (c.c0 !== null) expectGrad(g.dc0!.flatMap((r) => Array.from(r)), flat(c.grads['c0']), 'c0 (n, m, C)');
+      expectAutograd(g.dx.flatMap((r) => Array.from(r)), flatNested(c.grads['input']), 'input');
+      if (c.c0 !== null) expectAutograd(g.dc0!.flatMap((r) => Array.from(r)), flatNested(c.grads['c0']), 'c0 (n, m, C)');
       // no recurrence on h: h0 gets nothing
       for (const row of g.dh0) expect(Array.from(row).every((v) => v === 0)).toBe(true);
     });
@@ -427,23 +418,7 @@ describe('mLSTM memory, attribution and training (from its backward pass)', () =
     expect(tr.model.network.numHeads).toBe(2);
     tr.step();
     expect(tr.params.map((p) => p.name)).toContain('rnn.weight_ih_l1');
-    for (const p of tr.params) {
-      const numeric = Float64Array.from(p.value, (w, i) => {
-        const at = (x: number): number => {
-          p.value[i] = x;
-          const l = tr.evaluate(data).loss;
-          p.value[i] = w;
-          return l;
-        };
-        const hp = Math.fround(w + 1e-3) - w;
-        const hm = w - Math.fround(w - 1e-3);
-        return (at(w + hp) - at(w - hm)) / (hp + hm);
-      });
-      const scale = Math.max(1e-3, ...Array.from(p.grad, Math.abs));
-      for (let i = 0; i < numeric.length; i++) {
-        if (!(Math.abs(p.grad[i]! - numeric[i]!) <= 2e-6 * scale + 1e-9)) expect.fail(`${p.name}[${i}]: ${p.grad[i]} vs ${numeric[i]}`);
-      }
-    }
+    expectTrainerGradients(tr, data, 'mlstm');
     expect(() => createTrainer(data, { kind: 'mlstm', hiddenSize: 4, numHeads: 3, loss: 'mse', outputSize: 1 })).toThrow(/numHeads 3 does not divide the hidden size 4/);
   });
 

@@ -9,6 +9,7 @@ import { describeWeights, formatWeightsDescription, loadWeights, stateDictFromNe
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import { tensorFromNested, type Tensor } from '../../src/io/weights/tensor.js';
 import { ROOT } from '../helpers/build.js';
+import { expectAutograd, flatNested } from '../helpers/grad-check.js';
 
 const DIR = join(ROOT, 'fixtures', 'xlstm-cells');
 
@@ -171,16 +172,6 @@ describe('sLSTM gradients against torch.autograd', () => {
     wy: number[][];
     grads: Record<string, unknown>;
   }
-  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-  /** |a - e| <= 1e-5 * max(1, max |e|), naming the worst value. */
-  function expectGrad(actual: ArrayLike<number>, expected: readonly number[], label: string): void {
-    expect(actual.length, `${label}: length`).toBe(expected.length);
-    const scale = Math.max(1, ...expected.map(Math.abs));
-    for (let k = 0; k < expected.length; k++) {
-      const err = Math.abs(actual[k]! - expected[k]!);
-      if (!(err <= 1e-5 * scale)) expect.fail(`${label}[${k}]: got ${actual[k]}, expected ${expected[k]} (${err.toExponential(1)} > 1e-5)`);
-    }
-  }
   for (const entry of nets.filter((e) => e.name.startsWith('slstm_net'))) {
     it(`${entry.name}: every parameter, the input and the initial state`, () => {
       const c = load(entry.name) as GradCase;
@@ -193,22 +184,22 @@ describe('sLSTM gradients against torch.autograd', () => {
       const DH = H / NH;
       net.layers.forEach((_, k) => {
         const p = g.params![k]![0]!;
-        expectGrad(p.wIh, flat(c.grads[`layers.${k}.weight_ih`]), `layers.${k}.weight_ih`);
+        expectAutograd(p.wIh, flatNested(c.grads[`layers.${k}.weight_ih`]), `layers.${k}.weight_ih`);
         // the engine's (4H, DH) blocks back in the reference layout (NH, DH, 4, DH)
         const r = new Float64Array(4 * H * DH);
         for (let hd = 0; hd < NH; hd++)
           for (let j = 0; j < DH; j++) for (let gi = 0; gi < 4; gi++) for (let kk = 0; kk < DH; kk++) r[((hd * DH + j) * 4 + gi) * DH + kk] = p.wHh[(gi * H + hd * DH + kk) * DH + j]!;
-        expectGrad(r, flat(c.grads[`layers.${k}.recurrent_kernel`]), `layers.${k}.recurrent_kernel`);
+        expectAutograd(r, flatNested(c.grads[`layers.${k}.recurrent_kernel`]), `layers.${k}.recurrent_kernel`);
         if (c.bias) {
           const b = new Float64Array(4 * H);
           for (let hd = 0; hd < NH; hd++) for (let gi = 0; gi < 4; gi++) for (let kk = 0; kk < DH; kk++) b[(hd * 4 + gi) * DH + kk] = p.bIh![gi * H + hd * DH + kk]!;
-          expectGrad(b, flat(c.grads[`layers.${k}.bias`]), `layers.${k}.bias`);
+          expectAutograd(b, flatNested(c.grads[`layers.${k}.bias`]), `layers.${k}.bias`);
         }
       });
-      expectGrad(g.dx.flatMap((r) => Array.from(r)), flat(c.grads['input']), 'input');
+      expectAutograd(g.dx.flatMap((r) => Array.from(r)), flatNested(c.grads['input']), 'input');
       if (c.h0 !== null) {
-        expectGrad(g.dh0.flatMap((r) => Array.from(r)), flat(c.grads['h0']), 'h0');
-        expectGrad(g.dc0!.flatMap((r) => Array.from(r)), flat(c.grads['c0']), 'c0 (c, n, m)');
+        expectAutograd(g.dh0.flatMap((r) => Array.from(r)), flatNested(c.grads['h0']), 'h0');
+        expectAutograd(g.dc0!.flatMap((r) => Array.from(r)), flatNested(c.grads['c0']), 'c0 (c, n, m)');
       }
     });
   }

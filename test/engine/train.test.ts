@@ -20,6 +20,7 @@ import {
 import { networkFromStateDict } from '../../src/io/weights/pytorch.js';
 import type { Tensor } from '../../src/io/weights/tensor.js';
 import { expectClose } from '../helpers/expect-close.js';
+import { expectTrainerGradients, numericGradient } from '../helpers/grad-check.js';
 
 /** Central difference of f at v (float64 values). */
 function fd(f: (v: number) => number, v: number, h = 1e-5): number {
@@ -143,21 +144,7 @@ describe('trainer', () => {
       const data = rememberSet(3, 1, 3, 5);
       const tr = createTrainer(data, { ...base, kind, numLayers: 2, batchSize: 3, shuffle: false });
       tr.step();
-      for (const p of tr.params) {
-        const numeric = Float64Array.from(p.value, (w, i) => {
-          const at = (x: number): number => {
-            p.value[i] = x;
-            const l = tr.evaluate(data).loss;
-            p.value[i] = w;
-            return l;
-          };
-          const hp = Math.fround(w + 1e-3) - w;
-          const hm = w - Math.fround(w - 1e-3);
-          return (at(w + hp) - at(w - hm)) / (hp + hm);
-        });
-        const scale = Math.max(1e-3, ...Array.from(p.grad, Math.abs));
-        expectClose(p.grad, numeric, 2e-6 * scale + 1e-9, `${kind} ${p.name}`);
-      }
+      expectTrainerGradients(tr, data, kind);
     });
   }
 
@@ -188,16 +175,7 @@ describe('trainer', () => {
     const tr = createTrainer(data, { ...base, kind: 'gru', loss: 'cross_entropy', outputSize: 3, batchSize: 2, shuffle: false });
     tr.step();
     const p = tr.params.find((q) => q.name === 'rnn.weight_hh_l0')!;
-    const numeric = Float64Array.from(p.value, (w, i) => {
-      const at = (x: number): number => {
-        p.value[i] = x;
-        const l = tr.evaluate(data).loss;
-        p.value[i] = w;
-        return l;
-      };
-      return (at(Math.fround(w + 1e-3)) - at(Math.fround(w - 1e-3))) / (Math.fround(w + 1e-3) - Math.fround(w - 1e-3));
-    });
-    expectClose(p.grad, numeric, 1e-7, 'weight_hh_l0');
+    expectClose(p.grad, numericGradient(tr, data, p), 1e-7, 'weight_hh_l0');
   });
 
   it('truncated BPTT carries the state: the windows see exactly the full run', () => {
